@@ -1,0 +1,25 @@
+"""diffx: a differentiation explorer.
+
+One computational graph, differentiated three interchangeable ways side by side::
+
+    >>> import diffx
+    >>> g = diffx.grad("c = a + b; d = a * c", at={"a": 4, "b": 3})
+    >>> g.gradient
+    {'a': 11.0, 'b': 4.0}
+
+``parse`` builds the graph, ``grad`` runs one method (``reverse``, ``symbolic``, ``numeric``),
+``grad_all`` runs several and compares them.
+"""
+
+from .api import grad, grad_all, resolve_wrt
+from .errors import DiffxError, OptionError, ParseError, PointError
+from .graph import Graph
+from .parser import parse
+from .result import Gradient, Report
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
+    "grad", "grad_all", "parse", "resolve_wrt",
+]

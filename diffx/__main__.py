@@ -1,0 +1,5 @@
+"""``python -m diffx`` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,115 @@
+"""The library surface: parse, differentiate by one method, or by several side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import DiffxError, OptionError, PointError
+from .graph import Graph
+from .parser import parse
+from .points import normalize_point
+from .result import Gradient, Report, relative_error
+
+#: Agreement thresholds (relative error against the reference method) in the report.
+AGREE = {"symbolic": 1e-9, "reverse": 1e-9, "forward": 1e-9, "numeric": 1e-6}
+
+
+def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The inputs to differentiate with respect to (all inputs by default), checked."""
+    if wrt is None:
+        return graph.inputs
+    names = [w.strip() for w in wrt.split(",")] if isinstance(wrt, str) else list(wrt)
+    out: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise OptionError(f"--wrt needs input names, got {name!r}")
+        if name not in graph.input_nodes:
+            inputs = ", ".join(graph.inputs) or "none"
+            if name in graph.assigned:
+                raise OptionError(
+                    f"--wrt {name}: '{name}' is assigned in the program, so it is not an input "
+                    f"(the inputs are: {inputs}); to differentiate with respect to it, remove "
+                    f"its assignment and give its value with --at {name}=...")
+            raise OptionError(f"--wrt {name}: not an input of the expression "
+                              f"(the inputs are: {inputs})")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _prepare(source_or_graph: str | Graph, at: Any, wrt: Any
+             ) -> tuple[Graph, tuple[str, ...], dict[str, Any] | None, bool]:
+    graph = parse(source_or_graph)
+    names = resolve_wrt(graph, wrt)
+    if at is None:
+        return graph, names, None, False
+    point, arrays = normalize_point(graph, at)
+    return graph, names, point, arrays
+
+
+def grad(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
+         method: str = "reverse", **options: Any) -> Gradient:
+    """Differentiate by one method.
+
+    >>> g = grad("c = a + b; d = a * c", at={"a": 4, "b": 3})
+    >>> g.gradient
+    {'a': 11.0, 'b': 4.0}
+    >>> grad("a*(a+b)", wrt="a", method="symbolic").gradient
+    {'a': '2*a + b'}
+    """
+    from . import methods
+
+    spec = methods.get(method)
+    graph, names, point, arrays = _prepare(source_or_graph, at, wrt)
+    return spec(graph, names, point, arrays, **options)
+
+
+def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
+             methods: Iterable[str] | None = None, reference: str = "reverse",
+             options: dict[str, dict[str, Any]] | None = None) -> Report:
+    """Differentiate by several methods (symbolic, numeric, reverse by default) and compare.
+
+    A method that cannot run or finish reports its error in its result instead of raising;
+    bad input (syntax, points, names) still raises :class:`DiffxError`.
+    """
+    from . import methods as registry
+
+    wanted = tuple(methods) if methods is not None else registry.DEFAULT_METHODS
+    specs = [registry.get(m) for m in wanted]
+    graph, names, point, arrays = _prepare(source_or_graph, at, wrt)
+    options = options or {}
+    for m in options:
+        registry.get(m)
+    results: dict[str, Gradient] = {}
+    for spec in specs:
+        try:
+            results[spec.name] = spec(graph, names, point, arrays, **options.get(spec.name, {}))
+        except (OptionError, PointError):
+            raise
+        except registry.MethodError as exc:
+            failed = registry.new_result(spec.name, graph, names, point)
+            failed.error = str(exc)
+            failed.details["usage_error"] = exc.usage
+            results[spec.name] = failed
+    warnings: list[str] = []
+    for r in results.values():
+        for w in r.warnings:
+            if w not in warnings:
+                warnings.append(w)
+    value = next((r.value for r in results.values() if r.ok and r.value is not None), None)
+    ref = reference if reference in results and results[reference].ok else None
+    if ref is None:
+        ref = next((m for m in ("reverse", "symbolic") if m in results and results[m].ok), None)
+    report = Report(expression=graph.source, inputs=graph.inputs, wrt=names, point=point,
+                    value=value, results=results, warnings=warnings, reference=ref)
+    if point is not None and ref is not None:
+        base = results[ref].gradient or {}
+        for m, r in results.items():
+            if r.ok and r.gradient is not None and m != ref:
+                report.relative_errors[m] = {w: relative_error(r.gradient[w], base[w])
+                                             for w in names}
+    return report
+
+
+__all__ = ["parse", "grad", "grad_all", "resolve_wrt", "DiffxError"]

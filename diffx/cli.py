@@ -1,0 +1,214 @@
+"""The ``diffx`` command: a thin typer layer over the library.
+
+Each command reads its input, calls the library and hands the result to a presenter. Errors
+in what the user typed become ``error: ...`` on stderr with exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import DiffxError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="diffx: differentiate an expression or a small program three ways, side by side.",
+)
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+class MethodChoice(str, Enum):
+    all = "all"
+    symbolic = "symbolic"
+    numeric = "numeric"
+    reverse = "reverse"
+    forward = "forward"
+
+
+class Scheme(str, Enum):
+    central = "central"
+    forward = "forward"
+    backward = "backward"
+    richardson = "richardson"
+    complex = "complex"
+
+
+def command(fn: Callable[..., None]) -> Callable[..., None]:
+    """Register a CLI command whose diffx errors become ``error: ...`` and exit status 2."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except DiffxError as exc:
+            raise fail(str(exc)) from None
+
+    return app.command()(run)
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def read_source(source: str | None, file: Path | None) -> str:
+    """The program text: the argument, a file (``-f``), or standard input (``-``)."""
+    if source is not None and file is not None:
+        raise DiffxError("give the expression either as an argument or with -f FILE, not both")
+    if file is not None:
+        if str(file) == "-":
+            return _stdin()
+        try:
+            return file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise DiffxError(f"{file} is not a UTF-8 text file") from None
+        except OSError as exc:
+            raise DiffxError(f"cannot read {file}: {exc.strerror or exc}") from None
+    if source is None:
+        raise DiffxError("no expression: give one as an argument (diffx grad \"a*(a+b)\"), "
+                         "with -f FILE, or '-' to read standard input")
+    if source == "-":
+        return _stdin()
+    return source
+
+
+def _stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError:
+        raise DiffxError("standard input is not UTF-8 text") from None
+
+
+def read_point(at: str | None) -> Any:
+    """``--at a=4,b=3``, a range ``x=0:1:101``, or the path of a CSV file of points."""
+    if at is None:
+        return None
+    from .points import parse_point, read_csv_points
+
+    if "=" not in at and (at.endswith(".csv") or os.path.exists(at)):
+        return read_csv_points(at)
+    return parse_point(at)
+
+
+def console() -> Any:
+    """A rich console; when output is not a terminal, lines may be long rather than wrapped."""
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
+    return Console(highlight=False, soft_wrap=False, width=width)
+
+
+Source = Annotated[str | None, typer.Argument(
+    help="The expression or program, e.g. \"c = a + b; d = a * c\"; '-' reads standard input.",
+    show_default=False)]
+File = Annotated[Path | None, typer.Option(
+    "--file", "-f", help="Read the program from a file.", show_default=False)]
+At = Annotated[str | None, typer.Option(
+    "--at", help="The point: a=4,b=3 (values may be constant expressions such as pi/4); "
+    "a range x=0:1:101; or a CSV file with a header of input names.", show_default=False)]
+Wrt = Annotated[str | None, typer.Option(
+    "--wrt", help="Inputs to differentiate with respect to, e.g. a,b (default: all).",
+    show_default=False)]
+Json = Annotated[bool, typer.Option("--json", help="Print one strict JSON object.")]
+
+
+@command
+def grad(
+    source: Source = None,
+    file: File = None,
+    wrt: Wrt = None,
+    at: At = None,
+    method: Annotated[MethodChoice, typer.Option(
+        "--method", "-m", help="Which method to run; 'all' runs symbolic, numeric and reverse "
+        "side by side.")] = MethodChoice.all,
+    routes: Annotated[bool, typer.Option(
+        "--routes", help="List every route from the output to each input (reverse method).")
+    ] = False,
+    json_out: Json = False,
+    scheme: Annotated[Scheme, typer.Option(
+        "--scheme", help="Finite-difference scheme for the numeric method.")] = Scheme.central,
+    step: Annotated[float | None, typer.Option(
+        "--step", help="Finite-difference step (default: scaled to the point).",
+        show_default=False)] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Seconds the symbolic work may take before it is stopped.")] = 30.0,
+    route_limit: Annotated[int, typer.Option(
+        "--route-limit", help="List at most this many routes.")] = 1000,
+) -> None:
+    """Differentiate SOURCE by each method and show whether they agree.
+
+    Without --at the derivatives are formulas; with --at they are values at that point.
+    """
+    from . import api, methods
+    from .parser import parse
+
+    text = read_source(source, file)
+    graph = parse(text)
+    wanted = methods.DEFAULT_METHODS if method == MethodChoice.all else (method.value,)
+    options = {
+        "numeric": {"scheme": scheme.value, "step": step},
+        "symbolic": {"timeout": timeout},
+        "reverse": {"routes": routes, "route_limit": route_limit, "timeout": timeout},
+    }
+    report = api.grad_all(graph, at=read_point(at), wrt=wrt, methods=wanted,
+                          options={m: o for m, o in options.items() if m in wanted})
+    if len(wanted) == 1:
+        only = report.results[wanted[0]]
+        if not only.ok and only.details.get("usage_error"):
+            raise fail(only.error or "failed")
+    if json_out:
+        from .present.as_json import report_json
+
+        typer.echo(report_json(report, graph))
+    else:
+        from .present.text import print_report
+
+        print_report(report, console(), graph.output_name)
+    if report.results and not any(r.ok for r in report.results.values()):
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.callback()
+def _root() -> None:
+    """diffx: differentiate an expression or a small program three ways, side by side."""
+
+
+def main() -> None:
+    """Entry point of the ``diffx`` console script.
+
+    typer handles usage errors itself (exit 2); diffx's own errors and anything unexpected
+    become one line on stderr instead of a traceback.
+    """
+    try:
+        app()
+    except DiffxError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except (KeyboardInterrupt, BrokenPipeError):
+        sys.exit(130)
+    except MemoryError:
+        typer.echo("error: out of memory", err=True)
+        sys.exit(EXIT_FAILED)
+    except Exception as exc:
+        if os.environ.get("DIFFX_DEBUG"):
+            raise
+        typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report it "
+                   "with the command you ran (DIFFX_DEBUG=1 shows details)", err=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,204 @@
+"""Evaluation with honest failure: non-finite values and kinks, traced to the node that caused them.
+
+``evaluate`` runs the fast float path and falls back to numpy when Python's ``math`` raises
+(``log(-1)``, ``1/0``, overflow), so the result is inf or nan like IEEE arithmetic, never an
+exception. The ``*_warnings`` functions then say what happened and where in the graph:
+the first node whose arguments were finite but whose value was not, the op's reason (``log
+needs a positive argument``), and kinks (relu or abs at 0, max at a tie) where the methods may
+legitimately disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import engine
+from . import ops as _ops
+from .graph import Graph
+
+MAX_REPORTED = 3  # origins named per kind of problem; the rest are counted
+
+
+def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[Any], str]:
+    """Forward values of every node, and the namespace they were computed in."""
+    if not arrays:
+        try:
+            return engine.forward(graph, point, "math"), "math"
+        except (ArithmeticError, ValueError):
+            pass
+    import numpy as np
+
+    npoint = {k: np.float64(v) if isinstance(v, float) else v for k, v in point.items()}
+    with np.errstate(all="ignore"):
+        return engine.forward(graph, npoint, "numpy"), "numpy"
+
+
+def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
+          arrays: bool) -> tuple[list[Any], str]:
+    """Adjoints of every node; like ``evaluate``, falls back to numpy when ``math`` raises."""
+    if ns == "math":
+        try:
+            return engine.sweep(graph, vals, wrt, "math", arrays=False), "math"
+        except (ArithmeticError, ValueError):
+            import numpy as np
+
+            vals = [np.float64(v) for v in vals]
+            ns = "numpy"
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        return engine.sweep(graph, vals, wrt, "numpy", arrays=arrays), ns
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float):
+        return math.isfinite(v)
+    import numpy as np
+
+    return np.isfinite(v)
+
+
+def _all(mask: Any) -> bool:
+    return bool(mask) if isinstance(mask, bool) else bool(mask.all())
+
+
+def _fmt(v: Any) -> str:
+    import numpy as np
+
+    if isinstance(v, float | int | np.floating):
+        return f"{float(v):.6g}"
+    arr = np.asarray(v)
+    if arr.ndim == 0:
+        return f"{float(arr):.6g}"
+    return "an array"
+
+
+def _args_at(graph: Graph, node: int, vals: list[Any], mask: Any = None) -> str:
+    parts = []
+    for arg in graph.args(node):
+        v = vals[arg]
+        if mask is not None and not isinstance(mask, bool):
+            import numpy as np
+
+            v = np.asarray(v)[mask]
+            v = v.flat[0] if v.size else v
+        label = graph.name(arg) or graph.text(arg, 20)
+        if graph.is_const(arg):
+            continue
+        parts.append(f"{label} = {_fmt(v)}")
+    return f" at {', '.join(parts)}" if parts else ""
+
+
+def _where(mask: Any) -> str:
+    if isinstance(mask, bool | int) or getattr(mask, "ndim", 0) == 0:
+        return ""
+    return f" (at {int(mask.sum()):,} of {mask.size:,} points)"
+
+
+def value_warnings(graph: Graph, vals: list[Any]) -> list[str]:
+    """Explain non-finite values: the nodes where finite arguments gave inf or nan."""
+    out = vals[graph.output]
+    if _all(_finite(out)):
+        return []
+    live = graph.reachable_from_output()
+    found: list[str] = []
+    count = 0
+    for i in range(graph.output + 1):
+        if not live[i] or graph.op[i] <= _ops.CONST:
+            continue
+        ok = _finite(vals[i])
+        if _all(ok):
+            continue
+        args_ok = True
+        for arg in graph.args(i):
+            args_ok = args_ok & _finite(vals[arg])
+        bad = ~ok & args_ok if not isinstance(ok, bool) else (not ok and args_ok)
+        if not _all(~bad if not isinstance(bad, bool) else not bad):
+            count += 1
+            if len(found) < MAX_REPORTED:
+                found.append(_origin(graph, i, vals, bad))
+    if count > len(found):
+        found.append(f"... and {count - len(found)} more node(s) with non-finite values")
+    return found
+
+
+def _origin(graph: Graph, node: int, vals: list[Any], bad: Any) -> str:
+    op = graph.op_of(node)
+    assert op is not None
+    import numpy as np
+
+    v = vals[node]
+    sample = np.asarray(v)[bad].flat[0] if not isinstance(bad, bool) else v
+    what = "nan (not a number)" if math.isnan(float(sample)) else f"{float(sample)} (overflow)"
+    reason = ""
+    if op.domain:
+        cond = _ops.condition(op, "domain")
+        assert cond is not None
+        args = [np.asarray(vals[a]) for a in graph.args(node)]
+        with np.errstate(all="ignore"):
+            inside = np.asarray(cond(*args))
+        outside = ~inside & (bad if not isinstance(bad, bool) else True)
+        if bool(np.any(outside)):
+            reason = f": {op.domain_note}"
+    if not reason and math.isinf(float(sample)):
+        reason = ": the result is too large for a float"
+    return (f"{graph.describe(node)} is {what}{_args_at(graph, node, vals, bad)}"
+            f"{_where(bad)}{reason}")
+
+
+def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[str]:
+    """Nodes evaluated exactly at a kink (relu/abs at 0, max/min at a tie, sqrt at 0)."""
+    import numpy as np
+
+    live = graph.reachable_from_output()
+    active = graph.depends_on([graph.input_nodes[w] for w in wrt]) if wrt else None
+    found = []
+    for i in range(graph.output + 1):
+        op = graph.op_of(i)
+        if op is None or op.kink is None or not live[i] or (active and not active[i]):
+            continue
+        cond = _ops.condition(op, "kink")
+        assert cond is not None
+        args = [np.asarray(vals[a]) for a in graph.args(i)]
+        with np.errstate(all="ignore"):
+            at = np.asarray(cond(*args))
+        if bool(np.any(at)):
+            mask = at if at.ndim else bool(at)
+            found.append(f"{graph.describe(i)} is at a kink{_args_at(graph, i, vals, mask)}"
+                         f"{_where(mask)}: {op.kink_note}. The methods may disagree here: "
+                         "each takes a different one-sided or averaged slope")
+    return found
+
+
+def adjoint_warnings(graph: Graph, vals: list[Any], G: list[Any],
+                     wrt: tuple[str, ...]) -> list[str]:
+    """Non-finite gradients whose values were finite: an infinite local derivative."""
+    bad_inputs = [w for w in wrt if not _all(_finite(G[graph.input_nodes[w]]))]
+    if not bad_inputs or not _all(_finite(vals[graph.output])):
+        return []
+    found = []
+    import numpy as np
+
+    for i in range(graph.output, -1, -1):
+        op = graph.op_of(i)
+        if op is None or not _all(_finite(G[i])):
+            continue
+        if isinstance(G[i], float) and G[i] == 0:
+            continue
+        args = tuple(vals[a] for a in graph.args(i))
+        with np.errstate(all="ignore"):
+            partials = op.local_partials(tuple(np.asarray(a) for a in args), np.asarray(vals[i]))
+        for k, p in enumerate(partials):
+            if not bool(np.all(np.isfinite(p))):
+                arg = graph.args(i)[k]
+                found.append(f"the local derivative of {graph.describe(i)} with respect to "
+                             f"{graph.name(arg) or graph.text(arg, 20)} is not finite"
+                             f"{_args_at(graph, i, vals)}"
+                             + (f" ({op.kink_note})" if op.kink_note else ""))
+                break
+        if len(found) >= MAX_REPORTED:
+            break
+    names = ", ".join(bad_inputs)
+    lead = f"the gradient with respect to {names} is not finite"
+    return [lead + (": " + "; ".join(found) if found else "")]

@@ -1,0 +1,318 @@
+"""The computational graph: the one model every method, picture and statistic reads.
+
+Nodes live in flat lists in topological order, exactly as the parser built them: an op code,
+the indices of up to two arguments (``-1`` where there is none), and for leaves the constant's
+value or the input's name. Identical subexpressions are one node (hash-consing), so
+``a*(a+b)`` has a single ``a`` used twice, and ``x*x`` is one node with two edges from ``x``.
+
+A ``Graph`` is immutable once built; work that depends only on its structure (compiled sweeps,
+route counts) is cached on it. ``graph.nx`` is a ``networkx.MultiDiGraph`` view built on first
+use (edge key = argument position); the hot paths never touch it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import ops as _ops
+from .ops import CONST, INPUT
+
+if TYPE_CHECKING:
+    import networkx
+
+_KEY_STRIDE = 1 << 32  # node indices are below 2**32, so (a, b, code) packs into one int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a program: its assigned name (or None), its node, where it starts."""
+
+    name: str | None
+    node: int
+    offset: int
+
+
+class Graph:
+    """An immutable computational graph in flat arrays (see the module docstring)."""
+
+    def __init__(
+        self,
+        source: str,
+        op: list[int],
+        a: list[int],
+        b: list[int],
+        leaf: dict[int, Any],
+        names: dict[int, list[str]],
+        output: int,
+        statements: list[Statement],
+    ) -> None:
+        self.source = source
+        self.op = op
+        self.a = a
+        self.b = b
+        self._leaf = leaf  # input node -> name; const node -> (value, text)
+        self._names = names  # node -> names assigned to it, in program order
+        self.output = output
+        self.statements = tuple(statements)
+        inputs = sorted((v, k) for k, v in leaf.items() if op[k] == INPUT)
+        self.inputs: tuple[str, ...] = tuple(name for name, _ in inputs)
+        self.input_nodes: dict[str, int] = {name: node for name, node in inputs}
+        self.assigned: dict[str, int] = {s.name: s.node for s in statements if s.name}
+        self._cache: dict[str, Any] = {}
+        self._nx: Any = None
+
+    # ---------------------------------------------------------------- basic facts ----------
+    def __len__(self) -> int:
+        return len(self.op)
+
+    @property
+    def size(self) -> int:
+        """Number of nodes (inputs, constants and operations)."""
+        return len(self.op)
+
+    @property
+    def n_ops(self) -> int:
+        """Number of operation nodes (not leaves)."""
+        return sum(1 for code in self.op if code > CONST)
+
+    @property
+    def n_evaluated(self) -> int:
+        """Operation nodes one forward evaluation computes (those up to the output)."""
+        cached = self._cache.get("n_evaluated")
+        if cached is None:
+            out = self.output
+            cached = self._cache["n_evaluated"] = sum(1 for c in self.op[: out + 1] if c > CONST)
+        return cached
+
+    @property
+    def n_edges(self) -> int:
+        return sum(1 for x in self.a if x >= 0) + sum(1 for x in self.b if x >= 0)
+
+    def args(self, node: int) -> tuple[int, ...]:
+        a, b = self.a[node], self.b[node]
+        if a < 0:
+            return ()
+        return (a,) if b < 0 else (a, b)
+
+    def op_of(self, node: int) -> _ops.Op | None:
+        """The op record of an operation node, None for leaves."""
+        return _ops.BY_CODE.get(self.op[node])
+
+    def is_input(self, node: int) -> bool:
+        return self.op[node] == INPUT
+
+    def is_const(self, node: int) -> bool:
+        return self.op[node] == CONST
+
+    def const_value(self, node: int) -> float:
+        return self._leaf[node][0]
+
+    def const_text(self, node: int) -> str:
+        return self._leaf[node][1]
+
+    def input_name(self, node: int) -> str:
+        return self._leaf[node]
+
+    def names_of(self, node: int) -> tuple[str, ...]:
+        """The names a program gave this node (``c`` in ``c = a + b``), input name for inputs."""
+        if self.op[node] == INPUT:
+            return (self._leaf[node],)
+        return tuple(self._names.get(node, ()))
+
+    def name(self, node: int) -> str | None:
+        """The node's first name, or None for unnamed intermediates and constants."""
+        names = self.names_of(node)
+        return names[0] if names else None
+
+    @property
+    def output_name(self) -> str:
+        """The output's name: the last statement's target, or ``f`` for a bare expression."""
+        return self.name(self.output) if self.statements[-1].name else "f"
+
+    # ---------------------------------------------------------------- structure ------------
+    def reachable_from_output(self) -> list[bool]:
+        """Nodes the output depends on (one backward pass over the arrays)."""
+        cached = self._cache.get("live")
+        if cached is None:
+            live = [False] * len(self.op)
+            live[self.output] = True
+            a, b = self.a, self.b
+            for i in range(self.output, -1, -1):
+                if live[i]:
+                    if a[i] >= 0:
+                        live[a[i]] = True
+                    if b[i] >= 0:
+                        live[b[i]] = True
+            cached = self._cache["live"] = live
+        return cached
+
+    def depends_on(self, nodes: list[int] | tuple[int, ...]) -> list[bool]:
+        """Nodes that depend on any of ``nodes`` (one forward pass)."""
+        active = [False] * len(self.op)
+        for n in nodes:
+            active[n] = True
+        a, b = self.a, self.b
+        for i in range(len(self.op)):
+            if not active[i] and ((a[i] >= 0 and active[a[i]]) or (b[i] >= 0 and active[b[i]])):
+                active[i] = True
+        return active
+
+    def text(self, node: int, limit: int = 48, use_names: bool = True) -> str:
+        """Infix text of a node, built without recursion and cut to ``limit`` characters.
+
+        Named intermediates are shown by name (``a*c``), so the text stays short for shared
+        subexpressions; the node itself is always spelled out.
+        """
+        prec_of = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+        memo: dict[int, tuple[str, int]] = {}
+        stack = [(node, False)]
+        while stack:
+            n, expanded = stack.pop()
+            if n in memo:
+                continue
+            if use_names and n != node and self.name(n) is not None:
+                memo[n] = (self.name(n), 9)  # type: ignore[assignment]
+                continue
+            code = self.op[n]
+            if code == INPUT:
+                memo[n] = (self._leaf[n], 9)
+                continue
+            if code == CONST:
+                txt = self._leaf[n][1]
+                memo[n] = (txt, 3 if txt.startswith("-") else 9)
+                continue
+            args = self.args(n)
+            if not expanded:
+                stack.append((n, True))
+                stack.extend((x, False) for x in args if x not in memo)
+                continue
+            op = _ops.BY_CODE[code]
+            parts = [memo[x] for x in args]
+            p = prec_of.get(op.name, 9)
+            if op.name == "neg":
+                s = "-" + _wrap(parts[0], p, strict=False)
+            elif op.symbol:
+                left = _wrap(parts[0], p, strict=(op.name == "pow"))
+                right = _wrap(parts[1], p, strict=op.name in ("sub", "div"))
+                s = f"{left} {op.symbol} {right}" if p == 1 else f"{left}{op.symbol}{right}"
+            else:
+                s = f"{op.name}({', '.join(t for t, _ in parts)})"
+            if len(s) > limit:
+                s = s[: limit - 1] + "…"
+            memo[n] = (s, p)
+        return memo[node][0]
+
+    def describe(self, node: int) -> str:
+        """A short human reference to a node for messages: ``log(x)`` or ``c = a + b``."""
+        name = self.name(node)
+        if self.op[node] == INPUT:
+            return f"input {name}"
+        text = self.text(node)
+        return f"{name} = {text}" if name and name != text else text
+
+    # ---------------------------------------------------------------- networkx view --------
+    @property
+    def nx(self) -> networkx.MultiDiGraph:
+        """A ``networkx.MultiDiGraph`` view: one edge per argument, edge key = position."""
+        if self._nx is None:
+            self._nx = self.to_networkx()
+        return self._nx
+
+    def to_networkx(self) -> networkx.MultiDiGraph:
+        import networkx as nx
+
+        g = nx.MultiDiGraph(source=self.source, output=self.output, inputs=self.inputs)
+        for i, code in enumerate(self.op):
+            attrs: dict[str, Any] = {"label": self.name(i) or ""}
+            if code == INPUT:
+                attrs.update(kind="input", op="input", name=self._leaf[i])
+            elif code == CONST:
+                attrs.update(kind="const", op="const", value=self._leaf[i][0],
+                             text=self._leaf[i][1])
+            else:
+                attrs.update(kind="op", op=_ops.BY_CODE[code].name)
+            if i == self.output:
+                attrs["output"] = True
+            g.add_node(i, **attrs)
+            for pos, arg in enumerate(self.args(i)):
+                g.add_edge(arg, i, key=pos)
+        return g
+
+    def __repr__(self) -> str:
+        src = self.source if len(self.source) <= 40 else self.source[:39] + "…"
+        return (f"Graph({src!r}: {self.size} nodes, inputs {list(self.inputs)}, "
+                f"output {self.output_name})")
+
+    def _repr_svg_(self) -> str | None:  # Jupyter shows graphs as pictures
+        try:
+            from .render import render_svg
+        except ImportError:  # pictures not available in this installation
+            return None
+        return render_svg(self)
+
+
+def _wrap(part: tuple[str, int], prec: int, strict: bool) -> str:
+    text, p = part
+    if p < prec or (strict and p == prec):
+        return f"({text})"
+    return text
+
+
+class GraphBuilder:
+    """Builds a Graph node by node in topological order, sharing identical subexpressions."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.op: list[int] = []
+        self.a: list[int] = []
+        self.b: list[int] = []
+        self.leaf: dict[int, Any] = {}
+        self.names: dict[int, list[str]] = {}
+        self._ops: dict[int, int] = {}
+        self._inputs: dict[str, int] = {}
+        self._consts: dict[tuple[float, bool], int] = {}
+        self.statements: list[Statement] = []
+
+    def _new(self, code: int, a: int, b: int) -> int:
+        self.op.append(code)
+        self.a.append(a)
+        self.b.append(b)
+        return len(self.op) - 1
+
+    def input(self, name: str) -> int:
+        node = self._inputs.get(name)
+        if node is None:
+            node = self._inputs[name] = self._new(INPUT, -1, -1)
+            self.leaf[node] = name
+        return node
+
+    def const(self, value: float, text: str) -> int:
+        key = (value, text in _ops.CONSTANTS)
+        node = self._consts.get(key)
+        if node is None:
+            node = self._consts[key] = self._new(CONST, -1, -1)
+            self.leaf[node] = (value, text)
+        return node
+
+    def node(self, code: int, a: int, b: int = -1) -> int:
+        key = ((b + 1) * _KEY_STRIDE + a + 1) * 64 + code
+        node = self._ops.get(key)
+        if node is None:
+            node = self._ops[key] = self._new(code, a, b)
+        return node
+
+    def is_literal(self, node: int) -> bool:
+        return self.op[node] == CONST and self.leaf[node][1] not in _ops.CONSTANTS
+
+    def statement(self, name: str | None, node: int, offset: int) -> None:
+        if name is not None:
+            self.names.setdefault(node, []).append(name)
+        self.statements.append(Statement(name, node, offset))
+
+    def finish(self) -> Graph:
+        output = self.statements[-1].node
+        graph = Graph(self.source, self.op, self.a, self.b, self.leaf, self.names, output,
+                      self.statements)
+        self._ops = {}
+        return graph

@@ -1,0 +1,175 @@
+"""The reverse method: the route-sum, computed in its factored form (the reverse sweep).
+
+With a point: one forward pass stores every node's value, one backward pass accumulates
+``adjoint[arg] += adjoint[node] * local partial`` over the edges, giving d output / d node for
+every node at once. Routes are counted (never enumerated) in one more linear pass; with
+``routes=True`` up to ``route_limit`` of them are listed with their local derivatives and
+products, and their sum is checked against the sweep.
+
+Without a point: the route-sum as a formula, each route's product of symbolic local
+derivatives (written with the program's names), and its simplified form. When there are more
+routes than the limit, the formula is the sweep's factored form instead.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from .. import diagnose, engine
+from .. import routes as _routes
+from ..budget import BudgetExceeded, run_with_budget
+from ..graph import Graph
+from ..result import Gradient
+from . import MethodError, new_result, register, to_python
+
+SIMPLIFY_MAX_OPS = 60  # sympy.simplify only small route-sums; larger ones are left evaluated
+
+
+@register("reverse", {"routes": False, "route_limit": _routes.DEFAULT_LIMIT, "timeout": 30.0},
+          "route-sum: reverse sweep (backprop), all inputs in one pass")
+def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
+        routes: bool, route_limit: int, timeout: float | None) -> Gradient:
+    if not isinstance(route_limit, int) or route_limit < 0:
+        raise MethodError(f"route_limit must be a whole number ≥ 0, got {route_limit!r}")
+    result = new_result("reverse", graph, wrt, point)
+    if point is None:
+        _formulas(graph, wrt, route_limit, timeout, result)
+    else:
+        _values(graph, wrt, point, arrays, result)
+        if routes:
+            _listing(graph, wrt, route_limit, result)
+    _route_counts(graph, wrt, result)
+    return result
+
+
+def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: bool,
+            result: Gradient) -> None:
+    start = time.perf_counter()
+    vals, ns = diagnose.evaluate(graph, point, arrays)
+    adj, ns = diagnose.sweep(graph, vals, wrt, ns, arrays)
+    result.seconds = time.perf_counter() - start
+    value = vals[graph.output]
+    result.gradient = {w: to_python(_undefined_where_nan(adj[graph.input_nodes[w]], value))
+                       for w in wrt}
+    result.value = to_python(value)
+    n_ops = graph.n_evaluated
+    edges = engine.edge_count(graph, wrt)
+    result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
+                   "backward_ops": edges}
+    result.details.update(values=vals, adjoints=adj)
+    result.warnings += diagnose.value_warnings(graph, vals)
+    result.warnings += diagnose.kink_warnings(graph, vals, wrt)
+    result.warnings += diagnose.adjoint_warnings(graph, vals, adj, wrt)
+
+
+def _undefined_where_nan(derivative: Any, value: Any) -> Any:
+    """Where the function itself is undefined (nan), so is its derivative."""
+    if isinstance(value, float):
+        return math.nan if math.isnan(value) else derivative
+    import numpy as np
+
+    nan = np.isnan(value)
+    if not np.any(nan):
+        return derivative
+    return np.where(nan, np.nan, derivative)
+
+
+def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
+    exact, logs = engine.count_routes(graph)
+    counts: dict[str, Any] = {}
+    for w in wrt:
+        node = graph.input_nodes[w]
+        counts[w] = exact[node] if exact is not None else None
+    result.details["routes"] = counts
+    result.details["routes_log10"] = {w: logs[graph.input_nodes[w]] for w in wrt}
+    if exact is not None:
+        result.cost["routes"] = sum(counts.values())
+    else:
+        result.cost["routes"] = None
+        top = max(logs[graph.input_nodes[w]] for w in wrt) if wrt else -math.inf
+        result.cost["routes_log10"] = top
+
+
+def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient) -> None:
+    vals = result.details["values"]
+    listing = {}
+    for w in wrt:
+        found, complete = _routes.list_routes(graph, w, limit)
+        rows = []
+        total = 0.0
+        for route in found:
+            factors = [to_python(_routes.local_value(graph, vals, e))
+                       for e in reversed(route.edges)]
+            product = 1.0
+            for f in factors:
+                product = product * f
+            total = total + product
+            rows.append({"route": _routes.route_text(graph, route),
+                         "partials": [_routes.partial_symbol(graph, e)
+                                      for e in reversed(route.edges)],
+                         "factors": factors, "product": to_python(product)})
+        listing[w] = {"routes": rows, "complete": complete,
+                      "sum": to_python(total) if complete else None}
+    result.details["route_listing"] = listing
+
+
+def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float | None,
+              result: Gradient) -> None:
+    import sympy  # noqa: F401  (imported before the clock starts)
+
+    start = time.perf_counter()
+    try:
+        out = run_with_budget(lambda: _route_sum(graph, wrt, limit), timeout)
+    except BudgetExceeded:
+        raise MethodError(f"timed out after {timeout:g} s building the route-sum formula",
+                          usage=False) from None
+    except RecursionError:
+        raise MethodError("the formula is too deeply nested for sympy", usage=False) from None
+    result.seconds = time.perf_counter() - start
+    result.formula = {w: text for w, (text, _, _) in out.items()}
+    result.gradient = {w: simplified for w, (_, simplified, _) in out.items()}
+    result.details["route_sum"] = {w: text for w, (text, _, _) in out.items()}
+    result.details["simplified"] = {w: s for w, (_, s, _) in out.items()}
+    result.details["form"] = {w: form for w, (_, _, form) in out.items()}
+    result.cost = {"evaluations": 0, "operations": graph.n_evaluated
+                   + engine.edge_count(graph, wrt)}
+
+
+def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tuple[str, str,
+                                                                                   str]]:
+    import sympy
+
+    from ..sym import TooLarge
+
+    try:
+        formulas = _routes.Formulas(graph)
+    except TooLarge as exc:
+        raise MethodError(str(exc), usage=False) from None
+    out = {}
+    for w in wrt:
+        found, complete = _routes.list_routes(graph, w, limit)
+        if complete:
+            terms = []
+            total = sympy.Integer(0)
+            for route in found:
+                factors = [formulas.edge(e) for e in reversed(route.edges)]
+                terms.append(_routes.product_text(factors))
+                prod = sympy.Integer(1)
+                for f in factors:
+                    prod = prod * f
+                total = total + prod
+            text = " + ".join(terms) if terms else "0"
+            form = "route-sum"
+        else:
+            total = formulas.sweep(w)
+            text = str(total)
+            form = f"factored (more than {limit:,} routes)"
+        expanded = formulas.expand(total)  # sympy's automatic evaluation combines terms
+        if sympy.count_ops(expanded) <= SIMPLIFY_MAX_OPS:
+            simpler = sympy.simplify(expanded)
+            if sympy.count_ops(simpler) < sympy.count_ops(expanded):
+                expanded = simpler
+        out[w] = (text, str(expanded), form)
+    return out

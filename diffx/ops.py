@@ -1,0 +1,272 @@
+"""The op table: the only place that knows an operation.
+
+Each op is one record. Its value and its local partial derivatives are written once, as small
+expressions over the argument names ``x`` and ``y`` and the op's own output ``out`` (a partial
+may reuse the output: exp' = out, tanh' = 1 - out*out). Those expressions are diffx's own text,
+never the user's; they are compiled once against three namespaces:
+
+* ``math``  -- Python floats, the fast path for one point (domain errors raise, then diffx
+  re-evaluates with numpy to report inf/nan and where they came from);
+* ``numpy`` -- float64 or complex128 scalars and arrays (many points, complex step);
+* ``sympy`` -- symbols, for formulas and for drawing the local derivative on each edge.
+
+The chain rule is not here: the methods combine these local partials. Adding an op is one
+``Op(...)`` entry below; the parser, the engine, the methods and the tests all read this table.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Op codes 0 and 1 are the graph's leaves; real ops follow in table order.
+INPUT = 0
+CONST = 1
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation: how to evaluate it, its local partials, its sympy form and its label."""
+
+    name: str
+    arity: int
+    value: str  # expression over x, y
+    partials: tuple[str, ...]  # one expression over x, y, out per argument
+    sympy: str  # expression over x, y in the sympy namespace
+    label: str  # how a picture or a table shows the op
+    symbol: str | None = None  # infix symbol for operators, None for calls
+    analytic: bool = True  # False: not complex-differentiable, the complex step refuses it
+    kink: str | None = None  # condition (over x, y) where the op has no derivative
+    kink_note: str = ""
+    domain: str | None = None  # condition (over x, y) where the op is defined on the reals
+    domain_note: str = ""
+    code: int = field(default=-1, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.partials) != self.arity:
+            raise ValueError(f"op {self.name}: {self.arity} arguments need {self.arity} partials")
+
+    # Callables compiled from the expressions above, one set per namespace.
+    def evaluate(self, *args: Any, ns: str = "numpy") -> Any:
+        """The op's value at ``args`` (floats, arrays or complex numbers)."""
+        return _compiled(self, ns)[0](*args)
+
+    def local_partials(self, args: tuple[Any, ...], out: Any, ns: str = "numpy") -> tuple:
+        """One local partial derivative per argument, at ``args`` with output ``out``."""
+        return _compiled(self, ns)[1](*args, out)
+
+
+def _op(name: str, arity: int, value: str, partials: tuple[str, ...], sympy: str,
+        label: str | None = None, **kw: Any) -> Op:
+    return Op(name, arity, value, partials, sympy, label or name, **kw)
+
+
+_TABLE: tuple[Op, ...] = (
+    # operators
+    _op("add", 2, "x + y", ("1", "1"), "x + y", "+", symbol="+"),
+    _op("sub", 2, "x - y", ("1", "-1"), "x - y", "−", symbol="-"),
+    _op("mul", 2, "x * y", ("y", "x"), "x * y", "×", symbol="*"),
+    _op("div", 2, "x / y", ("1 / y", "-out / y"), "x / y", "÷", symbol="/",
+        domain="y != 0", domain_note="division by zero"),
+    _op("pow", 2, "pow(x, y)", ("y * pow(x, y - 1)", "powlog(x, out)"), "x ** y", "^",
+        symbol="^", domain="powok(x, y)",
+        domain_note="a power needs a positive base unless the exponent is an integer"),
+    _op("neg", 1, "-x", ("-1",), "-x", "−", symbol="-"),
+    # functions
+    _op("sin", 1, "sin(x)", ("cos(x)",), "sin(x)"),
+    _op("cos", 1, "cos(x)", ("-sin(x)",), "cos(x)"),
+    _op("tan", 1, "tan(x)", ("1 + out * out",), "tan(x)"),
+    _op("exp", 1, "exp(x)", ("out",), "exp(x)"),
+    _op("log", 1, "log(x)", ("1 / x",), "log(x)",
+        domain="x > 0", domain_note="log needs a positive argument"),
+    _op("sqrt", 1, "sqrt(x)", ("0.5 / out",), "sqrt(x)",
+        domain="x >= 0", domain_note="sqrt needs a non-negative argument",
+        kink="x == 0", kink_note="sqrt has an infinite slope at 0"),
+    _op("abs", 1, "abs(x)", ("sign(x)",), "Abs(x)", analytic=False,
+        kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0"),
+    _op("tanh", 1, "tanh(x)", ("1 - out * out",), "tanh(x)"),
+    _op("sinh", 1, "sinh(x)", ("cosh(x)",), "sinh(x)"),
+    _op("cosh", 1, "cosh(x)", ("sinh(x)",), "cosh(x)"),
+    _op("asin", 1, "asin(x)", ("1 / sqrt(1 - x * x)",), "asin(x)",
+        domain="abs(x) <= 1", domain_note="asin needs an argument in [-1, 1]",
+        kink="abs(x) == 1", kink_note="asin has an infinite slope at ±1"),
+    _op("acos", 1, "acos(x)", ("-1 / sqrt(1 - x * x)",), "acos(x)",
+        domain="abs(x) <= 1", domain_note="acos needs an argument in [-1, 1]",
+        kink="abs(x) == 1", kink_note="acos has an infinite slope at ±1"),
+    _op("atan", 1, "atan(x)", ("1 / (1 + x * x)",), "atan(x)"),
+    _op("sigmoid", 1, "sigmoid(x)", ("out * (1 - out)",), "1 / (1 + exp(-x))", "σ"),
+    _op("relu", 1, "relu(x)", ("step(x)",), "Max(0, x)", analytic=False,
+        kink="x == 0", kink_note="relu has a corner at 0; its derivative there is taken as 0"),
+    _op("softplus", 1, "softplus(x)", ("sigmoid(x)",), "log(1 + exp(x))"),
+    _op("max", 2, "max(x, y)", ("ge(x, y)", "lt(x, y)"), "Max(x, y)", analytic=False,
+        kink="x == y", kink_note="max has a corner where its arguments tie; "
+        "the derivative there goes to the first argument"),
+    _op("min", 2, "min(x, y)", ("le(x, y)", "gt(x, y)"), "Min(x, y)", analytic=False,
+        kink="x == y", kink_note="min has a corner where its arguments tie; "
+        "the derivative there goes to the first argument"),
+)
+
+OPS: tuple[Op, ...] = tuple(
+    Op(**{**op.__dict__, "code": i + 2}) for i, op in enumerate(_TABLE)
+)
+BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+BY_CODE: dict[int, Op] = {op.code: op for op in OPS}
+BY_SYMBOL: dict[str, Op] = {op.symbol: op for op in OPS if op.symbol and op.arity == 2}
+FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.symbol is None}
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+
+# ---------------------------------------------------------------- namespaces -------------
+# Helpers that have no single library function. Scalar versions work on Python floats;
+# numpy versions on float64/complex128 scalars and arrays.
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _powlog(x: float, out: float) -> float:
+    # d/dy x^y = x^y log x; where x^y is 0 (x = 0, y > 0) the limit is 0, not 0 * -inf.
+    return 0.0 if out == 0 else out * math.log(x)
+
+
+def _powok(x: float, y: float) -> bool:
+    return x > 0 or float(y).is_integer() or (x == 0 and y > 0)
+
+
+def _math_namespace() -> dict[str, Any]:
+    return {
+        "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
+        "sqrt": math.sqrt, "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh,
+        "asin": math.asin, "acos": math.acos, "atan": math.atan, "abs": abs,
+        "pow": math.pow, "max": max, "min": min,
+        "sigmoid": _sigmoid, "softplus": _softplus,
+        "relu": lambda x: x if x > 0 else 0.0,
+        "step": lambda x: 1.0 if x > 0 else 0.0,
+        "sign": lambda x: float((x > 0) - (x < 0)),
+        "ge": lambda x, y: 1.0 if x >= y else 0.0,
+        "lt": lambda x, y: 1.0 if x < y else 0.0,
+        "le": lambda x, y: 1.0 if x <= y else 0.0,
+        "gt": lambda x, y: 1.0 if x > y else 0.0,
+        "powlog": _powlog, "powok": _powok,
+    }
+
+
+def _numpy_namespace() -> dict[str, Any]:
+    import numpy as np
+
+    def sigmoid(x: Any) -> Any:
+        if np.iscomplexobj(x):
+            return 1.0 / (1.0 + np.exp(-x))
+        return np.exp(-np.logaddexp(0.0, -x))
+
+    def softplus(x: Any) -> Any:
+        if np.iscomplexobj(x):
+            return np.log(1.0 + np.exp(x))
+        return np.logaddexp(0.0, x)
+
+    def where(c: Any) -> Any:
+        return np.where(c, 1.0, 0.0)
+
+    def powlog(x: Any, out: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(out == 0, 0.0, out * np.log(x))
+
+    def powok(x: Any, y: Any) -> Any:
+        return (x > 0) | (np.floor(y) == y) | ((x == 0) & (y > 0))
+
+    return {
+        "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
+        "sqrt": np.sqrt, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
+        "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "abs": np.abs,
+        "pow": np.power, "max": np.maximum, "min": np.minimum,
+        "sigmoid": sigmoid, "softplus": softplus,
+        "relu": lambda x: np.maximum(x, 0.0),
+        "step": lambda x: where(x > 0),
+        "sign": np.sign,
+        "ge": lambda x, y: where(x >= y),
+        "lt": lambda x, y: where(x < y),
+        "le": lambda x, y: where(x <= y),
+        "gt": lambda x, y: where(x > y),
+        "powlog": powlog, "powok": powok,
+    }
+
+
+def _sympy_namespace() -> dict[str, Any]:
+    import sympy as sp
+
+    heaviside = sp.Heaviside
+    return {
+        "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
+        "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
+        "asin": sp.asin, "acos": sp.acos, "atan": sp.atan, "abs": sp.Abs, "Abs": sp.Abs,
+        "pow": lambda x, y: x**y, "max": sp.Max, "min": sp.Min, "Max": sp.Max, "Min": sp.Min,
+        "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
+        "softplus": lambda x: sp.log(1 + sp.exp(x)),
+        "relu": lambda x: sp.Max(0, x),
+        "step": heaviside,
+        "sign": sp.sign,
+        "ge": lambda x, y: heaviside(x - y),
+        "lt": lambda x, y: heaviside(y - x),
+        "le": lambda x, y: heaviside(y - x),
+        "gt": lambda x, y: heaviside(x - y),
+        "powlog": lambda x, out: out * sp.log(x),
+    }
+
+
+_NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
+    "math": _math_namespace, "numpy": _numpy_namespace, "sympy": _sympy_namespace,
+}
+_namespace_cache: dict[str, dict[str, Any]] = {}
+_compiled_cache: dict[tuple[str, str], tuple[Callable, Callable]] = {}
+
+
+def namespace(ns: str) -> dict[str, Any]:
+    """The functions the op expressions call, for ``ns`` in ``math``, ``numpy``, ``sympy``."""
+    if ns not in _namespace_cache:
+        _namespace_cache[ns] = _NAMESPACES[ns]()
+    return _namespace_cache[ns]
+
+
+def _args(op: Op) -> str:
+    return "x" if op.arity == 1 else "x, y"
+
+
+def compile_function(params: str, body: str, ns: str, name: str = "f") -> Callable:
+    """Build ``def name(params): return body`` from diffx's own op text, in namespace ``ns``.
+
+    Only the op table's expressions and diffx's identifiers reach here, never user input.
+    """
+    module = compile(f"def {name}({params}):\n    return {body}\n", f"<diffx op {body}>", "exec")
+    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    return types.FunctionType(code, dict(namespace(ns)), name)
+
+
+def _compiled(op: Op, ns: str) -> tuple[Callable, Callable]:
+    key = (op.name, ns)
+    if key not in _compiled_cache:
+        value_src = op.sympy if ns == "sympy" else op.value
+        value = compile_function(_args(op), value_src, ns)
+        partials = compile_function(f"{_args(op)}, out", "(" + ", ".join(op.partials) + ",)", ns)
+        _compiled_cache[key] = (value, partials)
+    return _compiled_cache[key]
+
+
+def condition(op: Op, which: str, ns: str = "numpy") -> Callable | None:
+    """The op's ``kink`` or ``domain`` condition as a callable over its arguments, or None."""
+    text = getattr(op, which)
+    if text is None:
+        return None
+    key = (op.name, f"{ns}:{which}")
+    if key not in _compiled_cache:
+        _compiled_cache[key] = (compile_function(_args(op), text, ns), None)  # type: ignore[assignment]
+    return _compiled_cache[key][0]

@@ -1,0 +1,384 @@
+"""The expression language: a hand-written tokenizer and an explicit-stack parser.
+
+Grammar (see DESIGN.md): numbers (``3``, ``2.5``, ``.5``, ``1e-3``), names, the constants ``pi``
+and ``e``, ``+ - * /``, power ``^`` or ``**`` (right-associative, ``-x^2`` is ``-(x^2)``,
+``2^-x`` is allowed), unary minus, a number directly before a name or ``(`` multiplies
+(``2x^2`` is ``2*(x^2)``), calls to the functions of the op table, and programs: statements
+separated by ``;`` or newlines, ``name = expr`` names a node, the last statement is the output.
+A ``#`` starts a comment that runs to the end of the line; a newline inside parentheses
+continues the statement.
+
+Nothing here recurses on the nesting depth: operators and parentheses wait on an explicit stack
+(shunting-yard), so 100,000 nested parentheses parse, or fail with a message, without touching
+Python's recursion limit. Nothing from the source is ever evaluated as Python.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterator
+
+from . import ops as _ops
+from .errors import DiffxError, ParseError
+from .graph import Graph, GraphBuilder
+
+# token kinds
+NUM, NAME, OP, LPAR, RPAR, COMMA, ASSIGN, SEP, END = range(9)
+_KIND_OF_GROUP = {"num": NUM, "name": NAME, "op": OP, "lpar": LPAR, "rpar": RPAR,
+                  "comma": COMMA, "assign": ASSIGN, "sep": SEP}
+
+_TOKEN = re.compile(
+    r"""
+    [ \t\r\f\v]+ | \#[^\n]*                                # blanks and comments: skipped
+    | (?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
+    | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<op>\*\*|[-+*/^])
+    | (?P<lpar>\() | (?P<rpar>\)) | (?P<comma>,) | (?P<assign>=) | (?P<sep>[;\n])
+    | (?P<bad>.)
+    """,
+    re.VERBOSE | re.ASCII | re.DOTALL,
+)
+
+# operator-stack entries: (kind, precedence, payload, offset)
+_BIN, _NEG, _POS, _PAREN, _CALL = range(5)
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4, "**": 4}
+_UNARY_PREC = 3
+_BINARY = {"+": _ops.BY_NAME["add"].code, "-": _ops.BY_NAME["sub"].code,
+           "*": _ops.BY_NAME["mul"].code, "/": _ops.BY_NAME["div"].code,
+           "^": _ops.BY_NAME["pow"].code, "**": _ops.BY_NAME["pow"].code}
+_NEG_CODE = _ops.BY_NAME["neg"].code
+_MUL_CODE = _ops.BY_NAME["mul"].code
+
+Token = tuple[int, str, int, int]  # kind, text, start, end
+
+
+def _tokens(source: str) -> Iterator[Token]:
+    for m in _TOKEN.finditer(source):
+        group = m.lastgroup
+        if group is None:
+            continue
+        if group == "bad":
+            ch = m.group()
+            raise ParseError(f"unexpected character {_show_char(ch)}", source, m.start())
+        yield _KIND_OF_GROUP[group], m.group(), m.start(), m.end()
+    while True:  # the end repeats, so look-ahead past it is harmless
+        yield END, "", len(source), len(source)
+
+
+def _show_char(ch: str) -> str:
+    if ch.isprintable() and not ch.isspace():
+        return repr(ch)
+    return f"U+{ord(ch):04X}"
+
+
+def _describe(tok: Token) -> str:
+    kind, text = tok[0], tok[1]
+    if kind == END:
+        return "the end of the input"
+    if kind == SEP:
+        return "the end of the line" if text == "\n" else "';'"
+    if kind == NUM:
+        return f"the number {text}"
+    if kind == NAME:
+        return f"the name '{text}'"
+    return f"'{text}'"
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.b = GraphBuilder(source)
+        self.tokens = _tokens(source)
+        self.ahead: Token | None = None
+        self.assigned: dict[str, int] = {}  # name -> offset of its assignment
+        self.assigned_node: dict[str, int] = {}  # name -> its node
+        self.free: dict[str, int] = {}  # input name -> offset of its first use
+
+    # -- token stream with one token of look-ahead
+    def next(self) -> Token:
+        if self.ahead is not None:
+            tok, self.ahead = self.ahead, None
+            return tok
+        return next(self.tokens)
+
+    def peek(self) -> Token:
+        if self.ahead is None:
+            self.ahead = next(self.tokens)
+        return self.ahead
+
+    def error(self, message: str, offset: int, length: int = 1) -> ParseError:
+        return ParseError(message, self.source, offset, length)
+
+    def where(self, offset: int) -> str:
+        line = self.source.count("\n", 0, offset) + 1
+        col = offset - (self.source.rfind("\n", 0, offset) + 1) + 1
+        multi = "\n" in self.source.rstrip("\n")
+        return f"line {line}, column {col}" if multi else f"column {col}"
+
+    # -- programs
+    def program(self) -> Graph:
+        while True:
+            tok = self.next()
+            while tok[0] == SEP:
+                tok = self.next()
+            if tok[0] == END:
+                break
+            target = None
+            if tok[0] == NAME and self.peek()[0] == ASSIGN:
+                target = tok
+                self.check_target(tok)
+                self.next()  # '='
+                first = self.next()
+                if first[0] in (SEP, END):
+                    raise self.error(f"nothing after '=' in the assignment to '{tok[1]}'",
+                                     first[2])
+            else:
+                first = tok
+            node = self.expression(first, target)
+            if target is not None:
+                self.assigned[target[1]] = target[2]
+                self.assigned_node[target[1]] = node
+            self.b.statement(target[1] if target else None, node, (target or first)[2])
+        if not self.b.statements:
+            raise self.error("empty expression: nothing to differentiate", 0)
+        return self.b.finish()
+
+    def check_target(self, tok: Token) -> None:
+        name, at = tok[1], tok[2]
+        if name in _ops.FUNCTIONS:
+            raise self.error(f"cannot assign to '{name}': it is a function name", at, len(name))
+        if name in _ops.CONSTANTS:
+            raise self.error(f"cannot assign to '{name}': it is a constant", at, len(name))
+        if name in self.assigned:
+            raise self.error(
+                f"'{name}' is assigned twice (first at {self.where(self.assigned[name])}); "
+                f"each statement needs a new name, e.g. {_fresh(name, self.assigned)}",
+                at, len(name))
+        if name in self.free:
+            raise self.error(
+                f"'{name}' is used at {self.where(self.free[name])} before it is assigned; "
+                "assign a name before using it", at, len(name))
+
+    # -- expressions: shunting-yard over an explicit operator stack
+    def expression(self, tok: Token, target: Token | None) -> int:
+        values: list[int] = []
+        stack: list[tuple[int, int, object, int]] = []
+        depth = 0  # open parentheses and calls on the stack
+        expect_operand = True
+        while True:
+            kind, text, start, end = tok
+            if kind == SEP and depth and text == "\n":
+                tok = self.next()  # a newline inside parentheses continues the statement
+                continue
+            if expect_operand:
+                if kind == NUM:
+                    values.append(self.number(text, start))
+                    nxt = self.peek()
+                    if nxt[2] == end and nxt[0] in (NAME, LPAR):  # 2x, 2(x+1): a '*'
+                        self.push_binary(stack, values, "*", end)
+                    else:
+                        expect_operand = False
+                elif kind == NAME:
+                    if self.peek()[0] == LPAR:
+                        stack.append(self.call(tok))
+                        depth += 1
+                        self.next()  # '('
+                        if self.peek()[0] == RPAR:
+                            op = stack[-1][2]
+                            raise self.error(f"{op.name} takes {_args(op.arity)}, got none",
+                                             start, len(text))
+                    else:
+                        values.append(self.name(tok, target))
+                        expect_operand = False
+                elif kind == OP and text in "-+":
+                    stack.append((_NEG if text == "-" else _POS, _UNARY_PREC, None, start))
+                elif kind == LPAR:
+                    stack.append((_PAREN, 0, None, start))
+                    depth += 1
+                else:
+                    raise self.error(self.missing_operand(tok, stack, values), start,
+                                     max(1, end - start))
+            else:
+                if kind == OP:
+                    self.push_binary(stack, values, text, start)
+                    expect_operand = True
+                elif kind == RPAR:
+                    while stack and stack[-1][0] in (_BIN, _NEG, _POS):
+                        self.reduce(stack.pop(), values)
+                    if not stack:
+                        raise self.error("unmatched ')': no '(' before it", start)
+                    entry = stack.pop()
+                    depth -= 1
+                    if entry[0] == _CALL:
+                        self.finish_call(entry, values, start)
+                elif kind == COMMA:
+                    while stack and stack[-1][0] in (_BIN, _NEG, _POS):
+                        self.reduce(stack.pop(), values)
+                    if not stack or stack[-1][0] != _CALL:
+                        raise self.error("',' is only allowed between a function's arguments",
+                                         start)
+                    call = stack.pop()
+                    op, count = call[2]  # type: ignore[misc]
+                    if count + 1 >= op.arity:
+                        raise self.error(f"{op.name} takes {_args(op.arity)}, got more than "
+                                         f"{op.arity}", start)
+                    stack.append((_CALL, 0, (op, count + 1), call[3]))
+                    expect_operand = True
+                elif kind in (SEP, END):
+                    while stack:
+                        entry = stack.pop()
+                        if entry[0] in (_PAREN, _CALL):
+                            raise self.error("'(' is never closed", _paren_at(entry, self.source))
+                        self.reduce(entry, values)
+                    return values[-1]
+                elif kind == ASSIGN:
+                    raise self.error("'=' must follow a name at the start of a statement "
+                                     "(statements are separated by ';' or new lines)", start)
+                else:
+                    prev = self.source[:start].rstrip()
+                    hint = ""
+                    if kind == LPAR:
+                        hint = "; write '*' to multiply"
+                    elif kind in (NAME, NUM) and start > len(prev):
+                        hint = "; write '*' to multiply, or ';' to start a new statement"
+                    raise self.error(f"missing operator before {_describe(tok)}{hint}", start,
+                                     max(1, end - start))
+            tok = self.next()
+
+    def push_binary(self, stack: list, values: list[int], symbol: str, at: int) -> None:
+        prec = _PREC[symbol]
+        right = prec == 4  # only the power is right-associative
+        while stack and stack[-1][0] in (_BIN, _NEG, _POS) and (
+                stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
+            self.reduce(stack.pop(), values)
+        stack.append((_BIN, prec, _BINARY[symbol], at))
+
+    def missing_operand(self, tok: Token, stack: list, values: list) -> str:
+        kind, text = tok[0], tok[1]
+        if kind == RPAR:
+            if stack and stack[-1][0] == _CALL:
+                return "a function argument is missing before ')'"
+            if stack and stack[-1][0] == _PAREN:
+                return "empty parentheses '()'"
+            return "an operand is missing before ')'"
+        if kind in (SEP, END):
+            if stack:
+                return f"the expression ends after {self.entry_text(stack[-1])}, " \
+                    "which needs an operand"
+            return "the expression is missing"
+        if kind == OP:
+            return f"'{text}' needs a value on its left"
+        if kind == COMMA:
+            return "a function argument is missing before ','"
+        if kind == ASSIGN:
+            return "'=' must follow a name at the start of a statement"
+        return f"unexpected {_describe(tok)}"
+
+    def entry_text(self, entry: tuple) -> str:
+        kind, at = entry[0], entry[3]
+        if kind == _PAREN:
+            return "'('"
+        if kind == _CALL:
+            return f"'{entry[2][0].name}('"
+        sym = self.source[at:at + 2]
+        return f"'{sym if sym == '**' else sym[:1]}'"
+
+    def number(self, text: str, start: int) -> int:
+        value = float(text)
+        if math.isinf(value):
+            raise self.error(f"the number {text} is too large for a float", start, len(text))
+        return self.b.const(value, text)
+
+    def name(self, tok: Token, target: Token | None) -> int:
+        name, start = tok[1], tok[2]
+        node = self.assigned_node.get(name)
+        if node is not None:
+            return node
+        if name in _ops.FUNCTIONS:
+            op = _ops.FUNCTIONS[name]
+            raise self.error(f"function '{name}' needs its argument{'s' * (op.arity > 1)} in "
+                             f"parentheses, e.g. {name}({', '.join('xy'[:op.arity])})",
+                             start, len(name))
+        if name in _ops.CONSTANTS:
+            return self.b.const(_ops.CONSTANTS[name], name)
+        if target is not None and name == target[1]:
+            raise self.error(
+                f"'{name}' is used in its own definition; a program assigns each name once, "
+                f"so write e.g. {_fresh(name, self.assigned)} = ... using {name} "
+                "defined earlier", start, len(name))
+        self.free.setdefault(name, start)
+        return self.b.input(name)
+
+    def call(self, tok: Token) -> tuple[int, int, object, int]:
+        name, start = tok[1], tok[2]
+        op = _ops.FUNCTIONS.get(name)
+        if op is None:
+            if name in self.assigned or name in self.free or name in _ops.CONSTANTS:
+                raise self.error(f"'{name}' is not a function; write '{name}*(...)' to multiply",
+                                 start, len(name))
+            close = difflib.get_close_matches(name, sorted(_ops.FUNCTIONS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else (
+                f"; to multiply write '{name}*(...)'; the functions are "
+                + ", ".join(sorted(_ops.FUNCTIONS)))
+            raise self.error(f"unknown function '{name}'{hint}", start, len(name))
+        return (_CALL, 0, (op, 0), start)
+
+    def finish_call(self, entry: tuple, values: list[int], at: int) -> None:
+        op, count = entry[2]
+        if count + 1 != op.arity:
+            raise self.error(f"{op.name} takes {_args(op.arity)}, got {count + 1}", entry[3],
+                             len(op.name))
+        if op.arity == 1:
+            values.append(self.b.node(op.code, values.pop()))
+        else:
+            y = values.pop()
+            values.append(self.b.node(op.code, values.pop(), y))
+
+    def reduce(self, entry: tuple, values: list[int]) -> None:
+        kind = entry[0]
+        if kind == _BIN:
+            y = values.pop()
+            values.append(self.b.node(entry[2], values.pop(), y))
+        elif kind == _NEG:
+            x = values.pop()
+            if self.b.is_literal(x):  # -3 is the constant -3, not neg(3)
+                value, text = self.b.leaf[x]
+                text = text[1:] if text.startswith("-") else "-" + text
+                values.append(self.b.const(-value, text))
+            else:
+                values.append(self.b.node(_NEG_CODE, x))
+        # _POS: unary plus changes nothing
+
+
+def _paren_at(entry: tuple, source: str) -> int:
+    if entry[0] == _PAREN:
+        return entry[3]
+    return source.index("(", entry[3])
+
+
+def _args(n: int) -> str:
+    return "1 argument" if n == 1 else f"{n} arguments"
+
+
+def _fresh(name: str, taken: dict[str, int]) -> str:
+    stem = name.rstrip("0123456789") or name
+    i = 2
+    while f"{stem}{i}" in taken:
+        i += 1
+    return f"{stem}{i}"
+
+
+def parse(source: str) -> Graph:
+    """Parse an expression or program into a :class:`Graph`.
+
+    >>> g = parse("c = a + b; d = a * c")
+    >>> g.inputs, g.output_name, g.size
+    (('a', 'b'), 'd', 4)
+    """
+    if isinstance(source, Graph):
+        return source
+    if not isinstance(source, str):
+        raise DiffxError(f"expected source text or a Graph, got {type(source).__name__}")
+    return _Parser(source).program()

@@ -1,0 +1,125 @@
+"""Strict JSON for reports and results: no NaN or Infinity literals, ever.
+
+A non-finite number becomes ``null`` and the report's ``warnings`` say where and what it was.
+Arrays become lists; numpy scalars become Python numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ..result import Gradient, Report
+
+MAX_NODES_LISTED = 200  # adjoints by node name are included for graphs up to this size
+
+
+class _Clean:
+    def __init__(self) -> None:
+        self.replaced: list[str] = []
+
+    def __call__(self, value: Any, where: str) -> Any:
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return value
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            if math.isfinite(value):
+                return value
+            self.replaced.append(f"{where} was {_name(value)}; written as null")
+            return None
+        if isinstance(value, complex):
+            self.replaced.append(f"{where} was complex ({value}); written as null")
+            return None
+        if isinstance(value, dict):
+            return {str(k): self(v, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if hasattr(value, "tolist"):  # numpy arrays and scalars
+            data = value.tolist()
+            if isinstance(data, list):
+                return self._array(data, where)
+            return self(data, where)
+        return str(value)
+
+    def _array(self, data: list, where: str) -> list:
+        bad = 0
+        stack = [data]
+        while stack:
+            items = stack.pop()
+            for i, v in enumerate(items):
+                if isinstance(v, list):
+                    stack.append(v)
+                elif isinstance(v, float) and not math.isfinite(v):
+                    items[i] = None
+                    bad += 1
+        if bad:
+            self.replaced.append(f"{where} had {bad} non-finite value(s); written as null")
+        return data
+
+
+def _name(x: float) -> str:
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def gradient_dict(result: Gradient, graph: Any = None) -> dict[str, Any]:
+    """The JSON shape of one method's result (before cleaning)."""
+    out: dict[str, Any] = {
+        "gradient": result.gradient if (result.ok and result.point is not None) else None,
+        "formula": result.formula,
+        "value": result.value if result.point is not None else None,
+        "seconds": result.seconds,
+        "cost": result.cost,
+        "details": _details(result, graph),
+    }
+    if result.warnings:
+        out["warnings"] = result.warnings
+    if result.error is not None:
+        out["error"] = result.error
+    return out
+
+
+def _details(result: Gradient, graph: Any) -> dict[str, Any]:
+    details = {k: v for k, v in result.details.items() if k not in ("values", "adjoints")}
+    if graph is not None and "adjoints" in result.details and graph.size <= MAX_NODES_LISTED:
+        adj, vals = result.details["adjoints"], result.details["values"]
+        named = {}
+        for node in range(graph.size):
+            name = graph.name(node)
+            if name is not None and name not in named:
+                named[name] = {"value": vals[node], "adjoint": adj[node]}
+        details["nodes"] = named
+    return details
+
+
+def report_json(report: Report, graph: Any = None) -> str:
+    clean = _Clean()
+    results = {}
+    for name, r in report.results.items():
+        entry = gradient_dict(r, graph)
+        if name in report.relative_errors:
+            entry["relative_error"] = report.relative_errors[name]
+        results[name] = entry
+    data = {
+        "expression": report.expression,
+        "inputs": list(report.inputs),
+        "wrt": list(report.wrt),
+        "point": report.point,
+        "value": report.value,
+        "reference": report.reference,
+        "results": results,
+    }
+    cleaned = clean(data, "$")
+    cleaned["warnings"] = list(report.warnings) + clean.replaced
+    return json.dumps(cleaned, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def dumps(data: Any) -> str:
+    """Strict JSON of any plain data (used by the other commands)."""
+    clean = _Clean()
+    cleaned = clean(data, "$")
+    if clean.replaced and isinstance(cleaned, dict):
+        cleaned.setdefault("warnings", [])
+        cleaned["warnings"] = list(cleaned["warnings"]) + clean.replaced
+    return json.dumps(cleaned, indent=2, ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,210 @@
+"""Terminal output: rich tables of what the methods found. Formatting only, no computing."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.markup import escape
+
+from ..result import Gradient, Report
+
+# ---------------------------------------------------------------- number formatting ----------
+
+def number(x: Any, digits: int = 15) -> str:
+    """A float as a person reads it: ``11``, ``0.25``, ``11.0000000000367``, ``nan``."""
+    if x is None:
+        return "—"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, complex):
+        return str(x)
+    if hasattr(x, "shape") and getattr(x, "shape", ()) != ():
+        return array_summary(x)
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.{digits}g}"
+
+
+def array_summary(a: Any) -> str:
+    import numpy as np
+
+    flat = np.asarray(a).ravel()
+    head = ", ".join(number(v, 6) for v in flat[:3])
+    more = ", …" if flat.size > 3 else ""
+    return f"[{head}{more}] ({flat.size:,} points)"
+
+
+def seconds(s: float) -> str:
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} µs"
+    if s < 1:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def count(n: int | None, log10: float | None = None) -> str:
+    """An exact count, astronomically large ones as a power of ten."""
+    if n is None:
+        if log10 is None or math.isinf(log10):
+            return "0"
+        return f"≈ 10^{log10:,.1f}"
+    if n < 10**15:
+        return f"{n:,}"
+    digits = len(str(n)) if n.bit_length() < 10000 else int(n.bit_length() * 0.30103) + 1
+    if n & (n - 1) == 0:
+        return f"2^{n.bit_length() - 1:,} ({digits:,} digits)"
+    return f"{str(n)[:6]}… ({digits:,} digits)"
+
+
+def relative(e: Any) -> str:
+    if e is None:
+        return "—"
+    import numpy as np
+
+    arr = np.asarray(e, dtype=float)
+    worst = float(np.max(np.where(np.isnan(arr), np.inf, arr))) if arr.size else 0.0
+    if worst == 0:
+        return "0"
+    if math.isinf(worst):
+        return "differs"
+    return f"{worst:.1e}"
+
+
+# ---------------------------------------------------------------- reports ---------------------
+
+def _cost(r: Gradient) -> str:
+    c, d = r.cost, r.details
+    if r.method == "symbolic":
+        ops = c.get("operations", 0)
+        trees = d.get("tree_size", {})
+        size = max(trees.values()) if trees else 0
+        return f"formula of {ops:,} ops, tree {size:,}"
+    if r.method == "numeric":
+        steps = d.get("step", {})
+        h = next(iter(steps.values()), None) if steps else None
+        h_text = f", h={number(h, 2)}" if h is not None and not hasattr(h, "shape") else ""
+        return f"{c.get('evaluations', 0):,} evaluations, {d.get('scheme')}{h_text}"
+    if r.method == "reverse":
+        routes = count(c.get("routes"), c.get("routes_log10"))
+        if "forward_ops" in c:
+            return (f"{c['forward_ops']:,} + {c['backward_ops']:,} ops, "
+                    f"{routes} route{'s' * (routes != '1')}")
+        return f"{routes} route{'s' * (routes != '1')}"
+    return ", ".join(f"{k} {v}" for k, v in c.items())
+
+
+def _cell(r: Gradient, w: str) -> str:
+    if r.point is None:
+        if r.method == "reverse" and r.details.get("route_sum"):
+            route_sum, simple = r.details["route_sum"][w], r.details["simplified"][w]
+            return route_sum if route_sum == simple else f"{route_sum}\n= {simple}"
+        return str(r.gradient[w]) if r.gradient else "—"
+    return number(r.gradient[w]) if r.gradient else "—"
+
+
+def print_report(report: Report, console: Any, out_name: str = "f") -> None:
+    from rich.table import Table
+
+    point = report.point
+    head = f"[bold]{escape(_short(report.expression))}[/bold]"
+    if point is not None:
+        where = ", ".join(f"{k}={number(v, 10)}" for k, v in point.items())
+        head += f"   at {where}   {out_name} = {number(report.value)}"
+    console.print(head)
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("method")
+    for w in report.wrt:
+        table.add_column(f"∂{out_name}/∂{w}", overflow="fold")
+    if point is not None and report.reference:
+        table.add_column(f"rel. error vs {report.reference}", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("cost", overflow="fold")
+    for name, r in report.results.items():
+        label = name
+        if r.error is not None:
+            cells = [f"[red]{escape(r.error)}[/red]"] + [""] * (len(report.wrt) - 1)
+            if not report.wrt:
+                cells = []
+            row = [label, *cells]
+            if point is not None and report.reference:
+                row.append("")
+            row += ["", ""]
+            if not report.wrt:
+                row[-1] = f"[red]{escape(r.error)}[/red]"
+            table.add_row(*row)
+            continue
+        row = [label] + [escape(_cell(r, w)) for w in report.wrt]
+        if point is not None and report.reference:
+            row.append("(reference)" if name == report.reference
+                       else relative(_worst(report.relative_errors.get(name))))
+        row += [seconds(r.seconds), _cost(r)]
+        table.add_row(*row)
+    console.print(table)
+    if not report.wrt:
+        console.print("[dim]the expression has no inputs, so there is nothing to "
+                      "differentiate[/dim]")
+    rev = report.results.get("reverse")
+    if rev is not None and rev.ok and "route_listing" in rev.details:
+        print_routes(rev, console, out_name)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+def _worst(errs: dict[str, Any] | None) -> Any:
+    if not errs:
+        return None
+    import numpy as np
+
+    vals = [np.max(np.asarray(v, dtype=float)) if np.asarray(v).size else 0.0
+            for v in errs.values()]
+    return max(vals, key=lambda v: math.inf if math.isnan(v) else v)
+
+
+def print_routes(r: Gradient, console: Any, out_name: str) -> None:
+    from rich.table import Table
+
+    listing = r.details["route_listing"]
+    for w, info in listing.items():
+        table = Table(title=f"routes from {w} to {out_name}", show_edge=False,
+                      header_style="bold", title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column("route")
+        table.add_column("local derivatives")
+        table.add_column("product", justify="right")
+        for i, row in enumerate(info["routes"], start=1):
+            locals_ = " · ".join(f"{p} = {number(v, 6)}"
+                                 for p, v in zip(row["partials"], row["factors"]))
+            table.add_row(str(i), escape(row["route"]), escape(locals_) or "(the output itself)",
+                          number(row["product"]))
+        console.print(table)
+        total = r.details["routes"].get(w)
+        n = count(total, r.details["routes_log10"].get(w))
+        if info["complete"]:
+            same = _close(info["sum"], r.gradient[w])
+            mark = "[green]✓ same[/green]" if same else "[red]✗ differs[/red]"
+            console.print(f"  sum of {n} route(s) = {number(info['sum'])}; reverse sweep: "
+                          f"{number(r.gradient[w])} {mark}")
+        else:
+            console.print(f"  listed the first {len(info['routes']):,} of {n} routes; the "
+                          f"reverse sweep got {number(r.gradient[w])} with "
+                          f"{r.cost.get('backward_ops', 0):,} multiply-adds, listing none")
+
+
+def _close(a: Any, b: Any) -> bool:
+    import numpy as np
+
+    try:
+        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
+    except (TypeError, ValueError):
+        return False
+
+
+def _short(text: str, limit: int = 70) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1] + "…"

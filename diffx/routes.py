@@ -1,0 +1,173 @@
+"""Routes: every chain of edges from an input to the output, and the route-sum.
+
+The derivative of the output with respect to an input is the sum, over every route between
+them, of the product of the local derivatives on the route's edges. The reverse sweep is the
+same sum, factored: it never lists a route. Routes are listed here (explicit stack, up to a
+limit) so a person can see the sum; how many there are comes from
+:func:`diffx.engine.count_routes`, which never enumerates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import ops as _ops
+from .graph import Graph
+
+DEFAULT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Edge:
+    """The edge from ``arg`` into ``node`` at argument ``position``."""
+
+    arg: int
+    node: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route from an input to the output: its edges, from the input up."""
+
+    edges: tuple[Edge, ...]
+
+    @property
+    def nodes(self) -> tuple[int, ...]:
+        if not self.edges:
+            return ()
+        return (self.edges[0].arg,) + tuple(e.node for e in self.edges)
+
+
+def list_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT) -> tuple[list[Route], bool]:
+    """Up to ``limit`` routes from input ``wrt`` to the output; and whether that is all of them.
+
+    Depth-first over an explicit stack, visiting only nodes that depend on ``wrt``, so every
+    branch explored ends in a route.
+    """
+    target = graph.input_nodes[wrt]
+    if target == graph.output:
+        return [Route(())], True
+    reach = graph.depends_on([target])
+    routes: list[Route] = []
+    stack: list[tuple[int, tuple[Edge, ...]]] = [(graph.output, ())]
+    while stack:
+        node, path = stack.pop()
+        if node == target:
+            if len(routes) == limit:
+                return routes, False
+            routes.append(Route(tuple(reversed(path))))
+            continue
+        args = graph.args(node)
+        for pos in range(len(args) - 1, -1, -1):
+            arg = args[pos]
+            if reach[arg]:
+                stack.append((arg, path + (Edge(arg, node, pos),)))
+    return routes, True
+
+
+def label(graph: Graph, node: int) -> str:
+    """How a route shows a node: its name, or its (short) expression."""
+    return graph.name(node) or graph.text(node, 24)
+
+
+def route_text(graph: Graph, route: Route) -> str:
+    """``a → c → d``"""
+    return " → ".join(label(graph, n) for n in route.nodes)
+
+
+def partial_symbol(graph: Graph, edge: Edge) -> str:
+    """``∂d/∂c``: the local derivative an edge carries, by name."""
+    return f"∂{label(graph, edge.node)}/∂{label(graph, edge.arg)}"
+
+
+def local_value(graph: Graph, vals: list[Any], edge: Edge) -> Any:
+    """The local derivative on an edge at the forward values ``vals``."""
+    op = graph.op_of(edge.node)
+    assert op is not None
+    args = tuple(vals[a] for a in graph.args(edge.node))
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        return op.local_partials(args, vals[edge.node])[edge.position]
+
+
+# ---------------------------------------------------------------- formulas -------------------
+
+class Formulas:
+    """Local derivatives as sympy expressions, written with the program's names.
+
+    A named node (an input, or ``c`` in ``c = a + b``) appears as its name; an unnamed
+    intermediate as its expression. ``expand`` substitutes every name by its definition in
+    terms of the inputs.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        import sympy
+
+        from .sym import symbols, to_sympy
+
+        self.graph = graph
+        syms = symbols(graph)
+        self.named = {}
+        for node in range(graph.output + 1):
+            name = graph.name(node)
+            if name is not None and not graph.is_input(node):
+                self.named[node] = sympy.Symbol(name, real=True)
+        for name, node in graph.input_nodes.items():
+            self.named[node] = syms[name]
+        self.display = to_sympy(graph, names=self.named)
+        self.full = to_sympy(graph)
+        self._expand = {sym: self.full[node] for node, sym in self.named.items()
+                        if not graph.is_input(node) and node <= graph.output}
+
+    def edge(self, edge: Edge) -> Any:
+        op = self.graph.op_of(edge.node)
+        assert op is not None
+        args = [self.display[a] for a in self.graph.args(edge.node)]
+        out = self.display[edge.node]
+        from sympy.core.parameters import distribute
+
+        with distribute(False):  # keep 2*(y - t) as written, not -2*t + 2*y
+            partial = op.local_partials(tuple(args), out, ns="sympy")[edge.position]
+        if isinstance(partial, int | float):  # constant partials ("1") come back as numbers
+            import sympy
+
+            partial = sympy.Integer(partial) if isinstance(partial, int) else sympy.Float(partial)
+        return partial
+
+    def expand(self, expr: Any) -> Any:
+        return expr.xreplace(self._expand) if self._expand else expr
+
+    def sweep(self, wrt: str) -> Any:
+        """The reverse sweep done with symbols: the route-sum in factored form."""
+        import sympy
+
+        g = self.graph
+        active = g.depends_on([g.input_nodes[wrt]])
+        adj: dict[int, Any] = {g.output: sympy.Integer(1)}
+        for i in range(g.output, -1, -1):
+            if i not in adj or g.op[i] <= _ops.CONST:
+                continue
+            for pos, arg in enumerate(g.args(i)):
+                if active[arg]:
+                    term = adj[i] * self.edge(Edge(arg, i, pos))
+                    adj[arg] = adj[arg] + term if arg in adj else term
+        return adj.get(g.input_nodes[wrt], sympy.Integer(0))
+
+
+def factor_text(expr: Any) -> str:
+    """A factor of a route's product, in parentheses unless it is a name, a whole number
+    or a function call."""
+    text = str(expr)
+    simple = expr.is_Symbol or expr.is_Function or (
+        expr.is_Number and (expr.is_Integer or expr.is_Float) and not text.startswith("-"))
+    return text if simple else f"({text})"
+
+
+def product_text(factors: list[Any]) -> str:
+    """``a·1``: a route's local derivatives, from the output down to the input."""
+    if not factors:
+        return "1"
+    return "·".join(factor_text(f) for f in factors)
