@@ -26,6 +26,7 @@ app = typer.Typer(
     help="diffx: differentiate an expression or a small program three ways, side by side.",
 )
 
+MAX_SOURCE_BYTES = 256 * 2**20  # a million-node program is about 40 MiB of text
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
@@ -72,11 +73,17 @@ def read_source(source: str | None, file: Path | None) -> str:
         if str(file) == "-":
             return _stdin()
         try:
-            return file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise DiffxError(f"{file} is not a UTF-8 text file") from None
+            with open(file, "rb") as fh:
+                data = fh.read(MAX_SOURCE_BYTES + 1)
         except OSError as exc:
             raise DiffxError(f"cannot read {file}: {exc.strerror or exc}") from None
+        if len(data) > MAX_SOURCE_BYTES:
+            raise DiffxError(f"{file} is larger than {MAX_SOURCE_BYTES // 2**20} MiB; diffx "
+                             "reads programs up to that size")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DiffxError(f"{file} is not a UTF-8 text file") from None
     if source is None:
         raise DiffxError("no expression: give one as an argument (diffx grad \"a*(a+b)\"), "
                          "with -f FILE, or '-' to read standard input")
@@ -86,8 +93,11 @@ def read_source(source: str | None, file: Path | None) -> str:
 
 
 def _stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise DiffxError(f"standard input is larger than {MAX_SOURCE_BYTES // 2**20} MiB")
     try:
-        return sys.stdin.read()
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise DiffxError("standard input is not UTF-8 text") from None
 
@@ -109,6 +119,15 @@ def console() -> Any:
 
     width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
     return Console(highlight=False, soft_wrap=False, width=width)
+
+
+def program_title(graph: Any) -> str:
+    """How a report names what it differentiates: the expression, or the program's output."""
+    one_line = " ".join(graph.source.split())
+    if "\n" not in graph.source.strip() and "#" not in one_line and len(one_line) <= 70:
+        return one_line
+    n = len(graph.statements)
+    return f"{graph.describe(graph.output)}   ({n} statements)"
 
 
 Source = Annotated[str | None, typer.Argument(
@@ -176,7 +195,7 @@ def grad(
     else:
         from .present.text import print_report
 
-        print_report(report, console(), graph.output_name)
+        print_report(report, console(), graph.output_name, title=program_title(graph))
     if report.results and not any(r.ok for r in report.results.values()):
         raise typer.Exit(EXIT_FAILED)
 

@@ -149,14 +149,19 @@ def _origin(graph: Graph, node: int, vals: list[Any], bad: Any) -> str:
 
 def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[str]:
     """Nodes evaluated exactly at a kink (relu/abs at 0, max/min at a tie, sqrt at 0)."""
+    kinky = [i for i in range(graph.output + 1)
+             if graph.op[i] > _ops.CONST and _ops.BY_CODE[graph.op[i]].kink is not None]
+    if not kinky:
+        return []
     import numpy as np
 
     live = graph.reachable_from_output()
     active = graph.depends_on([graph.input_nodes[w] for w in wrt]) if wrt else None
     found = []
-    for i in range(graph.output + 1):
+    for i in kinky:
         op = graph.op_of(i)
-        if op is None or op.kink is None or not live[i] or (active and not active[i]):
+        assert op is not None
+        if not live[i] or (active and not active[i]):
             continue
         cond = _ops.condition(op, "kink")
         assert cond is not None

@@ -172,18 +172,27 @@ def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[int], int]:
 
 # ---------------------------------------------------------------- public loops ---------------
 
-def initial_values(graph: Graph, point: dict[str, Any]) -> list[Any]:
-    """A value slot per node, filled for the leaves: inputs from ``point``, constants."""
+def initial_values(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
+    """A value slot per node, filled for the leaves: inputs from ``point``, constants.
+
+    In the numpy namespace constants are numpy floats too, so that ``1/0`` gives inf rather
+    than raising ZeroDivisionError.
+    """
     vals: list[Any] = [None] * len(graph.op)
+    const: Any = float
+    if ns == "numpy":
+        import numpy as np
+
+        const = np.float64
     for node, leaf in graph._leaf.items():
-        vals[node] = point[leaf] if graph.op[node] == INPUT else leaf[0]
+        vals[node] = point[leaf] if graph.op[node] == INPUT else const(leaf[0])
     return vals
 
 
 def forward(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
     """Evaluate every node at ``point`` (values per input name); returns the value list."""
     program = Compiled(graph, (), ns, arrays=False)
-    vals = initial_values(graph, point)
+    vals = initial_values(graph, point, ns)
     return program.forward_fn(vals, graph.op, graph.a, graph.b, 0, graph.output + 1)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from .errors import DiffxError, PointError
 from .graph import Graph
 
-MAX_POINTS = 10_000_000
+MAX_POINTS = 1_000_000
 
 
 def parse_point(text: str) -> dict[str, Any]:
@@ -145,8 +145,6 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
     floats; sequences become float64 arrays, and all arrays must share one shape (scalars are
     broadcast).
     """
-    import numpy as np
-
     if isinstance(at, str):
         at = parse_point(at)
     if not isinstance(at, dict):
@@ -163,13 +161,27 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
         raise PointError(f"--at has no value for input{'s' * (len(missing) > 1)} "
                          f"{', '.join(repr(k) for k in missing)}; add {example}")
     point: dict[str, Any] = {}
-    shapes = set()
     for name in graph.inputs:
         value = at[name]
         if isinstance(value, bool) or value is None:
             raise PointError(f"--at {name}: {value!r} is not a number")
         if isinstance(value, int | float):
             point[name] = float(value)
+            if not math.isfinite(point[name]):
+                raise PointError(f"--at {name}: values must be finite numbers")
+    if len(point) == len(graph.inputs):
+        return point, False  # the common case: plain numbers, no numpy needed
+    return _normalize_arrays(graph, at, point)
+
+
+def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
+                      ) -> tuple[dict[str, Any], bool]:
+    import numpy as np
+
+    shapes = set()
+    for name in graph.inputs:
+        value = at[name]
+        if isinstance(value, int | float):
             continue
         if isinstance(value, np.generic) and value.ndim == 0:
             if np.iscomplexobj(value):

@@ -76,6 +76,13 @@ class Report:
 
 def relative_error(value: Any, reference: Any) -> Any:
     """|value - reference| / |reference| (absolute error where the reference is 0)."""
+    if isinstance(value, float) and isinstance(reference, float):
+        if value == reference or (math.isnan(value) and math.isnan(reference)):
+            return 0.0
+        diff = abs(value - reference)
+        if math.isnan(diff):
+            return math.inf
+        return diff / abs(reference) if reference != 0 else diff
     import numpy as np
 
     v, r = np.asarray(value, dtype=float), np.asarray(reference, dtype=float)
@@ -89,10 +96,15 @@ def relative_error(value: Any, reference: Any) -> Any:
 
 
 def max_finite(values: Any) -> float | None:
-    import numpy as np
-
+    """The largest value (nan counts as infinitely large), over numbers or arrays."""
     worst = None
     for v in values:
+        if isinstance(v, float):
+            m = math.inf if math.isnan(v) else v
+            worst = m if worst is None else max(worst, m)
+            continue
+        import numpy as np
+
         arr = np.asarray(v, dtype=float)
         if arr.size == 0:
             continue

@@ -69,7 +69,11 @@ def list_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT) -> tuple[lis
 
 def label(graph: Graph, node: int) -> str:
     """How a route shows a node: its name, or its (short) expression."""
-    return graph.name(node) or graph.text(node, 24)
+    labels = graph._cache.setdefault("route_labels", {})
+    text = labels.get(node)
+    if text is None:
+        text = labels[node] = graph.name(node) or graph.text(node, 24)
+    return text
 
 
 def route_text(graph: Graph, route: Route) -> str:
@@ -100,8 +104,15 @@ class Formulas:
 
     A named node (an input, or ``c`` in ``c = a + b``) appears as its name; an unnamed
     intermediate as its expression. ``expand`` substitutes every name by its definition in
-    terms of the inputs.
+    terms of the inputs. Build local derivatives inside ``as_written()`` to keep them as the
+    op table writes them (``2*(y - t)``, not ``-2*t + 2*y``).
     """
+
+    @staticmethod
+    def as_written() -> Any:
+        from sympy.core.parameters import distribute
+
+        return distribute(False)  # (toggling it clears sympy's cache: do it once, not per edge)
 
     def __init__(self, graph: Graph) -> None:
         import sympy
@@ -127,10 +138,7 @@ class Formulas:
         assert op is not None
         args = [self.display[a] for a in self.graph.args(edge.node)]
         out = self.display[edge.node]
-        from sympy.core.parameters import distribute
-
-        with distribute(False):  # keep 2*(y - t) as written, not -2*t + 2*y
-            partial = op.local_partials(tuple(args), out, ns="sympy")[edge.position]
+        partial = op.local_partials(tuple(args), out, ns="sympy")[edge.position]
         if isinstance(partial, int | float):  # constant partials ("1") come back as numbers
             import sympy
 
@@ -138,7 +146,9 @@ class Formulas:
         return partial
 
     def expand(self, expr: Any) -> Any:
-        return expr.xreplace(self._expand) if self._expand else expr
+        from .sym import substitute
+
+        return substitute(expr, self._expand) if self._expand else expr
 
     def sweep(self, wrt: str) -> Any:
         """The reverse sweep done with symbols: the route-sum in factored form."""

@@ -93,22 +93,91 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
     return exprs
 
 
+MAX_TREE = 100_000  # sympy walks trees: beyond this, sympy.diff would run for minutes
+MAX_PRINTED = 20_000  # formulas whose tree is larger are measured but not printed
+EXACT_VALUE_TREE = 2_000  # formulas up to this size are evaluated exactly with evalf
+
+
+def sizes(expr: Any) -> tuple[int, int]:
+    """(distinct subexpressions, nodes of the expression tree), counted over the DAG.
+
+    sympy shares identical subexpressions in memory, so an expression whose tree has 2**60
+    nodes can have a few hundred distinct ones; both are counted without walking the tree.
+    """
+    tree: dict[int, int] = {}
+    keep = []  # keep every visited object alive so that ids stay unique
+    stack: list[tuple[Any, bool]] = [(expr, False)]
+    while stack:
+        e, ready = stack.pop()
+        key = id(e)
+        if key in tree:
+            continue
+        if ready:
+            tree[key] = 1 + sum(tree[id(a)] for a in e.args)
+            keep.append(e)
+        else:
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args if id(a) not in tree)
+    return len(tree), tree[id(expr)]
+
+
+def substitute(expr: Any, mapping: dict[Any, Any]) -> Any:
+    """``expr.xreplace(mapping)`` over the DAG: each distinct subexpression is rebuilt once.
+
+    (sympy's xreplace walks the tree, which is exponential for a swollen expression.)
+    """
+    done: dict[int, Any] = {}
+    keep = []
+    stack: list[tuple[Any, bool]] = [(expr, False)]
+    while stack:
+        e, ready = stack.pop()
+        key = id(e)
+        if key in done:
+            continue
+        if e in mapping:
+            done[key] = mapping[e]
+            keep.append(e)
+            continue
+        if not e.args:
+            done[key] = e
+            continue
+        if ready:
+            args = [done[id(a)] for a in e.args]
+            changed = any(x is not y for x, y in zip(args, e.args))
+            done[key] = e.func(*args) if changed else e
+            keep.append(e)
+        else:
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args if id(a) not in done)
+    return done[id(expr)]
+
+
 def tree_size(expr: Any) -> int:
     """Nodes in the expression tree (shared subexpressions counted every time they occur)."""
-    count = 0
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        count += 1
-        stack.extend(e.args)
-    return count
+    return sizes(expr)[1]
 
 
-def value_at(expr: Any, subs: dict[Any, Any]) -> complex | float:
-    """Evaluate a sympy expression at exact point values with sympy's evalf."""
+def value_at(expr: Any, subs: dict[Any, Any], tree: int | None = None) -> complex | float:
+    """The value of a formula at a point.
+
+    Small formulas are evaluated exactly with sympy's evalf. Large ones, and any that evalf
+    gives up on (mpmath overflows on exp(exp(exp(exp(10))))), are evaluated in floating point
+    after common-subexpression elimination, so the cost follows the DAG, not the tree; they
+    give inf or nan as IEEE arithmetic would.
+    """
     import sympy
 
-    v = expr.evalf(17, subs=subs) if subs else expr.evalf(17)
+    if tree is None:
+        tree = sizes(expr)[1]
+    if tree > EXACT_VALUE_TREE:
+        return _float_value(expr, subs)
+    quick = _float_value(expr, subs)
+    if isinstance(quick, float) and not math.isfinite(quick):
+        return quick  # evalf of an overflowing formula can take very long; floats cannot
+    try:
+        v = expr.evalf(17, subs=subs) if subs else expr.evalf(17)
+    except (ArithmeticError, ValueError, TypeError, RecursionError):
+        return quick
     if v is sympy.zoo or v is sympy.nan or v.has(sympy.zoo, sympy.nan):
         return math.nan
     try:
@@ -120,3 +189,22 @@ def value_at(expr: Any, subs: dict[Any, Any]) -> complex | float:
     except (TypeError, ValueError):
         return math.nan
     return c if c.imag != 0 else c.real
+
+
+def _heaviside(x: float, at_zero: float = 0.5) -> float:
+    return 1.0 if x > 0 else (0.0 if x < 0 else float(at_zero))  # sympy: Heaviside(0) = 1/2
+
+
+def _float_value(expr: Any, subs: dict[Any, Any]) -> float:
+    """Floating-point value of a formula (symbols dummified: no user text is generated)."""
+    import sympy
+
+    names = list(subs)
+    fn = sympy.lambdify(names, expr, modules=[{"Heaviside": _heaviside}, "math"], cse=True,
+                        dummify=True)
+    try:
+        return float(fn(*[float(subs[k]) for k in names]))
+    except OverflowError:
+        return math.inf
+    except (ArithmeticError, ValueError, TypeError, NameError):
+        return math.nan

@@ -42,6 +42,27 @@ class Method:
         return self.run(graph, wrt, point, arrays, **{**self.options, **options})
 
 
+def check_timeout(timeout: Any) -> float:
+    """A time budget in seconds: a positive number (at most a day)."""
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        raise OptionError(f"--timeout must be a number of seconds, got {timeout!r}") from None
+    if not 0 < value <= 86400:
+        raise OptionError(f"--timeout must be between 0 and 86400 seconds, got {timeout!r}")
+    return value
+
+
+MAX_ROUTE_LIMIT = 100_000
+
+
+def check_route_limit(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_ROUTE_LIMIT:
+        raise OptionError(f"--route-limit must be a whole number from 0 to {MAX_ROUTE_LIMIT:,}, "
+                          f"got {limit!r}")
+    return limit
+
+
 REGISTRY: dict[str, Method] = {}
 DEFAULT_METHODS = ("symbolic", "numeric", "reverse")
 

@@ -17,12 +17,14 @@ evaluations).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
 from typing import Any
 
 from .. import diagnose
+from ..errors import OptionError
 from ..graph import Graph
 from ..result import Gradient
 from . import MethodError, new_result, register, to_python
@@ -41,25 +43,23 @@ RIDDERS_FIRST = 0.1  # first step, relative to max(1, |x|)
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
         scheme: str, step: float | None, estimate: bool) -> Gradient:
     if scheme not in SCHEMES:
-        raise MethodError(f"unknown scheme {scheme!r}; the schemes are: {', '.join(SCHEMES)}")
-    if point is None:
-        raise MethodError("needs a point: add --at "
-                          + (",".join(f"{k}=..." for k in graph.inputs) or "..."))
+        raise OptionError(f"unknown scheme {scheme!r}; the schemes are: {', '.join(SCHEMES)}")
     if step is not None:
         try:
             step = float(step)
         except (TypeError, ValueError):
-            raise MethodError(f"step must be a number, got {step!r}") from None
+            raise OptionError(f"--step must be a number, got {step!r}") from None
         if not (math.isfinite(step) and step > 0):
-            raise MethodError(f"step must be a positive number, got {step!r}")
+            raise OptionError(f"--step must be a positive number, got {step!r}")
+    if point is None:
+        raise MethodError("needs a point: add --at "
+                          + (",".join(f"{k}=..." for k in graph.inputs) or "..."))
     if scheme == "complex":
         _check_analytic(graph, wrt)
     result = new_result("numeric", graph, wrt, point)
     counter = _Counter(graph, arrays)
-    import numpy as np
-
     start = time.perf_counter()
-    with np.errstate(all="ignore"):  # inf - inf near a singularity is reported, not warned
+    with _quiet(arrays or scheme in ("complex", "richardson")):
         f0 = counter(point)
         gradient: dict[str, Any] = {}
         steps: dict[str, Any] = {}
@@ -82,6 +82,15 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     return result
 
 
+def _quiet(numpy_values: bool) -> Any:
+    """inf - inf near a singularity is reported by the warnings, not printed by numpy."""
+    if not numpy_values:
+        return contextlib.nullcontext()  # Python floats: numpy need not even be imported
+    import numpy as np
+
+    return np.errstate(all="ignore")
+
+
 class _Counter:
     """Evaluates the output at a point and counts the evaluations."""
 
@@ -90,8 +99,10 @@ class _Counter:
 
     def __call__(self, point: dict[str, Any]) -> Any:
         self.count += 1
-        vals, _ = diagnose.evaluate(self.graph, point, self.arrays)
+        vals, ns = diagnose.evaluate(self.graph, point, self.arrays)
         out = vals[self.graph.output]
+        if ns == "numpy" and not self.arrays:
+            out = float(out)  # keep the scalar path in Python floats
         if not diagnose._all(diagnose._finite(out)):
             self.nonfinite = True
         return out

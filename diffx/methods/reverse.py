@@ -22,7 +22,14 @@ from .. import routes as _routes
 from ..budget import BudgetExceeded, run_with_budget
 from ..graph import Graph
 from ..result import Gradient
-from . import MethodError, new_result, register, to_python
+from . import (
+    MethodError,
+    check_route_limit,
+    check_timeout,
+    new_result,
+    register,
+    to_python,
+)
 
 SIMPLIFY_MAX_OPS = 60  # sympy.simplify only small route-sums; larger ones are left evaluated
 
@@ -31,11 +38,14 @@ SIMPLIFY_MAX_OPS = 60  # sympy.simplify only small route-sums; larger ones are l
           "route-sum: reverse sweep (backprop), all inputs in one pass")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
         routes: bool, route_limit: int, timeout: float | None) -> Gradient:
-    if not isinstance(route_limit, int) or route_limit < 0:
-        raise MethodError(f"route_limit must be a whole number ≥ 0, got {route_limit!r}")
+    route_limit = check_route_limit(route_limit)
+    timeout = check_timeout(timeout)
     result = new_result("reverse", graph, wrt, point)
     if point is None:
-        _formulas(graph, wrt, route_limit, timeout, result)
+        if wrt:
+            _formulas(graph, wrt, route_limit, timeout, result)
+        else:
+            result.gradient = result.formula = {}
     else:
         _values(graph, wrt, point, arrays, result)
         if routes:
@@ -141,7 +151,7 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
                                                                                    str]]:
     import sympy
 
-    from ..sym import TooLarge
+    from ..sym import MAX_PRINTED, TooLarge, sizes
 
     try:
         formulas = _routes.Formulas(graph)
@@ -150,26 +160,42 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
     out = {}
     for w in wrt:
         found, complete = _routes.list_routes(graph, w, limit)
-        if complete:
-            terms = []
-            total = sympy.Integer(0)
-            for route in found:
-                factors = [formulas.edge(e) for e in reversed(route.edges)]
-                terms.append(_routes.product_text(factors))
-                prod = sympy.Integer(1)
-                for f in factors:
-                    prod = prod * f
-                total = total + prod
-            text = " + ".join(terms) if terms else "0"
-            form = "route-sum"
-        else:
-            total = formulas.sweep(w)
-            text = str(total)
-            form = f"factored (more than {limit:,} routes)"
+        with formulas.as_written():
+            total, text, form = _route_formula(graph, formulas, w, found, complete, limit)
         expanded = formulas.expand(total)  # sympy's automatic evaluation combines terms
+        dag, tree = sizes(expanded)
+        if tree > MAX_PRINTED:
+            out[w] = (text, f"<in terms of the inputs: a formula of {tree:,} tree nodes "
+                      f"({dag:,} distinct), too large to print>", form)
+            continue
         if sympy.count_ops(expanded) <= SIMPLIFY_MAX_OPS:
             simpler = sympy.simplify(expanded)
             if sympy.count_ops(simpler) < sympy.count_ops(expanded):
                 expanded = simpler
         out[w] = (text, str(expanded), form)
     return out
+
+
+def _route_formula(graph: Graph, formulas: _routes.Formulas, w: str, found: list,
+                   complete: bool, limit: int) -> tuple[Any, str, str]:
+    """The route-sum as listed routes, or the sweep's factored form past the limit."""
+    import sympy
+
+    from ..sym import MAX_PRINTED, sizes
+
+    if not complete:
+        total = formulas.sweep(w)
+        dag, tree = sizes(total)
+        text = str(total) if tree <= MAX_PRINTED else (
+            f"<factored form of {tree:,} tree nodes ({dag:,} distinct)>")
+        return total, text, f"factored (more than {limit:,} routes)"
+    terms = []
+    total = sympy.Integer(0)
+    for route in found:
+        factors = [formulas.edge(e) for e in reversed(route.edges)]
+        terms.append(_routes.product_text(factors))
+        product = sympy.Integer(1)
+        for f in factors:
+            product = product * f
+        total = total + product
+    return total, " + ".join(terms) if terms else "0", "route-sum"

@@ -17,19 +17,19 @@ from .. import diagnose
 from ..budget import BudgetExceeded, run_with_budget
 from ..graph import Graph
 from ..result import Gradient
-from . import MethodError, new_result, register, to_python
+from . import MethodError, check_timeout, new_result, register, to_python
+
+MAX_GRAPH = 50_000  # graphs larger than this are not handed to sympy
 
 
 @register("symbolic", {"timeout": 30.0},
           "sympy: graph to expression, sympy.diff per input")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
         timeout: float | None) -> Gradient:
-    if timeout is not None:
-        try:
-            timeout = float(timeout)
-        except (TypeError, ValueError):
-            raise MethodError(f"timeout must be a number of seconds, got {timeout!r}") from None
+    timeout = check_timeout(timeout)
     result = new_result("symbolic", graph, wrt, point)
+    if point is None and not wrt:
+        return result  # nothing to differentiate and no point to evaluate at
     import sympy  # noqa: F401  (imported before the clock starts: its import is not the method)
 
     start = time.perf_counter()
@@ -47,8 +47,9 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.formula = formulas
     result.details = {"count_ops": {w: s[0] for w, s in sizes.items()},
                       "tree_size": {w: s[1] for w, s in sizes.items()}}
+    counted = [s[0] for s in sizes.values()]
     result.cost = {"evaluations": 1 if point is not None else 0,
-                   "operations": sum(s[0] for s in sizes.values())}
+                   "operations": None if None in counted else sum(counted)}
     if point is None:
         result.gradient = dict(formulas)
         return result
@@ -73,16 +74,34 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
           arrays: bool) -> tuple[dict, dict, dict, Any]:
     import sympy
 
-    from ..sym import TooLarge, symbols, to_sympy, tree_size, value_at
+    from ..sym import MAX_PRINTED, MAX_TREE, TooLarge, sizes, symbols, to_sympy, value_at
 
+    if graph.size > MAX_GRAPH:
+        raise MethodError(f"the graph has {graph.size:,} nodes; the symbolic method stops at "
+                          f"{MAX_GRAPH:,} (the reverse method handles any size)", usage=False)
     try:
         f = to_sympy(graph)[graph.output]
     except TooLarge as exc:
         raise MethodError(str(exc), usage=False) from None
+    dag, tree = sizes(f)
+    if tree > MAX_TREE:
+        raise MethodError(
+            f"expression swell: written as a tree the function has {tree:,} nodes (as a DAG, "
+            f"{dag:,}); sympy differentiates trees, so it would run for a very long time. "
+            "The reverse method works on the DAG", usage=False)
     syms = symbols(graph)
     derivs = {w: sympy.diff(f, syms[w]) for w in wrt}
-    formulas = {w: str(d) for w, d in derivs.items()}
-    sizes = {w: (int(sympy.count_ops(d)), tree_size(d)) for w, d in derivs.items()}
+    formulas: dict[str, str] = {}
+    measured: dict[str, tuple[int | None, int]] = {}
+    for w, d in derivs.items():
+        d_dag, d_tree = sizes(d)
+        if d_tree <= MAX_PRINTED:
+            formulas[w] = str(d)
+            measured[w] = (int(sympy.count_ops(d)), d_tree)
+        else:
+            formulas[w] = (f"<a formula of {d_tree:,} tree nodes ({d_dag:,} distinct): "
+                           "too large to print>")
+            measured[w] = (None, d_tree)
     values: dict[str, Any] = {}
     value: Any = None
     if point is not None:
@@ -90,9 +109,9 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
             values, value = _lambdified(f, derivs, syms, point, graph)
         else:
             subs = {syms[k]: sympy.Float(v, 30) for k, v in point.items()}
-            values = {w: value_at(d, subs) for w, d in derivs.items()}
-            value = value_at(f, subs)
-    return formulas, sizes, values, value
+            values = {w: value_at(d, subs, measured[w][1]) for w, d in derivs.items()}
+            value = value_at(f, subs, tree)
+    return formulas, measured, values, value
 
 
 def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dict[str, Any],
@@ -103,7 +122,7 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
     import sympy
 
     args = [syms[k] for k in graph.inputs]
-    fn = sympy.lambdify(args, [f, *derivs.values()], modules="numpy", dummify=True)
+    fn = sympy.lambdify(args, [f, *derivs.values()], modules="numpy", dummify=True, cse=True)
     with np.errstate(all="ignore"):
         outs = fn(*[np.asarray(point[k], dtype=float) for k in graph.inputs])
     shape = np.shape(point[graph.inputs[0]]) if graph.inputs else ()

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from ..result import Gradient, Report
+from ..result import Gradient, Report, max_finite
 
 # ---------------------------------------------------------------- number formatting ----------
 
@@ -62,13 +62,9 @@ def count(n: int | None, log10: float | None = None) -> str:
     return f"{str(n)[:6]}… ({digits:,} digits)"
 
 
-def relative(e: Any) -> str:
-    if e is None:
+def relative(worst: float | None) -> str:
+    if worst is None:
         return "—"
-    import numpy as np
-
-    arr = np.asarray(e, dtype=float)
-    worst = float(np.max(np.where(np.isnan(arr), np.inf, arr))) if arr.size else 0.0
     if worst == 0:
         return "0"
     if math.isinf(worst):
@@ -81,9 +77,15 @@ def relative(e: Any) -> str:
 def _cost(r: Gradient) -> str:
     c, d = r.cost, r.details
     if r.method == "symbolic":
-        ops = c.get("operations", 0)
+        ops = c.get("operations")
         trees = d.get("tree_size", {})
         size = max(trees.values()) if trees else 0
+        several = len(trees) > 1
+        if ops is None:
+            return f"largest formula tree {size:,} nodes" if several else \
+                f"formula tree of {size:,} nodes"
+        if several:
+            return f"formulas: {ops:,} ops in all, largest tree {size:,}"
         return f"formula of {ops:,} ops, tree {size:,}"
     if r.method == "numeric":
         steps = d.get("step", {})
@@ -108,44 +110,20 @@ def _cell(r: Gradient, w: str) -> str:
     return number(r.gradient[w]) if r.gradient else "—"
 
 
-def print_report(report: Report, console: Any, out_name: str = "f") -> None:
-    from rich.table import Table
-
+def print_report(report: Report, console: Any, out_name: str = "f",
+                 title: str | None = None) -> None:
+    """The methods side by side: a column per input (a row per input when there are many),
+    the agreement with the reference method, the time and the cost of each."""
     point = report.point
-    head = f"[bold]{escape(_short(report.expression))}[/bold]"
+    console.print(f"[bold]{escape(title or _short(report.expression))}[/bold]")
     if point is not None:
         where = ", ".join(f"{k}={number(v, 10)}" for k, v in point.items())
-        head += f"   at {where}   {out_name} = {number(report.value)}"
-    console.print(head)
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column("method")
-    for w in report.wrt:
-        table.add_column(f"∂{out_name}/∂{w}", overflow="fold")
-    if point is not None and report.reference:
-        table.add_column(f"rel. error vs {report.reference}", justify="right")
-    table.add_column("time", justify="right")
-    table.add_column("cost", overflow="fold")
-    for name, r in report.results.items():
-        label = name
-        if r.error is not None:
-            cells = [f"[red]{escape(r.error)}[/red]"] + [""] * (len(report.wrt) - 1)
-            if not report.wrt:
-                cells = []
-            row = [label, *cells]
-            if point is not None and report.reference:
-                row.append("")
-            row += ["", ""]
-            if not report.wrt:
-                row[-1] = f"[red]{escape(r.error)}[/red]"
-            table.add_row(*row)
-            continue
-        row = [label] + [escape(_cell(r, w)) for w in report.wrt]
-        if point is not None and report.reference:
-            row.append("(reference)" if name == report.reference
-                       else relative(_worst(report.relative_errors.get(name))))
-        row += [seconds(r.seconds), _cost(r)]
-        table.add_row(*row)
-    console.print(table)
+        console.print(f"at {escape(where)}", highlight=False)
+        console.print(f"{out_name} = {number(report.value)}", highlight=False)
+    if len(report.wrt) > 3:
+        _tall(report, console, out_name)
+    else:
+        _wide(report, console, out_name)
     if not report.wrt:
         console.print("[dim]the expression has no inputs, so there is nothing to "
                       "differentiate[/dim]")
@@ -156,14 +134,71 @@ def print_report(report: Report, console: Any, out_name: str = "f") -> None:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
 
 
-def _worst(errs: dict[str, Any] | None) -> Any:
-    if not errs:
-        return None
-    import numpy as np
+def _agreement(report: Report, name: str) -> str:
+    if name == report.reference:
+        return "(reference)"
+    return relative(max_finite((report.relative_errors.get(name) or {}).values()))
 
-    vals = [np.max(np.asarray(v, dtype=float)) if np.asarray(v).size else 0.0
-            for v in errs.values()]
-    return max(vals, key=lambda v: math.inf if math.isnan(v) else v)
+
+def _compares(report: Report) -> bool:
+    return report.point is not None and report.reference is not None and \
+        len(report.results) > 1
+
+
+def _wide(report: Report, console: Any, out_name: str) -> None:
+    from rich.table import Table
+
+    compare = _compares(report)
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("method")
+    for w in report.wrt:
+        table.add_column(f"∂{out_name}/∂{w}", overflow="fold")
+    if compare:
+        table.add_column(f"rel. error vs {report.reference}", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("cost", overflow="fold")
+    for name, r in report.results.items():
+        if r.error is not None:
+            error = f"[red]{escape(r.error)}[/red]"
+            cells = [error] + [""] * (len(report.wrt) - 1) if report.wrt else []
+            row = [name, *cells] + ([""] if compare else []) + ["", "" if cells else error]
+            table.add_row(*row)
+            continue
+        row = [name] + [escape(_cell(r, w)) for w in report.wrt]
+        if compare:
+            row.append(_agreement(report, name))
+        table.add_row(*row, seconds(r.seconds), _cost(r))
+    console.print(table)
+
+
+def _tall(report: Report, console: Any, out_name: str) -> None:
+    from rich.table import Table
+
+    compare = _compares(report)
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("")
+    for name in report.results:
+        table.add_column(name, overflow="fold")
+    for w in report.wrt:
+        cells = []
+        for r in report.results.values():
+            cells.append("" if r.error is not None else escape(_cell(r, w)))
+        table.add_row(f"∂{out_name}/∂{w}", *cells)
+    console.print(table)
+    costs = Table(show_edge=False, header_style="bold")
+    costs.add_column("method")
+    if compare:
+        costs.add_column(f"rel. error vs {report.reference}", justify="right")
+    costs.add_column("time", justify="right")
+    costs.add_column("cost", overflow="fold")
+    for name, r in report.results.items():
+        if r.error is not None:
+            row = [name] + ([""] if compare else []) + ["", f"[red]{escape(r.error)}[/red]"]
+        else:
+            row = [name] + ([_agreement(report, name)] if compare else []) + [
+                seconds(r.seconds), _cost(r)]
+        costs.add_row(*row)
+    console.print(costs)
 
 
 def print_routes(r: Gradient, console: Any, out_name: str) -> None:
@@ -197,6 +232,9 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
 
 
 def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a)
+                                                                   and math.isnan(b))
     import numpy as np
 
     try:
