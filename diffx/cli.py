@@ -102,6 +102,20 @@ def _stdin() -> str:
         raise DiffxError("standard input is not UTF-8 text") from None
 
 
+def parse_source(text: str, from_argument: bool) -> Any:
+    """Parse the program; if an argument that fails to parse names a file, say to use -f."""
+    from .errors import ParseError
+    from .parser import parse
+
+    try:
+        return parse(text)
+    except ParseError as exc:
+        if from_argument and "\n" not in text and os.path.isfile(text.strip()):
+            raise DiffxError(f"{exc}\n'{text.strip()}' is a file: to read a program from it, "
+                             f"write -f {text.strip()}") from None
+        raise
+
+
 def read_point(at: str | None) -> Any:
     """``--at a=4,b=3``, a range ``x=0:1:101``, or the path of a CSV file of points."""
     if at is None:
@@ -172,10 +186,9 @@ def grad(
     Without --at the derivatives are formulas; with --at they are values at that point.
     """
     from . import api, methods
-    from .parser import parse
 
     text = read_source(source, file)
-    graph = parse(text)
+    graph = parse_source(text, from_argument=file is None and source != "-")
     wanted = methods.DEFAULT_METHODS if method == MethodChoice.all else (method.value,)
     options = {
         "numeric": {"scheme": scheme.value, "step": step},

@@ -67,13 +67,82 @@ def list_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT) -> tuple[lis
     return routes, True
 
 
+SHORT = 12  # an unnamed intermediate longer than this is called v1, v2, ... in listings
+
+
+class Labels:
+    """Short names for the nodes of a route listing.
+
+    A named node keeps its name and a short unnamed one its expression (``sigmoid(z)``,
+    ``4*x``); a longer one becomes ``v1``, ``v2``, ... and ``legend`` says what it stands for,
+    as the lecture notes name intermediate values. Computed on demand with an explicit stack.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.text: dict[int, str] = {}
+        self.legend: dict[str, str] = {}
+        self._prec: dict[int, int] = {}
+
+    def __call__(self, node: int) -> str:
+        if node not in self.text:
+            self._fill(node)
+        return self.text[node]
+
+    def _fill(self, root: int) -> None:
+        g = self.graph
+        stack = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if node in self.text:
+                continue
+            name = g.name(node) or (g.output_name if node == g.output else None)
+            if name is not None or g.op[node] == _ops.CONST:
+                self.text[node] = name or g.const_text(node)
+                self._prec[node] = 9 if name or not self.text[node].startswith("-") else 3
+                continue
+            args = g.args(node)
+            if not ready:
+                stack.append((node, True))
+                stack.extend((a, False) for a in args if a not in self.text)
+                continue
+            text, prec = _spell(g.op_of(node), [(self.text[a], self._prec[a]) for a in args])
+            if len(text) > SHORT:
+                text, prec = f"v{len(self.legend) + 1}", 9
+                self.legend[text] = _spell(g.op_of(node), [(self.text[a], self._prec[a])
+                                                           for a in args])[0]
+            self.text[node], self._prec[node] = text, prec
+
+
+_PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+
+
+def _spell(op: _ops.Op | None, args: list[tuple[str, int]]) -> tuple[str, int]:
+    assert op is not None
+    p = _PREC.get(op.name, 9)
+
+    def wrap(part: tuple[str, int], strict: bool) -> str:
+        return f"({part[0]})" if part[1] < p or (strict and part[1] == p) else part[0]
+
+    if op.name == "neg":
+        return "-" + wrap(args[0], False), p
+    if op.symbol:
+        left = wrap(args[0], op.name == "pow")
+        right = wrap(args[1], op.name in ("sub", "div"))
+        return (f"{left} {op.symbol} {right}" if p == 1 else f"{left}{op.symbol}{right}"), p
+    return f"{op.name}({', '.join(t for t, _ in args)})", 9
+
+
+def labels(graph: Graph) -> Labels:
+    cached = graph._cache.get("route_labels")
+    if cached is None:
+        cached = graph._cache["route_labels"] = Labels(graph)
+    return cached
+
+
 def label(graph: Graph, node: int) -> str:
-    """How a route shows a node: its name, or its (short) expression."""
-    labels = graph._cache.setdefault("route_labels", {})
-    text = labels.get(node)
-    if text is None:
-        text = labels[node] = graph.name(node) or graph.text(node, 24)
-    return text
+    """How a route shows a node: its name, a short expression, or v1, v2, ..."""
+    return labels(graph)(node)
 
 
 def route_text(graph: Graph, route: Route) -> str:
@@ -83,7 +152,11 @@ def route_text(graph: Graph, route: Route) -> str:
 
 def partial_symbol(graph: Graph, edge: Edge) -> str:
     """``∂d/∂c``: the local derivative an edge carries, by name."""
-    return f"∂{label(graph, edge.node)}/∂{label(graph, edge.arg)}"
+    def part(node: int) -> str:
+        text = label(graph, node)
+        return f"({text})" if any(c in text for c in " +-*/^") else text
+
+    return f"∂{part(edge.node)}/∂{part(edge.arg)}"
 
 
 def local_value(graph: Graph, vals: list[Any], edge: Edge) -> Any:

@@ -175,7 +175,12 @@ def value_at(expr: Any, subs: dict[Any, Any], tree: int | None = None) -> comple
     if isinstance(quick, float) and not math.isfinite(quick):
         return quick  # evalf of an overflowing formula can take very long; floats cannot
     try:
-        v = expr.evalf(17, subs=subs) if subs else expr.evalf(17)
+        if _small_powers(expr):
+            # exact: substitute the (exactly representable) point, so that Heaviside(1 - 1)
+            # is Heaviside(0) = 1/2 and not Heaviside of a rounding error
+            v = expr.xreplace(subs).evalf(17)
+        else:
+            v = expr.evalf(17, subs=subs)  # x^(9^9) at an exact point: too many digits
     except (ArithmeticError, ValueError, TypeError, RecursionError):
         return quick
     if v is sympy.zoo or v is sympy.nan or v.has(sympy.zoo, sympy.nan):
@@ -189,6 +194,21 @@ def value_at(expr: Any, subs: dict[Any, Any], tree: int | None = None) -> comple
     except (TypeError, ValueError):
         return math.nan
     return c if c.imag != 0 else c.real
+
+
+def _small_powers(expr: Any, limit: int = 64) -> bool:
+    """No power in ``expr`` has a constant exponent larger than ``limit`` in size."""
+    seen: set[int] = set()
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if e.is_Pow and e.exp.is_Number and abs(e.exp) > limit:
+            return False
+        stack.extend(e.args)
+    return True
 
 
 def _heaviside(x: float, at_zero: float = 0.5) -> float:

@@ -123,6 +123,7 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient) -
         listing[w] = {"routes": rows, "complete": complete,
                       "sum": to_python(total) if complete else None}
     result.details["route_listing"] = listing
+    result.details["route_legend"] = dict(_routes.labels(graph).legend)
 
 
 def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float | None,

@@ -108,7 +108,7 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
         if arrays:
             values, value = _lambdified(f, derivs, syms, point, graph)
         else:
-            subs = {syms[k]: sympy.Float(v, 30) for k, v in point.items()}
+            subs = {syms[k]: sympy.Rational(v) for k, v in point.items()}  # exact doubles
             values = {w: value_at(d, subs, measured[w][1]) for w, d in derivs.items()}
             value = value_at(f, subs, tree)
     return formulas, measured, values, value

@@ -82,20 +82,17 @@ def _cost(r: Gradient) -> str:
         size = max(trees.values()) if trees else 0
         several = len(trees) > 1
         if ops is None:
-            return f"largest formula tree {size:,} nodes" if several else \
-                f"formula tree of {size:,} nodes"
-        if several:
-            return f"formulas: {ops:,} ops in all, largest tree {size:,}"
-        return f"formula of {ops:,} ops, tree {size:,}"
+            return f"formula tree{'s ≤' if several else ' of'} {size:,} nodes"
+        return f"formula{'s' * several}: {ops:,} ops, tree {'≤ ' * several}{size:,}"
     if r.method == "numeric":
         steps = d.get("step", {})
         h = next(iter(steps.values()), None) if steps else None
-        h_text = f", h={number(h, 2)}" if h is not None and not hasattr(h, "shape") else ""
-        return f"{c.get('evaluations', 0):,} evaluations, {d.get('scheme')}{h_text}"
+        h_text = f" h={number(h, 2)}" if h is not None and not hasattr(h, "shape") else ""
+        return f"{c.get('evaluations', 0):,} evals ({d.get('scheme')}{h_text})"
     if r.method == "reverse":
         routes = count(c.get("routes"), c.get("routes_log10"))
         if "forward_ops" in c:
-            return (f"{c['forward_ops']:,} + {c['backward_ops']:,} ops, "
+            return (f"{c['forward_ops']:,}+{c['backward_ops']:,} ops, "
                     f"{routes} route{'s' * (routes != '1')}")
         return f"{routes} route{'s' * (routes != '1')}"
     return ", ".join(f"{k} {v}" for k, v in c.items())
@@ -154,7 +151,7 @@ def _wide(report: Report, console: Any, out_name: str) -> None:
     for w in report.wrt:
         table.add_column(f"∂{out_name}/∂{w}", overflow="fold")
     if compare:
-        table.add_column(f"rel. error vs {report.reference}", justify="right")
+        table.add_column(f"vs {report.reference}", justify="right")
     table.add_column("time", justify="right")
     table.add_column("cost", overflow="fold")
     for name, r in report.results.items():
@@ -188,7 +185,7 @@ def _tall(report: Report, console: Any, out_name: str) -> None:
     costs = Table(show_edge=False, header_style="bold")
     costs.add_column("method")
     if compare:
-        costs.add_column(f"rel. error vs {report.reference}", justify="right")
+        costs.add_column(f"vs {report.reference}", justify="right")
     costs.add_column("time", justify="right")
     costs.add_column("cost", overflow="fold")
     for name, r in report.results.items():
@@ -205,6 +202,10 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
     from rich.table import Table
 
     listing = r.details["route_listing"]
+    legend = r.details.get("route_legend") or {}
+    if legend:
+        console.print("where " + escape(", ".join(f"{k} = {v}" for k, v in legend.items())),
+                      highlight=False)
     for w, info in listing.items():
         table = Table(title=f"routes from {w} to {out_name}", show_edge=False,
                       header_style="bold", title_justify="left")

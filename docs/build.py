@@ -1,0 +1,127 @@
+"""Regenerate the documentation pages whose examples are real diffx output.
+
+    python docs/build.py            # every page
+    python docs/build.py lecture    # one page
+
+Each page is a list of blocks: markdown text, or a shell command that is run here and shown
+with its output. Nothing in these pages is typed by hand; rerun this after changing diffx.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def run(command: str) -> str:
+    env = {**os.environ, "COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"}
+    args = shlex.split(command)
+    if args[0] == "diffx":
+        args = [sys.executable, "-m", "diffx", *args[1:]]
+    out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    text = out.stdout + out.stderr
+    if out.returncode not in (0, 1, 2):
+        raise SystemExit(f"{command!r} failed ({out.returncode}):\n{text}")
+    return text.rstrip()
+
+
+def render(blocks: list[str]) -> str:
+    parts = []
+    for block in blocks:
+        if block.startswith("$ "):
+            command = block[2:]
+            parts.append(f"```console\n$ {command}\n{run(command)}\n```")
+        else:
+            parts.append(block.strip())
+    return "\n\n".join(parts) + "\n"
+
+
+LECTURE = [
+    """# The lecture notes, reproduced
+
+Every worked example of the lecture notes diffx grew from, run with diffx. The programs are in
+[`examples/`](../examples); each comment there gives the hand derivation the notes make, and
+`tests/test_lecture.py` checks the same numbers against that derivation. This page is made by
+`python docs/build.py lecture`: the outputs below are real, only the timings vary from run to
+run.""",
+    """## The route-sum: a = 4, b = 3 gives ∂d/∂a = 11
+
+The notes break `d = a * (a + b)` into `c = a + b; d = a * c`, put the local derivative on
+every edge (∂d/∂a = c, ∂d/∂c = a, ∂c/∂a = 1, ∂c/∂b = 1), then multiply along each route and
+add the routes: ∂d/∂a = c + a·1 = 7 + 4 = 11.""",
+    "$ diffx grad \"c = a + b; d = a * c\" --at a=4,b=3",
+    """Without a point the derivatives are formulas: sympy's, and the route-sum written with the
+program's own names, then in terms of the inputs.""",
+    "$ diffx grad \"c = a + b; d = a * c\"",
+    "The routes themselves, each with its local derivatives and their product:",
+    "$ diffx grad -f examples/route_sum.dx --method reverse --routes --at a=4,b=3",
+    """## Two paths from x to z: 12x + 8e^{2x}
+
+y1 = 2x² + e^{2x}, y2 = e^x, z = 3y1 + y2²: the total derivative adds the path through y1 and
+the path through y2.""",
+    "$ diffx grad -f examples/two_paths.dx --method reverse",
+    "$ diffx grad -f examples/two_paths.dx --at x=0.5",
+    """## The multivariate chain rule: f = y + e^{xy}, x = cos t, y = t²
+
+df/dt = (y e^{xy})(−sin t) + (1 + x e^{xy})·2t. The route-sum shows exactly those two
+products (and the route through y alone):""",
+    "$ diffx grad -f examples/multivariate_chain.dx --method reverse",
+    "$ diffx grad -f examples/multivariate_chain.dx --at t=1",
+    """## Logistic least squares, with a regulariser
+
+z = wx + b, y = σ(z), L = ½(y − t)², R = ½w², L_reg = L + λR. The notes' backward pass
+gives w̄ = (y − t)σ'(z)x + λw and b̄ = (y − t)σ'(z).""",
+    "$ diffx grad -f examples/logistic_least_squares.dx --at w=0.8,x=1.5,b=-0.3,t=1,lambda=0.1 "
+    "--wrt w,b",
+    """## A two-layer perceptron
+
+Two inputs, two sigmoid hidden units, two linear outputs, squared error; the gradient with
+respect to all fourteen parameters and inputs in one reverse sweep.""",
+    "$ diffx grad -f examples/mlp.dx --method reverse "
+    "--at x1=1,x2=-2,t1=0.5,t2=-0.5,w11=0.1,w12=0.2,w21=-0.3,w22=0.4,b1=0,b2=0.1,"
+    "v11=0.5,v12=-0.6,v21=0.7,v22=0.8,c1=0,c2=0",
+    """## The logistic map: the table of symbolic derivatives
+
+l1 = x, l(n+1) = 4 l(n)(1 − l(n)). The notes tabulate d l_n/dx for n = 1..4; for n = 4 the
+simplified form is 64(1 − 42x + 504x² − 2640x³ + 7040x⁴ − 9984x⁵ + 7168x⁶ − 2048x⁷). diffx's
+symbolic formula is the same polynomial (it is not expanded; `tests/test_lecture.py` expands
+both and compares), and the route count doubles with every step: 2³ = 8 routes to l4.""",
+    "$ diffx grad -f examples/logistic_map.dx --method symbolic",
+    "$ diffx grad -f examples/logistic_map.dx --at x=0.3",
+    """## Activation derivatives
+
+σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [z > 0], softplus' = σ: the op table writes each
+local derivative in terms of the op's own output where the notes do.""",
+    "$ diffx grad \"sigmoid(z) + tanh(z) + relu(z) + softplus(z)\" --at z=0.7 --method reverse "
+    "--routes",
+    """## The PyTorch example of seed 003
+
+`y = w2 * torch.sigmoid(w1 * x)` at x = w1 = w2 = 0 prints `w1.grad = 0`, `w2.grad = 0.5`:""",
+    "$ diffx grad \"y = w2 * sigmoid(w1 * x)\" --at x=0,w1=0,w2=0 --wrt w1,w2",
+    """## Gradient checking, as the notes teach it
+
+The notes compare the backward pass with central differences in double precision and expect a
+relative error near 1e-6 or better. `diffx grad` does that comparison for every method; at a
+kink it says why the methods differ instead of hiding it:""",
+    "$ diffx grad \"max(0, x - 1) + max(0, 1 - x)\" --at x=1",
+]
+
+PAGES = {"lecture": ("lecture.md", LECTURE)}
+
+
+def main(names: list[str]) -> None:
+    for name in names or list(PAGES):
+        filename, blocks = PAGES[name]
+        text = render(blocks)
+        (DOCS / filename).write_text(text, encoding="utf-8")
+        print(f"wrote docs/{filename}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
