@@ -137,11 +137,12 @@ def console() -> Any:
 
 def program_title(graph: Any) -> str:
     """How a report names what it differentiates: the expression, or the program's output."""
-    one_line = " ".join(graph.source.split())
-    if "\n" not in graph.source.strip() and "#" not in one_line and len(one_line) <= 70:
-        return one_line
-    n = len(graph.statements)
-    return f"{graph.describe(graph.output)}   ({n} statements)"
+    source = graph.source
+    if len(source) <= 200 and "\n" not in source.strip() and "#" not in source:
+        one_line = " ".join(source.split())
+        if len(one_line) <= 70:
+            return one_line
+    return f"{graph.describe(graph.output)}   ({graph.n_statements} statements)"
 
 
 Source = Annotated[str | None, typer.Argument(

@@ -18,6 +18,7 @@ from . import ops as _ops
 from .graph import Graph
 
 MAX_REPORTED = 3  # origins named per kind of problem; the rest are counted
+KINK_CODES = frozenset(op.code for op in _ops.OPS if op.kink is not None)
 
 
 def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[Any], str]:
@@ -149,8 +150,7 @@ def _origin(graph: Graph, node: int, vals: list[Any], bad: Any) -> str:
 
 def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[str]:
     """Nodes evaluated exactly at a kink (relu/abs at 0, max/min at a tie, sqrt at 0)."""
-    kinky = [i for i in range(graph.output + 1)
-             if graph.op[i] > _ops.CONST and _ops.BY_CODE[graph.op[i]].kink is not None]
+    kinky = graph.nodes_with(KINK_CODES)
     if not kinky:
         return []
     import numpy as np
@@ -178,32 +178,64 @@ def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[s
 
 def adjoint_warnings(graph: Graph, vals: list[Any], G: list[Any],
                      wrt: tuple[str, ...]) -> list[str]:
-    """Non-finite gradients whose values were finite: an infinite local derivative."""
+    """Explain a non-finite gradient of a finite function.
+
+    The sweep runs from the output down, so the highest node whose adjoint is not finite is
+    where it went wrong: one of its consumers either has an infinite local derivative there
+    (sqrt at 0) or multiplied a large adjoint by a large local derivative (overflow).
+    """
     bad_inputs = [w for w in wrt if not _all(_finite(G[graph.input_nodes[w]]))]
     if not bad_inputs or not _all(_finite(vals[graph.output])):
         return []
-    found = []
+    lead = f"the gradient with respect to {', '.join(bad_inputs)} is not finite"
+    first = None
+    if isinstance(G[graph.output], float):
+        isfinite = math.isfinite
+        for i in range(graph.output, -1, -1):
+            g = G[i]
+            if isinstance(g, float) and not isfinite(g):
+                first = i
+                break
+            if not isinstance(g, float) and not _all(_finite(g)):
+                first = i
+                break
+    else:
+        first = next((i for i in range(graph.output, -1, -1) if not _all(_finite(G[i]))), None)
+    if first is None:
+        return [lead]
+    consumer, position = _first_consumer(graph, first)
+    if consumer is None:
+        return [lead]
     import numpy as np
 
-    for i in range(graph.output, -1, -1):
-        op = graph.op_of(i)
-        if op is None or not _all(_finite(G[i])):
-            continue
-        if isinstance(G[i], float) and G[i] == 0:
-            continue
-        args = tuple(vals[a] for a in graph.args(i))
-        with np.errstate(all="ignore"):
-            partials = op.local_partials(tuple(np.asarray(a) for a in args), np.asarray(vals[i]))
-        for k, p in enumerate(partials):
-            if not bool(np.all(np.isfinite(p))):
-                arg = graph.args(i)[k]
-                found.append(f"the local derivative of {graph.describe(i)} with respect to "
-                             f"{graph.name(arg) or graph.text(arg, 20)} is not finite"
-                             f"{_args_at(graph, i, vals)}"
-                             + (f" ({op.kink_note})" if op.kink_note else ""))
+    op = graph.op_of(consumer)
+    assert op is not None
+    args = tuple(np.asarray(vals[a]) for a in graph.args(consumer))
+    with np.errstate(all="ignore"):
+        partial = op.local_partials(args, np.asarray(vals[consumer]))[position]
+    what = graph.name(first) or graph.text(first, 20)
+    if not bool(np.all(np.isfinite(partial))):
+        note = f" ({op.kink_note})" if op.kink_note else ""
+        return [f"{lead}: the local derivative of {graph.describe(consumer)} with respect to "
+                f"{what} is not finite{_args_at(graph, consumer, vals)}{note}"]
+    return [f"{lead}: the adjoint overflowed at {what} (the derivative of the output with "
+            f"respect to it is a product of local derivatives larger than the largest float; "
+            f"it was finite at {graph.describe(consumer)})"]
+
+
+def _first_consumer(graph: Graph, node: int) -> tuple[int | None, int]:
+    """The highest node (up to the output) that uses ``node``, and at which argument."""
+    best, position = None, 0
+    for k, args in enumerate((graph.a, graph.b)):
+        hi = graph.output + 1
+        # the last occurrence of node in args[node + 1 : hi], found with C-speed list.index
+        start = node + 1
+        while True:
+            try:
+                j = args.index(node, start, hi)
+            except ValueError:
                 break
-        if len(found) >= MAX_REPORTED:
-            break
-    names = ", ".join(bad_inputs)
-    lead = f"the gradient with respect to {names} is not finite"
-    return [lead + (": " + "; ".join(found) if found else "")]
+            if best is None or j > best:
+                best, position = j, k
+            start = j + 1
+    return best, position

@@ -52,9 +52,9 @@ def _by_frequency(codes: Sequence[int]) -> list[int]:
 
 
 def _forward_source(present: list[int]) -> str:
-    lines = ["def forward(vals, ops, A, B, lo, hi):",
-             "    for i, o, a, b in zip(range(lo, hi), islice(ops, lo, hi),"
-             " islice(A, lo, hi), islice(B, lo, hi)):"]
+    """``vals[i] = value(vals[a], vals[b])`` for every node, one branch per op present."""
+    lines = ["def forward(vals, nodes, ops, A, B):",
+             "    for i, o, a, b in zip(nodes, ops, A, B):"]
     first = True
     for code in present:
         if code <= CONST:
@@ -70,26 +70,31 @@ def _forward_source(present: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sweep_source(present: list[int], arrays: bool) -> str:
-    """Reverse sweep over combined codes ``4*op + mask`` (mask: which arguments are active)."""
-    lines = ["def sweep(vals, G, codes, A, B, hi, skip):",
-             "    for i, c, a, b in zip(range(hi, -1, -1), islice(reversed(codes), skip, None),"
-             " islice(reversed(A), skip, None), islice(reversed(B), skip, None)):",
-             "        if c == 0:",
-             "            continue",
-             "        g = G[i]"]
-    if not arrays:
-        lines += ["        if g == 0:", "            continue"]
+def _uses_out(op: _ops.Op) -> bool:
+    return any("out" in _NAMES.findall(p) for p in op.partials)
+
+
+def _sweep_source(present: list[int], arrays: bool) -> tuple[str, bool]:
+    """The reverse sweep over combined codes ``4*op + mask`` (mask: the active arguments).
+
+    The loop walks the nodes from the output down, reading each node's finished adjoint ``g``
+    straight from the adjoint list (contributions only ever go to earlier nodes). Ops whose
+    local partials can be infinite at finite values (log, sqrt, division, ...) skip a zero
+    adjoint: a strong zero, so ``0 * sqrt(x)`` at 0 contributes 0, not nan.
+    Returns the source and whether the loop needs each node's own value (``out``).
+    """
+    ops_present = [(_ops.BY_CODE[c >> 2], c & 3, c) for c in present if c]
+    need_out = any(_uses_out(op) for op, _, _ in ops_present)
+    head = "g, c, a, b, out" if need_out else "g, c, a, b"
+    lines = ["def sweep(vals, G, adjoints, codes, A, B, outs):",
+             f"    for {head} in zip(adjoints, codes, A, B{', outs' if need_out else ''}):"]
     first = True
-    for combined in present:
-        if combined == 0:
-            continue
-        op, mask = _ops.BY_CODE[combined >> 2], combined & 3
+    for op, mask, combined in ops_present:
         body = []
         for k, slot in ((0, "a"), (1, "b")):
             if not mask & (1 << k):
                 continue
-            partial = _subst(op.partials[k], "vals[a]", "vals[b]", "vals[i]")
+            partial = _subst(op.partials[k], "vals[a]", "vals[b]", "out")
             if partial == "1":
                 term = "g"
             elif partial == "-1":
@@ -98,10 +103,16 @@ def _sweep_source(present: list[int], arrays: bool) -> str:
                 term = f"g * ({partial})"
             body.append(f"G[{slot}] = G[{slot}] + {term}" if arrays else f"G[{slot}] += {term}")
         lines.append(f"        {'if' if first else 'elif'} c == {combined}:")
-        lines.extend(f"            {stmt}" for stmt in body)
+        if not arrays and (op.domain or op.kink):
+            lines.append("            if g != 0:")
+            lines.extend(f"                {stmt}" for stmt in body)
+        else:
+            lines.extend(f"            {stmt}" for stmt in body)
         first = False
+    if first:
+        lines.append("        pass")
     lines.append("    return G")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", need_out
 
 
 def _tangent_source(present: list[int]) -> str:
@@ -142,10 +153,11 @@ class Compiled:
         sweep_key = ("sweep", ns, arrays, wrt)
         if sweep_key not in graph._cache:
             present = _by_frequency(self.codes)
-            fn = _build(_sweep_source(present, arrays), "sweep", ns)
+            source, need_out = _sweep_source(present, arrays)
+            fn = _build(source, "sweep", ns)
             tan = _build(_tangent_source(present), "tangents", ns)
-            graph._cache[sweep_key] = (fn, tan)
-        self.sweep_fn, self.tangent_fn = graph._cache[sweep_key]
+            graph._cache[sweep_key] = (fn, tan, need_out)
+        self.sweep_fn, self.tangent_fn, self.need_out = graph._cache[sweep_key]
 
 
 def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[int], int]:
@@ -158,7 +170,7 @@ def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[int], int]:
     cached = graph._cache.get(key)
     if cached is None:
         active = graph.depends_on([graph.input_nodes[w] for w in wrt])
-        codes = [0] * len(graph.op)
+        codes = bytearray(len(graph.op))  # combined codes are below 4 * 32
         edges = 0
         op, a, b = graph.op, graph.a, graph.b
         for i in range(len(op)):
@@ -190,10 +202,17 @@ def initial_values(graph: Graph, point: dict[str, Any], ns: str = "math") -> lis
 
 
 def forward(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
-    """Evaluate every node at ``point`` (values per input name); returns the value list."""
+    """Evaluate every node at ``point`` (values per input name); returns the value list.
+
+    Nodes after the output (statements the output does not use) are not evaluated.
+    """
     program = Compiled(graph, (), ns, arrays=False)
     vals = initial_values(graph, point, ns)
-    return program.forward_fn(vals, graph.op, graph.a, graph.b, 0, graph.output + 1)
+    n, hi = len(graph.a), graph.output + 1
+    if hi == n:
+        return program.forward_fn(vals, range(n), graph.op, graph.a, graph.b)
+    return program.forward_fn(vals, range(hi), islice(graph.op, hi), islice(graph.a, hi),
+                              islice(graph.b, hi))
 
 
 def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str = "math",
@@ -203,12 +222,17 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str = "math",
     ``vals`` are the forward values. Adjoints of nodes that do not depend on ``wrt`` stay 0.
     """
     program = Compiled(graph, wrt, ns, arrays)
-    G: list[Any] = [0.0] * len(graph.op)
+    n = len(graph.a)
+    G: list[Any] = [0.0] * n
     G[graph.output] = seed
-    hi = graph.output
-    return program.sweep_fn(vals, G, program.codes, graph.a, graph.b, hi,
-                             len(graph.op) - 1 - hi)
+    skip = n - 1 - graph.output  # nodes after the output get no adjoint
 
+    def down(seq: Any) -> Any:
+        return islice(reversed(seq), skip, None) if skip else reversed(seq)
+
+    outs = down(vals) if program.need_out else None
+    return program.sweep_fn(vals, G, down(G), down(program.codes), down(graph.a),
+                            down(graph.b), outs)
 
 def tangents(graph: Graph, vals: list[Any], wrt: str, ns: str = "math") -> list[Any]:
     """Forward mode: d node / d ``wrt`` for every node, in one forward pass."""
@@ -228,56 +252,57 @@ def edge_count(graph: Graph, wrt: tuple[str, ...]) -> int:
 EXACT_ROUTE_BITS = 4096  # beyond 2**4096 routes, counts are carried as logarithms
 
 
-def count_routes(graph: Graph) -> tuple[list[int] | None, list[float]]:
-    """Routes from the output to every node, counted in one backward pass.
+def count_routes(graph: Graph) -> dict[str, tuple[int | None, float]]:
+    """Routes from every input to the output: ``{input: (exact count or None, log10)}``.
 
-    A route is a chain of edges; ``x*x`` has two edges from ``x``, so two routes. Counts are
-    exact Python integers while they stay below 2**4096 (the first list); past that the pass is
-    redone in log10 space and the first element of the result is None. The second list always
-    holds log10 of each count (-inf where there is no route).
+    One backward pass: the output has one route to itself, and a node passes its count to each
+    argument it uses (``x*x`` uses ``x`` twice: two routes). Counts are exact Python integers
+    while they stay below 2**4096; past that the pass is redone with logarithms and the exact
+    count is None. A node's count is dropped once it has been passed on, so memory follows the
+    frontier of the pass, not the size of the graph.
     """
     cached = graph._cache.get("routes")
-    if cached is not None:
-        return cached
-    n, a, b, out = len(graph.op), graph.a, graph.b, graph.output
-    R = [0] * n
+    if cached is None:
+        cached = graph._cache["routes"] = _count_exact(graph) or _count_log(graph)
+    return cached
+
+
+def _count_exact(graph: Graph) -> dict[str, tuple[int | None, float]] | None:
+    a, b, out = graph.a, graph.b, graph.output
+    R = [0] * len(a)
     R[out] = 1
-    exact: list[int] | None = R
     for i in range(out, -1, -1):
         r = R[i]
-        if r:
-            if a[i] >= 0:
-                R[a[i]] += r
-                if b[i] >= 0:
-                    R[b[i]] += r
+        if r and a[i] >= 0:
+            R[a[i]] += r
+            if b[i] >= 0:
+                R[b[i]] += r
             if r.bit_length() > EXACT_ROUTE_BITS:
-                exact = None
-                break
-    if exact is not None:
-        logs = [math.log10(r) if r else -math.inf for r in R]
-    else:
-        logs = _count_routes_log(graph)
-    graph._cache["routes"] = (exact, logs)
-    return exact, logs
+                return None
+            R[i] = 0
+    return {name: (R[node], math.log10(R[node]) if R[node] else -math.inf)
+            for name, node in graph.input_nodes.items()}
 
 
-def _count_routes_log(graph: Graph) -> list[float]:
-    n, a, b, out = len(graph.op), graph.a, graph.b, graph.output
-    L = [-math.inf] * n
+def _count_log(graph: Graph) -> dict[str, tuple[int | None, float]]:
+    a, b, out = graph.a, graph.b, graph.output
+    ninf = -math.inf
+    L = [ninf] * len(a)
     L[out] = 0.0
-
-    def add(slot: int, value: float) -> None:
-        cur = L[slot]
-        if cur == -math.inf:
-            L[slot] = value
-        else:
-            hi, lo = (cur, value) if cur > value else (value, cur)
-            L[slot] = hi + math.log10(1.0 + 10.0 ** (lo - hi))
-
+    log10 = math.log10
     for i in range(out, -1, -1):
         r = L[i]
-        if r != -math.inf and a[i] >= 0:
-            add(a[i], r)
-            if b[i] >= 0:
-                add(b[i], r)
-    return L
+        if r == ninf or a[i] < 0:
+            continue
+        L[i] = ninf  # passed on: drop it, so that memory follows the frontier
+        for arg in (a[i], b[i]):
+            if arg < 0:
+                break
+            cur = L[arg]
+            if cur == ninf:
+                L[arg] = r
+            elif cur >= r:
+                L[arg] = cur + log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 else cur
+            else:
+                L[arg] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
+    return {name: (None, L[node]) for name, node in graph.input_nodes.items()}

@@ -12,7 +12,6 @@ use (edge key = argument position); the hot paths never touch it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import ops as _ops
@@ -21,16 +20,8 @@ from .ops import CONST, INPUT
 if TYPE_CHECKING:
     import networkx
 
+NAME_INDEX_LIMIT = 20_000  # programs with more names look names up without an index
 _KEY_STRIDE = 1 << 32  # node indices are below 2**32, so (a, b, code) packs into one int
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One statement of a program: its assigned name (or None), its node, where it starts."""
-
-    name: str | None
-    node: int
-    offset: int
 
 
 class Graph:
@@ -39,27 +30,29 @@ class Graph:
     def __init__(
         self,
         source: str,
-        op: list[int],
+        op: bytearray,
         a: list[int],
         b: list[int],
         leaf: dict[int, Any],
-        names: dict[int, list[str]],
+        assigned: dict[str, int],
         output: int,
-        statements: list[Statement],
+        n_statements: int,
+        output_named: bool,
     ) -> None:
         self.source = source
-        self.op = op
-        self.a = a
-        self.b = b
+        self.op = op  # one byte per node: the op code (INPUT, CONST or an op of the table)
+        self.a = a  # first argument of each node, -1 for none
+        self.b = b  # second argument of each node, -1 for none
         self._leaf = leaf  # input node -> name; const node -> (value, text)
-        self._names = names  # node -> names assigned to it, in program order
+        self.assigned = assigned  # name -> node, in program order
+        self._names_cache: dict[int, str] | None = None
         self.output = output
-        self.statements = tuple(statements)
+        self.n_statements = n_statements
+        self._output_named = output_named
         inputs = sorted((v, k) for k, v in leaf.items() if op[k] == INPUT)
         self.inputs: tuple[str, ...] = tuple(name for name, _ in inputs)
         self.input_nodes: dict[str, int] = {name: node for name, node in inputs}
-        self.assigned: dict[str, int] = {s.name: s.node for s in statements if s.name}
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Any, Any] = {}
         self._nx: Any = None
 
     # ---------------------------------------------------------------- basic facts ----------
@@ -118,44 +111,69 @@ class Graph:
         """The names a program gave this node (``c`` in ``c = a + b``), input name for inputs."""
         if self.op[node] == INPUT:
             return (self._leaf[node],)
-        return tuple(self._names.get(node, ()))
+        return tuple(name for name, n in self.assigned.items() if n == node)
 
     def name(self, node: int) -> str | None:
         """The node's first name, or None for unnamed intermediates and constants."""
-        names = self.names_of(node)
-        return names[0] if names else None
+        if self.op[node] == INPUT:
+            return self._leaf[node]
+        if self._names_cache is None:
+            if len(self.assigned) > NAME_INDEX_LIMIT:  # a huge program: search, don't index
+                return next((name for name, n in self.assigned.items() if n == node), None)
+            names: dict[int, str] = {}  # built on first use: node -> first name assigned
+            for name, n in self.assigned.items():
+                names.setdefault(n, name)
+            self._names_cache = names
+        return self._names_cache.get(node)
 
     @property
     def output_name(self) -> str:
         """The output's name: the last statement's target, or ``f`` for a bare expression."""
-        return self.name(self.output) if self.statements[-1].name else "f"
+        return (self.name(self.output) or "f") if self._output_named else "f"
 
     # ---------------------------------------------------------------- structure ------------
-    def reachable_from_output(self) -> list[bool]:
+    def reachable_from_output(self) -> bytearray:
         """Nodes the output depends on (one backward pass over the arrays)."""
         cached = self._cache.get("live")
         if cached is None:
-            live = [False] * len(self.op)
-            live[self.output] = True
+            live = bytearray(len(self.op))  # 1 byte per node: 0 or 1
+            live[self.output] = 1
             a, b = self.a, self.b
             for i in range(self.output, -1, -1):
                 if live[i]:
                     if a[i] >= 0:
-                        live[a[i]] = True
+                        live[a[i]] = 1
                     if b[i] >= 0:
-                        live[b[i]] = True
+                        live[b[i]] = 1
             cached = self._cache["live"] = live
         return cached
 
-    def depends_on(self, nodes: list[int] | tuple[int, ...]) -> list[bool]:
+    def nodes_with(self, codes: frozenset[int]) -> list[int]:
+        """The nodes (up to the output) whose op code is in ``codes``, found at C speed."""
+        key = ("nodes_with", codes)
+        found = self._cache.get(key)
+        if found is None:
+            found = []
+            hi = self.output + 1
+            for code in codes:
+                needle = bytes((code,))
+                at = self.op.find(needle, 0, hi)
+                while at != -1:
+                    found.append(at)
+                    at = self.op.find(needle, at + 1, hi)
+            found.sort()
+            self._cache[key] = found
+        return found
+
+    def depends_on(self, nodes: list[int] | tuple[int, ...]) -> bytearray:
         """Nodes that depend on any of ``nodes`` (one forward pass)."""
-        active = [False] * len(self.op)
+        active = bytearray(len(self.op))
         for n in nodes:
-            active[n] = True
+            active[n] = 1
         a, b = self.a, self.b
         for i in range(len(self.op)):
             if not active[i] and ((a[i] >= 0 and active[a[i]]) or (b[i] >= 0 and active[b[i]])):
-                active[i] = True
+                active[i] = 1
         return active
 
     def text(self, node: int, limit: int = 48, use_names: bool = True) -> str:
@@ -264,21 +282,23 @@ class GraphBuilder:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.op: list[int] = []
+        self.op = bytearray()
         self.a: list[int] = []
         self.b: list[int] = []
         self.leaf: dict[int, Any] = {}
-        self.names: dict[int, list[str]] = {}
-        self._ops: dict[int, int] = {}
+        self.assigned: dict[str, int] = {}
+        self.n_statements = 0
+        self.last: tuple[str | None, int] | None = None
+        self._ops: dict[int, int] = {}  # packed (a, b, code) -> node: the hash-consing table
         self._inputs: dict[str, int] = {}
         self._consts: dict[tuple[float, bool], int] = {}
-        self.statements: list[Statement] = []
 
     def _new(self, code: int, a: int, b: int) -> int:
+        node = len(self.a)
         self.op.append(code)
         self.a.append(a)
         self.b.append(b)
-        return len(self.op) - 1
+        return node
 
     def input(self, name: str) -> int:
         node = self._inputs.get(name)
@@ -305,14 +325,15 @@ class GraphBuilder:
     def is_literal(self, node: int) -> bool:
         return self.op[node] == CONST and self.leaf[node][1] not in _ops.CONSTANTS
 
-    def statement(self, name: str | None, node: int, offset: int) -> None:
+    def statement(self, name: str | None, node: int) -> None:
         if name is not None:
-            self.names.setdefault(node, []).append(name)
-        self.statements.append(Statement(name, node, offset))
+            self.assigned[name] = node
+        self.n_statements += 1
+        self.last = (name, node)
 
     def finish(self) -> Graph:
-        output = self.statements[-1].node
-        graph = Graph(self.source, self.op, self.a, self.b, self.leaf, self.names, output,
-                      self.statements)
-        self._ops = {}
-        return graph
+        assert self.last is not None
+        name, output = self.last
+        self._ops = self._consts = self._inputs = {}  # the hash-consing tables are not kept
+        return Graph(self.source, self.op, self.a, self.b, self.leaf, self.assigned, output,
+                     self.n_statements, name is not None)

@@ -92,8 +92,7 @@ class _Parser:
         self.b = GraphBuilder(source)
         self.tokens = _tokens(source)
         self.ahead: Token | None = None
-        self.assigned: dict[str, int] = {}  # name -> offset of its assignment
-        self.assigned_node: dict[str, int] = {}  # name -> its node
+        self.assigned = self.b.assigned  # name -> node (offsets are found again on error)
         self.free: dict[str, int] = {}  # input name -> offset of its first use
 
     # -- token stream with one token of look-ahead
@@ -137,11 +136,8 @@ class _Parser:
             else:
                 first = tok
             node = self.expression(first, target)
-            if target is not None:
-                self.assigned[target[1]] = target[2]
-                self.assigned_node[target[1]] = node
-            self.b.statement(target[1] if target else None, node, (target or first)[2])
-        if not self.b.statements:
+            self.b.statement(target[1] if target else None, node)
+        if not self.b.n_statements:
             raise self.error("empty expression: nothing to differentiate", 0)
         return self.b.finish()
 
@@ -153,13 +149,25 @@ class _Parser:
             raise self.error(f"cannot assign to '{name}': it is a constant", at, len(name))
         if name in self.assigned:
             raise self.error(
-                f"'{name}' is assigned twice (first at {self.where(self.assigned[name])}); "
+                f"'{name}' is assigned twice (first at {self.where(self.first_assignment(name))}); "
                 f"each statement needs a new name, e.g. {_fresh(name, self.assigned)}",
                 at, len(name))
         if name in self.free:
             raise self.error(
                 f"'{name}' is used at {self.where(self.free[name])} before it is assigned; "
                 "assign a name before using it", at, len(name))
+
+    def first_assignment(self, name: str) -> int:
+        """Where ``name`` was first assigned (found again only when an error needs it)."""
+        starts_statement, candidate = True, None
+        for kind, text, start, _ in _tokens(self.source):
+            if kind == END:
+                break
+            if kind == ASSIGN and candidate is not None:
+                return candidate
+            candidate = start if (starts_statement and kind == NAME and text == name) else None
+            starts_statement = kind == SEP
+        return 0
 
     # -- expressions: shunting-yard over an explicit operator stack
     def expression(self, tok: Token, target: Token | None) -> int:
@@ -293,7 +301,7 @@ class _Parser:
 
     def name(self, tok: Token, target: Token | None) -> int:
         name, start = tok[1], tok[2]
-        node = self.assigned_node.get(name)
+        node = self.assigned.get(name)
         if node is not None:
             return node
         if name in _ops.FUNCTIONS:

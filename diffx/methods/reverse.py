@@ -87,19 +87,15 @@ def _undefined_where_nan(derivative: Any, value: Any) -> Any:
 
 
 def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
-    exact, logs = engine.count_routes(graph)
-    counts: dict[str, Any] = {}
-    for w in wrt:
-        node = graph.input_nodes[w]
-        counts[w] = exact[node] if exact is not None else None
-    result.details["routes"] = counts
-    result.details["routes_log10"] = {w: logs[graph.input_nodes[w]] for w in wrt}
-    if exact is not None:
-        result.cost["routes"] = sum(counts.values())
+    counts = engine.count_routes(graph)
+    result.details["routes"] = {w: counts[w][0] for w in wrt}
+    result.details["routes_log10"] = {w: counts[w][1] for w in wrt}
+    exact = [counts[w][0] for w in wrt]
+    if None not in exact:
+        result.cost["routes"] = sum(exact)  # type: ignore[arg-type]
     else:
         result.cost["routes"] = None
-        top = max(logs[graph.input_nodes[w]] for w in wrt) if wrt else -math.inf
-        result.cost["routes_log10"] = top
+        result.cost["routes_log10"] = max(counts[w][1] for w in wrt)
 
 
 def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient) -> None:

@@ -245,5 +245,5 @@ def _close(a: Any, b: Any) -> bool:
 
 
 def _short(text: str, limit: int = 70) -> str:
-    one = " ".join(text.split())
+    one = " ".join(text[: limit * 4].split())  # (never split a million-line program)
     return one if len(one) <= limit else one[: limit - 1] + "…"
