@@ -11,7 +11,7 @@ One computational graph, differentiated three interchangeable ways side by side:
 ``grad_all`` runs several and compares them.
 """
 
-from .api import grad, grad_all, resolve_wrt
+from .api import evaluate, grad, grad_all, resolve_wrt
 from .errors import DiffxError, OptionError, ParseError, PointError
 from .graph import Graph
 from .parser import parse
@@ -21,5 +21,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
-    "grad", "grad_all", "parse", "resolve_wrt",
+    "evaluate", "grad", "grad_all", "parse", "resolve_wrt",
 ]

@@ -62,7 +62,74 @@ def grad(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
 
     spec = methods.get(method)
     graph, names, point, arrays = _prepare(source_or_graph, at, wrt)
-    return spec(graph, names, point, arrays, **options)
+    return run_method(spec, graph, names, point, arrays, options)
+
+
+def evaluate(source_or_graph: str | Graph, *, at: Any) -> Any:
+    """The function's value at a point (or an array of values at many points).
+
+    The same forward pass every method starts from; non-finite results are returned as they
+    are (the methods' warnings explain them).
+
+    >>> evaluate("c = a + b; d = a * c", at={"a": 4, "b": 3})
+    28.0
+    """
+    from . import diagnose
+    from .methods import to_python
+
+    graph, _, point, arrays = _prepare(source_or_graph, at, None)
+    vals, _ = diagnose.evaluate(graph, point, arrays)  # type: ignore[arg-type]
+    return to_python(vals[graph.output])
+
+
+#: Values held at once when many points meet a large graph (nodes × points); beyond this the
+#: points are processed in chunks, so memory stays bounded whatever the number of points.
+CHUNK_VALUES = 4_000_000
+
+
+def run_method(spec: Any, graph: Graph, names: tuple[str, ...], point: dict[str, Any] | None,
+               arrays: bool, options: dict[str, Any]) -> Gradient:
+    """Run one method; many points on a large graph are done in chunks and merged."""
+    if not arrays or point is None:
+        return spec(graph, names, point, arrays, **options)
+    import numpy as np
+
+    shape = np.shape(next(iter(point.values())))
+    total = int(np.prod(shape))
+    per_chunk = max(1, CHUNK_VALUES // max(1, graph.size))
+    if total <= per_chunk:
+        return spec(graph, names, point, arrays, **options)
+    flat = {k: np.ravel(v) for k, v in point.items()}
+    parts = [spec(graph, names, {k: v[lo:lo + per_chunk] for k, v in flat.items()}, True,
+                  **options) for lo in range(0, total, per_chunk)]
+    return _merge(parts, point, shape)
+
+
+def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...]) -> Gradient:
+    import numpy as np
+
+    first = parts[0]
+    merged = Gradient(method=first.method, expression=first.expression, inputs=first.inputs,
+                      wrt=first.wrt, point=point)
+    if first.gradient is not None:
+        merged.gradient = {w: np.concatenate([np.ravel(p.gradient[w]) for p in parts])
+                           .reshape(shape) for w in first.gradient}
+    if first.value is not None:
+        merged.value = np.concatenate([np.ravel(p.value) for p in parts]).reshape(shape)
+    merged.formula = first.formula
+    merged.seconds = sum(p.seconds for p in parts)
+    for key in first.cost:
+        values = [p.cost.get(key) for p in parts]
+        merged.cost[key] = sum(values) if key in ("evaluations", "operations") and \
+            None not in values else values[0]
+    merged.details = {k: v for k, v in first.details.items()
+                      if k not in ("values", "adjoints", "step", "error_estimate")}
+    merged.details["chunks"] = len(parts)
+    for p in parts:
+        for w in p.warnings:
+            if w not in merged.warnings:
+                merged.warnings.append(w)
+    return merged
 
 
 def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
@@ -84,7 +151,8 @@ def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
     results: dict[str, Gradient] = {}
     for spec in specs:
         try:
-            results[spec.name] = spec(graph, names, point, arrays, **options.get(spec.name, {}))
+            results[spec.name] = run_method(spec, graph, names, point, arrays,
+                                            options.get(spec.name, {}))
         except (OptionError, PointError):
             raise
         except registry.MethodError as exc:
@@ -112,4 +180,4 @@ def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
     return report
 
 
-__all__ = ["parse", "grad", "grad_all", "resolve_wrt", "DiffxError"]
+__all__ = ["parse", "grad", "grad_all", "evaluate", "resolve_wrt", "DiffxError"]

@@ -1,0 +1,116 @@
+"""The sweep engine: forward values, adjoints, tangents, route counts, many points, big graphs."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import diffx
+from diffx import api, engine
+
+
+def logistic(n: int) -> str:
+    return "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
+
+
+def test_forward_and_sweep_match_a_hand_written_loop():
+    n = 300
+    g = diffx.parse(logistic(n))
+    x, dx = 0.3, 1.0
+    for _ in range(n - 1):  # value and derivative by hand, step by step
+        x, dx = 4 * x * (1 - x), (4 - 8 * x) * dx
+    r = diffx.grad(g, at={"x": 0.3})
+    assert r.value == pytest.approx(x, rel=1e-9)
+    assert r["x"] == pytest.approx(dx, rel=1e-6)
+
+
+def test_adjoints_of_every_node_seed_004():
+    g = diffx.parse("c = a + b; d = a * c")
+    vals = engine.forward(g, {"a": 4.0, "b": 3.0})
+    adj = engine.sweep(g, vals, ("a", "b"))
+    by_name = {g.name(i): (vals[i], adj[i]) for i in range(g.size)}
+    assert by_name == {"a": (4.0, 11.0), "b": (3.0, 4.0), "c": (7.0, 4.0), "d": (28.0, 1.0)}
+
+
+def test_only_the_requested_inputs_are_swept():
+    g = diffx.parse("x^2 + y^3")
+    assert engine.edge_count(g, ("x",)) == 2  # x^2 and the sum; nothing towards y
+    assert diffx.grad(g, at={"x": -2, "y": 1}, wrt="x").gradient == {"x": -4.0}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5))
+def test_forward_mode_equals_reverse_mode(depth, x, y):
+    src = "u = x*y; v = sin(u) + x; w = tanh(v)*u - y^2"
+    for k in range(depth):  # a deeper program each time
+        src += f"; w{k} = w{k - 1 if k else ''}*x + sin(w{k - 1 if k else ''})"
+    fwd = diffx.grad(src, at={"x": x, "y": y}, method="forward")
+    rev = diffx.grad(src, at={"x": x, "y": y}, method="reverse")
+    for name in ("x", "y"):
+        assert fwd[name] == pytest.approx(rev[name], rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 30, 200])
+def test_route_counts_of_the_logistic_map(n):
+    counts = engine.count_routes(diffx.parse(logistic(n)))
+    assert counts["x"][0] == 2 ** (n - 1)
+
+
+def test_route_counts_past_the_exact_limit_are_logarithms():
+    n = 5000  # 2**4999 routes: carried as a logarithm
+    exact, log10 = engine.count_routes(diffx.parse(logistic(n)))["x"]
+    assert exact is None
+    assert log10 == pytest.approx((n - 1) * math.log10(2), rel=1e-9)
+
+
+def test_route_counts_with_shared_and_repeated_edges():
+    g = diffx.parse("y = x*x; z = y + x; z*y")
+    # z*y: through z (y via x*x: 2, x directly: 1) and through y (x*x: 2) = 5
+    assert engine.count_routes(g)["x"][0] == 5
+
+
+def test_many_points_are_chunked_with_the_same_result(monkeypatch):
+    g = diffx.parse(logistic(40))
+    xs = np.linspace(0.05, 0.95, 1001)
+    whole = diffx.grad(g, at={"x": xs})
+    monkeypatch.setattr(api, "CHUNK_VALUES", 40 * 100)  # 1001 points in chunks of ~ 33
+    chunked = diffx.grad(g, at={"x": xs})
+    assert chunked.details["chunks"] > 10
+    assert np.array_equal(whole["x"], chunked["x"])
+    assert np.array_equal(whole.value, chunked.value)
+    small = diffx.parse(logistic(6))
+    reference = diffx.grad(small, at={"x": xs})
+    for method, tol in (("numeric", 1e-4), ("forward", 1e-12), ("symbolic", 1e-9)):
+        other = diffx.grad(small, at={"x": xs}, method=method)  # a degree-32 polynomial
+        assert np.allclose(other["x"], reference["x"], rtol=tol, atol=tol), method
+
+
+def test_many_points_match_one_point_at_a_time():
+    src = "sin(x)*exp(-y^2) + tanh(x*y)/(1 + x^2) - log(1 + y^2)*cos(x - y)"
+    rng = np.random.default_rng(0)
+    xs, ys = rng.uniform(-2, 2, 50), rng.uniform(-2, 2, 50)
+    many = diffx.grad(src, at={"x": xs, "y": ys})
+    for k in range(50):
+        one = diffx.grad(src, at={"x": float(xs[k]), "y": float(ys[k])})
+        assert many["x"][k] == pytest.approx(one["x"], rel=1e-13, abs=1e-15)
+        assert many["y"][k] == pytest.approx(one["y"], rel=1e-13, abs=1e-15)
+
+
+def test_a_long_program_differentiates_without_recursion():
+    n = 60_000  # 180,000 nodes
+    src = "\n".join(["l1 = 0.5 + 0.1*x"] + [f"l{k+1} = 0.9*l{k} + 0.05*sin(l{k})"
+                                               for k in range(1, n)])
+    r = diffx.grad(src, at={"x": 0.2})
+    assert math.isfinite(r["x"])
+    assert r.cost["routes"] is None  # 2**59999 routes, counted as a logarithm
+    assert r.cost["routes_log10"] == pytest.approx((n - 1) * math.log10(2))
+
+
+def test_compiled_loops_are_cached_on_the_graph():
+    g = diffx.parse("a*(a+b)")
+    diffx.grad(g, at={"a": 1, "b": 2})
+    cached = {k for k in g._cache if isinstance(k, tuple)}
+    diffx.grad(g, at={"a": 3, "b": 4})
+    assert {k for k in g._cache if isinstance(k, tuple)} == cached
