@@ -22,24 +22,27 @@ from collections.abc import Iterator
 
 from . import ops as _ops
 from .errors import DiffxError, ParseError
-from .graph import Graph, GraphBuilder
+from .graph import _KEY_STRIDE, Graph, GraphBuilder
 
 # token kinds
 NUM, NAME, OP, LPAR, RPAR, COMMA, ASSIGN, SEP, END = range(9)
-_KIND_OF_GROUP = {"num": NUM, "name": NAME, "op": OP, "lpar": LPAR, "rpar": RPAR,
-                  "comma": COMMA, "assign": ASSIGN, "sep": SEP}
 
+# One match per token, line by line: the blanks before it (group 1), then exactly one of
+# number, name, operator, punctuation or a stray character. Comments are cut off first.
 _TOKEN = re.compile(
     r"""
-    [ \t\r\f\v]+ | \#[^\n]*                                # blanks and comments: skipped
-    | (?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
-    | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<op>\*\*|[-+*/^])
-    | (?P<lpar>\() | (?P<rpar>\)) | (?P<comma>,) | (?P<assign>=) | (?P<sep>[;\n])
-    | (?P<bad>.)
+    ([ \t\r\f\v]*)
+    (?:
+        ((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)   # 2 number
+      | ([A-Za-z_][A-Za-z0-9_]*)                            # 3 name
+      | (\*\*|[-+*/^])                                      # 4 operator
+      | ([(),=;])                                           # 5 punctuation
+      | ([^ \t\r\f\v])                                      # 6 anything else: an error
+    )
     """,
-    re.VERBOSE | re.ASCII | re.DOTALL,
+    re.VERBOSE | re.ASCII,
 )
+_PUNCT = {"(": LPAR, ")": RPAR, ",": COMMA, "=": ASSIGN, ";": SEP}
 
 # operator-stack entries: (kind, precedence, payload, offset)
 _BIN, _NEG, _POS, _PAREN, _CALL = range(5)
@@ -55,16 +58,40 @@ Token = tuple[int, str, int, int]  # kind, text, start, end
 
 
 def _tokens(source: str) -> Iterator[Token]:
-    for m in _TOKEN.finditer(source):
-        group = m.lastgroup
-        if group is None:
-            continue
-        if group == "bad":
-            ch = m.group()
-            raise ParseError(f"unexpected character {_show_char(ch)}", source, m.start())
-        yield _KIND_OF_GROUP[group], m.group(), m.start(), m.end()
+    """Tokens with their offsets; a newline is a SEP token; the END token repeats forever."""
+    findall = _TOKEN.findall
+    line_start = 0
+    n = len(source)
+    while line_start <= n:
+        line_end = source.find("\n", line_start)
+        if line_end == -1:
+            line_end = n
+        line = source[line_start:line_end]
+        hash_at = line.find("#")
+        if hash_at != -1:
+            line = line[:hash_at]
+        pos = line_start
+        for blank, num, name, op, punct, bad in findall(line):
+            pos += len(blank)
+            if name:
+                yield NAME, name, pos, pos + len(name)
+                pos += len(name)
+            elif num:
+                yield NUM, num, pos, pos + len(num)
+                pos += len(num)
+            elif op:
+                yield OP, op, pos, pos + len(op)
+                pos += len(op)
+            elif punct:
+                yield _PUNCT[punct], punct, pos, pos + 1
+                pos += 1
+            else:
+                raise ParseError(f"unexpected character {_show_char(bad)}", source, pos)
+        if line_end < n:
+            yield SEP, "\n", line_end, line_end + 1
+        line_start = line_end + 1
     while True:  # the end repeats, so look-ahead past it is harmless
-        yield END, "", len(source), len(source)
+        yield END, "", n, n
 
 
 def _show_char(ch: str) -> str:
@@ -90,7 +117,7 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.source = source
         self.b = GraphBuilder(source)
-        self.tokens = _tokens(source)
+        self.gen = _tokens(source).__next__
         self.ahead: Token | None = None
         self.assigned = self.b.assigned  # name -> node (offsets are found again on error)
         self.free: dict[str, int] = {}  # input name -> offset of its first use
@@ -100,11 +127,11 @@ class _Parser:
         if self.ahead is not None:
             tok, self.ahead = self.ahead, None
             return tok
-        return next(self.tokens)
+        return self.gen()
 
     def peek(self) -> Token:
         if self.ahead is None:
-            self.ahead = next(self.tokens)
+            self.ahead = self.gen()
         return self.ahead
 
     def error(self, message: str, offset: int, length: int = 1) -> ParseError:
@@ -171,34 +198,56 @@ class _Parser:
 
     # -- expressions: shunting-yard over an explicit operator stack
     def expression(self, tok: Token, target: Token | None) -> int:
+        """One expression, up to the end of its statement; returns its node.
+
+        The hot path of the parser: token reads, binary operators and sharing are inlined.
+        """
         values: list[int] = []
         stack: list[tuple[int, int, object, int]] = []
         depth = 0  # open parentheses and calls on the stack
         expect_operand = True
+        ahead, gen = self.ahead, self.gen
+        b = self.b
+        table, table_get, new = b._ops, b._ops.get, b._new
+        assigned_get = self.assigned.get
+        reducible = (_BIN, _NEG, _POS)
+
+        def combine(code: int) -> None:  # x, y on the value stack -> the node code(x, y)
+            y = values.pop()
+            x = values[-1]
+            key = ((y + 1) * _KEY_STRIDE + x + 1) * 64 + code
+            node = table_get(key)
+            if node is None:
+                node = table[key] = new(code, x, y)
+            values[-1] = node
+
         while True:
             kind, text, start, end = tok
             if kind == SEP and depth and text == "\n":
-                tok = self.next()  # a newline inside parentheses continues the statement
-                continue
-            if expect_operand:
-                if kind == NUM:
-                    values.append(self.number(text, start))
-                    nxt = self.peek()
-                    if nxt[2] == end and nxt[0] in (NAME, LPAR):  # 2x, 2(x+1): a '*'
-                        self.push_binary(stack, values, "*", end)
-                    else:
-                        expect_operand = False
-                elif kind == NAME:
-                    if self.peek()[0] == LPAR:
+                pass  # a newline inside parentheses continues the statement
+            elif expect_operand:
+                if kind == NAME:
+                    if ahead is None:
+                        ahead = gen()
+                    if ahead[0] == LPAR:
                         stack.append(self.call(tok))
                         depth += 1
-                        self.next()  # '('
-                        if self.peek()[0] == RPAR:
-                            op = stack[-1][2]
+                        ahead = gen()  # past the '('
+                        if ahead[0] == RPAR:
+                            op = stack[-1][2][0]  # type: ignore[index]
                             raise self.error(f"{op.name} takes {_args(op.arity)}, got none",
                                              start, len(text))
                     else:
-                        values.append(self.name(tok, target))
+                        node = assigned_get(text)
+                        values.append(node if node is not None else self.name(tok, target))
+                        expect_operand = False
+                elif kind == NUM:
+                    values.append(self.number(text, start))
+                    if ahead is None:
+                        ahead = gen()
+                    if ahead[2] == end and ahead[0] in (NAME, LPAR):  # 2x, 2(x+1): a '*'
+                        self.push_binary(stack, values, "*", end)
+                    else:
                         expect_operand = False
                 elif kind == OP and text in "-+":
                     stack.append((_NEG if text == "-" else _POS, _UNARY_PREC, None, start))
@@ -208,52 +257,71 @@ class _Parser:
                 else:
                     raise self.error(self.missing_operand(tok, stack, values), start,
                                      max(1, end - start))
-            else:
-                if kind == OP:
-                    self.push_binary(stack, values, text, start)
-                    expect_operand = True
-                elif kind == RPAR:
-                    while stack and stack[-1][0] in (_BIN, _NEG, _POS):
-                        self.reduce(stack.pop(), values)
-                    if not stack:
-                        raise self.error("unmatched ')': no '(' before it", start)
+            elif kind == OP:
+                prec = _PREC[text]
+                right = prec == 4  # only the power is right-associative
+                while stack and stack[-1][0] in reducible and (
+                        stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
                     entry = stack.pop()
-                    depth -= 1
-                    if entry[0] == _CALL:
-                        self.finish_call(entry, values, start)
-                elif kind == COMMA:
-                    while stack and stack[-1][0] in (_BIN, _NEG, _POS):
-                        self.reduce(stack.pop(), values)
-                    if not stack or stack[-1][0] != _CALL:
-                        raise self.error("',' is only allowed between a function's arguments",
-                                         start)
-                    call = stack.pop()
-                    op, count = call[2]  # type: ignore[misc]
-                    if count + 1 >= op.arity:
-                        raise self.error(f"{op.name} takes {_args(op.arity)}, got more than "
-                                         f"{op.arity}", start)
-                    stack.append((_CALL, 0, (op, count + 1), call[3]))
-                    expect_operand = True
-                elif kind in (SEP, END):
-                    while stack:
-                        entry = stack.pop()
-                        if entry[0] in (_PAREN, _CALL):
-                            raise self.error("'(' is never closed", _paren_at(entry, self.source))
+                    if entry[0] == _BIN:
+                        combine(entry[2])
+                    else:
                         self.reduce(entry, values)
-                    return values[-1]
-                elif kind == ASSIGN:
-                    raise self.error("'=' must follow a name at the start of a statement "
-                                     "(statements are separated by ';' or new lines)", start)
-                else:
-                    prev = self.source[:start].rstrip()
-                    hint = ""
-                    if kind == LPAR:
-                        hint = "; write '*' to multiply"
-                    elif kind in (NAME, NUM) and start > len(prev):
-                        hint = "; write '*' to multiply, or ';' to start a new statement"
-                    raise self.error(f"missing operator before {_describe(tok)}{hint}", start,
-                                     max(1, end - start))
-            tok = self.next()
+                stack.append((_BIN, prec, _BINARY[text], start))
+                expect_operand = True
+            elif kind == RPAR:
+                while stack and stack[-1][0] in reducible:
+                    entry = stack.pop()
+                    if entry[0] == _BIN:
+                        combine(entry[2])
+                    else:
+                        self.reduce(entry, values)
+                if not stack:
+                    raise self.error("unmatched ')': no '(' before it", start)
+                entry = stack.pop()
+                depth -= 1
+                if entry[0] == _CALL:
+                    self.finish_call(entry, values, start)
+            elif kind == COMMA:
+                while stack and stack[-1][0] in reducible:
+                    self.reduce(stack.pop(), values)
+                if not stack or stack[-1][0] != _CALL:
+                    raise self.error("',' is only allowed between a function's arguments",
+                                     start)
+                call = stack.pop()
+                op, count = call[2]  # type: ignore[misc]
+                if count + 1 >= op.arity:
+                    raise self.error(f"{op.name} takes {_args(op.arity)}, got more than "
+                                     f"{op.arity}", start)
+                stack.append((_CALL, 0, (op, count + 1), call[3]))
+                expect_operand = True
+            elif kind == SEP or kind == END:
+                while stack:
+                    entry = stack.pop()
+                    if entry[0] == _BIN:
+                        combine(entry[2])
+                    elif entry[0] in (_PAREN, _CALL):
+                        raise self.error("'(' is never closed", _paren_at(entry, self.source))
+                    else:
+                        self.reduce(entry, values)
+                self.ahead = ahead
+                return values[-1]
+            elif kind == ASSIGN:
+                raise self.error("'=' must follow a name at the start of a statement "
+                                 "(statements are separated by ';' or new lines)", start)
+            else:
+                prev = self.source[:start].rstrip()
+                hint = ""
+                if kind == LPAR:
+                    hint = "; write '*' to multiply"
+                elif kind in (NAME, NUM) and start > len(prev):
+                    hint = "; write '*' to multiply, or ';' to start a new statement"
+                raise self.error(f"missing operator before {_describe(tok)}{hint}", start,
+                                 max(1, end - start))
+            if ahead is not None:
+                tok, ahead = ahead, None
+            else:
+                tok = gen()
 
     def push_binary(self, stack: list, values: list[int], symbol: str, at: int) -> None:
         prec = _PREC[symbol]
