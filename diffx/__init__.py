@@ -19,7 +19,14 @@ from .result import Gradient, Report
 
 __version__ = "0.1.0"
 
+
+def render(source_or_graph, **options):  # type: ignore[no-untyped-def]
+    """The graph as a ``graphviz.Digraph`` (see :func:`diffx.render.render`)."""
+    from .draw import render as _render
+
+    return _render(source_or_graph, **options)
+
 __all__ = [
     "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
-    "evaluate", "grad", "grad_all", "parse", "resolve_wrt",
+    "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
 ]

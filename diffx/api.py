@@ -110,7 +110,7 @@ def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...])
 
     first = parts[0]
     merged = Gradient(method=first.method, expression=first.expression, inputs=first.inputs,
-                      wrt=first.wrt, point=point)
+                      wrt=first.wrt, point=point, graph=first.graph)
     if first.gradient is not None:
         merged.gradient = {w: np.concatenate([np.ravel(p.gradient[w]) for p in parts])
                            .reshape(shape) for w in first.gradient}

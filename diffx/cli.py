@@ -214,6 +214,89 @@ def grad(
         raise typer.Exit(EXIT_FAILED)
 
 
+class Direction(str, Enum):
+    LR = "LR"
+    TB = "TB"
+
+
+@command
+def graph(
+    source: Source = None,
+    file: File = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the picture here; the format follows the extension: "
+        ".svg, .png, .pdf or .dot. Without it, the DOT text is printed.",
+        show_default=False)] = None,
+    at: At = None,
+    wrt: Annotated[str | None, typer.Option(
+        "--wrt", help="Highlight every route from this input to the output.",
+        show_default=False)] = None,
+    route: Annotated[int | None, typer.Option(
+        "--route", help="Highlight only the K-th route (with --wrt); the caption shows its "
+        "product.", show_default=False)] = None,
+    tree: Annotated[bool, typer.Option(
+        "--tree", help="Draw the expression as a tree, shared nodes copied.")] = False,
+    direction: Annotated[Direction, typer.Option(
+        "--direction", help="Left to right (LR) or top to bottom (TB).")] = Direction.LR,
+    max_nodes: Annotated[int, typer.Option(
+        "--max-nodes", help="Refuse graphs (or trees) with more nodes than this.")] = 300,
+) -> None:
+    """Draw the graph of SOURCE: the local derivative on every edge, values and adjoints on
+    the nodes (with --at), the routes from an input highlighted (with --wrt)."""
+    from .draw import render
+    from .present.dot import write
+
+    text = read_source(source, file)
+    g = parse_source(text, from_argument=file is None and source != "-")
+    picture = render(g, at=read_point(at), wrt=wrt, route=route, tree=tree,
+                     direction=direction.value, max_nodes=max_nodes)
+    if output is None:
+        typer.echo(picture.source)
+        return
+    path = write(picture.source, output)
+    typer.echo(f"wrote {path}")
+
+
+@command
+def routes(
+    source: Source = None,
+    file: File = None,
+    wrt: Wrt = None,
+    at: At = None,
+    limit: Annotated[int, typer.Option(
+        "--limit", help="List at most this many routes per input (they are always counted).")
+    ] = 1000,
+    json_out: Json = False,
+) -> None:
+    """List every route from each input to the output of SOURCE: its local derivatives, their
+    product, the sum, and the exact number of routes."""
+    from . import api
+
+    text = read_source(source, file)
+    g = parse_source(text, from_argument=file is None and source != "-")
+    result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
+                      route_limit=limit)
+    if json_out:
+        from .present.as_json import dumps
+
+        typer.echo(dumps({"expression": g.source, "wrt": list(result.wrt),
+                          "point": result.point, "gradient": result.gradient,
+                          "routes": result.details["routes"],
+                          "routes_log10": result.details["routes_log10"],
+                          "listing": result.details["route_listing"],
+                          "legend": result.details.get("route_legend", {}),
+                          "sweep_multiply_adds": result.cost.get("backward_ops"),
+                          "warnings": result.warnings}))
+        return
+    from .present.text import print_routes
+
+    out = console()
+    out.print(f"[bold]{program_title(g)}[/bold]", highlight=False)
+    print_routes(result, out, g.output_name)
+    for w in result.warnings:
+        out.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+
+
 @app.callback()
 def _root() -> None:
     """diffx: differentiate an expression or a small program three ways, side by side."""

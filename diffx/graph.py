@@ -263,11 +263,9 @@ class Graph:
                 f"output {self.output_name})")
 
     def _repr_svg_(self) -> str | None:  # Jupyter shows graphs as pictures
-        try:
-            from .render import render_svg
-        except ImportError:  # pictures not available in this installation
-            return None
-        return render_svg(self)
+        from .draw import svg_or_none
+
+        return svg_or_none(self)
 
 
 def _wrap(part: tuple[str, int], prec: int, strict: bool) -> str:

@@ -35,10 +35,22 @@ class Gradient:
     details: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    graph: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def _repr_svg_(self) -> str | None:
+        """Notebooks show a result as its graph: values and adjoints at its point."""
+        if self.graph is None:
+            return None
+        from .draw import svg_or_none
+
+        scalar = self.point is not None and all(isinstance(v, float) for v in
+                                                self.point.values())
+        return svg_or_none(self.graph, at=self.point if scalar else None,
+                           wrt=self.wrt[0] if len(self.wrt) == 1 else None)
 
     def __getitem__(self, name: str) -> Any:
         """``g["a"]`` is the derivative with respect to ``a``."""
@@ -65,6 +77,10 @@ class Report:
     warnings: list[str]
     reference: str | None = None  # the method others are compared with
     relative_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _repr_svg_(self) -> str | None:
+        first = next(iter(self.results.values()), None)
+        return first._repr_svg_() if first is not None else None
 
     def agree(self, method: str, tolerance: float) -> bool | None:
         errs = self.relative_errors.get(method)

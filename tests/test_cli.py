@@ -77,9 +77,9 @@ def test_routes_listing():
     res = run("grad", "c = a + b; d = a * c", "--wrt", "a", "--at", "a=4,b=3", "--routes",
               "--method", "reverse")
     assert res.exit_code == 0, res.output
-    assert "a → d" in res.output and "a → c → d" in res.output
-    assert "∂d/∂c = 4 · ∂c/∂a = 1" in res.output
-    assert "sum of 2 route(s) = 11" in res.output
+    assert "a → d:      ∂d/∂a = c = 7" in res.output
+    assert "a → c → d:  ∂d/∂c · ∂c/∂a = a · 1 = 4 · 1 = 4" in res.output
+    assert "sum: 7 + 4 = 11; the reverse sweep got 11" in res.output
 
 
 @pytest.mark.parametrize("args, message", [

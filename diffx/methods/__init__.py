@@ -85,7 +85,7 @@ def get(name: str) -> Method:
 def new_result(method: str, graph: Graph, wrt: tuple[str, ...],
                point: dict[str, Any] | None) -> Gradient:
     return Gradient(method=method, expression=graph.source, inputs=graph.inputs, wrt=wrt,
-                    point=point)
+                    point=point, graph=graph)
 
 
 def to_python(x: Any) -> Any:

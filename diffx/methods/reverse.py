@@ -48,8 +48,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
             result.gradient = result.formula = {}
     else:
         _values(graph, wrt, point, arrays, result)
-        if routes:
-            _listing(graph, wrt, route_limit, result)
+    if routes and not arrays:
+        _listing(graph, wrt, route_limit, result)
     _route_counts(graph, wrt, result)
     return result
 
@@ -98,26 +98,45 @@ def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
         result.cost["routes_log10"] = max(counts[w][1] for w in wrt)
 
 
+FORMULA_NODES = 5_000  # route listings spell local derivatives as formulas up to this size
+
+
 def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient) -> None:
-    vals = result.details["values"]
+    """Up to ``limit`` routes per input: nodes, local derivatives (formulas and, at a point,
+    values) from the output down, and each route's product; their sum when all are listed."""
+    vals = result.details.get("values")
+    formulas = None
+    if graph.size <= FORMULA_NODES:
+        from ..sym import TooLarge
+
+        try:
+            formulas = _routes.Formulas(graph)
+        except TooLarge:
+            formulas = None
     listing = {}
     for w in wrt:
         found, complete = _routes.list_routes(graph, w, limit)
         rows = []
         total = 0.0
         for route in found:
-            factors = [to_python(_routes.local_value(graph, vals, e))
-                       for e in reversed(route.edges)]
-            product = 1.0
-            for f in factors:
-                product = product * f
-            total = total + product
-            rows.append({"route": _routes.route_text(graph, route),
-                         "partials": [_routes.partial_symbol(graph, e)
-                                      for e in reversed(route.edges)],
-                         "factors": factors, "product": to_python(product)})
+            edges = list(reversed(route.edges))
+            row: dict[str, Any] = {
+                "route": _routes.route_text(graph, route),
+                "partials": [_routes.partial_symbol(graph, e) for e in edges],
+                "formulas": None, "factors": None, "product": None}
+            if formulas is not None:
+                with formulas.as_written():
+                    row["formulas"] = [_routes.factor_text(formulas.edge(e)) for e in edges]
+            if vals is not None:
+                factors = [to_python(_routes.local_value(graph, vals, e)) for e in edges]
+                product = 1.0
+                for f in factors:
+                    product = product * f
+                total = total + product
+                row["factors"], row["product"] = factors, to_python(product)
+            rows.append(row)
         listing[w] = {"routes": rows, "complete": complete,
-                      "sum": to_python(total) if complete else None}
+                      "sum": to_python(total) if complete and vals is not None else None}
     result.details["route_listing"] = listing
     result.details["route_legend"] = dict(_routes.labels(graph).legend)
 

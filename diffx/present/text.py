@@ -198,38 +198,82 @@ def _tall(report: Report, console: Any, out_name: str) -> None:
     console.print(costs)
 
 
-def print_routes(r: Gradient, console: Any, out_name: str) -> None:
-    from rich.table import Table
+LONG_ROUTE = 8  # routes with more edges are shown with their middle factors elided
 
+
+def _factors(items: list[str]) -> str:
+    if len(items) > LONG_ROUTE:
+        items = items[:4] + ["…"] + items[-2:]
+    return " · ".join(items)
+
+
+def _signed(x: Any) -> str:
+    text = number(x, 6)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _chain(route: str) -> str:
+    nodes = route.split(" → ")
+    if len(nodes) > LONG_ROUTE + 1:
+        nodes = nodes[:4] + ["…"] + nodes[-3:]
+    return " → ".join(nodes)
+
+
+def route_line(row: dict[str, Any]) -> str:
+    """``∂d/∂c · ∂c/∂a = a · 1 = 4 · 1 = 4``: symbols, formulas, values, product."""
+    n = len(row["partials"])
+    parts = [_factors(row["partials"]) or "(the input is the output)"]
+    if n > LONG_ROUTE:
+        parts[0] = f"{n} local derivatives: {parts[0]}"
+    if row.get("formulas"):
+        parts.append(_factors(row["formulas"]))
+    if row.get("factors") is not None:
+        values = _factors([_signed(v) for v in row["factors"]])
+        if n > 1 or parts[-1] != values:
+            parts.append(values)
+        if n > 1:
+            parts.append(number(row["product"]))
+    return " = ".join(p for p in parts if p)
+
+
+def print_routes(r: Gradient, console: Any, out_name: str) -> None:
+    """Every listed route as a line, then the sum, the exact count and the sweep's cost."""
     listing = r.details["route_listing"]
     legend = r.details.get("route_legend") or {}
-    if legend:
-        console.print("where " + escape(", ".join(f"{k} = {v}" for k, v in legend.items())),
-                      highlight=False)
     for w, info in listing.items():
-        table = Table(title=f"routes from {w} to {out_name}", show_edge=False,
-                      header_style="bold", title_justify="left")
-        table.add_column("#", justify="right")
-        table.add_column("route")
-        table.add_column("local derivatives")
-        table.add_column("product", justify="right")
-        for i, row in enumerate(info["routes"], start=1):
-            locals_ = " · ".join(f"{p} = {number(v, 6)}"
-                                 for p, v in zip(row["partials"], row["factors"]))
-            table.add_row(str(i), escape(row["route"]), escape(locals_) or "(the output itself)",
-                          number(row["product"]))
-        console.print(table)
         total = r.details["routes"].get(w)
         n = count(total, r.details["routes_log10"].get(w))
-        if info["complete"]:
+        console.print(f"[bold]routes from {w} to {out_name}[/bold]: {n}", highlight=False)
+        rows = info["routes"]
+        chains = [_chain(row["route"]) for row in rows]
+        width = max((len(chain) for chain in chains), default=0) + 1
+        for row, chain in zip(rows, chains):
+            console.print(f"  {escape((chain + ':').ljust(width))}  "
+                          f"{escape(route_line(row))}", highlight=False, soft_wrap=True)
+        sweep_ops = r.cost.get("backward_ops")
+        sweep = f" with {sweep_ops:,} multiply-adds" if sweep_ops is not None else ""
+        if info["complete"] and info["sum"] is not None:
             same = _close(info["sum"], r.gradient[w])
-            mark = "[green]✓ same[/green]" if same else "[red]✗ differs[/red]"
-            console.print(f"  sum of {n} route(s) = {number(info['sum'])}; reverse sweep: "
-                          f"{number(r.gradient[w])} {mark}")
+            mark = "[green]✓[/green]" if same else "[red]✗ differs[/red]"
+            terms = " + ".join(number(row["product"], 6) for row in rows) if len(rows) <= 12 \
+                else f"the {len(rows):,} products"
+            console.print(f"  sum: {escape(terms)} = {number(info['sum'])}; the reverse sweep "
+                          f"got {number(r.gradient[w])}{sweep}, listing no route {mark}",
+                          highlight=False)
+        elif info["complete"]:
+            formula = r.details.get("route_sum", {}).get(w)
+            simple = r.gradient.get(w) if r.gradient else None
+            if formula is not None:
+                console.print(f"  sum: {escape(formula)} = {escape(str(simple))}",
+                              highlight=False)
         else:
-            console.print(f"  listed the first {len(info['routes']):,} of {n} routes; the "
-                          f"reverse sweep got {number(r.gradient[w])} with "
-                          f"{r.cost.get('backward_ops', 0):,} multiply-adds, listing none")
+            got = f"got {number(r.gradient[w])}" if r.point is not None and r.gradient else \
+                "adds them all"
+            console.print(f"  listing stopped at {len(rows):,} of {n} routes (the limit); "
+                          f"the reverse sweep {got}{sweep}, listing none", highlight=False)
+    if legend:
+        console.print("  where " + escape(", ".join(f"{k} = {v}" for k, v in legend.items())),
+                      highlight=False)
 
 
 def _close(a: Any, b: Any) -> bool:

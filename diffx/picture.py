@@ -1,0 +1,268 @@
+"""Pictures of the graph: what to draw, computed from the methods' results.
+
+``picture()`` gathers, for every node, its kind, name, op, value and adjoint (from the reverse
+method), and for every edge the local derivative it carries (symbolically, written with the
+program's names, and its value at the point), which edges lie on a route from ``wrt`` to the
+output, and the route-sum for the caption. ``diffx.present.dot`` turns that into a
+``graphviz.Digraph``; nothing there computes anything.
+
+With ``tree=True`` the expression is drawn as a tree, every shared node copied, which shows
+what sharing saves: each copy of an input is exactly one route, and the route products on the
+copies add up to the gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ops as _ops
+from . import routes as _routes
+from .errors import DiffxError, OptionError
+from .graph import Graph
+from .ops import CONST, INPUT
+from .parser import parse
+
+MAX_NODES = 300  # larger graphs are refused: use the statistics commands instead
+CAPTION_ROUTES = 8  # the caption spells out the route-sum up to this many routes
+
+
+@dataclass
+class PictureNode:
+    id: str
+    kind: str  # "input", "const", "op"
+    name: str | None  # the program's name for it (inputs: the input name)
+    op: str | None  # the op's label ("+", "×", "sin", "σ"); None for leaves
+    text: str  # constants: their text; others: how routes call the node
+    output: bool = False
+    value: Any = None
+    adjoint: Any = None  # d output / d node (in a tree: the product along the path up)
+    highlighted: bool = False
+
+
+@dataclass
+class PictureEdge:
+    tail: str  # the argument
+    head: str  # the node that uses it
+    key: int  # the argument position
+    partial: str  # "∂d/∂c"
+    formula: str | None  # "a"
+    value: Any = None  # 4.0
+    highlighted: bool = False
+
+
+@dataclass
+class RouteTerm:
+    nodes: list[str]  # route labels, input first
+    factors: list[Any]  # local derivatives from the output down, values or formulas
+    product: Any = None
+
+
+@dataclass
+class Picture:
+    title: str
+    output_name: str
+    nodes: list[PictureNode]
+    edges: list[PictureEdge]
+    direction: str = "LR"
+    wrt: str | None = None
+    point: dict[str, Any] | None = None
+    routes: list[RouteTerm] = field(default_factory=list)  # spelled out in the caption
+    route_count: int | None = None
+    route_count_log10: float | None = None
+    derivative: Any = None  # the sweep's value, or the simplified formula
+    route_sum: str | None = None  # the formula's route-sum (no point)
+    selected_route: int | None = None
+    tree_nodes: int | None = None  # with tree=True: nodes of the tree
+    dag_nodes: int | None = None
+    legend: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = None,
+            route: int | None = None, tree: bool = False, direction: str = "LR",
+            max_nodes: int = MAX_NODES) -> Picture:
+    """What ``diffx graph`` draws, as data (see the module docstring)."""
+    from .api import grad, resolve_wrt
+
+    graph = parse(source_or_graph)
+    if direction not in ("LR", "TB", "RL", "BT"):
+        raise OptionError(f"--direction must be LR or TB, got {direction!r}")
+    if not isinstance(max_nodes, int) or max_nodes < 1:
+        raise OptionError(f"--max-nodes must be a positive whole number, got {max_nodes!r}")
+    if wrt is not None:
+        names = resolve_wrt(graph, wrt)
+        if len(names) != 1:
+            raise OptionError("--wrt takes one input for a picture (its routes are drawn)")
+        wrt = names[0]
+    if route is not None:
+        if wrt is None:
+            raise OptionError("--route needs --wrt: the routes go from that input to the output")
+        if isinstance(route, bool) or not isinstance(route, int) or route < 1:
+            raise OptionError(f"--route must be a route number from 1, got {route!r}")
+    live = graph.reachable_from_output()
+    shown = sum(live[: graph.output + 1])
+    if not tree and shown > max_nodes:
+        raise DiffxError(
+            f"the graph has {shown:,} nodes; pictures stop at {max_nodes:,} (--max-nodes). "
+            "For large graphs the numbers tell more: diffx grad --routes counts the routes, and "
+            "diffx grad --method reverse shows the sweep's cost")
+    result = None
+    if at is not None or wrt is not None:  # adjoints of every node: all inputs swept
+        result = grad(graph, at=at, method="reverse")
+    pic = Picture(title=_title(graph), output_name=graph.output_name, nodes=[], edges=[],
+                  direction=direction, wrt=wrt, point=result.point if result else None)
+    if result is not None:
+        pic.warnings = list(result.warnings)
+    labels = _routes.labels(graph)
+    formulas = _routes.Formulas(graph)
+    if tree:
+        _tree(graph, pic, result, labels, formulas, max_nodes)
+    else:
+        _dag(graph, pic, result, labels, formulas, live)
+    if wrt is not None and result is not None:
+        _caption(graph, pic, result, wrt, route, formulas, labels)
+    pic.legend = dict(labels.legend)
+    return pic
+
+
+def _title(graph: Graph) -> str:
+    source = graph.source.strip()
+    if len(source) <= 60 and "\n" not in source and "#" not in source:
+        return source
+    return f"{graph.describe(graph.output)}   ({graph.n_statements} statements)"
+
+
+def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> PictureNode:
+    code = graph.op[node]
+    if code == INPUT:
+        kind, op_label = "input", None
+    elif code == CONST:
+        kind, op_label = "const", None
+    else:
+        kind, op_label = "op", _ops.BY_CODE[code].label
+    name = graph.name(node)
+    text = graph.const_text(node) if code == CONST else labels(node)
+    return PictureNode(ident, kind, name, op_label, text, output=node == graph.output)
+
+
+def _edge_formula(formulas: _routes.Formulas, edge: _routes.Edge) -> str:
+    with formulas.as_written():
+        return str(formulas.edge(edge))
+
+
+def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
+         formulas: _routes.Formulas, live: bytearray) -> None:
+    vals = result.details.get("values") if result is not None else None
+    adj = result.details.get("adjoints") if result is not None else None
+    on_route = None
+    if pic.wrt is not None:
+        reach = graph.depends_on([graph.input_nodes[pic.wrt]])
+        on_route = (reach, live)
+    for node in range(graph.output + 1):
+        if not live[node]:
+            continue
+        pn = _node(graph, node, f"n{node}", labels)
+        if vals is not None:
+            pn.value = vals[node]
+            if adj is not None:
+                pn.adjoint = adj[node]
+        if on_route is not None:
+            pn.highlighted = bool(on_route[0][node])
+        pic.nodes.append(pn)
+        for pos, arg in enumerate(graph.args(node)):
+            edge = _routes.Edge(arg, node, pos)
+            pe = PictureEdge(f"n{arg}", f"n{node}", pos, _routes.partial_symbol(graph, edge),
+                             _edge_formula(formulas, edge))
+            if vals is not None:
+                pe.value = _routes.local_value(graph, vals, edge)
+            if on_route is not None:
+                pe.highlighted = bool(on_route[0][arg])
+            pic.edges.append(pe)
+
+
+def tree_size(graph: Graph) -> int:
+    """Nodes of the expression written as a tree, counted over the DAG (exact)."""
+    size = [0] * (graph.output + 1)
+    for i in range(graph.output + 1):
+        size[i] = 1 + sum(size[a] for a in graph.args(i))
+    return size[graph.output]
+
+
+def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
+          formulas: _routes.Formulas, max_nodes: int) -> None:
+    total = tree_size(graph)
+    pic.tree_nodes = total
+    pic.dag_nodes = sum(graph.reachable_from_output()[: graph.output + 1])
+    if total > max_nodes:
+        raise DiffxError(
+            f"as a tree this expression has {total:,} nodes (as a DAG, {pic.dag_nodes:,}): "
+            f"too many to draw (--max-nodes {max_nodes:,}). That gap is what sharing saves")
+    vals = result.details.get("values") if result is not None else None
+    target = graph.input_nodes.get(pic.wrt) if pic.wrt else None
+    reach = graph.depends_on([target]) if target is not None else None
+    # explicit stack from the root: (dag node, tree id, path product from the output down)
+    stack: list[tuple[int, str, Any]] = [(graph.output, "t0", 1.0)]
+    count = 0
+    while stack:
+        node, ident, path = stack.pop()
+        pn = _node(graph, node, ident, labels)
+        pn.output = ident == "t0"
+        if vals is not None:
+            pn.value = vals[node]
+            pn.adjoint = path
+        if reach is not None:
+            pn.highlighted = bool(reach[node])
+        pic.nodes.append(pn)
+        for pos, arg in enumerate(graph.args(node)):
+            count += 1
+            child = f"t{count}"
+            edge = _routes.Edge(arg, node, pos)
+            pe = PictureEdge(child, ident, pos, _routes.partial_symbol(graph, edge),
+                             _edge_formula(formulas, edge))
+            local = None
+            if vals is not None:
+                local = pe.value = _routes.local_value(graph, vals, edge)
+            if reach is not None:
+                pe.highlighted = bool(reach[arg])
+            pic.edges.append(pe)
+            stack.append((arg, child, path * local if local is not None else None))
+
+
+def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None,
+             formulas: _routes.Formulas, labels: _routes.Labels) -> None:
+    pic.route_count = result.details["routes"][wrt]
+    pic.route_count_log10 = result.details["routes_log10"][wrt]
+    pic.derivative = result.gradient[wrt] if result.gradient else None
+    vals = result.details.get("values")
+    if result.point is None:
+        pic.route_sum = result.details.get("route_sum", {}).get(wrt)
+    limit = max(route or 0, CAPTION_ROUTES)
+    found, complete = _routes.list_routes(graph, wrt, limit)
+    if route is not None:
+        if route > len(found):
+            raise OptionError(f"--route {route}: there are only {len(found)} routes from "
+                              f"{wrt} to {graph.output_name}")
+        chosen = found[route - 1]
+        pic.selected_route = route
+        keep = {(e.arg, e.node, e.position) for e in chosen.edges}
+        on = {e.arg for e in chosen.edges} | {e.node for e in chosen.edges}
+        if not pic.tree_nodes:
+            for pe in pic.edges:
+                pe.highlighted = (int(pe.tail[1:]), int(pe.head[1:]), pe.key) in keep
+            for pn in pic.nodes:
+                pn.highlighted = int(pn.id[1:]) in on
+        found, complete = [chosen], True
+    elif not complete or len(found) > CAPTION_ROUTES:
+        return
+    for r in found:
+        edges = list(reversed(r.edges))
+        if vals is not None:
+            factors = [_routes.local_value(graph, vals, e) for e in edges]
+            product = 1.0
+            for f in factors:
+                product = product * f
+        else:
+            factors = [_edge_formula(formulas, e) for e in edges]
+            product = None
+        pic.routes.append(RouteTerm([labels(n) for n in r.nodes], factors, product))
