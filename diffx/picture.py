@@ -49,6 +49,7 @@ class PictureEdge:
     formula: str | None  # "a"
     value: Any = None  # 4.0
     highlighted: bool = False
+    constant: bool = False  # an edge from a constant carries no derivative
 
 
 @dataclass
@@ -148,7 +149,7 @@ def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> Pictur
 
 def _edge_formula(formulas: _routes.Formulas, edge: _routes.Edge) -> str:
     with formulas.as_written():
-        return str(formulas.edge(edge))
+        return str(formulas.edge(edge)).replace("**", "^")  # written as the language writes it
 
 
 def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
@@ -172,6 +173,10 @@ def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
         pic.nodes.append(pn)
         for pos, arg in enumerate(graph.args(node)):
             edge = _routes.Edge(arg, node, pos)
+            if graph.is_const(arg):  # nothing is differentiated with respect to a constant
+                pic.edges.append(PictureEdge(f"n{arg}", f"n{node}", pos, "", None,
+                                             constant=True))
+                continue
             pe = PictureEdge(f"n{arg}", f"n{node}", pos, _routes.partial_symbol(graph, edge),
                              _edge_formula(formulas, edge))
             if vals is not None:
@@ -218,6 +223,10 @@ def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
             count += 1
             child = f"t{count}"
             edge = _routes.Edge(arg, node, pos)
+            if graph.is_const(arg):
+                pic.edges.append(PictureEdge(child, ident, pos, "", None, constant=True))
+                stack.append((arg, child, None))
+                continue
             pe = PictureEdge(child, ident, pos, _routes.partial_symbol(graph, edge),
                              _edge_formula(formulas, edge))
             local = None

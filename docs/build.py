@@ -112,13 +112,66 @@ kink it says why the methods differ instead of hiding it:""",
     "$ diffx grad \"max(0, x - 1) + max(0, 1 - x)\" --at x=1",
 ]
 
-PAGES = {"lecture": ("lecture.md", LECTURE)}
+PICTURES = [  # (file, source or example file, options, caption)
+    ("route-sum.svg", "c = a + b; d = a * c", {"at": {"a": 4, "b": 3}, "wrt": "a"},
+     "The lecture's example: every edge carries its local derivative, every node its value and "
+     "its adjoint ∂d/∂node; the two routes from a are red and the caption adds them up."),
+    ("one-route.svg", "c = a + b; d = a * c", {"at": {"a": 4, "b": 3}, "wrt": "a", "route": 2},
+     "--route 2: only the second route, a → c → d, and its product 4·1."),
+    ("formulas.svg", "c = a + b; d = a * c", {"wrt": "a"},
+     "Without a point: the local derivatives as formulas, and the route-sum c + a·1."),
+    ("tree.svg", "a*(a+b)", {"at": {"a": 4, "b": 3}, "wrt": "a", "tree": True},
+     "--tree: the same function as a tree, with a copied; each copy of a is one route, and the "
+     "path products on the copies (7 and 4) add up to the gradient."),
+    ("logistic-least-squares.svg", "examples/logistic_least_squares.dx",
+     {"at": {"w": 0.8, "x": 1.5, "b": -0.3, "t": 1, "lambda": 0.1}, "wrt": "w"},
+     "Logistic least squares with a regulariser: w reaches the loss along two routes, through "
+     "z and through R."),
+    ("logistic-map.svg", "examples/logistic_map.dx", {"at": {"x": 0.3}, "wrt": "x"},
+     "The logistic map l4: three operations per step as a DAG, 2³ = 8 routes from x."),
+    ("mlp.svg", "examples/mlp.dx",
+     {"at": {"x1": 1, "x2": -2, "t1": 0.5, "t2": -0.5, "w11": 0.1, "w12": 0.2, "w21": -0.3,
+             "w22": 0.4, "b1": 0, "b2": 0.1, "v11": 0.5, "v12": -0.6, "v21": 0.7, "v22": 0.8,
+             "c1": 0, "c2": 0}, "wrt": "w11", "direction": "TB"},
+     "The two-layer perceptron, top to bottom, with the routes from w11 to the loss."),
+]
+
+
+def pictures() -> str:
+    sys.path.insert(0, str(ROOT))
+    from diffx.draw import save
+
+    (DOCS / "img").mkdir(exist_ok=True)
+    lines = ["# Pictures", "",
+             "Made by `python docs/build.py pictures`, which calls `diffx.draw.save` for each "
+             "picture below (the same as `diffx graph ... -o FILE`); none is drawn by hand.",
+             ""]
+    for filename, source, options, text in PICTURES:
+        path = ROOT / source
+        src = path.read_text() if source.endswith(".dx") else source
+        save(src, DOCS / "img" / filename, **options)
+        args = " ".join(f"--{k} {_cli(v)}" if v is not True else f"--{k}"
+                        for k, v in options.items())
+        target = f"-f {source}" if source.endswith(".dx") else f'"{source}"'
+        lines += [f"## {filename[:-4].replace('-', ' ')}", "", text, "",
+                  f"```console\n$ diffx graph {target} {args} -o {filename}\n```", "",
+                  f"![{filename}](img/{filename})", ""]
+    return "\n".join(lines)
+
+
+def _cli(value: object) -> str:
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+PAGES = {"lecture": ("lecture.md", LECTURE), "pictures": ("pictures.md", None)}
 
 
 def main(names: list[str]) -> None:
     for name in names or list(PAGES):
         filename, blocks = PAGES[name]
-        text = render(blocks)
+        text = pictures() if blocks is None else render(blocks)
         (DOCS / filename).write_text(text, encoding="utf-8")
         print(f"wrote docs/{filename}")
 

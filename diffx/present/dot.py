@@ -37,6 +37,11 @@ def _value(x: Any) -> str:
     return number(x, 6)
 
 
+def _signed(x: Any) -> str:
+    text = _value(x)
+    return f"({text})" if text.startswith("-") else text
+
+
 def node_label(pic: Picture, n: PictureNode) -> str:
     if n.kind == "const":
         return _esc(n.text)
@@ -74,7 +79,7 @@ def caption(pic: Picture) -> list[str]:
     plural = "route" if routes == "1" else "routes"
     if pic.selected_route is not None and pic.routes:
         term = pic.routes[0]
-        factors = "·".join(_value(f) if not isinstance(f, str) else f for f in term.factors)
+        factors = "·".join(_signed(f) if not isinstance(f, str) else f for f in term.factors)
         total = f" = {_value(term.product)}" if term.product is not None else ""
         lines.append(f"route {pic.selected_route} of {routes}: {' → '.join(term.nodes)}: "
                      f"{factors or '1'}{total}")
@@ -82,7 +87,7 @@ def caption(pic: Picture) -> list[str]:
     elif pic.wrt and pic.point is None and pic.route_sum:
         lines.append(f"{d} = {pic.route_sum} = {pic.derivative}   ({routes} {plural})")
     elif pic.wrt and pic.routes:
-        terms = " + ".join("·".join(_value(f) for f in t.factors) or "1" for t in pic.routes)
+        terms = " + ".join("·".join(_signed(f) for f in t.factors) or "1" for t in pic.routes)
         lines.append(f"{d} = {terms} = {_value(pic.derivative)}   ({routes} {plural})")
     elif pic.wrt:
         lines.append(f"{d} = {_value(pic.derivative)}   ({routes} {plural}, added up by the "
@@ -118,6 +123,9 @@ def to_digraph(pic: Picture) -> Any:
             attrs.update(color=RED, penwidth="2")
         dot.node(n.id, label=node_label(pic, n), **attrs)
     for e in pic.edges:
+        if e.constant:
+            dot.edge(e.tail, e.head, color="#bbbbbb", style="dashed", arrowsize="0.5")
+            continue
         attrs = {}
         if routes_drawn:
             attrs = ({"color": RED, "penwidth": "2.2", "fontcolor": RED_TEXT} if e.highlighted
