@@ -45,7 +45,8 @@ def _signed(x: Any) -> str:
 def node_label(pic: Picture, n: PictureNode) -> str:
     if n.kind == "const":
         return _esc(n.text)
-    name = n.name or (pic.output_name if n.output else None)
+    name = n.name or (pic.output_name if n.output else None) or (
+        n.text if n.text in pic.legend else None)  # v1 = +, as the legend names it
     if n.kind == "input":
         lines = [n.name or n.text]
     else:
