@@ -297,6 +297,153 @@ def routes(
         out.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
 
 
+@command
+def swell(
+    family: Annotated[str, typer.Argument(
+        help="A family: logistic, logistic-expanded, sigmoid-chain, product; or one expression.",
+        show_default=False)],
+    n: Annotated[str | None, typer.Option(
+        "--n", help="The sizes: a range 1..10, or numbers 1,2,4 (default 1..8).",
+        show_default=False)] = None,
+    budget: Annotated[float, typer.Option(
+        "--budget", help="Seconds each sympy cell may take; a column that runs over is not "
+        "attempted for larger n.")] = 10.0,
+    formulas: Annotated[bool, typer.Option(
+        "--formulas", help="Print the simplified derivatives (the lecture table for logistic).")
+    ] = False,
+    json_out: Json = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Draw sizes against n on a log scale (.png, .svg or .pdf).",
+        show_default=False)] = None,
+) -> None:
+    """Measure expression swell: the function and its derivative as trees and DAGs, routes,
+    sympy's time against the reverse sweep's, as n grows."""
+    from .swell import swell as measure
+
+    if plot is not None:
+        from .present.plot import _pyplot
+
+        _pyplot()  # fail early, before the measurements, if matplotlib is missing
+    out = console()
+    quiet = json_out or csv_out
+    with out.status("measuring...", spinner="dots") if not quiet and sys.stdout.isatty() \
+            else _nothing():
+        table = measure(family, n, budget=budget, formulas=formulas)
+    if json_out:
+        from .present.as_json import dumps
+
+        typer.echo(dumps({"family": table.name, "description": table.description,
+                          "budget": table.budget, "rows": [r.as_dict() for r in table.rows]}))
+    elif csv_out:
+        from .present.tables import swell_csv
+
+        typer.echo(swell_csv(table), nl=False)
+    else:
+        from .present.tables import print_swell
+
+        print_swell(table, out, formulas)
+    if plot is not None:
+        from .present.plot import plot_swell
+
+        path = plot_swell(table, plot)
+        if not quiet:
+            typer.echo(f"wrote {path}")
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+@command
+def compare(
+    source: Source = None,
+    file: File = None,
+    at: At = None,
+    wrt: Wrt = None,
+    reference: Annotated[str, typer.Option(
+        "--reference", help="The row errors are measured against: symbolic, reverse, forward, "
+        "or a numeric scheme such as 'numeric richardson'.")] = "symbolic",
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Seconds the symbolic method may take.")] = 30.0,
+    json_out: Json = False,
+) -> None:
+    """Every method and variant side by side at one point: derivative, error against a
+    reference, time, evaluations or operations, and the size of what each built."""
+    from .compare import compare as run
+
+    text = read_source(source, file)
+    g = parse_source(text, from_argument=file is None and source != "-")
+    result = run(g, at=read_point(at), wrt=wrt, reference=reference, timeout=timeout)
+    if json_out:
+        from .present.as_json import dumps
+
+        typer.echo(dumps({
+            "expression": result.expression, "point": result.point, "value": result.value,
+            "reference": result.reference, "wrt": list(result.wrt),
+            "rows": [{"method": r.method, "variant": r.variant, "gradient": r.gradient,
+                      "absolute_error": r.absolute_error, "relative_error": r.relative_error,
+                      "seconds": r.seconds, "evaluations": r.evaluations,
+                      "operations": r.operations, "built": r.built, "error": r.error}
+                     for r in result.rows],
+            "warnings": result.warnings}))
+        return
+    from .present.tables import print_comparison
+
+    print_comparison(result, console(), g.output_name)
+
+
+@command
+def check(
+    source: Source = None,
+    file: File = None,
+    at: At = None,
+    claim: Annotated[list[str] | None, typer.Option(
+        "--claim", help="A hand-derived derivative, input = formula; the formula may use the "
+        "program's names. Repeat for each input.", show_default=False)] = None,
+    threshold: Annotated[float, typer.Option(
+        "--threshold", help="The largest relative error |a - b| / (|a| + |b|) that passes.")
+    ] = 1e-6,
+    sweep: Annotated[bool, typer.Option(
+        "--sweep", help="Show the error of central differences for steps 1e-1 ... 1e-13.")
+    ] = False,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Draw the step sweep (.png, .svg or .pdf).", show_default=False)] = None,
+    json_out: Json = False,
+) -> None:
+    """Check a gradient as the lecture teaches: hand-derived formulas (--claim) against the
+    reverse sweep and central differences; PASS or FAIL, exit status 1 on FAIL."""
+    from .check import check as run
+
+    text = read_source(source, file)
+    g = parse_source(text, from_argument=file is None and source != "-")
+    report = run(g, at=read_point(at), claims=claim or None, threshold=threshold,
+                 sweep=sweep or plot is not None)
+    if plot is not None:
+        from .present.plot import plot_sweep
+
+        plot_sweep(report, plot)
+    if json_out:
+        from dataclasses import asdict
+
+        from .present.as_json import dumps
+
+        data = asdict(report)
+        typer.echo(dumps(data))
+    else:
+        from .present.tables import print_check
+
+        print_check(report, console())
+        if plot is not None:
+            typer.echo(f"wrote {plot}")
+    if not report.passed:
+        raise typer.Exit(EXIT_FAILED)
+
+
 @app.callback()
 def _root() -> None:
     """diffx: differentiate an expression or a small program three ways, side by side."""

@@ -20,7 +20,6 @@ from .ops import CONST, INPUT
 if TYPE_CHECKING:
     import networkx
 
-NAME_INDEX_LIMIT = 20_000  # programs with more names look names up without an index
 _KEY_STRIDE = 1 << 32  # node indices are below 2**32, so (a, b, code) packs into one int
 
 
@@ -118,8 +117,6 @@ class Graph:
         if self.op[node] == INPUT:
             return self._leaf[node]
         if self._names_cache is None:
-            if len(self.assigned) > NAME_INDEX_LIMIT:  # a huge program: search, don't index
-                return next((name for name, n in self.assigned.items() if n == node), None)
             names: dict[int, str] = {}  # built on first use: node -> first name assigned
             for name, n in self.assigned.items():
                 names.setdefault(n, name)

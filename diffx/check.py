@@ -1,0 +1,312 @@
+"""Gradient checking, as the lecture teaches it: a derivative derived by hand against the
+reverse sweep and central differences, relative error |a − b| / (|a| + |b|) per input.
+
+Two forms:
+
+* a diffx program with claimed formulas, which may use the program's named intermediates::
+
+    >>> r = check("z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2",
+    ...           at={"w": 0.8, "x": 1.5, "b": -0.3, "t": 1},
+    ...           claims={"w": "(y - t)*y*(1 - y)*x", "b": "(y - t)*y*(1 - y)"})
+    >>> r.passed, r.worst
+    (True, 'b')
+
+* plain Python callables, the way ``torch.autograd.gradcheck`` is used on derivative code::
+
+    >>> import math
+    >>> check(lambda x: math.sin(x[0]) * x[1], lambda x: [math.cos(x[0]) * x[1], math.sin(x[0])],
+    ...       at=[0.3, 2.0]).passed
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import DiffxError, OptionError, ParseError, PointError
+
+EPS = 2.0**-52
+DEFAULT_THRESHOLD = 1e-6  # the notes: "the relative error should be very small, e.g. 1e-6"
+SWEEP_STEPS = tuple(10.0**-k for k in range(1, 14))  # 1e-1 ... 1e-13
+
+
+def relative_error(a: float, b: float) -> float:
+    """|a − b| / (|a| + |b|); 0 when both are 0; 1 (the largest) when either is not finite."""
+    if a == b:
+        return 0.0
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return 1.0
+    return abs(a - b) / (abs(a) + abs(b))
+
+
+@dataclass
+class CheckedInput:
+    name: str
+    claimed: float | None  # the hand-derived value (a claim, or the callable's gradient)
+    reverse: float | None  # the reverse sweep (programs only)
+    central: float  # central differences in double precision
+    error: float  # the worst relative error among the comparisons made
+    errors: dict[str, float] = field(default_factory=dict)  # "claim vs reverse": 1e-17, ...
+    passed: bool = True
+
+
+@dataclass
+class SweepPoint:
+    step: float
+    error: float  # worst relative error over the inputs of central differences at this step
+
+
+@dataclass
+class CheckReport:
+    what: str
+    point: Any
+    threshold: float
+    inputs: list[CheckedInput]
+    passed: bool
+    worst: str | None
+    advice: list[str] = field(default_factory=list)
+    sweep: list[SweepPoint] | None = None
+    best_step: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+# ---------------------------------------------------------------- shared pieces ----------------
+
+def _step(x: float) -> float:
+    h = EPS ** (1 / 3) * max(1.0, abs(x))
+    return (x + h) - x  # exactly representable
+
+
+def _central(f: Callable[[list[float]], float], x: list[float], k: int, h: float) -> float:
+    up, down = list(x), list(x)
+    up[k] += h
+    down[k] -= h
+    h2 = up[k] - down[k]
+    return (f(up) - f(down)) / h2
+
+
+def _finish(report: CheckReport, f: Callable[[list[float]], float], x: list[float],
+            names: list[str], sweep: bool) -> CheckReport:
+    report.passed = all(c.passed for c in report.inputs)
+    if report.inputs:
+        report.worst = max(report.inputs, key=lambda c: c.error).name
+    # the sweep is measured against the exact reverse sweep when there is one
+    references = [c.reverse if c.reverse is not None else c.claimed for c in report.inputs]
+    if sweep or not report.passed:
+        spread = _step_spread(f, x, names, report)
+        if not report.passed:
+            report.advice = _advice(report, spread)
+    if sweep:
+        points = []
+        for h in SWEEP_STEPS:
+            worst = 0.0
+            for k, c in enumerate(report.inputs):
+                idx = names.index(c.name)
+                ref = references[k]
+                if ref is None:
+                    continue
+                d = _central(f, x, idx, h * max(1.0, abs(x[idx])))
+                worst = max(worst, relative_error(d, ref))
+            points.append(SweepPoint(h, worst))
+        report.sweep = points
+        best = min(points, key=lambda p: p.error)
+        report.best_step = best.step
+    return report
+
+
+def _step_spread(f: Callable[[list[float]], float], x: list[float], names: list[str],
+                 report: CheckReport) -> dict[str, float]:
+    """How much central differences move when the step is 10× larger or smaller."""
+    spread = {}
+    for c in report.inputs:
+        k = names.index(c.name)
+        h = _step(x[k])
+        values = [_central(f, x, k, h * s) for s in (10.0, 1.0, 0.1)]
+        spread[c.name] = max(relative_error(a, b) for a in values for b in values)
+    return spread
+
+
+def _advice(report: CheckReport, spread: dict[str, float]) -> list[str]:
+    out = []
+    for c in report.inputs:
+        if c.passed:
+            continue
+        said = c.claimed if c.claimed is not None else c.reverse
+        lines = [f"input {c.name}: the gradient says {_g(said)}, central differences say "
+                 f"{_g(c.central)}"]
+        if c.reverse is not None and c.claimed is not None:
+            lines.append(f"the reverse sweep says {_g(c.reverse)}")
+        text = ", ".join(lines) + f" (relative error {c.error:.1e})."
+        moved = spread.get(c.name, 0.0)
+        if moved < c.error / 100:
+            text += (f" The step is not the problem: central differences agree with themselves "
+                     f"to {moved:.0e} at 10× larger and smaller steps, so the gradient is likely "
+                     "wrong.")
+        else:
+            text += (f" The step may be the problem: central differences change by {moved:.0e} "
+                     "when the step changes 10×; look at the sweep (--sweep) for a better step.")
+        out.append(text)
+    return out
+
+
+def _g(x: float | None) -> str:
+    return "nothing" if x is None else f"{x:.10g}"
+
+
+# ---------------------------------------------------------------- programs --------------------
+
+def check(f_or_source: Any, grad: Callable[..., Any] | None = None, at: Any = None, *,
+          claims: Mapping[str, str] | list[str] | None = None,
+          threshold: float = DEFAULT_THRESHOLD, sweep: bool = False) -> CheckReport:
+    """Check a gradient; see the module docstring for the two forms."""
+    if not isinstance(threshold, int | float) or not threshold > 0:
+        raise OptionError(f"--threshold must be a positive number, got {threshold!r}")
+    if callable(f_or_source):
+        if grad is None or not callable(grad):
+            raise OptionError("check(f, grad, at): grad must be a callable returning the "
+                              "gradient")
+        return _check_callables(f_or_source, grad, at, threshold, sweep)
+    if at is None:
+        raise OptionError("a gradient check needs a point: add --at")
+    return _check_program(f_or_source, at, claims, threshold, sweep)
+
+
+def _parse_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str]:
+    if claims is None:
+        return {}
+    if isinstance(claims, Mapping):
+        return dict(claims)
+    out: dict[str, str] = {}
+    for text in claims:
+        name, eq, formula = str(text).partition("=")
+        name, formula = name.strip(), formula.strip()
+        if not eq or not name.isidentifier() or not formula:
+            raise OptionError(f"--claim {text!r}: write it as input = formula, e.g. "
+                              "--claim \"w = (y - t)*y*(1 - y)*x\"")
+        if name in out:
+            raise OptionError(f"--claim gives {name!r} twice")
+        out[name] = formula
+    return out
+
+
+def _check_program(source: Any, at: Any, claims: Any, threshold: float,
+                   sweep: bool) -> CheckReport:
+    from . import api, diagnose
+    from .parser import parse
+
+    graph = parse(source)
+    claimed = _parse_claims(claims)
+    for name in claimed:
+        if name not in graph.input_nodes:
+            raise OptionError(f"--claim {name}: '{name}' is not an input of the program (the "
+                              f"inputs are: {', '.join(graph.inputs) or 'none'})")
+    reverse = api.grad(graph, at=at, method="reverse")
+    if reverse.point is None or any(not isinstance(v, float) for v in reverse.point.values()):
+        raise PointError("a gradient check works at one point: give single values in --at")
+    point: dict[str, float] = reverse.point
+    names = list(graph.inputs)
+    x = [point[n] for n in names]
+
+    def f(values: list[float]) -> float:
+        vals, _ = diagnose.evaluate(graph, dict(zip(names, values)), False)
+        return float(vals[graph.output])
+
+    values = {name: _claim_value(graph, name, formula, point)
+              for name, formula in claimed.items()}
+    checked = []
+    for name in (list(claimed) or names):
+        k = names.index(name)
+        c = _central(f, x, k, _step(x[k]))
+        rev = reverse.gradient[name]
+        errors: dict[str, float] = {}
+        if name in values:
+            errors["claim vs reverse"] = relative_error(values[name], rev)
+            errors["claim vs central"] = relative_error(values[name], c)
+        else:
+            errors["reverse vs central"] = relative_error(rev, c)
+        worst = max(errors.values())
+        checked.append(CheckedInput(name, values.get(name), rev, c, worst, errors,
+                                    worst <= threshold))
+    report = CheckReport(graph.source, point, threshold, checked, True, None,
+                         warnings=list(reverse.warnings))
+    return _finish(report, f, x, names, sweep)
+
+
+def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -> float:
+    """A claimed formula evaluated in the program's context (its names are usable)."""
+    from . import diagnose
+    from .parser import parse
+
+    try:
+        alone = parse(formula)
+    except ParseError as exc:
+        raise DiffxError(f"--claim {name}: {exc}") from None
+    unknown = [n for n in alone.inputs if n not in graph.input_nodes and n not in graph.assigned]
+    if unknown:
+        raise OptionError(f"--claim {name} uses '{unknown[0]}', which is neither an input nor a "
+                          "name assigned in the program")
+    label = "claim_"
+    while label in graph.assigned or label in graph.input_nodes:
+        label += "_"
+    combined = parse(f"{graph.source}\n{label} = {formula}")
+    used = {n: point[n] for n in combined.inputs}
+    vals, _ = diagnose.evaluate(combined, used, False)
+    return float(vals[combined.output])
+
+
+# ---------------------------------------------------------------- plain callables -------------
+
+def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, threshold: float,
+                     sweep: bool) -> CheckReport:
+    import numpy as np
+
+    if at is None:
+        raise OptionError("check(f, grad, at): give the point at which to check")
+    if isinstance(at, Mapping):
+        names = list(at)
+        x = [float(at[n]) for n in names]
+
+        def call(fn: Callable[..., Any], values: list[float]) -> Any:
+            return fn(**dict(zip(names, values)))
+
+        def as_list(g: Any) -> list[float]:
+            if isinstance(g, Mapping):
+                return [float(g[n]) for n in names]
+            return [float(v) for v in np.ravel(g)]
+    else:
+        arr = np.asarray(at, dtype=float)
+        scalar = arr.ndim == 0
+        names = ["x"] if scalar else [f"x[{i}]" for i in range(arr.size)]
+        x = [float(v) for v in arr.ravel()]
+        shape = arr.shape
+
+        def call(fn: Callable[..., Any], values: list[float]) -> Any:
+            return fn(values[0] if scalar else np.asarray(values).reshape(shape))
+
+        def as_list(g: Any) -> list[float]:
+            return [float(v) for v in np.ravel(np.asarray(g, dtype=float))]
+
+    def f_list(values: list[float]) -> float:
+        return float(call(f, values))
+
+    try:
+        analytic = as_list(call(grad, x))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise OptionError(f"grad(at) did not give one number per input: {exc}") from None
+    if len(analytic) != len(x):
+        raise OptionError(f"grad(at) gave {len(analytic)} numbers for {len(x)} inputs")
+    checked = []
+    for k, name in enumerate(names):
+        c = _central(f_list, x, k, _step(x[k]))
+        err = relative_error(analytic[k], c)
+        checked.append(CheckedInput(name, analytic[k], None, c, err,
+                                    {"gradient vs central": err}, err <= threshold))
+    what = getattr(f, "__name__", "f")
+    report = CheckReport(what, at, threshold, checked, True, None)
+    return _finish(report, f_list, x, names, sweep)

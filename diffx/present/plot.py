@@ -1,0 +1,93 @@
+"""Plots (matplotlib, an optional extra: ``pip install 'diffx[plot]'``). Drawing only."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from ..check import CheckReport
+from ..errors import DiffxError
+from ..swell import SwellTable
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise DiffxError("plots need matplotlib, which is not installed: "
+                         "pip install 'diffx[plot]' (or pip install matplotlib)") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise DiffxError(f"plots are written as .png, .svg or .pdf, not {path.suffix or path}")
+    try:
+        fig.savefig(path, dpi=130, bbox_inches="tight")
+    except OSError as exc:
+        raise DiffxError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def plot_swell(table: SwellTable, path: str | Path) -> Path:
+    """Sizes against n on a log scale: the function and its derivative as trees and DAGs."""
+    plt = _pyplot()
+    ns = [r.n if r.n is not None else 1 for r in table.rows]
+    series = [
+        ("function as a tree", [r.tree_nodes for r in table.rows], "C0", "-"),
+        ("function as a DAG", [r.dag_nodes for r in table.rows], "C0", "--"),
+        ("routes", [10 ** r.routes_log10 if r.routes is None else r.routes
+                    for r in table.rows], "C3", ":"),
+        ("derivative as a tree (sympy)", [r.derivative_tree for r in table.rows], "C1", "-"),
+        ("derivative as a DAG (sympy)", [r.derivative_dag for r in table.rows], "C1", "--"),
+        ("derivative after sympy.cse (ops)", [r.cse_ops for r in table.rows], "C2", "-."),
+        ("reverse sweep (ops)", [r.reverse_ops for r in table.rows], "C4", "-"),
+    ]
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for label, values, color, style in series:
+        pts = [(n, v) for n, v in zip(ns, values)
+               if isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+               and math.isfinite(v)]
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=color, marker="o",
+                    markersize=3, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("n")
+    ax.set_ylabel("size")
+    ax.set_title(f"expression swell: {table.name}")
+    ax.grid(True, which="both", alpha=0.25)
+    ax.legend(fontsize=8)
+    out = _save(fig, path)
+    plt.close(fig)
+    return out
+
+
+def plot_sweep(report: CheckReport, path: str | Path) -> Path:
+    """The V: central differences' error against the step, with the best step marked."""
+    if not report.sweep:
+        raise DiffxError("--plot draws the step sweep: add --sweep")
+    plt = _pyplot()
+    steps = [p.step for p in report.sweep]
+    errors = [max(p.error, 1e-18) for p in report.sweep]
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ax.plot(steps, errors, marker="o", color="C0")
+    if report.best_step is not None:
+        best = next(p for p in report.sweep if p.step == report.best_step)
+        ax.plot([best.step], [max(best.error, 1e-18)], marker="o", color="C3", markersize=9,
+                label=f"best step {best.step:.0e}")
+        ax.legend()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("step h")
+    ax.set_ylabel("relative error of central differences")
+    ax.set_title("truncation error falls with h, round-off grows as h shrinks")
+    ax.grid(True, which="both", alpha=0.25)
+    out = _save(fig, path)
+    plt.close(fig)
+    return out

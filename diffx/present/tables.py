@@ -1,0 +1,147 @@
+"""Terminal tables for swell, compare and check. Formatting only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rich.markup import escape
+
+from ..check import CheckReport
+from ..compare import Comparison
+from ..swell import OVER, SKIPPED, SwellTable
+from .text import count, number, seconds
+
+
+def _cell(x: Any, kind: str = "int") -> str:
+    if x is None:
+        return "—"
+    if x == OVER:
+        return "[yellow]>budget[/yellow]"
+    if x == SKIPPED:
+        return "[dim]…[/dim]"
+    if kind == "s":
+        return seconds(x)
+    return f"{x:,}"
+
+
+def print_swell(table: SwellTable, console: Any, formulas: bool = False) -> None:
+    from rich.table import Table
+
+    console.print(f"[bold]{escape(table.name)}[/bold]: {escape(table.description)}",
+                  highlight=False)
+    t = Table(show_edge=False, header_style="bold")
+    for title in ("n", "DAG", "tree", "routes", "rev ops", "rev time", "evals", "diff time",
+                  "count_ops", "d tree", "d DAG", "cse", "expanded"):
+        t.add_column(title, justify="right")
+    for r in table.rows:
+        t.add_row("—" if r.n is None else str(r.n), f"{r.dag_nodes:,}", f"{r.tree_nodes:,}",
+                  count(r.routes, r.routes_log10), f"{r.reverse_ops:,}",
+                  seconds(r.reverse_seconds), f"{r.numeric_evaluations:,}",
+                  _cell(r.diff_seconds, "s"), _cell(r.count_ops), _cell(r.derivative_tree),
+                  _cell(r.derivative_dag), _cell(r.cse_ops), _cell(r.expanded_ops))
+    console.print(t)
+    console.print(f"[dim]DAG, tree: the function's nodes as a graph and written out; rev: the "
+                  f"reverse sweep; evals: central differences; diff time: sympy.diff; d tree, "
+                  f"d DAG: the derivative written out and as distinct subexpressions; cse: "
+                  f"count_ops after sympy.cse; expanded: count_ops of the expanded formula. "
+                  f"Each sympy cell has {table.budget:g} s (>budget: over it; …: not tried "
+                  f"after)[/dim]")
+    if formulas:
+        for r in table.rows:
+            if r.formula is not None:
+                label = "" if r.n is None else f"n = {r.n}: "
+                console.print(f"  {label}d/dx = {escape(str(r.formula))}", highlight=False,
+                              soft_wrap=True)
+
+
+def swell_csv(table: SwellTable) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = list(table.COLUMNS) + ["routes_log10", "formula"]
+    writer.writerow(columns)
+    for r in table.rows:
+        data = r.as_dict()
+        writer.writerow(["" if data.get(c) is None else data.get(c) for c in columns])
+    return out.getvalue()
+
+
+def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
+    from rich.table import Table
+
+    where = ", ".join(f"{k}={number(v, 10)}" for k, v in c.point.items())
+    console.print(f"[bold]{escape(c.expression if len(c.expression) < 70 else out_name)}"
+                  f"[/bold]", highlight=False)
+    console.print(f"at {escape(where)}   {out_name} = {number(c.value)}   errors against "
+                  f"{c.reference}", highlight=False)
+    t = Table(show_edge=False, header_style="bold")
+    t.add_column("method")
+    for w in c.wrt:
+        t.add_column(f"∂{out_name}/∂{w}", justify="right")
+    t.add_column("abs. error", justify="right")
+    t.add_column("rel. error", justify="right")
+    t.add_column("time", justify="right")
+    t.add_column("evals", justify="right")
+    t.add_column("ops", justify="right")
+    t.add_column("built")
+    for r in c.rows:
+        if r.error is not None:
+            t.add_row(r.label, f"[red]{escape(r.error)}[/red]", *[""] * (len(c.wrt) + 5))
+            continue
+        worst_abs = max((v for v in (r.absolute_error or {}).values()), default=None)
+        rel = "(reference)" if r.label == c.reference else (
+            "0" if r.relative_error == 0 else f"{r.relative_error:.1e}")
+        t.add_row(r.label, *[number(r.gradient[w]) for w in c.wrt],  # type: ignore[index]
+                  "0" if not worst_abs else f"{worst_abs:.1e}", rel, seconds(r.seconds),
+                  "—" if r.evaluations is None else f"{r.evaluations:,}",
+                  "—" if r.operations is None else f"{r.operations:,}", r.built)
+    console.print(t)
+    for w in c.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+def print_check(r: CheckReport, console: Any) -> None:
+    from rich.table import Table
+
+    console.print(f"[bold]{escape(r.what if len(r.what) < 70 else r.what[:67] + '...')}"
+                  f"[/bold]", highlight=False)
+    if isinstance(r.point, dict):
+        where = ", ".join(f"{k}={number(v, 10)}" for k, v in r.point.items())
+        console.print(f"at {escape(where)}", highlight=False)
+    t = Table(show_edge=False, header_style="bold")
+    t.add_column("input")
+    t.add_column("claimed", justify="right")
+    t.add_column("reverse", justify="right")
+    t.add_column("central", justify="right")
+    kinds = list(r.inputs[0].errors) if r.inputs else []
+    for kind in kinds:  # "claim vs reverse", "claim vs central", ...
+        t.add_column(kind, justify="right")
+    t.add_column("")
+    for c in r.inputs:
+        mark = "[green]ok[/green]" if c.passed else "[red]FAIL[/red]"
+        t.add_row(c.name, number(c.claimed), number(c.reverse), number(c.central),
+                  *[f"{c.errors[k]:.1e}" for k in kinds], mark)
+    console.print(t)
+    worst = next((c for c in r.inputs if c.name == r.worst), None)
+    if worst is not None:
+        verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
+        op = "≤" if r.passed else ">"
+        console.print(f"{verdict}: the worst input is {worst.name}, relative error "
+                      f"{worst.error:.1e} {op} {r.threshold:g}", highlight=False)
+    for line in r.advice:
+        console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
+    if r.sweep:
+        s = Table(title="error against the step (central differences)", show_edge=False,
+                  header_style="bold", title_justify="left")
+        s.add_column("step", justify="right")
+        s.add_column("worst rel. error", justify="right")
+        s.add_column("")
+        for p in r.sweep:
+            best = " ← best" if p.step == r.best_step else ""
+            s.add_row(f"{p.step:.0e}", f"{p.error:.1e}", best)
+        console.print(s)
+        console.print("  large steps: truncation error (falls as h²); small steps: round-off "
+                      f"(grows as ε/h); best step here: {r.best_step:.0e}", highlight=False)
+    for w in r.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)

@@ -1,0 +1,281 @@
+"""Expression swell, measured: how formulas, trees, DAGs and routes grow with n.
+
+A family builds one program per n; for each, diffx measures the function as a DAG and as a
+tree, the symbolic derivative (``count_ops``, its tree, its DAG of distinct subexpressions,
+its size after ``sympy.cse``, the expanded polynomial), the time ``sympy.diff`` took, the
+reverse sweep's operations and time, the exact number of routes and the numeric method's
+evaluations. Tree sizes are counted over the DAG, never by building the tree. Each sympy
+cell has a time budget; a column that runs over it says so and is not attempted for larger n.
+
+    >>> table = swell("logistic", n=range(1, 5))
+    >>> [row.routes for row in table.rows]
+    [1, 2, 4, 8]
+    >>> table.rows[2].formula
+    '16(1 - 10x + 24x^2 - 16x^3)'
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .budget import BudgetExceeded, run_with_budget
+from .errors import OptionError
+
+DEFAULT_BUDGET = 10.0  # seconds per sympy cell
+OVER = "> budget"
+SKIPPED = "skipped"
+
+
+def _logistic(n: int) -> str:
+    return "\n".join(["l1 = x"] + [f"l{k + 1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
+
+
+def _logistic_expanded(n: int) -> str:
+    return "\n".join(["l1 = x"] + [f"l{k + 1} = 4*(l{k} - l{k}*l{k})" for k in range(1, n)])
+
+
+def _sigmoid_chain(n: int) -> str:
+    return "\n".join(["h1 = sigmoid(x)"] + [f"h{k + 1} = sigmoid(h{k})" for k in range(1, n)])
+
+
+def _product(n: int) -> str:
+    return "*".join(f"x{k}" for k in range(1, n + 1))
+
+
+FAMILIES: dict[str, tuple[Callable[[int], str], str]] = {
+    "logistic": (_logistic, "l(n+1) = 4 l(n) (1 - l(n)), l1 = x: 2^(n-1) routes"),
+    "logistic-expanded": (_logistic_expanded,
+                          "l(n+1) = 4 (l(n) - l(n) l(n)): the same map, 3^(n-1) routes"),
+    "sigmoid-chain": (_sigmoid_chain, "n nested sigmoid layers: a deep net of width one"),
+    "product": (_product, "x1·x2·…·xn: a gradient of n inputs"),
+}
+
+
+@dataclass
+class SwellRow:
+    """One n. Sympy cells hold a number, ``"> budget"`` or ``"skipped"``."""
+
+    n: int | None
+    source: str = field(repr=False)
+    inputs: int
+    dag_nodes: int
+    tree_nodes: int
+    routes: int | None
+    routes_log10: float
+    reverse_ops: int
+    reverse_seconds: float
+    numeric_evaluations: int
+    diff_seconds: Any = None
+    count_ops: Any = None
+    derivative_tree: Any = None
+    derivative_dag: Any = None
+    cse_ops: Any = None
+    expanded_ops: Any = None
+    formula: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("source")
+        return data
+
+
+@dataclass
+class SwellTable:
+    name: str
+    description: str
+    budget: float
+    rows: list[SwellRow]
+
+    COLUMNS = ("n", "inputs", "dag_nodes", "tree_nodes", "routes", "reverse_ops",
+               "reverse_seconds", "numeric_evaluations", "diff_seconds", "count_ops",
+               "derivative_tree", "derivative_dag", "cse_ops", "expanded_ops")
+
+
+def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[int]:
+    """``1..10``, ``5``, ``1,2,4`` or a sequence of whole numbers ≥ 1."""
+    if text is None:
+        values = list(default)
+    elif isinstance(text, int):
+        values = [text]
+    elif isinstance(text, str):
+        values = []
+        try:
+            for part in text.replace(" ", "").split(","):
+                if ".." in part:
+                    lo, hi = part.split("..")
+                    values.extend(range(int(lo), int(hi) + 1))
+                elif part:
+                    values.append(int(part))
+        except ValueError:
+            raise OptionError(f"--n {text!r}: write a range like 1..10, or numbers like "
+                              "1,2,4") from None
+    else:
+        values = [int(v) for v in text]
+    if not values or any(v < 1 for v in values):
+        raise OptionError(f"--n {text!r}: n must be whole numbers from 1")
+    if max(values) > 100_000:
+        raise OptionError("--n: at most 100,000")
+    return sorted(set(values))
+
+
+def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_BUDGET,
+          formulas: bool = True, on_row: Callable[[SwellRow], None] | None = None) -> SwellTable:
+    """Measure swell for a family (``logistic``, ``logistic-expanded``, ``sigmoid-chain``,
+    ``product``) over ``n`` (default 1..8), or for a single expression."""
+    if not (isinstance(budget, int | float) and budget > 0):
+        raise OptionError(f"--budget must be a positive number of seconds, got {budget!r}")
+    if family_or_expression in FAMILIES:
+        build, description = FAMILIES[family_or_expression]
+        ns: list[int | None] = list(parse_range(n, range(1, 9)))
+        sources = [build(k) for k in ns]  # type: ignore[arg-type]
+        name = family_or_expression
+    else:
+        if n is not None:
+            raise OptionError("--n goes with a family (logistic, logistic-expanded, "
+                              "sigmoid-chain, product), not with a single expression")
+        ns, sources = [None], [family_or_expression]
+        name, description = family_or_expression, "a single expression"
+    table = SwellTable(name, description, float(budget), [])
+    stopped: set[str] = set()
+    for k, source in zip(ns, sources):
+        row = _measure(k, source, budget, stopped, formulas)
+        table.rows.append(row)
+        if on_row is not None:
+            on_row(row)
+    return table
+
+
+def _measure(n: int | None, source: str, budget: float, stopped: set[str],
+             want_formula: bool) -> SwellRow:
+    from . import engine
+    from .api import grad
+    from .parser import parse
+    from .picture import tree_size
+
+    graph = parse(source)
+    names = graph.inputs
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        grad(graph, at={w: 0.3 for w in names}, method="reverse")
+        best = min(best, time.perf_counter() - start)
+    counts = engine.count_routes(graph)
+    exact = [counts[w][0] for w in names]
+    row = SwellRow(
+        n=n, source=source, inputs=len(names),
+        dag_nodes=sum(graph.reachable_from_output()[: graph.output + 1]),
+        tree_nodes=tree_size(graph),
+        routes=None if None in exact else sum(exact),  # type: ignore[arg-type]
+        routes_log10=max(counts[w][1] for w in names) if names else -math.inf,
+        reverse_ops=graph.n_evaluated + engine.edge_count(graph, names),
+        reverse_seconds=best,
+        numeric_evaluations=2 * len(names) + 1,
+    )
+    _symbolic(row, graph, budget, stopped, want_formula)
+    return row
+
+
+def _cell(column: str, stopped: set[str], budget: float, work: Callable[[], Any]) -> Any:
+    if column in stopped:
+        return SKIPPED
+    try:
+        return run_with_budget(work, budget)
+    except BudgetExceeded:
+        stopped.add(column)
+        return OVER
+    except RecursionError:
+        stopped.add(column)
+        return OVER
+
+
+def _symbolic(row: SwellRow, graph: Any, budget: float, stopped: set[str],
+              want_formula: bool) -> None:
+    import sympy
+
+    from .sym import TooLarge, sizes, symbols, to_sympy
+
+    if "diff" in stopped:
+        row.diff_seconds = row.count_ops = row.derivative_tree = SKIPPED
+        row.derivative_dag = row.cse_ops = row.expanded_ops = SKIPPED
+        return
+    syms = symbols(graph)
+
+    def differentiate() -> tuple[list[Any], float]:
+        start = time.perf_counter()
+        f = to_sympy(graph)[graph.output]
+        ds = [sympy.diff(f, syms[w]) for w in graph.inputs]
+        return ds, time.perf_counter() - start
+
+    try:
+        out = _cell("diff", stopped, budget, differentiate)
+    except TooLarge:
+        out = OVER
+        stopped.add("diff")
+    if isinstance(out, str):  # no derivative: the columns that need it are not attempted
+        row.diff_seconds = out
+        row.count_ops = row.derivative_tree = SKIPPED
+        row.derivative_dag = row.cse_ops = row.expanded_ops = SKIPPED
+        return
+    derivs, row.diff_seconds = out
+    measured = [sizes(d) for d in derivs]  # over the DAG: linear, never the tree
+    row.derivative_dag = sum(m[0] for m in measured)
+    row.derivative_tree = sum(m[1] for m in measured)
+    row.count_ops = _cell("count_ops", stopped, budget,
+                          lambda: sum(int(sympy.count_ops(d)) for d in derivs))
+    row.cse_ops = _cell("cse", stopped, budget, lambda: _cse_ops(derivs))
+    row.expanded_ops = _cell("expand", stopped, budget,
+                             lambda: sum(int(sympy.count_ops(sympy.expand(d))) for d in derivs))
+    if want_formula and len(derivs) == 1:
+        row.formula = _cell("formula", stopped, budget,
+                            lambda: lecture_form(derivs[0], syms[graph.inputs[0]]))
+
+
+def _cse_ops(derivs: list[Any]) -> int:
+    import sympy
+
+    replacements, reduced = sympy.cse(derivs)
+    return sum(int(sympy.count_ops(e)) for _, e in replacements) + sum(
+        int(sympy.count_ops(e)) for e in reduced)
+
+
+def lecture_form(expr: Any, x: Any, max_terms: int = 16) -> str:
+    """A univariate polynomial as the lecture table writes it: ``16(1 - 10x + 24x^2 - 16x^3)``,
+    the common factor outside, powers ascending; other formulas as sympy prints them."""
+    import sympy
+
+    from .sym import sizes
+
+    if not expr.is_polynomial(x):
+        tree = sizes(expr)[1]
+        return str(expr) if tree <= 200 else f"(a formula of {tree:,} tree nodes)"
+    expanded = sympy.expand(expr)
+    coeffs = sympy.Poly(expanded, x).all_coeffs()[::-1]  # ascending
+    if len(coeffs) > max_terms:
+        return f"a polynomial of degree {len(coeffs) - 1} ({len(coeffs)} coefficients)"
+    ints = [c for c in coeffs if c != 0]
+    if not all(c.is_Integer for c in ints) or not ints:
+        return str(expanded)
+    g = int(sympy.igcd(*[int(c) for c in ints])) if len(ints) > 1 else abs(int(ints[0]))
+    if ints[0] < 0:
+        g = -g
+    terms = []
+    for k, c in enumerate(coeffs):
+        c = int(c) // g
+        if c == 0:
+            continue
+        mag = abs(c)
+        body = ("x" if k == 1 else f"x^{k}") if k else ""
+        text = f"{mag}{body}" if (mag != 1 or not body) else body
+        terms.append((c < 0, text))
+    inner = ""
+    for i, (neg, text) in enumerate(terms):
+        inner += (("-" if neg else "") + text) if i == 0 else ((" - " if neg else " + ") + text)
+    if g == 1:
+        return inner
+    if len(terms) == 1 and not terms[0][1].startswith("x"):
+        return str(g * (int(inner) if inner.lstrip("-").isdigit() else 1))
+    return f"{g}({inner})"
