@@ -1,0 +1,322 @@
+"""The peers diffx is measured against, one maker per (workload, peer).
+
+Every ``make_*`` takes a size and returns a callable that does one complete computation the
+way a user of that library would (build the graph and differentiate, for the tape-based
+peers), or ``None`` when the library is not installed. Heavy imports happen inside the makers.
+Install the peers with ``pip install -e ".[bench]"``.
+
+Notes measured while writing these:
+* micrograd 0.1.0 (PyPI) has + - * / ** and relu only; sin, tanh and exp below are written in
+  its own closure style so that the random DAG is the same function for every peer.
+* micrograd's backward builds its topological order recursively (a few frames per logistic
+  step), so the recursion limit is raised; every micrograd Value sits in a reference cycle,
+  so Python's cyclic garbage collector does the freeing: it is timed as users run it
+  (collector on), and also with the collector off, reported separately.
+* JAX needs float64 switched on before any array exists. Eager JAX costs about 1 ms per
+  scalar operation; jit of the unrolled logistic map compiles in superlinear time (minutes
+  beyond a few thousand steps), so the jit peer is the rolled loop (lax.fori_loop), a
+  different program, shown for reference.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import random
+import sys
+from collections.abc import Callable
+from typing import Any
+
+X0 = 0.3
+
+
+def available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+# ---------------------------------------------------------------- workload A: logistic map
+
+def logistic_source(steps: int) -> str:
+    """The logistic map as a diffx program: three operations per step."""
+    lines = ["l0 = x"] + [f"l{k + 1} = 4*l{k}*(1 - l{k})" for k in range(steps)]
+    return "\n".join(lines)
+
+
+def logistic_python(x: float, steps: int) -> float:
+    for _ in range(steps):
+        x = 4 * x * (1 - x)
+    return x
+
+
+def make_A_plain(steps: int) -> Callable[[], Any]:
+    return lambda: logistic_python(X0, steps)
+
+
+def make_A_central(steps: int, h: float = 1e-7) -> Callable[[], Any]:
+    return lambda: (logistic_python(X0 + h, steps) - logistic_python(X0 - h, steps)) / (2 * h)
+
+
+def make_A_micrograd(steps: int) -> Callable[[], Any] | None:
+    if not available("micrograd"):
+        return None
+    from micrograd.engine import Value
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20 * steps + 10_000))
+
+    def run() -> float:
+        x = Value(X0)
+        l = x  # noqa: E741
+        for _ in range(steps):
+            l = 4 * l * (1 - l)  # noqa: E741
+        l.backward()
+        return x.grad
+
+    return run
+
+
+def make_A_torch(steps: int) -> Callable[[], Any] | None:
+    if not available("torch"):
+        return None
+    import torch
+
+    def run() -> float:
+        x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
+        l = x  # noqa: E741
+        for _ in range(steps):
+            l = 4 * l * (1 - l)  # noqa: E741
+        (g,) = torch.autograd.grad(l, x)
+        return g.item()
+
+    return run
+
+
+def make_A_autograd(steps: int) -> Callable[[], Any] | None:
+    if not available("autograd"):
+        return None
+    from autograd import grad
+
+    g = grad(lambda x: logistic_python(x, steps))
+    return lambda: float(g(X0))
+
+
+def _jax() -> Any:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def make_A_jax_eager(steps: int) -> Callable[[], Any] | None:
+    if not available("jax"):
+        return None
+    jax = _jax()
+    g = jax.grad(lambda x: logistic_python(x, steps))
+    return lambda: float(g(X0))
+
+
+def make_A_jax_rolled_jit(steps: int) -> Callable[[], Any] | None:
+    """jit of a *rolled* loop (lax.fori_loop): not the same graph, shown for reference."""
+    if not available("jax"):
+        return None
+    jax = _jax()
+    g = jax.jit(jax.grad(lambda x: jax.lax.fori_loop(0, steps, lambda i, v: 4 * v * (1 - v),
+                                                     x)))
+    float(g(X0))  # compile once, untimed
+    return lambda: float(g(X0))
+
+
+# ---------------------------------------------------------------- workload B: random DAG
+
+B_OPS = ("avg", "dif", "mul", "sin", "tanh", "exp")
+
+
+def dag_spec(ops: int, inputs: int = 10, seed: int = 0) -> tuple[list[float], list[tuple]]:
+    """A seeded random DAG: each operation takes one or two random earlier nodes. Values stay
+    in [-1, 1]: avg = (a+b)/2, dif = (a-b)/2, mul = a*b, sin, tanh, exp = 0.6 exp(a/2)."""
+    rng = random.Random(seed)
+    x = [rng.uniform(-1.0, 1.0) for _ in range(inputs)]
+    spec = []
+    for k in range(inputs, inputs + ops):
+        spec.append((B_OPS[rng.randrange(len(B_OPS))], rng.randrange(k), rng.randrange(k)))
+    return x, spec
+
+
+def dag_source(spec: list[tuple], inputs: int) -> str:
+    """The same DAG as a diffx program."""
+    names = [f"x{i}" for i in range(inputs)]
+    lines = []
+    for k, (op, i, j) in enumerate(spec):
+        a, b = names[i], names[j]
+        expr = {"avg": f"0.5*({a} + {b})", "dif": f"0.5*({a} - {b})", "mul": f"{a}*{b}",
+                "sin": f"sin({a})", "tanh": f"tanh({a})", "exp": f"0.6*exp(0.5*{a})"}[op]
+        names.append(f"v{k}")
+        lines.append(f"v{k} = {expr}")
+    return "\n".join(lines)
+
+
+def _dag_eval(spec: list[tuple], values: list[Any], sin: Any, tanh: Any, exp: Any) -> Any:
+    vals = list(values)
+    for op, i, j in spec:
+        a = vals[i]
+        if op == "avg":
+            vals.append(0.5 * (a + vals[j]))
+        elif op == "dif":
+            vals.append(0.5 * (a - vals[j]))
+        elif op == "mul":
+            vals.append(a * vals[j])
+        elif op == "sin":
+            vals.append(sin(a))
+        elif op == "tanh":
+            vals.append(tanh(a))
+        else:
+            vals.append(0.6 * exp(0.5 * a))
+    return vals[-1]
+
+
+def make_B_plain(x: list[float], spec: list[tuple]) -> Callable[[], Any]:
+    return lambda: _dag_eval(spec, x, math.sin, math.tanh, math.exp)
+
+
+def _micrograd_unary(fn: Callable[[float], float], dfn: Callable[[float], float],
+                     name: str) -> Callable[[Any], Any]:
+    from micrograd.engine import Value
+
+    def op(v: Any) -> Any:
+        out = Value(fn(v.data), (v,), name)
+        slope = dfn(v.data)
+
+        def _backward() -> None:
+            v.grad += slope * out.grad
+
+        out._backward = _backward
+        return out
+
+    return op
+
+
+def make_B_micrograd(x: list[float], spec: list[tuple]) -> Callable[[], Any] | None:
+    if not available("micrograd"):
+        return None
+    from micrograd.engine import Value
+
+    sin = _micrograd_unary(math.sin, math.cos, "sin")
+    tanh = _micrograd_unary(math.tanh, lambda v: 1 - math.tanh(v) ** 2, "tanh")
+    exp = _micrograd_unary(math.exp, math.exp, "exp")
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+
+    def run() -> list[float]:
+        xs = [Value(v) for v in x]
+        _dag_eval(spec, xs, sin, tanh, exp).backward()
+        return [v.grad for v in xs]
+
+    return run
+
+
+def make_B_torch(x: list[float], spec: list[tuple]) -> Callable[[], Any] | None:
+    if not available("torch"):
+        return None
+    import torch
+
+    def run() -> list[float]:
+        xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in x]
+        out = _dag_eval(spec, xs, torch.sin, torch.tanh, torch.exp)
+        grads = torch.autograd.grad(out, xs, allow_unused=True)
+        return [0.0 if g is None else g.item() for g in grads]
+
+    return run
+
+
+def make_B_autograd(x: list[float], spec: list[tuple]) -> Callable[[], Any] | None:
+    if not available("autograd"):
+        return None
+    import autograd.numpy as anp
+    from autograd import grad
+
+    g = grad(lambda xs: _dag_eval(spec, xs, anp.sin, anp.tanh, anp.exp))
+    return lambda: [float(v) for v in g(list(x))]
+
+
+# ---------------------------------------------------------------- workload C: many points
+
+# 15 operations: sin, y*y, neg, exp, *, x*y, tanh, x*x, 1+, /, +, x-y, cos, 0.5*, +
+C_SOURCE = "sin(x)*exp(-(y*y)) + tanh(x*y)/(1 + x*x) + 0.5*cos(x - y)"
+
+
+def c_expr(x: Any, y: Any, m: Any) -> Any:
+    return m.sin(x) * m.exp(-(y * y)) + m.tanh(x * y) / (1 + x * x) + 0.5 * m.cos(x - y)
+
+
+def c_points(n: int, seed: int = 0) -> tuple[Any, Any]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-2, 2, n), rng.uniform(-2, 2, n)
+
+
+def make_C_numpy(n: int) -> Callable[[], Any]:
+    import numpy as np
+
+    x, y = c_points(n)
+    return lambda: c_expr(x, y, np)
+
+
+def make_C_sympy(n: int, cse: bool = False) -> Callable[[], Any]:
+    import sympy as sp
+
+    x, y = c_points(n)
+    X, Y = sp.symbols("x y")
+    f = c_expr(X, Y, sp)
+    g = sp.lambdify((X, Y), [sp.diff(f, X), sp.diff(f, Y)], "numpy", cse=cse)
+    return lambda: g(x, y)
+
+
+def make_C_torch(n: int) -> Callable[[], Any] | None:
+    if not available("torch"):
+        return None
+    import torch
+
+    xn, yn = c_points(n)
+
+    def run() -> Any:
+        x = torch.from_numpy(xn).requires_grad_(True)
+        y = torch.from_numpy(yn).requires_grad_(True)
+        gx, gy = torch.autograd.grad(c_expr(x, y, torch).sum(), (x, y))
+        return gx.numpy(), gy.numpy()
+
+    return run
+
+
+def make_C_jax_jit(n: int) -> Callable[[], Any] | None:
+    if not available("jax"):
+        return None
+    jax = _jax()
+    import jax.numpy as jnp
+
+    xn, yn = c_points(n)
+    x, y = jnp.asarray(xn), jnp.asarray(yn)
+    g = jax.jit(jax.grad(lambda a, b: jnp.sum(c_expr(a, b, jnp)), argnums=(0, 1)))
+    jax.block_until_ready(g(x, y))  # compile once, untimed
+    return lambda: jax.block_until_ready(g(x, y))
+
+
+def make_C_autograd(n: int) -> Callable[[], Any] | None:
+    if not available("autograd"):
+        return None
+    import autograd.numpy as anp
+    from autograd import grad
+
+    x, y = c_points(n)
+    g = grad(lambda a, b: anp.sum(c_expr(a, b, anp)), argnum=(0, 1))
+    return lambda: g(x, y)
+
+
+def make_C_numdifftools(n: int) -> Callable[[], Any] | None:
+    if not available("numdifftools"):
+        return None
+    import numdifftools as nd
+    import numpy as np
+
+    x, y = c_points(n)
+    dx = nd.Derivative(lambda a: c_expr(a, y, np))
+    dy = nd.Derivative(lambda b: c_expr(x, b, np))
+    return lambda: (dx(x), dy(y))
