@@ -154,7 +154,7 @@ def dag_source(spec: list[tuple], inputs: int) -> str:
     return "\n".join(lines)
 
 
-def _dag_eval(spec: list[tuple], values: list[Any], sin: Any, tanh: Any, exp: Any) -> Any:
+def _dag_value(spec: list[tuple], values: list[Any], sin: Any, tanh: Any, exp: Any) -> Any:
     vals = list(values)
     for op, i, j in spec:
         a = vals[i]
@@ -174,7 +174,7 @@ def _dag_eval(spec: list[tuple], values: list[Any], sin: Any, tanh: Any, exp: An
 
 
 def make_B_plain(x: list[float], spec: list[tuple]) -> Callable[[], Any]:
-    return lambda: _dag_eval(spec, x, math.sin, math.tanh, math.exp)
+    return lambda: _dag_value(spec, x, math.sin, math.tanh, math.exp)
 
 
 def _micrograd_unary(fn: Callable[[float], float], dfn: Callable[[float], float],
@@ -206,7 +206,7 @@ def make_B_micrograd(x: list[float], spec: list[tuple]) -> Callable[[], Any] | N
 
     def run() -> list[float]:
         xs = [Value(v) for v in x]
-        _dag_eval(spec, xs, sin, tanh, exp).backward()
+        _dag_value(spec, xs, sin, tanh, exp).backward()
         return [v.grad for v in xs]
 
     return run
@@ -219,7 +219,7 @@ def make_B_torch(x: list[float], spec: list[tuple]) -> Callable[[], Any] | None:
 
     def run() -> list[float]:
         xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in x]
-        out = _dag_eval(spec, xs, torch.sin, torch.tanh, torch.exp)
+        out = _dag_value(spec, xs, torch.sin, torch.tanh, torch.exp)
         grads = torch.autograd.grad(out, xs, allow_unused=True)
         return [0.0 if g is None else g.item() for g in grads]
 
@@ -232,7 +232,7 @@ def make_B_autograd(x: list[float], spec: list[tuple]) -> Callable[[], Any] | No
     import autograd.numpy as anp
     from autograd import grad
 
-    g = grad(lambda xs: _dag_eval(spec, xs, anp.sin, anp.tanh, anp.exp))
+    g = grad(lambda xs: _dag_value(spec, xs, anp.sin, anp.tanh, anp.exp))
     return lambda: [float(v) for v in g(list(x))]
 
 

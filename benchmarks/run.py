@@ -91,11 +91,9 @@ class Bench:
 
 
 def _t(s: float) -> str:
-    if s < 1e-3:
-        return f"{s * 1e6:.0f} µs"
-    if s < 1:
-        return f"{s * 1e3:.1f} ms"
-    return f"{s:.2f} s"
+    from diffx.present.text import seconds
+
+    return seconds(s)
 
 
 # ---------------------------------------------------------------- workload A

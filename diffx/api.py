@@ -98,11 +98,30 @@ def run_method(spec: Any, graph: Graph, names: tuple[str, ...], point: dict[str,
     total = int(np.prod(shape))
     per_chunk = max(1, CHUNK_VALUES // max(1, graph.size))
     if total <= per_chunk:
-        return spec(graph, names, point, arrays, **options)
+        return _broadcast(spec(graph, names, point, arrays, **options), shape)
     flat = {k: np.ravel(v) for k, v in point.items()}
-    parts = [spec(graph, names, {k: v[lo:lo + per_chunk] for k, v in flat.items()}, True,
-                  **options) for lo in range(0, total, per_chunk)]
+    parts = []
+    for lo in range(0, total, per_chunk):
+        chunk = {k: v[lo:lo + per_chunk] for k, v in flat.items()}
+        size = len(next(iter(chunk.values())))
+        parts.append(_broadcast(spec(graph, names, chunk, True, **options), (size,)))
     return _merge(parts, point, shape)
+
+
+def _broadcast(result: Gradient, shape: tuple[int, ...]) -> Gradient:
+    """Many points give arrays of that shape, even where a derivative is a constant."""
+    import numpy as np
+
+    def full(v: Any) -> Any:
+        if isinstance(v, str) or v is None:
+            return v
+        return np.broadcast_to(np.asarray(v, dtype=float), shape).copy()
+
+    if result.point is not None and result.gradient is not None:
+        result.gradient = {w: full(v) for w, v in result.gradient.items()}
+    if result.value is not None:
+        result.value = full(result.value)
+    return result
 
 
 def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...]) -> Gradient:

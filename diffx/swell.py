@@ -26,6 +26,8 @@ from .budget import BudgetExceeded, run_with_budget
 from .errors import OptionError
 
 DEFAULT_BUDGET = 10.0  # seconds per sympy cell
+MAX_BUDGET = 600.0
+MAX_N, MAX_ROWS = 10_000, 100
 OVER = "> budget"
 SKIPPED = "skipped"
 
@@ -117,17 +119,20 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
         values = [int(v) for v in text]
     if not values or any(v < 1 for v in values):
         raise OptionError(f"--n {text!r}: n must be whole numbers from 1")
-    if max(values) > 100_000:
-        raise OptionError("--n: at most 100,000")
-    return sorted(set(values))
+    values = sorted(set(values))
+    if values[-1] > MAX_N or len(values) > MAX_ROWS:
+        raise OptionError(f"--n {text!r}: at most {MAX_ROWS} sizes, each at most {MAX_N:,} "
+                          "(swell is about growth: a few sizes show it)")
+    return values
 
 
 def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_BUDGET,
           formulas: bool = True, on_row: Callable[[SwellRow], None] | None = None) -> SwellTable:
     """Measure swell for a family (``logistic``, ``logistic-expanded``, ``sigmoid-chain``,
     ``product``) over ``n`` (default 1..8), or for a single expression."""
-    if not (isinstance(budget, int | float) and budget > 0):
-        raise OptionError(f"--budget must be a positive number of seconds, got {budget!r}")
+    if not (isinstance(budget, int | float) and 0 < budget <= MAX_BUDGET):
+        raise OptionError(f"--budget must be between 0 and {MAX_BUDGET:g} seconds, got "
+                          f"{budget!r}")
     if family_or_expression in FAMILIES:
         build, description = FAMILIES[family_or_expression]
         ns: list[int | None] = list(parse_range(n, range(1, 9)))

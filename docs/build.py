@@ -112,6 +112,64 @@ kink it says why the methods differ instead of hiding it:""",
     "$ diffx grad \"max(0, x - 1) + max(0, 1 - x)\" --at x=1",
 ]
 
+EXPLORE = [
+    """# Swell, comparison, gradient checks
+
+Three commands that show why the methods cost what they cost. This page is made by
+`python docs/build.py explore`; the outputs are real (timings vary between runs).""",
+    """## diffx swell: expression swell, measured
+
+The lecture's logistic map, l(n+1) = 4 l(n)(1 − l(n)): as a DAG each step adds three
+operations; written out as a tree the function doubles every step, and so does sympy's
+derivative. Counted over sympy's own DAG of distinct subexpressions, the derivative grows
+gently (Laue's observation); the reverse sweep's cost grows linearly; the routes double.
+With `--formulas` the simplified derivatives are printed as the lecture table prints them
+(for n = 1..4, `tests/test_explore.py` checks them against the table).""",
+    "$ diffx swell logistic --n 1..10 --formulas",
+    "![expression swell of the logistic map](img/swell-logistic.svg)",
+    """`logistic-expanded` computes the same map as l(n+1) = 4(l(n) − l(n)·l(n)): the same
+function, the same derivative, but 3^(n−1) routes instead of 2^(n−1), because l(n)·l(n) uses
+l(n) twice. `sigmoid-chain` is a deep net of width one; `product` has n inputs.""",
+    "$ diffx swell logistic-expanded --n 1..8",
+    "$ diffx swell sigmoid-chain --n 1..8",
+    """## diffx compare: every method and scheme side by side
+
+Squire and Trapp's test function at x = 1.5, where f'(1.5) = 4.053427893898621: forward
+and backward differences are first order (error about 1e-8), central differences second order
+(1e-10), Richardson extrapolation reaches 1e-14 and the complex step is exact to the last
+digit, with no subtraction to cancel.""",
+    "$ diffx compare \"exp(x)/sqrt(sin(x)^3 + cos(x)^3)\" --at x=1.5",
+    """## diffx check: a gradient check, as the notes teach it
+
+The notes' advice: compare a hand-derived gradient with central differences in double
+precision; the relative error |a − b| / (|a| + |b|) should be very small, e.g. 1e-6. A claim
+may use the program's own names:""",
+    "$ diffx check \"z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2\" --at w=0.8,x=1.5,b=-0.3,t=1 "
+    "--claim \"w = (y - t)*y*(1 - y)*x\" --claim \"b = (y - t)*y*(1 - y)\"",
+    """A wrong claim (σ' forgotten) fails, with exit status 1, and the report says whether the
+step could be to blame. `--sweep` shows the V: truncation error falls with the step, round-off
+grows as it shrinks.""",
+    "$ diffx check \"z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2\" --at w=0.8,x=1.5,b=-0.3,t=1 "
+    "--claim \"w = (y - t)*y*x\" --sweep",
+    "![the step sweep](img/sweep.svg)",
+    """The library checks plain Python code the same way, like `torch.autograd.gradcheck`:
+
+```python
+import math
+from diffx import check
+
+def f(x):
+    return math.sin(x[0]) * x[1] ** 2
+
+def grad_f(x):  # a bug: d/dx1 should be 2 sin(x0) x1
+    return [math.cos(x[0]) * x[1] ** 2, math.sin(x[0]) * x[1]]
+
+report = check(f, grad_f, at=[0.3, 2.0])
+report.passed, report.worst   # (False, 'x[1]')
+print(report.advice[0])
+```""",
+]
+
 PICTURES = [  # (file, source or example file, options, caption)
     ("route-sum.svg", "c = a + b; d = a * c", {"at": {"a": 4, "b": 3}, "wrt": "a"},
      "The lecture's example: every edge carries its local derivative, every node its value and "
@@ -165,12 +223,28 @@ def _cli(value: object) -> str:
     return str(value)
 
 
-PAGES = {"lecture": ("lecture.md", LECTURE), "pictures": ("pictures.md", None)}
+def explore_plots() -> None:
+    sys.path.insert(0, str(ROOT))
+    from diffx.check import check
+    from diffx.present.plot import plot_sweep, plot_swell
+    from diffx.swell import swell
+
+    (DOCS / "img").mkdir(exist_ok=True)
+    plot_swell(swell("logistic", n="1..12", formulas=False), DOCS / "img" / "swell-logistic.svg")
+    report = check("z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2",
+                   at={"w": 0.8, "x": 1.5, "b": -0.3, "t": 1}, sweep=True)
+    plot_sweep(report, DOCS / "img" / "sweep.svg")
+
+
+PAGES = {"lecture": ("lecture.md", LECTURE), "pictures": ("pictures.md", None),
+         "explore": ("explore.md", EXPLORE)}
 
 
 def main(names: list[str]) -> None:
     for name in names or list(PAGES):
         filename, blocks = PAGES[name]
+        if name == "explore":
+            explore_plots()
         text = pictures() if blocks is None else render(blocks)
         (DOCS / filename).write_text(text, encoding="utf-8")
         print(f"wrote docs/{filename}")
