@@ -139,16 +139,17 @@ def logistic(b: Bench, steps: int, slow: dict[str, float]) -> None:
     key = lambda name: (section, name)  # noqa: E731
     rep, one = key("diffx gradient, repeated (parsed once)"), \
         key("diffx gradient, one shot (from source text)")
+    target = steps == 100_000  # the targets are set at 10^5 steps (cheap gradient: and beyond)
     b.ratio(section, "micrograd / diffx repeated", key("micrograd (rebuilds its graph, gc on)"),
-            rep, "≥ 20")
+            rep, "≥ 20" if target else "")
     b.ratio(section, "micrograd with gc off / diffx repeated",
             key("micrograd (gc off while timed)"), rep)
     b.ratio(section, "diffx repeated / plain Python forward", rep,
-            key("plain Python forward (no gradient)"), "≤ 10")
+            key("plain Python forward (no gradient)"), "≤ 10" if target else "")
     b.ratio(section, "micrograd / diffx one shot", key("micrograd (rebuilds its graph, gc on)"),
-            one, "≥ 3")
+            one, "≥ 3" if target else "")
     b.ratio(section, "diffx gradient / diffx forward (cheap gradient)", rep,
-            key("diffx forward (diffx.evaluate)"), "≤ 3")
+            key("diffx forward (diffx.evaluate)"), "≤ 3" if steps >= 100_000 else "")
     b.ratio(section, "torch / diffx repeated", key("torch, scalar tensors"), rep)
 
 

@@ -137,15 +137,17 @@ def _sweep_plan(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, list[tuple[int
     cached = graph._cache.get(key)
     if cached is None:
         codes, _ = _active_codes(graph, wrt)
-        live = graph.reachable_from_output()
         a, b = graph.a, graph.b
+        # written: an argument already got its first contribution; nonzero also means the
+        # node is used by a node the output needs (liveness, found in the same pass)
         written = bytearray(len(a))
+        written[graph.output] = 1
         ids: dict[tuple[int, int, int], int] = {}
         variants: list[tuple[int, int, int]] = [(0, 0, 0)]
         plan: Any = bytearray(len(a))
         for i in range(graph.output, -1, -1):
             c = codes[i]
-            if not c or not live[i]:
+            if not c or not written[i]:
                 continue
             active, assign = c & 3, 0
             if active & 1 and not written[a[i]]:
@@ -221,14 +223,19 @@ def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[int], int]:
     key = ("active", wrt)
     cached = graph._cache.get(key)
     if cached is None:
-        active = graph.depends_on([graph.input_nodes[w] for w in wrt])
-        codes = bytearray(len(graph.op))  # combined codes are below 4 * 32
+        n = len(graph.op)
+        active = bytearray(n)  # depends on a wrt input: found in the same forward pass
+        for w in wrt:
+            active[graph.input_nodes[w]] = 1
+        codes = bytearray(n)  # combined codes are below 4 * 32
         edges = 0
-        op, a, b = graph.op, graph.a, graph.b
-        for i in range(len(op)):
-            if op[i] > CONST and active[i]:
-                mask = (1 if active[a[i]] else 0) | (2 if b[i] >= 0 and active[b[i]] else 0)
-                codes[i] = 4 * op[i] + mask
+        for i, code, a, b in zip(range(n), graph.op, graph.a, graph.b):
+            if code <= CONST:
+                continue
+            mask = (1 if active[a] else 0) | (2 if b >= 0 and active[b] else 0)
+            if mask:
+                active[i] = 1
+                codes[i] = 4 * code + mask
                 edges += (mask & 1) + (mask >> 1)
         cached = graph._cache[key] = (codes, edges)
     return cached

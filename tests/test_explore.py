@@ -50,11 +50,14 @@ def test_tree_sizes_are_counted_over_the_dag():
 
 
 def test_an_over_budget_column_is_not_attempted_again():
-    table = swell("logistic", n="8..10", budget=0.05, formulas=False)
-    cells = [r.expanded_ops for r in table.rows]
-    assert OVER in cells
-    first = cells.index(OVER)
-    assert all(c == SKIPPED for c in cells[first + 1:])
+    table = swell("logistic", n="8..11", budget=0.05, formulas=False)
+    seen_over = False
+    for column in ("diff_seconds", "count_ops", "cse_ops", "expanded_ops"):
+        cells = [getattr(r, column) for r in table.rows]
+        if OVER in cells:
+            seen_over = True
+            assert all(c == SKIPPED for c in cells[cells.index(OVER) + 1:]), column
+    assert seen_over  # 50 ms is too little for some sympy cell at n = 11
 
 
 def test_product_family_has_n_inputs_and_a_single_expression_works():
