@@ -19,7 +19,6 @@ that does not affect the output cannot turn the gradient into nan.
 
 from __future__ import annotations
 
-import math
 import re
 import types
 from collections import Counter
@@ -304,64 +303,3 @@ def tangents(graph: Graph, vals: list[Any], wrt: str, ns: str = "math") -> list[
 def edge_count(graph: Graph, wrt: tuple[str, ...]) -> int:
     """Multiply-adds the reverse sweep does: edges whose argument depends on ``wrt``."""
     return _active_codes(graph, wrt)[1]
-
-
-# ---------------------------------------------------------------- routes ---------------------
-
-EXACT_ROUTE_BITS = 4096  # beyond 2**4096 routes, counts are carried as logarithms
-
-
-def count_routes(graph: Graph) -> dict[str, tuple[int | None, float]]:
-    """Routes from every input to the output: ``{input: (exact count or None, log10)}``.
-
-    One backward pass: the output has one route to itself, and a node passes its count to each
-    argument it uses (``x*x`` uses ``x`` twice: two routes). Counts are exact Python integers
-    while they stay below 2**4096; past that the pass is redone with logarithms and the exact
-    count is None. A node's count is dropped once it has been passed on, so memory follows the
-    frontier of the pass, not the size of the graph.
-    """
-    cached = graph._cache.get("routes")
-    if cached is None:
-        cached = graph._cache["routes"] = _count_exact(graph) or _count_log(graph)
-    return cached
-
-
-def _count_exact(graph: Graph) -> dict[str, tuple[int | None, float]] | None:
-    a, b, out = graph.a, graph.b, graph.output
-    R = [0] * len(a)
-    R[out] = 1
-    for i in range(out, -1, -1):
-        r = R[i]
-        if r and a[i] >= 0:
-            R[a[i]] += r
-            if b[i] >= 0:
-                R[b[i]] += r
-            if r.bit_length() > EXACT_ROUTE_BITS:
-                return None
-            R[i] = 0
-    return {name: (R[node], math.log10(R[node]) if R[node] else -math.inf)
-            for name, node in graph.input_nodes.items()}
-
-
-def _count_log(graph: Graph) -> dict[str, tuple[int | None, float]]:
-    a, b, out = graph.a, graph.b, graph.output
-    ninf = -math.inf
-    L = [ninf] * len(a)
-    L[out] = 0.0
-    log10 = math.log10
-    for i in range(out, -1, -1):
-        r = L[i]
-        if r == ninf or a[i] < 0:
-            continue
-        L[i] = ninf  # passed on: drop it, so that memory follows the frontier
-        for arg in (a[i], b[i]):
-            if arg < 0:
-                break
-            cur = L[arg]
-            if cur == ninf:
-                L[arg] = r
-            elif cur >= r:
-                L[arg] = cur + log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 else cur
-            else:
-                L[arg] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
-    return {name: (None, L[node]) for name, node in graph.input_nodes.items()}

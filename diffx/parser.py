@@ -1,4 +1,4 @@
-"""The expression language: a hand-written tokenizer and an explicit-stack parser.
+"""The expression language: an explicit-stack parser over the tokens of diffx.lexer.
 
 Grammar (see DESIGN.md): numbers (``3``, ``2.5``, ``.5``, ``1e-3``), names, the constants ``pi``
 and ``e``, ``+ - * /``, power ``^`` or ``**`` (right-associative, ``-x^2`` is ``-(x^2)``,
@@ -17,32 +17,11 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
-from collections.abc import Iterator
 
 from . import ops as _ops
 from .errors import DiffxError, ParseError
 from .graph import _KEY_STRIDE, Graph, GraphBuilder
-
-# token kinds
-NUM, NAME, OP, LPAR, RPAR, COMMA, ASSIGN, SEP, END = range(9)
-
-# One match per token, line by line: the blanks before it (group 1), then exactly one of
-# number, name, operator, punctuation or a stray character. Comments are cut off first.
-_TOKEN = re.compile(
-    r"""
-    ([ \t\r\f\v]*)
-    (?:
-        ((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)   # 2 number
-      | ([A-Za-z_][A-Za-z0-9_]*)                            # 3 name
-      | (\*\*|[-+*/^])                                      # 4 operator
-      | ([(),=;])                                           # 5 punctuation
-      | ([^ \t\r\f\v])                                      # 6 anything else: an error
-    )
-    """,
-    re.VERBOSE | re.ASCII,
-)
-_PUNCT = {"(": LPAR, ")": RPAR, ",": COMMA, "=": ASSIGN, ";": SEP}
+from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, RPAR, SEP, Token, describe, tokens
 
 # operator-stack entries: (kind, precedence, payload, offset)
 _BIN, _NEG, _POS, _PAREN, _CALL = range(5)
@@ -54,70 +33,12 @@ _BINARY = {"+": _ops.BY_NAME["add"].code, "-": _ops.BY_NAME["sub"].code,
 _NEG_CODE = _ops.BY_NAME["neg"].code
 _MUL_CODE = _ops.BY_NAME["mul"].code
 
-Token = tuple[int, str, int, int]  # kind, text, start, end
-
-
-def _tokens(source: str) -> Iterator[Token]:
-    """Tokens with their offsets; a newline is a SEP token; the END token repeats forever."""
-    findall = _TOKEN.findall
-    line_start = 0
-    n = len(source)
-    while line_start <= n:
-        line_end = source.find("\n", line_start)
-        if line_end == -1:
-            line_end = n
-        line = source[line_start:line_end]
-        hash_at = line.find("#")
-        if hash_at != -1:
-            line = line[:hash_at]
-        pos = line_start
-        for blank, num, name, op, punct, bad in findall(line):
-            pos += len(blank)
-            if name:
-                yield NAME, name, pos, pos + len(name)
-                pos += len(name)
-            elif num:
-                yield NUM, num, pos, pos + len(num)
-                pos += len(num)
-            elif op:
-                yield OP, op, pos, pos + len(op)
-                pos += len(op)
-            elif punct:
-                yield _PUNCT[punct], punct, pos, pos + 1
-                pos += 1
-            else:
-                raise ParseError(f"unexpected character {_show_char(bad)}", source, pos)
-        if line_end < n:
-            yield SEP, "\n", line_end, line_end + 1
-        line_start = line_end + 1
-    while True:  # the end repeats, so look-ahead past it is harmless
-        yield END, "", n, n
-
-
-def _show_char(ch: str) -> str:
-    if ch.isprintable() and not ch.isspace():
-        return repr(ch)
-    return f"U+{ord(ch):04X}"
-
-
-def _describe(tok: Token) -> str:
-    kind, text = tok[0], tok[1]
-    if kind == END:
-        return "the end of the input"
-    if kind == SEP:
-        return "the end of the line" if text == "\n" else "';'"
-    if kind == NUM:
-        return f"the number {text}"
-    if kind == NAME:
-        return f"the name '{text}'"
-    return f"'{text}'"
-
 
 class _Parser:
     def __init__(self, source: str) -> None:
         self.source = source
         self.b = GraphBuilder(source)
-        self.gen = _tokens(source).__next__
+        self.gen = tokens(source).__next__
         self.ahead: Token | None = None
         self.assigned = self.b.assigned  # name -> node (offsets are found again on error)
         self.free: dict[str, int] = {}  # input name -> offset of its first use
@@ -187,7 +108,7 @@ class _Parser:
     def first_assignment(self, name: str) -> int:
         """Where ``name`` was first assigned (found again only when an error needs it)."""
         starts_statement, candidate = True, None
-        for kind, text, start, _ in _tokens(self.source):
+        for kind, text, start, _ in tokens(self.source):
             if kind == END:
                 break
             if kind == ASSIGN and candidate is not None:
@@ -316,7 +237,7 @@ class _Parser:
                     hint = "; write '*' to multiply"
                 elif kind in (NAME, NUM) and start > len(prev):
                     hint = "; write '*' to multiply, or ';' to start a new statement"
-                raise self.error(f"missing operator before {_describe(tok)}{hint}", start,
+                raise self.error(f"missing operator before {describe(tok)}{hint}", start,
                                  max(1, end - start))
             if ahead is not None:
                 tok, ahead = ahead, None
@@ -350,7 +271,7 @@ class _Parser:
             return "a function argument is missing before ','"
         if kind == ASSIGN:
             return "'=' must follow a name at the start of a statement"
-        return f"unexpected {_describe(tok)}"
+        return f"unexpected {describe(tok)}"
 
     def entry_text(self, entry: tuple) -> str:
         kind, at = entry[0], entry[3]

@@ -160,6 +160,7 @@ def _measure(n: int | None, source: str, budget: float, stopped: set[str],
     from .api import grad
     from .parser import parse
     from .picture import tree_size
+    from .routes import count_routes
 
     graph = parse(source)
     names = graph.inputs
@@ -168,7 +169,7 @@ def _measure(n: int | None, source: str, budget: float, stopped: set[str],
         start = time.perf_counter()
         grad(graph, at={w: 0.3 for w in names}, method="reverse")
         best = min(best, time.perf_counter() - start)
-    counts = engine.count_routes(graph)
+    counts = count_routes(graph)
     exact = [counts[w][0] for w in names]
     row = SwellRow(
         n=n, source=source, inputs=len(names),

@@ -87,7 +87,7 @@ def _undefined_where_nan(derivative: Any, value: Any) -> Any:
 
 
 def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
-    counts = engine.count_routes(graph)
+    counts = _routes.count_routes(graph)
     result.details["routes"] = {w: counts[w][0] for w in wrt}
     result.details["routes_log10"] = {w: counts[w][1] for w in wrt}
     exact = [counts[w][0] for w in wrt]
