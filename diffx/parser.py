@@ -1,6 +1,6 @@
 """The expression language: an explicit-stack parser over the tokens of diffx.lexer.
 
-Grammar (see DESIGN.md): numbers (``3``, ``2.5``, ``.5``, ``1e-3``), names, the constants ``pi``
+Grammar (docs/language.md): numbers (``3``, ``2.5``, ``.5``, ``1e-3``), names, the constants ``pi``
 and ``e``, ``+ - * /``, power ``^`` or ``**`` (right-associative, ``-x^2`` is ``-(x^2)``,
 ``2^-x`` is allowed), unary minus, a number directly before a name or ``(`` multiplies
 (``2x^2`` is ``2*(x^2)``), calls to the functions of the op table, and programs: statements
