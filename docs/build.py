@@ -100,7 +100,7 @@ both and compares), and the route count doubles with every step: 2³ = 8 routes 
 local derivative in terms of the op's own output where the notes do.""",
     "$ diffx grad \"sigmoid(z) + tanh(z) + relu(z) + softplus(z)\" --at z=0.7 --method reverse "
     "--routes",
-    """## The PyTorch example of seed 003
+    """## The PyTorch example of the notes
 
 `y = w2 * torch.sigmoid(w1 * x)` at x = w1 = w2 = 0 prints `w1.grad = 0`, `w2.grad = 0.5`:""",
     "$ diffx grad \"y = w2 * sigmoid(w1 * x)\" --at x=0,w1=0,w2=0 --wrt w1,w2",
