@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 
 def render(source_or_graph, **options):  # type: ignore[no-untyped-def]
-    """The graph as a ``graphviz.Digraph`` (see :func:`diffx.render.render`)."""
+    """The graph as a ``graphviz.Digraph`` (see :func:`diffx.draw.render`)."""
     from .draw import render as _render
 
     return _render(source_or_graph, **options)

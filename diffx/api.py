@@ -11,15 +11,18 @@ from .parser import parse
 from .points import normalize_point
 from .result import Gradient, Report, relative_error
 
-#: Agreement thresholds (relative error against the reference method) in the report.
-AGREE = {"symbolic": 1e-9, "reverse": 1e-9, "forward": 1e-9, "numeric": 1e-6}
-
 
 def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...]:
     """The inputs to differentiate with respect to (all inputs by default), checked."""
     if wrt is None:
         return graph.inputs
-    names = [w.strip() for w in wrt.split(",")] if isinstance(wrt, str) else list(wrt)
+    if isinstance(wrt, str):
+        names = [w.strip() for w in wrt.split(",")]
+    elif isinstance(wrt, list | tuple | set | frozenset):
+        names = list(wrt)
+    else:
+        raise OptionError(f"wrt must be an input name, names separated by commas, or a list of "
+                          f"names, not {type(wrt).__name__}")
     out: list[str] = []
     for name in names:
         if not isinstance(name, str) or not name:
@@ -77,6 +80,8 @@ def evaluate(source_or_graph: str | Graph, *, at: Any) -> Any:
     from . import diagnose
     from .methods import to_python
 
+    if at is None:
+        raise PointError("evaluate needs a point: at={'x': 1.0, ...}")
     graph, _, point, arrays = _prepare(source_or_graph, at, None)
     vals, _ = diagnose.evaluate(graph, point, arrays)  # type: ignore[arg-type]
     return to_python(vals[graph.output])

@@ -30,11 +30,9 @@ def run_with_budget(fn: Callable[[], T], seconds: float | None) -> T:
     """Run ``fn()``; raise :class:`BudgetExceeded` if it takes longer than ``seconds``."""
     if seconds is None or seconds <= 0:
         return fn()
-    if _can_signal():
-        if signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # an outer budget is running
-            return fn()
+    if _can_signal() and signal.getitimer(signal.ITIMER_REAL)[0] == 0:
         return _with_alarm(fn, seconds)
-    return _with_thread(fn, seconds)
+    return _with_thread(fn, seconds)  # another timer is running (or no SIGALRM here)
 
 
 def _with_alarm(fn: Callable[[], T], seconds: float) -> T:

@@ -247,6 +247,9 @@ def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -
         alone = parse(formula)
     except ParseError as exc:
         raise DiffxError(f"--claim {name}: {exc}") from None
+    if alone.n_statements != 1 or alone.assigned:
+        raise OptionError(f"--claim {name}: a claim is one formula, without '=' or ';' "
+                          f"(got {formula!r})")
     unknown = [n for n in alone.inputs if n not in graph.input_nodes and n not in graph.assigned]
     if unknown:
         raise OptionError(f"--claim {name} uses '{unknown[0]}', which is neither an input nor a "
@@ -270,7 +273,11 @@ def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, t
         raise OptionError("check(f, grad, at): give the point at which to check")
     if isinstance(at, Mapping):
         names = list(at)
-        x = [float(at[n]) for n in names]
+        try:
+            x = [float(at[n]) for n in names]
+        except (TypeError, ValueError):
+            raise OptionError(f"check(f, grad, at): the values of at must be numbers, got "
+                              f"{at!r}") from None
 
         def call(fn: Callable[..., Any], values: list[float]) -> Any:
             return fn(**dict(zip(names, values)))
@@ -280,7 +287,11 @@ def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, t
                 return [float(g[n]) for n in names]
             return [float(v) for v in np.ravel(g)]
     else:
-        arr = np.asarray(at, dtype=float)
+        try:
+            arr = np.asarray(at, dtype=float)
+        except (TypeError, ValueError):
+            raise OptionError(f"check(f, grad, at): at must be a number, a sequence of numbers "
+                              f"or a dict of them, not {at!r}") from None
         scalar = arr.ndim == 0
         names = ["x"] if scalar else [f"x[{i}]" for i in range(arr.size)]
         x = [float(v) for v in arr.ravel()]

@@ -136,13 +136,7 @@ def console() -> Any:
 
 
 def program_title(graph: Any) -> str:
-    """How a report names what it differentiates: the expression, or the program's output."""
-    source = graph.source
-    if len(source) <= 200 and "\n" not in source.strip() and "#" not in source:
-        one_line = " ".join(source.split())
-        if len(one_line) <= 70:
-            return one_line
-    return f"{graph.describe(graph.output)}   ({graph.n_statements} statements)"
+    return graph.title()
 
 
 Source = Annotated[str | None, typer.Argument(

@@ -45,6 +45,11 @@ class CompareRow:
     result: Gradient | None = field(default=None, repr=False)
 
     @property
+    def worst_absolute_error(self) -> float | None:
+        errors = [v for v in (self.absolute_error or {}).values()]
+        return max(errors) if errors else None
+
+    @property
     def label(self) -> str:
         return f"{self.method} {self.variant}" if self.variant else self.method
 

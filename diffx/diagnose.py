@@ -203,39 +203,41 @@ def adjoint_warnings(graph: Graph, vals: list[Any], G: list[Any],
         first = next((i for i in range(graph.output, -1, -1) if not _all(_finite(G[i]))), None)
     if first is None:
         return [lead]
-    consumer, position = _first_consumer(graph, first)
-    if consumer is None:
+    consumers = _consumers(graph, first)
+    if not consumers:
         return [lead]
     import numpy as np
 
-    op = graph.op_of(consumer)
-    assert op is not None
-    args = tuple(np.asarray(vals[a]) for a in graph.args(consumer))
-    with np.errstate(all="ignore"):
-        partial = op.local_partials(args, np.asarray(vals[consumer]))[position]
     what = graph.name(first) or graph.text(first, 20)
-    if not bool(np.all(np.isfinite(partial))):
-        note = f" ({op.kink_note})" if op.kink_note else ""
-        return [f"{lead}: the local derivative of {graph.describe(consumer)} with respect to "
-                f"{what} is not finite{_args_at(graph, consumer, vals)}{note}"]
+    for consumer, position in consumers:  # an infinite local derivative?
+        if not _all(_finite(G[consumer])):
+            continue
+        op = graph.op_of(consumer)
+        assert op is not None
+        args = tuple(np.asarray(vals[a]) for a in graph.args(consumer))
+        with np.errstate(all="ignore"):
+            partial = op.local_partials(args, np.asarray(vals[consumer]))[position]
+        if not bool(np.all(np.isfinite(partial))):
+            note = f" ({op.kink_note})" if op.kink_note else ""
+            return [f"{lead}: the local derivative of {graph.describe(consumer)} with respect "
+                    f"to {what} is not finite{_args_at(graph, consumer, vals)}{note}"]
     return [f"{lead}: the adjoint overflowed at {what} (the derivative of the output with "
             f"respect to it is a product of local derivatives larger than the largest float; "
-            f"it was finite at {graph.describe(consumer)})"]
+            f"it was finite at {graph.describe(consumers[0][0])})"]
 
 
-def _first_consumer(graph: Graph, node: int) -> tuple[int | None, int]:
-    """The highest node (up to the output) that uses ``node``, and at which argument."""
-    best, position = None, 0
+def _consumers(graph: Graph, node: int) -> list[tuple[int, int]]:
+    """The nodes (up to the output) that use ``node``, highest first, with the argument
+    position; found with C-speed ``list.index``."""
+    found = []
+    hi = graph.output + 1
     for k, args in enumerate((graph.a, graph.b)):
-        hi = graph.output + 1
-        # the last occurrence of node in args[node + 1 : hi], found with C-speed list.index
         start = node + 1
         while True:
             try:
                 j = args.index(node, start, hi)
             except ValueError:
                 break
-            if best is None or j > best:
-                best, position = j, k
+            found.append((j, k))
             start = j + 1
-    return best, position
+    return sorted(found, reverse=True)

@@ -101,6 +101,8 @@ def _sweep_source(variants: list[tuple[int, int, int]], order: list[int],
             negative = partial == "-1"
             term = "g" if partial in ("1", "-1") else f"g * {partial}" if _simple(partial) \
                 else f"g * ({partial})"
+            if arrays and (op.domain or op.kink):  # a strong zero, elementwise
+                term = f"szmul(g, {partial})"
             if assign & (1 << k):
                 body.append(f"G[{slot}] = {'-' if negative else ''}{term}")
             elif arrays:
@@ -183,7 +185,9 @@ def _tangent_source(present: list[int]) -> str:
         for k, slot in ((0, "a"), (1, "b")):
             if mask & (1 << k):
                 partial = _subst(op.partials[k], "vals[a]", "vals[b]", "vals[i]")
-                terms.append(f"T[{slot}] * ({partial})")
+                # strong zeros both ways: a zero tangent through an infinite partial, or an
+                # infinite tangent through a zero partial, contributes 0 (as the sweep does)
+                terms.append(f"szmul(T[{slot}], {partial})")
         lines.append(f"        {'if' if first else 'elif'} c == {combined}:")
         lines.append(f"            T[i] = {' + '.join(terms)}")
         first = False
@@ -274,7 +278,7 @@ def forward(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
 
 
 def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str = "math",
-          arrays: bool = False, seed: Any = 1.0) -> list[Any]:
+          arrays: bool = False) -> list[Any]:
     """The reverse sweep: the adjoint d output / d node of every node, in one pass.
 
     ``vals`` are the forward values. Adjoints of nodes that do not depend on ``wrt`` stay 0.
@@ -282,7 +286,7 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str = "math",
     program = Compiled(graph, wrt, ns, arrays)
     n = len(graph.a)
     G: list[Any] = [0.0] * n
-    G[graph.output] = seed
+    G[graph.output] = 1.0  # d output / d output
     skip = n - 1 - graph.output  # nodes after the output get no adjoint
 
     def down(seq: Any) -> Any:

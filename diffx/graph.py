@@ -36,7 +36,7 @@ class Graph:
         assigned: dict[str, int],
         output: int,
         n_statements: int,
-        output_named: bool,
+        output_name: str | None,
     ) -> None:
         self.source = source
         self.op = op  # one byte per node: the op code (INPUT, CONST or an op of the table)
@@ -47,7 +47,7 @@ class Graph:
         self._names_cache: dict[int, str] | None = None
         self.output = output
         self.n_statements = n_statements
-        self._output_named = output_named
+        self._output_name = output_name  # the last statement's target, None for an expression
         inputs = sorted((v, k) for k, v in leaf.items() if op[k] == INPUT)
         self.inputs: tuple[str, ...] = tuple(name for name, _ in inputs)
         self.input_nodes: dict[str, int] = {name: node for name, node in inputs}
@@ -126,7 +126,10 @@ class Graph:
     @property
     def output_name(self) -> str:
         """The output's name: the last statement's target, or ``f`` for a bare expression."""
-        return (self.name(self.output) or "f") if self._output_named else "f"
+        if self._output_name is not None:
+            return self._output_name
+        taken = set(self.inputs) | set(self.assigned)
+        return next(n for n in ("f", "out", "result", "f_", "out_") if n not in taken)
 
     # ---------------------------------------------------------------- structure ------------
     def reachable_from_output(self) -> bytearray:
@@ -179,7 +182,6 @@ class Graph:
         Named intermediates are shown by name (``a*c``), so the text stays short for shared
         subexpressions; the node itself is always spelled out.
         """
-        prec_of = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
         memo: dict[int, tuple[str, int]] = {}
         stack = [(node, False)]
         while stack:
@@ -202,21 +204,18 @@ class Graph:
                 stack.append((n, True))
                 stack.extend((x, False) for x in args if x not in memo)
                 continue
-            op = _ops.BY_CODE[code]
-            parts = [memo[x] for x in args]
-            p = prec_of.get(op.name, 9)
-            if op.name == "neg":
-                s = "-" + _wrap(parts[0], p, strict=False)
-            elif op.symbol:
-                left = _wrap(parts[0], p, strict=(op.name == "pow"))
-                right = _wrap(parts[1], p, strict=op.name in ("sub", "div"))
-                s = f"{left} {op.symbol} {right}" if p == 1 else f"{left}{op.symbol}{right}"
-            else:
-                s = f"{op.name}({', '.join(t for t, _ in parts)})"
+            s, p = _ops.spell(_ops.BY_CODE[code], [memo[x] for x in args])
             if len(s) > limit:
                 s = s[: limit - 1] + "…"
             memo[n] = (s, p)
         return memo[node][0]
+
+    def title(self) -> str:
+        """How reports name the graph: its source if it is one short line, else its output."""
+        source = self.source.strip()
+        if len(source) <= 70 and "\n" not in source and "#" not in source:
+            return " ".join(source.split())
+        return f"{self.describe(self.output)}   ({self.n_statements} statements)"
 
     def describe(self, node: int) -> str:
         """A short human reference to a node for messages: ``log(x)`` or ``c = a + b``."""
@@ -263,13 +262,6 @@ class Graph:
         from .draw import svg_or_none
 
         return svg_or_none(self)
-
-
-def _wrap(part: tuple[str, int], prec: int, strict: bool) -> str:
-    text, p = part
-    if p < prec or (strict and p == prec):
-        return f"({text})"
-    return text
 
 
 class GraphBuilder:
@@ -331,4 +323,4 @@ class GraphBuilder:
         name, output = self.last
         self._ops = self._consts = self._inputs = {}  # the hash-consing tables are not kept
         return Graph(self.source, self.op, self.a, self.b, self.leaf, self.assigned, output,
-                     self.n_statements, name is not None)
+                     self.n_statements, name)

@@ -39,6 +39,8 @@ class Op:
     sympy: str  # expression over x, y in the sympy namespace
     label: str  # how a picture or a table shows the op
     symbol: str | None = None  # infix symbol for operators, None for calls
+    precedence: int = 9  # how tightly an operator binds (calls and leaves: 9)
+    right: bool = False  # right-associative (only the power)
     analytic: bool = True  # False: not complex-differentiable, the complex step refuses it
     kink: str | None = None  # condition (over x, y) where the op has no derivative
     kink_note: str = ""
@@ -67,15 +69,15 @@ def _op(name: str, arity: int, value: str, partials: tuple[str, ...], sympy: str
 
 _TABLE: tuple[Op, ...] = (
     # operators
-    _op("add", 2, "x + y", ("1", "1"), "x + y", "+", symbol="+"),
-    _op("sub", 2, "x - y", ("1", "-1"), "x - y", "−", symbol="-"),
-    _op("mul", 2, "x * y", ("y", "x"), "x * y", "×", symbol="*"),
-    _op("div", 2, "x / y", ("1 / y", "-out / y"), "x / y", "÷", symbol="/",
+    _op("add", 2, "x + y", ("1", "1"), "x + y", "+", symbol="+", precedence=1),
+    _op("sub", 2, "x - y", ("1", "-1"), "x - y", "−", symbol="-", precedence=1),
+    _op("mul", 2, "x * y", ("y", "x"), "x * y", "×", symbol="*", precedence=2),
+    _op("div", 2, "x / y", ("1 / y", "-out / y"), "x / y", "÷", symbol="/", precedence=2,
         domain="y != 0", domain_note="division by zero"),
-    _op("pow", 2, "pow(x, y)", ("y * pow(x, y - 1)", "powlog(x, out)"), "x ** y", "^",
-        symbol="^", domain="powok(x, y)",
+    _op("pow", 2, "pow(x, y)", ("powdx(x, y)", "powlog(x, out)"), "x ** y", "^", symbol="^",
+        precedence=4, right=True, domain="powok(x, y)",
         domain_note="a power needs a positive base unless the exponent is an integer"),
-    _op("neg", 1, "-x", ("-1",), "-x", "−", symbol="-"),
+    _op("neg", 1, "-x", ("-1",), "-x", "−", symbol="-", precedence=3),
     # functions
     _op("sin", 1, "sin(x)", ("cos(x)",), "sin(x)"),
     _op("cos", 1, "cos(x)", ("-sin(x)",), "cos(x)"),
@@ -116,6 +118,8 @@ OPS: tuple[Op, ...] = tuple(
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 BY_CODE: dict[int, Op] = {op.code: op for op in OPS}
 BY_SYMBOL: dict[str, Op] = {op.symbol: op for op in OPS if op.symbol and op.arity == 2}
+BY_SYMBOL["**"] = BY_SYMBOL["^"]  # the language writes the power both ways
+UNARY_PRECEDENCE = BY_NAME["neg"].precedence
 FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.symbol is None}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
@@ -133,6 +137,11 @@ def _sigmoid(x: float) -> float:
 
 def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _powdx(x: float, y: float) -> float:
+    # d/dx x^y = y x^(y-1); for y = 0 it is 0 everywhere, also at x = 0 (not 0 * inf)
+    return 0.0 if y == 0 else y * math.pow(x, y - 1)
 
 
 def _powlog(x: float, out: float) -> float:
@@ -158,7 +167,8 @@ def _math_namespace() -> dict[str, Any]:
         "lt": lambda x, y: 1.0 if x < y else 0.0,
         "le": lambda x, y: 1.0 if x <= y else 0.0,
         "gt": lambda x, y: 1.0 if x > y else 0.0,
-        "powlog": _powlog, "powok": _powok,
+        "powlog": _powlog, "powok": _powok, "powdx": _powdx,
+        "szmul": lambda t, p: 0.0 if t == 0 or p == 0 else t * p,
     }
 
 
@@ -185,6 +195,14 @@ def _numpy_namespace() -> dict[str, Any]:
     def powok(x: Any, y: Any) -> Any:
         return (x > 0) | (np.floor(y) == y) | ((x == 0) & (y > 0))
 
+    def powdx(x: Any, y: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(y == 0, 0.0, y * x ** (y - 1))
+
+    def szmul(t: Any, p: Any) -> Any:  # a strong zero: 0 * anything is 0, also 0 * inf
+        with np.errstate(invalid="ignore"):
+            return np.where((t == 0) | (p == 0), 0.0, t * p)
+
     return {
         "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
         "sqrt": np.sqrt, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
@@ -199,7 +217,7 @@ def _numpy_namespace() -> dict[str, Any]:
         "lt": lambda x, y: where(x < y),
         "le": lambda x, y: where(x <= y),
         "gt": lambda x, y: where(x > y),
-        "powlog": powlog, "powok": powok,
+        "powlog": powlog, "powok": powok, "powdx": powdx, "szmul": szmul,
     }
 
 
@@ -222,6 +240,7 @@ def _sympy_namespace() -> dict[str, Any]:
         "le": lambda x, y: heaviside(y - x),
         "gt": lambda x, y: heaviside(x - y),
         "powlog": lambda x, out: out * sp.log(x),
+        "powdx": lambda x, y: y * x ** (y - 1),
     }
 
 
@@ -229,7 +248,9 @@ _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "math": _math_namespace, "numpy": _numpy_namespace, "sympy": _sympy_namespace,
 }
 _namespace_cache: dict[str, dict[str, Any]] = {}
+# Memoisation only: compiled forms of the (immutable) op table, built on first use.
 _compiled_cache: dict[tuple[str, str], tuple[Callable, Callable]] = {}
+_condition_cache: dict[tuple[str, str, str], Callable] = {}
 
 
 def namespace(ns: str) -> dict[str, Any]:
@@ -268,7 +289,25 @@ def condition(op: Op, which: str, ns: str = "numpy") -> Callable | None:
     text = getattr(op, which)
     if text is None:
         return None
-    key = (op.name, f"{ns}:{which}")
-    if key not in _compiled_cache:
-        _compiled_cache[key] = (compile_function(_args(op), text, ns), None)  # type: ignore[assignment]
-    return _compiled_cache[key][0]
+    key = (op.name, ns, which)
+    if key not in _condition_cache:
+        _condition_cache[key] = compile_function(_args(op), text, ns)
+    return _condition_cache[key]
+
+
+def spell(op: Op, parts: list[tuple[str, int]]) -> tuple[str, int]:
+    """How the language writes ``op`` applied to argument texts (each with its precedence):
+    ``a + b``, ``2*x``, ``(a + b)*c``, ``-x^2``, ``sin(x)``. Returns the text and its
+    precedence, so that the caller can parenthesise it in turn."""
+    p = op.precedence
+    if op.arity == 1 and op.symbol:  # unary minus
+        text, q = parts[0]
+        return "-" + (f"({text})" if q < p else text), p
+    if op.symbol:
+        (left, lp), (right, rp) = parts
+        if lp < p or (op.right and lp == p):
+            left = f"({left})"
+        if rp < p or (not op.right and rp == p and op.name in ("sub", "div")):
+            right = f"({right})"
+        return (f"{left} {op.symbol} {right}" if p == 1 else f"{left}{op.symbol}{right}"), p
+    return f"{op.name}({', '.join(text for text, _ in parts)})", 9

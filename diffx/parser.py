@@ -23,15 +23,13 @@ from .errors import DiffxError, ParseError
 from .graph import _KEY_STRIDE, Graph, GraphBuilder
 from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, RPAR, SEP, Token, describe, tokens
 
-# operator-stack entries: (kind, precedence, payload, offset)
+# operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
 _BIN, _NEG, _POS, _PAREN, _CALL = range(5)
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4, "**": 4}
-_UNARY_PREC = 3
-_BINARY = {"+": _ops.BY_NAME["add"].code, "-": _ops.BY_NAME["sub"].code,
-           "*": _ops.BY_NAME["mul"].code, "/": _ops.BY_NAME["div"].code,
-           "^": _ops.BY_NAME["pow"].code, "**": _ops.BY_NAME["pow"].code}
+_PREC = {symbol: op.precedence for symbol, op in _ops.BY_SYMBOL.items()}
+_RIGHT = {symbol: op.right for symbol, op in _ops.BY_SYMBOL.items()}
+_UNARY_PREC = _ops.UNARY_PRECEDENCE
+_BINARY = {symbol: op.code for symbol, op in _ops.BY_SYMBOL.items()}
 _NEG_CODE = _ops.BY_NAME["neg"].code
-_MUL_CODE = _ops.BY_NAME["mul"].code
 
 
 class _Parser:
@@ -179,8 +177,7 @@ class _Parser:
                     raise self.error(self.missing_operand(tok, stack, values), start,
                                      max(1, end - start))
             elif kind == OP:
-                prec = _PREC[text]
-                right = prec == 4  # only the power is right-associative
+                prec, right = _PREC[text], _RIGHT[text]
                 while stack and stack[-1][0] in reducible and (
                         stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
                     entry = stack.pop()
@@ -245,8 +242,7 @@ class _Parser:
                 tok = gen()
 
     def push_binary(self, stack: list, values: list[int], symbol: str, at: int) -> None:
-        prec = _PREC[symbol]
-        right = prec == 4  # only the power is right-associative
+        prec, right = _PREC[symbol], _RIGHT[symbol]
         while stack and stack[-1][0] in (_BIN, _NEG, _POS) and (
                 stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
             self.reduce(stack.pop(), values)

@@ -35,6 +35,7 @@ class PictureNode:
     op: str | None  # the op's label ("+", "×", "sin", "σ"); None for leaves
     text: str  # constants: their text; others: how routes call the node
     output: bool = False
+    dag: int = -1  # the graph node it draws
     value: Any = None
     adjoint: Any = None  # d output / d node (in a tree: the product along the path up)
     highlighted: bool = False
@@ -88,7 +89,7 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
 
     graph = parse(source_or_graph)
     if direction not in ("LR", "TB", "RL", "BT"):
-        raise OptionError(f"--direction must be LR or TB, got {direction!r}")
+        raise OptionError(f"--direction must be LR, TB, RL or BT, got {direction!r}")
     if not isinstance(max_nodes, int) or max_nodes < 1:
         raise OptionError(f"--max-nodes must be a positive whole number, got {max_nodes!r}")
     if wrt is not None:
@@ -111,27 +112,23 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
     result = None
     if at is not None or wrt is not None:  # adjoints of every node: all inputs swept
         result = grad(graph, at=at, method="reverse")
-    pic = Picture(title=_title(graph), output_name=graph.output_name, nodes=[], edges=[],
+    pic = Picture(title=graph.title(), output_name=graph.output_name, nodes=[], edges=[],
                   direction=direction, wrt=wrt, point=result.point if result else None)
     if result is not None:
         pic.warnings = list(result.warnings)
     labels = _routes.labels(graph)
-    formulas = _routes.Formulas(graph)
+    try:
+        formulas: _routes.Formulas | None = _routes.Formulas(graph, labels)
+    except RecursionError:
+        formulas = None
     if tree:
         _tree(graph, pic, result, labels, formulas, max_nodes)
     else:
         _dag(graph, pic, result, labels, formulas, live)
     if wrt is not None and result is not None:
-        _caption(graph, pic, result, wrt, route, formulas, labels)
+        _caption(graph, pic, result, wrt, route, at, labels)
     pic.legend = dict(labels.legend)
     return pic
-
-
-def _title(graph: Graph) -> str:
-    source = graph.source.strip()
-    if len(source) <= 60 and "\n" not in source and "#" not in source:
-        return source
-    return f"{graph.describe(graph.output)}   ({graph.n_statements} statements)"
 
 
 def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> PictureNode:
@@ -144,16 +141,21 @@ def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> Pictur
         kind, op_label = "op", _ops.BY_CODE[code].label
     name = graph.name(node)
     text = graph.const_text(node) if code == CONST else labels(node)
-    return PictureNode(ident, kind, name, op_label, text, output=node == graph.output)
+    return PictureNode(ident, kind, name, op_label, text, output=node == graph.output, dag=node)
 
 
-def _edge_formula(formulas: _routes.Formulas, edge: _routes.Edge) -> str:
-    with formulas.as_written():
-        return str(formulas.edge(edge)).replace("**", "^")  # written as the language writes it
+def _edge_formula(formulas: _routes.Formulas | None, edge: _routes.Edge) -> str | None:
+    if formulas is None:
+        return None
+    try:
+        with formulas.as_written():
+            return str(formulas.edge(edge)).replace("**", "^")  # as the language writes it
+    except RecursionError:  # sympy prints recursively; a label-deep formula never gets here
+        return None
 
 
 def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
-         formulas: _routes.Formulas, live: bytearray) -> None:
+         formulas: _routes.Formulas | None, live: bytearray) -> None:
     vals = result.details.get("values") if result is not None else None
     adj = result.details.get("adjoints") if result is not None else None
     on_route = None
@@ -177,7 +179,7 @@ def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
                 pic.edges.append(PictureEdge(f"n{arg}", f"n{node}", pos, "", None,
                                              constant=True))
                 continue
-            pe = PictureEdge(f"n{arg}", f"n{node}", pos, _routes.partial_symbol(graph, edge),
+            pe = PictureEdge(f"n{arg}", f"n{node}", pos, _routes.partial_symbol(labels, edge),
                              _edge_formula(formulas, edge))
             if vals is not None:
                 pe.value = _routes.local_value(graph, vals, edge)
@@ -195,7 +197,7 @@ def tree_size(graph: Graph) -> int:
 
 
 def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
-          formulas: _routes.Formulas, max_nodes: int) -> None:
+          formulas: _routes.Formulas | None, max_nodes: int) -> None:
     total = tree_size(graph)
     pic.tree_nodes = total
     pic.dag_nodes = sum(graph.reachable_from_output()[: graph.output + 1])
@@ -206,72 +208,65 @@ def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
     vals = result.details.get("values") if result is not None else None
     target = graph.input_nodes.get(pic.wrt) if pic.wrt else None
     reach = graph.depends_on([target]) if target is not None else None
-    # explicit stack from the root: (dag node, tree id, path product from the output down)
-    stack: list[tuple[int, str, Any]] = [(graph.output, "t0", 1.0)]
-    count = 0
-    while stack:
-        node, ident, path = stack.pop()
+    for ident, node, parent, pos, path in _routes.tree_copies(graph, vals, total):
         pn = _node(graph, node, ident, labels)
-        pn.output = ident == "t0"
+        pn.output = parent is None
         if vals is not None:
             pn.value = vals[node]
             pn.adjoint = path
         if reach is not None:
             pn.highlighted = bool(reach[node])
         pic.nodes.append(pn)
-        for pos, arg in enumerate(graph.args(node)):
-            count += 1
-            child = f"t{count}"
-            edge = _routes.Edge(arg, node, pos)
-            if graph.is_const(arg):
-                pic.edges.append(PictureEdge(child, ident, pos, "", None, constant=True))
-                stack.append((arg, child, None))
-                continue
-            pe = PictureEdge(child, ident, pos, _routes.partial_symbol(graph, edge),
-                             _edge_formula(formulas, edge))
-            local = None
-            if vals is not None:
-                local = pe.value = _routes.local_value(graph, vals, edge)
-            if reach is not None:
-                pe.highlighted = bool(reach[arg])
-            pic.edges.append(pe)
-            stack.append((arg, child, path * local if local is not None else None))
+        if parent is None:
+            continue
+        edge = _routes.Edge(node, int(_parent_node(pic, parent)), pos)
+        if graph.is_const(node):
+            pic.edges.append(PictureEdge(ident, parent, pos, "", None, constant=True))
+            continue
+        pe = PictureEdge(ident, parent, pos, _routes.partial_symbol(labels, edge),
+                         _edge_formula(formulas, edge))
+        if vals is not None:
+            pe.value = _routes.local_value(graph, vals, edge)
+        if reach is not None:
+            pe.highlighted = bool(reach[node])
+        pic.edges.append(pe)
 
 
-def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None,
-             formulas: _routes.Formulas, labels: _routes.Labels) -> None:
+def _parent_node(pic: Picture, parent: str) -> int:
+    return next(n.dag for n in pic.nodes if n.id == parent)
+
+
+def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None, at: Any,
+             labels: _routes.Labels) -> None:
+    """The route-sum for the caption, from the reverse method's own route listing."""
+    from .api import grad
+
     pic.route_count = result.details["routes"][wrt]
     pic.route_count_log10 = result.details["routes_log10"][wrt]
     pic.derivative = result.gradient[wrt] if result.gradient else None
-    vals = result.details.get("values")
     if result.point is None:
         pic.route_sum = result.details.get("route_sum", {}).get(wrt)
     limit = max(route or 0, CAPTION_ROUTES)
-    found, complete = _routes.list_routes(graph, wrt, limit)
+    listed = grad(graph, at=at, wrt=[wrt], method="reverse", routes=True, route_limit=limit)
+    info = listed.details["route_listing"][wrt]
+    rows = info["routes"]
     if route is not None:
-        if route > len(found):
-            raise OptionError(f"--route {route}: there are only {len(found)} routes from "
+        if route > len(rows):
+            raise OptionError(f"--route {route}: there are only {len(rows)} routes from "
                               f"{wrt} to {graph.output_name}")
-        chosen = found[route - 1]
+        rows = [rows[route - 1]]
         pic.selected_route = route
-        keep = {(e.arg, e.node, e.position) for e in chosen.edges}
-        on = {e.arg for e in chosen.edges} | {e.node for e in chosen.edges}
+        keep = {tuple(e) for e in rows[0]["edges"]}
+        on = {e[0] for e in keep} | {e[1] for e in keep}
         if not pic.tree_nodes:
             for pe in pic.edges:
                 pe.highlighted = (int(pe.tail[1:]), int(pe.head[1:]), pe.key) in keep
             for pn in pic.nodes:
                 pn.highlighted = int(pn.id[1:]) in on
-        found, complete = [chosen], True
-    elif not complete or len(found) > CAPTION_ROUTES:
+    elif not info["complete"] or len(rows) > CAPTION_ROUTES:
         return
-    for r in found:
-        edges = list(reversed(r.edges))
-        if vals is not None:
-            factors = [_routes.local_value(graph, vals, e) for e in edges]
-            product = 1.0
-            for f in factors:
-                product = product * f
-        else:
-            factors = [_edge_formula(formulas, e) for e in edges]
-            product = None
-        pic.routes.append(RouteTerm([labels(n) for n in r.nodes], factors, product))
+    for row in rows:
+        edges = row["edges"]
+        nodes = [edges[-1][0]] + [e[1] for e in reversed(edges)] if edges else []
+        factors = row["factors"] if row["factors"] is not None else (row["formulas"] or [])
+        pic.routes.append(RouteTerm([labels(n) for n in nodes], factors, row["product"]))

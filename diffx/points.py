@@ -166,7 +166,10 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
         if isinstance(value, bool) or value is None:
             raise PointError(f"--at {name}: {value!r} is not a number")
         if isinstance(value, int | float):
-            point[name] = float(value)
+            try:
+                point[name] = float(value)
+            except OverflowError:
+                raise PointError(f"--at {name}: the number is too large for a float") from None
             if not math.isfinite(point[name]):
                 raise PointError(f"--at {name}: values must be finite numbers")
     if len(point) == len(graph.inputs):

@@ -82,12 +82,9 @@ class Report:
         first = next(iter(self.results.values()), None)
         return first._repr_svg_() if first is not None else None
 
-    def agree(self, method: str, tolerance: float) -> bool | None:
-        errs = self.relative_errors.get(method)
-        if not errs:
-            return None
-        worst = max_finite(errs.values())
-        return None if worst is None else worst <= tolerance
+    def worst_error(self, method: str) -> float | None:
+        """The largest relative error of ``method`` against the reference, over the inputs."""
+        return max_finite((self.relative_errors.get(method) or {}).values())
 
 
 def relative_error(value: Any, reference: Any) -> Any:
@@ -127,12 +124,3 @@ def max_finite(values: Any) -> float | None:
         m = float(np.max(np.where(np.isnan(arr), np.inf, arr)))
         worst = m if worst is None else max(worst, m)
     return worst
-
-
-def is_finite(x: Any) -> bool:
-    try:
-        return math.isfinite(x)
-    except TypeError:
-        import numpy as np
-
-        return bool(np.all(np.isfinite(x)))

@@ -69,14 +69,17 @@ def list_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT) -> tuple[lis
 
 
 SHORT = 12  # an unnamed intermediate longer than this is called v1, v2, ... in listings
+LABEL_ALL = 20_000  # graphs up to this size are labelled whole, in order
 
 
 class Labels:
-    """Short names for the nodes of a route listing.
+    """Short names for the nodes of one listing or picture.
 
-    A named node keeps its name and a short unnamed one its expression (``sigmoid(z)``,
-    ``4*x``); a longer one becomes ``v1``, ``v2``, ... and ``legend`` says what it stands for,
-    as the lecture notes name intermediate values. Computed on demand with an explicit stack.
+    A named node keeps its name and a short unnamed one its expression (``sin(z)``, ``4*x``);
+    a longer one becomes ``v1``, ``v2``, ... and ``legend`` says what it stands for, as the
+    lecture notes name intermediate values. Made fresh for each listing or picture (so the
+    numbering never depends on what was asked before), filled on demand with an explicit
+    stack.
     """
 
     def __init__(self, graph: Graph) -> None:
@@ -84,11 +87,20 @@ class Labels:
         self.text: dict[int, str] = {}
         self.legend: dict[str, str] = {}
         self._prec: dict[int, int] = {}
+        if graph.output < LABEL_ALL:  # number v1, v2, ... in graph order: the same every time
+            for node in range(graph.output + 1):
+                self._fill(node)
 
     def __call__(self, node: int) -> str:
         if node not in self.text:
             self._fill(node)
         return self.text[node]
+
+    def is_short_name(self, node: int) -> bool:
+        """Whether the node is shown as a name (its own, or v1, v2, ...)."""
+        text = self(node)
+        return text in self.legend or self.graph.name(node) is not None or (
+            node == self.graph.output)
 
     def _fill(self, root: int) -> None:
         g = self.graph
@@ -107,68 +119,71 @@ class Labels:
                 stack.append((node, True))
                 stack.extend((a, False) for a in args if a not in self.text)
                 continue
-            text, prec = _spell(g.op_of(node), [(self.text[a], self._prec[a]) for a in args])
+            op = g.op_of(node)
+            assert op is not None
+            text, prec = _ops.spell(op, [(self.text[a], self._prec[a]) for a in args])
             if len(text) > SHORT:
-                text, prec = f"v{len(self.legend) + 1}", 9
-                self.legend[text] = _spell(g.op_of(node), [(self.text[a], self._prec[a])
-                                                           for a in args])[0]
+                # small graphs count v1, v2, ... in order; huge ones name the node's index
+                label = f"v{len(self.legend) + 1}" if g.output < LABEL_ALL else f"n{node}"
+                self.legend[label] = text
+                text, prec = label, 9
             self.text[node], self._prec[node] = text, prec
 
 
-_PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
-
-
-def _spell(op: _ops.Op | None, args: list[tuple[str, int]]) -> tuple[str, int]:
-    assert op is not None
-    p = _PREC.get(op.name, 9)
-
-    def wrap(part: tuple[str, int], strict: bool) -> str:
-        return f"({part[0]})" if part[1] < p or (strict and part[1] == p) else part[0]
-
-    if op.name == "neg":
-        return "-" + wrap(args[0], False), p
-    if op.symbol:
-        left = wrap(args[0], op.name == "pow")
-        right = wrap(args[1], op.name in ("sub", "div"))
-        return (f"{left} {op.symbol} {right}" if p == 1 else f"{left}{op.symbol}{right}"), p
-    return f"{op.name}({', '.join(t for t, _ in args)})", 9
-
-
 def labels(graph: Graph) -> Labels:
-    cached = graph._cache.get("route_labels")
-    if cached is None:
-        cached = graph._cache["route_labels"] = Labels(graph)
-    return cached
+    """A fresh set of labels for one listing or picture."""
+    return Labels(graph)
 
 
-def label(graph: Graph, node: int) -> str:
-    """How a route shows a node: its name, a short expression, or v1, v2, ..."""
-    return labels(graph)(node)
-
-
-def route_text(graph: Graph, route: Route) -> str:
+def route_text(labels: Labels, route: Route) -> str:
     """``a → c → d``"""
-    return " → ".join(label(graph, n) for n in route.nodes)
+    return " → ".join(labels(n) for n in route.nodes)
 
 
-def partial_symbol(graph: Graph, edge: Edge) -> str:
+def partial_symbol(labels: Labels, edge: Edge) -> str:
     """``∂d/∂c``: the local derivative an edge carries, by name."""
     def part(node: int) -> str:
-        text = label(graph, node)
+        text = labels(node)
         return f"({text})" if any(c in text for c in " +-*/^") else text
 
     return f"∂{part(edge.node)}/∂{part(edge.arg)}"
 
 
 def local_value(graph: Graph, vals: list[Any], edge: Edge) -> Any:
-    """The local derivative on an edge at the forward values ``vals``."""
-    op = graph.op_of(edge.node)
-    assert op is not None
-    args = tuple(vals[a] for a in graph.args(edge.node))
+    """The local derivative on an edge at the forward values ``vals`` (inf or nan where the
+    op has none, e.g. sqrt at 0: numpy floats, so that 0.5/0 is inf rather than an error)."""
     import numpy as np
 
+    op = graph.op_of(edge.node)
+    assert op is not None
+    args = tuple(np.float64(v) if isinstance(v, float) else v
+                 for v in (vals[a] for a in graph.args(edge.node)))
+    out = vals[edge.node]
     with np.errstate(all="ignore"):
-        return op.local_partials(args, vals[edge.node])[edge.position]
+        value = op.local_partials(args, np.float64(out) if isinstance(out, float) else out)
+    value = value[edge.position]
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def tree_copies(graph: Graph, vals: list[Any] | None,
+                limit: int) -> list[tuple[str, int, str | None, int, Any]]:
+    """The expression as a tree, every shared node copied once per use: a row per copy,
+    ``(id, node, parent id, argument position, path product)``. The path product multiplies
+    the local derivatives from the output down to the copy (None without values): on the
+    copies of an input, these are exactly the route products of the route-sum."""
+    rows: list[tuple[str, int, str | None, int, Any]] = []
+    stack: list[tuple[int, str, str | None, int, Any]] = [(graph.output, "t0", None, 0, 1.0)]
+    made = 0
+    while stack and len(rows) < limit:
+        node, ident, parent, pos, path = stack.pop()
+        rows.append((ident, node, parent, pos, path))
+        for k, arg in enumerate(graph.args(node)):
+            local = None
+            if vals is not None and path is not None and not graph.is_const(arg):
+                local = local_value(graph, vals, Edge(arg, node, k))
+            made += 1
+            stack.append((arg, f"t{made}", ident, k, path * local if local is not None else None))
+    return rows
 
 
 # ---------------------------------------------------------------- counting -------------------
@@ -249,18 +264,21 @@ class Formulas:
 
         return distribute(False)  # (toggling it clears sympy's cache: do it once, not per edge)
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, labels: Labels | None = None) -> None:
         import sympy
 
         from .sym import symbols, to_sympy
 
         self.graph = graph
+        self.labels = labels or Labels(graph)
         syms = symbols(graph)
         self.named = {}
+        live = graph.reachable_from_output()
         for node in range(graph.output + 1):
-            name = graph.name(node)
-            if name is not None and not graph.is_input(node):
-                self.named[node] = sympy.Symbol(name, real=True)
+            if graph.is_input(node) or graph.is_const(node) or not live[node]:
+                continue
+            if self.labels.is_short_name(node):  # c, or v1: a symbol keeps formulas shallow
+                self.named[node] = sympy.Symbol(self.labels(node), real=True)
         for name, node in graph.input_nodes.items():
             self.named[node] = syms[name]
         self.display = to_sympy(graph, names=self.named)

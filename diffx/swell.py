@@ -101,6 +101,8 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
     """``1..10``, ``5``, ``1,2,4`` or a sequence of whole numbers ≥ 1."""
     if text is None:
         values = list(default)
+    elif isinstance(text, bool):
+        raise OptionError(f"--n {text!r}: n must be whole numbers from 1")
     elif isinstance(text, int):
         values = [text]
     elif isinstance(text, str):
@@ -108,15 +110,22 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
         try:
             for part in text.replace(" ", "").split(","):
                 if ".." in part:
-                    lo, hi = part.split("..")
-                    values.extend(range(int(lo), int(hi) + 1))
+                    lo, hi = (int(v) for v in part.split(".."))
+                    if hi - lo >= MAX_ROWS or hi > MAX_N:
+                        raise OptionError(f"--n {text!r}: at most {MAX_ROWS} sizes, each at "
+                                          f"most {MAX_N:,}")
+                    values.extend(range(lo, hi + 1))
                 elif part:
                     values.append(int(part))
         except ValueError:
             raise OptionError(f"--n {text!r}: write a range like 1..10, or numbers like "
                               "1,2,4") from None
     else:
-        values = [int(v) for v in text]
+        try:
+            values = [v if isinstance(v, int) and not isinstance(v, bool) else int("x")
+                      for v in text]
+        except (TypeError, ValueError):
+            raise OptionError(f"n must be whole numbers from 1, got {text!r}") from None
     if not values or any(v < 1 for v in values):
         raise OptionError(f"--n {text!r}: n must be whole numbers from 1")
     values = sorted(set(values))

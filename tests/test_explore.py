@@ -46,18 +46,18 @@ def test_tree_sizes_are_counted_over_the_dag():
     table = swell("logistic", n=[30], formulas=False, budget=0.5)
     row = table.rows[0]
     assert row.tree_nodes > 2**30 and row.dag_nodes == 3 * 29 + 3
-    assert row.diff_seconds in (OVER,) or isinstance(row.diff_seconds, float)
+    assert row.diff_seconds == OVER  # sympy.diff walks a tree of 2**31 nodes: over budget
 
 
 def test_an_over_budget_column_is_not_attempted_again():
-    table = swell("logistic", n="8..11", budget=0.05, formulas=False)
+    table = swell("logistic", n="8..13", budget=0.05, formulas=False)
     seen_over = False
     for column in ("diff_seconds", "count_ops", "cse_ops", "expanded_ops"):
         cells = [getattr(r, column) for r in table.rows]
         if OVER in cells:
             seen_over = True
             assert all(c == SKIPPED for c in cells[cells.index(OVER) + 1:]), column
-    assert seen_over  # 50 ms is too little for some sympy cell at n = 11
+    assert seen_over  # 50 ms is too little for sympy at n = 13 (about a second here)
 
 
 def test_product_family_has_n_inputs_and_a_single_expression_works():

@@ -173,15 +173,23 @@ def test_random_text_raises_only_parse_errors(text):
     try:
         g = parse(text)
     except ParseError as exc:
-        assert exc.column >= 1
+        assert 0 <= exc.offset <= len(text)
+        assert exc.line == text.count("\n", 0, exc.offset) + 1
+        assert str(exc).splitlines()[-1].strip().startswith("^")
         return
-    assert g.size >= 1
+    # a graph: topologically ordered, its inputs are names that occur in the text
+    for i in range(g.size):
+        assert all(arg < i for arg in g.args(i))
+    assert all(name in text for name in g.inputs)
+    assert g.output < g.size
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_arbitrary_unicode_raises_only_parse_errors(text):
     try:
-        parse(text)
-    except ParseError:
-        pass
+        g = parse(text)
+    except ParseError as exc:
+        assert 1 <= exc.column <= len(exc.source_line) + 1
+        return
+    assert g.size >= 1 and all(name.isidentifier() for name in g.inputs)

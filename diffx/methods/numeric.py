@@ -178,10 +178,15 @@ def _ridders(f: _Counter, point: dict[str, Any], w: str, x: Any,
     import numpy as np
 
     if not isinstance(x, float):  # arrays of points: one tableau per point
-        results = [_ridders(f, _at_index(point, i), w, float(xi), step)
+        results = [_ridders_point(f, _at_index(point, i), w, float(xi), step)
                    for i, xi in enumerate(np.asarray(x).ravel())]
         shape = np.shape(x)
         return tuple(np.reshape([r[k] for r in results], shape) for k in range(3))  # type: ignore
+    return _ridders_point(f, point, w, x, step)
+
+
+def _ridders_point(f: _Counter, point: dict[str, Any], w: str, x: float,
+                   step: float | None) -> tuple[float, float, float]:
     h = step if step is not None else RIDDERS_FIRST * _scale(x)
     central: Callable[[float], float] = lambda hh: (  # noqa: E731
         f(_shift(point, w, x + hh)) - f(_shift(point, w, x - hh))) / (2 * hh)

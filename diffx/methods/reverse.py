@@ -14,6 +14,7 @@ routes than the limit, the formula is the sweep's factored form instead.
 from __future__ import annotations
 
 import math
+import re
 import time
 from typing import Any
 
@@ -37,7 +38,7 @@ SIMPLIFY_MAX_OPS = 60  # sympy.simplify only small route-sums; larger ones are l
 @register("reverse", {"routes": False, "route_limit": _routes.DEFAULT_LIMIT, "timeout": 30.0},
           "route-sum: reverse sweep (backprop), all inputs in one pass")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
-        routes: bool, route_limit: int, timeout: float | None) -> Gradient:
+        routes: bool, route_limit: int, timeout: float) -> Gradient:
     route_limit = check_route_limit(route_limit)
     timeout = check_timeout(timeout)
     result = new_result("reverse", graph, wrt, point)
@@ -105,13 +106,14 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient) -
     """Up to ``limit`` routes per input: nodes, local derivatives (formulas and, at a point,
     values) from the output down, and each route's product; their sum when all are listed."""
     vals = result.details.get("values")
+    labels = _routes.labels(graph)
     formulas = None
     if graph.size <= FORMULA_NODES:
         from ..sym import TooLarge
 
         try:
-            formulas = _routes.Formulas(graph)
-        except TooLarge:
+            formulas = _routes.Formulas(graph, labels)
+        except (TooLarge, RecursionError):
             formulas = None
     listing = {}
     for w in wrt:
@@ -121,12 +123,16 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient) -
         for route in found:
             edges = list(reversed(route.edges))
             row: dict[str, Any] = {
-                "route": _routes.route_text(graph, route),
-                "partials": [_routes.partial_symbol(graph, e) for e in edges],
-                "formulas": None, "factors": None, "product": None}
+                "route": _routes.route_text(labels, route),
+                "partials": [_routes.partial_symbol(labels, e) for e in edges],
+                "formulas": None, "factors": None, "product": None,
+                "edges": [[e.arg, e.node, e.position] for e in edges]}  # output down
             if formulas is not None:
-                with formulas.as_written():
-                    row["formulas"] = [_routes.factor_text(formulas.edge(e)) for e in edges]
+                try:
+                    with formulas.as_written():
+                        row["formulas"] = [_routes.factor_text(formulas.edge(e)) for e in edges]
+                except RecursionError:  # sympy prints recursively: leave formulas out
+                    formulas = None
             if vals is not None:
                 factors = [to_python(_routes.local_value(graph, vals, e)) for e in edges]
                 product = 1.0
@@ -135,13 +141,28 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient) -
                 total = total + product
                 row["factors"], row["product"] = factors, to_python(product)
             rows.append(row)
-        listing[w] = {"routes": rows, "complete": complete,
-                      "sum": to_python(total) if complete and vals is not None else None}
+        listed_sum = to_python(total) if complete and vals is not None else None
+        listing[w] = {"routes": rows, "complete": complete, "sum": listed_sum,
+                      "matches_sweep": None if listed_sum is None else
+                      _close(listed_sum, result.gradient[w])}  # type: ignore[index]
     result.details["route_listing"] = listing
-    result.details["route_legend"] = dict(_routes.labels(graph).legend)
+    shown = " ".join(row["route"] + " " + " ".join(row["formulas"] or [])
+                     for info in listing.values() for row in info["routes"])
+    result.details["route_legend"] = {k: v for k, v in labels.legend.items()
+                                      if re.search(rf"\b{k}\b", shown)}
 
 
-def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float | None,
+def _close(a: Any, b: Any) -> bool:
+    """The routes' sum and the sweep agree (to rounding; nan only with nan)."""
+    import numpy as np
+
+    try:
+        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
+    except (TypeError, ValueError):
+        return False
+
+
+def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
               result: Gradient) -> None:
     import sympy  # noqa: F401  (imported before the clock starts)
 

@@ -25,7 +25,7 @@ MAX_GRAPH = 50_000  # graphs larger than this are not handed to sympy
 @register("symbolic", {"timeout": 30.0},
           "sympy: graph to expression, sympy.diff per input")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
-        timeout: float | None) -> Gradient:
+        timeout: float) -> Gradient:
     timeout = check_timeout(timeout)
     result = new_result("symbolic", graph, wrt, point)
     if point is None and not wrt:

@@ -1,0 +1,2 @@
+"""Presenters: terminal tables, strict JSON, Graphviz pictures and plots. They format results;
+they compute nothing."""

@@ -1,4 +1,4 @@
-"""Strict JSON for reports and results: no NaN or Infinity literals, ever.
+"""Strict JSON for every command's output: no NaN or Infinity literals, ever.
 
 A non-finite number becomes ``null`` and the report's ``warnings`` say where and what it was.
 Arrays become lists; numpy scalars become Python numbers.
@@ -16,32 +16,44 @@ MAX_NODES_LISTED = 200  # adjoints by node name are included for graphs up to th
 
 
 class _Clean:
+    """Copies plain data into strict-JSON-safe data (an explicit stack, no recursion)."""
+
     def __init__(self) -> None:
         self.replaced: list[str] = []
 
     def __call__(self, value: Any, where: str) -> Any:
-        if isinstance(value, bool) or value is None or isinstance(value, str):
-            return value
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float):
-            if math.isfinite(value):
-                return value
-            self.replaced.append(f"{where} was {_name(value)}; written as null")
+        box = [None]
+        stack: list[tuple[Any, str, Any, Any]] = [(value, where, box, 0)]
+        while stack:
+            v, at, parent, key = stack.pop()
+            parent[key] = self._leaf(v, at, stack)
+        return box[0]
+
+    def _leaf(self, v: Any, at: str, stack: list) -> Any:
+        if v is None or isinstance(v, bool | str | int):
+            return v
+        if isinstance(v, float):
+            if math.isfinite(v):
+                return v
+            self.replaced.append(f"{at} was {_name(v)}; written as null")
             return None
-        if isinstance(value, complex):
-            self.replaced.append(f"{where} was complex ({value}); written as null")
+        if isinstance(v, complex):
+            self.replaced.append(f"{at} was complex ({v}); written as null")
             return None
-        if isinstance(value, dict):
-            return {str(k): self(v, f"{where}.{k}") for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self(v, f"{where}[{i}]") for i, v in enumerate(value)]
-        if hasattr(value, "tolist"):  # numpy arrays and scalars
-            data = value.tolist()
+        if isinstance(v, dict):
+            out: dict[str, Any] = {str(k): None for k in v}
+            stack.extend((item, f"{at}.{k}", out, str(k)) for k, item in v.items())
+            return out
+        if isinstance(v, list | tuple):
+            items: list[Any] = [None] * len(v)
+            stack.extend((item, f"{at}[{i}]", items, i) for i, item in enumerate(v))
+            return items
+        if hasattr(v, "tolist"):  # numpy arrays and scalars
+            data = v.tolist()
             if isinstance(data, list):
-                return self._array(data, where)
-            return self(data, where)
-        return str(value)
+                return self._array(data, at)
+            return self._leaf(data, at, stack)
+        return str(v)
 
     def _array(self, data: list, where: str) -> list:
         bad = 0

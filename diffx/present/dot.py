@@ -140,10 +140,6 @@ def to_digraph(pic: Picture) -> Any:
 _WASM_LOCK = threading.Lock()  # the WebAssembly Graphviz must not render concurrently
 
 
-def has_dot() -> bool:
-    return shutil.which("dot") is not None
-
-
 def render_bytes(source: str, fmt: str) -> bytes:
     """DOT source rendered to ``fmt`` (svg, png, pdf, dot)."""
     if fmt not in FORMATS:

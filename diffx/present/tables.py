@@ -89,7 +89,7 @@ def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
         if r.error is not None:
             t.add_row(r.label, f"[red]{escape(r.error)}[/red]", *[""] * (len(c.wrt) + 5))
             continue
-        worst_abs = max((v for v in (r.absolute_error or {}).values()), default=None)
+        worst_abs = r.worst_absolute_error
         rel = "(reference)" if r.label == c.reference else (
             "0" if r.relative_error == 0 else f"{r.relative_error:.1e}")
         t.add_row(r.label, *[number(r.gradient[w]) for w in c.wrt],  # type: ignore[index]

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from ..result import Gradient, Report, max_finite
+from ..result import Gradient, Report
 
 # ---------------------------------------------------------------- number formatting ----------
 
@@ -134,7 +134,7 @@ def print_report(report: Report, console: Any, out_name: str = "f",
 def _agreement(report: Report, name: str) -> str:
     if name == report.reference:
         return "(reference)"
-    return relative(max_finite((report.relative_errors.get(name) or {}).values()))
+    return relative(report.worst_error(name))
 
 
 def _compares(report: Report) -> bool:
@@ -253,8 +253,7 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
         sweep_ops = r.cost.get("backward_ops")
         sweep = f" with {sweep_ops:,} multiply-adds" if sweep_ops is not None else ""
         if info["complete"] and info["sum"] is not None:
-            same = _close(info["sum"], r.gradient[w])
-            mark = "[green]✓[/green]" if same else "[red]✗ differs[/red]"
+            mark = "[green]✓[/green]" if info["matches_sweep"] else "[red]✗ differs[/red]"
             terms = " + ".join(number(row["product"], 6) for row in rows) if len(rows) <= 12 \
                 else f"the {len(rows):,} products"
             console.print(f"  sum: {escape(terms)} = {number(info['sum'])}; the reverse sweep "
@@ -274,18 +273,6 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
     if legend:
         console.print("  where " + escape(", ".join(f"{k} = {v}" for k, v in legend.items())),
                       highlight=False)
-
-
-def _close(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a)
-                                                                   and math.isnan(b))
-    import numpy as np
-
-    try:
-        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
-    except (TypeError, ValueError):
-        return False
 
 
 def _short(text: str, limit: int = 70) -> str:
