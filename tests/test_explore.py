@@ -87,7 +87,7 @@ def test_compare_reaches_the_accuracy_of_each_scheme():
     assert rel("numeric complex") <= 1e-14
     assert rel("symbolic") <= 1e-15 and rel("reverse") <= 1e-15
     assert rel("numeric forward") > rel("numeric central")  # first order is worse
-    assert c.row("numeric central").evaluations == 5
+    assert 5 <= c.row("numeric central").evaluations <= 9  # 1 + 2 per step tried (adaptive)
 
 
 def test_compare_reports_a_refused_variant():

@@ -1,18 +1,22 @@
 """The numeric method: finite differences, one input at a time.
 
-Schemes (``scheme=``), with the default step for an input of size x (``step=`` overrides):
+Schemes (``scheme=``); the step control is in :mod:`diffx.finite` (its docstring states the
+rule, which ``diffx.check`` uses too):
 
-* ``central``   (f(x+h) - f(x-h)) / 2h, h = ∛ε·max(1, |x|): error O(h²) + O(ε/h);
-* ``forward``   (f(x+h) - f(x)) / h,   h = √ε·max(1, |x|): error O(h) + O(ε/h);
-* ``backward``  (f(x) - f(x-h)) / h,   likewise;
+* ``central``   (f(x+h) - f(x-h)) / 2h: error O(h²) + O(ε/h); the step starts at
+  h = ∛ε·max(1, |x|) and shrinks while the Richardson estimate of the error says so;
+* ``forward``   (f(x+h) - f(x)) / h, from h = √ε·max(1, |x|): error O(h) + O(ε/h);
+* ``backward``  (f(x) - f(x-h)) / h, likewise;
 * ``richardson`` Ridders' extrapolation of central differences over shrinking steps, which
-  cancels the h², h⁴, ... error terms and estimates the error from the tableau;
+  cancels the h², h⁴, ... error terms and estimates the error from the tableau; it starts
+  at the length scale the central search measured;
 * ``complex``   Im f(x + ih) / h with h = 1e-20: no subtraction, so no cancellation, but only
   for complex-analytic functions (it refuses abs, relu, max, min).
 
-Steps are rounded so that x + h is exactly representable. The error estimate of the plain
-schemes compares the result at h with the result at 2h (``estimate=False`` skips those extra
-evaluations).
+``step=`` fixes the step (no search); its error estimate compares the result at h with the
+result at 2h (``estimate=False`` skips those extra evaluations: one step, rounding error
+only). A step below the resolution of x is an error. Every scheme reports its error
+estimate (``details["error_estimate"]``) and warns when it is large.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable
 from typing import Any
 
 from .. import diagnose
@@ -32,10 +35,6 @@ from . import MethodError, new_result, register, to_python
 EPS = 2.0**-52
 SCHEMES = ("central", "forward", "backward", "richardson", "complex")
 COMPLEX_STEP = 1e-20
-RIDDERS_SHRINK = 1.4  # step ratio between tableau rows
-RIDDERS_ROWS = 12
-RIDDERS_SAFE = 2.0  # stop when the error grows by this factor
-RIDDERS_FIRST = 0.1  # first step, relative to max(1, |x|)
 
 
 @register("numeric", {"scheme": "central", "step": None, "estimate": True},
@@ -56,17 +55,21 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
                           + (",".join(f"{k}=..." for k in graph.inputs) or "..."))
     if scheme == "complex":
         _check_analytic(graph, wrt)
+    elif step is not None:
+        _check_resolution(point, wrt, step)
     result = new_result("numeric", graph, wrt, point)
     counter = _Counter(graph, arrays)
     start = time.perf_counter()
-    with _quiet(arrays or scheme in ("complex", "richardson")):
+    with _quiet():
         f0 = counter(point)
         gradient: dict[str, Any] = {}
         steps: dict[str, Any] = {}
         errors: dict[str, Any] = {}
+        notes: list[str] = []
         for w in wrt:
-            d, h, err = _derivative(counter, point, w, f0, scheme, step, estimate)
+            d, h, err, more = _derivative(counter, point, w, f0, scheme, step, estimate)
             gradient[w], steps[w], errors[w] = to_python(d), to_python(h), to_python(err)
+            notes += [f"∂/∂{w}: {m}" for m in more]
     result.seconds = time.perf_counter() - start
     result.gradient = gradient
     result.value = to_python(f0.real if isinstance(f0, complex) else f0)
@@ -75,17 +78,12 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     vals, _ = diagnose.evaluate(graph, point, arrays)
     result.warnings += diagnose.value_warnings(graph, vals)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
-    if counter.nonfinite and all(diagnose._all(diagnose._finite(v)) for v in [vals[graph.output]]):
-        result.warnings.append("a finite-difference step left the domain of the function "
-                               "(an evaluation near the point was not finite); try a smaller "
-                               "--step")
+    result.warnings += notes
     return result
 
 
-def _quiet(numpy_values: bool) -> Any:
+def _quiet() -> Any:
     """inf - inf near a singularity is reported by the warnings, not printed by numpy."""
-    if not numpy_values:
-        return contextlib.nullcontext()  # Python floats: numpy need not even be imported
     import numpy as np
 
     return np.errstate(all="ignore")
@@ -95,7 +93,7 @@ class _Counter:
     """Evaluates the output at a point and counts the evaluations."""
 
     def __init__(self, graph: Graph, arrays: bool) -> None:
-        self.graph, self.arrays, self.count, self.nonfinite = graph, arrays, 0, False
+        self.graph, self.arrays, self.count = graph, arrays, 0
 
     def __call__(self, point: dict[str, Any]) -> Any:
         self.count += 1
@@ -103,8 +101,6 @@ class _Counter:
         out = vals[self.graph.output]
         if ns == "numpy" and not self.arrays:
             out = float(out)  # keep the scalar path in Python floats
-        if not diagnose._all(diagnose._finite(out)):
-            self.nonfinite = True
         return out
 
     def complex(self, point: dict[str, Any]) -> Any:
@@ -117,17 +113,22 @@ class _Counter:
         with np.errstate(all="ignore"):
             return engine.forward(self.graph, cpoint, "numpy")[self.graph.output]
 
+    def along(self, point: dict[str, Any], w: str) -> Any:
+        """The function of input ``w`` alone, as :mod:`diffx.finite` calls it: ``fn(xs, idx)``
+        at the flat points ``idx``. A scalar point is evaluated in Python floats."""
+        import numpy as np
 
-def _scale(x: Any) -> Any:
-    if isinstance(x, float):
-        return max(1.0, abs(x))
-    import numpy as np
+        if not self.arrays:
+            def fn(xs: Any, idx: Any) -> Any:
+                return np.array([self({**point, w: float(v)}) for v in xs], dtype=float)
+            return fn
+        flat = {k: np.asarray(v, dtype=float).ravel() for k, v in point.items()}
 
-    return np.maximum(1.0, np.abs(x))
-
-
-def _exact_step(x: Any, h: Any) -> Any:
-    return (x + h) - x  # x + h is then exactly representable
+        def fn_arrays(xs: Any, idx: Any) -> Any:
+            sub = {k: v[idx] for k, v in flat.items()}
+            sub[w] = xs
+            return np.broadcast_to(np.asarray(self(sub), dtype=float), xs.shape)
+        return fn_arrays
 
 
 def _shift(point: dict[str, Any], w: str, x: Any) -> dict[str, Any]:
@@ -136,88 +137,106 @@ def _shift(point: dict[str, Any], w: str, x: Any) -> dict[str, Any]:
     return p
 
 
+def _check_resolution(point: dict[str, Any], wrt: tuple[str, ...], step: float) -> None:
+    """A step below half an ulp of x does not move x at all: say so, and what would."""
+    import numpy as np
+
+    from .. import finite
+
+    for w in wrt:
+        x = np.asarray(point[w], dtype=float)
+        stuck = (x + step) - (x - step) <= 0
+        if np.any(stuck):
+            xs = float(x.ravel()[np.flatnonzero(stuck.ravel())[0]])
+            ulp = float(finite.resolution(np.array(xs)))
+            useful = float(finite.standard_step(np.array(xs), "central"))
+            raise OptionError(
+                f"step={step:g} is below the resolution of {w} at {w}={xs:g}: x ± step rounds "
+                f"back to x. The smallest step that changes x there is {ulp:.3g} (an ulp); a "
+                f"useful step is much larger, e.g. the standard {useful:.3g} (leave step unset "
+                "to have it chosen)")
+
+
 def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str,
-                step: float | None, estimate: bool) -> tuple[Any, Any, Any]:
+                step: float | None, estimate: bool) -> tuple[Any, Any, Any, list[str]]:
+    import numpy as np
+
+    from .. import finite
+
     x = point[w]
+    shape = np.shape(x)
     if scheme == "complex":
         h = step or COMPLEX_STEP
-        import numpy as np
-
         z = f.complex(_shift(point, w, np.asarray(x) + 1j * h))
         d = np.imag(z) / h
-        return d, h, EPS * np.abs(d)
+        err = EPS * np.abs(d)
+        xs, f0s, ds, errs = (np.asarray(v, dtype=float).ravel() for v in (x, np.real(f0), d, err))
+        notes = _notes(finite, xs, np.broadcast_to(f0s, xs.shape), ds, errs, scheme, None)
+        return d, h, err, notes
+    xs = np.asarray(x, dtype=float).ravel()
+    f0s = np.broadcast_to(np.asarray(f0, dtype=float), shape).ravel()
+    fn = f.along(point, w)
+    res = finite.search(fn, xs, f0s, "central" if scheme == "richardson" else scheme, step,
+                        estimate)
     if scheme == "richardson":
-        return _ridders(f, point, w, x, step)
-    base = (EPS ** (1 / 3) if scheme == "central" else EPS**0.5) * _scale(x)
-    h = _exact_step(x, step if step is not None else base)
-    d = _difference(f, point, w, x, f0, h, scheme)
-    err = _rounding(f0, h)
-    if estimate:
-        d2 = _difference(f, point, w, x, f0, _exact_step(x, 2 * h), scheme)
-        order = 2 if scheme == "central" else 1
-        err = abs(d - d2) / (2**order - 1) + err
-    return d, h, err
+        first = res.first if step is None else np.full(xs.size, step)
+        rid = finite.ridders(fn, xs, f0s, first, res.noise)
+        keep = ~(rid.error <= res.error) & np.isfinite(res.derivative) if step is None \
+            else np.zeros(xs.size, bool)
+        res.left_domain |= rid.left_domain
+        res = finite.Estimate(np.where(keep, res.derivative, rid.derivative),
+                              np.where(keep, res.step, rid.step),
+                              np.where(keep, res.error, rid.error),
+                              np.where(keep, res.settled, rid.settled), first, res.left_domain,
+                              res.noise)
+    notes = _notes(finite, xs, f0s, res.derivative, res.error, scheme, res)
+
+    def back(a: Any) -> Any:
+        return float(a[0]) if shape == () else np.reshape(a, shape)
+    return back(res.derivative), back(res.step), back(res.error), notes
 
 
-def _difference(f: _Counter, point: dict[str, Any], w: str, x: Any, f0: Any, h: Any,
-                scheme: str) -> Any:
-    if scheme == "central":
-        return (f(_shift(point, w, x + h)) - f(_shift(point, w, x - h))) / (2 * h)
-    if scheme == "forward":
-        return (f(_shift(point, w, x + h)) - f0) / h
-    return (f0 - f(_shift(point, w, x - h))) / h
-
-
-def _rounding(f0: Any, h: Any) -> Any:
-    return EPS * abs(f0) / h
-
-
-def _ridders(f: _Counter, point: dict[str, Any], w: str, x: Any,
-             step: float | None) -> tuple[Any, Any, Any]:
-    """Ridders' method: a Neville tableau of central differences over steps h, h/1.4, ..."""
+def _notes(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str,
+           res: Any) -> list[str]:
+    """Warnings about one input's derivatives: a large or unknown error estimate, a step that
+    left the domain, a search that never settled."""
     import numpy as np
 
-    if not isinstance(x, float):  # arrays of points: one tableau per point
-        results = [_ridders_point(f, _at_index(point, i), w, float(xi), step)
-                   for i, xi in enumerate(np.asarray(x).ravel())]
-        shape = np.shape(x)
-        return tuple(np.reshape([r[k] for r in results], shape) for k in range(3))  # type: ignore
-    return _ridders_point(f, point, w, x, step)
+    out = []
+    n = xs.size
+    fine = np.isfinite(f0s)
 
-
-def _ridders_point(f: _Counter, point: dict[str, Any], w: str, x: float,
-                   step: float | None) -> tuple[float, float, float]:
-    h = step if step is not None else RIDDERS_FIRST * _scale(x)
-    central: Callable[[float], float] = lambda hh: (  # noqa: E731
-        f(_shift(point, w, x + hh)) - f(_shift(point, w, x - hh))) / (2 * hh)
-    first = central(h)
-    tries = 0
-    while not math.isfinite(first) and tries < 40:  # the first step left the domain
-        h /= 4
-        first = central(h)
-        tries += 1
-    table = [[first]]
-    best, err, best_h = first, math.inf, h
-    for i in range(1, RIDDERS_ROWS):
-        h /= RIDDERS_SHRINK
-        row = [central(h)]
-        fac = RIDDERS_SHRINK**2
-        for j in range(1, i + 1):
-            row.append((row[j - 1] * fac - table[i - 1][j - 1]) / (fac - 1))
-            fac *= RIDDERS_SHRINK**2
-            errt = max(abs(row[j] - row[j - 1]), abs(row[j] - table[i - 1][j - 1]))
-            if errt <= err:
-                best, err, best_h = row[j], errt, h
-        table.append(row)
-        if abs(row[i] - table[i - 1][i - 1]) >= RIDDERS_SAFE * err:
-            break
-    return best, best_h, err
-
-
-def _at_index(point: dict[str, Any], i: int) -> dict[str, float]:
-    import numpy as np
-
-    return {k: float(np.asarray(v).ravel()[i]) for k, v in point.items()}
+    def where(mask: Any) -> str:
+        k = int(np.flatnonzero(mask)[0])
+        return f" at x = {xs[k]:.6g}" if n == 1 else \
+            f" at {int(mask.sum()):,} of {n:,} points (the first at x = {xs[k]:.6g})"
+    bad_d = fine & ~np.isfinite(d)
+    if res is not None and np.any(fine & res.left_domain):
+        mask = fine & res.left_domain
+        if np.any(bad_d):
+            out.append("a finite-difference step left the domain of the function (an "
+                       f"evaluation near the point was not finite){where(bad_d)}; even the "
+                       "smallest step tried did not stay inside: try a smaller --step or the "
+                       "reverse method")
+        else:
+            out.append("a finite-difference step left the domain of the function (an "
+                       f"evaluation near the point was not finite){where(mask)}; the step "
+                       "was reduced until it stayed inside")
+    elif np.any(bad_d):
+        out.append(f"the {scheme} difference is not finite{where(bad_d)}")
+    large = fine & np.isfinite(d) & finite.large_error(d, err, f0s, xs)
+    if np.any(large):
+        k = int(np.flatnonzero(large)[0])
+        rel = abs(err[k] / d[k]) if d[k] != 0 else math.inf
+        unsettled = res is not None and not bool(res.settled[k])
+        why = (" (the differences never settled as the step shrank, so even this estimate "
+               "is unreliable)") if unsettled else ""
+        out.append(
+            f"the {scheme} difference {d[k]:.6g} has an error estimate of {err[k]:.2g} "
+            f"(relative {rel:.1g}, above {finite.ESTIMATE_TOL:g}){where(large)}{why}: "
+            "finite differences cannot resolve this derivative well; try --scheme richardson "
+            "or complex, another --step, or the reverse method")
+    return out
 
 
 def _check_analytic(graph: Graph, wrt: tuple[str, ...]) -> None:
