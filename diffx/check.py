@@ -1,6 +1,11 @@
 """Gradient checking, as the lecture teaches it: a derivative derived by hand against the
 reverse sweep and central differences, relative error |a − b| / (|a| + |b|) per input.
 
+Central differences come from :mod:`diffx.finite`, the numeric method's own step control:
+the step starts at ∛ε·max(1, |x|) and shrinks while the error estimate says so; each input
+records that estimate (``central_error``), and the report warns when it is too large for
+central differences to judge the gradient.
+
 Two forms:
 
 * a diffx program with claimed formulas, which may use the program's named intermediates::
@@ -27,18 +32,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import DiffxError, OptionError, ParseError, PointError
-
-EPS = 2.0**-52
+from .finite import EPS  # noqa: F401  (one machine epsilon for numeric and check)
 DEFAULT_THRESHOLD = 1e-6  # the notes: "the relative error should be very small, e.g. 1e-6"
 SWEEP_STEPS = tuple(10.0**-k for k in range(1, 14))  # 1e-1 ... 1e-13
 
 
 def relative_error(a: float, b: float) -> float:
-    """|a − b| / (|a| + |b|); 0 when both are 0; 1 (the largest) when either is not finite."""
-    if a == b:
-        return 0.0
+    """|a − b| / (|a| + |b|); 0 when both are 0; 1 (the largest) when either is not finite,
+    even when both are the same infinity: a non-finite derivative never agrees."""
     if not (math.isfinite(a) and math.isfinite(b)):
         return 1.0
+    if a == b:
+        return 0.0
     return abs(a - b) / (abs(a) + abs(b))
 
 
@@ -51,6 +56,7 @@ class CheckedInput:
     error: float  # the worst relative error among the comparisons made
     errors: dict[str, float] = field(default_factory=dict)  # "claim vs reverse": 1e-17, ...
     passed: bool = True
+    central_error: float | None = None  # the error estimate of the central difference
 
 
 @dataclass
@@ -78,17 +84,61 @@ class CheckReport:
 
 # ---------------------------------------------------------------- shared pieces ----------------
 
-def _step(x: float) -> float:
-    h = EPS ** (1 / 3) * max(1.0, abs(x))
-    return (x + h) - x  # exactly representable
+def _along(f: Callable[[list[float]], float], x: list[float], k: int) -> Any:
+    """f as a function of its k-th argument, the form :mod:`diffx.finite` calls."""
+    import numpy as np
+
+    def fn(xs: Any, idx: Any) -> Any:
+        out = []
+        for v in xs:
+            moved = list(x)
+            moved[k] = float(v)
+            out.append(f(moved))
+        return np.array(out, dtype=float)
+    return fn
 
 
 def _central(f: Callable[[list[float]], float], x: list[float], k: int, h: float) -> float:
-    up, down = list(x), list(x)
-    up[k] += h
-    down[k] -= h
-    h2 = up[k] - down[k]
-    return (f(up) - f(down)) / h2
+    """One central difference at step h (exactly representable)."""
+    import numpy as np
+
+    from . import finite
+
+    d, _, _ = finite.difference(_along(f, x, k), np.array([x[k]]), np.array([np.nan]),
+                                np.array([h]), np.array([0]), "central")
+    return float(d[0])
+
+
+def _central_search(f: Callable[[list[float]], float], x: list[float], k: int,
+                    f0: float) -> tuple[float, float]:
+    """The central difference and its error estimate, by the numeric method's step rule."""
+    import numpy as np
+
+    from . import finite
+
+    res = finite.search(_along(f, x, k), np.array([x[k]]), np.array([f0]), "central")
+    return float(res.derivative[0]), float(res.error[0])
+
+
+def _judge(name: str, claimed: float, central: float, c_err: float, threshold: float,
+           errors: dict[str, float]) -> bool:
+    """A comparison with central differences passes when the relative error is within the
+    threshold, or when the two differ by no more than the central difference's own error
+    estimate: central differences cannot refute what they cannot resolve."""
+    err = errors[name]
+    return err <= threshold or (math.isfinite(claimed) and math.isfinite(central)
+                                and abs(claimed - central) <= c_err)
+
+
+def _central_warning(report: CheckReport) -> None:
+    for c in report.inputs:
+        err = c.central_error if c.central_error is not None else math.nan
+        if not (math.isfinite(c.central) and err <= report.threshold * abs(c.central)):
+            report.warnings.append(
+                f"input {c.name}: central differences give {_g(c.central)} with an error "
+                f"estimate of {err:.2g}, more than the threshold {report.threshold:g} allows "
+                "(relative): they cannot judge the gradient here; compare with the reverse "
+                "sweep, or check at another point")
 
 
 def _finish(report: CheckReport, f: Callable[[list[float]], float], x: list[float],
@@ -123,10 +173,14 @@ def _finish(report: CheckReport, f: Callable[[list[float]], float], x: list[floa
 def _step_spread(f: Callable[[list[float]], float], x: list[float], names: list[str],
                  report: CheckReport) -> dict[str, float]:
     """How much central differences move when the step is 10× larger or smaller."""
+    import numpy as np
+
+    from . import finite
+
     spread = {}
     for c in report.inputs:
         k = names.index(c.name)
-        h = _step(x[k])
+        h = float(finite.standard_step(np.array(x[k]), "central"))
         values = [_central(f, x, k, h * s) for s in (10.0, 1.0, 0.1)]
         spread[c.name] = max(relative_error(a, b) for a in values for b in values)
     return spread
@@ -220,21 +274,25 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     values = {name: _claim_value(graph, name, formula, point)
               for name, formula in claimed.items()}
     checked = []
+    f0 = f(x)
     for name in (list(claimed) or names):
         k = names.index(name)
-        c = _central(f, x, k, _step(x[k]))
+        c, c_err = _central_search(f, x, k, f0)
         rev = reverse.gradient[name]
         errors: dict[str, float] = {}
         if name in values:
             errors["claim vs reverse"] = relative_error(values[name], rev)
             errors["claim vs central"] = relative_error(values[name], c)
+            ok = errors["claim vs reverse"] <= threshold and _judge(
+                "claim vs central", values[name], c, c_err, threshold, errors)
         else:
             errors["reverse vs central"] = relative_error(rev, c)
+            ok = _judge("reverse vs central", rev, c, c_err, threshold, errors)
         worst = max(errors.values())
-        checked.append(CheckedInput(name, values.get(name), rev, c, worst, errors,
-                                    worst <= threshold))
+        checked.append(CheckedInput(name, values.get(name), rev, c, worst, errors, ok, c_err))
     report = CheckReport(graph.source, point, threshold, checked, True, None,
                          warnings=list(reverse.warnings))
+    _central_warning(report)
     return _finish(report, f, x, names, sweep)
 
 
@@ -313,11 +371,14 @@ def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, t
     if len(analytic) != len(x):
         raise OptionError(f"grad(at) gave {len(analytic)} numbers for {len(x)} inputs")
     checked = []
+    f0 = f_list(x)
     for k, name in enumerate(names):
-        c = _central(f_list, x, k, _step(x[k]))
-        err = relative_error(analytic[k], c)
-        checked.append(CheckedInput(name, analytic[k], None, c, err,
-                                    {"gradient vs central": err}, err <= threshold))
+        c, c_err = _central_search(f_list, x, k, f0)
+        errors = {"gradient vs central": relative_error(analytic[k], c)}
+        ok = _judge("gradient vs central", analytic[k], c, c_err, threshold, errors)
+        checked.append(CheckedInput(name, analytic[k], None, c, errors["gradient vs central"],
+                                    errors, ok, c_err))
     what = getattr(f, "__name__", "f")
     report = CheckReport(what, at, threshold, checked, True, None)
+    _central_warning(report)
     return _finish(report, f_list, x, names, sweep)

@@ -231,11 +231,12 @@ def _notes(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str,
         unsettled = res is not None and not bool(res.settled[k])
         why = (" (the differences never settled as the step shrank, so even this estimate "
                "is unreliable)") if unsettled else ""
+        others = " or ".join(s for s in ("richardson", "complex") if s != scheme)
         out.append(
             f"the {scheme} difference {d[k]:.6g} has an error estimate of {err[k]:.2g} "
             f"(relative {rel:.1g}, above {finite.ESTIMATE_TOL:g}){where(large)}{why}: "
-            "finite differences cannot resolve this derivative well; try --scheme richardson "
-            "or complex, another --step, or the reverse method")
+            f"finite differences cannot resolve this derivative well; try --scheme {others}, "
+            "another --step, or the reverse method")
     return out
 
 
