@@ -97,7 +97,8 @@ def difference(fn: Fn, x: np.ndarray, f0: np.ndarray, s: np.ndarray, idx: np.nda
         width = up - down  # exactly representable: the step actually taken
         d = np.where(width > 0, (fu - fd) / np.where(width > 0, width, 1.0), np.nan)
         size = np.maximum(np.maximum(np.abs(fu), np.abs(fd)), np.abs(f0i))
-        noise = EPS * size / np.where(width > 0, width, np.nan) * 2.0
+        # f rounds (ε|f| each), and so does the quotient itself (ε|d|)
+        noise = EPS * size / np.where(width > 0, width, np.nan) * 2.0 + EPS * np.abs(d)
     h = width / 2 if scheme == "central" else width
     return d, h, noise
 
@@ -195,6 +196,7 @@ def ridders(fn: Fn, x: np.ndarray, f0: np.ndarray, first: np.ndarray,
         h[bad] /= 4
         d[bad], hh[bad], _ = difference(fn, x, f0, h[bad], bad, "central")
     prev = [d]
+    steps = [hh]  # the steps actually taken (x ± h exact), row by row
     best, err, best_h = d.copy(), np.full(n, np.inf), hh.copy()
     alive = np.isfinite(d)
     for i in range(1, RIDDERS_ROWS):
@@ -204,12 +206,13 @@ def ridders(fn: Fn, x: np.ndarray, f0: np.ndarray, first: np.ndarray,
         h[idx] /= RIDDERS_SHRINK
         row0, hi, _ = difference(fn, x, f0, h[idx], idx, "central")
         row = [row0]
-        fac = RIDDERS_SHRINK**2
         with np.errstate(all="ignore"):
             for j in range(1, i + 1):
+                # Neville in t = h² towards 0, with the exact steps: at large |x| the steps
+                # are rounded, and a nominal ratio would extrapolate the rounding
+                fac = (steps[i - j][idx] / hi) ** 2
                 up = prev[j - 1][idx]
                 row.append((row[j - 1] * fac - up) / (fac - 1))
-                fac *= RIDDERS_SHRINK**2
                 errt = np.maximum(np.abs(row[j] - row[j - 1]), np.abs(row[j] - up))
                 better = errt <= err[idx]
                 sel = idx[better]
@@ -219,9 +222,12 @@ def ridders(fn: Fn, x: np.ndarray, f0: np.ndarray, first: np.ndarray,
         for j in range(i + 1):
             full[j][idx] = row[j]
         prev = full
+        steps.append(np.full(n, np.nan))
+        steps[i][idx] = hi
         alive[idx[grew]] = False
     # the tableau sees truncation; the rounding noise of f at the step adds to it
-    err = np.where(np.isfinite(err), err + RIDDERS_NOISE * noise / best_h, np.nan)
+    err = np.where(np.isfinite(err), err + RIDDERS_NOISE * noise / best_h + EPS * np.abs(best),
+                   np.nan)
     return Estimate(best, best_h, err, np.isfinite(err), first, left, noise)
 
 
