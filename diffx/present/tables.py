@@ -11,7 +11,7 @@ from rich.markup import escape
 from ..check import CheckReport
 from ..compare import Comparison
 from ..swell import OVER, SKIPPED, SwellTable
-from .text import count, number, seconds
+from .text import NOT_FINITE, both_not_finite, count, number, seconds
 
 
 def _cell(x: Any, kind: str = "int") -> str:
@@ -85,20 +85,49 @@ def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
     t.add_column("evals", justify="right")
     t.add_column("ops", justify="right")
     t.add_column("built")
+    ref = next((r for r in c.rows if r.label == c.reference), None)
     for r in c.rows:
         if r.error is not None:
             t.add_row(r.label, f"[red]{escape(r.error)}[/red]", *[""] * (len(c.wrt) + 5))
             continue
-        worst_abs = r.worst_absolute_error
-        rel = "(reference)" if r.label == c.reference else (
-            "0" if r.relative_error == 0 else f"{r.relative_error:.1e}")
+        abs_cell, rel_cell = comparison_errors(r, ref, c.wrt)
+        if r.label == c.reference:
+            rel_cell = "(reference)"
         t.add_row(r.label, *[number(r.gradient[w]) for w in c.wrt],  # type: ignore[index]
-                  "0" if not worst_abs else f"{worst_abs:.1e}", rel, seconds(r.seconds),
+                  abs_cell, rel_cell, seconds(r.seconds),
                   "—" if r.evaluations is None else f"{r.evaluations:,}",
                   "—" if r.operations is None else f"{r.operations:,}", r.built)
     console.print(t)
     for w in c.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+def not_finite_inputs(row: Any, ref: Any, wrt: tuple[str, ...]) -> list[str]:
+    """The inputs where a row's derivative and the reference's are both not finite."""
+    if row.gradient is None or ref is None or ref.gradient is None:
+        return []
+    return [w for w in wrt if both_not_finite(row.gradient[w], ref.gradient[w])]
+
+
+def comparison_errors(row: Any, ref: Any, wrt: tuple[str, ...]) -> tuple[str, str]:
+    """The absolute and relative error cells of a compare row: "not finite" where the row and
+    the reference are both nan or infinite (an error of 0 there would read as agreement)."""
+    import math
+
+    skipped = not_finite_inputs(row, ref, wrt)
+    if wrt and len(skipped) == len(wrt):
+        return NOT_FINITE, NOT_FINITE
+    errors = [float(v) for w, v in (row.absolute_error or {}).items() if w not in skipped]
+    worst_abs = max((math.inf if math.isnan(e) else e for e in errors), default=0.0)
+    rel = row.relative_error
+
+    def fmt(x: float | None) -> str:
+        if x is None or x == 0:
+            return "0"
+        return "differs" if math.isinf(x) or math.isnan(x) else f"{x:.1e}"
+
+    note = f"; {NOT_FINITE}: {', '.join(skipped)}" if skipped else ""
+    return fmt(worst_abs) + note, fmt(rel) + note
 
 
 def print_check(r: CheckReport, console: Any) -> None:
