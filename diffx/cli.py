@@ -100,9 +100,9 @@ class _Command(typer.core.TyperCommand):
 
 
 def _control_flow(exc: BaseException) -> bool:
-    """Exceptions that carry the CLI's own control flow (exit, usage errors, Ctrl-C): typer's
-    and click's (typer may bundle its own copy of click), KeyboardInterrupt, SystemExit."""
-    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+    """Exceptions that carry the CLI's own control flow (exit, usage errors, Ctrl-C, a closed
+    pipe): typer's and click's (typer may bundle its own copy of click) and Python's."""
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | BrokenPipeError):
         return True
     return type(exc).__module__.split(".")[0] in ("typer", "click")
 
@@ -123,20 +123,21 @@ def command(fn: Callable[..., None]) -> Callable[..., None]:
         except BaseException as exc:
             if _control_flow(exc) or os.environ.get("DIFFX_DEBUG"):
                 raise
-            raise fail(internal_error(exc), EXIT_INTERNAL) from None
+            raise fail(*internal_error(exc)) from None
 
     return app.command(cls=_Command)(run)
 
 
-def internal_error(exc: BaseException) -> str:
+def internal_error(exc: BaseException) -> tuple[str, int]:
+    """The ``error:`` line and exit status for an exception diffx did not expect."""
     from .budget import BudgetExceeded
 
     if isinstance(exc, BudgetExceeded):
         return ("the time budget ran out before diffx could finish (raise --timeout, or ask "
-                "for fewer methods with --method)")
+                "for fewer methods with --method)", EXIT_FAILED)
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return (f"internal error ({detail}); please report it with the command you ran "
-            "(DIFFX_DEBUG=1 shows details)")
+            "(DIFFX_DEBUG=1 shows details)", EXIT_INTERNAL)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
@@ -598,7 +599,16 @@ def check(
         if plot is not None:
             typer.echo(f"wrote {plot}")
     if not report.passed:
-        raise typer.Exit(EXIT_FAILED)
+        raise fail(check_failure(report), EXIT_FAILED)
+
+
+def check_failure(report: Any) -> str:
+    """The one-line reason a check failed, for stderr."""
+    worst = next((c for c in report.inputs if c.name == report.worst), None)
+    if worst is None:
+        return "the check failed"
+    return (f"the check failed: the derivative with respect to {worst.name} is off by a "
+            f"relative error of {worst.error:.1e}, more than --threshold {report.threshold:g}")
 
 
 def _print_version(value: bool) -> None:
@@ -638,12 +648,12 @@ def main() -> None:
     except MemoryError:
         typer.echo("error: out of memory", err=True)
         sys.exit(EXIT_FAILED)
-    except Exception as exc:
-        if os.environ.get("DIFFX_DEBUG"):
+    except BaseException as exc:  # even BaseException subclasses (a time budget running out)
+        if isinstance(exc, SystemExit | GeneratorExit) or os.environ.get("DIFFX_DEBUG"):
             raise
-        typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report it "
-                   "with the command you ran (DIFFX_DEBUG=1 shows details)", err=True)
-        sys.exit(70)
+        message, code = internal_error(exc)
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
