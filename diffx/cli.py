@@ -317,6 +317,9 @@ def grad(
             raise fail(only.error or "failed")
     if report.point is not None:
         report.value = forward_value(report, graph, point)
+    rev = report.results.get("reverse")
+    if routes and rev is not None and rev.ok and "route_listing" not in rev.details:
+        report.warnings.append(NO_LISTING)
     from .present.text import unused_warnings
 
     for w in unused_warnings(graph):
@@ -335,6 +338,10 @@ def grad(
         reasons = "; ".join(f"{name}: {error}" for name, error in failed)
         raise fail(f"no method could differentiate {graph.output_name} ({reasons})"
                    if len(failed) > 1 else f"{failed[0][0]}: {failed[0][1]}", EXIT_FAILED)
+
+
+NO_LISTING = ("routes are listed at one point (or as formulas without --at), not at many "
+              "points: give single values in --at to list them")
 
 
 def forward_value(report: Any, graph: Any, point: Any) -> Any:
@@ -416,6 +423,8 @@ def routes(
     g = parse_source(text, from_argument=file is None and source != "-")
     result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
                       route_limit=limit)
+    if result.ok and "route_listing" not in result.details:
+        raise DiffxError(NO_LISTING)
     if json_out:
         from .present.as_json import dumps
 

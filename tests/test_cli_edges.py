@@ -328,3 +328,28 @@ def test_unused_statements_are_warned_about(monkeypatch):
 def test_no_warning_when_every_statement_is_used():
     res = run("grad", "c = a + b; d = a * c", "--at", "a=4,b=3")
     assert "not used" not in res.stdout
+
+
+# ---------------------------------------------------------------- routes at many points -----
+
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_routes_at_many_points_never_crash(extra):
+    res = run("routes", "x*y", "--at", "x=0:1:5,y=1", *extra)
+    assert "Traceback" not in res.output and "internal error" not in res.output
+    if res.exit_code == 0:  # a listing at many points: the products are arrays
+        assert "routes" in res.stdout
+    else:
+        assert res.exit_code == 2 and res.stderr.startswith("error: routes are listed")
+
+
+def test_grad_routes_at_many_points_says_why_none_are_listed():
+    res = run("grad", "x*y", "--at", "x=0:1:5,y=1", "--routes", "--method", "reverse")
+    assert res.exit_code == 0, res.output
+    assert "routes from x" in res.stdout or "warning: routes are listed at one point" in \
+        res.stdout
+
+
+def test_the_value_header_at_many_points_shows_nan():
+    # sqrt at -1, 0, 1 is nan, 0, 1; '[nan, ...]' must not be swallowed as a rich markup tag
+    res = run("grad", "sqrt(x)", "--at", "x=-1:1:3", "--method", "reverse")
+    assert "f = [nan, 0, 1] (3 points)" in res.stdout, res.stdout

@@ -166,7 +166,7 @@ def print_report(report: Report, console: Any, out_name: str = "f",
         if point:  # (a constant expression has a value without a point)
             where = ", ".join(f"{k}={number(v, 10)}" for k, v in point.items())
             console.print(f"at {escape(where)}", highlight=False)
-        console.print(f"{escape(out_name)} = {number(report.value)}", highlight=False)
+        console.print(escape(f"{out_name} = {number(report.value)}"), highlight=False)
     if len(report.wrt) > 3:
         _tall(report, console, out_name)
     else:
