@@ -34,6 +34,7 @@ MAX_SOURCE_BYTES = 256 * 2**20  # a million-node program is about 40 MiB of text
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 EXIT_INTERNAL = 70
+PLOT_FORMATS = ("png", "svg", "pdf")  # what matplotlib writes for --plot
 MAX_TIMEOUT = 86_400.0  # seconds: the longest --timeout the methods accept
 
 
@@ -159,6 +160,22 @@ def check_whole(option: str, value: int, low: int, high: int) -> None:
                          f"got {value}")
 
 
+def check_output(option: str, path: Path, formats: Iterable[str]) -> None:
+    """Refuse an output path diffx cannot write before any work is done: a directory, or an
+    extension that is not one of ``formats`` (the format follows the extension)."""
+    allowed = ", ".join(f".{f}" for f in formats)
+    if path.is_dir():
+        raise DiffxError(f"{option} {path}: that is a directory; give a file name ending in "
+                         f"{allowed}")
+    suffix = path.suffix.lower().lstrip(".")
+    if not suffix:
+        raise DiffxError(f"{option} {path}: the name has no extension, and the format follows "
+                         f"it: end the name in {allowed}")
+    if suffix not in formats:
+        raise DiffxError(f"{option} {path}: unknown picture format '.{suffix}' (the format "
+                         f"follows the extension: {allowed})")
+
+
 def read_source(source: str | None, file: Path | None) -> str:
     """The program text: the argument, a file (``-f``), or standard input (``-``)."""
     if source is not None and file is not None:
@@ -236,6 +253,9 @@ def read_point(at: str | None) -> Any:
     from .points import parse_point, read_csv_points
 
     if "=" not in at and (at.endswith(".csv") or os.path.exists(at)):
+        if os.path.exists(at) and not os.path.isfile(at):
+            raise DiffxError(f"--at {at}: not a regular file; --at reads points from a CSV "
+                             "file, or takes name=value pairs such as a=4,b=3")
         return read_csv_points(at)
     return parse_point(at)
 
@@ -391,6 +411,10 @@ def graph(
 
     if route is not None:
         check_whole("--route", route, 1, MAX_ROUTE_LIMIT)
+    if output is not None:
+        from .present.dot import FORMATS
+
+        check_output("-o", output, (*FORMATS, "gv"))
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
     picture = render(g, at=read_point(at), wrt=wrt, route=route, tree=tree,
@@ -472,6 +496,8 @@ def swell(
     from .swell import swell as measure
 
     check_seconds("--budget", budget, MAX_BUDGET)
+    if plot is not None:
+        check_output("--plot", plot, PLOT_FORMATS)
     if plot is not None:
         from .present.plot import _pyplot
 
@@ -586,6 +612,8 @@ def check(
     reverse sweep and central differences; PASS or FAIL, exit status 1 on FAIL."""
     from .check import check as run
 
+    if plot is not None:
+        check_output("--plot", plot, PLOT_FORMATS)
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
     report = run(g, at=read_point(at), claims=claim or None, threshold=threshold,

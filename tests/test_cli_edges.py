@@ -353,3 +353,24 @@ def test_the_value_header_at_many_points_shows_nan():
     # sqrt at -1, 0, 1 is nan, 0, 1; '[nan, ...]' must not be swallowed as a rich markup tag
     res = run("grad", "sqrt(x)", "--at", "x=-1:1:3", "--method", "reverse")
     assert "f = [nan, 0, 1] (3 points)" in res.stdout, res.stdout
+
+
+# ---------------------------------------------------------------- output paths, --at paths --
+
+@pytest.mark.parametrize("args, words", [
+    (["graph", "x", "-o", "{tmp}"], "is a directory"),
+    (["graph", "x", "-o", "{tmp}/picture"], "has no extension"),
+    (["graph", "x", "-o", "{tmp}/picture.jpg"], "'.jpg'"),
+    (["swell", "logistic", "--n", "1..30", "--plot", "{tmp}/sizes.jpg"], "'.jpg'"),
+    (["check", "x^2", "--at", "x=1", "--plot", "{tmp}"], "is a directory"),
+    (["grad", "x", "--at", "/dev/zero"], "not a regular file"),
+])
+def test_unusable_paths_are_refused_before_any_work(tmp_path, args, words):
+    import time
+
+    start = time.perf_counter()
+    res = run(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert time.perf_counter() - start < 10  # swell 1..30 would take minutes
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith("error: ") and words in res.stderr
+    assert "'.'" not in res.stderr
