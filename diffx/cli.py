@@ -559,10 +559,12 @@ def compare(
     result = run(g, at=read_point(at), wrt=wrt, reference=reference, timeout=timeout)
     if json_out:
         from .present.as_json import dumps
+        from .present.tables import graph_value
 
         ref = next((r for r in result.rows if r.label == result.reference), None)
         typer.echo(dumps({
-            "expression": result.expression, "point": result.point, "value": result.value,
+            "expression": result.expression, "point": result.point,
+            "value": graph_value(result),
             "reference": result.reference, "wrt": list(result.wrt),
             "rows": [_compare_row(r, ref, result.wrt) for r in result.rows],
             "warnings": result.warnings}))

@@ -374,3 +374,10 @@ def test_unusable_paths_are_refused_before_any_work(tmp_path, args, words):
     assert res.exit_code == 2, res.output
     assert res.stderr.startswith("error: ") and words in res.stderr
     assert "'.'" not in res.stderr
+
+
+def test_compare_shows_the_graphs_value():
+    res = run("compare", "x/x", "--at", "x=0")  # 0/0 is nan; sympy's x/x = 1 is not the value
+    assert "f = nan" in res.stdout and "f = 1 " not in res.stdout
+    assert strict(run("compare", "x/x", "--at", "x=0", "--json").stdout)["value"] is None
+    assert strict(run("compare", "x^3", "--at", "x=2", "--json").stdout)["value"] == 8.0
