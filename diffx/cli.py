@@ -646,6 +646,14 @@ def check_failure(report: Any) -> str:
     worst = next((c for c in report.inputs if c.name == report.worst), None)
     if worst is None:
         return "the check failed"
+    import math
+
+    shown = {"claimed": worst.claimed, "reverse": worst.reverse, "central": worst.central}
+    bad = [f"{k} {v}" for k, v in shown.items()
+           if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        return (f"the check failed: the derivative with respect to {worst.name} is not finite "
+                f"({', '.join(bad)})")
     return (f"the check failed: the derivative with respect to {worst.name} is off by a "
             f"relative error of {worst.error:.1e}, more than --threshold {report.threshold:g}")
 

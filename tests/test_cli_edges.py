@@ -381,3 +381,13 @@ def test_compare_shows_the_graphs_value():
     assert "f = nan" in res.stdout and "f = 1 " not in res.stdout
     assert strict(run("compare", "x/x", "--at", "x=0", "--json").stdout)["value"] is None
     assert strict(run("compare", "x^3", "--at", "x=2", "--json").stdout)["value"] == 8.0
+
+
+def test_check_with_non_finite_derivatives_says_so():
+    # sqrt'(x) = 1/(2 sqrt x) is nan at -1: a FAIL, and no error figure pretending otherwise
+    res = run("check", "sqrt(x)", "--at", "x=-1", "--claim", "x=1/(2*sqrt(x))")
+    assert res.exit_code == 1
+    row = _row(res.stdout, "x")
+    assert row.count("not finite") == 2 and "FAIL" in row
+    assert "derivatives are not finite" in res.stdout
+    assert res.stderr.startswith("error: the check failed") and "not finite" in res.stderr

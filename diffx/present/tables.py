@@ -140,6 +140,16 @@ def comparison_errors(row: Any, ref: Any, wrt: tuple[str, ...]) -> tuple[str, st
     return fmt(worst_abs) + note, fmt(rel) + note
 
 
+def _check_error(c: Any, kind: str) -> str:
+    """A check's error cell (``claim vs reverse``): "not finite" where both values are."""
+    values = {"claim": c.claimed, "claimed": c.claimed, "reverse": c.reverse,
+              "central": c.central}
+    a, _, b = kind.partition(" vs ")
+    if a in values and b in values and both_not_finite(values[a], values[b]):
+        return NOT_FINITE
+    return f"{c.errors[kind]:.1e}"
+
+
 def print_check(r: CheckReport, console: Any) -> None:
     from rich.table import Table
 
@@ -160,14 +170,19 @@ def print_check(r: CheckReport, console: Any) -> None:
     for c in r.inputs:
         mark = "[green]ok[/green]" if c.passed else "[red]FAIL[/red]"
         t.add_row(c.name, number(c.claimed), number(c.reverse), number(c.central),
-                  *[f"{c.errors[k]:.1e}" for k in kinds], mark)
+                  *[_check_error(c, k) for k in kinds], mark)
     console.print(t)
     worst = next((c for c in r.inputs if c.name == r.worst), None)
     if worst is not None:
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
         op = "≤" if r.passed else ">"
-        console.print(f"{verdict}: the worst input is {worst.name}, relative error "
-                      f"{worst.error:.1e} {op} {r.threshold:g}", highlight=False)
+        kinds_shown = [_check_error(worst, k) for k in worst.errors]
+        if kinds_shown and all(k == NOT_FINITE for k in kinds_shown):
+            console.print(f"{verdict}: the worst input is {worst.name}: its derivatives are "
+                          f"{NOT_FINITE}", highlight=False)
+        else:
+            console.print(f"{verdict}: the worst input is {worst.name}, relative error "
+                          f"{worst.error:.1e} {op} {r.threshold:g}", highlight=False)
     for line in r.advice:
         console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     if r.sweep:
