@@ -116,7 +116,10 @@ def command(fn: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> None:
         try:
-            fn(*args, **kwargs)
+            try:
+                fn(*args, **kwargs)
+            finally:
+                stop_stray_alarms()
         except DiffxError as exc:
             raise fail(str(exc)) from None
         except MemoryError:
@@ -127,6 +130,31 @@ def command(fn: Callable[..., None]) -> Callable[..., None]:
             raise fail(*internal_error(exc)) from None
 
     return app.command(cls=_Command)(run)
+
+
+def stop_stray_alarms() -> None:
+    """Disarm a time budget's SIGALRM timer that outlived its work (a budget ended by its own
+    alarm may leave it firing): it would raise in the middle of printing, or kill the process
+    ("Alarm clock") once the default handler is back. Retried, since the timer may fire while
+    it is being disarmed."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not \
+            threading.main_thread():
+        return
+    for _ in range(5):
+        try:
+            if signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and \
+                    not callable(signal.getsignal(signal.SIGALRM)):
+                return
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            return
+        except BaseException as exc:  # the budget's alarm, raised while disarming
+            if _control_flow(exc):
+                raise
 
 
 def internal_error(exc: BaseException) -> tuple[str, int]:
@@ -698,6 +726,7 @@ def main() -> None:
     except BaseException as exc:  # even BaseException subclasses (a time budget running out)
         if isinstance(exc, SystemExit | GeneratorExit) or os.environ.get("DIFFX_DEBUG"):
             raise
+        stop_stray_alarms()
         message, code = internal_error(exc)
         typer.echo(f"error: {message}", err=True)
         sys.exit(code)

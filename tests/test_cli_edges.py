@@ -391,3 +391,12 @@ def test_check_with_non_finite_derivatives_says_so():
     assert row.count("not finite") == 2 and "FAIL" in row
     assert "derivatives are not finite" in res.stdout
     assert res.stderr.startswith("error: the check failed") and "not finite" in res.stderr
+
+
+@pytest.mark.parametrize("timeout", ["1e-9", "1e-6", "1e-4"])
+def test_a_tiny_timeout_ends_cleanly(timeout):
+    out = python_m("grad", "sin(x)^2*exp(x)/(1+x^2)", "--at", "x=1", "--timeout", timeout)
+    assert out.returncode in (0, 1), (out.returncode, out.stderr)  # never killed by SIGALRM
+    assert "Traceback" not in out.stderr + out.stdout
+    if out.returncode == 1:
+        assert out.stderr.startswith("error: ") and out.stderr.count("\n") == 1
