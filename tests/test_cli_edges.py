@@ -6,6 +6,7 @@ JSON is parsed strictly (NaN and Infinity literals raise).
 
 import json
 import math
+import os
 import subprocess
 import sys
 import tomllib
@@ -37,9 +38,8 @@ def strict(text: str):
 def python_m(*args: str, **kw):
     """``python -m diffx`` on this checkout (cwd first on sys.path), as a user runs it."""
     return subprocess.run([sys.executable, "-m", "diffx", *args], capture_output=True,
-                          text=True, timeout=120, cwd=ROOT, env={"COLUMNS": "160",
-                                                                 "PATH": "/usr/bin:/bin"},
-                          **kw)
+                          text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "COLUMNS": "160"}, **kw)
 
 
 # ---------------------------------------------------------------- -x^2 and '--' -------------
