@@ -9,60 +9,199 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 
+from . import methods as _methods
 from .errors import DiffxError
+from .methods import numeric as _numeric
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="diffx: differentiate an expression or a small program three ways, side by side.",
 )
 
 MAX_SOURCE_BYTES = 256 * 2**20  # a million-node program is about 40 MiB of text
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
+EXIT_INTERNAL = 70
+PLOT_FORMATS = ("png", "svg", "pdf")  # what matplotlib writes for --plot
+MAX_TIMEOUT = 86_400.0  # seconds: the longest --timeout the methods accept
 
 
-class MethodChoice(str, Enum):
-    all = "all"
-    symbolic = "symbolic"
-    numeric = "numeric"
-    reverse = "reverse"
-    forward = "forward"
+def _choices(name: str, values: Iterable[str]) -> type[Enum]:
+    """An enum of option choices (typer shows them in --help and checks them)."""
+    return Enum(name, {v: v for v in values}, type=str)  # type: ignore[return-value]
 
 
-class Scheme(str, Enum):
-    central = "central"
-    forward = "forward"
-    backward = "backward"
-    richardson = "richardson"
-    complex = "complex"
+# The choices come from the method registry and the numeric method's schemes, so a new method
+# or scheme appears here without the CLI learning its name.
+MethodChoice = _choices("MethodChoice", ["all", *_methods.REGISTRY])
+Scheme = _choices("Scheme", _numeric.SCHEMES)
+
+
+def expression_arguments(args: list[str], options: dict[str, bool]) -> list[str]:
+    """Read an argument such as ``-x^2`` as the expression rather than as an option.
+
+    ``options`` maps each option name of the command to whether it takes a value. An argument
+    that starts with a single '-' and is not one of those options (nor a short option with its
+    value attached, ``-mreverse``) is moved after a ``--``, where it is positional. The
+    argument right after the user's own ``--`` is the expression whatever it looks like, and
+    options may follow it (``diffx grad -- -x^2 --at x=3``).
+    """
+    kept: list[str] = []
+    moved: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            if i < len(args):
+                moved.append(args[i])
+                i += 1
+            continue
+        if arg in options:
+            kept.append(arg)
+            if options[arg] and i < len(args):  # its value, whatever it looks like
+                kept.append(args[i])
+                i += 1
+        elif arg.startswith("-") and len(arg) > 1 and not arg.startswith("--") and \
+                not _attached_short_option(arg, options):
+            moved.append(arg)
+        else:
+            kept.append(arg)
+    return kept + ["--"] + moved if moved else kept
+
+
+def _attached_short_option(arg: str, options: dict[str, bool]) -> bool:
+    """``-mreverse``, ``-fprog.dx``: a short option with its value (a word or a path)."""
+    return options.get(arg[:2], False) and all(c.isalnum() or c in "_./:~" for c in arg[2:])
+
+
+class _Command(typer.core.TyperCommand):
+    """A diffx command: an argument like ``-x^2`` is the expression (see above)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        options: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if getattr(param, "param_type_name", None) == "option":
+                takes_value = not param.is_flag and not getattr(param, "count", False)
+                for name in (*param.opts, *param.secondary_opts):
+                    options[name] = takes_value
+        return super().parse_args(ctx, expression_arguments(args, options))
+
+
+def _control_flow(exc: BaseException) -> bool:
+    """Exceptions that carry the CLI's own control flow (exit, usage errors, Ctrl-C, a closed
+    pipe): typer's and click's (typer may bundle its own copy of click) and Python's."""
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | BrokenPipeError):
+        return True
+    return type(exc).__module__.split(".")[0] in ("typer", "click")
 
 
 def command(fn: Callable[..., None]) -> Callable[..., None]:
-    """Register a CLI command whose diffx errors become ``error: ...`` and exit status 2."""
+    """Register a CLI command whose diffx errors become ``error: ...`` and exit status 2, and
+    whose unexpected failures (any exception, even one derived from ``BaseException`` such as
+    a time budget running out) become one ``error:`` line and exit status 70."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> None:
         try:
-            fn(*args, **kwargs)
+            try:
+                fn(*args, **kwargs)
+            finally:
+                stop_stray_alarms()
         except DiffxError as exc:
             raise fail(str(exc)) from None
+        except MemoryError:
+            raise fail("out of memory", EXIT_FAILED) from None
+        except BaseException as exc:
+            if _control_flow(exc) or os.environ.get("DIFFX_DEBUG"):
+                raise
+            raise fail(*internal_error(exc)) from None
 
-    return app.command()(run)
+    return app.command(cls=_Command)(run)
+
+
+def stop_stray_alarms() -> None:
+    """Disarm a time budget's SIGALRM timer that outlived its work (a budget ended by its own
+    alarm may leave it firing): it would raise in the middle of printing, or kill the process
+    ("Alarm clock") once the default handler is back. Retried, since the timer may fire while
+    it is being disarmed."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not \
+            threading.main_thread():
+        return
+    for _ in range(5):
+        try:
+            if signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and \
+                    not callable(signal.getsignal(signal.SIGALRM)):
+                return
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            return
+        except BaseException as exc:  # the budget's alarm, raised while disarming
+            if _control_flow(exc):
+                raise
+
+
+def internal_error(exc: BaseException) -> tuple[str, int]:
+    """The ``error:`` line and exit status for an exception diffx did not expect."""
+    from .budget import BudgetExceeded
+
+    if isinstance(exc, BudgetExceeded):
+        return ("the time budget ran out before diffx could finish (raise --timeout, or ask "
+                "for fewer methods with --method)", EXIT_FAILED)
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return (f"internal error ({detail}); please report it with the command you ran "
+            "(DIFFX_DEBUG=1 shows details)", EXIT_INTERNAL)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def check_seconds(option: str, value: float, most: float) -> None:
+    """A time in seconds: greater than 0 and at most ``most``; the message names ``option``."""
+    if not 0 < value <= most:  # (also refuses nan)
+        raise DiffxError(f"{option} must be greater than 0 and at most {most:,g} seconds, "
+                         f"got {value:g}")
+
+
+def check_whole(option: str, value: int, low: int, high: int) -> None:
+    """A count from ``low`` to ``high``; the message names ``option`` as the user typed it."""
+    if not low <= value <= high:
+        raise DiffxError(f"{option} must be a whole number from {low:,} to {high:,}, "
+                         f"got {value}")
+
+
+def check_output(option: str, path: Path, formats: Iterable[str]) -> None:
+    """Refuse an output path diffx cannot write before any work is done: a directory, or an
+    extension that is not one of ``formats`` (the format follows the extension)."""
+    allowed = ", ".join(f".{f}" for f in formats)
+    if path.is_dir():
+        raise DiffxError(f"{option} {path}: that is a directory; give a file name ending in "
+                         f"{allowed}")
+    suffix = path.suffix.lower().lstrip(".")
+    if not suffix:
+        raise DiffxError(f"{option} {path}: the name has no extension, and the format follows "
+                         f"it: end the name in {allowed}")
+    if suffix not in formats:
+        raise DiffxError(f"{option} {path}: unknown picture format '.{suffix}' (the format "
+                         f"follows the extension: {allowed})")
 
 
 def read_source(source: str | None, file: Path | None) -> str:
@@ -80,10 +219,7 @@ def read_source(source: str | None, file: Path | None) -> str:
         if len(data) > MAX_SOURCE_BYTES:
             raise DiffxError(f"{file} is larger than {MAX_SOURCE_BYTES // 2**20} MiB; diffx "
                              "reads programs up to that size")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise DiffxError(f"{file} is not a UTF-8 text file") from None
+        return _decode(data, str(file))
     if source is None:
         raise DiffxError("no expression: give one as an argument (diffx grad \"a*(a+b)\"), "
                          "with -f FILE, or '-' to read standard input")
@@ -93,13 +229,35 @@ def read_source(source: str | None, file: Path | None) -> str:
 
 
 def _stdin() -> str:
-    data = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1)
+    """Standard input as text; closed, unreadable or empty input is an error, not a crash."""
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    if stream is None or getattr(stream, "closed", False):
+        raise DiffxError("'-' reads the program from standard input, but standard input is "
+                         "closed; pipe the program in, or give it as an argument")
+    try:
+        data = stream.read(MAX_SOURCE_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        raise DiffxError(f"cannot read standard input: {getattr(exc, 'strerror', None) or exc}"
+                         ) from None
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
     if len(data) > MAX_SOURCE_BYTES:
         raise DiffxError(f"standard input is larger than {MAX_SOURCE_BYTES // 2**20} MiB")
+    text = _decode(data, "standard input")
+    if not text.strip():
+        raise DiffxError("'-' reads the program from standard input, but standard input is "
+                         "empty; pipe the program in, or give it as an argument")
+    return text
+
+
+def _decode(data: bytes, where: str) -> str:
+    """UTF-8 text; a byte-order mark is dropped. Line ends are kept as they are (CR, LF or
+    CRLF): the parser reads each of them as a line end."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DiffxError("standard input is not UTF-8 text") from None
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DiffxError(f"{where} is not UTF-8 text (byte {exc.start + 1} is not valid "
+                         "UTF-8)") from None
 
 
 def parse_source(text: str, from_argument: bool) -> Any:
@@ -123,6 +281,9 @@ def read_point(at: str | None) -> Any:
     from .points import parse_point, read_csv_points
 
     if "=" not in at and (at.endswith(".csv") or os.path.exists(at)):
+        if os.path.exists(at) and not os.path.isfile(at):
+            raise DiffxError(f"--at {at}: not a regular file; --at reads points from a CSV "
+                             "file, or takes name=value pairs such as a=4,b=3")
         return read_csv_points(at)
     return parse_point(at)
 
@@ -140,7 +301,8 @@ def program_title(graph: Any) -> str:
 
 
 Source = Annotated[str | None, typer.Argument(
-    help="The expression or program, e.g. \"c = a + b; d = a * c\"; '-' reads standard input.",
+    help="The expression or program, e.g. \"c = a + b; d = a * c\"; '-' reads standard input. "
+    "One that starts with '-' may be written as it is or after '--': diffx grad -- -x^2.",
     show_default=False)]
 File = Annotated[Path | None, typer.Option(
     "--file", "-f", help="Read the program from a file.", show_default=False)]
@@ -182,20 +344,35 @@ def grad(
     """
     from . import api, methods
 
+    check_seconds("--timeout", timeout, MAX_TIMEOUT)
+    check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
     text = read_source(source, file)
     graph = parse_source(text, from_argument=file is None and source != "-")
-    wanted = methods.DEFAULT_METHODS if method == MethodChoice.all else (method.value,)
+    wanted = methods.DEFAULT_METHODS if method.value == "all" else (method.value,)
     options = {
         "numeric": {"scheme": scheme.value, "step": step},
         "symbolic": {"timeout": timeout},
         "reverse": {"routes": routes, "route_limit": route_limit, "timeout": timeout},
     }
-    report = api.grad_all(graph, at=read_point(at), wrt=wrt, methods=wanted,
+    point = read_point(at)
+    if point is None and not graph.inputs:
+        point = {}  # a constant expression: its value needs no point
+    report = api.grad_all(graph, at=point, wrt=wrt, methods=wanted,
                           options={m: o for m, o in options.items() if m in wanted})
     if len(wanted) == 1:
         only = report.results[wanted[0]]
         if not only.ok and only.details.get("usage_error"):
             raise fail(only.error or "failed")
+    if report.point is not None:
+        report.value = forward_value(report, graph, point)
+    rev = report.results.get("reverse")
+    if routes and rev is not None and rev.ok and "route_listing" not in rev.details:
+        report.warnings.append(NO_LISTING)
+    from .present.text import unused_warnings
+
+    for w in unused_warnings(graph):
+        if w not in report.warnings:
+            report.warnings.insert(0, w)
     if json_out:
         from .present.as_json import report_json
 
@@ -204,8 +381,27 @@ def grad(
         from .present.text import print_report
 
         print_report(report, console(), graph.output_name, title=program_title(graph))
-    if report.results and not any(r.ok for r in report.results.values()):
-        raise typer.Exit(EXIT_FAILED)
+    failed = [(name, r.error) for name, r in report.results.items() if not r.ok]
+    if report.results and len(failed) == len(report.results):
+        reasons = "; ".join(f"{name}: {error}" for name, error in failed)
+        raise fail(f"no method could differentiate {graph.output_name} ({reasons})"
+                   if len(failed) > 1 else f"{failed[0][0]}: {failed[0][1]}", EXIT_FAILED)
+
+
+NO_LISTING = ("routes are listed at one point (or as formulas without --at), not at many "
+              "points: give single values in --at to list them")
+
+
+def forward_value(report: Any, graph: Any, point: Any) -> Any:
+    """The function's value from evaluating the graph (the forward pass), whichever methods
+    ran: sympy's simplified formula may have a value where the graph has none (x/x at 0)."""
+    from . import api
+
+    for name in ("reverse", "forward", "numeric"):
+        r = report.results.get(name)
+        if r is not None and r.ok and r.value is not None:
+            return r.value
+    return api.evaluate(graph, at=point)
 
 
 class Direction(str, Enum):
@@ -238,8 +434,15 @@ def graph(
     """Draw the graph of SOURCE: the local derivative on every edge, values and adjoints on
     the nodes (with --at), the routes from an input highlighted (with --wrt)."""
     from .draw import render
+    from .methods import MAX_ROUTE_LIMIT
     from .present.dot import write
 
+    if route is not None:
+        check_whole("--route", route, 1, MAX_ROUTE_LIMIT)
+    if output is not None:
+        from .present.dot import FORMATS
+
+        check_output("-o", output, (*FORMATS, "gv"))
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
     picture = render(g, at=read_point(at), wrt=wrt, route=route, tree=tree,
@@ -265,11 +468,15 @@ def routes(
     """List every route from each input to the output of SOURCE: its local derivatives, their
     product, the sum, and the exact number of routes."""
     from . import api
+    from .methods import MAX_ROUTE_LIMIT
 
+    check_whole("--limit", limit, 0, MAX_ROUTE_LIMIT)
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
     result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
                       route_limit=limit)
+    if result.ok and "route_listing" not in result.details:
+        raise DiffxError(NO_LISTING)
     if json_out:
         from .present.as_json import dumps
 
@@ -313,8 +520,12 @@ def swell(
 ) -> None:
     """Measure expression swell: the function and its derivative as trees and DAGs, routes,
     sympy's time against the reverse sweep's, as n grows."""
+    from .swell import MAX_BUDGET
     from .swell import swell as measure
 
+    check_seconds("--budget", budget, MAX_BUDGET)
+    if plot is not None:
+        check_output("--plot", plot, PLOT_FORMATS)
     if plot is not None:
         from .present.plot import _pyplot
 
@@ -370,25 +581,43 @@ def compare(
     reference, time, evaluations or operations, and the size of what each built."""
     from .compare import compare as run
 
+    check_seconds("--timeout", timeout, MAX_TIMEOUT)
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
     result = run(g, at=read_point(at), wrt=wrt, reference=reference, timeout=timeout)
     if json_out:
         from .present.as_json import dumps
+        from .present.tables import graph_value
 
+        ref = next((r for r in result.rows if r.label == result.reference), None)
         typer.echo(dumps({
-            "expression": result.expression, "point": result.point, "value": result.value,
+            "expression": result.expression, "point": result.point,
+            "value": graph_value(result),
             "reference": result.reference, "wrt": list(result.wrt),
-            "rows": [{"method": r.method, "variant": r.variant, "gradient": r.gradient,
-                      "absolute_error": r.absolute_error, "relative_error": r.relative_error,
-                      "seconds": r.seconds, "evaluations": r.evaluations,
-                      "operations": r.operations, "built": r.built, "error": r.error}
-                     for r in result.rows],
+            "rows": [_compare_row(r, ref, result.wrt) for r in result.rows],
             "warnings": result.warnings}))
         return
     from .present.tables import print_comparison
 
     print_comparison(result, console(), g.output_name)
+
+
+def _compare_row(r: Any, ref: Any, wrt: tuple[str, ...]) -> dict[str, Any]:
+    """A compare row as JSON: an error is null, and its input listed under ``not_finite``,
+    where the row's derivative and the reference's are both not finite."""
+    from .present.tables import not_finite_inputs
+
+    skipped = not_finite_inputs(r, ref, wrt)
+    absolute = None if r.absolute_error is None else {
+        w: (None if w in skipped else v) for w, v in r.absolute_error.items()}
+    relative = None if wrt and len(skipped) == len(wrt) else r.relative_error
+    row = {"method": r.method, "variant": r.variant, "gradient": r.gradient,
+           "absolute_error": absolute, "relative_error": relative, "seconds": r.seconds,
+           "evaluations": r.evaluations, "operations": r.operations, "built": r.built,
+           "error": r.error}
+    if skipped:
+        row["not_finite"] = skipped
+    return row
 
 
 @command
@@ -413,6 +642,8 @@ def check(
     reverse sweep and central differences; PASS or FAIL, exit status 1 on FAIL."""
     from .check import check as run
 
+    if plot is not None:
+        check_output("--plot", plot, PLOT_FORMATS)
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
     report = run(g, at=read_point(at), claims=claim or None, threshold=threshold,
@@ -435,12 +666,45 @@ def check(
         if plot is not None:
             typer.echo(f"wrote {plot}")
     if not report.passed:
-        raise typer.Exit(EXIT_FAILED)
+        raise fail(check_failure(report), EXIT_FAILED)
+
+
+def check_failure(report: Any) -> str:
+    """The one-line reason a check failed, for stderr."""
+    worst = next((c for c in report.inputs if c.name == report.worst), None)
+    if worst is None:
+        return "the check failed"
+    import math
+
+    shown = {"claimed": worst.claimed, "reverse": worst.reverse, "central": worst.central}
+    bad = [f"{k} {v}" for k, v in shown.items()
+           if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        return (f"the check failed: the derivative with respect to {worst.name} is not finite "
+                f"({', '.join(bad)})")
+    return (f"the check failed: the derivative with respect to {worst.name} is off by a "
+            f"relative error of {worst.error:.1e}, more than --threshold {report.threshold:g}")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"diffx {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _root() -> None:
-    """diffx: differentiate an expression or a small program three ways, side by side."""
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print diffx's version and exit.", callback=_print_version,
+        is_eager=True)] = False,
+) -> None:
+    """diffx: differentiate an expression or a small program three ways, side by side.
+
+    An expression that starts with '-' may be written as it is (diffx grad -x^2 --at x=3) or
+    after '--' (diffx grad -- -x^2 --at x=3).
+    """
 
 
 def main() -> None:
@@ -459,12 +723,13 @@ def main() -> None:
     except MemoryError:
         typer.echo("error: out of memory", err=True)
         sys.exit(EXIT_FAILED)
-    except Exception as exc:
-        if os.environ.get("DIFFX_DEBUG"):
+    except BaseException as exc:  # even BaseException subclasses (a time budget running out)
+        if isinstance(exc, SystemExit | GeneratorExit) or os.environ.get("DIFFX_DEBUG"):
             raise
-        typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report it "
-                   "with the command you ran (DIFFX_DEBUG=1 shows details)", err=True)
-        sys.exit(70)
+        stop_stray_alarms()
+        message, code = internal_error(exc)
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,9 +2,9 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -128,18 +128,24 @@ def test_point_values_may_be_constant_expressions():
 
 
 def test_installed_console_script_runs():
-    exe = shutil.which("diffx")
-    assert exe is not None, "the diffx console script is not installed (pip install -e .)"
+    # next to this interpreter (a venv's bin/ need not be on PATH); this checkout first on
+    # the path, so that the script runs the code under test, not another installed copy
+    exe = Path(sys.executable).parent / ("diffx.exe" if os.name == "nt" else "diffx")
+    assert exe.exists(), f"the diffx console script is not installed next to {sys.executable}" \
+        " (pip install -e .)"
+    env = {**os.environ, "COLUMNS": "120", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([exe, "grad", "c = a + b; d = a * c", "--at", "a=4,b=3", "--json"],
-                         capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "COLUMNS": "120"})
+                         capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["results"]["reverse"]["gradient"] == {"a": 11.0, "b": 4.0}
     bad = subprocess.run([exe, "grad", "sin(", "--at", "x=1"], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, env=env)
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120,
+                             env=env)
+    assert version.returncode == 0 and version.stdout.startswith("diffx "), version.stderr
 
 
 def test_python_dash_m_runs():

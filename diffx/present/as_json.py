@@ -105,13 +105,45 @@ def _details(result: Gradient, graph: Any) -> dict[str, Any]:
     return details
 
 
+def relative_errors_json(errors: dict[str, Any], values: dict[str, Any] | None,
+                         reference: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """Relative errors with ``null`` where the value and its reference are both not finite
+    (there an error of 0 would read as agreement), and the inputs where that happened."""
+    import numpy as np
+
+    from .text import both_not_finite
+
+    out: dict[str, Any] = {}
+    flagged: list[str] = []
+    for w, err in errors.items():
+        both = both_not_finite((values or {}).get(w), (reference or {}).get(w))
+        if isinstance(both, bool):
+            out[w] = None if both else err
+            if both:
+                flagged.append(w)
+            continue
+        if both.any():
+            flagged.append(w)
+            data = np.broadcast_to(np.asarray(err, dtype=float), both.shape).astype(object)
+            data[both] = None
+            out[w] = data.tolist()
+        else:
+            out[w] = err
+    return out, flagged
+
+
 def report_json(report: Report, graph: Any = None) -> str:
     clean = _Clean()
     results = {}
+    ref = report.results.get(report.reference) if report.reference else None
     for name, r in report.results.items():
         entry = gradient_dict(r, graph)
         if name in report.relative_errors:
-            entry["relative_error"] = report.relative_errors[name]
+            errors, not_finite = relative_errors_json(
+                report.relative_errors[name], r.gradient, ref.gradient if ref else None)
+            entry["relative_error"] = errors
+            if not_finite:
+                entry["relative_error_not_finite"] = not_finite
         results[name] = entry
     data = {
         "expression": report.expression,

@@ -11,7 +11,7 @@ from rich.markup import escape
 from ..check import CheckReport
 from ..compare import Comparison
 from ..swell import OVER, SKIPPED, SwellTable
-from .text import count, number, seconds
+from .text import NOT_FINITE, both_not_finite, count, number, seconds
 
 
 def _cell(x: Any, kind: str = "int") -> str:
@@ -73,8 +73,8 @@ def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
     where = ", ".join(f"{k}={number(v, 10)}" for k, v in c.point.items())
     console.print(f"[bold]{escape(c.expression if len(c.expression) < 70 else out_name)}"
                   f"[/bold]", highlight=False)
-    console.print(f"at {escape(where)}   {out_name} = {number(c.value)}   errors against "
-                  f"{c.reference}", highlight=False)
+    console.print(f"at {escape(where)}   {out_name} = {number(graph_value(c))}   errors "
+                  f"against {c.reference}", highlight=False)
     t = Table(show_edge=False, header_style="bold")
     t.add_column("method")
     for w in c.wrt:
@@ -85,20 +85,69 @@ def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
     t.add_column("evals", justify="right")
     t.add_column("ops", justify="right")
     t.add_column("built")
+    ref = next((r for r in c.rows if r.label == c.reference), None)
     for r in c.rows:
         if r.error is not None:
             t.add_row(r.label, f"[red]{escape(r.error)}[/red]", *[""] * (len(c.wrt) + 5))
             continue
-        worst_abs = r.worst_absolute_error
-        rel = "(reference)" if r.label == c.reference else (
-            "0" if r.relative_error == 0 else f"{r.relative_error:.1e}")
+        abs_cell, rel_cell = comparison_errors(r, ref, c.wrt)
+        if r.label == c.reference:
+            rel_cell = "(reference)"
         t.add_row(r.label, *[number(r.gradient[w]) for w in c.wrt],  # type: ignore[index]
-                  "0" if not worst_abs else f"{worst_abs:.1e}", rel, seconds(r.seconds),
+                  abs_cell, rel_cell, seconds(r.seconds),
                   "—" if r.evaluations is None else f"{r.evaluations:,}",
                   "—" if r.operations is None else f"{r.operations:,}", r.built)
     console.print(t)
     for w in c.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+def graph_value(c: Comparison) -> Any:
+    """The function's value from evaluating the graph (the reverse or forward method's forward
+    pass), not sympy's simplified formula, which may have a value where the graph has none."""
+    for method in ("reverse", "forward"):
+        for r in c.rows:
+            if r.method == method and r.result is not None and r.result.value is not None:
+                return r.result.value
+    return c.value
+
+
+def not_finite_inputs(row: Any, ref: Any, wrt: tuple[str, ...]) -> list[str]:
+    """The inputs where a row's derivative and the reference's are both not finite."""
+    if row.gradient is None or ref is None or ref.gradient is None:
+        return []
+    return [w for w in wrt if both_not_finite(row.gradient[w], ref.gradient[w])]
+
+
+def comparison_errors(row: Any, ref: Any, wrt: tuple[str, ...]) -> tuple[str, str]:
+    """The absolute and relative error cells of a compare row: "not finite" where the row and
+    the reference are both nan or infinite (an error of 0 there would read as agreement)."""
+    import math
+
+    skipped = not_finite_inputs(row, ref, wrt)
+    if wrt and len(skipped) == len(wrt):
+        return NOT_FINITE, NOT_FINITE
+    errors = [float(v) for w, v in (row.absolute_error or {}).items() if w not in skipped]
+    worst_abs = max((math.inf if math.isnan(e) else e for e in errors), default=0.0)
+    rel = row.relative_error
+
+    def fmt(x: float | None) -> str:
+        if x is None or x == 0:
+            return "0"
+        return "differs" if math.isinf(x) or math.isnan(x) else f"{x:.1e}"
+
+    note = f"; {NOT_FINITE}: {', '.join(skipped)}" if skipped else ""
+    return fmt(worst_abs) + note, fmt(rel) + note
+
+
+def _check_error(c: Any, kind: str) -> str:
+    """A check's error cell (``claim vs reverse``): "not finite" where both values are."""
+    values = {"claim": c.claimed, "claimed": c.claimed, "reverse": c.reverse,
+              "central": c.central}
+    a, _, b = kind.partition(" vs ")
+    if a in values and b in values and both_not_finite(values[a], values[b]):
+        return NOT_FINITE
+    return f"{c.errors[kind]:.1e}"
 
 
 def print_check(r: CheckReport, console: Any) -> None:
@@ -121,14 +170,19 @@ def print_check(r: CheckReport, console: Any) -> None:
     for c in r.inputs:
         mark = "[green]ok[/green]" if c.passed else "[red]FAIL[/red]"
         t.add_row(c.name, number(c.claimed), number(c.reverse), number(c.central),
-                  *[f"{c.errors[k]:.1e}" for k in kinds], mark)
+                  *[_check_error(c, k) for k in kinds], mark)
     console.print(t)
     worst = next((c for c in r.inputs if c.name == r.worst), None)
     if worst is not None:
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
         op = "≤" if r.passed else ">"
-        console.print(f"{verdict}: the worst input is {worst.name}, relative error "
-                      f"{worst.error:.1e} {op} {r.threshold:g}", highlight=False)
+        kinds_shown = [_check_error(worst, k) for k in worst.errors]
+        if kinds_shown and all(k == NOT_FINITE for k in kinds_shown):
+            console.print(f"{verdict}: the worst input is {worst.name}: its derivatives are "
+                          f"{NOT_FINITE}", highlight=False)
+        else:
+            console.print(f"{verdict}: the worst input is {worst.name}, relative error "
+                          f"{worst.error:.1e} {op} {r.threshold:g}", highlight=False)
     for line in r.advice:
         console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     if r.sweep:

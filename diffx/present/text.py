@@ -72,6 +72,55 @@ def relative(worst: float | None) -> str:
     return f"{worst:.1e}"
 
 
+NOT_FINITE = "not finite"
+
+
+def both_not_finite(value: Any, reference: Any) -> Any:
+    """Where a derivative and its reference are both nan or infinite (a bool, or an array of
+    them for many points): there a relative error means nothing, not agreement."""
+    import numpy as np
+
+    try:
+        v = np.asarray(value, dtype=complex)
+        r = np.asarray(reference, dtype=complex)
+    except (TypeError, ValueError):  # formulas, not numbers
+        return False
+    with np.errstate(all="ignore"):
+        both = ~np.isfinite(v) & ~np.isfinite(r)
+    return bool(both) if both.ndim == 0 else both
+
+
+def agreement_cell(errors: dict[str, Any], values: dict[str, Any] | None,
+                   reference: dict[str, Any] | None) -> str:
+    """The worst relative error over the inputs, leaving out the inputs (or points) where
+    both values are not finite; "not finite" when nothing is left to compare."""
+    import numpy as np
+
+    from ..result import max_finite
+
+    kept: list[Any] = []
+    skipped: list[str] = []
+    for w, err in errors.items():
+        both = both_not_finite((values or {}).get(w), (reference or {}).get(w))
+        if isinstance(both, bool):
+            if both:
+                skipped.append(w)
+            else:
+                kept.append(err)
+            continue
+        if both.any():
+            skipped.append(f"{w} at {int(both.sum()):,} of {both.size:,} points")
+        rest = np.broadcast_to(np.asarray(err, dtype=float), both.shape)[~both]
+        if rest.size:
+            kept.append(rest)
+    worst = max_finite(kept)
+    if not skipped:
+        return relative(worst)
+    if worst is None:
+        return NOT_FINITE
+    return f"{relative(worst)}; {NOT_FINITE}: {', '.join(skipped)}"
+
+
 # ---------------------------------------------------------------- reports ---------------------
 
 def _cost(r: Gradient) -> str:
@@ -114,9 +163,10 @@ def print_report(report: Report, console: Any, out_name: str = "f",
     point = report.point
     console.print(f"[bold]{escape(title or _short(report.expression))}[/bold]")
     if point is not None:
-        where = ", ".join(f"{k}={number(v, 10)}" for k, v in point.items())
-        console.print(f"at {escape(where)}", highlight=False)
-        console.print(f"{out_name} = {number(report.value)}", highlight=False)
+        if point:  # (a constant expression has a value without a point)
+            where = ", ".join(f"{k}={number(v, 10)}" for k, v in point.items())
+            console.print(f"at {escape(where)}", highlight=False)
+        console.print(escape(f"{out_name} = {number(report.value)}"), highlight=False)
     if len(report.wrt) > 3:
         _tall(report, console, out_name)
     else:
@@ -134,7 +184,12 @@ def print_report(report: Report, console: Any, out_name: str = "f",
 def _agreement(report: Report, name: str) -> str:
     if name == report.reference:
         return "(reference)"
-    return relative(report.worst_error(name))
+    errors = report.relative_errors.get(name)
+    if not errors:
+        return relative(report.worst_error(name))
+    ref = report.results.get(report.reference) if report.reference else None
+    return agreement_cell(errors, report.results[name].gradient,
+                          ref.gradient if ref is not None else None)
 
 
 def _compares(report: Report) -> bool:
@@ -220,7 +275,8 @@ def _chain(route: str) -> str:
 
 
 def route_line(row: dict[str, Any]) -> str:
-    """``∂d/∂c · ∂c/∂a = a · 1 = 4 · 1 = 4``: symbols, formulas, values, product."""
+    """``∂d/∂c · ∂c/∂a = a · 1 = 4 · 1 = 4``: symbols, formulas, values, product; a value
+    equal to the formula before it is not repeated (``∂f/∂x = 1``, not ``= 1 = 1``)."""
     n = len(row["partials"])
     parts = [_factors(row["partials"]) or "(the input is the output)"]
     if n > LONG_ROUTE:
@@ -228,12 +284,41 @@ def route_line(row: dict[str, Any]) -> str:
     if row.get("formulas"):
         parts.append(_factors(row["formulas"]))
     if row.get("factors") is not None:
-        values = _factors([_signed(v) for v in row["factors"]])
-        if n > 1 or parts[-1] != values:
-            parts.append(values)
+        parts.append(_factors([_signed(v) for v in row["factors"]]))
         if n > 1:
             parts.append(number(row["product"]))
-    return " = ".join(p for p in parts if p)
+    return _equation(parts)
+
+
+def _equation(parts: list[str]) -> str:
+    """``a = b = c`` without empty parts and without a part equal to the one before it."""
+    kept: list[str] = []
+    for p in parts:
+        if p and (not kept or _plain(p) != _plain(kept[-1])):
+            kept.append(p)
+    return " = ".join(kept)
+
+
+def _plain(text: str) -> str:
+    """For comparing parts: ``1 · 1`` is ``1*1``, ``(-2)`` is ``-2``."""
+    return "".join(text.replace("·", "*").replace("(", "").replace(")", "").split())
+
+
+def unused_warnings(graph: Any) -> list[str]:
+    """A warning for each statement the output does not use (``graph.unused``: node indices,
+    names or statement texts), since such a statement is silently left out otherwise."""
+    unused = getattr(graph, "unused", None)
+    if callable(unused):
+        unused = unused()
+    out_name = getattr(graph, "output_name", "the output")
+    lines = []
+    for item in unused or ():
+        if isinstance(item, int) and not isinstance(item, bool):
+            item = graph.describe(item)
+        lines.append(f"the statement {item} is not used by the output {out_name}, so it "
+                     f"plays no part in the derivatives (only the last statement, and what "
+                     f"it uses, is differentiated)")
+    return lines
 
 
 def print_routes(r: Gradient, console: Any, out_name: str) -> None:
@@ -245,7 +330,7 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
         n = count(total, r.details["routes_log10"].get(w))
         console.print(f"[bold]routes from {w} to {out_name}[/bold]: {n}", highlight=False)
         rows = info["routes"]
-        chains = [_chain(row["route"]) for row in rows]
+        chains = [_chain(row["route"]) or w for row in rows]
         width = max((len(chain) for chain in chains), default=0) + 1
         for row, chain in zip(rows, chains):
             console.print(f"  {escape((chain + ':').ljust(width))}  "
@@ -256,14 +341,15 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
             mark = "[green]✓[/green]" if info["matches_sweep"] else "[red]✗ differs[/red]"
             terms = " + ".join(number(row["product"], 6) for row in rows) if len(rows) <= 12 \
                 else f"the {len(rows):,} products"
-            console.print(f"  sum: {escape(terms)} = {number(info['sum'])}; the reverse sweep "
+            total_text = _equation([terms, number(info["sum"])])
+            console.print(f"  sum: {escape(total_text)}; the reverse sweep "
                           f"got {number(r.gradient[w])}{sweep}, listing no route {mark}",
                           highlight=False)
         elif info["complete"]:
             formula = r.details.get("route_sum", {}).get(w)
             simple = r.gradient.get(w) if r.gradient else None
             if formula is not None:
-                console.print(f"  sum: {escape(formula)} = {escape(str(simple))}",
+                console.print(f"  sum: {escape(_equation([formula, str(simple)]))}",
                               highlight=False)
         else:
             got = f"got {number(r.gradient[w])}" if r.point is not None and r.gradient else \
