@@ -21,15 +21,18 @@ import math
 from . import ops as _ops
 from .errors import DiffxError, ParseError
 from .graph import _KEY_STRIDE, Graph, GraphBuilder
-from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, RPAR, SEP, Token, describe, tokens
+from .lexer import (ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, describe,
+                    tokens)
 
 # operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
-_BIN, _NEG, _POS, _PAREN, _CALL = range(5)
+_BIN, _NEG, _POS, _PAREN, _CALL, _ROOT = range(6)
 _PREC = {symbol: op.precedence for symbol, op in _ops.BY_SYMBOL.items()}
 _RIGHT = {symbol: op.right for symbol, op in _ops.BY_SYMBOL.items()}
 _UNARY_PREC = _ops.UNARY_PRECEDENCE
 _BINARY = {symbol: op.code for symbol, op in _ops.BY_SYMBOL.items()}
 _NEG_CODE = _ops.BY_NAME["neg"].code
+_SQRT_CODE = _ops.BY_NAME["sqrt"].code
+_ROOT_PREC = max(_PREC.values()) + 1  # √x^2 is (√x)^2: the root sign binds like a call
 
 
 class _Parser:
@@ -70,7 +73,7 @@ class _Parser:
                 tok = self.next()
             if tok[0] == END:
                 break
-            target = None
+            target, statement_at = None, tok[2]
             if tok[0] == NAME and self.peek()[0] == ASSIGN:
                 target = tok
                 self.check_target(tok)
@@ -82,7 +85,7 @@ class _Parser:
             else:
                 first = tok
             node = self.expression(first, target)
-            self.b.statement(target[1] if target else None, node)
+            self.b.statement(target[1] if target else None, node, statement_at)
         if not self.b.n_statements:
             raise self.error("empty expression: nothing to differentiate", 0)
         return self.b.finish()
@@ -129,7 +132,7 @@ class _Parser:
         b = self.b
         table, table_get, new = b._ops, b._ops.get, b._new
         assigned_get = self.assigned.get
-        reducible = (_BIN, _NEG, _POS)
+        reducible = (_BIN, _NEG, _POS, _ROOT)
 
         def combine(code: int) -> None:  # x, y on the value stack -> the node code(x, y)
             y = values.pop()
@@ -164,7 +167,7 @@ class _Parser:
                     values.append(self.number(text, start))
                     if ahead is None:
                         ahead = gen()
-                    if ahead[2] == end and ahead[0] in (NAME, LPAR):  # 2x, 2(x+1): a '*'
+                    if ahead[2] == end and ahead[0] in (NAME, LPAR, ROOT):  # 2x, 2(x+1)
                         self.push_binary(stack, values, "*", end)
                     else:
                         expect_operand = False
@@ -173,6 +176,8 @@ class _Parser:
                 elif kind == LPAR:
                     stack.append((_PAREN, 0, None, start))
                     depth += 1
+                elif kind == ROOT:  # √x, √(x+1): sqrt of the operand that follows
+                    stack.append((_ROOT, _ROOT_PREC, None, start))
                 else:
                     raise self.error(self.missing_operand(tok, stack, values), start,
                                      max(1, end - start))
@@ -243,7 +248,7 @@ class _Parser:
 
     def push_binary(self, stack: list, values: list[int], symbol: str, at: int) -> None:
         prec, right = _PREC[symbol], _RIGHT[symbol]
-        while stack and stack[-1][0] in (_BIN, _NEG, _POS) and (
+        while stack and stack[-1][0] in (_BIN, _NEG, _POS, _ROOT) and (
                 stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
             self.reduce(stack.pop(), values)
         stack.append((_BIN, prec, _BINARY[symbol], at))
@@ -342,6 +347,8 @@ class _Parser:
                 values.append(self.b.const(-value, text))
             else:
                 values.append(self.b.node(_NEG_CODE, x))
+        elif kind == _ROOT:
+            values.append(self.b.node(_SQRT_CODE, values.pop()))
         # _POS: unary plus changes nothing
 
 
@@ -366,6 +373,9 @@ def _fresh(name: str, taken: dict[str, int]) -> str:
 def parse(source: str) -> Graph:
     """Parse an expression or program into a :class:`Graph`.
 
+    A leading byte-order mark is dropped and ``\r\n`` or a lone ``\r`` ends a line like
+    ``\n`` (the graph's ``source`` is the text so normalised).
+
     >>> g = parse("c = a + b; d = a * c")
     >>> g.inputs, g.output_name, g.size
     (('a', 'b'), 'd', 4)
@@ -374,4 +384,43 @@ def parse(source: str) -> Graph:
         return source
     if not isinstance(source, str):
         raise DiffxError(f"expected source text or a Graph, got {type(source).__name__}")
+    return _Parser(normalize_source(source)).program()
+
+
+def parse_expression(source: str) -> Graph:
+    """Parse exactly one expression: no ``;``, no new line, no ``name = ...``.
+
+    For text that must be a single value or formula (a point's value, a claim); the error
+    points at the ``;``, line end or ``=`` that would start or name a statement.
+
+    >>> parse_expression("pi/4").inputs
+    ()
+    """
+    if not isinstance(source, str):
+        raise DiffxError(f"expected an expression as text, got {type(source).__name__}")
+    source = normalize_source(source)
+    depth = 0
+    for kind, text, start, _ in tokens(source):
+        if kind == END:
+            break
+        if kind == LPAR:
+            depth += 1
+        elif kind == RPAR:
+            depth -= 1
+        elif kind == ASSIGN:
+            raise ParseError("'=' cannot appear here: this must be one expression, not an "
+                             "assignment", source, start)
+        elif kind == SEP and not (text == "\n" and depth > 0):
+            what = "';'" if text == ";" else "a new line"
+            raise ParseError(f"{what} cannot appear here: this must be one expression, not a "
+                             "program of statements", source, start)
     return _Parser(source).program()
+
+
+def normalize_source(source: str) -> str:
+    """Drop a leading byte-order mark; ``\r\n`` and a lone ``\r`` become ``\n``."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    if "\r" in source:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    return source
