@@ -365,6 +365,8 @@ class GraphBuilder:
         return node
 
     def node(self, code: int, a: int, b: int = -1) -> int:
+        """The node ``code(a, b)``: an existing one if the same op was applied to the same
+        arguments before (hash-consing; the key is known only here), else a new one."""
         key = ((b + 1) * _KEY_STRIDE + a + 1) * 64 + code
         node = self._ops.get(key)
         if node is None:

@@ -20,7 +20,7 @@ import math
 
 from . import ops as _ops
 from .errors import DiffxError, ParseError
-from .graph import _KEY_STRIDE, Graph, GraphBuilder
+from .graph import Graph, GraphBuilder
 from .lexer import (ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, describe,
                     tokens)
 
@@ -122,26 +122,17 @@ class _Parser:
     def expression(self, tok: Token, target: Token | None) -> int:
         """One expression, up to the end of its statement; returns its node.
 
-        The hot path of the parser: token reads, binary operators and sharing are inlined.
+        The hot path of the parser: token reads and binary operators are inlined; sharing
+        (hash-consing) is GraphBuilder.node's alone.
         """
         values: list[int] = []
         stack: list[tuple[int, int, object, int]] = []
         depth = 0  # open parentheses and calls on the stack
         expect_operand = True
         ahead, gen = self.ahead, self.gen
-        b = self.b
-        table, table_get, new = b._ops, b._ops.get, b._new
+        share = self.b.node  # (code, x, y) -> the shared node code(x, y)
         assigned_get = self.assigned.get
         reducible = (_BIN, _NEG, _POS, _ROOT)
-
-        def combine(code: int) -> None:  # x, y on the value stack -> the node code(x, y)
-            y = values.pop()
-            x = values[-1]
-            key = ((y + 1) * _KEY_STRIDE + x + 1) * 64 + code
-            node = table_get(key)
-            if node is None:
-                node = table[key] = new(code, x, y)
-            values[-1] = node
 
         while True:
             kind, text, start, end = tok
@@ -187,7 +178,8 @@ class _Parser:
                         stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
                     entry = stack.pop()
                     if entry[0] == _BIN:
-                        combine(entry[2])
+                        y = values.pop()
+                        values[-1] = share(entry[2], values[-1], y)
                     else:
                         self.reduce(entry, values)
                 stack.append((_BIN, prec, _BINARY[text], start))
@@ -196,7 +188,8 @@ class _Parser:
                 while stack and stack[-1][0] in reducible:
                     entry = stack.pop()
                     if entry[0] == _BIN:
-                        combine(entry[2])
+                        y = values.pop()
+                        values[-1] = share(entry[2], values[-1], y)
                     else:
                         self.reduce(entry, values)
                 if not stack:
@@ -222,7 +215,8 @@ class _Parser:
                 while stack:
                     entry = stack.pop()
                     if entry[0] == _BIN:
-                        combine(entry[2])
+                        y = values.pop()
+                        values[-1] = share(entry[2], values[-1], y)
                     elif entry[0] in (_PAREN, _CALL):
                         raise self.error("'(' is never closed", _paren_at(entry, self.source))
                     else:
