@@ -186,3 +186,40 @@ def test_csv_points_reach_the_derivative(tmp_path):
     result = diffx.grad("x^2*y", at=read_csv_points(path), method="reverse")
     assert list(result.gradient["x"]) == [4.0, -6.0]   # 2xy
     assert list(result.gradient["y"]) == [1.0, 9.0]    # x^2
+
+
+# ------------------------------------------------------------------ fuzz -------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+POINT_ALPHABET = st.sampled_from(list("xyab0129.e+-*/^();=,: \t\n\r[]_") + [
+    "pi", "sin", "max", "π", "²", "⁻", "√", "·", "−", "\ufeff", "1e", "0x", "é", "1e999"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(POINT_ALPHABET, max_size=24).map("".join))
+def test_any_point_text_gives_a_point_or_a_point_error(text):
+    try:
+        point = parse_point(text)
+    except PointError as exc:
+        message = str(exc)
+        if " at column " in message or " at line " in message:
+            assert message.splitlines()[-1].strip().startswith("^")
+        return
+    for name, value in point.items():
+        assert name.isidentifier()
+        assert np.all(np.isfinite(value))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_any_csv_text_gives_points_or_a_point_error(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("csv") / "p.csv"
+    path.write_text(text, encoding="utf-8")
+    try:
+        points = read_csv_points(path)
+    except PointError:
+        return
+    lengths = {len(v) for v in points.values()}
+    assert len(lengths) == 1 and lengths.pop() >= 1
