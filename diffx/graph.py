@@ -227,7 +227,8 @@ class Graph:
         source = self.source.strip()
         if len(source) <= 70 and "\n" not in source and "#" not in source:
             return " ".join(source.split())
-        return f"{self.describe(self.output)}   ({self.n_statements} statements)"
+        n = self.n_statements
+        return f"{self.describe(self.output)}   ({n} statement{'s' * (n != 1)})"
 
     def describe(self, node: int) -> str:
         """A short human reference to a node for messages: ``log(x)`` or ``c = a + b``."""

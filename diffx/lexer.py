@@ -144,6 +144,8 @@ def _superscript(source: str, sup: str, at: int) -> Iterator[Token]:
 
 
 def _stray(ch: str) -> str:
+    if ch == "σ":  # how pictures label sigmoid
+        return "unexpected character 'σ'; write sigmoid(...) instead"
     if ch in _LOOKALIKE:
         instead = _LOOKALIKE[ch]
         return (f"unexpected character {show_char(ch)}; write "

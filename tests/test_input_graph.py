@@ -66,3 +66,8 @@ def test_many_unused_statements_are_summarised():
 def test_unused_statements_still_do_not_change_the_derivative():
     r = diffx.grad("y1 = x^2*z; y2 = x^3", at={"x": 2.0, "z": 5.0})
     assert r.gradient == {"x": 12.0, "z": 0.0}
+
+
+def test_the_title_counts_statements_in_good_english():
+    assert parse("x^2 + 1   # one statement with a comment").title() == "x^2 + 1   (1 statement)"
+    assert parse("a = x^2\nb = a + 1").title() == "b = a + 1   (2 statements)"

@@ -99,6 +99,7 @@ def test_unicode_forms_build_the_same_graph_as_ascii(unicode, ascii_):
     ("x√y", 2, "missing operator"),
     ("2πr", 3, "missing operator"),
     ("αβ", 1, "outside ASCII"),
+    ("1 + σ(z)", 5, "write sigmoid(...) instead"),
     ("x\ufeff", 2, "U+FEFF"),                    # a byte-order mark is only skipped at the start
 ])
 def test_other_characters_are_errors_with_the_column(src, column, says):
