@@ -21,8 +21,7 @@ import math
 from . import ops as _ops
 from .errors import DiffxError, ParseError
 from .graph import Graph, GraphBuilder
-from .lexer import (ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, describe,
-                    tokens)
+from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, describe, tokens
 
 # operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
 _BIN, _NEG, _POS, _PAREN, _CALL, _ROOT = range(6)

@@ -21,7 +21,7 @@ from .errors import DiffxError, ParseError, PointError
 from .graph import Graph
 
 MAX_POINTS = 1_000_000  # points in one range or CSV file
-# a plain decimal number as the language writes it (CSV cells too), with an optional sign (the fast path)
+# a plain decimal number with an optional sign: the fast path for values, and CSV cells
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
 
 

@@ -5,12 +5,12 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import diffx
-from diffx import PointError
-from diffx import csv_points
+from diffx import PointError, csv_points
 from diffx.points import MAX_POINTS, normalize_point, parse_point, read_csv_points
-
 
 # ------------------------------------------------------------------ --at text -------------
 
@@ -190,8 +190,6 @@ def test_csv_points_reach_the_derivative(tmp_path):
 
 # ------------------------------------------------------------------ fuzz -------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 POINT_ALPHABET = st.sampled_from(list("xyab0129.e+-*/^();=,: \t\n\r[]_") + [
     "pi", "sin", "max", "π", "²", "⁻", "√", "·", "−", "\ufeff", "1e", "0x", "é", "1e999"])
