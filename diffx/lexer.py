@@ -7,7 +7,8 @@ token; the end token repeats forever, so look-ahead past the end is harmless.
 
 Numbers are decimal (``3``, ``2.5``, ``.5``, ``5.``, ``1e-3``). A number directly followed by
 what looks like the rest of a malformed literal is an error rather than an implicit product:
-``1e`` / ``2E+x`` (an exponent without digits; ``2e`` is not read as 2 times e), ``0x10``,
+``1e`` / ``2E+x`` (an exponent without digits; ``2e`` is not read as 2 times e, while
+``8e^(2x)`` and ``2e²`` are products with a power of e, as lecture notes write them), ``0x10``,
 ``0b1``, ``0o7`` (no hexadecimal, binary or octal), ``1_000`` (no digit separators).
 
 The Unicode math forms people type or paste (docs/language.md) are read as their ASCII
@@ -113,6 +114,9 @@ def _check_number(source: str, line: str, line_start: int, num: str, start: int,
     if first in "eE":
         if word not in ("e", "E"):
             return  # 2exp(x), 2ex: a number before a longer name multiplies
+        rest = line[end - line_start + 1:end - line_start + 3]
+        if rest[:1] in ("^", *_SUPERSCRIPT_DIGITS, "⁻", "⁺") and rest[:1] or rest == "**":
+            return  # 8e^(2x), 2e²: as lecture notes write 8e^{2x}; no exponent looks so
         reason = (f"malformed number '{num}{first}': an exponent needs digits (write "
                   f"{num}{first}1 or {num}{first}-3); to multiply by Euler's number write "
                   f"{num}*e")

@@ -29,6 +29,9 @@ def value(src: str, **point: float) -> float:
     ("2E", "'2E'", 1),
     ("x + 1.5e", "'1.5e'", 5),
     ("3e+x", "'3e'", 1),
+    ("2e*x", "'2e'", 1),
+    ("2e (x)", "'2e'", 1),
+    ("x + 2e ^ 2", "'2e'", 5),                 # only e directly followed by a power
     ("y*.5E-x", "'.5E'", 3),
     ("0x10", "'0x10'", 1),
     ("0X1F + 1", "'0X1F'", 1),
@@ -60,6 +63,12 @@ def test_the_messages_say_what_to_write_instead():
     ("2pi", {}, 2 * math.pi),
     ("3(x+1)", {"x": 1}, 6.0),
     ("2*e", {}, 2 * math.e),
+    ("8e^(2x)", {"x": 0.5}, 8 * math.e),      # as the lecture notes write 8e^{2x}
+    ("12x + 8e^(2x)", {"x": 0}, 8.0),
+    ("2e^2", {}, 2 * math.e ** 2),
+    ("2e**2", {}, 2 * math.e ** 2),
+    ("2e²", {}, 2 * math.e ** 2),
+    ("3E^x", {"E": 2, "x": 3}, 24.0),         # E is a name, as everywhere
     ("2exp(x)", {"x": 0}, 2.0),       # a longer name after the number still multiplies
     ("2ex", {"ex": 5}, 10.0),
     ("1e5x", {"x": 2}, 2e5),
