@@ -6,7 +6,9 @@ and ``e``, ``+ - * /``, power ``^`` or ``**`` (right-associative, ``-x^2`` is ``
 (``2x^2`` is ``2*(x^2)``), calls to the functions of the op table, and programs: statements
 separated by ``;`` or newlines, ``name = expr`` names a node, the last statement is the output.
 A ``#`` starts a comment that runs to the end of the line; a newline inside parentheses
-continues the statement.
+continues the statement. The Unicode forms ``x²`` ``·`` ``×`` ``÷`` ``−`` ``π`` ``√`` read as their
+ASCII spelling (diffx.lexer); a leading byte-order mark and CR or CRLF line ends are accepted.
+``parse_expression`` reads exactly one expression (a point's value, a claim).
 
 Nothing here recurses on the nesting depth: operators and parentheses wait on an explicit stack
 (shunting-yard), so 100,000 nested parentheses parse, or fail with a message, without touching
