@@ -215,22 +215,12 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
         value = at[name]
         if isinstance(value, int | float):
             continue
-        if np.iscomplexobj(value):  # float() would silently drop the imaginary part
-            raise PointError(f"--at {name}: complex values are not supported (diffx "
-                             "differentiates real functions at real points)")
-        if isinstance(value, np.generic) and value.ndim == 0:
-            point[name] = float(value)
-            continue
         if isinstance(value, str):
             point[name] = _value(name, value)
             if isinstance(point[name], float):
                 continue
             value = point[name]
-        try:
-            arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise PointError(f"--at {name}: {_short(value)} is not a number or an array of "
-                             "numbers") from None
+        arr = _real_array(name, value)
         if arr.ndim == 0:
             point[name] = float(arr)
             continue
@@ -252,6 +242,33 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
         if bad:
             raise PointError(f"--at {name}: values must be finite numbers")
     return point, bool(shapes) or any(not isinstance(v, float) for v in point.values())
+
+
+def _real_array(name: str, value: Any) -> Any:
+    """``value`` as a float64 array, refusing what float conversion would silently change:
+    complex numbers (the imaginary part dropped), booleans, bytes (read as character codes)
+    and masked entries (their hidden data used)."""
+    import numpy as np
+
+    not_a_number = PointError(f"--at {name}: {_short(value)} is not a number or an array of "
+                              "numbers")
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise not_a_number
+    try:
+        raw = value if isinstance(value, np.ndarray) else np.asarray(value)
+        if np.iscomplexobj(raw):
+            raise PointError(f"--at {name}: complex values are not supported (diffx "
+                             "differentiates real functions at real points)")
+        kind = raw.dtype.kind  # b: bool, S/U: text, V: raw, M/m: dates, O: Python objects
+        if kind in "bSUVMm" or kind == "O" and any(
+                isinstance(v, bool | complex | np.bool_ | bytes | str) for v in raw.flat):
+            raise not_a_number
+        if np.ma.is_masked(value):
+            raise PointError(f"--at {name}: the array has masked entries; pass only the "
+                             "points to use")
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise not_a_number from None
 
 
 def _not_input_hint(graph: Graph, name: str) -> str:

@@ -221,3 +221,27 @@ def test_any_csv_text_gives_points_or_a_point_error(tmp_path_factory, text):
         return
     lengths = {len(v) for v in points.values()}
     assert len(lengths) == 1 and lengths.pop() >= 1
+
+
+@pytest.mark.parametrize("value, says", [
+    (b"1", "not a number"), (bytearray(b"1"), "not a number"), (np.bool_(True), "not a number"),
+    (np.array([True, False]), "not a number"), (np.array(["1", "2"]), "not a number"),
+    (np.array([1, True], dtype=object), "not a number"), ([1, [2, 3]], "not a number"),
+    (np.datetime64("2020-01-01"), "not a number"), ([1j, 2], "complex"),
+    (np.ma.masked_array([1.0, 2.0], [0, 1]), "masked entries"),
+])
+def test_values_float_conversion_would_change_are_refused(value, says):
+    with pytest.raises(PointError, match=says):
+        normalize_point(diffx.parse("x*y"), {"x": value, "y": 1.0})
+
+
+def test_ordinary_number_types_still_work():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    g = diffx.parse("x*y")
+    for value, expected in ((Decimal("1.5"), 1.5), (Fraction(1, 4), 0.25), (np.int64(3), 3.0),
+                            (np.float32(0.5), 0.5), (np.array(2.0), 2.0)):
+        assert normalize_point(g, {"x": value, "y": 1})[0]["x"] == expected
+    point, arrays = normalize_point(g, {"x": range(3), "y": np.ma.masked_array([1, 2, 3])})
+    assert arrays and list(point["x"]) == [0, 1, 2] and list(point["y"]) == [1, 2, 3]
