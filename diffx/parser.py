@@ -291,6 +291,10 @@ class _Parser:
             return node
         if name in _ops.FUNCTIONS:
             op = _ops.FUNCTIONS[name]
+            after = self.source[start + len(name):start + len(name) + 1]
+            if after and after in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺^":  # sin²(x), sin^2(x): as printed in books
+                raise self.error(f"a power of a function goes after its argument: write "
+                                 f"{name}(x)^2, not {name}²(x)", start, len(name))
             raise self.error(f"function '{name}' needs its argument{'s' * (op.arity > 1)} in "
                              f"parentheses, e.g. {name}({', '.join('xy'[:op.arity])})",
                              start, len(name))

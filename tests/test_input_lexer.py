@@ -109,6 +109,8 @@ def test_unicode_forms_build_the_same_graph_as_ascii(unicode, ascii_):
     ("2πr", 3, "missing operator"),
     ("αβ", 1, "outside ASCII"),
     ("1 + σ(z)", 5, "write sigmoid(...) instead"),
+    ("sin²(x)", 1, "write sin(x)^2"),
+    ("2*tanh^2(x)", 3, "write tanh(x)^2"),
     ("x\ufeff", 2, "U+FEFF"),                    # a byte-order mark is only skipped at the start
 ])
 def test_other_characters_are_errors_with_the_column(src, column, says):
@@ -359,3 +361,27 @@ def _name_at(text: str, i: int, name: str) -> bool:
     before = text[i - 1] if i else " "
     after = text[i + len(name)] if i + len(name) < len(text) else " "
     return not (before.isalpha() or before == "_") and not (after.isalnum() or after == "_")
+
+
+TOKEN_ALPHABET = st.sampled_from(list("abxy0129.eE+-*/^(),=; \t\n\r#_") + [
+    "π", "²", "⁻", "¹", "√", "·", "×", "÷", "−", "sin", "0x", "1e", "**"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TOKEN_ALPHABET, max_size=30).map("".join))
+def test_tokens_point_at_their_own_text(text):
+    from diffx.lexer import END, NAME, NUM, tokens
+
+    last = 0
+    try:
+        for kind, tok, start, end in tokens(text):
+            if kind == END:
+                break
+            assert last <= start <= end <= len(text)
+            last = start
+            if kind in (NAME, NUM) and text[start:end].isascii():
+                assert text[start:end] == tok
+            if kind == NAME and tok == "pi" and text[start:end] != "pi":
+                assert text[start:end] == "π"
+    except ParseError as exc:
+        assert 0 <= exc.offset <= len(text)
