@@ -52,6 +52,7 @@ _ASCII_OP = {"·": "*", "×": "*", "⋅": "*", "÷": "/", "−": "-"}
 # what could follow a number and make it a malformed literal rather than a product
 _AFTER_NUMBER = frozenset("eE_xXbBoO")
 _WORD_RE = re.compile(r"[A-Za-z0-9_]*", re.ASCII)
+_POWER_STARTS = frozenset("^⁻⁺" + _SUPERSCRIPT_DIGITS)
 # characters people paste that look like the language's own; the error suggests the real one
 _LOOKALIKE = {"–": "-", "—": "-", "‐": "-", "∗": "*", "∙": "*", "•": "*", "⁄": "/",
               "∕": "/", "（": "(", "）": ")", "，": ",", "＝": "=", "\u00a0": "a space",
@@ -114,8 +115,8 @@ def _check_number(source: str, line: str, line_start: int, num: str, start: int,
     if first in "eE":
         if word not in ("e", "E"):
             return  # 2exp(x), 2ex: a number before a longer name multiplies
-        rest = line[end - line_start + 1:end - line_start + 3]
-        if rest[:1] in ("^", *_SUPERSCRIPT_DIGITS, "⁻", "⁺") and rest[:1] or rest == "**":
+        power = line[end - line_start + 1:end - line_start + 3]  # what follows the e
+        if power[:1] in _POWER_STARTS or power == "**":
             return  # 8e^(2x), 2e²: as lecture notes write 8e^{2x}; no exponent looks so
         reason = (f"malformed number '{num}{first}': an exponent needs digits (write "
                   f"{num}{first}1 or {num}{first}-3); to multiply by Euler's number write "
@@ -124,7 +125,7 @@ def _check_number(source: str, line: str, line_start: int, num: str, start: int,
         digits = num + word.replace("_", "") if word.replace("_", "").isdigit() else None
         reason = (f"malformed number '{whole}': '_' cannot separate digits"
                   + (f" (write {digits})" if digits else f"; to multiply write {num}*{word}"))
-    elif num.strip("0") == "" and num[0] == "0" and "." not in num:
+    elif set(num) == {"0"}:  # 0x10, 0b1, 0o7
         kind = {"x": "hexadecimal", "b": "binary", "o": "octal"}[first.lower()]
         reason = (f"malformed number '{whole}': {kind} literals are not part of the "
                   "language; write the number in decimal")
