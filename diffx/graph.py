@@ -12,7 +12,8 @@ use (edge key = argument position); the hot paths never touch it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from array import array
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import ops as _ops
 from .ops import CONST, INPUT
@@ -21,6 +22,13 @@ if TYPE_CHECKING:
     import networkx
 
 _KEY_STRIDE = 1 << 32  # node indices are below 2**32, so (a, b, code) packs into one int
+
+
+class Unused(NamedTuple):
+    """A statement whose value the output does not depend on."""
+
+    name: str | None  # the statement's target, None for a bare expression
+    line: int  # 1-based line where the statement starts
 
 
 class Graph:
@@ -37,6 +45,7 @@ class Graph:
         output: int,
         n_statements: int,
         output_name: str | None,
+        statements: tuple[list[str | None], Any, Any] | None = None,
     ) -> None:
         self.source = source
         self.op = op  # one byte per node: the op code (INPUT, CONST or an op of the table)
@@ -48,9 +57,12 @@ class Graph:
         self.output = output
         self.n_statements = n_statements
         self._output_name = output_name  # the last statement's target, None for an expression
-        inputs = sorted((v, k) for k, v in leaf.items() if op[k] == INPUT)
-        self.inputs: tuple[str, ...] = tuple(name for name, _ in inputs)
-        self.input_nodes: dict[str, int] = {name: node for name, node in inputs}
+        # (names, nodes, source offsets) of the statements in program order, when parsed
+        self._statements = statements
+        # inputs in program order: the order of their first appearance (= node order)
+        inputs = sorted((k, v) for k, v in leaf.items() if op[k] == INPUT)
+        self.inputs: tuple[str, ...] = tuple(name for _, name in inputs)
+        self.input_nodes: dict[str, int] = {name: node for node, name in inputs}
         self._cache: dict[Any, Any] = {}
         self._nx: Any = None
 
@@ -226,6 +238,52 @@ class Graph:
         text = self.text(node)
         return f"{name} = {text}" if name and name != text else text
 
+    @property
+    def unused(self) -> list[Unused]:
+        """Statements (before the last) whose value the output does not depend on, in program
+        order: ``y1 = x^2*z; y2 = x^3`` gives ``[Unused('y1', 1)]``. They are kept in the graph
+        but no method evaluates or differentiates them."""
+        cached = self._cache.get("unused")
+        if cached is None:
+            cached = self._cache["unused"] = [Unused(name, line) for name, line, _ in
+                                              self._unused_statements()]
+        return list(cached)
+
+    def _unused_statements(self) -> list[tuple[str | None, int, int]]:
+        if self._statements is None:
+            return []
+        names, nodes, offsets = self._statements
+        live = self.reachable_from_output()
+        found, line, counted_to = [], 1, 0
+        source = self.source
+        for k in range(len(nodes) - 1):  # the last statement is the output
+            if live[nodes[k]]:
+                continue
+            line += source.count("\n", counted_to, offsets[k])
+            counted_to = offsets[k]
+            found.append((names[k], line, nodes[k]))
+        return found
+
+    def unused_warning(self) -> str | None:
+        """A sentence about the unused statements, or None: ``y1 (line 1) is not used by the
+        output y2``; inputs used only there are named too."""
+        found = self._unused_statements()
+        if not found:
+            return None
+        shown = [f"{name if name is not None else self.text(node, 30)} (line {line})"
+                 for name, line, node in found[:5]]
+        if len(found) > 5:
+            shown.append(f"{len(found) - 5} more")
+        text = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 else shown[0]
+        verb = "is" if len(found) == 1 else "are"
+        text = f"{text} {verb} not used by the output {self.output_name}"
+        live = self.reachable_from_output()
+        dead = [name for name, node in self.input_nodes.items() if not live[node]]
+        if dead:
+            text += (f"; input{'s' * (len(dead) > 1)} {', '.join(dead)} "
+                     f"{'is' if len(dead) == 1 else 'are'} used only there")
+        return text
+
     # ---------------------------------------------------------------- networkx view --------
     @property
     def nx(self) -> networkx.MultiDiGraph:
@@ -277,6 +335,10 @@ class GraphBuilder:
         self.assigned: dict[str, int] = {}
         self.n_statements = 0
         self.last: tuple[str | None, int] | None = None
+        # one entry per statement: its target (None for a bare expression), node, offset
+        self.statement_names: list[str | None] = []
+        self.statement_nodes = array("q")
+        self.statement_offsets = array("q")
         self._ops: dict[int, int] = {}  # packed (a, b, code) -> node: the hash-consing table
         self._inputs: dict[str, int] = {}
         self._consts: dict[tuple[float, bool], int] = {}
@@ -304,6 +366,8 @@ class GraphBuilder:
         return node
 
     def node(self, code: int, a: int, b: int = -1) -> int:
+        """The node ``code(a, b)``: an existing one if the same op was applied to the same
+        arguments before (hash-consing; the key is known only here), else a new one."""
         key = ((b + 1) * _KEY_STRIDE + a + 1) * 64 + code
         node = self._ops.get(key)
         if node is None:
@@ -313,15 +377,22 @@ class GraphBuilder:
     def is_literal(self, node: int) -> bool:
         return self.op[node] == CONST and self.leaf[node][1] not in _ops.CONSTANTS
 
-    def statement(self, name: str | None, node: int) -> None:
+    def statement(self, name: str | None, node: int, offset: int = 0) -> None:
+        """Record a statement: ``name = node`` (``name`` None for a bare expression) that
+        starts at ``offset`` in the source."""
         if name is not None:
             self.assigned[name] = node
         self.n_statements += 1
         self.last = (name, node)
+        self.statement_names.append(name)
+        self.statement_nodes.append(node)
+        self.statement_offsets.append(offset)
 
     def finish(self) -> Graph:
         assert self.last is not None
         name, output = self.last
         self._ops = self._consts = self._inputs = {}  # the hash-consing tables are not kept
         return Graph(self.source, self.op, self.a, self.b, self.leaf, self.assigned, output,
-                     self.n_statements, name)
+                     self.n_statements, name,
+                     statements=(self.statement_names, self.statement_nodes,
+                                 self.statement_offsets))

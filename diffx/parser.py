@@ -6,7 +6,9 @@ and ``e``, ``+ - * /``, power ``^`` or ``**`` (right-associative, ``-x^2`` is ``
 (``2x^2`` is ``2*(x^2)``), calls to the functions of the op table, and programs: statements
 separated by ``;`` or newlines, ``name = expr`` names a node, the last statement is the output.
 A ``#`` starts a comment that runs to the end of the line; a newline inside parentheses
-continues the statement.
+continues the statement. The Unicode forms ``x²`` ``·`` ``×`` ``÷`` ``−`` ``π`` ``√`` read as their
+ASCII spelling (diffx.lexer); a leading byte-order mark and CR or CRLF line ends are accepted.
+``parse_expression`` reads exactly one expression (a point's value, a claim).
 
 Nothing here recurses on the nesting depth: operators and parentheses wait on an explicit stack
 (shunting-yard), so 100,000 nested parentheses parse, or fail with a message, without touching
@@ -20,16 +22,18 @@ import math
 
 from . import ops as _ops
 from .errors import DiffxError, ParseError
-from .graph import _KEY_STRIDE, Graph, GraphBuilder
-from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, RPAR, SEP, Token, describe, tokens
+from .graph import Graph, GraphBuilder
+from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, describe, tokens
 
 # operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
-_BIN, _NEG, _POS, _PAREN, _CALL = range(5)
+_BIN, _NEG, _POS, _PAREN, _CALL, _ROOT = range(6)
 _PREC = {symbol: op.precedence for symbol, op in _ops.BY_SYMBOL.items()}
 _RIGHT = {symbol: op.right for symbol, op in _ops.BY_SYMBOL.items()}
 _UNARY_PREC = _ops.UNARY_PRECEDENCE
 _BINARY = {symbol: op.code for symbol, op in _ops.BY_SYMBOL.items()}
 _NEG_CODE = _ops.BY_NAME["neg"].code
+_SQRT_CODE = _ops.BY_NAME["sqrt"].code
+_ROOT_PREC = max(_PREC.values()) + 1  # √x^2 is (√x)^2: the root sign binds like a call
 
 
 class _Parser:
@@ -70,7 +74,7 @@ class _Parser:
                 tok = self.next()
             if tok[0] == END:
                 break
-            target = None
+            target, statement_at = None, tok[2]
             if tok[0] == NAME and self.peek()[0] == ASSIGN:
                 target = tok
                 self.check_target(tok)
@@ -82,7 +86,7 @@ class _Parser:
             else:
                 first = tok
             node = self.expression(first, target)
-            self.b.statement(target[1] if target else None, node)
+            self.b.statement(target[1] if target else None, node, statement_at)
         if not self.b.n_statements:
             raise self.error("empty expression: nothing to differentiate", 0)
         return self.b.finish()
@@ -119,26 +123,17 @@ class _Parser:
     def expression(self, tok: Token, target: Token | None) -> int:
         """One expression, up to the end of its statement; returns its node.
 
-        The hot path of the parser: token reads, binary operators and sharing are inlined.
+        The hot path of the parser: token reads and binary operators are inlined; sharing
+        (hash-consing) is GraphBuilder.node's alone.
         """
         values: list[int] = []
         stack: list[tuple[int, int, object, int]] = []
         depth = 0  # open parentheses and calls on the stack
         expect_operand = True
         ahead, gen = self.ahead, self.gen
-        b = self.b
-        table, table_get, new = b._ops, b._ops.get, b._new
+        share = self.b.node  # (code, x, y) -> the shared node code(x, y)
         assigned_get = self.assigned.get
-        reducible = (_BIN, _NEG, _POS)
-
-        def combine(code: int) -> None:  # x, y on the value stack -> the node code(x, y)
-            y = values.pop()
-            x = values[-1]
-            key = ((y + 1) * _KEY_STRIDE + x + 1) * 64 + code
-            node = table_get(key)
-            if node is None:
-                node = table[key] = new(code, x, y)
-            values[-1] = node
+        reducible = (_BIN, _NEG, _POS, _ROOT)
 
         while True:
             kind, text, start, end = tok
@@ -164,7 +159,7 @@ class _Parser:
                     values.append(self.number(text, start))
                     if ahead is None:
                         ahead = gen()
-                    if ahead[2] == end and ahead[0] in (NAME, LPAR):  # 2x, 2(x+1): a '*'
+                    if ahead[2] == end and ahead[0] in (NAME, LPAR, ROOT):  # 2x, 2(x+1)
                         self.push_binary(stack, values, "*", end)
                     else:
                         expect_operand = False
@@ -173,6 +168,8 @@ class _Parser:
                 elif kind == LPAR:
                     stack.append((_PAREN, 0, None, start))
                     depth += 1
+                elif kind == ROOT:  # √x, √(x+1): sqrt of the operand that follows
+                    stack.append((_ROOT, _ROOT_PREC, None, start))
                 else:
                     raise self.error(self.missing_operand(tok, stack, values), start,
                                      max(1, end - start))
@@ -182,7 +179,8 @@ class _Parser:
                         stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
                     entry = stack.pop()
                     if entry[0] == _BIN:
-                        combine(entry[2])
+                        y = values.pop()
+                        values[-1] = share(entry[2], values[-1], y)
                     else:
                         self.reduce(entry, values)
                 stack.append((_BIN, prec, _BINARY[text], start))
@@ -191,7 +189,8 @@ class _Parser:
                 while stack and stack[-1][0] in reducible:
                     entry = stack.pop()
                     if entry[0] == _BIN:
-                        combine(entry[2])
+                        y = values.pop()
+                        values[-1] = share(entry[2], values[-1], y)
                     else:
                         self.reduce(entry, values)
                 if not stack:
@@ -217,7 +216,8 @@ class _Parser:
                 while stack:
                     entry = stack.pop()
                     if entry[0] == _BIN:
-                        combine(entry[2])
+                        y = values.pop()
+                        values[-1] = share(entry[2], values[-1], y)
                     elif entry[0] in (_PAREN, _CALL):
                         raise self.error("'(' is never closed", _paren_at(entry, self.source))
                     else:
@@ -243,7 +243,7 @@ class _Parser:
 
     def push_binary(self, stack: list, values: list[int], symbol: str, at: int) -> None:
         prec, right = _PREC[symbol], _RIGHT[symbol]
-        while stack and stack[-1][0] in (_BIN, _NEG, _POS) and (
+        while stack and stack[-1][0] in (_BIN, _NEG, _POS, _ROOT) and (
                 stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
             self.reduce(stack.pop(), values)
         stack.append((_BIN, prec, _BINARY[symbol], at))
@@ -291,6 +291,10 @@ class _Parser:
             return node
         if name in _ops.FUNCTIONS:
             op = _ops.FUNCTIONS[name]
+            after = self.source[start + len(name):start + len(name) + 1]
+            if after and after in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺^":  # sin²(x), sin^2(x): as printed in books
+                raise self.error(f"a power of a function goes after its argument: write "
+                                 f"{name}(x)^2, not {name}²(x)", start, len(name))
             raise self.error(f"function '{name}' needs its argument{'s' * (op.arity > 1)} in "
                              f"parentheses, e.g. {name}({', '.join('xy'[:op.arity])})",
                              start, len(name))
@@ -342,6 +346,8 @@ class _Parser:
                 values.append(self.b.const(-value, text))
             else:
                 values.append(self.b.node(_NEG_CODE, x))
+        elif kind == _ROOT:
+            values.append(self.b.node(_SQRT_CODE, values.pop()))
         # _POS: unary plus changes nothing
 
 
@@ -366,6 +372,9 @@ def _fresh(name: str, taken: dict[str, int]) -> str:
 def parse(source: str) -> Graph:
     """Parse an expression or program into a :class:`Graph`.
 
+    A leading byte-order mark is dropped and ``\r\n`` or a lone ``\r`` ends a line like
+    ``\n`` (the graph's ``source`` is the text so normalised).
+
     >>> g = parse("c = a + b; d = a * c")
     >>> g.inputs, g.output_name, g.size
     (('a', 'b'), 'd', 4)
@@ -374,4 +383,43 @@ def parse(source: str) -> Graph:
         return source
     if not isinstance(source, str):
         raise DiffxError(f"expected source text or a Graph, got {type(source).__name__}")
+    return _Parser(normalize_source(source)).program()
+
+
+def parse_expression(source: str) -> Graph:
+    """Parse exactly one expression: no ``;``, no new line, no ``name = ...``.
+
+    For text that must be a single value or formula (a point's value, a claim); the error
+    points at the ``;``, line end or ``=`` that would start or name a statement.
+
+    >>> parse_expression("pi/4").inputs
+    ()
+    """
+    if not isinstance(source, str):
+        raise DiffxError(f"expected an expression as text, got {type(source).__name__}")
+    source = normalize_source(source)
+    depth = 0
+    for kind, text, start, _ in tokens(source):
+        if kind == END:
+            break
+        if kind == LPAR:
+            depth += 1
+        elif kind == RPAR:
+            depth -= 1
+        elif kind == ASSIGN:
+            raise ParseError("'=' cannot appear here: this must be one expression, not an "
+                             "assignment", source, start)
+        elif kind == SEP and not (text == "\n" and depth > 0):
+            what = "';'" if text == ";" else "a new line"
+            raise ParseError(f"{what} cannot appear here: this must be one expression, not a "
+                             "program of statements", source, start)
     return _Parser(source).program()
+
+
+def normalize_source(source: str) -> str:
+    """Drop a leading byte-order mark; ``\r\n`` and a lone ``\r`` become ``\n``."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    if "\r" in source:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    return source

@@ -3,34 +3,48 @@
 A point maps input names to values: numbers for one point, arrays for many points at once.
 From the command line a point is written ``a=4,b=3``; a value may be any constant expression
 of the language (``x=pi/4``, ``t=-1e-3``), read by diffx's own parser, never by Python.
-A range ``start:stop:count`` gives evenly spaced points (``x=0:1:101``), and a CSV file with
-a header row of input names gives one point per row.
+Each value is exactly one number or constant expression: ``a=1;b=2`` or ``a=x=1`` is an error
+that names the entry and points at the column. A range ``start:stop:count`` gives evenly
+spaced points (``x=0:1:101``, at most ``MAX_POINTS``), and a CSV file with a header row of
+input names gives one point per row (diffx.csv_points). Arrays given by the library must be
+real: a complex array is an error, never silently truncated to its real part.
 """
 
 from __future__ import annotations
 
-import csv
 import math
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from .errors import DiffxError, PointError
+from .errors import DiffxError, ParseError, PointError
 from .graph import Graph
 
-MAX_POINTS = 1_000_000
+MAX_POINTS = 1_000_000  # points in one range or CSV file
+# a plain decimal number with an optional sign: the fast path for values, and CSV cells
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
 
 
 def parse_point(text: str) -> dict[str, Any]:
-    """Read ``name=value,name=value`` into a dict (values are floats or float arrays)."""
+    """Read ``name=value,name=value`` into a dict (values are floats or float arrays).
+
+    Each value is one number, one constant expression (``pi/4``) or a range
+    ``start:stop:count``; anything else (``a=1;b=2``, ``a=x=1``) is an error that names the
+    entry and points at the column of the ``--at`` text.
+    """
+    if not isinstance(text, str):
+        raise PointError(f"a point must be 'a=4,b=3' text, not {type(text).__name__}")
     text = text.strip()
     if not text:
         raise PointError("--at is empty; write name=value pairs such as a=4,b=3")
     point: dict[str, Any] = {}
-    for item in _split_top_level(text):
+    for start, item in _split_top_level(text):
+        start += len(item) - len(item.lstrip())
         item = item.strip()
         if not item:
             raise PointError(f"--at {text!r} has an empty entry; separate pairs with one ','")
         name, eq, value = item.partition("=")
+        value_at = start + len(name) + 1 + len(value) - len(value.lstrip())
         name, value = name.strip(), value.strip()
         if not eq:
             raise PointError(f"--at entry {item!r} has no value; write {item}=<number>")
@@ -40,42 +54,29 @@ def parse_point(text: str) -> dict[str, Any]:
             raise PointError(f"--at entry {item!r} has no value after '='")
         if name in point:
             raise PointError(f"--at gives {name!r} twice")
-        point[name] = _value(name, value)
+        point[name] = _value(name, value, _Where(text, value_at, item))
     return point
 
 
+class _Where(NamedTuple):
+    """Where a value sits in the ``--at`` text, so that errors can point at its column."""
+
+    text: str  # the whole --at text
+    offset: int  # where the value starts in it
+    entry: str  # the name=value entry
+
+
 def read_csv_points(path: str | Path) -> dict[str, Any]:
-    """A CSV file with a header of input names: one point per row, as arrays."""
-    import numpy as np
+    """A CSV file with a header of input names: one point per row, as arrays (the rules and
+    caps are in diffx.csv_points)."""
+    from .csv_points import read_csv_points as read
 
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except OSError as exc:
-        raise PointError(f"cannot read points from {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise PointError(f"{path} is not a UTF-8 text file") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if len(rows) < 2:
-        raise PointError(f"{path} needs a header row of input names and at least one row")
-    header = [h.strip() for h in rows[0]]
-    for h in header:
-        if not h.isidentifier():
-            raise PointError(f"{path}: header {h!r} is not an input name")
-    columns: list[list[float]] = [[] for _ in header]
-    for lineno, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise PointError(f"{path}, line {lineno}: {len(row)} values for {len(header)} names")
-        for col, cell in zip(columns, row):
-            try:
-                col.append(float(cell))
-            except ValueError:
-                raise PointError(f"{path}, line {lineno}: {cell.strip()!r} is not a number") \
-                    from None
-    return {h: np.asarray(c, dtype=float) for h, c in zip(header, columns)}
+    return read(path)
 
 
-def _split_top_level(text: str) -> list[str]:
+def _split_top_level(text: str) -> list[tuple[int, str]]:
+    """The comma-separated entries of ``text`` with their offsets (commas inside
+    parentheses, as in ``max(1, 2)``, do not separate)."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         if ch == "(":
@@ -83,30 +84,42 @@ def _split_top_level(text: str) -> list[str]:
         elif ch == ")":
             depth -= 1
         elif ch == "," and depth == 0:
-            parts.append(text[start:i])
+            parts.append((start, text[start:i]))
             start = i + 1
-    parts.append(text[start:])
+    parts.append((start, text[start:]))
     return parts
 
 
-def _value(name: str, text: str) -> Any:
+def _value(name: str, text: str, where: _Where | None = None) -> Any:
     if text.count(":") == 2:
-        return _range(name, text)
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    return constant_expression(text, f"--at {name}")
+        return _range(name, text, where)
+    return _number(name, text, where)
 
 
-def _range(name: str, text: str) -> Any:
+def _number(name: str, text: str, where: _Where | None, offset: int = 0) -> float:
+    """A plain number (the fast path) or one constant expression; ``offset`` is where
+    ``text`` starts inside the value (for a range's start and stop)."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        value = float(text)
+        if not math.isfinite(value):
+            raise PointError(f"--at {name}={text}: the number is too large for a float")
+        return value
+    if where is None:
+        return constant_expression(text, f"--at {name}")
+    return constant_expression(text, f"--at {name}", (where.text, where.offset + offset,
+                                                       where.entry))
+
+
+def _range(name: str, text: str, where: _Where | None) -> Any:
     import numpy as np
 
-    lo, hi, count = (p.strip() for p in text.split(":"))
-    start = constant_expression(lo, f"--at {name}")
-    stop = constant_expression(hi, f"--at {name}")
+    lo, hi, count = text.split(":")
+    hi_at = len(lo) + 1
+    start = _number(name, lo.strip(), where, len(lo) - len(lo.lstrip()))
+    stop = _number(name, hi.strip(), where, hi_at + len(hi) - len(hi.lstrip()))
+    count = count.strip()
     try:
-        n = int(count)
+        n = int(count) if count.isdigit() else int("x")
     except ValueError:
         raise PointError(f"--at {name}={text}: the count {count!r} must be a whole number") \
             from None
@@ -115,20 +128,36 @@ def _range(name: str, text: str) -> Any:
     return np.linspace(start, stop, n)
 
 
-def constant_expression(text: str, what: str) -> float:
-    """The value of a constant expression such as ``pi/4``, read with diffx's own parser."""
+def constant_expression(text: str, what: str,
+                        where: tuple[str, int, str] | None = None) -> float:
+    """The value of one constant expression such as ``pi/4``, read with diffx's own parser.
+
+    ``what`` names the value in messages (``--at x``); ``where`` is (the whole text, the
+    offset of ``text`` in it, the entry) so that an error points at the column of the whole.
+    """
     from . import engine
-    from .parser import parse
+    from .lexer import NAME, tokens
+    from .parser import parse_expression
+
+    def fail(reason: str, offset: int, length: int = 1) -> PointError:
+        if where is None:
+            return PointError(f"{what}={text}: not a number: "
+                              f"{ParseError(reason, text, offset, length)}")
+        whole, at, entry = where
+        return PointError(f"--at entry {entry!r} is not a number: "
+                          f"{ParseError(reason, whole, at + offset, length)}")
 
     try:
-        graph = parse(text)
+        graph = parse_expression(text)
+    except ParseError as exc:
+        raise fail(exc.reason, exc.offset, exc.length) from None
     except DiffxError as exc:
-        first = str(exc).splitlines()[0]
-        raise PointError(f"{what}={text}: not a number ({first})") from None
+        raise PointError(f"{what}={text}: not a number ({exc})") from None
     if graph.inputs:
-        raise PointError(f"{what}={text}: not a number (it uses the name "
-                         f"{graph.inputs[0]!r}; a value must be a number or a constant "
-                         "expression like pi/4)")
+        used = graph.inputs[0]
+        at = next(t[2] for t in tokens(graph.source) if t[0] == NAME and t[1] == used)
+        raise fail(f"{used!r} is a name; a value must be a number or a constant expression "
+                   "like pi/4", at, len(used))
     try:
         value = engine.forward(graph, {}, "math")[graph.output]
     except (ArithmeticError, ValueError):
@@ -186,21 +215,12 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
         value = at[name]
         if isinstance(value, int | float):
             continue
-        if isinstance(value, np.generic) and value.ndim == 0:
-            if np.iscomplexobj(value):
-                raise PointError(f"--at {name}: complex values are not supported")
-            point[name] = float(value)
-            continue
         if isinstance(value, str):
             point[name] = _value(name, value)
             if isinstance(point[name], float):
                 continue
             value = point[name]
-        try:
-            arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise PointError(f"--at {name}: {_short(value)} is not a number or an array of "
-                             "numbers") from None
+        arr = _real_array(name, value)
         if arr.ndim == 0:
             point[name] = float(arr)
             continue
@@ -222,6 +242,33 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
         if bad:
             raise PointError(f"--at {name}: values must be finite numbers")
     return point, bool(shapes) or any(not isinstance(v, float) for v in point.values())
+
+
+def _real_array(name: str, value: Any) -> Any:
+    """``value`` as a float64 array, refusing what float conversion would silently change:
+    complex numbers (the imaginary part dropped), booleans, bytes (read as character codes)
+    and masked entries (their hidden data used)."""
+    import numpy as np
+
+    not_a_number = PointError(f"--at {name}: {_short(value)} is not a number or an array of "
+                              "numbers")
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise not_a_number
+    try:
+        raw = value if isinstance(value, np.ndarray) else np.asarray(value)
+        if np.iscomplexobj(raw):
+            raise PointError(f"--at {name}: complex values are not supported (diffx "
+                             "differentiates real functions at real points)")
+        kind = raw.dtype.kind  # b: bool, S/U: text, V: raw, M/m: dates, O: Python objects
+        if kind in "bSUVMm" or kind == "O" and any(
+                isinstance(v, bool | complex | np.bool_ | bytes | str) for v in raw.flat):
+            raise not_a_number
+        if np.ma.is_masked(value):
+            raise PointError(f"--at {name}: the array has masked entries; pass only the "
+                             "points to use")
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise not_a_number from None
 
 
 def _not_input_hint(graph: Graph, name: str) -> str:
