@@ -281,10 +281,7 @@ def read_point(at: str | None) -> Any:
     from .points import parse_point, read_csv_points
 
     if "=" not in at and (at.endswith(".csv") or os.path.exists(at)):
-        if os.path.exists(at) and not os.path.isfile(at):
-            raise DiffxError(f"--at {at}: not a regular file; --at reads points from a CSV "
-                             "file, or takes name=value pairs such as a=4,b=3")
-        return read_csv_points(at)
+        return read_csv_points(at)  # refuses devices, FIFOs and directories before reading
     return parse_point(at)
 
 
