@@ -305,20 +305,10 @@ def _plain(text: str) -> str:
 
 
 def unused_warnings(graph: Any) -> list[str]:
-    """A warning for each statement the output does not use (``graph.unused``: node indices,
-    names or statement texts), since such a statement is silently left out otherwise."""
-    unused = getattr(graph, "unused", None)
-    if callable(unused):
-        unused = unused()
-    out_name = getattr(graph, "output_name", "the output")
-    lines = []
-    for item in unused or ():
-        if isinstance(item, int) and not isinstance(item, bool):
-            item = graph.describe(item)
-        lines.append(f"the statement {item} is not used by the output {out_name}, so it "
-                     f"plays no part in the derivatives (only the last statement, and what "
-                     f"it uses, is differentiated)")
-    return lines
+    """The graph's sentence about statements the output does not use, if there are any."""
+    text = graph.unused_warning()
+    return [f"{text} (only the last statement, and what it uses, is differentiated)"] \
+        if text else []
 
 
 def print_routes(r: Gradient, console: Any, out_name: str) -> None:
