@@ -52,7 +52,7 @@ RTOL = {"reverse": 1e-9, "forward": 1e-9, "symbolic": 1e-9, "numeric": 1e-5}
 ATOL = 1e-300  # absolute slack: below this a double is deep in the subnormals
 #: absolute slack relative to the chain rule's terms (the oracle's scale): 1 - sech(x)^2 at
 #: x = 1e-100 is 1e-200, but no float sum of 1 and -(1 - 1e-200) can say so
-SCALE_TOL = {"reverse": 1e-12, "forward": 1e-12, "symbolic": 1e-12, "numeric": 1e-5}
+SCALE_TOL = {"reverse": 1e-12, "forward": 1e-12, "symbolic": 1e-12, "numeric": 1e-9}
 LIMIT = 20.0  # seconds per call
 OPTIONS = {"symbolic": {"timeout": 15.0}, "reverse": {"timeout": 15.0}}
 

@@ -26,18 +26,19 @@ SYMBOLIC_EVERY = 3  # sympy is the slow one: every third program
 TODAY = {
     ("crash", "reverse-array"), ("crash", "symbolic"),
     ("nonfinite-silent", "symbolic"), ("nonfinite-silent", "forward"),
-    ("nonfinite-silent", "reverse"), ("nonfinite-silent", "numeric"),
-    ("nonfinite-intermediate-silent", "reverse"), ("nonfinite-intermediate-silent", "forward"),
-    ("nonfinite-intermediate-silent", "symbolic"), ("nonfinite-intermediate-silent", "numeric"),
+    ("nonfinite-intermediate-silent", "forward"), ("nonfinite-intermediate-silent", "numeric"),
     ("kink-convention", "reverse"), ("kink-convention", "forward"),
-    ("kink-convention", "symbolic"), ("kink-silent", "numeric"),
-    ("wrong-silent", "reverse"), ("wrong-silent", "symbolic"), ("wrong-silent", "numeric"),
-    ("undefined-silent", "forward"), ("undefined-silent", "symbolic"),
-    ("undefined-silent", "reverse"),
+    ("kink-convention", "symbolic"),
+    ("wrong-silent", "reverse"), ("wrong-silent", "numeric"),
+    ("undefined-silent", "forward"), ("undefined-silent", "reverse"),
     ("undefined-silent", "numeric"),
     ("array-mismatch", "reverse-array"), ("array-warning-mismatch", "reverse-array"),
-    ("slow", "symbolic"), ("budget-leak", "symbolic"),
 }
+#: timing-dependent: a symbolic time budget can run over or outlive its call, and sympy left
+#: running in an abandoned worker thread lowers mpmath's shared precision under later symbolic
+#: calls (seen once: -sin(-2.446) evaluated as sin(2)); these pass on this corpus today
+FLAKY = {("slow", "symbolic"), ("budget-leak", "symbolic"), ("wrong-silent", "symbolic"),
+         ("undefined-silent", "symbolic"), ("nonfinite-intermediate-silent", "symbolic")}
 
 CLASSES = [(c, m) for c in ("crash", "slow", "budget-leak", "nonfinite-silent",
                             "nonfinite-intermediate-silent", "wrong-silent", "undefined-silent")
@@ -49,7 +50,7 @@ CLASSES += [("kink-silent", "numeric"), ("crash", "reverse-array"),
 
 def _param(cls: str, method: str, why: str = "") -> object:
     marks = [pytest.mark.xfail(strict=False, reason=f"issue 8: {why or cls}")] \
-        if (cls, method) in TODAY else []
+        if (cls, method) in TODAY | FLAKY else []
     return pytest.param(cls, method, marks=marks, id=f"{cls}-{method}")
 
 
@@ -155,8 +156,12 @@ def test_issue_examples(program, point, methods):
     assert not found, _report(found)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 8: spurious kink warnings")
-@pytest.mark.parametrize("source", ["max(x, x)", "min(0.5, 0.5) + x", "max(x, 1) + min(x, x)"])
+SPURIOUS = pytest.mark.xfail(strict=False, reason="issue 8: spurious kink warnings")
+
+
+@pytest.mark.parametrize("source", [pytest.param("max(x, x)", marks=SPURIOUS),
+                                    "min(0.5, 0.5) + x",
+                                    pytest.param("max(x, 1) + min(x, x)", marks=SPURIOUS)])
 @pytest.mark.parametrize("method", EXACT)
 def test_no_kink_between_identical_arguments(source, method):
     result = diffx.grad(source, at={"x": 0.5 if "1)" not in source else 2.0}, method=method)
