@@ -219,3 +219,35 @@ def _sech2_20():
 
     t = mp.exp(-40)
     return 4 * t * (1 - 2 * t)
+
+
+# ---------------------------------------------------------------- odd library arguments
+
+ODD = [((123,), {}), ((None,), {}), ((b"x",), {}), (("x",), {"at": [1, 2]}),
+       (("x",), {"at": {"x": "abc"}}), (("x",), {"at": {"x": None}}),
+       (("x",), {"at": {"x": True}}), (("x",), {"wrt": 5, "at": {"x": 1}}),
+       (("x",), {"method": None, "at": {"x": 1}}), (("x^2",), {"at": {"x": 1 + 2j}}),
+       (("x",), {"at": {"x": float("nan")}}), (("x",), {"at": {"x": []}}),
+       (("x*y",), {"at": {"x": [1.0, 2.0], "y": [1.0, 2.0, 3.0]}}),
+       (("x",), {"at": {"x": 1}, "timeout": -1}), (("x",), {"at": {"x": 1}, "nope": 1}),
+       (("x",), {"at": {"x": 1}, "method": "numeric", "step": "big"})]
+
+
+@pytest.mark.parametrize("args, kwargs", ODD)
+def test_odd_arguments_raise_diffx_errors(args, kwargs):
+    with pytest.raises(diffx.DiffxError):
+        diffx.grad(*args, **kwargs)
+
+
+@pytest.mark.xfail(strict=False, reason="issue 8: a complex numpy array loses "
+                               "its imaginary part silently")
+def test_complex_array_is_refused():
+    import numpy as np
+
+    with pytest.raises(diffx.DiffxError):
+        diffx.grad("x^2", at={"x": np.array([1 + 1j])})
+
+
+@pytest.mark.xfail(strict=False, reason="issue 8: diffx.grad('x^2', at=3) for a single input")
+def test_single_input_point_as_a_number():
+    assert diffx.grad("x^2", at=3).gradient == {"x": 6.0}
