@@ -1,0 +1,237 @@
+"""Random programs against the mpmath oracle: the harness of the fuzz tests, and a runner.
+
+Run from the repository root (not collected by pytest: no ``test_`` prefix)::
+
+    python3 tests/fuzz_run.py 2000 --seed 7 --methods reverse,forward,symbolic,numeric
+
+prints, for each failure class, how often it happened and its shortest example (program,
+point, method, got, expected). The classes (one result may show several):
+
+* ``crash:<Type>`` -- an exception that is not a ``diffx.DiffxError``;
+* ``slow`` -- a call took longer than 20 s;
+* ``budget-leak`` -- after the call a SIGALRM timer or a diffx worker thread is still running;
+* ``nonfinite-silent`` -- a derivative is nan or infinite and the result has no warning;
+* ``nonfinite-intermediate-silent`` -- some node's value (as diffx computes it, in doubles)
+  is not finite and the result has no warning;
+* ``kink-convention`` -- at a kink, reverse/forward/symbolic differ from the convention
+  (relu'(0) = 0, abs'(0) = 0, a max/min tie 1/2-1/2), warning or not;
+* ``kink-silent`` -- numeric at a kink without a warning;
+* ``wrong-silent`` -- a finite derivative off from the oracle (relative 1e-9; numeric 1e-5)
+  without a warning;
+* ``undefined-silent`` -- the true derivative is undefined (a non-finite value in the exact
+  run, or a non-finite exact derivative) but the method gives a finite number and no warning;
+* ``array-mismatch`` / ``array-warning-mismatch`` -- reverse at three copies of the point (a
+  numpy array) differs from reverse at the point, in values or in whether it warns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import signal
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+from oracle import (  # noqa: E402
+    Oracle, Program, _close, mp, mpf, random_point, random_program, run_oracle,
+)
+
+import diffx  # noqa: E402
+
+METHODS = ("reverse", "forward", "symbolic", "numeric")
+RTOL = {"reverse": 1e-9, "forward": 1e-9, "symbolic": 1e-9, "numeric": 1e-5}
+ATOL = 1e-300  # absolute slack: below this a double is deep in the subnormals
+#: absolute slack relative to the chain rule's terms (the oracle's scale): 1 - sech(x)^2 at
+#: x = 1e-100 is 1e-200, but no float sum of 1 and -(1 - 1e-200) can say so
+SCALE_TOL = {"reverse": 1e-12, "forward": 1e-12, "symbolic": 1e-12, "numeric": 1e-9}
+LIMIT = 20.0  # seconds per call
+OPTIONS = {"symbolic": {"timeout": 15.0}, "reverse": {"timeout": 15.0}}
+
+
+@dataclass
+class Failure:
+    cls: str
+    source: str
+    point: dict
+    method: str
+    got: Any
+    expected: Any
+
+    def __str__(self) -> str:
+        return (f"[{self.cls}] {self.method}: {self.source!r} at {self.point}: "
+                f"got {self.got!r}, expected {self.expected!r}")
+
+
+def call(source: str, at: Any, method: str) -> tuple[Any, BaseException | None, float]:
+    start = time.perf_counter()
+    try:
+        result = diffx.grad(source, at=at, method=method, **OPTIONS.get(method, {}))
+        return result, None, time.perf_counter() - start
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 -- classifying is the point
+        return None, exc, time.perf_counter() - start
+
+
+def leaks() -> str | None:
+    """A time budget that outlived its call: a running SIGALRM timer or a live worker thread
+    (sympy in an abandoned thread changes mpmath's shared precision under later calls)."""
+    if hasattr(signal, "getitimer") and signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return "a SIGALRM timer still running after the call"
+    alive = [t for t in threading.enumerate()
+             if t.name.startswith("diffx") and t.ident not in _SEEN]
+    _SEEN.update(t.ident for t in alive)
+    return f"worker thread(s) still running: {[t.name for t in alive]}" if alive else None
+
+
+_SEEN: set = set()
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def check(program: Program, point: dict, orc: Oracle, method: str, result: Any,
+          exc: BaseException | None, elapsed: float) -> list[Failure]:
+    """The failure classes of one method's result against the oracle."""
+    src = program.source
+    out: list[Failure] = []
+
+    def fail(cls: str, got: Any = None, expected: Any = None) -> None:
+        out.append(Failure(cls, src, point, method, got, expected))
+
+    if exc is not None and not isinstance(exc, diffx.DiffxError):
+        fail(f"crash:{type(exc).__name__}", str(exc)[:200])
+    if elapsed > LIMIT:
+        fail("slow", f"{elapsed:.1f} s")
+    if exc is not None or result is None or result.error:
+        return out
+    warned = bool(result.warnings)
+    if orc.shadow.bad and not warned:
+        fail("nonfinite-intermediate-silent", dict(result.gradient), "a warning")
+    for w in program.inputs:
+        got = _num(result.gradient[w])
+        exact, shadow = orc.exact.gradient[w], orc.shadow.gradient[w]
+        atol_e = max(ATOL, SCALE_TOL[method] * orc.exact.scale[w])
+        atol_s = max(ATOL, SCALE_TOL[method] * orc.shadow.scale[w])
+        if not mp.isfinite(atol_e) or not mp.isfinite(atol_s):
+            atol_e = atol_s = ATOL
+        want, want_s = mpf(float(exact)), mpf(float(shadow))  # as doubles: 1e400 is inf
+        match = _close(got, want, RTOL[method], atol_e) or _close(got, want_s, RTOL[method],
+                                                                  atol_s)
+        if not math.isfinite(got) and not warned:
+            fail("nonfinite-silent", got, float(want))
+            continue
+        kink = orc.shadow.kink or orc.exact.kink
+        if kink and not orc.shadow.bad and mp.isfinite(want) and mp.isfinite(want_s):
+            if method == "numeric":
+                if not warned:
+                    fail("kink-silent", got, "a warning")
+            elif not match and not (method == "symbolic" and orc.exact.strong and warned
+                                    and not math.isfinite(got)):
+                fail("kink-convention", got, float(want_s))
+            continue
+        if warned or orc.unstable or match:
+            continue
+        if orc.exact.bad or not mp.isfinite(exact):
+            if math.isfinite(got) and not orc.shadow.bad:
+                fail("undefined-silent", got, float(exact))
+            continue
+        fail("wrong-silent", got, float(want))
+    return out
+
+
+def check_arrays(program: Program, point: dict, scalar: Any) -> list[Failure]:
+    """Reverse at three copies of the point agrees with reverse at the point."""
+    src = program.source
+    arrays = {k: np.full(3, v) for k, v in point.items()}
+    result, exc, elapsed = call(src, arrays, "reverse")
+    if exc is not None and not isinstance(exc, diffx.DiffxError):
+        return [Failure(f"crash:{type(exc).__name__}", src, point, "reverse-array",
+                        str(exc)[:200], None)]
+    if exc is not None or result is None or result.error or scalar is None or scalar.error:
+        return []
+    out = []
+    for w in program.inputs:
+        a = np.asarray(result.gradient[w], dtype=float).ravel()
+        s = _num(scalar.gradient[w])
+        if not all(_close(x, s, 1e-9, ATOL) for x in a):
+            out.append(Failure("array-mismatch", src, point, "reverse-array", a.tolist(), s))
+            break
+    if bool(result.warnings) != bool(scalar.warnings):
+        out.append(Failure("array-warning-mismatch", src, point, "reverse-array",
+                           result.warnings, scalar.warnings))
+    return out
+
+
+def fuzz_one(program: Program, point: dict, methods=METHODS, arrays: bool = True
+             ) -> list[Failure]:
+    orc = run_oracle(program, point)
+    out: list[Failure] = []
+    scalar = None
+    for m in methods:
+        result, exc, elapsed = call(program.source, point, m)
+        if m == "reverse":
+            scalar = result
+        leak = leaks()
+        if leak:
+            out.append(Failure("budget-leak", program.source, point, m, leak, "nothing left"))
+        out += check(program, point, orc, m, result, exc, elapsed)
+    if arrays and "reverse" in methods:
+        out += check_arrays(program, point, scalar)
+    return out
+
+
+def corpus(n: int, seed: int) -> list[tuple[Program, dict]]:
+    """n seeded (program, point) pairs, every kind of point in turn."""
+    rng = random.Random(seed)
+    kinds = ("ordinary", "edge", "tiny", "huge", "tie")
+    out = []
+    for k in range(n):
+        program = random_program(rng)
+        out.append((program, random_point(rng, program.inputs, kinds[k % len(kinds)])))
+    return out
+
+
+def summarize(failures: list[Failure]) -> str:
+    by: dict[tuple[str, str], list[Failure]] = defaultdict(list)
+    for f in failures:
+        by[(f.cls, f.method)].append(f)
+    lines = []
+    for (cls, method), fs in sorted(by.items(), key=lambda kv: -len(kv[1])):
+        shortest = min(fs, key=lambda f: len(f.source))
+        lines.append(f"{len(fs):5d}  {cls:32s} {method:14s} e.g. {shortest}")
+    return "\n".join(lines) or "no failures"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("n", type=int, nargs="?", default=500)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--methods", default=",".join(METHODS))
+    args = ap.parse_args(argv)
+    methods = tuple(args.methods.split(","))
+    failures: list[Failure] = []
+    start = time.perf_counter()
+    for program, point in corpus(args.n, args.seed):
+        failures += fuzz_one(program, point, methods)
+    print(summarize(failures))
+    print(f"{args.n} programs, {len(failures)} failures, {time.perf_counter() - start:.1f} s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
