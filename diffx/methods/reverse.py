@@ -188,6 +188,7 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
                                                                                    str]]:
     import sympy
 
+    from ..notation import formula_text
     from ..sym import MAX_PRINTED, TooLarge, sizes
 
     try:
@@ -209,7 +210,7 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
             simpler = sympy.simplify(expanded)
             if sympy.count_ops(simpler) < sympy.count_ops(expanded):
                 expanded = simpler
-        out[w] = (text, str(expanded), form)
+        out[w] = (text, formula_text(expanded), form)
     return out
 
 
@@ -218,19 +219,20 @@ def _route_formula(graph: Graph, formulas: _routes.Formulas, w: str, found: list
     """The route-sum as listed routes, or the sweep's factored form past the limit."""
     import sympy
 
+    from ..notation import formula_text, product_text
     from ..sym import MAX_PRINTED, sizes
 
     if not complete:
         total = formulas.sweep(w)
         dag, tree = sizes(total)
-        text = str(total) if tree <= MAX_PRINTED else (
+        text = formula_text(total) if tree <= MAX_PRINTED else (
             f"<factored form of {tree:,} tree nodes ({dag:,} distinct)>")
         return total, text, f"factored (more than {limit:,} routes)"
     terms = []
     total = sympy.Integer(0)
     for route in found:
         factors = [formulas.edge(e) for e in reversed(route.edges)]
-        terms.append(_routes.product_text(factors))
+        terms.append(product_text(factors))
         product = sympy.Integer(1)
         for f in factors:
             product = product * f
