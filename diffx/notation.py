@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 ATOM, POW, NEG, MUL, ADD = 9, 4, 3, 2, 1  # the language's precedences
+LONG_ROUTE = 12  # routes with more local derivatives than this leave out the factors of 1
 _NAMES = {"Abs": "abs", "Max": "max", "Min": "min", "DiracDelta": "δ"}
 
 
@@ -29,7 +30,10 @@ def formula_text(expr: Any, inputs: Any = ()) -> str:
 
 
 def product_text(factors: list[Any]) -> str:
-    """``a·1``: a route's local derivatives, from the output down to the input."""
+    """``a·1``: a route's local derivatives, from the output down to the input (factors of
+    1 are left out of routes longer than ``LONG_ROUTE``)."""
+    if len(factors) > LONG_ROUTE:  # a long route: its factors of 1 say nothing
+        factors = [f for f in factors if f != 1]
     if not factors:
         return "1"
     out = []

@@ -267,7 +267,7 @@ class Formulas:
     def __init__(self, graph: Graph, labels: Labels | None = None) -> None:
         import sympy
 
-        from .sym import symbols, to_sympy
+        from .sym import Expansion, symbols, to_sympy
 
         self.graph = graph
         self.labels = labels or Labels(graph)
@@ -282,9 +282,8 @@ class Formulas:
         for name, node in graph.input_nodes.items():
             self.named[node] = syms[name]
         self.display = to_sympy(graph, names=self.named)
-        self.full = to_sympy(graph)
-        self._expand = {sym: self.full[node] for node, sym in self.named.items()
-                        if not graph.is_input(node) and node <= graph.output}
+        self._expand = Expansion(graph, {node: sym for node, sym in self.named.items()
+                                         if not graph.is_input(node) and node <= graph.output})
 
     def edge(self, edge: Edge) -> Any:
         op = self.graph.op_of(edge.node)

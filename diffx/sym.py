@@ -326,6 +326,31 @@ def substitute(expr: Any, mapping: dict[Any, Any]) -> Any:
     return done[id(expr)]
 
 
+class Expansion:
+    """Named intermediates (symbols) and what they stand for in terms of the inputs, for
+    :func:`substitute`. The expressions are built only when a formula contains one of the
+    names: a long sum's route-sum (all factors 1) never needs the quadratic expansion."""
+
+    def __init__(self, graph: Graph, named: dict[int, Any]) -> None:
+        self.graph = graph
+        self.node_of = {sym: node for node, sym in named.items()}
+        self._full: list[Any] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.node_of)
+
+    def __contains__(self, e: Any) -> bool:
+        try:
+            return e in self.node_of
+        except TypeError:
+            return False
+
+    def __getitem__(self, e: Any) -> Any:
+        if self._full is None:
+            self._full = to_sympy(self.graph)
+        return self._full[self.node_of[e]]
+
+
 def tree_size(expr: Any) -> int:
     """Nodes in the expression tree (shared subexpressions counted every time they occur)."""
     return sizes(expr)[1]

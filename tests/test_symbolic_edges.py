@@ -185,3 +185,22 @@ def test_a_long_sum_converts_in_linear_time():
     r = diffx.grad(src, wrt="x7", at={f"x{i}": 1.0 for i in range(1, 3001)}, method="symbolic")
     assert r["x7"] == 1.0 and r.value == 3000.0
     assert time.perf_counter() - start < 8
+
+
+def test_many_points_where_floats_overflow_are_evaluated_exactly():
+    import numpy as np
+
+    xs = np.array([-400.0, -1.0, 0.0, 2.0, 800.0])
+    r = diffx.grad("sigmoid(x) + softplus(x)", at={"x": xs}, method="symbolic")
+    want = [oracle(lambda t: 1 / (1 + mpmath.exp(-t)) + mpmath.log(1 + mpmath.exp(t)), x)
+            for x in xs]
+    assert np.allclose(r["x"], want, rtol=1e-13, atol=0)
+    assert not r.warnings
+
+
+def test_a_long_route_sum_formula_finishes():
+    src = " + ".join(f"x{i}" for i in range(1, 20001))
+    start = time.perf_counter()
+    r = diffx.grad(src, wrt="x1", method="reverse")
+    assert r.formula["x1"] == "1" and r.gradient["x1"] == "1"
+    assert time.perf_counter() - start < 15

@@ -62,7 +62,11 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         result.gradient = dict(formulas)
         return result
     if arrays:
-        result.gradient = {w: to_python(v) for w, v in values.items()}
+        import numpy as np
+
+        undefined = np.isnan(np.asarray(value, dtype=float))  # no value, no derivative
+        result.gradient = {w: to_python(np.where(undefined, np.nan, v))
+                           for w, v in values.items()}
         result.value = to_python(value)
         _array_warnings(result)
     else:
@@ -190,4 +194,24 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
         outs = fn(*[np.asarray(point[k], dtype=float) for k in graph.inputs])
     shape = np.shape(point[graph.inputs[0]]) if graph.inputs else ()
     outs = [np.broadcast_to(np.asarray(o, dtype=float), shape).copy() for o in outs]
+    _exact_where_not_finite(outs, [f, *derivs.values()], syms, point, graph, shape)
     return dict(zip(derivs, outs[1:])), outs[0]
+
+
+MAX_REEVALUATED = 2_000  # non-finite float values re-evaluated with mpmath, per formula
+
+
+def _exact_where_not_finite(outs: list[Any], exprs: list[Any], syms: dict[str, Any],
+                            point: dict[str, Any], graph: Graph, shape: tuple) -> None:
+    """Where floats overflowed (sigmoid'(800) is inf/inf = nan in floats, 0 exactly), the
+    formula is evaluated again with mpmath at those points (see :mod:`diffx.symeval`)."""
+    import numpy as np
+
+    from ..symeval import evaluate
+
+    grids = {k: np.broadcast_to(np.asarray(point[k], dtype=float), shape) for k in graph.inputs}
+    for out, expr in zip(outs, exprs):
+        bad = np.argwhere(~np.isfinite(out))[:MAX_REEVALUATED]
+        for idx in map(tuple, bad):
+            v = evaluate(expr, {syms[k]: float(grids[k][idx]) for k in graph.inputs}).value
+            out[idx] = v if isinstance(v, float) else np.nan
