@@ -21,7 +21,8 @@ from typing import Any
 
 import mpmath
 
-PRECISIONS = (128, 256, 512, 1024, 2048, 4096)  # bits; each pass doubles
+PRECISIONS = (128,)  # bits of the first pass; each further pass doubles (or more)
+MAX_PREC = 16_384  # bits: beyond this a formula's value is taken as it stands
 HUGE = 2.0**40  # exp/sinh/cosh of more than this is inf (its value has 2^40-bit exponents)
 
 
@@ -36,21 +37,35 @@ class Value:
 def evaluate(expr: Any, point: dict[Any, float]) -> Value:
     """``expr`` at ``point`` (sympy symbol -> float), as a double."""
     previous = None
-    why: list[str] = []
-    for prec in PRECISIONS:
-        why = []
+    prec = PRECISIONS[0]
+    while True:
+        why: list[str] = []
+        need = [0]
         with mpmath.workprec(prec):
-            v = _walk(expr, point, why)
+            v = _walk(expr, point, why, need)
             result = _to_double(v, prec)
             if not why and isinstance(result, float) and math.isinf(result) and \
                     mpmath.isfinite(v):
-                why.append(f"its exact value, about {mpmath.nstr(v, 3)}, is beyond the "
+                why.append(f"its exact value, about {_about(v)}, is beyond the "
                            "largest float (1.8e308)")
-        if previous is not None and _same(result, previous):
+                return Value(result, why[0])  # more digits cannot bring it into range
+        enough = prec >= min(need[0], MAX_PREC)
+        if previous is not None and enough and _same(result, previous):
+            return Value(result, why[0] if why else None)
+        if prec >= MAX_PREC:
             return Value(result, why[0] if why else None)
         previous = result
-    assert previous is not None
-    return Value(previous, why[0] if why else None)
+        prec = min(MAX_PREC, max(2 * prec, need[0] + 64))
+
+
+def _about(v: Any) -> str:
+    """``1.2e+4000``-style text for a number of any size (no digit-by-digit conversion)."""
+    if not mpmath.isfinite(v) or v == 0:
+        return str(float(v))
+    with mpmath.workprec(64):
+        exponent = int(mpmath.floor(mpmath.log10(abs(v))))
+        mantissa = float(v / mpmath.power(10, exponent))
+    return f"{mantissa:.2g}e{exponent:+d}"
 
 
 def _same(a: float | complex, b: float | complex) -> bool:
@@ -75,7 +90,7 @@ def _to_double(v: Any, prec: int) -> float | complex:
     return float(v)
 
 
-def _walk(expr: Any, point: dict[Any, float], why: list[str]) -> Any:
+def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[int]) -> Any:
     done: dict[int, Any] = {}
     keep = []  # every visited object stays alive, so ids stay unique
     stack: list[tuple[Any, bool]] = [(expr, False)]
@@ -92,7 +107,7 @@ def _walk(expr: Any, point: dict[Any, float], why: list[str]) -> Any:
             stack.extend((a, False) for a in e.args if id(a) not in done)
             continue
         try:
-            done[id(e)] = _node(e, [done[id(a)] for a in e.args], point, why)
+            done[id(e)] = _node(e, [done[id(a)] for a in e.args], point, why, need)
         except (ArithmeticError, ValueError, TypeError):
             why.append(f"the formula has no value at this point ({type(e).__name__})")
             done[id(e)] = mpmath.nan
@@ -131,6 +146,17 @@ def _real(v: Any) -> Any:
     return v
 
 
+def _precision_needed(terms: list[Any], total: Any, need: list[int]) -> None:
+    """Bits a sum needs: terms of very different sizes (1 + 1e-300 loses the small one) or
+    cancelling terms (1 - tanh(20)^2 loses the leading digits) need more than 53 bits."""
+    mags = [mpmath.mag(t) for t in terms if t != 0 and mpmath.isfinite(t)]
+    if len(mags) < 2:
+        return
+    spread = max(mags) - min(mags)
+    lost = max(mags) - mpmath.mag(total) if total != 0 and mpmath.isfinite(total) else 0
+    need[0] = max(need[0], int(max(spread, lost)) + 64)
+
+
 def _heaviside(z: Any, at_zero: Any) -> Any:
     z = _real(z)
     if mpmath.isnan(z):
@@ -164,7 +190,7 @@ def _exp(z: Any, why: list[str]) -> Any:
     r = _real(z)
     if not mpmath.isnan(r):
         if r > HUGE:
-            why.append(f"it takes exp of {mpmath.nstr(r, 3)}, a number far beyond the "
+            why.append(f"it takes exp of {_about(r)}, a number far beyond the "
                        "float range")
             return mpmath.inf
         if r < -HUGE:
@@ -215,12 +241,15 @@ _UNARY = {
 }
 
 
-def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str]) -> Any:
+def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
+          need: list[int]) -> Any:
     name = type(e).__name__
     if name == "Add":
         if any(mpmath.isnan(a) for a in args):
             return mpmath.nan
-        return mpmath.fsum(args)
+        total = mpmath.fsum(args)
+        _precision_needed(args, total, need)
+        return total
     if name == "Mul":
         return _product(args)
     if name == "Pow":

@@ -204,3 +204,18 @@ def test_a_long_route_sum_formula_finishes():
     r = diffx.grad(src, wrt="x1", method="reverse")
     assert r.formula["x1"] == "1" and r.gradient["x1"] == "1"
     assert time.perf_counter() - start < 15
+
+
+@pytest.mark.parametrize("src, x", [("(1 + 1/x)^x", 1e10), ("(1 + 1/x)^x", 1e300),
+                                    ("log(1 + x) - x", 1e-20), ("sqrt(x^2 + 1) - x", 1e10)])
+def test_absorbed_and_cancelling_terms_get_enough_precision(src, x):
+    fns = {"(1 + 1/x)^x": lambda t: (1 + 1 / t) ** t, "log(1 + x) - x":
+           lambda t: mpmath.log(1 + t) - t, "sqrt(x^2 + 1) - x": lambda t: mpmath.sqrt(t**2 + 1) - t}
+    with mpmath.workdps(1500):
+        want = float(mpmath.diff(fns[src], mpmath.mpf(x)))
+    assert sym(src, x=x)["x"] == pytest.approx(want, rel=1e-12, abs=0)
+
+
+def test_values_beyond_the_float_range_say_so():
+    r = sym("exp(x) + 1", x=1e5)
+    assert r["x"] == math.inf and "beyond the largest float" in r.warnings[0]
