@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 ATOM, POW, NEG, MUL, ADD = 9, 4, 3, 2, 1  # the language's precedences
+ORDERED_TERMS = 100  # sums up to this many terms are printed in sympy's order
 LONG_ROUTE = 12  # routes with more local derivatives than this leave out the factors of 1
 _NAMES = {"Abs": "abs", "Max": "max", "Min": "min", "DiracDelta": "δ"}
 
@@ -98,7 +99,9 @@ def _parts(e: Any) -> list[Any]:
 
 def _terms(e: Any) -> list[Any]:
     """A sum's terms, a positive one first when there is one (``asin(x) - y``)."""
-    terms = list(e.as_ordered_terms())  # sympy's printing order: 2*a + b, 12*x + 8*exp(2*x)
+    # sympy's printing order (2*a + b, 12*x + 8*exp(2*x)); a long sum keeps its stored
+    # order, as sorting it for print costs seconds
+    terms = list(e.as_ordered_terms() if len(e.args) <= ORDERED_TERMS else e.args)
     for k, t in enumerate(terms):
         if not t.could_extract_minus_sign():
             return [t] + terms[:k] + terms[k + 1:]

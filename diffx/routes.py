@@ -308,15 +308,18 @@ class Formulas:
 
         g = self.graph
         active = g.depends_on([g.input_nodes[wrt]])
-        adj: dict[int, Any] = {g.output: sympy.Integer(1)}
+        # contributions are gathered and added once (one Add per node: linear, where
+        # adding them one by one would re-sort the growing sum each time)
+        parts: dict[int, list[Any]] = {g.output: [sympy.Integer(1)]}
         for i in range(g.output, -1, -1):
-            if i not in adj or g.op[i] <= _ops.CONST:
+            if i not in parts or g.op[i] <= _ops.CONST:
                 continue
+            adj_i = sympy.Add(*parts.pop(i))
             for pos, arg in enumerate(g.args(i)):
                 if active[arg]:
-                    term = adj[i] * self.edge(Edge(arg, i, pos))
-                    adj[arg] = adj[arg] + term if arg in adj else term
-        return adj.get(g.input_nodes[wrt], sympy.Integer(0))
+                    parts.setdefault(arg, []).append(adj_i * self.edge(Edge(arg, i, pos)))
+        found = parts.get(g.input_nodes[wrt])
+        return sympy.Add(*found) if found else sympy.Integer(0)
 
 
 def factor_text(expr: Any) -> str:

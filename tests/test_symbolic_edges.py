@@ -219,3 +219,29 @@ def test_absorbed_and_cancelling_terms_get_enough_precision(src, x):
 def test_values_beyond_the_float_range_say_so():
     r = sym("exp(x) + 1", x=1e5)
     assert r["x"] == math.inf and "beyond the largest float" in r.warnings[0]
+
+
+def test_huge_route_sum_formulas_are_refused_quickly():
+    src = "; ".join(["y0 = x"] + [f"y{i} = y{i-1}*x + 1" for i in range(1, 20000)])
+    start = time.perf_counter()
+    with pytest.raises(diffx.DiffxError, match="too large to build.*at="):
+        diffx.grad(src, method="reverse", wrt="x")
+    assert time.perf_counter() - start < 10
+
+
+def test_factored_route_sums_are_built_in_one_add_per_node():
+    src = "; ".join(["y0 = x"] + [f"y{i} = y{i-1}*x + 1" for i in range(1, 1500)])
+    start = time.perf_counter()
+    r = diffx.grad(src, method="reverse", wrt="x")
+    assert r.details["form"]["x"].startswith("factored")
+    assert time.perf_counter() - start < 10
+
+
+def test_factored_route_sum_formula_is_the_derivative():
+    src = "; ".join(["y0 = x"] + [f"y{i} = y{i-1}*x + sin(y{i-1})" for i in range(1, 6)])
+    r = diffx.grad(src, method="reverse", wrt="x", route_limit=2)
+    assert r.details["form"]["x"].startswith("factored")
+    at = 0.7
+    got = diffx.evaluate(r.gradient["x"], at={"x": at})  # the formula pastes back
+    want = diffx.grad(src, at={"x": at}, method="reverse")["x"]
+    assert float(got) == pytest.approx(want, rel=1e-12)

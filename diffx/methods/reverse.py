@@ -197,9 +197,22 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
         raise MethodError(str(exc), usage=False) from None
     out = {}
     for w in wrt:
-        found, complete = _routes.list_routes(graph, w, limit)
+        factors = _route_factors(graph, w)
+        if factors <= MAX_ROUTE_FACTORS:
+            found, complete = _routes.list_routes(graph, w, limit)
+        else:  # too many routes, or routes too long, to write out: the factored form
+            found, complete = [], False
+        if not complete and engine.edge_count(graph, (w,)) > MAX_SWEEP_EDGES:
+            raise MethodError(
+                f"the route-sum formula for {w} is too large to build: its factored form has "
+                f"{engine.edge_count(graph, (w,)):,} edges (the limit is {MAX_SWEEP_EDGES:,}) "
+                "and more routes than can be listed. Give a point (at=...) to get the "
+                "derivative's value in one sweep", usage=False)
         with formulas.as_written():
             total, text, form = _route_formula(graph, formulas, w, found, complete, limit)
+        if not complete and len(found) == 0 and factors > MAX_ROUTE_FACTORS:
+            form = (f"factored (the routes have more than {MAX_ROUTE_FACTORS:,} local "
+                    "derivatives in all)")
         expanded = formulas.expand(total)  # sympy's automatic evaluation combines terms
         dag, tree = sizes(expanded)
         if tree > MAX_PRINTED:
@@ -212,6 +225,31 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
                 expanded = simpler
         out[w] = (text, formula_text(expanded), form)
     return out
+
+
+MAX_ROUTE_FACTORS = 50_000  # route-sums with more local derivatives in all are factored
+MAX_SWEEP_EDGES = 10_000  # a factored form past this many edges is refused (sympy: ~5 s)
+
+
+def _route_factors(graph: Graph, w: str) -> int:
+    """How many local derivatives the route-sum for ``w`` writes out: the routes' total
+    length, in one pass from the output down (a node passes on its routes and their length;
+    each edge adds one factor to each route through it). Capped just past the limit."""
+    a, b, out = graph.a, graph.b, graph.output
+    cap = MAX_ROUTE_FACTORS + 1
+    routes = [0] * (out + 1)
+    length = [0] * (out + 1)
+    routes[out] = 1
+    for i in range(out, -1, -1):
+        r = routes[i]
+        if not r or a[i] < 0:
+            continue
+        for arg in (a[i], b[i]):
+            if arg < 0:
+                break
+            routes[arg] = min(cap, routes[arg] + r)
+            length[arg] = min(cap, length[arg] + length[i] + r)
+    return length[graph.input_nodes[w]]
 
 
 def _route_formula(graph: Graph, formulas: _routes.Formulas, w: str, found: list,
