@@ -100,6 +100,7 @@ def real_or_nan(fn: Any) -> Any:
     import sympy
 
     def total(*args: Any) -> Any:
+        args = tuple(sympy.Integer(a) if isinstance(a, int) else a for a in args)
         if any(a is sympy.nan or a.is_extended_real is False for a in args):
             return sympy.nan
         try:

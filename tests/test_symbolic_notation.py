@@ -125,3 +125,12 @@ def test_deep_formulas_print_without_recursion():
     for k in range(3000):
         e = sympy.sin(e, evaluate=False)
     assert formula_text(e).count("sin(") == 3000
+
+
+@pytest.mark.parametrize("src, formula", [
+    ("relu(x)", "[x > 0]"), ("max(x, y)", "H(x - y)"), ("abs(x)", "sign(x)"),
+    ("min(x, 2)", "H(2 - x)"),
+])
+def test_route_sum_formulas_of_kinks(src, formula):
+    r = diffx.grad(src, method="reverse", wrt="x")
+    assert r.gradient["x"] == formula

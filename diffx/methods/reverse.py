@@ -21,6 +21,7 @@ from typing import Any
 from .. import diagnose, engine
 from .. import routes as _routes
 from ..budget import BudgetExceeded, run_with_budget
+from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
 from . import (
@@ -174,6 +175,13 @@ def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
                           usage=False) from None
     except RecursionError:
         raise MethodError("the formula is too deeply nested for sympy", usage=False) from None
+    except DiffxError:
+        raise
+    except Exception as exc:  # sympy's own errors: a sentence, never a traceback
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise MethodError(f"sympy failed while building the route-sum formula: "
+                          f"{type(exc).__name__}: {first} (give a point, at=..., for values)",
+                          usage=False) from None
     result.seconds = time.perf_counter() - start
     result.formula = {w: text for w, (text, _, _) in out.items()}
     result.gradient = {w: simplified for w, (_, simplified, _) in out.items()}
