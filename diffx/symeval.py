@@ -8,8 +8,9 @@ about the same. The formula is walked once per precision over its DAG (each dist
 subexpression once, explicit stack), at 128 bits, then 256, ... until two precisions agree as
 doubles (a cross-check that catches cancellation), at most 4096 bits.
 
-Values may turn complex on the way (sympy writes abs(asin(x)) with re and im parts, and
-asin(x) is complex past 1): a result whose imaginary part vanishes to the precision is real.
+A value that turns complex on the way (log of a negative number, asin past 1) means the
+formula leaves the real numbers, where the language's functions are undefined: it becomes
+nan, with a sentence saying where.
 A zero factor times an infinite one is 0 (a strong zero, as in the reverse sweep: x^y·log x at
 x = 0 is 0 for y > 0). The result says why it is not finite, when it is not.
 """
@@ -107,12 +108,28 @@ def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[int]) -
             stack.extend((a, False) for a in e.args if id(a) not in done)
             continue
         try:
-            done[id(e)] = _node(e, [done[id(a)] for a in e.args], point, why, need)
-        except (ArithmeticError, ValueError, TypeError):
+            v = _node(e, [done[id(a)] for a in e.args], point, why, need)
+        except Exception:  # noqa: BLE001  (mpmath or sympy: the formula has no value here)
             why.append(f"the formula has no value at this point ({type(e).__name__})")
-            done[id(e)] = mpmath.nan
+            v = mpmath.nan
+        if isinstance(v, mpmath.mpc):
+            if v.imag != 0 and not mpmath.isnan(v.imag):
+                why.append(f"{_short(e)} is not a real number at this point (the formula "
+                           "takes a log, root or power of a negative number, or asin/acos "
+                           "beyond ±1)")
+                v = mpmath.nan
+            else:
+                v = v.real
+        done[id(e)] = v
         keep.append(e)
     return done[id(expr)]
+
+
+def _short(e: Any) -> str:
+    from .notation import formula_text
+
+    text = formula_text(e) if len(e.args) < 20 else type(e).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _leaf(e: Any, point: dict[Any, float]) -> Any:

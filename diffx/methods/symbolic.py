@@ -96,6 +96,9 @@ def _scalar_results(result: Gradient, values: dict[str, Any], value: Any) -> Non
                                "its real domain here, so the symbolic derivative is nan")
         return
     result.value = fv
+    if math.isinf(fv):
+        result.warnings.append(f"the function's value is {fv} at this point"
+                               f"{_because(value)}")
     result.gradient = {}
     for w, v in values.items():
         d = v.value
