@@ -325,7 +325,9 @@ class Formulas:
 def factor_text(expr: Any) -> str:
     """A factor of a route's product, in parentheses unless it is a name, a whole number
     or a function call."""
-    text = str(expr)
+    from .notation import formula_text
+
+    text = formula_text(expr)
     simple = expr.is_Symbol or expr.is_Function or (
         expr.is_Number and (expr.is_Integer or expr.is_Float) and not text.startswith("-"))
     return text if simple else f"({text})"
