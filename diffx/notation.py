@@ -30,6 +30,21 @@ def formula_text(expr: Any, inputs: Any = ()) -> str:
     return _print(expr)[0]
 
 
+LEGEND = {
+    "[": "[z > 0] is 1 where z > 0 and 0 elsewhere (relu'(z); relu'(0) = 0)",
+    "H(": "H(z) is 1 where z > 0, 0 where z < 0 and 1/2 at z = 0 (a max/min tie is split "
+          "in half)",
+    "sign(": "sign(z) is 1, 0 or -1 (abs'(z); abs'(0) = 0)",
+    "δ(": "δ(z) is the Dirac delta: 0 except at z = 0",
+}
+
+
+def legend(texts: Any) -> dict[str, str]:
+    """What the derivative-only notation in ``texts`` means: {mark: sentence}."""
+    joined = " ".join(texts)
+    return {mark.rstrip("("): text for mark, text in LEGEND.items() if mark in joined}
+
+
 def product_text(factors: list[Any]) -> str:
     """``a·1``: a route's local derivatives, from the output down to the input (factors of
     1 are left out of routes longer than ``LONG_ROUTE``)."""

@@ -134,3 +134,10 @@ def test_deep_formulas_print_without_recursion():
 def test_route_sum_formulas_of_kinks(src, formula):
     r = diffx.grad(src, method="reverse", wrt="x")
     assert r.gradient["x"] == formula
+
+
+def test_the_derivative_only_notation_is_explained():
+    r = diffx.grad("relu(x) + max(x, y)", method="symbolic")
+    assert set(r.details["notation"]) == {"[", "H"}
+    assert "1/2" in r.details["notation"]["H"]
+    assert diffx.grad("x^2", method="symbolic").details["notation"] == {}

@@ -53,8 +53,11 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.seconds = time.perf_counter() - start
     formulas, sizes, values, value = out
     result.formula = formulas
+    from ..notation import legend
+
     result.details = {"count_ops": {w: s[0] for w, s in sizes.items()},
-                      "tree_size": {w: s[1] for w, s in sizes.items()}}
+                      "tree_size": {w: s[1] for w, s in sizes.items()},
+                      "notation": legend(formulas.values())}
     counted = [s[0] for s in sizes.values()]
     result.cost = {"evaluations": 1 if point is not None else 0,
                    "operations": None if None in counted else sum(counted)}
