@@ -141,3 +141,13 @@ def test_the_derivative_only_notation_is_explained():
     assert set(r.details["notation"]) == {"[", "H"}
     assert "1/2" in r.details["notation"]["H"]
     assert diffx.grad("x^2", method="symbolic").details["notation"] == {}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_linear_conversion_builds_the_same_expression(seed):
+    rng = random.Random(5000 + seed)
+    src = random_source(rng, rng.randrange(1, 9))
+    g = diffx.parse(src)
+    a = to_sympy(g)[g.output]
+    b = to_sympy(g, chains=True)[g.output]
+    assert a == b or sympy.simplify(a - b) == 0, (src, a, b)
