@@ -224,7 +224,7 @@ def _numpy_namespace() -> dict[str, Any]:
 def _sympy_namespace() -> dict[str, Any]:
     import sympy as sp
 
-    from .sym import kink_functions, real_or_nan
+    from .symfuncs import kink_functions, real_or_nan
 
     relu, absolute = kink_functions()
     # the kink convention: relu'(0) = 0 and abs'(0) = 0 (step(0) = 0, sign(0) = 0); a max/min

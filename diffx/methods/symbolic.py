@@ -190,7 +190,7 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
     import sympy
 
     args = [syms[k] for k in graph.inputs]
-    from ..sym import kink_functions
+    from ..symfuncs import kink_functions
 
     relu, absolute = kink_functions()
     fns = {relu.__name__: lambda z: np.maximum(z, 0.0), "abs": np.abs}
