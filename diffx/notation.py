@@ -232,6 +232,8 @@ def _number(e: Any) -> tuple[str, int]:
         return "inf", ATOM
     if e is sympy.S.NegativeInfinity:
         return "-inf", NEG
+    if e.is_Rational and max(abs(int(e.p)), int(e.q)).bit_length() > HUGE_BITS:
+        return _approximate(e)
     if e.is_Integer:
         n = int(e)
         text = str(abs(n))
@@ -246,3 +248,19 @@ def _number(e: Any) -> tuple[str, int]:
     value = float(e)
     text = repr(abs(value))
     return ("-" + text, NEG) if value < 0 else (text, ATOM)
+
+
+HUGE_BITS = 10_000  # exact numbers past this size print as 17 significant digits
+
+
+def _approximate(e: Any) -> tuple[str, int]:
+    """An exact number with thousands of digits (1.1^30000) as ``1.2345678901234567e+1241``
+    (Python refuses to turn ints past 4,300 digits into text, and nobody reads them)."""
+    import mpmath
+
+    with mpmath.workprec(80):
+        v = mpmath.mpf(int(e.p)) / int(e.q)
+        exponent = int(mpmath.floor(mpmath.log10(abs(v))))
+        mantissa = float(abs(v) / mpmath.power(10, exponent))
+    text = f"{mantissa!r}e{exponent:+d}"
+    return ("-" + text, NEG) if e < 0 else (text, ATOM)

@@ -151,3 +151,17 @@ def test_linear_conversion_builds_the_same_expression(seed):
     a = to_sympy(g)[g.output]
     b = to_sympy(g, chains=True)[g.output]
     assert a == b or sympy.simplify(a - b) == 0, (src, a, b)
+
+
+def test_numbers_with_thousands_of_digits_print_approximately():
+    src = "*".join(["1.1^3000"] * 12) + "*x"
+    text = diffx.grad(src, method="symbolic").formula["x"]
+    mantissa, exponent = text.split("e+")
+    # 1.1^36000 = 10^(36000*log10(1.1)), by mpmath
+    import mpmath
+
+    with mpmath.workdps(40):
+        want = mpmath.mpf("1.1") ** 36000
+    assert int(exponent) == int(mpmath.floor(mpmath.log10(want)))
+    assert float(mantissa) == pytest.approx(float(want / mpmath.mpf(10) ** int(exponent)),
+                                            rel=1e-15)
