@@ -17,6 +17,7 @@ each distinct subexpression once.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 ATOM, POW, NEG, MUL, ADD = 9, 4, 3, 2, 1  # the language's precedences
@@ -139,7 +140,7 @@ def _fraction(e: Any) -> tuple[list[Any], list[Any]]:
     read again by ``_combine``)."""
     import sympy
 
-    coeff = e.as_coeff_mul()[0]
+    coeff = e.as_coeff_Mul()[0]  # a Rational or a Float
     factors = [f for f in e.as_ordered_factors() if not f.is_Number]
     num: list[Any] = []
     den: list[Any] = []
@@ -179,7 +180,7 @@ def _combine(e: Any, texts: list[tuple[str, int]]) -> tuple[str, int]:
         return _add(e, texts)
     if e.is_Mul:
         num, den = _fraction(e)
-        negative = e.as_coeff_mul()[0] < 0
+        negative = e.as_coeff_Mul()[0] < 0
         top = "*".join(_wrap(t, NEG) for t in texts[:len(num)]) or "1"
         if den:
             below = texts[len(num):]
@@ -246,6 +247,14 @@ def _number(e: Any) -> tuple[str, int]:
         text = f"{abs(int(e.p))}/{int(e.q)}"
         return ("-" + text, NEG) if e < 0 else (text, MUL)
     value = float(e)
+    if math.isinf(value) or (value == 0 and not e.is_zero):  # beyond the double range
+        import mpmath
+
+        with mpmath.workprec(80):
+            v = mpmath.mpf(e._mpf_)
+            exponent = int(mpmath.floor(mpmath.log10(abs(v))))
+            text = f"{float(abs(v) / mpmath.power(10, exponent))!r}e{exponent:+d}"
+        return ("-" + text, NEG) if v < 0 else (text, ATOM)
     text = repr(abs(value))
     return ("-" + text, NEG) if value < 0 else (text, ATOM)
 

@@ -39,7 +39,7 @@ def constant(text: str, value: float) -> Any:
     if text == "e":
         return sympy.E
     m = _DECIMAL.match(text)
-    if m and (m.group(1) is None or abs(int(m.group(1))) <= 300):
+    if m and (m.group(1) is None or abs(int(m.group(1))) <= 400):  # every finite double
         return sympy.Rational(text)
     return sympy.Float(value)
 

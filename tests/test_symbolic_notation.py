@@ -165,3 +165,11 @@ def test_numbers_with_thousands_of_digits_print_approximately():
     assert int(exponent) == int(mpmath.floor(mpmath.log10(want)))
     assert float(mantissa) == pytest.approx(float(want / mpmath.mpf(10) ** int(exponent)),
                                             rel=1e-15)
+
+
+def test_float_coefficients_print():
+    x = sympy.Symbol("x", real=True)
+    assert formula_text(sympy.Float(-2.5) * x / (x + 1)) == "-2.5*x/(x + 1)"
+    assert formula_text(x - sympy.Float(2.5) * x**2) == "x - 2.5*x^2"
+    assert formula_text(sympy.Float("1e400") * x) == "1.0e+400*x"
+    assert diffx.grad("x*1e308*10", method="symbolic").formula["x"] == "1e309"
