@@ -170,6 +170,10 @@ def _combine(e: Any, texts: list[tuple[str, int]]) -> tuple[str, int]:
     name = type(e).__name__
     if e.is_Symbol:
         return e.name, ATOM
+    if e is sympy.zoo:
+        return "1/0", MUL  # sympy's complex infinity: a division by zero
+    if e is sympy.I:
+        return "sqrt(-1)", ATOM  # not a real number: the language leaves it undefined
     if e.is_Number:
         return _number(e)
     if e is sympy.pi:

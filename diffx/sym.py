@@ -79,7 +79,8 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
     syms = symbols(graph)
     last = graph.output if upto is None else upto
     exprs: list[Any] = [None] * (last + 1)
-    links = _chain_links(graph, last, names) if chains else [False] * (last + 1)
+    constant_only = _constant_only(graph, last)
+    links = _chain_links(graph, last, names, constant_only) if chains else [False] * (last + 1)
     value_fns = {}
     for i in range(last + 1):
         if names is not None and i in names:
@@ -111,8 +112,10 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
                 raise SymbolicError(f"sympy cannot build {graph.describe(i)}: "
                                     f"{_sentence(exc)}") from None
         e = exprs[i]
-        if e.is_number and (isinstance(e, sympy.AccumBounds) or e in _UNDEFINED()):
+        if isinstance(e, sympy.AccumBounds) or any(e is u for u in _UNDEFINED()):
             exprs[i] = sympy.nan  # 1/0, log(0), atan(1/0): undefined for every input value
+        elif constant_only[i] and e.is_extended_real is False:
+            exprs[i] = sympy.nan  # sqrt(-1), log(-2): the language's numbers are real
     return exprs
 
 
@@ -134,7 +137,17 @@ def _UNDEFINED() -> tuple[Any, ...]:
 _CHAIN = {"add": "add", "sub": "add", "neg": "add", "mul": "mul"}
 
 
-def _chain_links(graph: Graph, last: int, names: dict[int, Any] | None) -> list[bool]:
+def _constant_only(graph: Graph, last: int) -> list[bool]:
+    """Nodes that depend on no input (``sqrt(-1)``, ``2^10``)."""
+    const = [False] * (last + 1)
+    for i in range(last + 1):
+        code = graph.op[i]
+        const[i] = code == CONST or (code != INPUT and all(const[a] for a in graph.args(i)))
+    return const
+
+
+def _chain_links(graph: Graph, last: int, names: dict[int, Any] | None,
+                 constant_only: list[bool]) -> list[bool]:
     """Nodes that are an inner link of an add/sub/neg or mul chain: used exactly once, by a
     node of the same kind, and not replaced by a name. Their parent gathers their terms."""
     uses = [0] * (last + 1)
@@ -146,7 +159,8 @@ def _chain_links(graph: Graph, last: int, names: dict[int, Any] | None) -> list[
     links = [False] * (last + 1)
     for i in range(last + 1):
         op = graph.op_of(i) if graph.op[i] > CONST else None
-        if op is None or op.name not in _CHAIN or uses[i] != 1 or i == last:
+        if op is None or op.name not in _CHAIN or uses[i] != 1 or i == last or \
+                constant_only[i]:
             continue
         if names is not None and i in names:
             continue
@@ -233,7 +247,12 @@ def substitute(expr: Any, mapping: dict[Any, Any]) -> Any:
         if ready:
             args = [done[id(a)] for a in e.args]
             changed = any(x is not y for x, y in zip(args, e.args))
-            done[key] = e.func(*args) if changed else e
+            try:
+                done[key] = e.func(*args) if changed else e
+            except (ValueError, TypeError):  # Max/Heaviside of a non-real number: undefined
+                import sympy
+
+                done[key] = sympy.nan
             keep.append(e)
         else:
             stack.append((e, True))

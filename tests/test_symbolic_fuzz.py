@@ -96,3 +96,49 @@ def test_random_programs_against_mpmath(seed):
         if want is None or not math.isfinite(want) or abs(want) > 1e250:
             continue
         assert got == pytest.approx(want, rel=1e-8, abs=1e-12), (src, point, w)
+
+
+HOSTILE = ["x", "y", "E", "0", "1e-300", "1e300", "(x-x)", "log(-2)", "sqrt(-1)", "(0*x)",
+           "0.5", "2"]
+HOSTILE_POINTS = [0.0, 1.0, -1.0, 1e300, -1e-300, 0.5, -1e300]
+
+
+def hostile_source(rng: random.Random, size: int) -> str:
+    unary = sorted(UNARY) + ["-"]
+    binary = sorted(BINARY) + ["^"]
+    pool = [rng.choice(HOSTILE) for _ in range(size + 1)]
+    for _ in range(size):
+        if rng.random() < 0.4:
+            fn = rng.choice(unary)
+            a = pool.pop(rng.randrange(len(pool)))
+            pool.append(f"-({a})" if fn == "-" else f"{fn}({a})")
+        else:
+            op = rng.choice(binary)
+            a, b = pool.pop(rng.randrange(len(pool))), pool.pop(rng.randrange(len(pool)))
+            pool.append(f"{op}({a}, {b})" if op in ("max", "min") else f"({a}) {op} ({b})")
+    return " + ".join(pool)
+
+
+@pytest.mark.parametrize("seed", range(int(__import__("os").environ.get("FUZZ_N", "40"))))
+def test_hostile_programs_never_crash_and_explain_non_finite_values(seed):
+    """Undefined constants, huge and tiny numbers, domain edges: symbolic (at a point and
+    without) and the route-sum formula answer or refuse in a sentence, never with sympy's
+    own exception, and every non-finite value comes with a warning."""
+    rng = random.Random(10_000 + seed)
+    graph = diffx.parse(hostile_source(rng, rng.randrange(1, 7)))
+    for method in ("symbolic", "reverse"):
+        try:
+            diffx.grad(graph, method=method, timeout=15)
+        except diffx.DiffxError as exc:
+            assert "sympy failed" not in str(exc)
+    if not graph.inputs:
+        return
+    point = {k: rng.choice(HOSTILE_POINTS) for k in graph.inputs}
+    try:
+        r = diffx.grad(graph, at=point, method="symbolic", timeout=15)
+    except diffx.DiffxError as exc:
+        assert "sympy failed" not in str(exc)
+        return
+    for w in r.wrt:
+        if not math.isfinite(r[w]):
+            assert r.warnings

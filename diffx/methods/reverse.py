@@ -227,12 +227,29 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
             out[w] = (text, f"<in terms of the inputs: a formula of {tree:,} tree nodes "
                       f"({dag:,} distinct), too large to print>", form)
             continue
-        if sympy.count_ops(expanded) <= SIMPLIFY_MAX_OPS:
+        if sympy.count_ops(expanded) <= SIMPLIFY_MAX_OPS and _plain_numbers(expanded):
             simpler = sympy.simplify(expanded)
             if sympy.count_ops(simpler) < sympy.count_ops(expanded):
                 expanded = simpler
         out[w] = (text, formula_text(expanded), form)
     return out
+
+
+def _plain_numbers(expr: Any) -> bool:
+    """Only modest numbers (no nan, no 1e300 and no 300-digit fractions): sympy.simplify's
+    trigonometric rules can run for seconds on sin(10^300/...)."""
+    seen: set[int] = set()
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if e.is_Number and (not e.is_finite or e.is_Float or (e.is_Rational and max(
+                abs(int(e.p)), int(e.q)).bit_length() > 64)):
+            return False
+        stack.extend(e.args)
+    return True
 
 
 MAX_ROUTE_FACTORS = 50_000  # route-sums with more local derivatives in all are factored

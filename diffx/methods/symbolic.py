@@ -53,6 +53,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.seconds = time.perf_counter() - start
     formulas, sizes, values, value = out
     result.formula = formulas
+    if "note" in phase:
+        result.warnings.append(phase["note"])
     from ..notation import legend
 
     result.details = {"count_ops": {w: s[0] for w, s in sizes.items()},
@@ -74,6 +76,9 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         _array_warnings(result)
     else:
         _scalar_results(result, values, value)
+        if "note" in phase:  # already said: undefined everywhere
+            result.warnings = [w for w in result.warnings
+                               if not w.startswith("the function has no value")]
     vals, _ = diagnose.evaluate(graph, point, arrays)
     result.warnings += diagnose.value_warnings(graph, vals)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
@@ -157,7 +162,13 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
             "The reverse method works on the DAG", usage=False)
     syms = symbols(graph)
     phase["now"] = "differentiating"
-    derivs = {w: sympy.diff(f, syms[w]) for w in wrt}
+    if f is sympy.nan:  # sympy would call the derivative of nan 0
+        phase["note"] = ("the function is undefined for every value of its inputs (it "
+                         "divides by zero or takes a log, root or power of a negative "
+                         "constant), so its derivative is nan")
+        derivs = {w: sympy.nan for w in wrt}
+    else:
+        derivs = {w: sympy.diff(f, syms[w]) for w in wrt}
     formulas: dict[str, str] = {}
     measured: dict[str, tuple[int | None, int]] = {}
     for w, d in derivs.items():
