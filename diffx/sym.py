@@ -2,7 +2,10 @@
 
 Constants keep their exact decimal value (``0.5`` becomes 1/2, ``pi`` stays pi), inputs are
 real symbols. An exact integer power whose result would be astronomically large (``9^9^9^9``)
-is refused before sympy tries to compute it. sympy is imported only here, on first use.
+is refused before sympy tries to compute it; a constant that is not real (``sqrt(-1)``) or
+undefined (``1/0``) becomes nan. Sums and products can be converted in linear time
+(``chains=True``). Values at a point come from :mod:`diffx.symeval`, the kink-convention
+functions from :mod:`diffx.symfuncs`. sympy is imported lazily, on first use.
 """
 
 from __future__ import annotations

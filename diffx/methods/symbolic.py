@@ -2,9 +2,14 @@
 
 Turning the DAG into an expression *is* the lesson: sharing is lost, and the formula for the
 derivative can be far larger than the graph (expression swell). The method reports the
-formula, its size (``count_ops`` and the number of nodes in its tree) and, at a point, its
-value computed exactly by sympy's ``evalf``. A time budget (``timeout``, 30 s by default) ends
-a run that swells, with a "timed out" error instead of a hang.
+formula in diffx's notation (:mod:`diffx.notation`), its size (``count_ops`` and the number of
+nodes in its tree) and, at a point, its value by mpmath at adaptive precision
+(:mod:`diffx.symeval`: no float overflow, no unbounded exact arithmetic), with a sentence for
+every value that is not finite. Kinks follow diffx's convention (relu'(0) = 0, abs'(0) = 0, a
+max/min tie split in half; :mod:`diffx.symfuncs`). A time budget (``timeout``, 30 s by
+default) ends a long run with an error saying what took the time: the conversion, the
+differentiation (swell) or the evaluation at the point. Any error sympy raises becomes a
+sentence, never a traceback.
 """
 
 from __future__ import annotations
