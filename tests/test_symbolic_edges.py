@@ -245,3 +245,16 @@ def test_factored_route_sum_formula_is_the_derivative():
     got = diffx.evaluate(r.gradient["x"], at={"x": at})  # the formula pastes back
     want = diffx.grad(src, at={"x": at}, method="reverse")["x"]
     assert float(got) == pytest.approx(want, rel=1e-12)
+
+
+def test_many_points_follow_the_same_kink_convention_as_one_point():
+    import numpy as np
+
+    src = "max(x, y) + relu(x) + abs(y)"
+    xs, ys = np.array([0.0, 1.0, -1.0]), np.array([0.0, 0.0, 0.0])
+    many = diffx.grad(src, at={"x": xs, "y": ys}, method="symbolic")
+    for i in range(3):
+        one = diffx.grad(src, at={"x": xs[i], "y": ys[i]}, method="symbolic")
+        assert many["x"][i] == one["x"] and many["y"][i] == one["y"]
+    assert list(many["x"]) == [0.5, 2.0, 0.0]  # tie: 1/2 + relu'(0) = 0
+    assert list(many["y"]) == [0.5, 0.0, 1.0]  # tie: 1/2 + abs'(0) = 0
