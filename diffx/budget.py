@@ -5,7 +5,9 @@ raises :class:`BudgetExceeded` inside whatever Python code is running, so sympy 
 is. ``BudgetExceeded`` derives from ``BaseException`` so that library code catching
 ``Exception`` cannot swallow it, and the timer keeps firing until the budget's block is left.
 Elsewhere (other threads, no ``SIGALRM``) the work runs in a daemon thread and the caller stops
-waiting when the budget is spent; the abandoned work finishes in the background.
+waiting when the budget is spent; the abandoned work is then stopped at its next Python step.
+(Neither can stop one long C call, such as a huge exact power: callers keep such calls
+bounded.)
 """
 
 from __future__ import annotations
@@ -36,19 +38,38 @@ def run_with_budget(fn: Callable[[], T], seconds: float | None) -> T:
 
 
 def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
+    """The budget as a SIGALRM timer. Robust at any timing: the handler raises only while
+    the block is armed, so an alarm that lands during the clean-up (or after it) does
+    nothing; the clean-up disarms first, then stops the timer and restores the handler."""
+    armed = [True]
+
     def on_alarm(signum: int, frame: Any) -> None:
-        raise BudgetExceeded
+        if armed[0]:
+            raise BudgetExceeded
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
         return fn()
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _disarm(armed, previous)
+
+
+def _disarm(armed: list[bool], previous: Any) -> None:
+    while True:
+        try:
+            armed[0] = False  # from here on the handler does nothing
+            break
+        except BudgetExceeded:  # an alarm landed before the flag was cleared
+            continue
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 def _with_thread(fn: Callable[[], T], seconds: float) -> T:
+    """The budget as a worker thread the caller stops waiting for. When the budget is spent,
+    the worker is asked to stop (``BudgetExceeded`` raised in it at its next Python step), so
+    abandoned work does not keep running and holding memory."""
     box: dict[str, Any] = {}
 
     def work() -> None:
@@ -61,7 +82,21 @@ def _with_thread(fn: Callable[[], T], seconds: float) -> T:
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
+        _interrupt(worker)
         raise BudgetExceeded
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def _interrupt(worker: threading.Thread) -> None:
+    """Raise BudgetExceeded inside ``worker`` (CPython's PyThreadState_SetAsyncExc)."""
+    try:
+        import ctypes
+
+        ident = worker.ident
+        if ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                                       ctypes.py_object(BudgetExceeded))
+    except (ImportError, AttributeError, OSError):  # not CPython: the work ends on its own
+        pass

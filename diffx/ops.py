@@ -88,7 +88,7 @@ _TABLE: tuple[Op, ...] = (
     _op("sqrt", 1, "sqrt(x)", ("0.5 / out",), "sqrt(x)",
         domain="x >= 0", domain_note="sqrt needs a non-negative argument",
         kink="x == 0", kink_note="sqrt has an infinite slope at 0"),
-    _op("abs", 1, "abs(x)", ("sign(x)",), "Abs(x)", analytic=False,
+    _op("abs", 1, "abs(x)", ("sign(x)",), "abs(x)", analytic=False,
         kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0"),
     _op("tanh", 1, "tanh(x)", ("1 - out * out",), "tanh(x)"),
     _op("sinh", 1, "sinh(x)", ("cosh(x)",), "sinh(x)"),
@@ -101,7 +101,7 @@ _TABLE: tuple[Op, ...] = (
         kink="abs(x) == 1", kink_note="acos has an infinite slope at ±1"),
     _op("atan", 1, "atan(x)", ("1 / (1 + x * x)",), "atan(x)"),
     _op("sigmoid", 1, "sigmoid(x)", ("out * (1 - out)",), "1 / (1 + exp(-x))", "σ"),
-    _op("relu", 1, "relu(x)", ("step(x)",), "Max(0, x)", analytic=False,
+    _op("relu", 1, "relu(x)", ("step(x)",), "relu(x)", analytic=False,
         kink="x == 0", kink_note="relu has a corner at 0; its derivative there is taken as 0"),
     _op("softplus", 1, "softplus(x)", ("sigmoid(x)",), "log(1 + exp(x))"),
     _op("max", 2, "max(x, y)", ("ge(x, y)", "lt(x, y)"), "Max(x, y)", analytic=False,
@@ -224,21 +224,27 @@ def _numpy_namespace() -> dict[str, Any]:
 def _sympy_namespace() -> dict[str, Any]:
     import sympy as sp
 
-    heaviside = sp.Heaviside
+    from .symfuncs import kink_functions, real_or_nan
+
+    relu, absolute = kink_functions()
+    # the kink convention: relu'(0) = 0 and abs'(0) = 0 (step(0) = 0, sign(0) = 0); a max/min
+    # tie splits 1/2-1/2 (sympy's Heaviside(0) = 1/2 in ge/lt/le/gt and in Max'/Min')
+    smax, smin, heaviside = real_or_nan(sp.Max), real_or_nan(sp.Min), real_or_nan(sp.Heaviside)
     return {
         "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
         "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
-        "asin": sp.asin, "acos": sp.acos, "atan": sp.atan, "abs": sp.Abs, "Abs": sp.Abs,
-        "pow": lambda x, y: x**y, "max": sp.Max, "min": sp.Min, "Max": sp.Max, "Min": sp.Min,
+        "asin": sp.asin, "acos": sp.acos, "atan": sp.atan, "abs": absolute, "Abs": absolute,
+        "pow": lambda x, y: x**y, "max": smax, "min": smin, "Max": smax, "Min": smin,
         "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
         "softplus": lambda x: sp.log(1 + sp.exp(x)),
-        "relu": lambda x: sp.Max(0, x),
-        "step": heaviside,
+        "relu": relu, "Relu": relu,
+        "step": lambda x: heaviside(x, 0),
         "sign": sp.sign,
         "ge": lambda x, y: heaviside(x - y),
         "lt": lambda x, y: heaviside(y - x),
         "le": lambda x, y: heaviside(y - x),
         "gt": lambda x, y: heaviside(x - y),
+        "tie": lambda x, y: heaviside(x - y),
         "powlog": lambda x, out: out * sp.log(x),
         "powdx": lambda x, y: y * x ** (y - 1),
     }

@@ -267,7 +267,7 @@ class Formulas:
     def __init__(self, graph: Graph, labels: Labels | None = None) -> None:
         import sympy
 
-        from .sym import symbols, to_sympy
+        from .sym import Expansion, symbols, to_sympy
 
         self.graph = graph
         self.labels = labels or Labels(graph)
@@ -282,9 +282,8 @@ class Formulas:
         for name, node in graph.input_nodes.items():
             self.named[node] = syms[name]
         self.display = to_sympy(graph, names=self.named)
-        self.full = to_sympy(graph)
-        self._expand = {sym: self.full[node] for node, sym in self.named.items()
-                        if not graph.is_input(node) and node <= graph.output}
+        self._expand = Expansion(graph, {node: sym for node, sym in self.named.items()
+                                         if not graph.is_input(node) and node <= graph.output})
 
     def edge(self, edge: Edge) -> Any:
         op = self.graph.op_of(edge.node)
@@ -309,21 +308,26 @@ class Formulas:
 
         g = self.graph
         active = g.depends_on([g.input_nodes[wrt]])
-        adj: dict[int, Any] = {g.output: sympy.Integer(1)}
+        # contributions are gathered and added once (one Add per node: linear, where
+        # adding them one by one would re-sort the growing sum each time)
+        parts: dict[int, list[Any]] = {g.output: [sympy.Integer(1)]}
         for i in range(g.output, -1, -1):
-            if i not in adj or g.op[i] <= _ops.CONST:
+            if i not in parts or g.op[i] <= _ops.CONST:
                 continue
+            adj_i = sympy.Add(*parts.pop(i))
             for pos, arg in enumerate(g.args(i)):
                 if active[arg]:
-                    term = adj[i] * self.edge(Edge(arg, i, pos))
-                    adj[arg] = adj[arg] + term if arg in adj else term
-        return adj.get(g.input_nodes[wrt], sympy.Integer(0))
+                    parts.setdefault(arg, []).append(adj_i * self.edge(Edge(arg, i, pos)))
+        found = parts.get(g.input_nodes[wrt])
+        return sympy.Add(*found) if found else sympy.Integer(0)
 
 
 def factor_text(expr: Any) -> str:
     """A factor of a route's product, in parentheses unless it is a name, a whole number
     or a function call."""
-    text = str(expr)
+    from .notation import formula_text
+
+    text = formula_text(expr)
     simple = expr.is_Symbol or expr.is_Function or (
         expr.is_Number and (expr.is_Integer or expr.is_Float) and not text.startswith("-"))
     return text if simple else f"({text})"

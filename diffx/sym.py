@@ -2,7 +2,10 @@
 
 Constants keep their exact decimal value (``0.5`` becomes 1/2, ``pi`` stays pi), inputs are
 real symbols. An exact integer power whose result would be astronomically large (``9^9^9^9``)
-is refused before sympy tries to compute it. sympy is imported only here, on first use.
+is refused before sympy tries to compute it; a constant that is not real (``sqrt(-1)``) or
+undefined (``1/0``) becomes nan. Sums and products can be converted in linear time
+(``chains=True``). Values at a point come from :mod:`diffx.symeval`, the kink-convention
+functions from :mod:`diffx.symfuncs`. sympy is imported lazily, on first use.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def constant(text: str, value: float) -> Any:
     if text == "e":
         return sympy.E
     m = _DECIMAL.match(text)
-    if m and (m.group(1) is None or abs(int(m.group(1))) <= 300):
+    if m and (m.group(1) is None or abs(int(m.group(1))) <= 400):  # every finite double
         return sympy.Rational(text)
     return sympy.Float(value)
 
@@ -61,15 +64,26 @@ def _check_power(base: Any, exponent: Any, graph: Graph, node: int) -> None:
 
 
 def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
-             upto: int | None = None) -> list[Any]:
+             upto: int | None = None, chains: bool = False) -> list[Any]:
     """A sympy expression for every node up to ``upto`` (default: the output), in order.
 
     ``names`` optionally replaces some nodes by given expressions (a symbol per named
     intermediate, for route formulas written with the program's names).
+
+    With ``chains`` (for a caller that reads only the last node), the conversion is linear: a
+    chain of sums (``x1 + x2 + ... + xn``) or of products is handed to sympy as one ``Add`` or
+    ``Mul`` of all its terms, not built one binary step at a time (each step would copy the
+    whole sum so far, quadratic in n); a link of a chain used only by the next link is left
+    as None. A constant that sympy cannot use as a real number
+    (``log(-2)`` inside ``max``, ``atan(1/0)``) becomes nan: the function is undefined there.
     """
+    import sympy
+
     syms = symbols(graph)
     last = graph.output if upto is None else upto
     exprs: list[Any] = [None] * (last + 1)
+    constant_only = _constant_only(graph, last)
+    links = _chain_links(graph, last, names, constant_only) if chains else [False] * (last + 1)
     value_fns = {}
     for i in range(last + 1):
         if names is not None and i in names:
@@ -78,10 +92,16 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
         code = graph.op[i]
         if code == INPUT:
             exprs[i] = syms[graph.input_name(i)]
-        elif code == CONST:
+            continue
+        if code == CONST:
             exprs[i] = constant(graph.const_text(i), graph.const_value(i))
+            continue
+        if links[i]:
+            continue  # built as part of the chain it belongs to
+        op = _ops.BY_CODE[code]
+        if chains and op.name in _CHAIN:
+            exprs[i] = _chain(graph, i, exprs, links)
         else:
-            op = _ops.BY_CODE[code]
             args = [exprs[a] for a in graph.args(i)]
             if op.name == "pow":
                 _check_power(args[0], args[1], graph, i)
@@ -89,13 +109,99 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
             if fn is None:
                 fn = value_fns[code] = _ops.compile_function(
                     "x" if op.arity == 1 else "x, y", op.sympy, "sympy")
-            exprs[i] = fn(*args)
+            try:
+                exprs[i] = fn(*args)
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                raise SymbolicError(f"sympy cannot build {graph.describe(i)}: "
+                                    f"{_sentence(exc)}") from None
+        e = exprs[i]
+        if isinstance(e, sympy.AccumBounds) or any(e is u for u in _UNDEFINED()):
+            exprs[i] = sympy.nan  # 1/0, log(0), atan(1/0): undefined for every input value
+        elif constant_only[i] and e.is_extended_real is False:
+            exprs[i] = sympy.nan  # sqrt(-1), log(-2): the language's numbers are real
     return exprs
+
+
+class SymbolicError(DiffxError):
+    """sympy could not build, differentiate or evaluate a formula (said in a sentence)."""
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip().split("\n")[0][:200] or type(exc).__name__
+    return text
+
+
+def _UNDEFINED() -> tuple[Any, ...]:
+    import sympy
+
+    return (sympy.zoo, sympy.oo, -sympy.oo)
+
+
+_CHAIN = {"add": "add", "sub": "add", "neg": "add", "mul": "mul"}
+
+
+def _constant_only(graph: Graph, last: int) -> list[bool]:
+    """Nodes that depend on no input (``sqrt(-1)``, ``2^10``)."""
+    const = [False] * (last + 1)
+    for i in range(last + 1):
+        code = graph.op[i]
+        const[i] = code == CONST or (code != INPUT and all(const[a] for a in graph.args(i)))
+    return const
+
+
+def _chain_links(graph: Graph, last: int, names: dict[int, Any] | None,
+                 constant_only: list[bool]) -> list[bool]:
+    """Nodes that are an inner link of an add/sub/neg or mul chain: used exactly once, by a
+    node of the same kind, and not replaced by a name. Their parent gathers their terms."""
+    uses = [0] * (last + 1)
+    user = [-1] * (last + 1)
+    for i in range(last + 1):
+        for a in graph.args(i):
+            uses[a] += 1
+            user[a] = i
+    links = [False] * (last + 1)
+    for i in range(last + 1):
+        op = graph.op_of(i) if graph.op[i] > CONST else None
+        if op is None or op.name not in _CHAIN or uses[i] != 1 or i == last or \
+                constant_only[i]:
+            continue
+        if names is not None and i in names:
+            continue
+        parent = graph.op_of(user[i])
+        if parent is not None and _CHAIN.get(parent.name) == _CHAIN[op.name]:
+            links[i] = True
+    return links
+
+
+def _chain(graph: Graph, root: int, exprs: list[Any], links: list[bool]) -> Any:
+    """One sympy Add (or Mul) of every term of the chain ending at ``root`` (explicit stack:
+    a term carries its sign, -1 or +1, through sub and neg)."""
+    import sympy
+
+    kind = _CHAIN[_ops.BY_CODE[graph.op[root]].name]
+    terms: list[Any] = []
+    stack = [(root, 1)]
+    while stack:
+        node, sign = stack.pop()
+        if node != root and not links[node]:
+            e = exprs[node]
+            terms.append(e if sign == 1 else -e)
+            continue
+        name = _ops.BY_CODE[graph.op[node]].name
+        args = graph.args(node)
+        if name == "neg":
+            stack.append((args[0], -sign))
+        elif name == "sub":
+            stack.append((args[1], -sign))
+            stack.append((args[0], sign))
+        else:  # add or mul: both terms keep the sign (a product's sign rides on one factor)
+            stack.append((args[1], sign if kind == "add" else 1))
+            stack.append((args[0], sign))
+    return sympy.Add(*terms) if kind == "add" else sympy.Mul(*terms)
 
 
 MAX_TREE = 100_000  # sympy walks trees: beyond this, sympy.diff would run for minutes
 MAX_PRINTED = 20_000  # formulas whose tree is larger are measured but not printed
-EXACT_VALUE_TREE = 2_000  # formulas up to this size are evaluated exactly with evalf
 
 
 def sizes(expr: Any) -> tuple[int, int]:
@@ -144,7 +250,12 @@ def substitute(expr: Any, mapping: dict[Any, Any]) -> Any:
         if ready:
             args = [done[id(a)] for a in e.args]
             changed = any(x is not y for x, y in zip(args, e.args))
-            done[key] = e.func(*args) if changed else e
+            try:
+                done[key] = e.func(*args) if changed else e
+            except (ValueError, TypeError):  # Max/Heaviside of a non-real number: undefined
+                import sympy
+
+                done[key] = sympy.nan
             keep.append(e)
         else:
             stack.append((e, True))
@@ -152,79 +263,39 @@ def substitute(expr: Any, mapping: dict[Any, Any]) -> Any:
     return done[id(expr)]
 
 
+class Expansion:
+    """Named intermediates (symbols) and what they stand for in terms of the inputs, for
+    :func:`substitute`. The expressions are built only when a formula contains one of the
+    names: a long sum's route-sum (all factors 1) never needs the quadratic expansion."""
+
+    def __init__(self, graph: Graph, named: dict[int, Any]) -> None:
+        self.graph = graph
+        self.node_of = {sym: node for node, sym in named.items()}
+        self._full: list[Any] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.node_of)
+
+    def __contains__(self, e: Any) -> bool:
+        try:
+            return e in self.node_of
+        except TypeError:
+            return False
+
+    def __getitem__(self, e: Any) -> Any:
+        if self._full is None:
+            self._full = to_sympy(self.graph)
+        return self._full[self.node_of[e]]
+
+
 def tree_size(expr: Any) -> int:
     """Nodes in the expression tree (shared subexpressions counted every time they occur)."""
     return sizes(expr)[1]
 
 
-def value_at(expr: Any, subs: dict[Any, Any], tree: int | None = None) -> complex | float:
-    """The value of a formula at a point.
+def value_at(expr: Any, point: dict[Any, float]) -> Any:
+    """The value of a formula at a point (symbol -> float), as a :class:`symeval.Value`:
+    mpmath at adaptive precision over the formula's DAG (see :mod:`diffx.symeval`)."""
+    from .symeval import evaluate
 
-    Small formulas are evaluated exactly with sympy's evalf. Large ones, and any that evalf
-    gives up on (mpmath overflows on exp(exp(exp(exp(10))))), are evaluated in floating point
-    after common-subexpression elimination, so the cost follows the DAG, not the tree; they
-    give inf or nan as IEEE arithmetic would.
-    """
-    import sympy
-
-    if tree is None:
-        tree = sizes(expr)[1]
-    if tree > EXACT_VALUE_TREE:
-        return _float_value(expr, subs)
-    quick = _float_value(expr, subs)
-    if isinstance(quick, float) and not math.isfinite(quick):
-        return quick  # evalf of an overflowing formula can take very long; floats cannot
-    try:
-        if _small_powers(expr):
-            # exact: substitute the (exactly representable) point, so that Heaviside(1 - 1)
-            # is Heaviside(0) = 1/2 and not Heaviside of a rounding error
-            v = expr.xreplace(subs).evalf(17)
-        else:
-            v = expr.evalf(17, subs=subs)  # x^(9^9) at an exact point: too many digits
-    except (ArithmeticError, ValueError, TypeError, RecursionError):
-        return quick
-    if v is sympy.zoo or v is sympy.nan or v.has(sympy.zoo, sympy.nan):
-        return math.nan
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        pass
-    try:
-        c = complex(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return c if c.imag != 0 else c.real
-
-
-def _small_powers(expr: Any, limit: int = 64) -> bool:
-    """No power in ``expr`` has a constant exponent larger than ``limit`` in size."""
-    seen: set[int] = set()
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        if e.is_Pow and e.exp.is_Number and abs(e.exp) > limit:
-            return False
-        stack.extend(e.args)
-    return True
-
-
-def _heaviside(x: float, at_zero: float = 0.5) -> float:
-    return 1.0 if x > 0 else (0.0 if x < 0 else float(at_zero))  # sympy: Heaviside(0) = 1/2
-
-
-def _float_value(expr: Any, subs: dict[Any, Any]) -> float:
-    """Floating-point value of a formula (symbols dummified: no user text is generated)."""
-    import sympy
-
-    names = list(subs)
-    fn = sympy.lambdify(names, expr, modules=[{"Heaviside": _heaviside}, "math"], cse=True,
-                        dummify=True)
-    try:
-        return float(fn(*[float(subs[k]) for k in names]))
-    except OverflowError:
-        return math.inf
-    except (ArithmeticError, ValueError, TypeError, NameError):
-        return math.nan
+    return evaluate(expr, point)

@@ -40,7 +40,7 @@ def test_strict_json_turns_non_finite_into_null_with_a_warning():
 
 
 @pytest.mark.parametrize("src, point, reverse, symbolic, central", [
-    ("relu(x)", {"x": 0}, 0.0, 0.5, 0.5),  # sympy: Heaviside(0) = 1/2; central: the average
+    ("relu(x)", {"x": 0}, 0.0, 0.0, 0.5),  # relu'(0) = 0: Heaviside(x, 0); central: the average
     ("abs(x)", {"x": 0}, 0.0, 0.0, 0.0),  # sign(0) = 0; central is symmetric
     ("max(x, y)", {"x": 1, "y": 1}, 1.0, 0.5, 0.5),  # reverse gives a tie to the first
 ])

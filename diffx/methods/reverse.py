@@ -21,6 +21,7 @@ from typing import Any
 from .. import diagnose, engine
 from .. import routes as _routes
 from ..budget import BudgetExceeded, run_with_budget
+from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
 from . import (
@@ -174,6 +175,13 @@ def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
                           usage=False) from None
     except RecursionError:
         raise MethodError("the formula is too deeply nested for sympy", usage=False) from None
+    except DiffxError:
+        raise
+    except Exception as exc:  # sympy's own errors: a sentence, never a traceback
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise MethodError(f"sympy failed while building the route-sum formula: "
+                          f"{type(exc).__name__}: {first} (give a point, at=..., for values)",
+                          usage=False) from None
     result.seconds = time.perf_counter() - start
     result.formula = {w: text for w, (text, _, _) in out.items()}
     result.gradient = {w: simplified for w, (_, simplified, _) in out.items()}
@@ -188,6 +196,7 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
                                                                                    str]]:
     import sympy
 
+    from ..notation import formula_text
     from ..sym import MAX_PRINTED, TooLarge, sizes
 
     try:
@@ -196,21 +205,76 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
         raise MethodError(str(exc), usage=False) from None
     out = {}
     for w in wrt:
-        found, complete = _routes.list_routes(graph, w, limit)
+        factors = _route_factors(graph, w)
+        if factors <= MAX_ROUTE_FACTORS:
+            found, complete = _routes.list_routes(graph, w, limit)
+        else:  # too many routes, or routes too long, to write out: the factored form
+            found, complete = [], False
+        if not complete and engine.edge_count(graph, (w,)) > MAX_SWEEP_EDGES:
+            raise MethodError(
+                f"the route-sum formula for {w} is too large to build: its factored form has "
+                f"{engine.edge_count(graph, (w,)):,} edges (the limit is {MAX_SWEEP_EDGES:,}) "
+                "and more routes than can be listed. Give a point (at=...) to get the "
+                "derivative's value in one sweep", usage=False)
         with formulas.as_written():
             total, text, form = _route_formula(graph, formulas, w, found, complete, limit)
+        if not complete and len(found) == 0 and factors > MAX_ROUTE_FACTORS:
+            form = (f"factored (the routes have more than {MAX_ROUTE_FACTORS:,} local "
+                    "derivatives in all)")
         expanded = formulas.expand(total)  # sympy's automatic evaluation combines terms
         dag, tree = sizes(expanded)
         if tree > MAX_PRINTED:
             out[w] = (text, f"<in terms of the inputs: a formula of {tree:,} tree nodes "
                       f"({dag:,} distinct), too large to print>", form)
             continue
-        if sympy.count_ops(expanded) <= SIMPLIFY_MAX_OPS:
+        if sympy.count_ops(expanded) <= SIMPLIFY_MAX_OPS and _plain_numbers(expanded):
             simpler = sympy.simplify(expanded)
             if sympy.count_ops(simpler) < sympy.count_ops(expanded):
                 expanded = simpler
-        out[w] = (text, str(expanded), form)
+        out[w] = (text, formula_text(expanded), form)
     return out
+
+
+def _plain_numbers(expr: Any) -> bool:
+    """Only modest numbers (no nan, no 1e300 and no 300-digit fractions): sympy.simplify's
+    trigonometric rules can run for seconds on sin(10^300/...)."""
+    seen: set[int] = set()
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if e.is_Number and (not e.is_finite or e.is_Float or (e.is_Rational and max(
+                abs(int(e.p)), int(e.q)).bit_length() > 64)):
+            return False
+        stack.extend(e.args)
+    return True
+
+
+MAX_ROUTE_FACTORS = 50_000  # route-sums with more local derivatives in all are factored
+MAX_SWEEP_EDGES = 10_000  # a factored form past this many edges is refused (sympy: ~5 s)
+
+
+def _route_factors(graph: Graph, w: str) -> int:
+    """How many local derivatives the route-sum for ``w`` writes out: the routes' total
+    length, in one pass from the output down (a node passes on its routes and their length;
+    each edge adds one factor to each route through it). Capped just past the limit."""
+    a, b, out = graph.a, graph.b, graph.output
+    cap = MAX_ROUTE_FACTORS + 1
+    routes = [0] * (out + 1)
+    length = [0] * (out + 1)
+    routes[out] = 1
+    for i in range(out, -1, -1):
+        r = routes[i]
+        if not r or a[i] < 0:
+            continue
+        for arg in (a[i], b[i]):
+            if arg < 0:
+                break
+            routes[arg] = min(cap, routes[arg] + r)
+            length[arg] = min(cap, length[arg] + length[i] + r)
+    return length[graph.input_nodes[w]]
 
 
 def _route_formula(graph: Graph, formulas: _routes.Formulas, w: str, found: list,
@@ -218,19 +282,20 @@ def _route_formula(graph: Graph, formulas: _routes.Formulas, w: str, found: list
     """The route-sum as listed routes, or the sweep's factored form past the limit."""
     import sympy
 
+    from ..notation import formula_text, product_text
     from ..sym import MAX_PRINTED, sizes
 
     if not complete:
         total = formulas.sweep(w)
         dag, tree = sizes(total)
-        text = str(total) if tree <= MAX_PRINTED else (
+        text = formula_text(total) if tree <= MAX_PRINTED else (
             f"<factored form of {tree:,} tree nodes ({dag:,} distinct)>")
         return total, text, f"factored (more than {limit:,} routes)"
     terms = []
     total = sympy.Integer(0)
     for route in found:
         factors = [formulas.edge(e) for e in reversed(route.edges)]
-        terms.append(_routes.product_text(factors))
+        terms.append(product_text(factors))
         product = sympy.Integer(1)
         for f in factors:
             product = product * f

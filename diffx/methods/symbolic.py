@@ -2,9 +2,14 @@
 
 Turning the DAG into an expression *is* the lesson: sharing is lost, and the formula for the
 derivative can be far larger than the graph (expression swell). The method reports the
-formula, its size (``count_ops`` and the number of nodes in its tree) and, at a point, its
-value computed exactly by sympy's ``evalf``. A time budget (``timeout``, 30 s by default) ends
-a run that swells, with a "timed out" error instead of a hang.
+formula in diffx's notation (:mod:`diffx.notation`), its size (``count_ops`` and the number of
+nodes in its tree) and, at a point, its value by mpmath at adaptive precision
+(:mod:`diffx.symeval`: no float overflow, no unbounded exact arithmetic), with a sentence for
+every value that is not finite. Kinks follow diffx's convention (relu'(0) = 0, abs'(0) = 0, a
+max/min tie split in half; :mod:`diffx.symfuncs`). A time budget (``timeout``, 30 s by
+default) ends a long run with an error saying what took the time: the conversion, the
+differentiation (swell) or the evaluation at the point. Any error sympy raises becomes a
+sentence, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from .. import diagnose
 from ..budget import BudgetExceeded, run_with_budget
+from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
 from . import MethodError, check_timeout, new_result, register, to_python
@@ -33,54 +39,124 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     import sympy  # noqa: F401  (imported before the clock starts: its import is not the method)
 
     start = time.perf_counter()
+    phase = {"now": "converting the graph to a sympy expression"}
     try:
-        out = run_with_budget(lambda: _work(graph, wrt, point, arrays), timeout)
+        out = run_with_budget(lambda: _work(graph, wrt, point, arrays, phase), timeout)
     except BudgetExceeded:
-        raise MethodError(f"timed out after {timeout:g} s: the symbolic derivative swells "
-                          "(the reverse method gets the same values in one sweep)",
-                          usage=False) from None
+        raise MethodError(f"timed out after {timeout:g} s {phase['now']}"
+                          f"{_WHY.get(phase['now'], '')} (the reverse method gets the same "
+                          "values in one sweep)", usage=False) from None
     except RecursionError:
         raise MethodError("the expression is too deeply nested for sympy "
                           "(the reverse method handles any depth)", usage=False) from None
+    except DiffxError:
+        raise
+    except Exception as exc:  # sympy's own errors: a sentence, never a traceback
+        raise MethodError(f"sympy failed while {phase['now']}: {type(exc).__name__}: "
+                          f"{str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+                          " (the reverse method does not use sympy)", usage=False) from None
     result.seconds = time.perf_counter() - start
     formulas, sizes, values, value = out
     result.formula = formulas
+    if "note" in phase:
+        result.warnings.append(phase["note"])
+    from ..notation import legend
+
     result.details = {"count_ops": {w: s[0] for w, s in sizes.items()},
-                      "tree_size": {w: s[1] for w, s in sizes.items()}}
+                      "tree_size": {w: s[1] for w, s in sizes.items()},
+                      "notation": legend(formulas.values())}
     counted = [s[0] for s in sizes.values()]
     result.cost = {"evaluations": 1 if point is not None else 0,
                    "operations": None if None in counted else sum(counted)}
     if point is None:
         result.gradient = dict(formulas)
         return result
-    result.gradient = {w: to_python(v) for w, v in values.items()}
-    result.value = to_python(value)
-    bad = [w for w, v in values.items() if isinstance(v, complex)]
-    if bad or isinstance(value, complex):
-        result.warnings.append("the symbolic formula is not real at this point "
-                               f"({', '.join(bad) or 'value'}): the function leaves its real "
-                               "domain here")
-        result.gradient = {w: (math.nan if isinstance(v, complex) else v)
-                           for w, v in result.gradient.items()}
-        if isinstance(value, complex):
-            result.value = math.nan
+    if arrays:
+        import numpy as np
+
+        undefined = np.isnan(np.asarray(value, dtype=float))  # no value, no derivative
+        result.gradient = {w: to_python(np.where(undefined, np.nan, v))
+                           for w, v in values.items()}
+        result.value = to_python(value)
+        _array_warnings(result)
+    else:
+        _scalar_results(result, values, value)
+        if "note" in phase:  # already said: undefined everywhere
+            result.warnings = [w for w in result.warnings
+                               if not w.startswith("the function has no value")]
     vals, _ = diagnose.evaluate(graph, point, arrays)
     result.warnings += diagnose.value_warnings(graph, vals)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
     return result
 
 
+_WHY = {
+    "converting the graph to a sympy expression": "",
+    "differentiating": ": the symbolic derivative swells",
+    "evaluating the formula at the point": " (high-precision arithmetic on huge or tiny "
+    "numbers)",
+}
+
+
+def _scalar_results(result: Gradient, values: dict[str, Any], value: Any) -> None:
+    """Values at one point, each with a sentence when it is not a finite real number."""
+    fv = value.value
+    if isinstance(fv, complex) or math.isnan(fv):
+        why = "is not real" if isinstance(fv, complex) else "has no value"
+        result.value = math.nan
+        result.gradient = {w: math.nan for w in values}
+        result.warnings.append(f"the function {why} at this point{_because(value)}: it leaves "
+                               "its real domain here, so the symbolic derivative is nan")
+        return
+    result.value = fv
+    if math.isinf(fv):
+        result.warnings.append(f"the function's value is {fv} at this point"
+                               f"{_because(value)}")
+    result.gradient = {}
+    for w, v in values.items():
+        d = v.value
+        if isinstance(d, complex):
+            result.gradient[w] = math.nan
+            result.warnings.append(f"the symbolic derivative with respect to {w} is not real "
+                                   "at this point: its formula leaves the real domain here")
+            continue
+        result.gradient[w] = d
+        if not math.isfinite(d):
+            what = "nan (not a number)" if math.isnan(d) else f"{d}"
+            result.warnings.append(
+                f"the symbolic derivative with respect to {w} is {what} at this point: "
+                + (v.why or "its formula is undefined here (for example it divides by zero or "
+                   "takes an infinite slope)"))
+
+
+def _because(value: Any) -> str:
+    return f": {value.why}" if value.why else ""
+
+
+def _array_warnings(result: Gradient) -> None:
+    import numpy as np
+
+    for w, v in result.gradient.items():
+        bad = ~np.isfinite(np.asarray(v, dtype=float))
+        if np.any(bad):
+            result.warnings.append(
+                f"the symbolic derivative with respect to {w} is not finite at "
+                f"{int(bad.sum()):,} of {bad.size:,} points: its formula is undefined there "
+                "(for example it divides by zero) or too large for floating point")
+
+
 def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
-          arrays: bool) -> tuple[dict, dict, dict, Any]:
+          arrays: bool, phase: dict[str, str]) -> tuple[dict, dict, dict, Any]:
     import sympy
 
+    from ..notation import formula_text
     from ..sym import MAX_PRINTED, MAX_TREE, TooLarge, sizes, symbols, to_sympy, value_at
 
     if graph.size > MAX_GRAPH:
         raise MethodError(f"the graph has {graph.size:,} nodes; the symbolic method stops at "
                           f"{MAX_GRAPH:,} (the reverse method handles any size)", usage=False)
     try:
-        f = to_sympy(graph)[graph.output]
+        f = to_sympy(graph, chains=True)[graph.output]
     except TooLarge as exc:
         raise MethodError(str(exc), usage=False) from None
     dag, tree = sizes(f)
@@ -90,13 +166,20 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
             f"{dag:,}); sympy differentiates trees, so it would run for a very long time. "
             "The reverse method works on the DAG", usage=False)
     syms = symbols(graph)
-    derivs = {w: sympy.diff(f, syms[w]) for w in wrt}
+    phase["now"] = "differentiating"
+    if f is sympy.nan:  # sympy would call the derivative of nan 0
+        phase["note"] = ("the function is undefined for every value of its inputs (it "
+                         "divides by zero or takes a log, root or power of a negative "
+                         "constant), so its derivative is nan")
+        derivs = {w: sympy.nan for w in wrt}
+    else:
+        derivs = {w: sympy.diff(f, syms[w]) for w in wrt}
     formulas: dict[str, str] = {}
     measured: dict[str, tuple[int | None, int]] = {}
     for w, d in derivs.items():
         d_dag, d_tree = sizes(d)
         if d_tree <= MAX_PRINTED:
-            formulas[w] = str(d)
+            formulas[w] = formula_text(d, graph.inputs)
             measured[w] = (int(sympy.count_ops(d)), d_tree)
         else:
             formulas[w] = (f"<a formula of {d_tree:,} tree nodes ({d_dag:,} distinct): "
@@ -105,12 +188,13 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     values: dict[str, Any] = {}
     value: Any = None
     if point is not None:
+        phase["now"] = "evaluating the formula at the point"
         if arrays:
             values, value = _lambdified(f, derivs, syms, point, graph)
         else:
-            subs = {syms[k]: sympy.Rational(v) for k, v in point.items()}  # exact doubles
-            values = {w: value_at(d, subs, measured[w][1]) for w, d in derivs.items()}
-            value = value_at(f, subs, tree)
+            at = {syms[k]: float(v) for k, v in point.items()}
+            values = {w: value_at(d, at) for w, d in derivs.items()}
+            value = value_at(f, at)
     return formulas, measured, values, value
 
 
@@ -122,9 +206,34 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
     import sympy
 
     args = [syms[k] for k in graph.inputs]
-    fn = sympy.lambdify(args, [f, *derivs.values()], modules="numpy", dummify=True, cse=True)
+    from ..symfuncs import kink_functions
+
+    relu, absolute = kink_functions()
+    fns = {relu.__name__: lambda z: np.maximum(z, 0.0), "abs": np.abs}
+    fn = sympy.lambdify(args, [f, *derivs.values()], modules=[fns, "numpy"], dummify=True,
+                        cse=True)
     with np.errstate(all="ignore"):
         outs = fn(*[np.asarray(point[k], dtype=float) for k in graph.inputs])
     shape = np.shape(point[graph.inputs[0]]) if graph.inputs else ()
     outs = [np.broadcast_to(np.asarray(o, dtype=float), shape).copy() for o in outs]
+    _exact_where_not_finite(outs, [f, *derivs.values()], syms, point, graph, shape)
     return dict(zip(derivs, outs[1:])), outs[0]
+
+
+MAX_REEVALUATED = 2_000  # non-finite float values re-evaluated with mpmath, per formula
+
+
+def _exact_where_not_finite(outs: list[Any], exprs: list[Any], syms: dict[str, Any],
+                            point: dict[str, Any], graph: Graph, shape: tuple) -> None:
+    """Where floats overflowed (sigmoid'(800) is inf/inf = nan in floats, 0 exactly), the
+    formula is evaluated again with mpmath at those points (see :mod:`diffx.symeval`)."""
+    import numpy as np
+
+    from ..symeval import evaluate
+
+    grids = {k: np.broadcast_to(np.asarray(point[k], dtype=float), shape) for k in graph.inputs}
+    for out, expr in zip(outs, exprs):
+        bad = np.argwhere(~np.isfinite(out))[:MAX_REEVALUATED]
+        for idx in map(tuple, bad):
+            v = evaluate(expr, {syms[k]: float(grids[k][idx]) for k in graph.inputs}).value
+            out[idx] = v if isinstance(v, float) else np.nan

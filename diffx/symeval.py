@@ -1,0 +1,316 @@
+"""The value of a sympy formula at a point, with mpmath at adaptive precision.
+
+The symbolic method's formulas are evaluated here, not with floats and not with sympy's exact
+arithmetic: floats overflow in intermediate steps (sigmoid'(-400) = exp(400)/(1 + exp(400))^2
+is 1.9e-174, not inf/inf), and exact rationals grow without bound (0.5^(10^10) has ten billion
+bits). mpmath numbers have an unbounded exponent and a bounded mantissa, so every step costs
+about the same. The formula is walked once per precision over its DAG (each distinct
+subexpression once, explicit stack), at 128 bits, then 256, ... until two precisions agree as
+doubles (a cross-check that catches cancellation), at most 4096 bits.
+
+A value that turns complex on the way (log of a negative number, asin past 1) means the
+formula leaves the real numbers, where the language's functions are undefined: it becomes
+nan, with a sentence saying where.
+A zero factor times an infinite one is 0 (a strong zero, as in the reverse sweep: x^y·log x at
+x = 0 is 0 for y > 0). The result says why it is not finite, when it is not.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mpmath
+
+PRECISIONS = (128,)  # bits of the first pass; each further pass doubles (or more)
+MAX_PREC = 16_384  # bits: beyond this a formula's value is taken as it stands
+HUGE = 2.0**40  # exp/sinh/cosh of more than this is inf (its value has 2^40-bit exponents)
+
+
+class Value:
+    """A value (float, complex, or nan) and, when it is not finite, a sentence saying why."""
+
+    def __init__(self, value: float | complex, why: str | None = None) -> None:
+        self.value = value
+        self.why = why
+
+
+def evaluate(expr: Any, point: dict[Any, float]) -> Value:
+    """``expr`` at ``point`` (sympy symbol -> float), as a double."""
+    previous = None
+    prec = PRECISIONS[0]
+    while True:
+        why: list[str] = []
+        need = [0]
+        with mpmath.workprec(prec):
+            v = _walk(expr, point, why, need)
+            result = _to_double(v, prec)
+            if not why and isinstance(result, float) and math.isinf(result) and \
+                    mpmath.isfinite(v):
+                why.append(f"its exact value, about {_about(v)}, is beyond the "
+                           "largest float (1.8e308)")
+                return Value(result, why[0])  # more digits cannot bring it into range
+        enough = prec >= min(need[0], MAX_PREC)
+        if previous is not None and enough and _same(result, previous):
+            return Value(result, why[0] if why else None)
+        if prec >= MAX_PREC:
+            return Value(result, why[0] if why else None)
+        previous = result
+        prec = min(MAX_PREC, max(2 * prec, need[0] + 64))
+
+
+def _about(v: Any) -> str:
+    """``1.2e+4000``-style text for a number of any size (no digit-by-digit conversion)."""
+    if not mpmath.isfinite(v) or v == 0:
+        return str(float(v))
+    with mpmath.workprec(64):
+        exponent = int(mpmath.floor(mpmath.log10(abs(v))))
+        mantissa = float(v / mpmath.power(10, exponent))
+    return f"{mantissa:.2g}e{exponent:+d}"
+
+
+def _same(a: float | complex, b: float | complex) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, complex):
+        return _same(a.real, b.real) and _same(a.imag, b.imag)  # type: ignore[union-attr]
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= 4 * math.ulp(max(abs(a), abs(b)))
+
+
+def _to_double(v: Any, prec: int) -> float | complex:
+    if isinstance(v, mpmath.mpc):
+        re, im = v.real, v.imag
+        if mpmath.isnan(re) or mpmath.isnan(im):
+            return math.nan
+        if im == 0 or (mpmath.isfinite(re) and abs(im) <= abs(re) * mpmath.ldexp(1, -prec // 2)):
+            v = re
+        else:
+            return complex(float(re), float(im))
+    return float(v)
+
+
+def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[int]) -> Any:
+    done: dict[int, Any] = {}
+    keep = []  # every visited object stays alive, so ids stay unique
+    stack: list[tuple[Any, bool]] = [(expr, False)]
+    while stack:
+        e, ready = stack.pop()
+        if id(e) in done:
+            continue
+        if not e.args:
+            done[id(e)] = _leaf(e, point)
+            keep.append(e)
+            continue
+        if not ready:
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args if id(a) not in done)
+            continue
+        try:
+            v = _node(e, [done[id(a)] for a in e.args], point, why, need)
+        except Exception:  # noqa: BLE001  (mpmath or sympy: the formula has no value here)
+            why.append(f"the formula has no value at this point ({type(e).__name__})")
+            v = mpmath.nan
+        if isinstance(v, mpmath.mpc):
+            if v.imag != 0 and not mpmath.isnan(v.imag):
+                why.append(f"{_short(e)} is not a real number at this point (the formula "
+                           "takes a log, root or power of a negative number, or asin/acos "
+                           "beyond ±1)")
+                v = mpmath.nan
+            else:
+                v = v.real
+        done[id(e)] = v
+        keep.append(e)
+    return done[id(expr)]
+
+
+def _short(e: Any) -> str:
+    from .notation import formula_text
+
+    text = formula_text(e) if len(e.args) < 20 else type(e).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _leaf(e: Any, point: dict[Any, float]) -> Any:
+    import sympy
+
+    if e in point:
+        return mpmath.mpf(point[e])
+    if e.is_Rational:
+        return mpmath.mpf(int(e.p)) / int(e.q)
+    if e.is_Float:
+        return mpmath.mpf(e._mpf_)
+    if e is sympy.pi:
+        return +mpmath.pi
+    if e is sympy.E:
+        return +mpmath.e
+    if e is sympy.oo:
+        return mpmath.inf
+    if e is sympy.S.NegativeInfinity:
+        return -mpmath.inf
+    if e is sympy.I:
+        return mpmath.mpc(0, 1)
+    if e.is_Symbol:
+        raise KeyError(f"no value for {e}")
+    return mpmath.nan  # nan, zoo (1/0 of sympy's), and anything else undefined
+
+
+def _real(v: Any) -> Any:
+    """The real number ``v`` stands for, or nan when it is not real."""
+    if isinstance(v, mpmath.mpc):
+        return v.real if v.imag == 0 else mpmath.nan
+    return v
+
+
+def _precision_needed(terms: list[Any], total: Any, need: list[int]) -> None:
+    """Bits a sum needs: terms of very different sizes (1 + 1e-300 loses the small one) or
+    cancelling terms (1 - tanh(20)^2 loses the leading digits) need more than 53 bits."""
+    mags = [mpmath.mag(t) for t in terms if t != 0 and mpmath.isfinite(t)]
+    if len(mags) < 2:
+        return
+    spread = max(mags) - min(mags)
+    lost = max(mags) - mpmath.mag(total) if total != 0 and mpmath.isfinite(total) else 0
+    need[0] = max(need[0], int(max(spread, lost)) + 64)
+
+
+def _heaviside(z: Any, at_zero: Any) -> Any:
+    z = _real(z)
+    if mpmath.isnan(z):
+        return mpmath.nan
+    return mpmath.mpf(1) if z > 0 else mpmath.mpf(0) if z < 0 else at_zero
+
+
+def _sign(z: Any) -> Any:
+    z = _real(z)
+    if mpmath.isnan(z):
+        return mpmath.nan
+    return mpmath.mpf((z > 0) - (z < 0))
+
+
+def _pick(values: list[Any], larger: bool) -> Any:
+    vals = [_real(v) for v in values]
+    if any(mpmath.isnan(v) for v in vals):
+        return mpmath.nan
+    return max(vals) if larger else min(vals)
+
+
+def _product(args: list[Any]) -> Any:
+    if any(mpmath.isnan(a) for a in args):
+        return mpmath.nan
+    if any(a == 0 for a in args):
+        return mpmath.mpf(0)  # a strong zero: 0 times anything (also inf) is 0
+    return mpmath.fprod(args)
+
+
+def _exp(z: Any, why: list[str]) -> Any:
+    r = _real(z)
+    if not mpmath.isnan(r):
+        if r > HUGE:
+            why.append(f"it takes exp of {_about(r)}, a number far beyond the "
+                       "float range")
+            return mpmath.inf
+        if r < -HUGE:
+            return mpmath.mpf(0)
+    return mpmath.exp(z)
+
+
+def _power(b: Any, x: Any, why: list[str]) -> Any:
+    if mpmath.isnan(b) or mpmath.isnan(x):
+        return mpmath.nan
+    if b == 0:
+        if _real(x) > 0:
+            return mpmath.mpf(0)
+        if x == 0:
+            return mpmath.mpf(1)
+        why.append("the formula divides by zero at this point (a negative power of 0)")
+        return mpmath.inf
+    if isinstance(x, mpmath.mpf) and mpmath.isint(x):
+        if abs(x) * abs(mpmath.log(abs(b), 2)) > HUGE:  # 2^(2^40) or beyond: inf or 0
+            big = (abs(b) > 1) == (x > 0)
+            if big:
+                why.append("it raises to a power far beyond the float range")
+            return mpmath.inf if big else mpmath.mpf(0)
+        return mpmath.power(b, int(x))
+    if isinstance(b, mpmath.mpf) and b < 0:
+        b = mpmath.mpc(b)
+    size = _real(x * mpmath.log(b)) if not mpmath.isinf(b) else None
+    if size is not None and not mpmath.isnan(size) and abs(size) > HUGE:
+        if size > 0:
+            why.append("it raises to a power far beyond the float range")
+        return mpmath.inf if size > 0 else mpmath.mpf(0)
+    return mpmath.power(b, x)
+
+
+def _div_by_zero(name: str, why: list[str]) -> Any:
+    why.append(f"{name} is infinite at this point")
+    return mpmath.inf
+
+
+_UNARY = {
+    "sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan, "sinh": mpmath.sinh,
+    "cosh": mpmath.cosh, "tanh": mpmath.tanh, "asin": mpmath.asin, "acos": mpmath.acos,
+    "atan": mpmath.atan, "sec": mpmath.sec, "csc": mpmath.csc, "cot": mpmath.cot,
+    "re": lambda z: z.real if isinstance(z, mpmath.mpc) else z,
+    "im": lambda z: z.imag if isinstance(z, mpmath.mpc) else mpmath.mpf(0),
+    "sign": _sign, "Abs": abs, "abs": abs,
+    "relu": lambda z: _pick([mpmath.mpf(0), z], True),
+}
+
+
+def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
+          need: list[int]) -> Any:
+    name = type(e).__name__
+    if name == "Add":
+        if any(mpmath.isnan(a) for a in args):
+            return mpmath.nan
+        total = mpmath.fsum(args)
+        _precision_needed(args, total, need)
+        return total
+    if name == "Mul":
+        return _product(args)
+    if name == "Pow":
+        return _power(args[0], args[1], why)
+    if name == "exp":
+        return _exp(args[0], why)
+    if name in ("sinh", "cosh") and not mpmath.isnan(_real(args[0])) and \
+            abs(_real(args[0])) > HUGE:
+        return mpmath.inf if name == "cosh" or _real(args[0]) > 0 else -mpmath.inf
+    if name == "log":
+        z = args[0]
+        if z == 0:
+            why.append("the formula takes log(0) at this point")
+            return -mpmath.inf
+        if isinstance(z, mpmath.mpf) and z < 0:
+            z = mpmath.mpc(z)
+        return mpmath.log(z)
+    if name == "Heaviside":
+        return _heaviside(args[0], args[1] if len(args) > 1 else mpmath.mpf(0.5))
+    if name in ("Max", "Min"):
+        return _pick(args, name == "Max")
+    if name == "atan2":
+        return mpmath.atan2(_real(args[0]), _real(args[1]))
+    if name == "DiracDelta":
+        z = _real(args[0])
+        return mpmath.nan if mpmath.isnan(z) else (mpmath.inf if z == 0 else mpmath.mpf(0))
+    fn = _UNARY.get(name)
+    if fn is not None and len(args) == 1:
+        try:
+            return fn(args[0])
+        except ZeroDivisionError:
+            return _div_by_zero(f"{name}({e.args[0]})", why)
+    return _fallback(e, point)
+
+
+def _fallback(e: Any, point: dict[Any, float]) -> Any:
+    """A function this module does not know (an unevaluated Derivative, say): sympy's evalf
+    with the point substituted, at the working precision."""
+    import sympy
+
+    dps = mpmath.mp.dps
+    try:
+        v = e.evalf(dps, subs={k: sympy.Float(v, dps) for k, v in point.items()})
+        v = complex(v)
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        return mpmath.nan
+    return mpmath.mpc(v) if v.imag else mpmath.mpf(v.real)
