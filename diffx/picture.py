@@ -149,7 +149,7 @@ def _edge_formula(formulas: _routes.Formulas | None, edge: _routes.Edge) -> str 
         return None
     try:
         with formulas.as_written():
-            return str(formulas.edge(edge)).replace("**", "^")  # as the language writes it
+            return _routes.formula_text(formulas.edge(edge))
     except RecursionError:  # sympy prints recursively; a label-deep formula never gets here
         return None
 

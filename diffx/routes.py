@@ -45,27 +45,51 @@ def list_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT) -> tuple[lis
     """Up to ``limit`` routes from input ``wrt`` to the output; and whether that is all of them.
 
     Depth-first over an explicit stack, visiting only nodes that depend on ``wrt``, so every
-    branch explored ends in a route.
+    branch explored ends in a route (see :func:`route_ids`).
+    """
+    edges, found, complete = route_ids(graph, wrt, limit)
+    return [Route(tuple(edges[i] for i in reversed(ids))) for ids in found], complete
+
+
+def route_ids(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT
+              ) -> tuple[list[Edge], list[tuple[int, ...]], bool]:
+    """The routes of :func:`list_routes` as numbers: the distinct edges they use, each route
+    as the indices of its edges from the output down, and whether that is all of them.
+
+    The path is one list, cut back to the depth of the entry being visited (never copied per
+    entry), and each distinct edge is numbered once: listing costs about the total length of
+    the routes listed.
     """
     target = graph.input_nodes[wrt]
     if target == graph.output:
-        return [Route(())], True
+        return [], [()], True
     reach = graph.depends_on([target])
-    routes: list[Route] = []
-    stack: list[tuple[int, tuple[Edge, ...]]] = [(graph.output, ())]
+    numbered: dict[tuple[int, int, int], int] = {}
+    edges: list[Edge] = []
+    found: list[tuple[int, ...]] = []
+    path: list[int] = []  # edge indices, from the output down
+    stack: list[tuple[int, int, int]] = [(graph.output, 0, -1)]
+    a, b = graph.a, graph.b
     while stack:
-        node, path = stack.pop()
+        node, depth, edge = stack.pop()
+        del path[depth:]
+        if edge >= 0:
+            path.append(edge)
         if node == target:
-            if len(routes) == limit:
-                return routes, False
-            routes.append(Route(tuple(reversed(path))))
+            if len(found) == limit:
+                return edges, found, False
+            found.append(tuple(path))
             continue
-        args = graph.args(node)
-        for pos in range(len(args) - 1, -1, -1):
-            arg = args[pos]
-            if reach[arg]:
-                stack.append((arg, path + (Edge(arg, node, pos),)))
-    return routes, True
+        depth = len(path)
+        for pos, arg in ((1, b[node]), (0, a[node])):  # the first argument is visited first
+            if arg >= 0 and reach[arg]:
+                key = (arg, node, pos)
+                e = numbered.get(key)
+                if e is None:
+                    e = numbered[key] = len(edges)
+                    edges.append(Edge(arg, node, pos))
+                stack.append((arg, depth, e))
+    return edges, found, True
 
 
 SHORT = 12  # an unnamed intermediate longer than this is called v1, v2, ... in listings
@@ -77,9 +101,11 @@ class Labels:
 
     A named node keeps its name and a short unnamed one its expression (``sin(z)``, ``4*x``);
     a longer one becomes ``v1``, ``v2``, ... and ``legend`` says what it stands for, as the
-    lecture notes name intermediate values. Made fresh for each listing or picture (so the
-    numbering never depends on what was asked before), filled on demand with an explicit
-    stack.
+    lecture notes name intermediate values. A label never repeats a name the program uses
+    (an input or a statement called ``v1`` pushes the labels on to ``v2``, ...): a label and
+    a program name that looked alike would also be one sympy symbol in the route-sum. Made
+    fresh for each listing or picture (so the numbering never depends on what was asked
+    before), filled on demand with an explicit stack.
     """
 
     def __init__(self, graph: Graph) -> None:
@@ -87,6 +113,8 @@ class Labels:
         self.text: dict[int, str] = {}
         self.legend: dict[str, str] = {}
         self._prec: dict[int, int] = {}
+        self.taken = set(graph.inputs) | set(graph.assigned) | {graph.output_name}
+        self._next = 1
         if graph.output < LABEL_ALL:  # number v1, v2, ... in graph order: the same every time
             for node in range(graph.output + 1):
                 self._fill(node)
@@ -101,6 +129,13 @@ class Labels:
         text = self(node)
         return text in self.legend or self.graph.name(node) is not None or (
             node == self.graph.output)
+
+    def _fresh(self) -> str:
+        """The next of v1, v2, ... that the program does not use itself."""
+        while f"v{self._next}" in self.taken:
+            self._next += 1
+        self._next += 1
+        return f"v{self._next - 1}"
 
     def _fill(self, root: int) -> None:
         g = self.graph
@@ -124,7 +159,9 @@ class Labels:
             text, prec = _ops.spell(op, [(self.text[a], self._prec[a]) for a in args])
             if len(text) > SHORT:
                 # small graphs count v1, v2, ... in order; huge ones name the node's index
-                label = f"v{len(self.legend) + 1}" if g.output < LABEL_ALL else f"n{node}"
+                label = self._fresh() if g.output < LABEL_ALL else f"n{node}"
+                while label in self.taken:  # (a program may call a node n12 too)
+                    label = "_" + label
                 self.legend[label] = text
                 text, prec = label, 9
             self.text[node], self._prec[node] = text, prec
@@ -282,11 +319,29 @@ class Formulas:
         for name, node in graph.input_nodes.items():
             self.named[node] = syms[name]
         self.display = to_sympy(graph, names=self.named)
-        self.full = to_sympy(graph)
-        self._expand = {sym: self.full[node] for node, sym in self.named.items()
-                        if not graph.is_input(node) and node <= graph.output}
+        self._full: dict[int, Any] | None = None
+        self._edges: dict[Edge, Any] = {}
+
+    @property
+    def full(self) -> Any:
+        """Every node in terms of the inputs (built on first use: listings never need it)."""
+        if self._full is None:
+            from .sym import to_sympy
+
+            self._full = to_sympy(self.graph)
+        return self._full
+
+    @property
+    def _expand(self) -> dict[Any, Any]:
+        g = self.graph
+        return {sym: self.full[node] for node, sym in self.named.items()
+                if not g.is_input(node) and node <= g.output}
 
     def edge(self, edge: Edge) -> Any:
+        """The local derivative on ``edge`` as a sympy expression (built once per edge)."""
+        partial = self._edges.get(edge)
+        if partial is not None:
+            return partial
         op = self.graph.op_of(edge.node)
         assert op is not None
         args = [self.display[a] for a in self.graph.args(edge.node)]
@@ -296,12 +351,14 @@ class Formulas:
             import sympy
 
             partial = sympy.Integer(partial) if isinstance(partial, int) else sympy.Float(partial)
+        self._edges[edge] = partial
         return partial
 
     def expand(self, expr: Any) -> Any:
         from .sym import substitute
 
-        return substitute(expr, self._expand) if self._expand else expr
+        mapping = self._expand
+        return substitute(expr, mapping) if mapping else expr
 
     def sweep(self, wrt: str) -> Any:
         """The reverse sweep done with symbols: the route-sum in factored form."""
@@ -318,6 +375,18 @@ class Formulas:
                     term = adj[i] * self.edge(Edge(arg, i, pos))
                     adj[arg] = adj[arg] + term if arg in adj else term
         return adj.get(g.input_nodes[wrt], sympy.Integer(0))
+
+
+def formula_text(expr: Any) -> str:
+    """A formula as the language writes it: ``^`` for powers, and Euler's number as ``e``
+    (sympy prints it ``E``, as it prints an input named ``E``)."""
+    from sympy.printing.str import StrPrinter
+
+    class Printer(StrPrinter):
+        def _print_Exp1(self, expr: Any) -> str:
+            return "e"
+
+    return Printer().doprint(expr).replace("**", "^")
 
 
 def factor_text(expr: Any) -> str:
