@@ -125,9 +125,11 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
     if result is not None:
         pic.warnings = list(result.warnings)
     labels = _routes.labels(graph)
+    from .sym import TooLarge
+
     try:
         formulas: _routes.Formulas | None = _routes.Formulas(graph, labels)
-    except RecursionError:
+    except (TooLarge, RecursionError):
         formulas = None
     if tree:
         _tree(graph, pic, result, labels, formulas, max_nodes)

@@ -2,18 +2,19 @@
 
 The derivative of the output with respect to an input is the sum, over every route between
 them, of the product of the local derivatives on the route's edges. The reverse sweep is the
-same sum, factored: it never lists a route. Routes are counted here in one linear pass
-(:func:`count_routes`, exact however many there are, never enumerating them) and listed
-(explicit stack, up to a limit) so a person can see the sum.
+same sum, factored: it never lists a route. Routes are counted in one linear pass
+(:func:`count_routes`, in :mod:`diffx.counts`: exact however many there are, never
+enumerating them) and listed here (explicit stack, up to a limit) so a person can see the
+sum; labels name the nodes, and ``Formulas`` gives each edge's local derivative as sympy.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from . import ops as _ops
+from .counts import EXACT_ROUTE_BITS, count_routes  # noqa: F401  (counted in diffx.counts)
 from .graph import Graph
 
 DEFAULT_LIMIT = 1000
@@ -221,67 +222,6 @@ def tree_copies(graph: Graph, vals: list[Any] | None,
             made += 1
             stack.append((arg, f"t{made}", ident, k, path * local if local is not None else None))
     return rows
-
-
-# ---------------------------------------------------------------- counting -------------------
-
-EXACT_ROUTE_BITS = 4096  # beyond 2**4096 routes, counts are carried as logarithms
-
-
-def count_routes(graph: Graph) -> dict[str, tuple[int | None, float]]:
-    """Routes from every input to the output: ``{input: (exact count or None, log10)}``.
-
-    One backward pass: the output has one route to itself, and a node passes its count to each
-    argument it uses (``x*x`` uses ``x`` twice: two routes). Counts are exact Python integers
-    while they stay below 2**4096; past that the pass is redone with logarithms and the exact
-    count is None. A node's count is dropped once it has been passed on, so memory follows the
-    frontier of the pass, not the size of the graph.
-    """
-    cached = graph._cache.get("routes")
-    if cached is None:
-        cached = graph._cache["routes"] = _count_exact(graph) or _count_log(graph)
-    return cached
-
-
-def _count_exact(graph: Graph) -> dict[str, tuple[int | None, float]] | None:
-    a, b, out = graph.a, graph.b, graph.output
-    R = [0] * len(a)
-    R[out] = 1
-    for i in range(out, -1, -1):
-        r = R[i]
-        if r and a[i] >= 0:
-            R[a[i]] += r
-            if b[i] >= 0:
-                R[b[i]] += r
-            if r.bit_length() > EXACT_ROUTE_BITS:
-                return None
-            R[i] = 0
-    return {name: (R[node], math.log10(R[node]) if R[node] else -math.inf)
-            for name, node in graph.input_nodes.items()}
-
-
-def _count_log(graph: Graph) -> dict[str, tuple[int | None, float]]:
-    a, b, out = graph.a, graph.b, graph.output
-    ninf = -math.inf
-    L = [ninf] * len(a)
-    L[out] = 0.0
-    log10 = math.log10
-    for i in range(out, -1, -1):
-        r = L[i]
-        if r == ninf or a[i] < 0:
-            continue
-        L[i] = ninf  # passed on: drop it, so that memory follows the frontier
-        for arg in (a[i], b[i]):
-            if arg < 0:
-                break
-            cur = L[arg]
-            if cur == ninf:
-                L[arg] = r
-            elif cur >= r:
-                L[arg] = cur + log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 else cur
-            else:
-                L[arg] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
-    return {name: (None, L[node]) for name, node in graph.input_nodes.items()}
 
 
 # ---------------------------------------------------------------- formulas -------------------

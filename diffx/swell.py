@@ -266,7 +266,7 @@ def _symbolic(row: SwellRow, graph: Any, budget: float, stopped: set[str],
               want_formula: bool) -> None:
     import sympy
 
-    from .counts import printable
+    from .counts import printable, structural_sizes
     from .sym import TooLarge, symbols, to_sympy
 
     if "diff" in stopped:
@@ -303,44 +303,6 @@ def _symbolic(row: SwellRow, graph: Any, budget: float, stopped: set[str],
     if want_formula and len(derivs) == 1:
         row.formula = _cell("formula", stopped, budget,
                             lambda: lecture_form(derivs[0], syms[graph.inputs[0]]))
-
-
-def structural_sizes(expr: Any) -> tuple[int, int]:
-    """(distinct subexpressions, nodes of the expression tree) of a sympy expression.
-
-    Subexpressions are told apart by structure, never by object identity: whether sympy
-    happened to build two equal subexpressions as one object depends on its cache (so on
-    what was computed before), while the count must not. Each object is visited once, in
-    post-order with an explicit stack, and keyed by its head and the numbers of its
-    arguments' classes (hash-consing), so equal structures get one number without ever
-    comparing two trees.
-    """
-    number: dict[int, int] = {}  # id(object) -> structure number
-    by_key: dict[Any, int] = {}  # (head, argument numbers) -> structure number
-    tree: list[int] = []  # structure number -> tree size
-    keep = [expr]  # every visited object stays alive, so ids stay unique
-    stack: list[tuple[Any, bool]] = [(expr, False)]
-    while stack:
-        e, ready = stack.pop()
-        if id(e) in number:
-            continue
-        args = e.args
-        if args and not ready:
-            stack.append((e, True))
-            stack.extend((a, False) for a in args if id(a) not in number)
-            continue
-        keep.append(e)
-        if args:
-            kids = tuple(number[id(a)] for a in args)
-            key: Any = (e.func, kids)
-        else:  # a symbol or number: compared by sympy (1 and 1.0 kept apart by type)
-            kids, key = (), (type(e), e)
-        k = by_key.get(key)
-        if k is None:
-            k = by_key[key] = len(tree)
-            tree.append(1 + sum(tree[c] for c in kids))
-        number[id(e)] = k
-    return len(tree), tree[number[id(expr)]]
 
 
 def _cse_ops(derivs: list[Any]) -> int:

@@ -9,8 +9,8 @@ import pytest
 import sympy
 
 import diffx
-from diffx.counts import Huge, big_count, tree_count, tree_size
-from diffx.swell import _logistic, structural_sizes, swell
+from diffx.counts import Huge, big_count, structural_sizes, tree_count, tree_size
+from diffx.swell import _logistic, swell
 from diffx.sym import symbols, to_sympy
 
 
