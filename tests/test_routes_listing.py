@@ -145,3 +145,51 @@ def test_an_input_named_E_is_not_eulers_number():
     assert _routes.formula_text(sympy.E * E) == "e*E"
     src = diffx.render("E*x + e*x", wrt="x").source
     assert "∂(E*x)/∂x = E" in src and "∂(e*x)/∂x = e" in src
+
+
+def _random_program(rng, n_statements):
+    """A random program over x and y with shared names, and an mpmath evaluator for it."""
+    import mpmath
+
+    names, lines, defs = ["x", "y"], [], []
+    for k in range(n_statements):
+        a, b = rng.choice(names), rng.choice(names)
+        op = rng.choice(["+", "-", "*", "sin", "exp", "cos"])
+        text = f"{a} {op} {b}" if op in "+-*" else f"{op}(0.5*{a})"
+        lines.append(f"t{k} = {text}")
+        defs.append((f"t{k}", op, a, b))
+        names.append(f"t{k}")
+
+    def value(x, y):
+        env = {"x": x, "y": y}
+        for name, op, a, b in defs:
+            env[name] = {"+": lambda: env[a] + env[b], "-": lambda: env[a] - env[b],
+                         "*": lambda: env[a] * env[b],
+                         "sin": lambda: mpmath.sin(env[a] / 2),
+                         "cos": lambda: mpmath.cos(env[a] / 2),
+                         "exp": lambda: mpmath.exp(env[a] / 2)}[op]()
+        return env[defs[-1][0]]
+
+    return "\n".join(lines), value
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_route_products_add_up_to_the_derivative_mpmath_finds(seed):
+    import random
+
+    import mpmath
+
+    rng = random.Random(seed)
+    source, value = _random_program(rng, rng.randint(2, 9))
+    full = {"x": 0.3 + seed / 50, "y": -0.7}
+    at = {k: v for k, v in full.items() if k in diffx.parse(source).inputs}
+    r = diffx.grad(source, at=at, method="reverse", routes=True, route_limit=100_000)
+    with mpmath.workdps(40):
+        x, y = mpmath.mpf(full["x"]), mpmath.mpf(full["y"])
+        want = {"x": mpmath.diff(lambda t: value(t, y), x),
+                "y": mpmath.diff(lambda t: value(x, t), y)}
+    for w in r.wrt:
+        info = r.details["route_listing"][w]
+        assert info["complete"]
+        assert len(info["routes"]) == r.details["routes"][w]
+        assert info["sum"] == pytest.approx(float(want[w]), rel=1e-9, abs=1e-12), source

@@ -126,3 +126,12 @@ def test_a_tree_picture_is_refused_from_the_counts_before_any_formula(monkeypatc
         diffx.render(_logistic(5), tree=True, max_nodes=90)
     assert time.perf_counter() - start < 10
     assert tree_size(diffx.parse(_logistic(3))) == 19
+
+
+def test_a_plot_of_counts_past_float_range_is_drawn(tmp_path):
+    pytest.importorskip("matplotlib")
+    chain = "; ".join(["y1 = x*x"] + [f"y{k + 1} = y{k}*y{k}" for k in range(1, 5000)])
+    path = tmp_path / "swell.png"
+    table = swell(chain, budget=1, plot=path)
+    assert table.rows[0].routes is None and table.rows[0].routes_log10 > 1000
+    assert path.stat().st_size > 1000

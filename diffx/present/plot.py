@@ -65,8 +65,8 @@ def plot_swell(table: SwellTable, path: str | Path) -> Path:
     series = [
         ("function as a tree", [r.tree_nodes for r in table.rows], "C0", "-"),
         ("function as a DAG", [r.dag_nodes for r in table.rows], "C0", "--"),
-        ("routes", [10 ** r.routes_log10 if r.routes is None else r.routes
-                    for r in table.rows], "C3", ":"),
+        ("routes", [(10 ** r.routes_log10 if r.routes_log10 < 308 else math.inf)
+                    if r.routes is None else r.routes for r in table.rows], "C3", ":"),
         ("derivative as a tree (sympy)", [r.derivative_tree for r in table.rows], "C1", "-"),
         ("derivative as a DAG (sympy)", [r.derivative_dag for r in table.rows], "C1", "--"),
         ("derivative after sympy.cse (ops)", [r.cse_ops for r in table.rows], "C2", "-."),
