@@ -43,7 +43,13 @@ def route_listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any
     if paused:  # rows are plain lists and dicts, never cycles: the collector's passes over
         gc.disable()  # hundreds of thousands of new lists would cost more than the listing
     try:
-        return _listing(graph, wrt, limit, vals, gradient, arrays)
+        if not arrays:
+            return _listing(graph, wrt, limit, vals, gradient, arrays)
+        key = ("route_listing", tuple(wrt), limit)  # formulas only: the same for every chunk
+        cached = graph._cache.get(key)
+        if cached is None:
+            cached = graph._cache[key] = _listing(graph, wrt, limit, vals, gradient, arrays)
+        return cached
     finally:
         if paused:
             gc.enable()

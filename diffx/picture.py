@@ -103,6 +103,7 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
             raise OptionError("--route needs --wrt: the routes go from that input to the output")
         if isinstance(route, bool) or not isinstance(route, int) or route < 1:
             raise OptionError(f"--route must be a route number from 1, got {route!r}")
+        _check_route(graph, wrt, route)
     live = graph.reachable_from_output()
     shown = sum(live[: graph.output + 1])
     if tree:  # refused from the counts, before any value or formula is made
@@ -139,6 +140,21 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
         _caption(graph, pic, result, wrt, route, at, labels)
     pic.legend = dict(labels.legend)
     return pic
+
+
+def _check_route(graph: Graph, wrt: str, route: int) -> None:
+    """``route=K`` names one of the routes, which are listed in order up to the listing's
+    largest limit: refused from the count, before anything is listed."""
+    from .methods import MAX_ROUTE_LIMIT
+
+    exact, _ = _routes.count_routes(graph)[wrt]
+    if exact is not None and route > exact:
+        plural = "route" if exact == 1 else "routes"
+        raise OptionError(f"--route {route} (route=): there {'is' if exact == 1 else 'are'} "
+                          f"only {exact:,} {plural} from {wrt} to {graph.output_name}")
+    if route > MAX_ROUTE_LIMIT:
+        raise OptionError(f"--route {route} (route=): routes are listed in order up to the "
+                          f"{MAX_ROUTE_LIMIT:,}th; choose one of those")
 
 
 def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> PictureNode:

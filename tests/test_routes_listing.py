@@ -193,3 +193,25 @@ def test_route_products_add_up_to_the_derivative_mpmath_finds(seed):
         assert info["complete"]
         assert len(info["routes"]) == r.details["routes"][w]
         assert info["sum"] == pytest.approx(float(want[w]), rel=1e-9, abs=1e-12), source
+
+
+def test_a_route_number_is_checked_against_the_count():
+    with pytest.raises(diffx.DiffxError, match=r"--route 999999 \(route=\): there are only 2 "
+                       "routes from a to f"):
+        diffx.render("a*(a+b)", wrt="a", route=999999)
+    with pytest.raises(diffx.DiffxError, match="there is only 1 route from b"):
+        diffx.render("a*(a+b)", wrt="b", route=2)
+    with pytest.raises(diffx.DiffxError, match="listed in order up to the 100,000th"):
+        diffx.render(_logistic(18), wrt="x", route=120_000, max_nodes=1000)
+
+
+def test_many_points_in_chunks_list_the_routes_once(monkeypatch):
+    from diffx import api
+
+    monkeypatch.setattr(api, "CHUNK_VALUES", 40)  # 10 nodes: 4 points per chunk
+    calls = []
+    original = _listing._listing
+    monkeypatch.setattr(_listing, "_listing", lambda *a: calls.append(1) or original(*a))
+    r = diffx.grad(_logistic(3), at={"x": "0:1:20"}, method="reverse", routes=True)
+    assert r.details["chunks"] > 1 and len(calls) == 1
+    assert len(r.details["route_listing"]["x"]["routes"]) == 4
