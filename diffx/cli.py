@@ -188,22 +188,6 @@ def check_whole(option: str, value: int, low: int, high: int) -> None:
                          f"got {value}")
 
 
-def check_output(option: str, path: Path, formats: Iterable[str]) -> None:
-    """Refuse an output path diffx cannot write before any work is done: a directory, or an
-    extension that is not one of ``formats`` (the format follows the extension)."""
-    allowed = ", ".join(f".{f}" for f in formats)
-    if path.is_dir():
-        raise DiffxError(f"{option} {path}: that is a directory; give a file name ending in "
-                         f"{allowed}")
-    suffix = path.suffix.lower().lstrip(".")
-    if not suffix:
-        raise DiffxError(f"{option} {path}: the name has no extension, and the format follows "
-                         f"it: end the name in {allowed}")
-    if suffix not in formats:
-        raise DiffxError(f"{option} {path}: unknown picture format '.{suffix}' (the format "
-                         f"follows the extension: {allowed})")
-
-
 def read_source(source: str | None, file: Path | None) -> str:
     """The program text: the argument, a file (``-f``), or standard input (``-``)."""
     if source is not None and file is not None:
@@ -437,9 +421,9 @@ def graph(
     if route is not None:
         check_whole("--route", route, 1, MAX_ROUTE_LIMIT)
     if output is not None:
-        from .present.dot import FORMATS
+        from .present.dot import picture_format
 
-        check_output("-o", output, (*FORMATS, "gv"))
+        picture_format(output)
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
     picture = render(g, at=read_point(at), wrt=wrt, route=route, tree=tree,
@@ -522,7 +506,9 @@ def swell(
 
     check_seconds("--budget", budget, MAX_BUDGET)
     if plot is not None:
-        check_output("--plot", plot, PLOT_FORMATS)
+        from .present.plot import check_plot_path
+
+        check_plot_path(plot)
     if plot is not None:
         from .present.plot import _pyplot
 
@@ -640,7 +626,9 @@ def check(
     from .check import check as run
 
     if plot is not None:
-        check_output("--plot", plot, PLOT_FORMATS)
+        from .present.plot import check_plot_path
+
+        check_plot_path(plot)
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
     report = run(g, at=read_point(at), claims=claim or None, threshold=threshold,

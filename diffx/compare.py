@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,8 +47,13 @@ class CompareRow:
 
     @property
     def worst_absolute_error(self) -> float | None:
+        """The largest absolute error; nan when any is nan (not measured: not finite)."""
         errors = [v for v in (self.absolute_error or {}).values()]
-        return max(errors) if errors else None
+        if not errors:
+            return None
+        if any(math.isnan(v) for v in errors):
+            return math.nan
+        return max(errors)
 
     @property
     def label(self) -> str:
@@ -113,14 +119,54 @@ def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
         warnings.append(f"the reference {reference} failed ({ref.error}); errors are measured "
                         "against reverse instead")
         ref = fallback
+    not_finite: dict[str, list[str]] = {}
     for r in rows:
         if r.gradient is None:
             continue
-        r.absolute_error = {w: abs(r.gradient[w] - ref.gradient[w]) for w in names}  # type: ignore
-        r.relative_error = max_finite(relative_error(r.gradient[w], ref.gradient[w])  # type: ignore
-                                      for w in names) if names else 0.0
+        errors = [_errors(r.gradient.get(w), ref.gradient.get(w)) for w in names]  # type: ignore
+        r.absolute_error = {w: e[0] for w, e in zip(names, errors)}
+        rel = [e[1] for e in errors]
+        r.relative_error = (math.nan if any(math.isnan(e) for e in rel) else
+                            max_finite(rel)) if names else 0.0
+        for w in names:
+            if not _finite(r.gradient.get(w)):
+                not_finite.setdefault(w, []).append(f"{r.label} ({_show(r.gradient.get(w))})")
+    for w, where in not_finite.items():
+        warnings.append(f"the derivative with respect to {w} is not finite in "
+                        f"{', '.join(where)}: its errors are not measured there (nan), "
+                        "which is never agreement")
     value = next((r.result.value for r in rows if r.result is not None), None)
     return Comparison(graph.source, point, names, value, ref.label, rows, warnings)
+
+
+def _finite(v: Any) -> bool:
+    """A finite real or complex number (not None, nan or inf)."""
+    if isinstance(v, bool) or not isinstance(v, int | float | complex):
+        try:
+            v = complex(v)
+        except (TypeError, ValueError):
+            return False
+    return math.isfinite(v.real) and math.isfinite(v.imag) if isinstance(v, complex) \
+        else math.isfinite(v)
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, float) and math.isnan(v):
+        return "nan"
+    return str(v)
+
+
+def _errors(value: Any, reference: Any) -> tuple[float, float]:
+    """(absolute, relative) error; nan for both when either value is not finite: two nans
+    or two infinities are not an agreement."""
+    if not (_finite(value) and _finite(reference)):
+        return math.nan, math.nan
+    diff = abs(value - reference)
+    try:
+        rel = float(relative_error(value, reference))
+    except (TypeError, ValueError):  # complex values: |difference| / |reference|
+        rel = diff / abs(reference) if reference != 0 else diff
+    return float(diff), rel
 
 
 def _built(graph: Graph, r: Gradient) -> str:

@@ -32,7 +32,9 @@ def render(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = No
 
 
 def save(source_or_graph: str | Graph, path: str | Path, **options: Any) -> Path:
-    """Render and write a picture; the format follows the extension (.svg .png .pdf .dot)."""
+    """Render and write a picture; the format follows the extension (.svg .png .pdf .dot).
+    The path is checked before anything is drawn."""
+    _dot.picture_format(path)
     return _dot.write(render(source_or_graph, **options).source, path)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import ops as _ops
 from . import routes as _routes
+from .counts import big_count, tree_count, tree_size
 from .errors import DiffxError, OptionError
 from .graph import Graph
 from .ops import CONST, INPUT
@@ -102,9 +103,17 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
             raise OptionError("--route needs --wrt: the routes go from that input to the output")
         if isinstance(route, bool) or not isinstance(route, int) or route < 1:
             raise OptionError(f"--route must be a route number from 1, got {route!r}")
+        _check_route(graph, wrt, route)
     live = graph.reachable_from_output()
     shown = sum(live[: graph.output + 1])
-    if not tree and shown > max_nodes:
+    if tree:  # refused from the counts, before any value or formula is made
+        exact, log10 = tree_count(graph)
+        if exact is None or exact > max_nodes:
+            raise DiffxError(
+                f"as a tree this expression has {big_count(exact, log10)} nodes (as a DAG, "
+                f"{shown:,}): too many to draw (--max-nodes {max_nodes:,}). That gap is what "
+                "sharing saves")
+    elif shown > max_nodes:
         raise DiffxError(
             f"the graph has {shown:,} nodes; pictures stop at {max_nodes:,} (--max-nodes). "
             "For large graphs the numbers tell more: diffx grad --routes counts the routes, and "
@@ -117,9 +126,11 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
     if result is not None:
         pic.warnings = list(result.warnings)
     labels = _routes.labels(graph)
+    from .sym import TooLarge
+
     try:
         formulas: _routes.Formulas | None = _routes.Formulas(graph, labels)
-    except RecursionError:
+    except (TooLarge, RecursionError):
         formulas = None
     if tree:
         _tree(graph, pic, result, labels, formulas, max_nodes)
@@ -129,6 +140,21 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
         _caption(graph, pic, result, wrt, route, at, labels)
     pic.legend = dict(labels.legend)
     return pic
+
+
+def _check_route(graph: Graph, wrt: str, route: int) -> None:
+    """``route=K`` names one of the routes, which are listed in order up to the listing's
+    largest limit: refused from the count, before anything is listed."""
+    from .methods import MAX_ROUTE_LIMIT
+
+    exact, _ = _routes.count_routes(graph)[wrt]
+    if exact is not None and route > exact:
+        plural = "route" if exact == 1 else "routes"
+        raise OptionError(f"--route {route} (route=): there {'is' if exact == 1 else 'are'} "
+                          f"only {exact:,} {plural} from {wrt} to {graph.output_name}")
+    if route > MAX_ROUTE_LIMIT:
+        raise OptionError(f"--route {route} (route=): routes are listed in order up to the "
+                          f"{MAX_ROUTE_LIMIT:,}th; choose one of those")
 
 
 def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> PictureNode:
@@ -149,7 +175,7 @@ def _edge_formula(formulas: _routes.Formulas | None, edge: _routes.Edge) -> str 
         return None
     try:
         with formulas.as_written():
-            return str(formulas.edge(edge)).replace("**", "^")  # as the language writes it
+            return _routes.formula_text(formulas.edge(edge))
     except RecursionError:  # sympy prints recursively; a label-deep formula never gets here
         return None
 
@@ -188,23 +214,11 @@ def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
             pic.edges.append(pe)
 
 
-def tree_size(graph: Graph) -> int:
-    """Nodes of the expression written as a tree, counted over the DAG (exact)."""
-    size = [0] * (graph.output + 1)
-    for i in range(graph.output + 1):
-        size[i] = 1 + sum(size[a] for a in graph.args(i))
-    return size[graph.output]
-
-
 def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
           formulas: _routes.Formulas | None, max_nodes: int) -> None:
-    total = tree_size(graph)
+    total = tree_size(graph)  # at most max_nodes: picture() refused larger trees
     pic.tree_nodes = total
     pic.dag_nodes = sum(graph.reachable_from_output()[: graph.output + 1])
-    if total > max_nodes:
-        raise DiffxError(
-            f"as a tree this expression has {total:,} nodes (as a DAG, {pic.dag_nodes:,}): "
-            f"too many to draw (--max-nodes {max_nodes:,}). That gap is what sharing saves")
     vals = result.details.get("values") if result is not None else None
     target = graph.input_nodes.get(pic.wrt) if pic.wrt else None
     reach = graph.depends_on([target]) if target is not None else None

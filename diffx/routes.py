@@ -2,18 +2,19 @@
 
 The derivative of the output with respect to an input is the sum, over every route between
 them, of the product of the local derivatives on the route's edges. The reverse sweep is the
-same sum, factored: it never lists a route. Routes are counted here in one linear pass
-(:func:`count_routes`, exact however many there are, never enumerating them) and listed
-(explicit stack, up to a limit) so a person can see the sum.
+same sum, factored: it never lists a route. Routes are counted in one linear pass
+(:func:`count_routes`, in :mod:`diffx.counts`: exact however many there are, never
+enumerating them) and listed here (explicit stack, up to a limit) so a person can see the
+sum; labels name the nodes, and ``Formulas`` gives each edge's local derivative as sympy.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from . import ops as _ops
+from .counts import EXACT_ROUTE_BITS, count_routes  # noqa: F401  (counted in diffx.counts)
 from .graph import Graph
 
 DEFAULT_LIMIT = 1000
@@ -45,27 +46,51 @@ def list_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT) -> tuple[lis
     """Up to ``limit`` routes from input ``wrt`` to the output; and whether that is all of them.
 
     Depth-first over an explicit stack, visiting only nodes that depend on ``wrt``, so every
-    branch explored ends in a route.
+    branch explored ends in a route (see :func:`route_ids`).
+    """
+    edges, found, complete = route_ids(graph, wrt, limit)
+    return [Route(tuple(edges[i] for i in reversed(ids))) for ids in found], complete
+
+
+def route_ids(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT
+              ) -> tuple[list[Edge], list[tuple[int, ...]], bool]:
+    """The routes of :func:`list_routes` as numbers: the distinct edges they use, each route
+    as the indices of its edges from the output down, and whether that is all of them.
+
+    The path is one list, cut back to the depth of the entry being visited (never copied per
+    entry), and each distinct edge is numbered once: listing costs about the total length of
+    the routes listed.
     """
     target = graph.input_nodes[wrt]
     if target == graph.output:
-        return [Route(())], True
+        return [], [()], True
     reach = graph.depends_on([target])
-    routes: list[Route] = []
-    stack: list[tuple[int, tuple[Edge, ...]]] = [(graph.output, ())]
+    numbered: dict[tuple[int, int, int], int] = {}
+    edges: list[Edge] = []
+    found: list[tuple[int, ...]] = []
+    path: list[int] = []  # edge indices, from the output down
+    stack: list[tuple[int, int, int]] = [(graph.output, 0, -1)]
+    a, b = graph.a, graph.b
     while stack:
-        node, path = stack.pop()
+        node, depth, edge = stack.pop()
+        del path[depth:]
+        if edge >= 0:
+            path.append(edge)
         if node == target:
-            if len(routes) == limit:
-                return routes, False
-            routes.append(Route(tuple(reversed(path))))
+            if len(found) == limit:
+                return edges, found, False
+            found.append(tuple(path))
             continue
-        args = graph.args(node)
-        for pos in range(len(args) - 1, -1, -1):
-            arg = args[pos]
-            if reach[arg]:
-                stack.append((arg, path + (Edge(arg, node, pos),)))
-    return routes, True
+        depth = len(path)
+        for pos, arg in ((1, b[node]), (0, a[node])):  # the first argument is visited first
+            if arg >= 0 and reach[arg]:
+                key = (arg, node, pos)
+                e = numbered.get(key)
+                if e is None:
+                    e = numbered[key] = len(edges)
+                    edges.append(Edge(arg, node, pos))
+                stack.append((arg, depth, e))
+    return edges, found, True
 
 
 SHORT = 12  # an unnamed intermediate longer than this is called v1, v2, ... in listings
@@ -77,9 +102,11 @@ class Labels:
 
     A named node keeps its name and a short unnamed one its expression (``sin(z)``, ``4*x``);
     a longer one becomes ``v1``, ``v2``, ... and ``legend`` says what it stands for, as the
-    lecture notes name intermediate values. Made fresh for each listing or picture (so the
-    numbering never depends on what was asked before), filled on demand with an explicit
-    stack.
+    lecture notes name intermediate values. A label never repeats a name the program uses
+    (an input or a statement called ``v1`` pushes the labels on to ``v2``, ...): a label and
+    a program name that looked alike would also be one sympy symbol in the route-sum. Made
+    fresh for each listing or picture (so the numbering never depends on what was asked
+    before), filled on demand with an explicit stack.
     """
 
     def __init__(self, graph: Graph) -> None:
@@ -87,6 +114,8 @@ class Labels:
         self.text: dict[int, str] = {}
         self.legend: dict[str, str] = {}
         self._prec: dict[int, int] = {}
+        self.taken = set(graph.inputs) | set(graph.assigned) | {graph.output_name}
+        self._next = 1
         if graph.output < LABEL_ALL:  # number v1, v2, ... in graph order: the same every time
             for node in range(graph.output + 1):
                 self._fill(node)
@@ -101,6 +130,13 @@ class Labels:
         text = self(node)
         return text in self.legend or self.graph.name(node) is not None or (
             node == self.graph.output)
+
+    def _fresh(self) -> str:
+        """The next of v1, v2, ... that the program does not use itself."""
+        while f"v{self._next}" in self.taken:
+            self._next += 1
+        self._next += 1
+        return f"v{self._next - 1}"
 
     def _fill(self, root: int) -> None:
         g = self.graph
@@ -124,7 +160,9 @@ class Labels:
             text, prec = _ops.spell(op, [(self.text[a], self._prec[a]) for a in args])
             if len(text) > SHORT:
                 # small graphs count v1, v2, ... in order; huge ones name the node's index
-                label = f"v{len(self.legend) + 1}" if g.output < LABEL_ALL else f"n{node}"
+                label = self._fresh() if g.output < LABEL_ALL else f"n{node}"
+                while label in self.taken:  # (a program may call a node n12 too)
+                    label = "_" + label
                 self.legend[label] = text
                 text, prec = label, 9
             self.text[node], self._prec[node] = text, prec
@@ -186,67 +224,6 @@ def tree_copies(graph: Graph, vals: list[Any] | None,
     return rows
 
 
-# ---------------------------------------------------------------- counting -------------------
-
-EXACT_ROUTE_BITS = 4096  # beyond 2**4096 routes, counts are carried as logarithms
-
-
-def count_routes(graph: Graph) -> dict[str, tuple[int | None, float]]:
-    """Routes from every input to the output: ``{input: (exact count or None, log10)}``.
-
-    One backward pass: the output has one route to itself, and a node passes its count to each
-    argument it uses (``x*x`` uses ``x`` twice: two routes). Counts are exact Python integers
-    while they stay below 2**4096; past that the pass is redone with logarithms and the exact
-    count is None. A node's count is dropped once it has been passed on, so memory follows the
-    frontier of the pass, not the size of the graph.
-    """
-    cached = graph._cache.get("routes")
-    if cached is None:
-        cached = graph._cache["routes"] = _count_exact(graph) or _count_log(graph)
-    return cached
-
-
-def _count_exact(graph: Graph) -> dict[str, tuple[int | None, float]] | None:
-    a, b, out = graph.a, graph.b, graph.output
-    R = [0] * len(a)
-    R[out] = 1
-    for i in range(out, -1, -1):
-        r = R[i]
-        if r and a[i] >= 0:
-            R[a[i]] += r
-            if b[i] >= 0:
-                R[b[i]] += r
-            if r.bit_length() > EXACT_ROUTE_BITS:
-                return None
-            R[i] = 0
-    return {name: (R[node], math.log10(R[node]) if R[node] else -math.inf)
-            for name, node in graph.input_nodes.items()}
-
-
-def _count_log(graph: Graph) -> dict[str, tuple[int | None, float]]:
-    a, b, out = graph.a, graph.b, graph.output
-    ninf = -math.inf
-    L = [ninf] * len(a)
-    L[out] = 0.0
-    log10 = math.log10
-    for i in range(out, -1, -1):
-        r = L[i]
-        if r == ninf or a[i] < 0:
-            continue
-        L[i] = ninf  # passed on: drop it, so that memory follows the frontier
-        for arg in (a[i], b[i]):
-            if arg < 0:
-                break
-            cur = L[arg]
-            if cur == ninf:
-                L[arg] = r
-            elif cur >= r:
-                L[arg] = cur + log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 else cur
-            else:
-                L[arg] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
-    return {name: (None, L[node]) for name, node in graph.input_nodes.items()}
-
-
 # ---------------------------------------------------------------- formulas -------------------
 
 class Formulas:
@@ -284,8 +261,13 @@ class Formulas:
         self.display = to_sympy(graph, names=self.named)
         self._expand = Expansion(graph, {node: sym for node, sym in self.named.items()
                                          if not graph.is_input(node) and node <= graph.output})
+        self._edges: dict[Edge, Any] = {}
 
     def edge(self, edge: Edge) -> Any:
+        """The local derivative on ``edge`` as a sympy expression (built once per edge)."""
+        partial = self._edges.get(edge)
+        if partial is not None:
+            return partial
         op = self.graph.op_of(edge.node)
         assert op is not None
         args = [self.display[a] for a in self.graph.args(edge.node)]
@@ -295,6 +277,7 @@ class Formulas:
             import sympy
 
             partial = sympy.Integer(partial) if isinstance(partial, int) else sympy.Float(partial)
+        self._edges[edge] = partial
         return partial
 
     def expand(self, expr: Any) -> Any:
@@ -320,6 +303,13 @@ class Formulas:
                     parts.setdefault(arg, []).append(adj_i * self.edge(Edge(arg, i, pos)))
         found = parts.get(g.input_nodes[wrt])
         return sympy.Add(*found) if found else sympy.Integer(0)
+
+
+def formula_text(expr: Any) -> str:
+    """A formula as the language writes it (``^``, Euler's number as ``e``)."""
+    from .notation import formula_text as spell
+
+    return spell(expr)
 
 
 def factor_text(expr: Any) -> str:

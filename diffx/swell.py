@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .budget import BudgetExceeded, run_with_budget
@@ -80,9 +81,13 @@ class SwellRow:
     formula: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """Plain data; a count too long for ``str()`` (a :class:`~diffx.counts.Huge`) is
+        written as text, ``"≈ 1.23e5000"``."""
+        from .counts import Huge
+
         data = asdict(self)
         data.pop("source")
-        return data
+        return {k: str(v) if isinstance(v, Huge) else v for k, v in data.items()}
 
 
 @dataclass
@@ -136,12 +141,22 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
 
 
 def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_BUDGET,
-          formulas: bool = True, on_row: Callable[[SwellRow], None] | None = None) -> SwellTable:
+          formulas: bool = True, on_row: Callable[[SwellRow], None] | None = None,
+          plot: str | Path | None = None) -> SwellTable:
     """Measure swell for a family (``logistic``, ``logistic-expanded``, ``sigmoid-chain``,
-    ``product``) over ``n`` (default 1..8), or for a single expression."""
+    ``product``) over ``n`` (default 1..8), or for a single expression. ``plot=PATH`` (.png,
+    .svg, .pdf) also draws the sizes against n; the path is checked before any measuring."""
     if not (isinstance(budget, int | float) and 0 < budget <= MAX_BUDGET):
         raise OptionError(f"--budget must be between 0 and {MAX_BUDGET:g} seconds, got "
                           f"{budget!r}")
+    if not isinstance(family_or_expression, str):
+        raise OptionError("swell measures a family name or one expression (a string), got "
+                          f"{type(family_or_expression).__name__}")
+    check_family(family_or_expression)
+    if plot is not None:
+        from .present.plot import check_plot_path
+
+        check_plot_path(plot)
     if family_or_expression in FAMILIES:
         build, description = FAMILIES[family_or_expression]
         ns: list[int | None] = list(parse_range(n, range(1, 9)))
@@ -160,15 +175,35 @@ def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_B
         table.rows.append(row)
         if on_row is not None:
             on_row(row)
+    if plot is not None:
+        from .present.plot import plot_swell
+
+        plot_swell(table, plot)
     return table
+
+
+def check_family(text: str) -> None:
+    """A word that is nearly a family's name (``logisitc``) is a misspelling, not an
+    expression of one input: say so, with the name meant."""
+    import difflib
+    import re
+
+    word = text.strip()
+    if word in FAMILIES or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", word):
+        return
+    close = difflib.get_close_matches(word.lower(), list(FAMILIES), n=1, cutoff=0.6)
+    if close:
+        raise OptionError(f"unknown family {word!r}; did you mean {close[0]!r}? The families "
+                          f"are {', '.join(FAMILIES)} (anything else is measured as one "
+                          "expression)")
 
 
 def _measure(n: int | None, source: str, budget: float, stopped: set[str],
              want_formula: bool) -> SwellRow:
     from . import engine
     from .api import grad
+    from .counts import tree_size
     from .parser import parse
-    from .picture import tree_size
     from .routes import count_routes
 
     graph = parse(source)
@@ -188,10 +223,30 @@ def _measure(n: int | None, source: str, budget: float, stopped: set[str],
         routes_log10=max(counts[w][1] for w in names) if names else -math.inf,
         reverse_ops=graph.n_evaluated + engine.edge_count(graph, names),
         reverse_seconds=best,
-        numeric_evaluations=2 * len(names) + 1,
+        numeric_evaluations=numeric_evaluations(graph),
     )
     _symbolic(row, graph, budget, stopped, want_formula)
     return row
+
+
+NUMERIC_WORK = 2_000_000  # inputs × nodes up to which the numeric method is run in full
+
+
+def numeric_evaluations(graph: Any) -> int:
+    """Evaluations the numeric method (its default scheme) needs for the whole gradient, as
+    the method itself counts them. For many inputs on a large graph the method is run for
+    one input and the count scaled: one evaluation at the point plus the same number per
+    input (the default scheme's cost does not depend on the input)."""
+    from .api import grad
+
+    names = graph.inputs
+    if not names:
+        return 0
+    at = {w: 0.3 for w in names}
+    if len(names) * max(1, graph.size) <= NUMERIC_WORK or len(names) == 1:
+        return int(grad(graph, at=at, method="numeric").cost["evaluations"])
+    one = int(grad(graph, at=at, wrt=[names[0]], method="numeric").cost["evaluations"])
+    return 1 + (one - 1) * len(names)
 
 
 def _cell(column: str, stopped: set[str], budget: float, work: Callable[[], Any]) -> Any:
@@ -211,7 +266,8 @@ def _symbolic(row: SwellRow, graph: Any, budget: float, stopped: set[str],
               want_formula: bool) -> None:
     import sympy
 
-    from .sym import TooLarge, sizes, symbols, to_sympy
+    from .counts import printable, structural_sizes
+    from .sym import TooLarge, symbols, to_sympy
 
     if "diff" in stopped:
         row.diff_seconds = row.count_ops = row.derivative_tree = SKIPPED
@@ -236,9 +292,9 @@ def _symbolic(row: SwellRow, graph: Any, budget: float, stopped: set[str],
         row.derivative_dag = row.cse_ops = row.expanded_ops = SKIPPED
         return
     derivs, row.diff_seconds = out
-    measured = [sizes(d) for d in derivs]  # over the DAG: linear, never the tree
+    measured = [structural_sizes(d) for d in derivs]  # over the DAG: linear, never the tree
     row.derivative_dag = sum(m[0] for m in measured)
-    row.derivative_tree = sum(m[1] for m in measured)
+    row.derivative_tree = printable(sum(m[1] for m in measured))
     row.count_ops = _cell("count_ops", stopped, budget,
                           lambda: sum(int(sympy.count_ops(d)) for d in derivs))
     row.cse_ops = _cell("cse", stopped, budget, lambda: _cse_ops(derivs))
@@ -262,11 +318,12 @@ def lecture_form(expr: Any, x: Any, max_terms: int = 16) -> str:
     the common factor outside, powers ascending; other formulas as sympy prints them."""
     import sympy
 
+    from .counts import big_count
     from .sym import sizes
 
     if not expr.is_polynomial(x):
         tree = sizes(expr)[1]
-        return str(expr) if tree <= 200 else f"(a formula of {tree:,} tree nodes)"
+        return str(expr) if tree <= 200 else f"(a formula of {big_count(tree)} tree nodes)"
     expanded = sympy.expand(expr)
     coeffs = sympy.Poly(expanded, x).all_coeffs()[::-1]  # ascending
     if len(coeffs) > max_terms:

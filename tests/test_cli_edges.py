@@ -350,11 +350,11 @@ def test_the_value_header_at_many_points_shows_nan():
 # ---------------------------------------------------------------- output paths, --at paths --
 
 @pytest.mark.parametrize("args, words", [
-    (["graph", "x", "-o", "{tmp}"], "is a directory"),
+    (["graph", "x", "-o", "{tmp}"], "is a folder"),
     (["graph", "x", "-o", "{tmp}/picture"], "has no extension"),
     (["graph", "x", "-o", "{tmp}/picture.jpg"], "'.jpg'"),
     (["swell", "logistic", "--n", "1..30", "--plot", "{tmp}/sizes.jpg"], "'.jpg'"),
-    (["check", "x^2", "--at", "x=1", "--plot", "{tmp}"], "is a directory"),
+    (["check", "x^2", "--at", "x=1", "--plot", "{tmp}"], "is a folder"),
     (["grad", "x", "--at", "/dev/zero"], "it is a device"),
 ])
 def test_unusable_paths_are_refused_before_any_work(tmp_path, args, words):

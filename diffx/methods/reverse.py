@@ -14,7 +14,6 @@ routes than the limit, the formula is the sweep's factored form instead.
 from __future__ import annotations
 
 import math
-import re
 import time
 from typing import Any
 
@@ -50,8 +49,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
             result.gradient = result.formula = {}
     else:
         _values(graph, wrt, point, arrays, result)
-    if routes and not arrays:
-        _listing(graph, wrt, route_limit, result)
+    if routes:
+        _listing(graph, wrt, route_limit, result, arrays)
     _route_counts(graph, wrt, result)
     return result
 
@@ -100,67 +99,16 @@ def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
         result.cost["routes_log10"] = max(counts[w][1] for w in wrt)
 
 
-FORMULA_NODES = 5_000  # route listings spell local derivatives as formulas up to this size
+def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient,
+             arrays: bool) -> None:
+    """Up to ``limit`` routes per input (see :mod:`diffx.listing`)."""
+    from ..listing import route_listing
 
-
-def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient) -> None:
-    """Up to ``limit`` routes per input: nodes, local derivatives (formulas and, at a point,
-    values) from the output down, and each route's product; their sum when all are listed."""
-    vals = result.details.get("values")
-    labels = _routes.labels(graph)
-    formulas = None
-    if graph.size <= FORMULA_NODES:
-        from ..sym import TooLarge
-
-        try:
-            formulas = _routes.Formulas(graph, labels)
-        except (TooLarge, RecursionError):
-            formulas = None
-    listing = {}
-    for w in wrt:
-        found, complete = _routes.list_routes(graph, w, limit)
-        rows = []
-        total = 0.0
-        for route in found:
-            edges = list(reversed(route.edges))
-            row: dict[str, Any] = {
-                "route": _routes.route_text(labels, route),
-                "partials": [_routes.partial_symbol(labels, e) for e in edges],
-                "formulas": None, "factors": None, "product": None,
-                "edges": [[e.arg, e.node, e.position] for e in edges]}  # output down
-            if formulas is not None:
-                try:
-                    with formulas.as_written():
-                        row["formulas"] = [_routes.factor_text(formulas.edge(e)) for e in edges]
-                except RecursionError:  # sympy prints recursively: leave formulas out
-                    formulas = None
-            if vals is not None:
-                factors = [to_python(_routes.local_value(graph, vals, e)) for e in edges]
-                product = 1.0
-                for f in factors:
-                    product = product * f
-                total = total + product
-                row["factors"], row["product"] = factors, to_python(product)
-            rows.append(row)
-        listed_sum = to_python(total) if complete and vals is not None else None
-        listing[w] = {"routes": rows, "complete": complete, "sum": listed_sum,
-                      "matches_sweep": None if listed_sum is None else
-                      _close(listed_sum, result.gradient[w])}  # type: ignore[index]
+    listing, legend = route_listing(graph, wrt, limit, result.details.get("values"),
+                                    result.gradient if result.point is not None else None,
+                                    arrays=arrays)
     result.details["route_listing"] = listing
-    shown = " ".join(row["route"] + " " + " ".join(row["formulas"] or [])
-                     for info in listing.values() for row in info["routes"])
-    result.details["route_legend"] = {k: v for k, v in labels.legend.items()
-                                      if re.search(rf"\b{k}\b", shown)}
-
-
-def _close(a: Any, b: Any) -> bool:
-    """The routes' sum and the sweep agree (to rounding; nan only with nan)."""
-    import numpy as np
-
-    try:
-        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
-    except (TypeError, ValueError):
-        return False
+    result.details["route_legend"] = legend
 
 
 def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,

@@ -185,12 +185,35 @@ def _wasm_svg(source: str) -> bytes:
             raise DiffxError(f"drawing SVG in-process failed: {exc}") from None
 
 
-def write(source: str, path: str | Path) -> Path:
-    """Render DOT source to ``path``; the format comes from the file's extension."""
-    path = Path(path)
+NEEDS_NAME = "-o (path=) needs a file name ending in .svg, .png, .pdf or .dot"
+
+
+def picture_format(path: str | Path) -> str:
+    """The format a picture file is written in, from its extension (``.gv`` is DOT); checked
+    before any drawing: a folder, a name without an extension, an unknown extension or a
+    missing folder each say so."""
+    if not isinstance(path, str | Path) or not str(path).strip():
+        raise DiffxError(f"{NEEDS_NAME}, got {path!r}")
+    text, path = str(path), Path(path)
+    if path.is_dir() or text.endswith(("/", "\\")):
+        raise DiffxError(f"{NEEDS_NAME}; {path} is a folder")
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "gv":
         fmt = "dot"
+    if not fmt:
+        raise DiffxError(f"{NEEDS_NAME}; {path} has no extension")
+    if fmt not in FORMATS:
+        raise DiffxError(f"unknown picture format '{path.suffix}': {NEEDS_NAME}")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise DiffxError(f"cannot write {path}: the folder {parent} does not exist")
+    return fmt
+
+
+def write(source: str, path: str | Path) -> Path:
+    """Render DOT source to ``path``; the format comes from the file's extension."""
+    fmt = picture_format(path)
+    path = Path(path)
     data = render_bytes(source, fmt)
     try:
         path.write_bytes(data)

@@ -23,10 +23,31 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(fig: Any, path: str | Path) -> Path:
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
+def check_plot_path(path: str | Path) -> Path:
+    """Check, before any work, that a plot can be written to ``path``: a file name ending in
+    .png, .svg or .pdf, in a folder that exists, and matplotlib installed."""
+    if not isinstance(path, str | Path) or not str(path).strip():
+        raise DiffxError(f"a plot needs a file name ending in .png, .svg or .pdf, got {path!r}")
     path = Path(path)
-    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise DiffxError(f"plots are written as .png, .svg or .pdf, not {path.suffix or path}")
+    if path.is_dir():
+        raise DiffxError(f"{path} is a folder: a plot needs a file name ending in .png, .svg "
+                         "or .pdf")
+    if path.suffix.lower() not in PLOT_FORMATS:
+        what = f"'{path.suffix}'" if path.suffix else "no extension"
+        raise DiffxError(f"a plot needs a file name ending in .png, .svg or .pdf; {path} has "
+                         f"{what}")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise DiffxError(f"cannot write {path}: the folder {parent} does not exist")
+    _pyplot()
+    return path
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    path = check_plot_path(path)
     try:
         fig.savefig(path, dpi=130, bbox_inches="tight")
     except OSError as exc:
@@ -36,13 +57,16 @@ def _save(fig: Any, path: str | Path) -> Path:
 
 def plot_swell(table: SwellTable, path: str | Path) -> Path:
     """Sizes against n on a log scale: the function and its derivative as trees and DAGs."""
+    from ..counts import Huge
+
+    path = check_plot_path(path)
     plt = _pyplot()
     ns = [r.n if r.n is not None else 1 for r in table.rows]
     series = [
         ("function as a tree", [r.tree_nodes for r in table.rows], "C0", "-"),
         ("function as a DAG", [r.dag_nodes for r in table.rows], "C0", "--"),
-        ("routes", [10 ** r.routes_log10 if r.routes is None else r.routes
-                    for r in table.rows], "C3", ":"),
+        ("routes", [(10 ** r.routes_log10 if r.routes_log10 < 308 else math.inf)
+                    if r.routes is None else r.routes for r in table.rows], "C3", ":"),
         ("derivative as a tree (sympy)", [r.derivative_tree for r in table.rows], "C1", "-"),
         ("derivative as a DAG (sympy)", [r.derivative_dag for r in table.rows], "C1", "--"),
         ("derivative after sympy.cse (ops)", [r.cse_ops for r in table.rows], "C2", "-."),
@@ -50,9 +74,9 @@ def plot_swell(table: SwellTable, path: str | Path) -> Path:
     ]
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     for label, values, color, style in series:
-        pts = [(n, v) for n, v in zip(ns, values)
-               if isinstance(v, int | float) and not isinstance(v, bool) and v > 0
-               and math.isfinite(v)]
+        pts = [(n, _float(v)) for n, v in zip(ns, values)
+               if isinstance(v, int | float) and not isinstance(v, bool | Huge) and v > 0
+               and math.isfinite(_float(v))]
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=color, marker="o",
                     markersize=3, label=label)
@@ -67,10 +91,19 @@ def plot_swell(table: SwellTable, path: str | Path) -> Path:
     return out
 
 
+def _float(v: int | float) -> float:
+    """A count as a float for the axis (counts past 1e308 are off the chart: inf)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf
+
+
 def plot_sweep(report: CheckReport, path: str | Path) -> Path:
     """The V: central differences' error against the step, with the best step marked."""
     if not report.sweep:
         raise DiffxError("--plot draws the step sweep: add --sweep")
+    path = check_plot_path(path)
     plt = _pyplot()
     steps = [p.step for p in report.sweep]
     errors = [max(p.error, 1e-18) for p in report.sweep]

@@ -1,0 +1,196 @@
+"""Route listings: each route from an input to the output, its local derivatives and product.
+
+What ``diffx routes`` and ``grad --routes`` show, computed once per *distinct edge*: a route of
+a DAG reuses edges that many other routes share (the logistic map's 2^(n-1) routes run over
+3(n-1) edges), so each edge's symbol, formula (built lazily, only for edges on listed routes)
+and value at the point are made once and every route row only points at them. Listing costs
+about the total length of the routes listed, not a sympy call per edge per route.
+
+At many points (a range, a CSV) the routes are listed with their formulas only: a value per
+route per point would hold routes × points numbers, while the reverse sweep's gradient
+already covers every point.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import routes as _routes
+from .graph import Graph
+
+FORMULA_NODES = 5_000  # route listings spell local derivatives as formulas up to this size
+
+
+def route_listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any] | None,
+                  gradient: dict[str, Any] | None, arrays: bool = False,
+                  ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Up to ``limit`` routes per input in ``wrt``, and the legend of the labels they use.
+
+    Each input maps to ``{"routes": rows, "complete", "sum", "matches_sweep"}``; a row holds
+    the route's text, its local derivatives from the output down (``partials`` by name,
+    ``formulas`` as sympy writes them, ``factors`` as values at the point), their ``product``
+    and the ``edges`` as ``[argument, node, position]``. ``vals`` are the forward values at one
+    point (None: no values); ``gradient`` the sweep's, that the sum of the products is checked
+    against when every route is listed.
+    """
+    import gc
+
+    paused = gc.isenabled()
+    if paused:  # rows are plain lists and dicts, never cycles: the collector's passes over
+        gc.disable()  # hundreds of thousands of new lists would cost more than the listing
+    try:
+        if not arrays:
+            return _listing(graph, wrt, limit, vals, gradient, arrays)
+        key = ("route_listing", tuple(wrt), limit)  # formulas only: the same for every chunk
+        cached = graph._cache.get(key)
+        if cached is None:
+            cached = graph._cache[key] = _listing(graph, wrt, limit, vals, gradient, arrays)
+        return cached
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any] | None,
+             gradient: dict[str, Any] | None, arrays: bool
+             ) -> tuple[dict[str, Any], dict[str, str]]:
+    from .methods import to_python
+
+    shown: set[str] = set()
+    labels = _routes.labels(graph)
+    out_label = labels(graph.output)
+    listing: dict[str, Any] = {}
+    formulas: list[Any] = [None]  # one Formulas for every input, made on first use
+    with _EdgeCache.context(graph):
+        for w in wrt:
+            edges, found, complete = _routes.route_ids(graph, w, limit)
+            cache = _EdgeCache(graph, labels, edges, None if arrays else vals, formulas)
+            steps = [labels(e.arg) + " → " for e in edges]  # a route's text, edge by edge
+            rows = []
+            total: Any = 0.0
+            partials, triples, values = cache.partials, cache.triples, cache.values
+            for ids in found:
+                pick = _picker(ids)  # the route's entries of a per-edge list, output down
+                row: dict[str, Any] = {
+                    "route": "".join(pick(steps)[::-1]) + out_label if ids
+                    else labels(graph.input_nodes[w]),
+                    "partials": pick(partials), "formulas": cache.formulas_of(ids, pick),
+                    "factors": None, "product": None, "edges": pick(triples)}
+                if values is not None:
+                    factors = pick(values)
+                    product = math.prod(factors, start=1.0)
+                    total = total + product
+                    row["factors"], row["product"] = factors, product
+                rows.append(row)
+            listed_sum = to_python(total) if complete and cache.values is not None else None
+            info: dict[str, Any] = {
+                "routes": rows, "complete": complete, "sum": listed_sum,
+                "matches_sweep": None if listed_sum is None or gradient is None else
+                _close(listed_sum, gradient.get(w))}
+            if arrays and vals is not None:
+                info["note"] = ("at many points the routes are listed as formulas; the reverse "
+                                "sweep's gradient gives their sum at every point")
+            listing[w] = info
+            shown.update(cache.shown())
+    return listing, _legend(labels, shown)
+
+
+class _EdgeCache:
+    """For the distinct edges of one input's routes: their ``[arg, node, position]``, symbols
+    and values (made at once), and formula texts (made when a listed route first needs one)."""
+
+    def __init__(self, graph: Graph, labels: _routes.Labels, edges: list[_routes.Edge],
+                 vals: list[Any] | None, formulas: list[Any]) -> None:
+        from .methods import to_python
+
+        self.graph, self.labels, self.edges = graph, labels, edges
+        self.triples = [[e.arg, e.node, e.position] for e in edges]
+        self.partials = [_routes.partial_symbol(labels, e) for e in edges]
+        self.values = None if vals is None else [
+            to_python(_routes.local_value(graph, vals, e)) for e in edges]
+        self._texts: list[str | None] = [None] * len(edges)
+        self._formulas = formulas  # [Formulas or None], shared by every input's cache
+        self._ok = graph.size <= FORMULA_NODES
+
+    @staticmethod
+    def context(graph: Graph) -> Any:
+        """Local derivatives are built as the op table writes them (one toggle of sympy's
+        ``distribute``, which clears sympy's cache, for the whole listing)."""
+        import contextlib
+
+        if graph.size > FORMULA_NODES:
+            return contextlib.nullcontext()
+        return _routes.Formulas.as_written()
+
+    def formulas_of(self, ids: tuple[int, ...], pick: Callable[[list[Any]], list[Any]]
+                    ) -> list[str] | None:
+        if not self._ok:
+            return None
+        texts = self._texts
+        row = pick(texts)
+        if None not in row:
+            return row
+        for i in ids:
+            if texts[i] is None:
+                text = self._formula(i)
+                if text is None:
+                    return None
+                texts[i] = text
+        return [texts[i] for i in ids]  # type: ignore[misc]
+
+    def _formula(self, i: int) -> str | None:
+        from .sym import TooLarge
+
+        try:
+            if self._formulas[0] is None:
+                self._formulas[0] = _routes.Formulas(self.graph, self.labels)
+            return _routes.factor_text(self._formulas[0].edge(self.edges[i]))
+        except (TooLarge, RecursionError):  # sympy builds and prints recursively
+            self._ok = False
+            return None
+
+    def shown(self) -> set[str]:
+        """The labels of the nodes on these routes and the formula texts made."""
+        nodes = {e.arg for e in self.edges} | {e.node for e in self.edges}
+        return {self.labels(n) for n in nodes} | {t for t in self._texts if t is not None}
+
+
+def _picker(ids: tuple[int, ...]) -> Callable[[list[Any]], list[Any]]:
+    """A function giving ``[items[i] for i in ids]``, made in C by ``operator.itemgetter``."""
+    if len(ids) > 1:
+        get = operator.itemgetter(*ids)
+        return lambda items: list(get(items))
+    if ids:
+        only = ids[0]
+        return lambda items: [items[only]]
+    return lambda items: []
+
+
+def _legend(labels: _routes.Labels, shown: set[str]) -> dict[str, str]:
+    """The labels a listing shows (on its routes or in its formulas), with their meanings;
+    a meaning that uses another label (``v3 = v2 + x``) brings that one in too."""
+    text = " ".join(shown)
+    legend = labels.legend
+    used = {k for k in legend if re.search(rf"\b{k}\b", text)}
+    todo = list(used)
+    while todo:
+        meaning = legend[todo.pop()]
+        for k in legend:
+            if k not in used and re.search(rf"\b{k}\b", meaning):
+                used.add(k)
+                todo.append(k)
+    return {k: v for k, v in legend.items() if k in used}
+
+
+def _close(a: Any, b: Any) -> bool:
+    """The routes' sum and the sweep agree (to rounding; nan only with nan)."""
+    import numpy as np
+
+    try:
+        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
+    except (TypeError, ValueError):
+        return False
