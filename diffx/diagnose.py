@@ -19,6 +19,8 @@ from .graph import Graph
 
 MAX_REPORTED = 3  # origins named per kind of problem; the rest are counted
 KINK_CODES = frozenset(op.code for op in _ops.OPS if op.kink is not None)
+# corners whose derivative is a documented convention (relu'(0) = abs'(0) = 0, a tie split ½-½)
+CONVENTION_OPS = frozenset({"relu", "abs", "max", "min"})
 
 
 def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[Any], str]:
@@ -163,6 +165,9 @@ def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[s
         assert op is not None
         if not live[i] or (active and not active[i]):
             continue
+        args_of = graph.args(i)
+        if len(args_of) == 2 and args_of[0] == args_of[1]:
+            continue  # max(x, x): a tie of a node with itself is no corner (½ + ½ = 1)
         cond = _ops.condition(op, "kink")
         assert cond is not None
         args = [np.asarray(vals[a]) for a in graph.args(i)]
@@ -170,9 +175,15 @@ def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[s
             at = np.asarray(cond(*args))
         if bool(np.any(at)):
             mask = at if at.ndim else bool(at)
+            if op.name in CONVENTION_OPS:
+                tail = ("Reverse, forward and symbolic follow this convention; finite "
+                        "differences give the average of the one-sided slopes, so the methods "
+                        "may disagree here")
+            else:
+                tail = ("The methods may disagree here: finite differences see a finite "
+                        "one-sided or averaged slope")
             found.append(f"{graph.describe(i)} is at a kink{_args_at(graph, i, vals, mask)}"
-                         f"{_where(mask)}: {op.kink_note}. The methods may disagree here: "
-                         "each takes a different one-sided or averaged slope")
+                         f"{_where(mask)}: {op.kink_note}. {tail}")
     return found
 
 

@@ -2,7 +2,8 @@
 
 Each op is one record. Its value and its local partial derivatives are written once, as small
 expressions over the argument names ``x`` and ``y`` and the op's own output ``out`` (a partial
-may reuse the output: exp' = out, tanh' = 1 - out*out). Those expressions are diffx's own text,
+may reuse the output: exp' = out, sigmoid' = out*sigmoid(-x)); ``shown`` gives the lecture's
+form of a partial when the computed one differs for precision's sake (sigma' = out*(1 - out)). Those expressions are diffx's own text,
 never the user's; they are compiled once against three namespaces:
 
 * ``math``  -- Python floats, the fast path for one point (domain errors raise, then diffx
@@ -44,6 +45,10 @@ class Op:
     analytic: bool = True  # False: not complex-differentiable, the complex step refuses it
     kink: str | None = None  # condition (over x, y) where the op has no derivative
     kink_note: str = ""
+    # How formulas and pictures show the partials, when the computed form differs (the
+    # lecture's sigma(1 - sigma) while the sweep computes sigma(x)*sigma(-x), which keeps its
+    # precision in the tails). Same little language as ``partials``; None: as computed.
+    shown: tuple[str, ...] | None = None
     domain: str | None = None  # condition (over x, y) where the op is defined on the reals
     domain_note: str = ""
     code: int = field(default=-1, compare=False)
@@ -51,6 +56,13 @@ class Op:
     def __post_init__(self) -> None:
         if len(self.partials) != self.arity:
             raise ValueError(f"op {self.name}: {self.arity} arguments need {self.arity} partials")
+        if self.shown is not None and len(self.shown) != self.arity:
+            raise ValueError(f"op {self.name}: {self.arity} arguments need {self.arity} shown")
+
+    @property
+    def shown_partials(self) -> tuple[str, ...]:
+        """The partials as formulas and pictures show them (the lecture's form)."""
+        return self.shown or self.partials
 
     # Callables compiled from the expressions above, one set per namespace.
     def evaluate(self, *args: Any, ns: str = "numpy") -> Any:
@@ -89,27 +101,37 @@ _TABLE: tuple[Op, ...] = (
         domain="x >= 0", domain_note="sqrt needs a non-negative argument",
         kink="x == 0", kink_note="sqrt has an infinite slope at 0"),
     _op("abs", 1, "abs(x)", ("sign(x)",), "Abs(x)", analytic=False,
-        kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0"),
-    _op("tanh", 1, "tanh(x)", ("1 - out * out",), "tanh(x)"),
+        kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0 "
+        "(sign(0) = 0, as in PyTorch and JAX)"),
+    # sech^2 x = 4 sigma(2x) sigma(-2x): 1 - tanh^2 loses every digit in the tails
+    _op("tanh", 1, "tanh(x)", ("4 * sigmoid(2 * x) * sigmoid(-2 * x)",), "tanh(x)",
+        shown=("1 - out * out",)),
     _op("sinh", 1, "sinh(x)", ("cosh(x)",), "sinh(x)"),
     _op("cosh", 1, "cosh(x)", ("sinh(x)",), "cosh(x)"),
-    _op("asin", 1, "asin(x)", ("1 / sqrt(1 - x * x)",), "asin(x)",
+    # (1 - x)(1 + x) keeps its precision near ±1, where 1 - x*x loses it
+    _op("asin", 1, "asin(x)", ("1 / sqrt((1 - x) * (1 + x))",), "asin(x)",
+        shown=("1 / sqrt(1 - x * x)",),
         domain="abs(x) <= 1", domain_note="asin needs an argument in [-1, 1]",
         kink="abs(x) == 1", kink_note="asin has an infinite slope at ±1"),
-    _op("acos", 1, "acos(x)", ("-1 / sqrt(1 - x * x)",), "acos(x)",
+    _op("acos", 1, "acos(x)", ("-1 / sqrt((1 - x) * (1 + x))",), "acos(x)",
+        shown=("-1 / sqrt(1 - x * x)",),
         domain="abs(x) <= 1", domain_note="acos needs an argument in [-1, 1]",
         kink="abs(x) == 1", kink_note="acos has an infinite slope at ±1"),
-    _op("atan", 1, "atan(x)", ("1 / (1 + x * x)",), "atan(x)"),
-    _op("sigmoid", 1, "sigmoid(x)", ("out * (1 - out)",), "1 / (1 + exp(-x))", "σ"),
+    _op("atan", 1, "atan(x)", ("datan(x)",), "atan(x)", shown=("1 / (1 + x * x)",)),
+    # sigma(x) sigma(-x): 1 - sigma(x) is 0 for x > 37, while sigma(-x) is exact
+    _op("sigmoid", 1, "sigmoid(x)", ("out * sigmoid(-x)",), "1 / (1 + exp(-x))", "σ",
+        shown=("out * (1 - out)",)),
     _op("relu", 1, "relu(x)", ("step(x)",), "Max(0, x)", analytic=False,
-        kink="x == 0", kink_note="relu has a corner at 0; its derivative there is taken as 0"),
+        kink="x == 0", kink_note="relu has a corner at 0; its derivative there is taken as 0 "
+        "(as in PyTorch and JAX)"),
     _op("softplus", 1, "softplus(x)", ("sigmoid(x)",), "log(1 + exp(x))"),
-    _op("max", 2, "max(x, y)", ("ge(x, y)", "lt(x, y)"), "Max(x, y)", analytic=False,
+    # ge(x, y) is Heaviside(x - y) with the value 1/2 at 0: a tie splits the derivative
+    _op("max", 2, "max(x, y)", ("ge(x, y)", "ge(y, x)"), "Max(x, y)", analytic=False,
         kink="x == y", kink_note="max has a corner where its arguments tie; "
-        "the derivative there goes to the first argument"),
-    _op("min", 2, "min(x, y)", ("le(x, y)", "gt(x, y)"), "Min(x, y)", analytic=False,
+        "the derivative there is split 1/2 to each argument (as in PyTorch and JAX)"),
+    _op("min", 2, "min(x, y)", ("le(x, y)", "le(y, x)"), "Min(x, y)", analytic=False,
         kink="x == y", kink_note="min has a corner where its arguments tie; "
-        "the derivative there goes to the first argument"),
+        "the derivative there is split 1/2 to each argument (as in PyTorch and JAX)"),
 )
 
 OPS: tuple[Op, ...] = tuple(
@@ -139,6 +161,14 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def _datan(x: float) -> float:
+    # 1 / (1 + x^2), without overflowing x^2 for |x| > 1e154
+    if abs(x) <= 1.0:
+        return 1.0 / (1.0 + x * x)
+    t = 1.0 / x
+    return t * t / (1.0 + t * t)
+
+
 def _powdx(x: float, y: float) -> float:
     # d/dx x^y = y x^(y-1); for y = 0 it is 0 everywhere, also at x = 0 (not 0 * inf)
     return 0.0 if y == 0 else y * math.pow(x, y - 1)
@@ -163,11 +193,13 @@ def _math_namespace() -> dict[str, Any]:
         "relu": lambda x: x if x > 0 else 0.0,
         "step": lambda x: 1.0 if x > 0 else 0.0,
         "sign": lambda x: float((x > 0) - (x < 0)),
-        "ge": lambda x, y: 1.0 if x >= y else 0.0,
+        # ge(x, y) = Heaviside(x - y), le(x, y) = Heaviside(y - x), both 1/2 at a tie
+        # (max and min split a tie between their arguments); lt, gt have no tie share
+        "ge": lambda x, y: 1.0 if x > y else 0.5 if x == y else 0.0,
         "lt": lambda x, y: 1.0 if x < y else 0.0,
-        "le": lambda x, y: 1.0 if x <= y else 0.0,
+        "le": lambda x, y: 1.0 if x < y else 0.5 if x == y else 0.0,
         "gt": lambda x, y: 1.0 if x > y else 0.0,
-        "powlog": _powlog, "powok": _powok, "powdx": _powdx,
+        "powlog": _powlog, "powok": _powok, "powdx": _powdx, "datan": _datan,
         "szmul": lambda t, p: 0.0 if t == 0 or p == 0 else t * p,
     }
 
@@ -195,6 +227,16 @@ def _numpy_namespace() -> dict[str, Any]:
     def powok(x: Any, y: Any) -> Any:
         return (x > 0) | (np.floor(y) == y) | ((x == 0) & (y > 0))
 
+    def half(above: Any, tie: Any) -> Any:
+        return np.where(above, 1.0, np.where(tie, 0.5, 0.0))
+
+    def datan(x: Any) -> Any:
+        if np.iscomplexobj(x):
+            return 1.0 / (1.0 + x * x)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            t = 1.0 / x
+            return np.where(np.abs(x) <= 1.0, 1.0 / (1.0 + x * x), t * t / (1.0 + t * t))
+
     def powdx(x: Any, y: Any) -> Any:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(y == 0, 0.0, y * x ** (y - 1))
@@ -213,11 +255,11 @@ def _numpy_namespace() -> dict[str, Any]:
         "relu": lambda x: np.maximum(x, 0.0),
         "step": lambda x: where(x > 0),
         "sign": np.sign,
-        "ge": lambda x, y: where(x >= y),
+        "ge": lambda x, y: half(x > y, x == y),
         "lt": lambda x, y: where(x < y),
-        "le": lambda x, y: where(x <= y),
+        "le": lambda x, y: half(x < y, x == y),
         "gt": lambda x, y: where(x > y),
-        "powlog": powlog, "powok": powok, "powdx": powdx, "szmul": szmul,
+        "powlog": powlog, "powok": powok, "powdx": powdx, "szmul": szmul, "datan": datan,
     }
 
 
@@ -279,7 +321,9 @@ def _compiled(op: Op, ns: str) -> tuple[Callable, Callable]:
     if key not in _compiled_cache:
         value_src = op.sympy if ns == "sympy" else op.value
         value = compile_function(_args(op), value_src, ns)
-        partials = compile_function(f"{_args(op)}, out", "(" + ", ".join(op.partials) + ",)", ns)
+        # formulas show the lecture's form of a partial; numbers use the precise form
+        texts = op.shown_partials if ns == "sympy" else op.partials
+        partials = compile_function(f"{_args(op)}, out", "(" + ", ".join(texts) + ",)", ns)
         _compiled_cache[key] = (value, partials)
     return _compiled_cache[key]
 
