@@ -14,6 +14,7 @@ from .. import diagnose, engine
 from ..graph import Graph
 from ..result import Gradient
 from . import MethodError, new_result, register, to_python
+from .reverse import undefined_where_nan
 
 
 @register("forward", {}, "forward mode: one tangent sweep per input")
@@ -37,7 +38,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
             with np.errstate(all="ignore"):
                 tan = engine.tangents(graph, [np.asarray(v) if not arrays else v
                                               for v in vals], w, "numpy")
-        gradient[w] = to_python(tan[graph.output])
+        gradient[w] = to_python(undefined_where_nan(tan[graph.output], vals[graph.output]))
     result.seconds = time.perf_counter() - start
     result.gradient = gradient
     result.value = to_python(vals[graph.output])

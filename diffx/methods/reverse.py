@@ -62,7 +62,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     adj, ns = diagnose.sweep(graph, vals, wrt, ns, arrays)
     result.seconds = time.perf_counter() - start
     value = vals[graph.output]
-    result.gradient = {w: to_python(_undefined_where_nan(adj[graph.input_nodes[w]], value))
+    result.gradient = {w: to_python(undefined_where_nan(adj[graph.input_nodes[w]], value))
                        for w in wrt}
     result.value = to_python(value)
     n_ops = graph.n_evaluated
@@ -75,7 +75,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     result.warnings += diagnose.adjoint_warnings(graph, vals, adj, wrt)
 
 
-def _undefined_where_nan(derivative: Any, value: Any) -> Any:
+def undefined_where_nan(derivative: Any, value: Any) -> Any:
     """Where the function itself is undefined (nan), so is its derivative."""
     if isinstance(value, float):
         return math.nan if math.isnan(value) else derivative
