@@ -108,8 +108,8 @@ def _pick(v: Any, mask: Any) -> Any:
 
 def _args_at(graph: Graph, node: int, vals: list[Any], mask: Any = None) -> str:
     parts = []
-    for arg in graph.args(node):
-        if graph.is_const(arg):
+    for k, arg in enumerate(graph.args(node)):
+        if graph.is_const(arg) or arg in graph.args(node)[:k]:
             continue
         label = graph.name(arg) or graph.text(arg, 20)
         parts.append(f"{label} = {_fmt(_pick(vals[arg], mask))}")
