@@ -47,9 +47,25 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
     scalar and the array path alike), so ``sqrt(relu(x))`` at -1 gives 0 everywhere.
     """
     adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=False)
-    if not all(_all(_finite(adj[graph.input_nodes[w]])) for w in wrt):
+    if not all(_all(_finite(adj[graph.input_nodes[w]])) for w in wrt) \
+            and _may_hide_strong_zero(graph, vals):
         adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=True)
     return adj, ns
+
+
+ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in ("max", "min", "relu", "abs"))
+
+
+def _may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
+    """Whether 0 times inf can have happened in a sweep at one point: a local partial is 0
+    only at a zero value (x*0, relu, a power), a tie or the losing side of max/min, and
+    infinite only next to a zero or non-finite value. Both are found at C speed, so a sweep
+    that merely overflowed is not redone."""
+    if not isinstance(vals[graph.output], float):
+        return True
+    hi = graph.output + 1
+    return 0.0 in vals or not _all_finite_floats(vals, hi) \
+        or bool(graph.nodes_with(ZERO_PARTIAL_CODES))
 
 
 def _sweep_in(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str, arrays: bool,
@@ -131,14 +147,16 @@ def _all_finite_floats(vals: list[Any], hi: int) -> bool:
         return False
 
 
-def value_warnings(graph: Graph, vals: list[Any]) -> list[str]:
+def value_warnings(graph: Graph, vals: list[Any], finite: bool | None = None) -> list[str]:
     """Explain non-finite values: the nodes where finite arguments gave inf or nan.
 
     Every live node is looked at, not only the output: a nan that a later operation masks
     (``sqrt(x)^0``, ``atan(1/x)`` at 0) still makes the derivatives there doubtful.
+    ``finite``: whether every value is finite, when the caller knows already.
     """
     out = vals[graph.output]
-    if isinstance(out, float) and _all_finite_floats(vals, graph.output + 1):
+    if finite or (finite is None and isinstance(out, float)
+                  and _all_finite_floats(vals, graph.output + 1)):
         return []
     live = graph.reachable_from_output()
     out_ok = _finite(out)

@@ -260,6 +260,10 @@ def initial_values(graph: Graph, point: dict[str, Any], ns: str = "math") -> lis
         import numpy as np
 
         const = np.float64
+    elif ns == "mpmath":
+        import mpmath
+
+        const = mpmath.mpf
     for node, leaf in graph._leaf.items():
         vals[node] = point[leaf] if graph.op[node] == INPUT else const(leaf[0])
     return vals

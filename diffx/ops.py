@@ -263,6 +263,31 @@ def _numpy_namespace() -> dict[str, Any]:
     }
 
 
+def _mpmath_namespace() -> dict[str, Any]:
+    """mpmath numbers (unbounded exponent, any precision): the sweeps' 50-digit re-run."""
+    import mpmath as mp
+
+    zero = mp.mpf(0)
+
+    def powlog(x: Any, out: Any) -> Any:
+        return zero if out == 0 else out * mp.log(x)
+
+    def powdx(x: Any, y: Any) -> Any:
+        return zero if y == 0 else y * mp.power(x, y - 1)
+
+    space = dict(_math_namespace())
+    space.update({
+        "sin": mp.sin, "cos": mp.cos, "tan": mp.tan, "exp": mp.exp, "log": mp.log,
+        "sqrt": mp.sqrt, "tanh": mp.tanh, "sinh": mp.sinh, "cosh": mp.cosh,
+        "asin": mp.asin, "acos": mp.acos, "atan": mp.atan, "pow": mp.power,
+        "sigmoid": lambda x: 1 / (1 + mp.exp(-x)), "softplus": lambda x: mp.log1p(mp.exp(x)),
+        "relu": lambda x: x if x > 0 else zero, "datan": lambda x: 1 / (1 + x * x),
+        "powlog": powlog, "powdx": powdx,
+        "szmul": lambda t, p: zero if t == 0 or p == 0 else t * p,
+    })
+    return space
+
+
 def _sympy_namespace() -> dict[str, Any]:
     import sympy as sp
 
@@ -288,6 +313,7 @@ def _sympy_namespace() -> dict[str, Any]:
 
 _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "math": _math_namespace, "numpy": _numpy_namespace, "sympy": _sympy_namespace,
+    "mpmath": _mpmath_namespace,
 }
 _namespace_cache: dict[str, dict[str, Any]] = {}
 # Memoisation only: compiled forms of the (immutable) op table, built on first use.
@@ -296,7 +322,8 @@ _condition_cache: dict[tuple[str, str, str], Callable] = {}
 
 
 def namespace(ns: str) -> dict[str, Any]:
-    """The functions the op expressions call, for ``ns`` in ``math``, ``numpy``, ``sympy``."""
+    """The functions the op expressions call, for ``ns`` in ``math``, ``numpy``, ``sympy``,
+    ``mpmath``."""
     if ns not in _namespace_cache:
         _namespace_cache[ns] = _NAMESPACES[ns]()
     return _namespace_cache[ns]

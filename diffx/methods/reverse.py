@@ -57,6 +57,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
 
 def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: bool,
             result: Gradient) -> None:
+    import numpy as np
+
     start = time.perf_counter()
     vals, ns = diagnose.evaluate(graph, point, arrays)
     adj, ns = diagnose.sweep(graph, vals, wrt, ns, arrays)
@@ -70,9 +72,60 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
                    "backward_ops": edges}
     result.details.update(values=vals, adjoints=adj)
-    result.warnings += diagnose.value_warnings(graph, vals)
+    fixed: dict[str, float] = {}
+    V = precision_values(graph, vals) if auditable(graph, wrt, result.gradient, arrays) else None
+    finite = None if V is None else bool(np.isfinite(V).all())
+    result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
-    result.warnings += diagnose.adjoint_warnings(graph, vals, adj, wrt)
+    if V is not None and wrt and math.isfinite(V[graph.output]):
+        fixed, told = precision_check(graph, point, V, {w: adj for w in wrt}, wrt,
+                                      result.gradient, True)
+        result.gradient.update(fixed)
+        result.warnings += told
+    if not fixed:
+        result.warnings += diagnose.adjoint_warnings(graph, vals, adj, wrt)
+
+
+def auditable(graph: Graph, wrt: tuple[str, ...], gradient: dict[str, Any], arrays: bool
+              ) -> bool:
+    """One point, and either a finite gradient (audited for lost digits) or a graph small
+    enough for the exact re-run of a gradient that is not finite."""
+    from ..precision import MAX_EXACT_NODES
+
+    if arrays or not wrt:
+        return False
+    finite = all(isinstance(gradient[w], float) and math.isfinite(gradient[w]) for w in wrt)
+    return finite or graph.n_evaluated <= MAX_EXACT_NODES
+
+
+def precision_values(graph: Graph, vals: list[Any]) -> Any:
+    """One point's forward values as a float array (for the precision audit), or None when
+    they are not real floats."""
+    from .. import precision
+
+    try:
+        return precision.values_array(graph, vals)
+    except (TypeError, ValueError):
+        return None
+
+
+def precision_check(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, list[Any]],
+                    wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool
+                    ) -> tuple[dict[str, float], list[str]]:
+    """One point: audit the float sweep (``D``: per input, the adjoints or its tangents);
+    where it lost precision, or is not finite while the function is, re-run it in mpmath and
+    report those values with a warning naming the node."""
+    from .. import precision
+
+    found = None
+    for w in (wrt[:1] if reverse else wrt):
+        found = precision.audit(graph, V, D[w], (w,) if not reverse else wrt, reverse)
+        if found is not None:
+            break
+    doubtful = not all(math.isfinite(gradient[w]) for w in wrt)
+    if found is None and not doubtful:
+        return {}, []
+    return precision.verify(graph, point, gradient, found, wrt, reverse)
 
 
 def undefined_where_nan(derivative: Any, value: Any) -> Any:

@@ -1,0 +1,258 @@
+"""Precision audit of the float sweeps: find lost digits cheaply, recover them at 50 digits.
+
+A float sweep (reverse or forward) can be silently wrong in two ways:
+
+* cancellation: a node's adjoint (or tangent) is a sum of contributions far larger than the
+  sum, so their rounding errors are all that is left (``x/x + x`` at 1e-200: the adjoint of
+  ``x`` is 1 + 1e200 - 1e200, which is 0 in floats, 1 in truth);
+* underflow: a product of nonzero finite factors becomes 0 or a subnormal, and no later factor
+  brings it back (``relu(1.25)/(a/x)`` at x = -8e-175).
+
+:func:`audit` looks for both after a sweep, vectorised over the edges grouped by op (one numpy
+call per kind of op, not per edge): every edge's contribution ``g * partial``, its magnitude
+summed per receiving node and compared with the node's result, and every product checked for
+underflow. :func:`exact` re-runs the forward pass and the sweep in mpmath at 50 digits (an
+unbounded exponent range) from the same float inputs and constants, and :func:`verify`
+turns the two into the accurate derivatives and a sentence naming the node.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from . import engine
+from . import ops as _ops
+from .graph import Graph
+
+LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
+SMALLEST_NORMAL = 2.2250738585072014e-308
+DIGIT_STEPS = (50, 100, 200, 400, 800, 1600)  # mpmath precisions tried, until two agree
+EXACT_SECONDS = 2.0  # the exact re-run gives up past this
+MAX_EXACT_NODES = 20_000  # beyond this the exact re-run is skipped (a warning says so)
+AGREE = 1e-9  # the float result stands when it is this close to the 50-digit one
+
+
+# Ops whose partials are exact copies or conventions (0 is a true 0 there): their partial
+# is ``coefficient * value of a node`` (add: 1, sub: ±1, mul: the other argument) or a step.
+LINEAR = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,), "mul": (1.0, 1.0)}
+
+
+def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
+    """The swept edges as flat arrays, built once per graph: (nodes, args) per edge; for the
+    linear ops a coefficient and the node whose value is the partial (or a slot holding 1);
+    the other ops grouped by op: (op, edge slice, nodes, first args, second args, k)."""
+    key = ("audit-edges", wrt)
+    cached = graph._cache.get(key)
+    if cached is None:
+        import numpy as np
+
+        hi = graph.output + 1
+        codes = np.frombuffer(bytes(engine._active_codes(graph, wrt)[0][:hi]), dtype=np.uint8)
+        plan = engine._sweep_plan(graph, wrt)[0]
+        plan = np.frombuffer(bytes(plan[:hi]), dtype=np.uint8) if isinstance(plan, bytearray) \
+            else np.asarray(plan[:hi])
+        live = (plan != 0) & (codes > 0)
+        a = np.asarray(graph.a[:hi], dtype=np.int64)
+        b = np.maximum(np.asarray(graph.b[:hi], dtype=np.int64), 0)
+        nodes_l, args_l, coef_l, pidx_l = [], [], [], []
+        groups, nodes_n, args_n = [], [], []
+        offset = 0
+        for code in np.unique(codes[live]):
+            nodes = np.flatnonzero(live & (codes == code))
+            op = _ops.BY_CODE[int(code) >> 2]
+            for k, arg in ((0, a[nodes]), (1, b[nodes])):
+                if not int(code) & (1 << k):
+                    continue
+                if op.name in LINEAR:
+                    nodes_l.append(nodes)
+                    args_l.append(arg)
+                    coef_l.append(np.full(nodes.size, LINEAR[op.name][k]))
+                    other = (b[nodes] if k == 0 else a[nodes]) if op.name == "mul" \
+                        else np.full(nodes.size, hi)  # slot hi holds 1.0
+                    pidx_l.append(other)
+                else:
+                    groups.append((op, slice(offset, offset + nodes.size), nodes, a[nodes],
+                                   b[nodes], k))
+                    nodes_n.append(nodes)
+                    args_n.append(arg)
+                    offset += nodes.size
+        cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
+        nodes_n, args_n = cat(nodes_n), cat(args_n)
+        cached = (np.concatenate([cat(nodes_l), nodes_n]), np.concatenate([cat(args_l), args_n]),
+                  cat(coef_l) if coef_l else np.zeros(0), cat(pidx_l), groups, nodes_n.size)
+        graph._cache[key] = cached
+    return cached
+
+
+# Ops whose partials are exact copies or conventions (0 is a true 0 there).
+EXACT_PARTIALS = frozenset({"add", "sub", "neg", "mul", "relu", "abs", "max", "min"})
+
+
+def _lost_partial(op: _ops.Op, p: Any, args: tuple[Any, ...], out: Any) -> Any:
+    """A partial that is 0, subnormal or infinite at nonzero finite arguments and output:
+    a true derivative that the float formula could not hold (``-out/y`` = -8e-349)."""
+    import numpy as np
+
+    ordinary = np.isfinite(out) & (out != 0)
+    for v in args:
+        ordinary &= np.isfinite(v) & (v != 0)
+    if op.name == "pow":  # d/dx x^0 = 0 and d/dy 1^y = 0 are true zeros
+        ordinary &= (args[0] != 1) & (args[1] != 0)
+    small = np.abs(p) < SMALLEST_NORMAL
+    if op.kink is None:  # sqrt, asin, acos have true infinite slopes
+        small |= np.isinf(p)
+    return ordinary & small
+
+
+def values_array(graph: Graph, vals: list[Any]) -> Any:
+    """The forward values up to the output as a float array, and a last slot holding 1."""
+    import numpy as np
+
+    return np.append(np.fromiter(vals, float, graph.output + 1), 1.0)
+
+
+def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
+          reverse: bool) -> tuple[int, str, int] | None:
+    """The first node (in sweep order) where the float sweep lost precision, how, and the
+    decimal digits its magnitudes span (what an exact re-run needs at least).
+
+    ``V`` is :func:`values_array`; ``D`` are the adjoints (``reverse``) or the tangents with
+    respect to ``wrt[0]``.
+    """
+    import numpy as np
+
+    hi = graph.output + 1
+    nodes_e, args_e, coef_l, pidx_l, groups, n_other = _edges(graph, wrt)
+    Dm = np.fromiter(D, float, hi)
+    lost_partials = []
+    with np.errstate(all="ignore"):
+        p_n = np.empty(n_other)
+        for op, where, nodes, a, b, k in groups:
+            args = (V[a],) if op.arity == 1 else (V[a], V[b])
+            part = op.local_partials(args, V[nodes])[k]
+            p_n[where] = part
+            if op.name not in EXACT_PARTIALS:
+                bad = _lost_partial(op, p_n[where], args, V[nodes])
+                if bad.any():
+                    lost_partials.append(nodes[bad])
+        p = np.concatenate([coef_l * V[pidx_l], p_n]) if n_other else coef_l * V[pidx_l]
+        g = Dm[nodes_e] if reverse else Dm[args_e]
+        size = np.abs(g * p)
+        if lost_partials:  # only where the adjoint reaching them is not 0
+            lost_partials = [n[Dm[n] != 0] if reverse else n for n in lost_partials]
+        small = size < SMALLEST_NORMAL
+        if small.any():
+            small &= (g != 0) & (p != 0) & np.isfinite(g) & np.isfinite(p)
+        total = np.bincount(args_e if reverse else nodes_e, weights=size, minlength=hi)
+        lost = np.isfinite(total) & (total > 2.0**LOST_BITS * np.abs(Dm))
+    found = [(int(n), "underflow") for n in nodes_e[small][:1]] if small.any() else []
+    found += [(int(n[0]), "underflow") for n in lost_partials if n.size]
+    if lost.any():
+        found += [(int(n), "cancellation") for n in np.flatnonzero(lost)[[0, -1]]]
+    if not found:
+        return None
+    node, kind = max(found) if reverse else min(found)
+    sizes_all = np.concatenate([total, np.abs(Dm), np.abs(V)])
+    sizes_all = sizes_all[np.isfinite(sizes_all) & (sizes_all > 0)]
+    span = float(np.log10(sizes_all.max()) - np.log10(sizes_all.min())) if sizes_all.size \
+        else 0.0
+    return node, kind, min(int(span) + 1, DIGIT_STEPS[-1])
+
+
+def exact(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...],
+          reverse: bool, span: int = 0) -> tuple[int, dict[str, Any]] | None:
+    """The derivatives at ``point`` in mpmath, and the digits that settled them, or None when
+    that arithmetic cannot finish (a domain error, a complex value, too large a graph).
+
+    Cancellation can outrun any fixed precision (1 + 1e200 - 1e200 needs 201 digits), so the
+    digits double from 50 (plus ``span``, the decimal range of the float sweep's magnitudes)
+    until two runs agree to 30 digits."""
+    if graph.n_evaluated > MAX_EXACT_NODES:
+        return None
+    import mpmath
+
+    previous = None
+    start = time.perf_counter()
+    for digits in sorted({max(d, 50 + span) for d in DIGIT_STEPS}):
+        grads = _exact_at(graph, point, wrt, reverse, digits)
+        if grads is None:
+            return None
+        if previous is not None and all(_settled(previous[w], grads[w]) for w in wrt):
+            return digits, {w: mpmath.mpf(grads[w]) for w in wrt}
+        previous = grads
+        if time.perf_counter() - start > EXACT_SECONDS:
+            return None
+    return None
+
+
+def _settled(a: Any, b: Any) -> bool:
+    import mpmath
+
+    if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+        return a == b
+    return abs(a - b) <= mpmath.mpf(10) ** -30 * max(abs(a), abs(b))
+
+
+def _exact_at(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...], reverse: bool,
+              digits: int) -> dict[str, Any] | None:
+    import mpmath
+
+    hi = graph.output + 1
+    with mpmath.workdps(digits):
+        try:
+            vals = engine.forward(graph, {k: mpmath.mpf(v) for k, v in point.items()},
+                                  "mpmath")
+            if any(isinstance(v, mpmath.mpc) for v in vals[:hi]):
+                return None
+            if reverse:
+                G = engine.sweep(graph, vals, wrt, "mpmath", careful=True)
+                grads = {w: G[graph.input_nodes[w]] for w in wrt}
+            else:
+                grads = {w: engine.tangents(graph, vals, w, "mpmath")[graph.output]
+                         for w in wrt}
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+    if any(isinstance(v, mpmath.mpc) for v in grads.values()):
+        return None
+    return {w: mpmath.mpf(v) for w, v in grads.items()}
+
+
+def _agree(got: float, true: Any) -> bool:
+    import mpmath
+
+    if not mpmath.isfinite(true):
+        return got == float(true) if not mpmath.isnan(true) else math.isnan(got)
+    if not math.isfinite(got):
+        return False
+    return abs(mpmath.mpf(got) - true) <= AGREE * abs(true) + SMALLEST_NORMAL
+
+
+def verify(graph: Graph, point: dict[str, Any], gradient: dict[str, Any],
+           found: tuple[int, str, int] | None, wrt: tuple[str, ...], reverse: bool,
+           ) -> tuple[dict[str, float], list[str]]:
+    """Compare the float derivatives with 50-digit ones; returns the corrected derivatives
+    (only those that differ) and a warning that says where the float sweep lost them."""
+    name = "reverse sweep" if reverse else "forward (tangent) sweep"
+    where = ""
+    if found is not None:
+        node, kind, _ = found
+        how = ("its contributions cancelled: they are far larger than their sum"
+               if kind == "cancellation" else
+               "a product of nonzero local derivatives underflowed to zero or a subnormal")
+        where = f" at {graph.describe(node)} ({how})"
+    result = exact(graph, point, wrt, reverse, found[2] if found else 0)
+    if result is None:
+        if found is None:
+            return {}, []
+        return {}, [f"the float {name} may have lost precision{where}; a high-precision "
+                    "check could not be run here, so the derivatives may be inaccurate"]
+    digits, grads = result
+    fixed = {w: float(grads[w]) for w in wrt if not _agree(gradient[w], grads[w])}
+    if not fixed:
+        return {}, []
+    told = "; ".join(f"∂/∂{w}: got {gradient[w]:.17g}, {digits}-digit arithmetic gives "
+                     f"{fixed[w]:.17g}" for w in fixed)
+    return fixed, [f"the float {name} lost precision{where}: {told}. The {digits}-digit "
+                   "values are reported"]
