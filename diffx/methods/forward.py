@@ -7,14 +7,17 @@ for few inputs, while the reverse sweep gets every input in one pass.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
+
+import numpy as np
 
 from .. import diagnose, engine
 from ..graph import Graph
 from ..result import Gradient
 from . import MethodError, new_result, register, to_python
-from .reverse import undefined_where_nan
+from .reverse import auditable, precision_check, precision_values, undefined_where_nan
 
 
 @register("forward", {}, "forward mode: one tangent sweep per input")
@@ -26,6 +29,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     start = time.perf_counter()
     vals, ns = diagnose.evaluate(graph, point, arrays)
     gradient = {}
+    tangents: dict[str, list[Any]] = {}
     for w in wrt:
         if ns == "math":
             try:
@@ -33,18 +37,23 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
             except (ArithmeticError, ValueError):
                 ns = "numpy"
         if ns == "numpy":
-            import numpy as np
-
             with np.errstate(all="ignore"):
                 tan = engine.tangents(graph, [np.asarray(v) if not arrays else v
                                               for v in vals], w, "numpy")
         gradient[w] = to_python(undefined_where_nan(tan[graph.output], vals[graph.output]))
+        tangents[w] = tan
     result.seconds = time.perf_counter() - start
     result.gradient = gradient
     result.value = to_python(vals[graph.output])
     edges = sum(engine.edge_count(graph, (w,)) for w in wrt)
     result.cost = {"evaluations": 1, "operations": graph.n_evaluated + edges,
                    "sweeps": len(wrt)}
-    result.warnings += diagnose.value_warnings(graph, vals)
+    V = precision_values(graph, vals) if auditable(graph, wrt, gradient, arrays) else None
+    finite = None if V is None else bool(np.isfinite(V).all())
+    result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
+    if V is not None and math.isfinite(V[graph.output]):
+        fixed, told = precision_check(graph, point, V, tangents, wrt, gradient, False)
+        gradient.update(fixed)
+        result.warnings += told
     return result
