@@ -4,7 +4,7 @@ Random small expressions over two inputs, with kinks (relu, abs, max, min at tie
 edges (log, sqrt, division at 0) on purpose; the points include 0, ±1 and ties. At one point
 the reverse sweep, forward mode and the reverse sweep over an array holding that point (twice)
 must give the same numbers -- the same convention, the same strong zeros, nan in the same
-places. Where a precision warning says the scalar value was recovered in mpmath, the array
+places (where f itself is finite; elsewhere both must warn). Where a precision warning says the scalar value was recovered in mpmath, the array
 path (which only warns) is not compared.
 """
 
@@ -47,7 +47,7 @@ def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS, VALUES, VALUES)
 def test_reverse_forward_and_array_sweeps_agree(src, x, y):
     try:
@@ -59,6 +59,9 @@ def test_reverse_forward_and_array_sweeps_agree(src, x, y):
     forward = diffx.grad(graph, at=at, method="forward")
     array = diffx.grad(graph, at={k: np.array([v, v]) for k, v in at.items()})
     recovered = any("digit arithmetic" in w for w in reverse.warnings + forward.warnings)
+    if not math.isfinite(reverse.value):  # f itself is inf or nan: said so, not compared
+        assert reverse.warnings and forward.warnings
+        return
     for w in graph.inputs:
         r, f = reverse[w], forward[w]
         if not recovered:

@@ -48,6 +48,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     edges = sum(engine.edge_count(graph, (w,)) for w in wrt)
     result.cost = {"evaluations": 1, "operations": graph.n_evaluated + edges,
                    "sweeps": len(wrt)}
+    result.warnings += _cancelled_infinities(graph, vals, ns, wrt, gradient, arrays)
     V = precision_values(graph, vals) if auditable(graph, wrt, gradient, arrays) else None
     finite = None if V is None else bool(np.isfinite(V).all())
     result.warnings += diagnose.value_warnings(graph, vals, finite)
@@ -57,3 +58,27 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
         gradient.update(fixed)
         result.warnings += told
     return result
+
+
+def _cancelled_infinities(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
+                          gradient: dict[str, Any], arrays: bool) -> list[str]:
+    """Where a tangent is nan for a defined function, infinite tangents cancelled
+    (``sqrt(x - y) - sqrt(x - y)`` at x = y: inf - inf); the reverse sweep adds the adjoints
+    first (1 - 1 = 0) and meets the infinite partial as a strong zero. Its value is used."""
+    value = vals[graph.output]
+    bad = {w: np.isnan(gradient[w]) & np.isfinite(value) for w in wrt}
+    if not any(np.any(b) for b in bad.values()):
+        return []
+    adj, _ = diagnose.sweep(graph, vals, wrt, ns, arrays)
+    told = []
+    for w in wrt:
+        if not np.any(bad[w]):
+            continue
+        fixed = np.where(bad[w], adj[graph.input_nodes[w]], gradient[w])
+        if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
+            continue
+        gradient[w] = to_python(fixed)
+        told.append(f"forward mode gave nan for ∂/∂{w}: infinite tangents that cancel "
+                    "(inf - inf); the reverse sweep, which adds the adjoints first, gives the "
+                    "value reported")
+    return told

@@ -72,6 +72,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
                    "backward_ops": edges}
     result.details.update(values=vals, adjoints=adj)
+    result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, value, arrays)
     fixed: dict[str, float] = {}
     V = precision_values(graph, vals) if auditable(graph, wrt, result.gradient, arrays) else None
     finite = None if V is None else bool(np.isfinite(V).all())
@@ -82,8 +83,9 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
                                       result.gradient, True)
         result.gradient.update(fixed)
         result.warnings += told
-    if not fixed:
-        result.warnings += diagnose.adjoint_warnings(graph, vals, adj, wrt)
+    still = tuple(w for w in wrt if not np.all(np.isfinite(result.gradient[w])))
+    if still and not fixed:
+        result.warnings += diagnose.adjoint_warnings(graph, vals, adj, still)
 
 
 def auditable(graph: Graph, wrt: tuple[str, ...], gradient: dict[str, Any], arrays: bool
@@ -126,6 +128,31 @@ def precision_check(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, li
     if found is None and not doubtful:
         return {}, []
     return precision.verify(graph, point, gradient, found, wrt, reverse)
+
+
+def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
+                          gradient: dict[str, Any], value: Any, arrays: bool) -> list[str]:
+    """Where the sweep gives nan for a defined function, infinite contributions cancelled
+    (``sqrt(x - x)``: inf - inf); forward mode adds the routes' tangents first (1 - 1 = 0),
+    then meets the infinite partial as a strong zero. Its value is used there, and said so."""
+    import numpy as np
+
+    told = []
+    for w in wrt:
+        bad = np.isnan(gradient[w]) & np.isfinite(value)
+        if not np.any(bad):
+            continue
+        with np.errstate(all="ignore"):
+            nvals = [np.asarray(v) if not arrays else v for v in vals]
+            tan = engine.tangents(graph, nvals, w, "numpy")[graph.output]
+        fixed = np.where(bad, tan, gradient[w])
+        if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
+            continue
+        gradient[w] = to_python(fixed)
+        told.append(f"the reverse sweep gave nan for ∂/∂{w}: infinite local derivatives on "
+                    "routes that cancel (inf - inf); forward mode, which adds the routes first, "
+                    "gives the value reported")
+    return told
 
 
 def undefined_where_nan(derivative: Any, value: Any) -> Any:
