@@ -2,8 +2,9 @@
 
 Each op is one record. Its value and its local partial derivatives are written once, as small
 expressions over the argument names ``x`` and ``y`` and the op's own output ``out`` (a partial
-may reuse the output: exp' = out, sigmoid' = out*sigmoid(-x)); ``shown`` gives the lecture's
-form of a partial when the computed one differs for precision's sake (sigma' = out*(1 - out)). Those expressions are diffx's own text,
+may reuse the output: exp' = out, tan' = 1 + out*out); ``shown`` gives the lecture's form of
+a partial when the computed one differs for precision's sake (sigma' = out*(1 - out) is shown,
+e/(1 + e)^2 with e = exp(-|x|) computed). Those expressions are diffx's own text,
 never the user's; they are compiled once against three namespaces:
 
 * ``math``  -- Python floats, the fast path for one point (domain errors raise, then diffx
@@ -103,9 +104,8 @@ _TABLE: tuple[Op, ...] = (
     _op("abs", 1, "abs(x)", ("sign(x)",), "Abs(x)", analytic=False,
         kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0 "
         "(sign(0) = 0, as in PyTorch and JAX)"),
-    # sech^2 x = 4 sigma(2x) sigma(-2x): 1 - tanh^2 loses every digit in the tails
-    _op("tanh", 1, "tanh(x)", ("4 * sigmoid(2 * x) * sigmoid(-2 * x)",), "tanh(x)",
-        shown=("1 - out * out",)),
+    # sech^2 x = 1/cosh^2 x: 1 - tanh^2 loses every digit in the tails
+    _op("tanh", 1, "tanh(x)", ("dtanh(x)",), "tanh(x)", shown=("1 - out * out",)),
     _op("sinh", 1, "sinh(x)", ("cosh(x)",), "sinh(x)"),
     _op("cosh", 1, "cosh(x)", ("sinh(x)",), "cosh(x)"),
     # (1 - x)(1 + x) keeps its precision near ±1, where 1 - x*x loses it
@@ -118,8 +118,8 @@ _TABLE: tuple[Op, ...] = (
         domain="abs(x) <= 1", domain_note="acos needs an argument in [-1, 1]",
         kink="abs(x) == 1", kink_note="acos has an infinite slope at ±1"),
     _op("atan", 1, "atan(x)", ("datan(x)",), "atan(x)", shown=("1 / (1 + x * x)",)),
-    # sigma(x) sigma(-x): 1 - sigma(x) is 0 for x > 37, while sigma(-x) is exact
-    _op("sigmoid", 1, "sigmoid(x)", ("out * sigmoid(-x)",), "1 / (1 + exp(-x))", "σ",
+    # sigma(x) sigma(-x) = e/(1 + e)^2 with e = exp(-|x|): 1 - sigma(x) is 0 for x > 37
+    _op("sigmoid", 1, "sigmoid(x)", ("dsigmoid(x)",), "1 / (1 + exp(-x))", "σ",
         shown=("out * (1 - out)",)),
     _op("relu", 1, "relu(x)", ("step(x)",), "Max(0, x)", analytic=False,
         kink="x == 0", kink_note="relu has a corner at 0; its derivative there is taken as 0 "
@@ -169,6 +169,16 @@ def _datan(x: float) -> float:
     return t * t / (1.0 + t * t)
 
 
+def _dtanh(x: float) -> float:
+    # sech^2 x; past |x| = 356 it is below the smallest normal float (cosh^2 would overflow)
+    return 0.0 if abs(x) > 356.0 else 1.0 / math.cosh(x) ** 2
+
+
+def _dsigmoid(x: float) -> float:
+    e = math.exp(-abs(x))  # sigma' is even: sigma(x) sigma(-x) = e / (1 + e)^2
+    return e / ((1.0 + e) * (1.0 + e))
+
+
 def _powdx(x: float, y: float) -> float:
     # d/dx x^y = y x^(y-1); for y = 0 it is 0 everywhere, also at x = 0 (not 0 * inf)
     return 0.0 if y == 0 else y * math.pow(x, y - 1)
@@ -200,6 +210,7 @@ def _math_namespace() -> dict[str, Any]:
         "le": lambda x, y: 1.0 if x < y else 0.5 if x == y else 0.0,
         "gt": lambda x, y: 1.0 if x > y else 0.0,
         "powlog": _powlog, "powok": _powok, "powdx": _powdx, "datan": _datan,
+        "dtanh": _dtanh, "dsigmoid": _dsigmoid,
         "szmul": lambda t, p: 0.0 if t == 0 or p == 0 else t * p,
     }
 
@@ -237,6 +248,17 @@ def _numpy_namespace() -> dict[str, Any]:
             t = 1.0 / x
             return np.where(np.abs(x) <= 1.0, 1.0 / (1.0 + x * x), t * t / (1.0 + t * t))
 
+    def dtanh(x: Any) -> Any:
+        with np.errstate(over="ignore"):  # cosh^2 overflows where sech^2 underflows: 0
+            return 1.0 / np.cosh(x) ** 2
+
+    def dsigmoid(x: Any) -> Any:
+        if np.iscomplexobj(x):
+            s = sigmoid(x)
+            return s * (1.0 - s)
+        e = np.exp(-np.abs(x))
+        return e / ((1.0 + e) * (1.0 + e))
+
     def powdx(x: Any, y: Any) -> Any:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(y == 0, 0.0, y * x ** (y - 1))
@@ -260,6 +282,7 @@ def _numpy_namespace() -> dict[str, Any]:
         "le": lambda x, y: half(x < y, x == y),
         "gt": lambda x, y: where(x > y),
         "powlog": powlog, "powok": powok, "powdx": powdx, "szmul": szmul, "datan": datan,
+        "dtanh": dtanh, "dsigmoid": dsigmoid,
     }
 
 
@@ -282,6 +305,8 @@ def _mpmath_namespace() -> dict[str, Any]:
         "asin": mp.asin, "acos": mp.acos, "atan": mp.atan, "pow": mp.power,
         "sigmoid": lambda x: 1 / (1 + mp.exp(-x)), "softplus": lambda x: mp.log1p(mp.exp(x)),
         "relu": lambda x: x if x > 0 else zero, "datan": lambda x: 1 / (1 + x * x),
+        "dtanh": lambda x: mp.sech(x) ** 2,
+        "dsigmoid": lambda x: 1 / ((1 + mp.exp(-x)) * (1 + mp.exp(x))),
         "powlog": powlog, "powdx": powdx,
         "szmul": lambda t, p: zero if t == 0 or p == 0 else t * p,
     })

@@ -123,34 +123,8 @@ def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
     """
     import numpy as np
 
-    hi = graph.output + 1
-    nodes_e, args_e, coef_l, pidx_l, groups, n_other = _edges(graph, wrt)
-    Dm = np.fromiter(D, float, hi)
-    lost_partials = []
-    with np.errstate(all="ignore"):
-        p_n = np.empty(n_other)
-        for op, where, nodes, a, b, k in groups:
-            args = (V[a],) if op.arity == 1 else (V[a], V[b])
-            part = op.local_partials(args, V[nodes])[k]
-            p_n[where] = part
-            if op.name not in EXACT_PARTIALS:
-                bad = _lost_partial(op, p_n[where], args, V[nodes])
-                if bad.any():
-                    lost_partials.append(nodes[bad])
-        p = np.concatenate([coef_l * V[pidx_l], p_n]) if n_other else coef_l * V[pidx_l]
-        g = Dm[nodes_e] if reverse else Dm[args_e]
-        size = np.abs(g * p)
-        if lost_partials:  # only where the adjoint reaching them is not 0
-            lost_partials = [n[Dm[n] != 0] if reverse else n for n in lost_partials]
-        small = size < SMALLEST_NORMAL
-        if small.any():
-            small &= (g != 0) & (p != 0) & np.isfinite(g) & np.isfinite(p)
-        total = np.bincount(args_e if reverse else nodes_e, weights=size, minlength=hi)
-        lost = np.isfinite(total) & (total > 2.0**LOST_BITS * np.abs(Dm))
-    found = [(int(n), "underflow") for n in nodes_e[small][:1]] if small.any() else []
-    found += [(int(n[0]), "underflow") for n in lost_partials if n.size]
-    if lost.any():
-        found += [(int(n), "cancellation") for n in np.flatnonzero(lost)[[0, -1]]]
+    Dm = np.fromiter(D, float, graph.output + 1)
+    found, total, _ = _scan(graph, V, Dm, wrt, reverse)
     if not found:
         return None
     node, kind = max(found) if reverse else min(found)
@@ -159,6 +133,121 @@ def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
     span = float(np.log10(sizes_all.max()) - np.log10(sizes_all.min())) if sizes_all.size \
         else 0.0
     return node, kind, min(int(span) + 1, DIGIT_STEPS[-1])
+
+
+AUDIT_EDGE_POINTS = 50_000  # over many points: edges x points audited (a sample beyond)
+
+
+def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
+                 reverse: bool) -> tuple[int, str, int, int, bool] | None:
+    """:func:`audit` over many points (values are arrays): the first node, how, at how many
+    points, out of how many, and whether only an evenly spread sample was audited (when
+    edges x points passes ``AUDIT_EDGE_POINTS``, to keep the array path fast)."""
+    import numpy as np
+
+    hi = graph.output + 1
+    shape = np.broadcast_shapes(*(np.shape(v) for v in vals[:hi]))
+    n = int(np.prod(shape))
+    width = max(1, AUDIT_EDGE_POINTS // max(1, _edges(graph, wrt)[0].size))
+    sampled = n > width
+    idx = np.linspace(0, n - 1, width).astype(np.int64) if sampled else slice(None)
+    width = min(width, n)
+    V = np.empty((hi + 1, width))
+    Dm = np.empty((hi, width))
+    for rows, source in ((V, vals), (Dm, D)):
+        for i in range(hi):
+            v = source[i]
+            rows[i] = v if np.ndim(v) == 0 else np.ravel(np.broadcast_to(v, shape))[idx]
+    V[hi] = 1.0
+    found, _, bad = _scan(graph, V, Dm, wrt, reverse)
+    if not found:
+        return None
+    node, kind = max(found) if reverse else min(found)
+    return node, kind, int(bad.sum()), width, sampled
+
+
+FSUM_CHECKS = 1_000  # exact sums tried per audit before a zero is taken as suspicious
+
+
+def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any) -> None:
+    """A zero adjoint whose contributions sum to exactly 0 (``x - x``, ``x/x``: equal
+    terms of opposite sign) lost nothing: clear those flags. Two terms are compared at
+    once; more are summed exactly with ``math.fsum``, up to ``FSUM_CHECKS`` of them."""
+    import numpy as np
+
+    zero = lost & (Dm == 0)
+    if not zero.any():
+        return
+    order = np.argsort(targets, kind="stable")
+    keys, starts, counts = np.unique(targets[order], return_index=True, return_counts=True)
+    pairs = keys[counts == 2]
+    if pairs.size:
+        first = order[starts[counts == 2]]
+        opposite = signed[first] == -signed[order[starts[counts == 2] + 1]]
+        lost[pairs] &= ~opposite
+    zeros = np.argwhere(lost & (Dm == 0))
+    for spot in zeros[:FSUM_CHECKS]:
+        node = spot[0]
+        terms = signed[targets == node] if lost.ndim == 1 else signed[targets == node, spot[1]]
+        if math.fsum(terms.tolist()) == 0.0:
+            lost[tuple(spot)] = False
+
+
+def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
+          ) -> tuple[list[tuple[int, str]], Any, Any]:
+    """The edges' contributions at one point (1-D values) or many (2-D, points last):
+    flagged nodes, the summed magnitudes per node, and (2-D) which points were flagged."""
+    import numpy as np
+
+    hi = graph.output + 1
+    nodes_e, args_e, coef_l, pidx_l, groups, n_other = _edges(graph, wrt)
+    many = V.ndim == 2
+    per_point = (slice(None), None) if many else slice(None)
+    lost_partials = []
+    bad_points = np.zeros(V.shape[1], dtype=bool) if many else None
+    with np.errstate(all="ignore"):
+        p_n = np.empty((n_other,) + V.shape[1:])
+        for op, where, nodes, a, b, k in groups:
+            args = (V[a],) if op.arity == 1 else (V[a], V[b])
+            p_n[where] = op.local_partials(args, V[nodes])[k]
+            if op.name not in EXACT_PARTIALS:
+                bad = _lost_partial(op, p_n[where], args, V[nodes])
+                bad &= (Dm[nodes] if reverse else Dm[a if k == 0 else b]) != 0
+                if bad.any():
+                    lost_partials.append(nodes[bad.any(axis=1)] if many else nodes[bad])
+                    if many:
+                        bad_points |= bad.any(axis=0)
+        p = coef_l[per_point] * V[pidx_l]
+        if n_other:
+            p = np.concatenate([p, p_n])
+        g = Dm[nodes_e] if reverse else Dm[args_e]
+        signed = g * p
+        size = np.abs(signed)
+        small = size < SMALLEST_NORMAL
+        if small.any():
+            small &= (g != 0) & (p != 0) & np.isfinite(g) & np.isfinite(p)
+        targets = args_e if reverse else nodes_e
+        if many:
+            order = np.argsort(targets, kind="stable")
+            keys, starts = np.unique(targets[order], return_index=True)
+            total = np.zeros(Dm.shape)
+            total[keys] = np.add.reduceat(size[order], starts, axis=0)
+        else:
+            total = np.bincount(targets, weights=size, minlength=hi)
+        lost = np.isfinite(total) & (total > 2.0**LOST_BITS * np.abs(Dm))
+        if lost.any():
+            _forgive_exact_zeros(lost, Dm, signed, targets)
+    found = []
+    if small.any():
+        hit = nodes_e[small.any(axis=1)] if many else nodes_e[small]
+        found += [(int(hit.min()), "underflow"), (int(hit.max()), "underflow")]
+    found += [(int(n[0]), "underflow") for n in lost_partials if n.size]
+    if lost.any():
+        hit = np.flatnonzero(lost.any(axis=1) if many else lost)
+        found += [(int(hit[0]), "cancellation"), (int(hit[-1]), "cancellation")]
+    if many:
+        bad_points |= small.any(axis=0) | lost.any(axis=0)
+    return found, total, bad_points
 
 
 def exact(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...],

@@ -84,3 +84,17 @@ def test_tails_of_tanh_and_sigmoid_in_a_program():
     h = diffx.grad("tanh(x)", at={"x": 14.5})
     assert h["x"] == pytest.approx(float(mpmath.sech(14.5) ** 2), rel=1e-14)
     assert math.isfinite(h["x"])
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_array_points_warn_where_the_sweep_lost_precision(method):
+    import numpy as np
+
+    g = diffx.grad("x/x + x", at={"x": np.array([1e-200, 1.0])}, method="reverse")
+    (w,) = [w for w in g.warnings if "lost precision" in w]
+    assert "1 of 2 points" in w and "input x" in w
+    # exact cancellations (equal terms of opposite sign) are no loss: no warning
+    for src in ("x - x", "x/x", "x*y - y*x"):
+        at = {"x": np.array([3.0, 1e-300, -2.0]), "y": np.array([1.0, 2.0, 1e200])}
+        g = diffx.grad(src, at={k: v for k, v in at.items() if k in src}, method=method)
+        assert not any("precision" in w for w in g.warnings), (src, g.warnings)

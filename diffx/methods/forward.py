@@ -17,7 +17,13 @@ from .. import diagnose, engine
 from ..graph import Graph
 from ..result import Gradient
 from . import MethodError, new_result, register, to_python
-from .reverse import auditable, precision_check, precision_values, undefined_where_nan
+from .reverse import (
+    auditable,
+    precision_check,
+    precision_points,
+    precision_values,
+    undefined_where_nan,
+)
 
 
 @register("forward", {}, "forward mode: one tangent sweep per input")
@@ -57,6 +63,9 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
         fixed, told = precision_check(graph, point, V, tangents, wrt, gradient, False)
         gradient.update(fixed)
         result.warnings += told
+    elif arrays:
+        for w in wrt:
+            result.warnings += precision_points(graph, vals, tangents[w], (w,), False)
     return result
 
 

@@ -83,6 +83,8 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
                                       result.gradient, True)
         result.gradient.update(fixed)
         result.warnings += told
+    if arrays and wrt:
+        result.warnings += precision_points(graph, vals, adj, wrt, True)
     still = tuple(w for w in wrt if not np.all(np.isfinite(result.gradient[w])))
     if still and not fixed:
         result.warnings += diagnose.adjoint_warnings(graph, vals, adj, still)
@@ -109,6 +111,24 @@ def precision_values(graph: Graph, vals: list[Any]) -> Any:
         return precision.values_array(graph, vals)
     except (TypeError, ValueError):
         return None
+
+
+def precision_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
+                     reverse: bool) -> list[str]:
+    """Many points: the audit only warns (an exact re-run per point would cost too much)."""
+    from .. import precision
+
+    found = precision.audit_points(graph, vals, D, wrt, reverse)
+    if found is None:
+        return []
+    node, kind, bad, n, sampled = found
+    how = ("contributions far larger than their sum cancelled" if kind == "cancellation" else
+           "a product of nonzero local derivatives underflowed")
+    name = "reverse sweep" if reverse else "forward (tangent) sweep"
+    among = f"{n:,} points audited (an even sample)" if sampled else f"{n:,} points"
+    return [f"the float {name} may have lost precision at {bad:,} of {among} (first at "
+            f"{graph.describe(node)}: {how}); the derivatives there may be inaccurate; "
+            "at a single point diffx recovers them in high-precision arithmetic"]
 
 
 def precision_check(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, list[Any]],
