@@ -48,7 +48,7 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
     """
     adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=False)
     if not all(_all(_finite(adj[graph.input_nodes[w]])) for w in wrt) \
-            and _may_hide_strong_zero(graph, vals):
+            and may_hide_strong_zero(graph, vals):
         adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=True)
     return adj, ns
 
@@ -56,7 +56,7 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
 ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in ("max", "min", "relu", "abs"))
 
 
-def _may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
+def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
     """Whether 0 times inf can have happened in a sweep at one point: a local partial is 0
     only at a zero value (x*0, relu, a power), a tie or the losing side of max/min, and
     infinite only next to a zero or non-finite value. Both are found at C speed, so a sweep

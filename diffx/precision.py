@@ -223,9 +223,10 @@ def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
         g = Dm[nodes_e] if reverse else Dm[args_e]
         signed = g * p
         size = np.abs(signed)
-        small = size < SMALLEST_NORMAL
-        if small.any():
-            small &= (g != 0) & (p != 0) & np.isfinite(g) & np.isfinite(p)
+        small = None  # one reduction decides the common case: nothing near underflow
+        if size.size and not size.min() >= SMALLEST_NORMAL:
+            small = (size < SMALLEST_NORMAL) & (g != 0) & (p != 0) & np.isfinite(g) \
+                & np.isfinite(p)
         targets = args_e if reverse else nodes_e
         if many:
             order = np.argsort(targets, kind="stable")
@@ -234,11 +235,12 @@ def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
             total[keys] = np.add.reduceat(size[order], starts, axis=0)
         else:
             total = np.bincount(targets, weights=size, minlength=hi)
-        lost = np.isfinite(total) & (total > 2.0**LOST_BITS * np.abs(Dm))
+        lost = total > 2.0**LOST_BITS * np.abs(Dm)  # an infinite total: not finite anyway
         if lost.any():
+            lost &= np.isfinite(total)
             _forgive_exact_zeros(lost, Dm, signed, targets)
     found = []
-    if small.any():
+    if small is not None and small.any():
         hit = nodes_e[small.any(axis=1)] if many else nodes_e[small]
         found += [(int(hit.min()), "underflow"), (int(hit.max()), "underflow")]
     found += [(int(n[0]), "underflow") for n in lost_partials if n.size]
@@ -246,7 +248,9 @@ def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
         hit = np.flatnonzero(lost.any(axis=1) if many else lost)
         found += [(int(hit[0]), "cancellation"), (int(hit[-1]), "cancellation")]
     if many:
-        bad_points |= small.any(axis=0) | lost.any(axis=0)
+        bad_points |= lost.any(axis=0)
+        if small is not None:
+            bad_points |= small.any(axis=0)
     return found, total, bad_points
 
 

@@ -18,6 +18,7 @@ from ..graph import Graph
 from ..result import Gradient
 from . import MethodError, new_result, register, to_python
 from .reverse import (
+    all_finite,
     auditable,
     precision_check,
     precision_points,
@@ -56,7 +57,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
                    "sweeps": len(wrt)}
     result.warnings += _cancelled_infinities(graph, vals, ns, wrt, gradient, arrays)
     V = precision_values(graph, vals) if auditable(graph, wrt, gradient, arrays) else None
-    finite = None if V is None else bool(np.isfinite(V).all())
+    finite = None if V is None else all_finite(V)
     result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
     if V is not None and math.isfinite(V[graph.output]):
@@ -76,7 +77,8 @@ def _cancelled_infinities(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str
     first (1 - 1 = 0) and meets the infinite partial as a strong zero. Its value is used."""
     value = vals[graph.output]
     bad = {w: np.isnan(gradient[w]) & np.isfinite(value) for w in wrt}
-    if not any(np.any(b) for b in bad.values()):
+    if not any(np.any(b) for b in bad.values()) \
+            or not diagnose.may_hide_strong_zero(graph, vals):
         return []
     adj, _ = diagnose.sweep(graph, vals, wrt, ns, arrays)
     told = []

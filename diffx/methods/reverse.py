@@ -75,7 +75,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, value, arrays)
     fixed: dict[str, float] = {}
     V = precision_values(graph, vals) if auditable(graph, wrt, result.gradient, arrays) else None
-    finite = None if V is None else bool(np.isfinite(V).all())
+    finite = None if V is None else all_finite(V)
     result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
     if V is not None and wrt and math.isfinite(V[graph.output]):
@@ -100,6 +100,15 @@ def auditable(graph: Graph, wrt: tuple[str, ...], gradient: dict[str, Any], arra
         return False
     finite = all(isinstance(gradient[w], float) and math.isfinite(gradient[w]) for w in wrt)
     return finite or graph.n_evaluated <= MAX_EXACT_NODES
+
+
+def all_finite(V: Any) -> bool:
+    """One pass: a sum of finite values is finite (an overflow only sends the caller to the
+    slow check, which looks at every node)."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(V.sum()))
 
 
 def precision_values(graph: Graph, vals: list[Any]) -> Any:
@@ -160,11 +169,9 @@ def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
     told = []
     for w in wrt:
         bad = np.isnan(gradient[w]) & np.isfinite(value)
-        if not np.any(bad):
+        if not np.any(bad) or not diagnose.may_hide_strong_zero(graph, vals):
             continue
-        with np.errstate(all="ignore"):
-            nvals = [np.asarray(v) if not arrays else v for v in vals]
-            tan = engine.tangents(graph, nvals, w, "numpy")[graph.output]
+        tan = _tangent(graph, vals, w, arrays)
         fixed = np.where(bad, tan, gradient[w])
         if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
             continue
@@ -173,6 +180,20 @@ def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
                     "routes that cancel (inf - inf); forward mode, which adds the routes first, "
                     "gives the value reported")
     return told
+
+
+def _tangent(graph: Graph, vals: list[Any], w: str, arrays: bool) -> Any:
+    """d output / d ``w`` by forward mode (math first, numpy where math raises)."""
+    import numpy as np
+
+    if not arrays and isinstance(vals[graph.output], float):
+        try:
+            return engine.tangents(graph, vals, w, "math")[graph.output]
+        except (ArithmeticError, ValueError):
+            pass
+    with np.errstate(all="ignore"):
+        nvals = [np.asarray(v) if not arrays else v for v in vals]
+        return engine.tangents(graph, nvals, w, "numpy")[graph.output]
 
 
 def undefined_where_nan(derivative: Any, value: Any) -> Any:
