@@ -53,14 +53,17 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
     return adj, ns
 
 
-ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in ("max", "min", "relu", "abs"))
+# ops with a zero partial at nonzero values (the losing side of max/min, relu) or a nan or
+# infinite one at finite nonzero values (d/dy x^y at x < 0, asin' at ±1)
+ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in ("max", "min", "relu", "abs",
+                                                               "pow", "asin", "acos"))
 
 
 def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
-    """Whether 0 times inf can have happened in a sweep at one point: a local partial is 0
-    only at a zero value (x*0, relu, a power), a tie or the losing side of max/min, and
-    infinite only next to a zero or non-finite value. Both are found at C speed, so a sweep
-    that merely overflowed is not redone."""
+    """Whether 0 times inf (or nan) can have happened in a sweep at one point: a local
+    partial is 0 only at a zero value (x*0) or in the ops of ``ZERO_PARTIAL_CODES``, and
+    infinite or nan only next to a zero or non-finite value or in those ops. All are found
+    at C speed, so a sweep that merely overflowed is not redone."""
     if not isinstance(vals[graph.output], float):
         return True
     hi = graph.output + 1

@@ -19,6 +19,7 @@ turns the two into the accurate derivatives and a sentence naming the node.
 from __future__ import annotations
 
 import math
+import struct
 import time
 from typing import Any
 
@@ -106,11 +107,23 @@ def _lost_partial(op: _ops.Op, p: Any, args: tuple[Any, ...], out: Any) -> Any:
     return ordinary & small
 
 
-def values_array(graph: Graph, vals: list[Any]) -> Any:
-    """The forward values up to the output as a float array, and a last slot holding 1."""
+def floats(graph: Graph, seq: list[Any], extra: tuple[float, ...] = ()) -> Any:
+    """``seq[:output + 1]`` (Python floats) and ``extra`` as a float64 array. ``struct``
+    converts a list of floats at C speed, several times faster than ``np.fromiter``."""
     import numpy as np
 
-    return np.append(np.fromiter(vals, float, graph.output + 1), 1.0)
+    hi = graph.output + 1
+    key = ("floats", hi + len(extra))
+    packer = graph._cache.get(key)
+    if packer is None:
+        packer = graph._cache[key] = struct.Struct(f"{hi + len(extra)}d")
+    head = seq if len(seq) == hi else seq[:hi]
+    return np.frombuffer(packer.pack(*head, *extra), dtype=np.float64)
+
+
+def values_array(graph: Graph, vals: list[Any]) -> Any:
+    """The forward values up to the output as a float array, and a last slot holding 1."""
+    return floats(graph, vals, (1.0,))
 
 
 def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
@@ -123,7 +136,7 @@ def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
     """
     import numpy as np
 
-    Dm = np.fromiter(D, float, graph.output + 1)
+    Dm = floats(graph, D)
     found, total, _ = _scan(graph, V, Dm, wrt, reverse)
     if not found:
         return None

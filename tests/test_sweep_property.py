@@ -76,8 +76,13 @@ def test_reverse_forward_and_array_sweeps_agree(src, x, y):
     ("max(x, 0) - relu(x)", 0.0, 0.5),  # max splits the tie, relu'(0) = 0
     ("abs(x) + max(x, x)", 0.0, 1.0),
     ("sqrt(relu(x)) + min(x, 1)", -1.0, 1.0),
+    ("x^(x/x)", -1.0, 1.0),  # d/dy x^y is nan at x < 0, but the exponent's derivative is 0
+    ("sqrt(x - x) + x", 2.0, 1.0),  # inf - inf in the reverse sweep; forward adds 1 - 1 first
+    ("sqrt(x - y) - sqrt(x - y) + x", 1.0, 1.0),  # inf - inf in forward mode (y = 1 below)
 ])
 def test_hand_derived_conventions(src, x, expected):
+    at = {"x": x, "y": 1.0} if "y" in src else {"x": x}
     for method in ("reverse", "forward"):
-        assert diffx.grad(src, at={"x": x}, method=method)["x"] == expected
-    assert list(diffx.grad(src, at={"x": np.array([x])})["x"]) == [expected]
+        assert diffx.grad(src, at=at, method=method)["x"] == expected
+        arrays = {k: np.array([v]) for k, v in at.items()}
+        assert list(diffx.grad(src, at=arrays, method=method)["x"]) == [expected]

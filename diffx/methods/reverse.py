@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 import time
 from typing import Any
 
@@ -85,7 +86,9 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
         result.warnings += told
     if arrays and wrt:
         result.warnings += precision_points(graph, vals, adj, wrt, True)
-    still = tuple(w for w in wrt if not np.all(np.isfinite(result.gradient[w])))
+    still = tuple(w for w in wrt if not (math.isfinite(result.gradient[w])
+                                          if isinstance(result.gradient[w], float)
+                                          else np.all(np.isfinite(result.gradient[w]))))
     if still and not fixed:
         result.warnings += diagnose.adjoint_warnings(graph, vals, adj, still)
 
@@ -118,7 +121,7 @@ def precision_values(graph: Graph, vals: list[Any]) -> Any:
 
     try:
         return precision.values_array(graph, vals)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, struct.error):
         return None
 
 
@@ -167,6 +170,9 @@ def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
     import numpy as np
 
     told = []
+    if isinstance(value, float) and all(isinstance(gradient[w], float) and
+                                        not math.isnan(gradient[w]) for w in wrt):
+        return told  # the common case, without numpy
     for w in wrt:
         bad = np.isnan(gradient[w]) & np.isfinite(value)
         if not np.any(bad) or not diagnose.may_hide_strong_zero(graph, vals):
