@@ -67,8 +67,8 @@ def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
     if not isinstance(vals[graph.output], float):
         return True
     hi = graph.output + 1
-    return 0.0 in vals or not _all_finite_floats(vals, hi) \
-        or bool(graph.nodes_with(ZERO_PARTIAL_CODES))
+    return bool(graph.nodes_with(ZERO_PARTIAL_CODES)) or 0.0 in vals \
+        or not _all_finite_floats(vals, hi)
 
 
 def _sweep_in(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str, arrays: bool,

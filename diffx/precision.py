@@ -113,12 +113,12 @@ def floats(graph: Graph, seq: list[Any], extra: tuple[float, ...] = ()) -> Any:
     import numpy as np
 
     hi = graph.output + 1
-    key = ("floats", hi + len(extra))
+    key = ("floats", hi)
     packer = graph._cache.get(key)
     if packer is None:
-        packer = graph._cache[key] = struct.Struct(f"{hi + len(extra)}d")
-    head = seq if len(seq) == hi else seq[:hi]
-    return np.frombuffer(packer.pack(*head, *extra), dtype=np.float64)
+        packer = graph._cache[key] = struct.Struct(f"{hi}d")
+    out = np.frombuffer(packer.pack(*(seq if len(seq) == hi else seq[:hi])), dtype=np.float64)
+    return np.append(out, extra) if extra else out
 
 
 def values_array(graph: Graph, vals: list[Any]) -> Any:

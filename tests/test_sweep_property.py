@@ -4,8 +4,8 @@ Random small expressions over two inputs, with kinks (relu, abs, max, min at tie
 edges (log, sqrt, division at 0) on purpose; the points include 0, ±1 and ties. At one point
 the reverse sweep, forward mode and the reverse sweep over an array holding that point (twice)
 must give the same numbers -- the same convention, the same strong zeros, nan in the same
-places (where f itself is finite; elsewhere both must warn). Where a precision warning says the scalar value was recovered in mpmath, the array
-path (which only warns) is not compared.
+places (where f itself is finite; elsewhere both must warn). Where a precision warning says
+the scalar value was recovered in mpmath, the array path (which only warns) is not compared.
 """
 
 from __future__ import annotations

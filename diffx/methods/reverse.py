@@ -106,12 +106,10 @@ def auditable(graph: Graph, wrt: tuple[str, ...], gradient: dict[str, Any], arra
 
 
 def all_finite(V: Any) -> bool:
-    """One pass: a sum of finite values is finite (an overflow only sends the caller to the
-    slow check, which looks at every node)."""
+    """Every value finite (two passes at C speed)."""
     import numpy as np
 
-    with np.errstate(all="ignore"):
-        return bool(np.isfinite(V.sum()))
+    return bool(np.isfinite(V).all())
 
 
 def precision_values(graph: Graph, vals: list[Any]) -> Any:
