@@ -92,7 +92,7 @@ def grad(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
     return run_method(spec, graph, names, point, arrays, options)
 
 
-def evaluate(source_or_graph: str | Graph, *, at: Any) -> Any:
+def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
     """The function's value at a point (or an array of values at many points).
 
     The same forward pass every method starts from; non-finite results are returned as they
@@ -104,9 +104,13 @@ def evaluate(source_or_graph: str | Graph, *, at: Any) -> Any:
     from . import diagnose
     from .methods import to_python
 
+    graph = parse(source_or_graph)
+    if at is None and not graph.inputs:
+        at = {}  # a constant expression (2^3^2) needs no point
     if at is None:
-        raise PointError("evaluate needs a point: at={'x': 1.0, ...}")
-    graph, _, point, arrays = _prepare(source_or_graph, at, None)
+        example = ", ".join(f"{k!r}: 1.0" for k in graph.inputs)
+        raise PointError(f"evaluate needs a point: at={{{example}}}")
+    graph, _, point, arrays = _prepare(graph, at, None)
     vals, _ = diagnose.evaluate(graph, point, arrays)  # type: ignore[arg-type]
     return to_python(vals[graph.output])
 
@@ -292,7 +296,11 @@ def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
                             f"{type(exc).__name__}{': ' + detail if detail else ''}")
             failed.details["usage_error"] = False
             results[spec.name] = failed
-    value, value_warnings = _graph_value(graph, point, arrays)
+    # the value is the graph's own forward pass: the sweeps' (which ran it), else run it here
+    swept = next((r for m, r in results.items() if m in ("reverse", "forward") and r.ok
+                  and r.value is not None), None)
+    value, value_warnings = (swept.value, []) if swept is not None else \
+        _graph_value(graph, point, arrays)
     warnings: list[str] = []
     for r in [*results.values()]:
         for w in r.warnings:

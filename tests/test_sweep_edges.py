@@ -170,3 +170,9 @@ def test_chunked_sweep_keeps_memory_bounded(monkeypatch):
     assert peak < 30e6
     xm, ym = mpmath.mpf(x[7]), mpmath.mpf(y[7])
     assert g["x"][7] == pytest.approx(float((ym + mpmath.cos(xm)) * mpmath.exp(-ym)), rel=1e-14)
+
+
+def test_constant_expression_evaluates_without_a_point():
+    assert diffx.evaluate("2^3^2") == 512.0
+    with pytest.raises(diffx.DiffxError, match="at=\\{'x': 1.0, 'y': 1.0\\}"):
+        diffx.evaluate("x*y")
