@@ -11,16 +11,13 @@ A float sweep (reverse or forward) can be silently wrong in two ways:
 :func:`audit` looks for both after a sweep, vectorised over the edges grouped by op (one numpy
 call per kind of op, not per edge): every edge's contribution ``g * partial``, its magnitude
 summed per receiving node and compared with the node's result, and every product checked for
-underflow. :func:`exact` re-runs the forward pass and the sweep in mpmath at 50 digits (an
-unbounded exponent range) from the same float inputs and constants, and :func:`verify`
-turns the two into the accurate derivatives and a sentence naming the node.
+underflow. :mod:`diffx.exact` then recovers the derivatives in mpmath.
 """
 
 from __future__ import annotations
 
 import math
 import struct
-import time
 from typing import Any
 
 from . import engine
@@ -29,10 +26,7 @@ from .graph import Graph
 
 LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
 SMALLEST_NORMAL = 2.2250738585072014e-308
-DIGIT_STEPS = (50, 100, 200, 400, 800, 1600)  # mpmath precisions tried, until two agree
-EXACT_SECONDS = 2.0  # the exact re-run gives up past this
-MAX_EXACT_NODES = 20_000  # beyond this the exact re-run is skipped (a warning says so)
-AGREE = 1e-9  # the float result stands when it is this close to the 50-digit one
+MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
 
 
 # Ops whose partials are exact copies or conventions (0 is a true 0 there): their partial
@@ -145,7 +139,7 @@ def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
     sizes_all = sizes_all[np.isfinite(sizes_all) & (sizes_all > 0)]
     span = float(np.log10(sizes_all.max()) - np.log10(sizes_all.min())) if sizes_all.size \
         else 0.0
-    return node, kind, min(int(span) + 1, DIGIT_STEPS[-1])
+    return node, kind, min(int(span) + 1, MAX_SPAN)
 
 
 AUDIT_EDGE_POINTS = 50_000  # over many points: edges x points audited (a sample beyond)
@@ -265,100 +259,3 @@ def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
         if small is not None:
             bad_points |= small.any(axis=0)
     return found, total, bad_points
-
-
-def exact(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...],
-          reverse: bool, span: int = 0) -> tuple[int, dict[str, Any]] | None:
-    """The derivatives at ``point`` in mpmath, and the digits that settled them, or None when
-    that arithmetic cannot finish (a domain error, a complex value, too large a graph).
-
-    Cancellation can outrun any fixed precision (1 + 1e200 - 1e200 needs 201 digits), so the
-    digits double from 50 (plus ``span``, the decimal range of the float sweep's magnitudes)
-    until two runs agree to 30 digits."""
-    if graph.n_evaluated > MAX_EXACT_NODES:
-        return None
-    import mpmath
-
-    previous = None
-    start = time.perf_counter()
-    for digits in sorted({max(d, 50 + span) for d in DIGIT_STEPS}):
-        grads = _exact_at(graph, point, wrt, reverse, digits)
-        if grads is None:
-            return None
-        if previous is not None and all(_settled(previous[w], grads[w]) for w in wrt):
-            return digits, {w: mpmath.mpf(grads[w]) for w in wrt}
-        previous = grads
-        if time.perf_counter() - start > EXACT_SECONDS:
-            return None
-    return None
-
-
-def _settled(a: Any, b: Any) -> bool:
-    import mpmath
-
-    if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
-        return a == b
-    return abs(a - b) <= mpmath.mpf(10) ** -30 * max(abs(a), abs(b))
-
-
-def _exact_at(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...], reverse: bool,
-              digits: int) -> dict[str, Any] | None:
-    import mpmath
-
-    hi = graph.output + 1
-    with mpmath.workdps(digits):
-        try:
-            vals = engine.forward(graph, {k: mpmath.mpf(v) for k, v in point.items()},
-                                  "mpmath")
-            if any(isinstance(v, mpmath.mpc) for v in vals[:hi]):
-                return None
-            if reverse:
-                G = engine.sweep(graph, vals, wrt, "mpmath", careful=True)
-                grads = {w: G[graph.input_nodes[w]] for w in wrt}
-            else:
-                grads = {w: engine.tangents(graph, vals, w, "mpmath")[graph.output]
-                         for w in wrt}
-        except (ArithmeticError, ValueError, TypeError):
-            return None
-    if any(isinstance(v, mpmath.mpc) for v in grads.values()):
-        return None
-    return {w: mpmath.mpf(v) for w, v in grads.items()}
-
-
-def _agree(got: float, true: Any) -> bool:
-    import mpmath
-
-    if not mpmath.isfinite(true):
-        return got == float(true) if not mpmath.isnan(true) else math.isnan(got)
-    if not math.isfinite(got):
-        return False
-    return abs(mpmath.mpf(got) - true) <= AGREE * abs(true) + SMALLEST_NORMAL
-
-
-def verify(graph: Graph, point: dict[str, Any], gradient: dict[str, Any],
-           found: tuple[int, str, int] | None, wrt: tuple[str, ...], reverse: bool,
-           ) -> tuple[dict[str, float], list[str]]:
-    """Compare the float derivatives with 50-digit ones; returns the corrected derivatives
-    (only those that differ) and a warning that says where the float sweep lost them."""
-    name = "reverse sweep" if reverse else "forward (tangent) sweep"
-    where = ""
-    if found is not None:
-        node, kind, _ = found
-        how = ("its contributions cancelled: they are far larger than their sum"
-               if kind == "cancellation" else
-               "a product of nonzero local derivatives underflowed to zero or a subnormal")
-        where = f" at {graph.describe(node)} ({how})"
-    result = exact(graph, point, wrt, reverse, found[2] if found else 0)
-    if result is None:
-        if found is None:
-            return {}, []
-        return {}, [f"the float {name} may have lost precision{where}; a high-precision "
-                    "check could not be run here, so the derivatives may be inaccurate"]
-    digits, grads = result
-    fixed = {w: float(grads[w]) for w in wrt if not _agree(gradient[w], grads[w])}
-    if not fixed:
-        return {}, []
-    told = "; ".join(f"∂/∂{w}: got {gradient[w]:.17g}, {digits}-digit arithmetic gives "
-                     f"{fixed[w]:.17g}" for w in fixed)
-    return fixed, [f"the float {name} lost precision{where}: {told}. The {digits}-digit "
-                   "values are reported"]

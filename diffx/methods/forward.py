@@ -13,18 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import diagnose, engine
+from .. import diagnose, engine, exact
 from ..graph import Graph
 from ..result import Gradient
 from . import MethodError, new_result, register, to_python
-from .reverse import (
-    all_finite,
-    auditable,
-    precision_check,
-    precision_points,
-    precision_values,
-    undefined_where_nan,
-)
+from .reverse import undefined_where_nan
 
 
 @register("forward", {}, "forward mode: one tangent sweep per input")
@@ -56,17 +49,17 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     result.cost = {"evaluations": 1, "operations": graph.n_evaluated + edges,
                    "sweeps": len(wrt)}
     result.warnings += _cancelled_infinities(graph, vals, ns, wrt, gradient, arrays)
-    V = precision_values(graph, vals) if auditable(graph, wrt, gradient, arrays) else None
-    finite = None if V is None else all_finite(V)
+    V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, gradient, arrays) else None
+    finite = None if V is None else bool(np.isfinite(V).all())
     result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
     if V is not None and math.isfinite(V[graph.output]):
-        fixed, told = precision_check(graph, point, V, tangents, wrt, gradient, False)
+        fixed, told = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
         gradient.update(fixed)
         result.warnings += told
     elif arrays:
         for w in wrt:
-            result.warnings += precision_points(graph, vals, tangents[w], (w,), False)
+            result.warnings += exact.check_points(graph, vals, tangents[w], (w,), False)
     return result
 
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import math
 import re
-import struct
 import time
 from typing import Any
 
-from .. import diagnose, engine
+from .. import diagnose, engine, exact
 from .. import routes as _routes
 from ..budget import BudgetExceeded, run_with_budget
 from ..graph import Graph
@@ -75,89 +74,23 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     result.details.update(values=vals, adjoints=adj)
     result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, value, arrays)
     fixed: dict[str, float] = {}
-    V = precision_values(graph, vals) if auditable(graph, wrt, result.gradient, arrays) else None
-    finite = None if V is None else all_finite(V)
+    V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
+        else None
+    finite = None if V is None else bool(np.isfinite(V).all())
     result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
     if V is not None and wrt and math.isfinite(V[graph.output]):
-        fixed, told = precision_check(graph, point, V, {w: adj for w in wrt}, wrt,
-                                      result.gradient, True)
+        fixed, told = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
+                                        result.gradient, True)
         result.gradient.update(fixed)
         result.warnings += told
     if arrays and wrt:
-        result.warnings += precision_points(graph, vals, adj, wrt, True)
+        result.warnings += exact.check_points(graph, vals, adj, wrt, True)
     still = tuple(w for w in wrt if not (math.isfinite(result.gradient[w])
                                           if isinstance(result.gradient[w], float)
                                           else np.all(np.isfinite(result.gradient[w]))))
     if still and not fixed:
         result.warnings += diagnose.adjoint_warnings(graph, vals, adj, still)
-
-
-def auditable(graph: Graph, wrt: tuple[str, ...], gradient: dict[str, Any], arrays: bool
-              ) -> bool:
-    """One point, and either a finite gradient (audited for lost digits) or a graph small
-    enough for the exact re-run of a gradient that is not finite."""
-    from ..precision import MAX_EXACT_NODES
-
-    if arrays or not wrt:
-        return False
-    finite = all(isinstance(gradient[w], float) and math.isfinite(gradient[w]) for w in wrt)
-    return finite or graph.n_evaluated <= MAX_EXACT_NODES
-
-
-def all_finite(V: Any) -> bool:
-    """Every value finite (two passes at C speed)."""
-    import numpy as np
-
-    return bool(np.isfinite(V).all())
-
-
-def precision_values(graph: Graph, vals: list[Any]) -> Any:
-    """One point's forward values as a float array (for the precision audit), or None when
-    they are not real floats."""
-    from .. import precision
-
-    try:
-        return precision.values_array(graph, vals)
-    except (TypeError, ValueError, struct.error):
-        return None
-
-
-def precision_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
-                     reverse: bool) -> list[str]:
-    """Many points: the audit only warns (an exact re-run per point would cost too much)."""
-    from .. import precision
-
-    found = precision.audit_points(graph, vals, D, wrt, reverse)
-    if found is None:
-        return []
-    node, kind, bad, n, sampled = found
-    how = ("contributions far larger than their sum cancelled" if kind == "cancellation" else
-           "a product of nonzero local derivatives underflowed")
-    name = "reverse sweep" if reverse else "forward (tangent) sweep"
-    among = f"{n:,} points audited (an even sample)" if sampled else f"{n:,} points"
-    return [f"the float {name} may have lost precision at {bad:,} of {among} (first at "
-            f"{graph.describe(node)}: {how}); the derivatives there may be inaccurate; "
-            "at a single point diffx recovers them in high-precision arithmetic"]
-
-
-def precision_check(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, list[Any]],
-                    wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool
-                    ) -> tuple[dict[str, float], list[str]]:
-    """One point: audit the float sweep (``D``: per input, the adjoints or its tangents);
-    where it lost precision, or is not finite while the function is, re-run it in mpmath and
-    report those values with a warning naming the node."""
-    from .. import precision
-
-    found = None
-    for w in (wrt[:1] if reverse else wrt):
-        found = precision.audit(graph, V, D[w], (w,) if not reverse else wrt, reverse)
-        if found is not None:
-            break
-    doubtful = not all(math.isfinite(gradient[w]) for w in wrt)
-    if found is None and not doubtful:
-        return {}, []
-    return precision.verify(graph, point, gradient, found, wrt, reverse)
 
 
 def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
