@@ -47,8 +47,32 @@ def _prepare(source_or_graph: str | Graph, at: Any, wrt: Any
     names = resolve_wrt(graph, wrt)
     if at is None:
         return graph, names, None, False
-    point, arrays = normalize_point(graph, at)
+    point, arrays = normalize_point(graph, _bare_value(graph, at))
     return graph, names, point, arrays
+
+
+def _bare_value(graph: Graph, at: Any) -> Any:
+    """``at=3`` (or an array) is the value of the only input, as ``check`` accepts it."""
+    import numbers
+
+    if isinstance(at, dict | str) or at is None or isinstance(at, bool):
+        return at
+    bare = isinstance(at, numbers.Real) or hasattr(at, "shape")
+    if not bare:
+        return at  # normalize_point names the type it cannot use
+    if len(graph.inputs) == 1:
+        return {graph.inputs[0]: at}
+    inputs = ", ".join(graph.inputs) or "none"
+    raise PointError(f"at={at!r}: a bare value needs a function of one input, and this one "
+                     f"has {len(graph.inputs)} (inputs: {inputs}); give a dict such as "
+                     f"at={{{', '.join(repr(k) + ': 1.0' for k in graph.inputs)}}}")
+
+
+def _method_name(method: Any) -> str:
+    if not isinstance(method, str):
+        raise OptionError(f"method= must be a method name such as 'reverse', not "
+                          f"{type(method).__name__}")
+    return method
 
 
 def grad(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
@@ -63,12 +87,12 @@ def grad(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
     """
     from . import methods
 
-    spec = methods.get(method)
+    spec = methods.get(_method_name(method))
     graph, names, point, arrays = _prepare(source_or_graph, at, wrt)
     return run_method(spec, graph, names, point, arrays, options)
 
 
-def evaluate(source_or_graph: str | Graph, *, at: Any) -> Any:
+def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
     """The function's value at a point (or an array of values at many points).
 
     The same forward pass every method starts from; non-finite results are returned as they
@@ -80,9 +104,13 @@ def evaluate(source_or_graph: str | Graph, *, at: Any) -> Any:
     from . import diagnose
     from .methods import to_python
 
+    graph = parse(source_or_graph)
+    if at is None and not graph.inputs:
+        at = {}  # a constant expression (2^3^2) needs no point
     if at is None:
-        raise PointError("evaluate needs a point: at={'x': 1.0, ...}")
-    graph, _, point, arrays = _prepare(source_or_graph, at, None)
+        example = ", ".join(f"{k!r}: 1.0" for k in graph.inputs)
+        raise PointError(f"evaluate needs a point: at={{{example}}}")
+    graph, _, point, arrays = _prepare(graph, at, None)
     vals, _ = diagnose.evaluate(graph, point, arrays)  # type: ignore[arg-type]
     return to_python(vals[graph.output])
 
@@ -109,8 +137,21 @@ def run_method(spec: Any, graph: Graph, names: tuple[str, ...], point: dict[str,
     for lo in range(0, total, per_chunk):
         chunk = {k: v[lo:lo + per_chunk] for k, v in flat.items()}
         size = len(next(iter(chunk.values())))
-        parts.append(_broadcast(spec(graph, names, chunk, True, **options), (size,)))
-    return _merge(parts, point, shape)
+        part = _broadcast(spec(graph, names, chunk, True, **options), (size,))
+        _drop_bulk(part)  # every chunk's values and adjoints would hold nodes x points
+        parts.append(part)
+    return _merge(parts, point, shape, graph)
+
+
+_BULK_DETAILS = ("values", "adjoints", "tangents", "step", "error_estimate")
+
+
+def _drop_bulk(part: Gradient) -> None:
+    """Keep only what the merged result needs: gradients, values at the output, cost, warnings."""
+    for key in _BULK_DETAILS:
+        part.details.pop(key, None)
+    part.point = None
+    part.graph = None
 
 
 def _broadcast(result: Gradient, shape: tuple[int, ...]) -> Gradient:
@@ -129,12 +170,13 @@ def _broadcast(result: Gradient, shape: tuple[int, ...]) -> Gradient:
     return result
 
 
-def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...]) -> Gradient:
+def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...],
+           graph: Graph) -> Gradient:
     import numpy as np
 
     first = parts[0]
     merged = Gradient(method=first.method, expression=first.expression, inputs=first.inputs,
-                      wrt=first.wrt, point=point, graph=first.graph)
+                      wrt=first.wrt, point=point, graph=graph)
     if first.gradient is not None:
         merged.gradient = {w: np.concatenate([np.ravel(p.gradient[w]) for p in parts])
                            .reshape(shape) for w in first.gradient}
@@ -146,14 +188,75 @@ def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...])
         values = [p.cost.get(key) for p in parts]
         merged.cost[key] = sum(values) if key in ("evaluations", "operations") and \
             None not in values else values[0]
-    merged.details = {k: v for k, v in first.details.items()
-                      if k not in ("values", "adjoints", "step", "error_estimate")}
+    merged.details = {k: v for k, v in first.details.items() if k not in _BULK_DETAILS}
     merged.details["chunks"] = len(parts)
     for p in parts:
         for w in p.warnings:
             if w not in merged.warnings:
                 merged.warnings.append(w)
     return merged
+
+
+def _first_line(exc: BaseException) -> str:
+    try:
+        text = str(exc).strip()
+    except Exception:  # noqa: BLE001  (some libraries' messages fail to format)
+        return ""
+    return text.splitlines()[0][:200] if text else ""
+
+
+def _method_list(methods: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    if methods is None:
+        return default
+    if isinstance(methods, str):
+        methods = [m.strip() for m in methods.split(",")]
+    if not isinstance(methods, list | tuple | set | frozenset) or \
+            not all(isinstance(m, str) for m in methods):
+        raise OptionError("methods= must be a list of method names such as "
+                          "['symbolic', 'reverse']")
+    return tuple(methods)
+
+
+def _options(options: Any) -> dict[str, dict[str, Any]]:
+    if options is None:
+        return {}
+    if not isinstance(options, dict) or not all(isinstance(k, str) and isinstance(v, dict)
+                                                 for k, v in options.items()):
+        raise OptionError("options= must map method names to dicts of options, e.g. "
+                          "{'numeric': {'scheme': 'richardson'}}")
+    return options
+
+
+def _graph_value(graph: Graph, point: dict[str, Any] | None, arrays: bool
+                 ) -> tuple[Any, list[str]]:
+    """The function's value from the graph's own forward pass (never from a method's
+    arithmetic), with warnings when it is not finite; at many points, chunk by chunk."""
+    from . import diagnose
+    from .methods import to_python
+
+    if point is None:
+        if graph.inputs:
+            return None, []
+        point = {}
+    if not arrays:
+        vals, _ = diagnose.evaluate(graph, point, False)
+        return to_python(vals[graph.output]), diagnose.value_warnings(graph, vals)
+    import numpy as np
+
+    shape = np.broadcast_shapes(*(np.shape(v) for v in point.values()))
+    total = int(np.prod(shape))
+    per_chunk = max(1, CHUNK_VALUES // max(1, graph.size))
+    flat = {k: np.ravel(np.broadcast_to(v, shape)) for k, v in point.items()}
+    out = np.empty(total)
+    warnings: list[str] = []
+    for lo in range(0, total, per_chunk):
+        vals, _ = diagnose.evaluate(graph, {k: v[lo:lo + per_chunk] for k, v in flat.items()},
+                                    True)
+        out[lo:lo + per_chunk] = np.broadcast_to(vals[graph.output], out[lo:lo + per_chunk].shape)
+        for w in diagnose.value_warnings(graph, vals):
+            if w not in warnings:
+                warnings.append(w)
+    return out.reshape(shape), warnings
 
 
 def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
@@ -166,12 +269,14 @@ def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
     """
     from . import methods as registry
 
-    wanted = tuple(methods) if methods is not None else registry.DEFAULT_METHODS
+    wanted = _method_list(methods, registry.DEFAULT_METHODS)
     specs = [registry.get(m) for m in wanted]
     graph, names, point, arrays = _prepare(source_or_graph, at, wrt)
-    options = options or {}
+    options = _options(options)
     for m in options:
         registry.get(m)
+    if not isinstance(reference, str):
+        raise OptionError(f"reference= must be a method name, not {type(reference).__name__}")
     results: dict[str, Gradient] = {}
     for spec in specs:
         try:
@@ -184,12 +289,26 @@ def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
             failed.error = str(exc)
             failed.details["usage_error"] = exc.usage
             results[spec.name] = failed
+        except Exception as exc:  # noqa: BLE001  (one method's defect must not hide the others)
+            failed = registry.new_result(spec.name, graph, names, point)
+            detail = _first_line(exc)
+            failed.error = (f"internal error in the {spec.name} method: "
+                            f"{type(exc).__name__}{': ' + detail if detail else ''}")
+            failed.details["usage_error"] = False
+            results[spec.name] = failed
+    # the value is the graph's own forward pass: the sweeps' (which ran it), else run it here
+    swept = next((r for m, r in results.items() if m in ("reverse", "forward") and r.ok
+                  and r.value is not None), None)
+    value, value_warnings = (swept.value, []) if swept is not None else \
+        _graph_value(graph, point, arrays)
     warnings: list[str] = []
-    for r in results.values():
+    for r in [*results.values()]:
         for w in r.warnings:
             if w not in warnings:
                 warnings.append(w)
-    value = next((r.value for r in results.values() if r.ok and r.value is not None), None)
+    for w in value_warnings:
+        if w not in warnings:
+            warnings.append(w)
     ref = reference if reference in results and results[reference].ok else None
     if ref is None:
         ref = next((m for m in ("reverse", "symbolic") if m in results and results[m].ok), None)

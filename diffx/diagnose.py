@@ -11,6 +11,8 @@ legitimately disagree.
 from __future__ import annotations
 
 import math
+import warnings
+from itertools import islice
 from typing import Any
 
 from . import engine
@@ -19,6 +21,8 @@ from .graph import Graph
 
 MAX_REPORTED = 3  # origins named per kind of problem; the rest are counted
 KINK_CODES = frozenset(op.code for op in _ops.OPS if op.kink is not None)
+# corners whose derivative is a documented convention (relu'(0) = abs'(0) = 0, a tie split ½-½)
+CONVENTION_OPS = frozenset({"relu", "abs", "max", "min"})
 
 
 def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[Any], str]:
@@ -37,19 +41,49 @@ def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[An
 
 def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
           arrays: bool) -> tuple[list[Any], str]:
-    """Adjoints of every node; like ``evaluate``, falls back to numpy when ``math`` raises."""
+    """Adjoints of every node; like ``evaluate``, falls back to numpy when ``math`` raises.
+
+    Strong zeros both ways: when the fast sweep gives a gradient that is not finite, the
+    sweep is redone with every contribution a strong product (0 times inf is 0, in the
+    scalar and the array path alike), so ``sqrt(relu(x))`` at -1 gives 0 everywhere.
+    """
+    adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=False)
+    if not all(_all(_finite(adj[graph.input_nodes[w]])) for w in wrt) \
+            and may_hide_strong_zero(graph, vals):
+        adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=True)
+    return adj, ns
+
+
+# ops with a zero partial at nonzero values (the losing side of max/min, relu) or a nan or
+# infinite one at finite nonzero values (d/dy x^y at x < 0, asin' at ±1)
+ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in ("max", "min", "relu", "abs",
+                                                               "pow", "asin", "acos"))
+
+
+def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
+    """Whether 0 times inf (or nan) can have happened in a sweep at one point: a local
+    partial is 0 only at a zero value (x*0) or in the ops of ``ZERO_PARTIAL_CODES``, and
+    infinite or nan only next to a zero or non-finite value or in those ops. All are found
+    at C speed, so a sweep that merely overflowed is not redone."""
+    if not isinstance(vals[graph.output], float):
+        return True
+    hi = graph.output + 1
+    return bool(graph.nodes_with(ZERO_PARTIAL_CODES)) or 0.0 in vals \
+        or not _all_finite_floats(vals, hi)
+
+
+def _sweep_in(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str, arrays: bool,
+              careful: bool) -> tuple[list[Any], str]:
     if ns == "math":
         try:
-            return engine.sweep(graph, vals, wrt, "math", arrays=False), "math"
+            return engine.sweep(graph, vals, wrt, "math", arrays=False, careful=careful), "math"
         except (ArithmeticError, ValueError):
-            import numpy as np
-
-            vals = [np.float64(v) for v in vals]
             ns = "numpy"
     import numpy as np
 
+    vals = [np.float64(v) if isinstance(v, float) else v for v in vals]
     with np.errstate(all="ignore"):
-        return engine.sweep(graph, vals, wrt, "numpy", arrays=arrays), ns
+        return engine.sweep(graph, vals, wrt, "numpy", arrays=arrays, careful=careful), ns
 
 
 def _finite(v: Any) -> Any:
@@ -75,19 +109,30 @@ def _fmt(v: Any) -> str:
     return "an array"
 
 
+def _pick(v: Any, mask: Any) -> Any:
+    """The first value of ``v`` where ``mask`` holds; a constant or a broadcast value (a
+    scalar next to an array of points) is the same everywhere."""
+    if mask is None or getattr(mask, "ndim", 0) == 0:
+        return v
+    import numpy as np
+
+    arr = np.asarray(v)
+    if arr.shape != mask.shape:
+        try:
+            arr = np.broadcast_to(arr, mask.shape)
+        except ValueError:
+            return v
+    chosen = arr[mask]
+    return chosen.flat[0] if chosen.size else v
+
+
 def _args_at(graph: Graph, node: int, vals: list[Any], mask: Any = None) -> str:
     parts = []
-    for arg in graph.args(node):
-        v = vals[arg]
-        if mask is not None and not isinstance(mask, bool):
-            import numpy as np
-
-            v = np.asarray(v)[mask]
-            v = v.flat[0] if v.size else v
-        label = graph.name(arg) or graph.text(arg, 20)
-        if graph.is_const(arg):
+    for k, arg in enumerate(graph.args(node)):
+        if graph.is_const(arg) or arg in graph.args(node)[:k]:
             continue
-        parts.append(f"{label} = {_fmt(v)}")
+        label = graph.name(arg) or graph.text(arg, 20)
+        parts.append(f"{label} = {_fmt(_pick(vals[arg], mask))}")
     return f" at {', '.join(parts)}" if parts else ""
 
 
@@ -97,12 +142,30 @@ def _where(mask: Any) -> str:
     return f" (at {int(mask.sum()):,} of {mask.size:,} points)"
 
 
-def value_warnings(graph: Graph, vals: list[Any]) -> list[str]:
-    """Explain non-finite values: the nodes where finite arguments gave inf or nan."""
+def _all_finite_floats(vals: list[Any], hi: int) -> bool:
+    """One point in Python floats: all of ``vals[:hi]`` finite, checked at C speed (a sum of
+    finite floats is finite unless it overflows; then the slow check decides)."""
+    try:
+        with warnings.catch_warnings():  # numpy scalars among them warn on inf - inf
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return math.isfinite(sum(islice(vals, hi)))
+    except (TypeError, OverflowError):
+        return False
+
+
+def value_warnings(graph: Graph, vals: list[Any], finite: bool | None = None) -> list[str]:
+    """Explain non-finite values: the nodes where finite arguments gave inf or nan.
+
+    Every live node is looked at, not only the output: a nan that a later operation masks
+    (``sqrt(x)^0``, ``atan(1/x)`` at 0) still makes the derivatives there doubtful.
+    ``finite``: whether every value is finite, when the caller knows already.
+    """
     out = vals[graph.output]
-    if _all(_finite(out)):
+    if finite or (finite is None and isinstance(out, float)
+                  and _all_finite_floats(vals, graph.output + 1)):
         return []
     live = graph.reachable_from_output()
+    out_ok = _finite(out)
     found: list[str] = []
     count = 0
     for i in range(graph.output + 1):
@@ -111,17 +174,30 @@ def value_warnings(graph: Graph, vals: list[Any]) -> list[str]:
         ok = _finite(vals[i])
         if _all(ok):
             continue
-        args_ok = True
+        args_ok: Any = True
         for arg in graph.args(i):
             args_ok = args_ok & _finite(vals[arg])
-        bad = ~ok & args_ok if not isinstance(ok, bool) else (not ok and args_ok)
+        bad = ~ok & args_ok
+        if getattr(bad, "ndim", 0) == 0:
+            bad = bool(bad)
         if not _all(~bad if not isinstance(bad, bool) else not bad):
             count += 1
             if len(found) < MAX_REPORTED:
-                found.append(_origin(graph, i, vals, bad))
+                found.append(_origin(graph, i, vals, bad) + _masked(bad, out_ok, i == graph.output))
     if count > len(found):
         found.append(f"... and {count - len(found)} more node(s) with non-finite values")
     return found
+
+
+def _masked(bad: Any, out_ok: Any, is_output: bool) -> str:
+    """Say so when a non-finite value does not reach the output (a later operation masks it)."""
+    if is_output:
+        return ""
+    hidden = bad & out_ok
+    if not _all(~hidden if not isinstance(hidden, bool) else not hidden):
+        return ("; it does not reach the output (a later operation masks it), so the "
+                "derivatives there are doubtful and the methods may disagree")
+    return ""
 
 
 def _origin(graph: Graph, node: int, vals: list[Any], bad: Any) -> str:
@@ -129,9 +205,8 @@ def _origin(graph: Graph, node: int, vals: list[Any], bad: Any) -> str:
     assert op is not None
     import numpy as np
 
-    v = vals[node]
-    sample = np.asarray(v)[bad].flat[0] if not isinstance(bad, bool) else v
-    what = "nan (not a number)" if math.isnan(float(sample)) else f"{float(sample)} (overflow)"
+    sample = _pick(vals[node], bad)
+    what = "nan (not a number)" if math.isnan(float(sample)) else f"{float(sample)}"
     reason = ""
     if op.domain:
         cond = _ops.condition(op, "domain")
@@ -163,6 +238,9 @@ def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[s
         assert op is not None
         if not live[i] or (active and not active[i]):
             continue
+        args_of = graph.args(i)
+        if len(args_of) == 2 and args_of[0] == args_of[1]:
+            continue  # max(x, x): a tie of a node with itself is no corner (½ + ½ = 1)
         cond = _ops.condition(op, "kink")
         assert cond is not None
         args = [np.asarray(vals[a]) for a in graph.args(i)]
@@ -170,9 +248,15 @@ def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[s
             at = np.asarray(cond(*args))
         if bool(np.any(at)):
             mask = at if at.ndim else bool(at)
+            if op.name in CONVENTION_OPS:
+                tail = ("Reverse, forward and symbolic follow this convention; finite "
+                        "differences give the average of the one-sided slopes, so the methods "
+                        "may disagree here")
+            else:
+                tail = ("The methods may disagree here: finite differences see a finite "
+                        "one-sided or averaged slope")
             found.append(f"{graph.describe(i)} is at a kink{_args_at(graph, i, vals, mask)}"
-                         f"{_where(mask)}: {op.kink_note}. The methods may disagree here: "
-                         "each takes a different one-sided or averaged slope")
+                         f"{_where(mask)}: {op.kink_note}. {tail}")
     return found
 
 

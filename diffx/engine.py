@@ -74,7 +74,7 @@ def _uses_out(op: _ops.Op) -> bool:
 
 
 def _sweep_source(variants: list[tuple[int, int, int]], order: list[int],
-                  arrays: bool) -> tuple[str, bool]:
+                  arrays: bool, careful: bool = False) -> tuple[str, bool]:
     """The reverse sweep over per-node variant ids (see :func:`_sweep_plan`).
 
     The loop walks the nodes from the output down, reading each node's finished adjoint ``g``
@@ -83,7 +83,8 @@ def _sweep_source(variants: list[tuple[int, int, int]], order: list[int],
     addition and a float per edge on chains. Ops whose local partials can be infinite at
     finite values (log, sqrt, division, ...) skip a zero adjoint: a strong zero, so
     ``0 * sqrt(x)`` at 0 contributes 0, not nan. Returns the source and whether the loop needs
-    each node's own value (``out``).
+    each node's own value (``out``). ``careful``: every contribution is a strong product
+    (``szmul``: 0 times inf is 0 both ways), the rerun when the fast sweep is not finite.
     """
     need_out = any(_uses_out(_ops.BY_CODE[variants[v][0]]) for v in order)
     head = "g, c, a, b, out" if need_out else "g, c, a, b"
@@ -101,8 +102,8 @@ def _sweep_source(variants: list[tuple[int, int, int]], order: list[int],
             negative = partial == "-1"
             term = "g" if partial in ("1", "-1") else f"g * {partial}" if _simple(partial) \
                 else f"g * ({partial})"
-            if arrays and (op.domain or op.kink):  # a strong zero, elementwise
-                term = f"szmul(g, {partial})"
+            if (arrays and (op.domain or op.kink)) or (careful and partial not in ("1", "-1")):
+                term = f"szmul(g, {partial})"  # a strong zero, elementwise
             if assign & (1 << k):
                 body.append(f"G[{slot}] = {'-' if negative else ''}{term}")
             elif arrays:
@@ -198,7 +199,8 @@ def _tangent_source(present: list[int]) -> str:
 class Compiled:
     """The compiled loops for one graph, one namespace and one set of active inputs."""
 
-    def __init__(self, graph: Graph, wrt: tuple[str, ...], ns: str, arrays: bool) -> None:
+    def __init__(self, graph: Graph, wrt: tuple[str, ...], ns: str, arrays: bool,
+                 careful: bool = False) -> None:
         self.graph = graph
         self.ns = ns
         forward_key = ("forward", ns)
@@ -208,9 +210,9 @@ class Compiled:
         self.forward_fn = graph._cache[forward_key]
         self.codes, self.n_edges = _active_codes(graph, wrt)
         self.plan, variants, order = _sweep_plan(graph, wrt) if wrt else (b"", [], [])
-        sweep_key = ("sweep", ns, arrays, wrt)
+        sweep_key = ("sweep", ns, arrays, wrt, careful)
         if sweep_key not in graph._cache:
-            source, need_out = _sweep_source(variants, order, arrays)
+            source, need_out = _sweep_source(variants, order, arrays, careful)
             fn = _build(source, "sweep", ns)
             tan = _build(_tangent_source(_by_frequency(self.codes)), "tangents", ns)
             graph._cache[sweep_key] = (fn, tan, need_out)
@@ -258,6 +260,10 @@ def initial_values(graph: Graph, point: dict[str, Any], ns: str = "math") -> lis
         import numpy as np
 
         const = np.float64
+    elif ns == "mpmath":
+        import mpmath
+
+        const = mpmath.mpf
     for node, leaf in graph._leaf.items():
         vals[node] = point[leaf] if graph.op[node] == INPUT else const(leaf[0])
     return vals
@@ -278,12 +284,13 @@ def forward(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
 
 
 def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str = "math",
-          arrays: bool = False) -> list[Any]:
+          arrays: bool = False, careful: bool = False) -> list[Any]:
     """The reverse sweep: the adjoint d output / d node of every node, in one pass.
 
     ``vals`` are the forward values. Adjoints of nodes that do not depend on ``wrt`` stay 0.
+    ``careful``: every product is a strong zero (slower; for a sweep that was not finite).
     """
-    program = Compiled(graph, wrt, ns, arrays)
+    program = Compiled(graph, wrt, ns, arrays, careful)
     n = len(graph.a)
     G: list[Any] = [0.0] * n
     G[graph.output] = 1.0  # d output / d output

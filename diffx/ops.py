@@ -2,7 +2,9 @@
 
 Each op is one record. Its value and its local partial derivatives are written once, as small
 expressions over the argument names ``x`` and ``y`` and the op's own output ``out`` (a partial
-may reuse the output: exp' = out, tanh' = 1 - out*out). Those expressions are diffx's own text,
+may reuse the output: exp' = out, tan' = 1 + out*out); ``shown`` gives the lecture's form of
+a partial when the computed one differs for precision's sake (sigma' = out*(1 - out) is shown,
+e/(1 + e)^2 with e = exp(-|x|) computed). Those expressions are diffx's own text,
 never the user's; they are compiled once against three namespaces:
 
 * ``math``  -- Python floats, the fast path for one point (domain errors raise, then diffx
@@ -44,6 +46,10 @@ class Op:
     analytic: bool = True  # False: not complex-differentiable, the complex step refuses it
     kink: str | None = None  # condition (over x, y) where the op has no derivative
     kink_note: str = ""
+    # How formulas and pictures show the partials, when the computed form differs (the
+    # lecture's sigma(1 - sigma) while the sweep computes sigma(x)*sigma(-x), which keeps its
+    # precision in the tails). Same little language as ``partials``; None: as computed.
+    shown: tuple[str, ...] | None = None
     domain: str | None = None  # condition (over x, y) where the op is defined on the reals
     domain_note: str = ""
     code: int = field(default=-1, compare=False)
@@ -51,6 +57,13 @@ class Op:
     def __post_init__(self) -> None:
         if len(self.partials) != self.arity:
             raise ValueError(f"op {self.name}: {self.arity} arguments need {self.arity} partials")
+        if self.shown is not None and len(self.shown) != self.arity:
+            raise ValueError(f"op {self.name}: {self.arity} arguments need {self.arity} shown")
+
+    @property
+    def shown_partials(self) -> tuple[str, ...]:
+        """The partials as formulas and pictures show them (the lecture's form)."""
+        return self.shown or self.partials
 
     # Callables compiled from the expressions above, one set per namespace.
     def evaluate(self, *args: Any, ns: str = "numpy") -> Any:
@@ -89,27 +102,36 @@ _TABLE: tuple[Op, ...] = (
         domain="x >= 0", domain_note="sqrt needs a non-negative argument",
         kink="x == 0", kink_note="sqrt has an infinite slope at 0"),
     _op("abs", 1, "abs(x)", ("sign(x)",), "abs(x)", analytic=False,
-        kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0"),
-    _op("tanh", 1, "tanh(x)", ("1 - out * out",), "tanh(x)"),
+        kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0 "
+        "(sign(0) = 0, as in PyTorch and JAX)"),
+    # sech^2 x = 1/cosh^2 x: 1 - tanh^2 loses every digit in the tails
+    _op("tanh", 1, "tanh(x)", ("dtanh(x)",), "tanh(x)", shown=("1 - out * out",)),
     _op("sinh", 1, "sinh(x)", ("cosh(x)",), "sinh(x)"),
     _op("cosh", 1, "cosh(x)", ("sinh(x)",), "cosh(x)"),
-    _op("asin", 1, "asin(x)", ("1 / sqrt(1 - x * x)",), "asin(x)",
+    # (1 - x)(1 + x) keeps its precision near ±1, where 1 - x*x loses it
+    _op("asin", 1, "asin(x)", ("1 / sqrt((1 - x) * (1 + x))",), "asin(x)",
+        shown=("1 / sqrt(1 - x * x)",),
         domain="abs(x) <= 1", domain_note="asin needs an argument in [-1, 1]",
         kink="abs(x) == 1", kink_note="asin has an infinite slope at ±1"),
-    _op("acos", 1, "acos(x)", ("-1 / sqrt(1 - x * x)",), "acos(x)",
+    _op("acos", 1, "acos(x)", ("-1 / sqrt((1 - x) * (1 + x))",), "acos(x)",
+        shown=("-1 / sqrt(1 - x * x)",),
         domain="abs(x) <= 1", domain_note="acos needs an argument in [-1, 1]",
         kink="abs(x) == 1", kink_note="acos has an infinite slope at ±1"),
-    _op("atan", 1, "atan(x)", ("1 / (1 + x * x)",), "atan(x)"),
-    _op("sigmoid", 1, "sigmoid(x)", ("out * (1 - out)",), "1 / (1 + exp(-x))", "σ"),
+    _op("atan", 1, "atan(x)", ("datan(x)",), "atan(x)", shown=("1 / (1 + x * x)",)),
+    # sigma(x) sigma(-x) = e/(1 + e)^2 with e = exp(-|x|): 1 - sigma(x) is 0 for x > 37
+    _op("sigmoid", 1, "sigmoid(x)", ("dsigmoid(x)",), "1 / (1 + exp(-x))", "σ",
+        shown=("out * (1 - out)",)),
     _op("relu", 1, "relu(x)", ("step(x)",), "relu(x)", analytic=False,
-        kink="x == 0", kink_note="relu has a corner at 0; its derivative there is taken as 0"),
+        kink="x == 0", kink_note="relu has a corner at 0; its derivative there is taken as 0 "
+        "(as in PyTorch and JAX)"),
     _op("softplus", 1, "softplus(x)", ("sigmoid(x)",), "log(1 + exp(x))"),
-    _op("max", 2, "max(x, y)", ("ge(x, y)", "lt(x, y)"), "Max(x, y)", analytic=False,
+    # ge(x, y) is Heaviside(x - y) with the value 1/2 at 0: a tie splits the derivative
+    _op("max", 2, "max(x, y)", ("ge(x, y)", "ge(y, x)"), "Max(x, y)", analytic=False,
         kink="x == y", kink_note="max has a corner where its arguments tie; "
-        "the derivative there goes to the first argument"),
-    _op("min", 2, "min(x, y)", ("le(x, y)", "gt(x, y)"), "Min(x, y)", analytic=False,
+        "the derivative there is split 1/2 to each argument (as in PyTorch and JAX)"),
+    _op("min", 2, "min(x, y)", ("le(x, y)", "le(y, x)"), "Min(x, y)", analytic=False,
         kink="x == y", kink_note="min has a corner where its arguments tie; "
-        "the derivative there goes to the first argument"),
+        "the derivative there is split 1/2 to each argument (as in PyTorch and JAX)"),
 )
 
 OPS: tuple[Op, ...] = tuple(
@@ -139,6 +161,24 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def _datan(x: float) -> float:
+    # 1 / (1 + x^2), without overflowing x^2 for |x| > 1e154
+    if abs(x) <= 1.0:
+        return 1.0 / (1.0 + x * x)
+    t = 1.0 / x
+    return t * t / (1.0 + t * t)
+
+
+def _dtanh(x: float) -> float:
+    # sech^2 x; past |x| = 356 it is below the smallest normal float (cosh^2 would overflow)
+    return 0.0 if abs(x) > 356.0 else 1.0 / math.cosh(x) ** 2
+
+
+def _dsigmoid(x: float) -> float:
+    e = math.exp(-abs(x))  # sigma' is even: sigma(x) sigma(-x) = e / (1 + e)^2
+    return e / ((1.0 + e) * (1.0 + e))
+
+
 def _powdx(x: float, y: float) -> float:
     # d/dx x^y = y x^(y-1); for y = 0 it is 0 everywhere, also at x = 0 (not 0 * inf)
     return 0.0 if y == 0 else y * math.pow(x, y - 1)
@@ -163,11 +203,14 @@ def _math_namespace() -> dict[str, Any]:
         "relu": lambda x: x if x > 0 else 0.0,
         "step": lambda x: 1.0 if x > 0 else 0.0,
         "sign": lambda x: float((x > 0) - (x < 0)),
-        "ge": lambda x, y: 1.0 if x >= y else 0.0,
+        # ge(x, y) = Heaviside(x - y), le(x, y) = Heaviside(y - x), both 1/2 at a tie
+        # (max and min split a tie between their arguments); lt, gt have no tie share
+        "ge": lambda x, y: 1.0 if x > y else 0.5 if x == y else 0.0,
         "lt": lambda x, y: 1.0 if x < y else 0.0,
-        "le": lambda x, y: 1.0 if x <= y else 0.0,
+        "le": lambda x, y: 1.0 if x < y else 0.5 if x == y else 0.0,
         "gt": lambda x, y: 1.0 if x > y else 0.0,
-        "powlog": _powlog, "powok": _powok, "powdx": _powdx,
+        "powlog": _powlog, "powok": _powok, "powdx": _powdx, "datan": _datan,
+        "dtanh": _dtanh, "dsigmoid": _dsigmoid,
         "szmul": lambda t, p: 0.0 if t == 0 or p == 0 else t * p,
     }
 
@@ -195,6 +238,27 @@ def _numpy_namespace() -> dict[str, Any]:
     def powok(x: Any, y: Any) -> Any:
         return (x > 0) | (np.floor(y) == y) | ((x == 0) & (y > 0))
 
+    def half(above: Any, tie: Any) -> Any:
+        return np.where(above, 1.0, np.where(tie, 0.5, 0.0))
+
+    def datan(x: Any) -> Any:
+        if np.iscomplexobj(x):
+            return 1.0 / (1.0 + x * x)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            t = 1.0 / x
+            return np.where(np.abs(x) <= 1.0, 1.0 / (1.0 + x * x), t * t / (1.0 + t * t))
+
+    def dtanh(x: Any) -> Any:
+        with np.errstate(over="ignore"):  # cosh^2 overflows where sech^2 underflows: 0
+            return 1.0 / np.cosh(x) ** 2
+
+    def dsigmoid(x: Any) -> Any:
+        if np.iscomplexobj(x):
+            s = sigmoid(x)
+            return s * (1.0 - s)
+        e = np.exp(-np.abs(x))
+        return e / ((1.0 + e) * (1.0 + e))
+
     def powdx(x: Any, y: Any) -> Any:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(y == 0, 0.0, y * x ** (y - 1))
@@ -213,12 +277,40 @@ def _numpy_namespace() -> dict[str, Any]:
         "relu": lambda x: np.maximum(x, 0.0),
         "step": lambda x: where(x > 0),
         "sign": np.sign,
-        "ge": lambda x, y: where(x >= y),
+        "ge": lambda x, y: half(x > y, x == y),
         "lt": lambda x, y: where(x < y),
-        "le": lambda x, y: where(x <= y),
+        "le": lambda x, y: half(x < y, x == y),
         "gt": lambda x, y: where(x > y),
-        "powlog": powlog, "powok": powok, "powdx": powdx, "szmul": szmul,
+        "powlog": powlog, "powok": powok, "powdx": powdx, "szmul": szmul, "datan": datan,
+        "dtanh": dtanh, "dsigmoid": dsigmoid,
     }
+
+
+def _mpmath_namespace() -> dict[str, Any]:
+    """mpmath numbers (unbounded exponent, any precision): the sweeps' 50-digit re-run."""
+    import mpmath as mp
+
+    zero = mp.mpf(0)
+
+    def powlog(x: Any, out: Any) -> Any:
+        return zero if out == 0 else out * mp.log(x)
+
+    def powdx(x: Any, y: Any) -> Any:
+        return zero if y == 0 else y * mp.power(x, y - 1)
+
+    space = dict(_math_namespace())
+    space.update({
+        "sin": mp.sin, "cos": mp.cos, "tan": mp.tan, "exp": mp.exp, "log": mp.log,
+        "sqrt": mp.sqrt, "tanh": mp.tanh, "sinh": mp.sinh, "cosh": mp.cosh,
+        "asin": mp.asin, "acos": mp.acos, "atan": mp.atan, "pow": mp.power,
+        "sigmoid": lambda x: 1 / (1 + mp.exp(-x)), "softplus": lambda x: mp.log1p(mp.exp(x)),
+        "relu": lambda x: x if x > 0 else zero, "datan": lambda x: 1 / (1 + x * x),
+        "dtanh": lambda x: mp.sech(x) ** 2,
+        "dsigmoid": lambda x: 1 / ((1 + mp.exp(-x)) * (1 + mp.exp(x))),
+        "powlog": powlog, "powdx": powdx,
+        "szmul": lambda t, p: zero if t == 0 or p == 0 else t * p,
+    })
+    return space
 
 
 def _sympy_namespace() -> dict[str, Any]:
@@ -252,6 +344,7 @@ def _sympy_namespace() -> dict[str, Any]:
 
 _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "math": _math_namespace, "numpy": _numpy_namespace, "sympy": _sympy_namespace,
+    "mpmath": _mpmath_namespace,
 }
 _namespace_cache: dict[str, dict[str, Any]] = {}
 # Memoisation only: compiled forms of the (immutable) op table, built on first use.
@@ -260,7 +353,8 @@ _condition_cache: dict[tuple[str, str, str], Callable] = {}
 
 
 def namespace(ns: str) -> dict[str, Any]:
-    """The functions the op expressions call, for ``ns`` in ``math``, ``numpy``, ``sympy``."""
+    """The functions the op expressions call, for ``ns`` in ``math``, ``numpy``, ``sympy``,
+    ``mpmath``."""
     if ns not in _namespace_cache:
         _namespace_cache[ns] = _NAMESPACES[ns]()
     return _namespace_cache[ns]
@@ -285,7 +379,9 @@ def _compiled(op: Op, ns: str) -> tuple[Callable, Callable]:
     if key not in _compiled_cache:
         value_src = op.sympy if ns == "sympy" else op.value
         value = compile_function(_args(op), value_src, ns)
-        partials = compile_function(f"{_args(op)}, out", "(" + ", ".join(op.partials) + ",)", ns)
+        # formulas show the lecture's form of a partial; numbers use the precise form
+        texts = op.shown_partials if ns == "sympy" else op.partials
+        partials = compile_function(f"{_args(op)}, out", "(" + ", ".join(texts) + ",)", ns)
         _compiled_cache[key] = (value, partials)
     return _compiled_cache[key]
 

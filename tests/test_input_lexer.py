@@ -360,7 +360,9 @@ def _name_at(text: str, i: int, name: str) -> bool:
         return False
     before = text[i - 1] if i else " "
     after = text[i + len(name)] if i + len(name) < len(text) else " "
-    return not (before.isalpha() or before == "_") and not (after.isalnum() or after == "_")
+    # a name ends at anything but an ASCII letter, digit or underscore (x⁰ is x, then ⁰)
+    return not (before.isalpha() or before == "_") and not (
+        (after.isascii() and after.isalnum()) or after == "_")
 
 
 TOKEN_ALPHABET = st.sampled_from(list("abxy0129.eE+-*/^(),=; \t\n\r#_") + [

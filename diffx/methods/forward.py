@@ -7,13 +7,17 @@ for few inputs, while the reverse sweep gets every input in one pass.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
-from .. import diagnose, engine
+import numpy as np
+
+from .. import diagnose, engine, exact
 from ..graph import Graph
 from ..result import Gradient
 from . import MethodError, new_result, register, to_python
+from .reverse import undefined_where_nan
 
 
 @register("forward", {}, "forward mode: one tangent sweep per input")
@@ -25,6 +29,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     start = time.perf_counter()
     vals, ns = diagnose.evaluate(graph, point, arrays)
     gradient = {}
+    tangents: dict[str, list[Any]] = {}
     for w in wrt:
         if ns == "math":
             try:
@@ -32,18 +37,52 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
             except (ArithmeticError, ValueError):
                 ns = "numpy"
         if ns == "numpy":
-            import numpy as np
-
             with np.errstate(all="ignore"):
                 tan = engine.tangents(graph, [np.asarray(v) if not arrays else v
                                               for v in vals], w, "numpy")
-        gradient[w] = to_python(tan[graph.output])
+        gradient[w] = to_python(undefined_where_nan(tan[graph.output], vals[graph.output]))
+        tangents[w] = tan
     result.seconds = time.perf_counter() - start
     result.gradient = gradient
     result.value = to_python(vals[graph.output])
     edges = sum(engine.edge_count(graph, (w,)) for w in wrt)
     result.cost = {"evaluations": 1, "operations": graph.n_evaluated + edges,
                    "sweeps": len(wrt)}
-    result.warnings += diagnose.value_warnings(graph, vals)
+    result.warnings += _cancelled_infinities(graph, vals, ns, wrt, gradient, arrays)
+    V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, gradient, arrays) else None
+    finite = None if V is None else bool(np.isfinite(V).all())
+    result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
+    if V is not None and math.isfinite(V[graph.output]):
+        fixed, told = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
+        gradient.update(fixed)
+        result.warnings += told
+    elif arrays:
+        for w in wrt:
+            result.warnings += exact.check_points(graph, vals, tangents[w], (w,), False)
     return result
+
+
+def _cancelled_infinities(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
+                          gradient: dict[str, Any], arrays: bool) -> list[str]:
+    """Where a tangent is nan for a defined function, infinite tangents cancelled
+    (``sqrt(x - y) - sqrt(x - y)`` at x = y: inf - inf); the reverse sweep adds the adjoints
+    first (1 - 1 = 0) and meets the infinite partial as a strong zero. Its value is used."""
+    value = vals[graph.output]
+    bad = {w: np.isnan(gradient[w]) & np.isfinite(value) for w in wrt}
+    if not any(np.any(b) for b in bad.values()) \
+            or not diagnose.may_hide_strong_zero(graph, vals):
+        return []
+    adj, _ = diagnose.sweep(graph, vals, wrt, ns, arrays)
+    told = []
+    for w in wrt:
+        if not np.any(bad[w]):
+            continue
+        fixed = np.where(bad[w], adj[graph.input_nodes[w]], gradient[w])
+        if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
+            continue
+        gradient[w] = to_python(fixed)
+        told.append(f"forward mode gave nan for ∂/∂{w}: infinite tangents that cancel "
+                    "(inf - inf); the reverse sweep, which adds the adjoints first, gives the "
+                    "value reported")
+    return told

@@ -17,7 +17,7 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose, engine
+from .. import diagnose, engine, exact
 from .. import routes as _routes
 from ..budget import BudgetExceeded, run_with_budget
 from ..errors import DiffxError
@@ -57,12 +57,14 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
 
 def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: bool,
             result: Gradient) -> None:
+    import numpy as np
+
     start = time.perf_counter()
     vals, ns = diagnose.evaluate(graph, point, arrays)
     adj, ns = diagnose.sweep(graph, vals, wrt, ns, arrays)
     result.seconds = time.perf_counter() - start
     value = vals[graph.output]
-    result.gradient = {w: to_python(_undefined_where_nan(adj[graph.input_nodes[w]], value))
+    result.gradient = {w: to_python(undefined_where_nan(adj[graph.input_nodes[w]], value))
                        for w in wrt}
     result.value = to_python(value)
     n_ops = graph.n_evaluated
@@ -70,12 +72,68 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
                    "backward_ops": edges}
     result.details.update(values=vals, adjoints=adj)
-    result.warnings += diagnose.value_warnings(graph, vals)
+    result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, value, arrays)
+    fixed: dict[str, float] = {}
+    V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
+        else None
+    finite = None if V is None else bool(np.isfinite(V).all())
+    result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
-    result.warnings += diagnose.adjoint_warnings(graph, vals, adj, wrt)
+    if V is not None and wrt and math.isfinite(V[graph.output]):
+        fixed, told = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
+                                        result.gradient, True)
+        result.gradient.update(fixed)
+        result.warnings += told
+    if arrays and wrt:
+        result.warnings += exact.check_points(graph, vals, adj, wrt, True)
+    still = tuple(w for w in wrt if not (math.isfinite(result.gradient[w])
+                                          if isinstance(result.gradient[w], float)
+                                          else np.all(np.isfinite(result.gradient[w]))))
+    if still and not fixed:
+        result.warnings += diagnose.adjoint_warnings(graph, vals, adj, still)
 
 
-def _undefined_where_nan(derivative: Any, value: Any) -> Any:
+def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
+                          gradient: dict[str, Any], value: Any, arrays: bool) -> list[str]:
+    """Where the sweep gives nan for a defined function, infinite contributions cancelled
+    (``sqrt(x - x)``: inf - inf); forward mode adds the routes' tangents first (1 - 1 = 0),
+    then meets the infinite partial as a strong zero. Its value is used there, and said so."""
+    import numpy as np
+
+    told = []
+    if isinstance(value, float) and all(isinstance(gradient[w], float) and
+                                        not math.isnan(gradient[w]) for w in wrt):
+        return told  # the common case, without numpy
+    for w in wrt:
+        bad = np.isnan(gradient[w]) & np.isfinite(value)
+        if not np.any(bad) or not diagnose.may_hide_strong_zero(graph, vals):
+            continue
+        tan = _tangent(graph, vals, w, arrays)
+        fixed = np.where(bad, tan, gradient[w])
+        if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
+            continue
+        gradient[w] = to_python(fixed)
+        told.append(f"the reverse sweep gave nan for ∂/∂{w}: infinite local derivatives on "
+                    "routes that cancel (inf - inf); forward mode, which adds the routes first, "
+                    "gives the value reported")
+    return told
+
+
+def _tangent(graph: Graph, vals: list[Any], w: str, arrays: bool) -> Any:
+    """d output / d ``w`` by forward mode (math first, numpy where math raises)."""
+    import numpy as np
+
+    if not arrays and isinstance(vals[graph.output], float):
+        try:
+            return engine.tangents(graph, vals, w, "math")[graph.output]
+        except (ArithmeticError, ValueError):
+            pass
+    with np.errstate(all="ignore"):
+        nvals = [np.asarray(v) if not arrays else v for v in vals]
+        return engine.tangents(graph, nvals, w, "numpy")[graph.output]
+
+
+def undefined_where_nan(derivative: Any, value: Any) -> Any:
     """Where the function itself is undefined (nan), so is its derivative."""
     if isinstance(value, float):
         return math.nan if math.isnan(value) else derivative

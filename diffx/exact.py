@@ -1,0 +1,173 @@
+"""Exact derivatives at one point, in mpmath, where the float sweep lost precision.
+
+:mod:`diffx.precision` finds where a float sweep lost digits; this module re-runs the forward
+pass and the sweep (or the tangents) from the same float inputs and constants in mpmath, whose
+exponent range is unbounded, with as many digits as the float sweep's magnitudes span plus 50
+(doubling until two runs agree), and turns the two into the derivatives to report and a
+sentence that names the node. Over many points it only warns: an exact re-run per point
+would cost too much.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import time
+from typing import Any
+
+from . import engine, precision
+from .graph import Graph
+
+DIGIT_STEPS = (50, 100, 200, 400, 800, 1600)  # mpmath precisions tried, until two agree
+EXACT_SECONDS = 2.0  # the exact re-run gives up past this
+MAX_EXACT_NODES = 20_000  # beyond this the exact re-run is skipped (a warning says so)
+AGREE = 1e-9  # the float result stands when it is this close to the exact one
+
+
+def auditable(graph: Graph, wrt: tuple[str, ...], gradient: dict[str, Any], arrays: bool
+              ) -> bool:
+    """One point, and either a finite gradient (audited for lost digits) or a graph small
+    enough for the exact re-run of a gradient that is not finite."""
+    if arrays or not wrt:
+        return False
+    finite = all(isinstance(gradient[w], float) and math.isfinite(gradient[w]) for w in wrt)
+    return finite or graph.n_evaluated <= MAX_EXACT_NODES
+
+
+def point_values(graph: Graph, vals: list[Any]) -> Any:
+    """One point's forward values as a float array (for the precision audit), or None when
+    they are not real floats."""
+    try:
+        return precision.values_array(graph, vals)
+    except (TypeError, ValueError, struct.error):
+        return None
+
+
+def check_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
+                 reverse: bool) -> list[str]:
+    """Many points: the audit only warns (an exact re-run per point would cost too much)."""
+    found = precision.audit_points(graph, vals, D, wrt, reverse)
+    if found is None:
+        return []
+    node, kind, bad, n, sampled = found
+    how = ("contributions far larger than their sum cancelled" if kind == "cancellation" else
+           "a product of nonzero local derivatives underflowed")
+    name = "reverse sweep" if reverse else "forward (tangent) sweep"
+    among = f"{n:,} points audited (an even sample)" if sampled else f"{n:,} points"
+    return [f"the float {name} may have lost precision at {bad:,} of {among} (first at "
+            f"{graph.describe(node)}: {how}); the derivatives there may be inaccurate; "
+            "at a single point diffx recovers them in high-precision arithmetic"]
+
+
+def check_point(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, list[Any]],
+                wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool
+                ) -> tuple[dict[str, float], list[str]]:
+    """One point: audit the float sweep (``D``: per input, the adjoints or its tangents);
+    where it lost precision, or is not finite while the function is, re-run it in mpmath and
+    report those values with a warning naming the node."""
+    found = None
+    for w in (wrt[:1] if reverse else wrt):
+        found = precision.audit(graph, V, D[w], (w,) if not reverse else wrt, reverse)
+        if found is not None:
+            break
+    doubtful = not all(math.isfinite(gradient[w]) for w in wrt)
+    if found is None and not doubtful:
+        return {}, []
+    return verify(graph, point, gradient, found, wrt, reverse)
+
+
+def exact(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...],
+          reverse: bool, span: int = 0) -> tuple[int, dict[str, Any]] | None:
+    """The derivatives at ``point`` in mpmath, and the digits that settled them, or None when
+    that arithmetic cannot finish (a domain error, a complex value, too large a graph).
+
+    Cancellation can outrun any fixed precision (1 + 1e200 - 1e200 needs 201 digits), so the
+    digits double from 50 (plus ``span``, the decimal range of the float sweep's magnitudes)
+    until two runs agree to 30 digits."""
+    if graph.n_evaluated > MAX_EXACT_NODES:
+        return None
+    import mpmath
+
+    previous = None
+    start = time.perf_counter()
+    for digits in sorted({max(d, 50 + span) for d in DIGIT_STEPS}):
+        grads = _exact_at(graph, point, wrt, reverse, digits)
+        if grads is None:
+            return None
+        if previous is not None and all(_settled(previous[w], grads[w]) for w in wrt):
+            return digits, {w: mpmath.mpf(grads[w]) for w in wrt}
+        previous = grads
+        if time.perf_counter() - start > EXACT_SECONDS:
+            return None
+    return None
+
+
+def _settled(a: Any, b: Any) -> bool:
+    import mpmath
+
+    if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+        return a == b
+    return abs(a - b) <= mpmath.mpf(10) ** -30 * max(abs(a), abs(b))
+
+
+def _exact_at(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...], reverse: bool,
+              digits: int) -> dict[str, Any] | None:
+    import mpmath
+
+    hi = graph.output + 1
+    with mpmath.workdps(digits):
+        try:
+            vals = engine.forward(graph, {k: mpmath.mpf(v) for k, v in point.items()},
+                                  "mpmath")
+            if any(isinstance(v, mpmath.mpc) for v in vals[:hi]):
+                return None
+            if reverse:
+                G = engine.sweep(graph, vals, wrt, "mpmath", careful=True)
+                grads = {w: G[graph.input_nodes[w]] for w in wrt}
+            else:
+                grads = {w: engine.tangents(graph, vals, w, "mpmath")[graph.output]
+                         for w in wrt}
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+    if any(isinstance(v, mpmath.mpc) for v in grads.values()):
+        return None
+    return {w: mpmath.mpf(v) for w, v in grads.items()}
+
+
+def _agree(got: float, true: Any) -> bool:
+    import mpmath
+
+    if not mpmath.isfinite(true):
+        return got == float(true) if not mpmath.isnan(true) else math.isnan(got)
+    if not math.isfinite(got):
+        return False
+    return abs(mpmath.mpf(got) - true) <= AGREE * abs(true) + precision.SMALLEST_NORMAL
+
+
+def verify(graph: Graph, point: dict[str, Any], gradient: dict[str, Any],
+           found: tuple[int, str, int] | None, wrt: tuple[str, ...], reverse: bool,
+           ) -> tuple[dict[str, float], list[str]]:
+    """Compare the float derivatives with 50-digit ones; returns the corrected derivatives
+    (only those that differ) and a warning that says where the float sweep lost them."""
+    name = "reverse sweep" if reverse else "forward (tangent) sweep"
+    where = ""
+    if found is not None:
+        node, kind, _ = found
+        how = ("its contributions cancelled: they are far larger than their sum"
+               if kind == "cancellation" else
+               "a product of nonzero local derivatives underflowed to zero or a subnormal")
+        where = f" at {graph.describe(node)} ({how})"
+    result = exact(graph, point, wrt, reverse, found[2] if found else 0)
+    if result is None:
+        if found is None:
+            return {}, []
+        return {}, [f"the float {name} may have lost precision{where}; a high-precision "
+                    "check could not be run here, so the derivatives may be inaccurate"]
+    digits, grads = result
+    fixed = {w: float(grads[w]) for w in wrt if not _agree(gradient[w], grads[w])}
+    if not fixed:
+        return {}, []
+    told = "; ".join(f"∂/∂{w}: got {gradient[w]:.17g}, {digits}-digit arithmetic gives "
+                     f"{fixed[w]:.17g}" for w in fixed)
+    return fixed, [f"the float {name} lost precision{where}: {told}. The {digits}-digit "
+                   "values are reported"]

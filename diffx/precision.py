@@ -1,0 +1,261 @@
+"""Precision audit of the float sweeps: find lost digits cheaply, recover them at 50 digits.
+
+A float sweep (reverse or forward) can be silently wrong in two ways:
+
+* cancellation: a node's adjoint (or tangent) is a sum of contributions far larger than the
+  sum, so their rounding errors are all that is left (``x/x + x`` at 1e-200: the adjoint of
+  ``x`` is 1 + 1e200 - 1e200, which is 0 in floats, 1 in truth);
+* underflow: a product of nonzero finite factors becomes 0 or a subnormal, and no later factor
+  brings it back (``relu(1.25)/(a/x)`` at x = -8e-175).
+
+:func:`audit` looks for both after a sweep, vectorised over the edges grouped by op (one numpy
+call per kind of op, not per edge): every edge's contribution ``g * partial``, its magnitude
+summed per receiving node and compared with the node's result, and every product checked for
+underflow. :mod:`diffx.exact` then recovers the derivatives in mpmath.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from typing import Any
+
+from . import engine
+from . import ops as _ops
+from .graph import Graph
+
+LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
+SMALLEST_NORMAL = 2.2250738585072014e-308
+MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
+
+
+# Ops whose partials are exact copies or conventions (0 is a true 0 there): their partial
+# is ``coefficient * value of a node`` (add: 1, sub: ±1, mul: the other argument) or a step.
+LINEAR = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,), "mul": (1.0, 1.0)}
+
+
+def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
+    """The swept edges as flat arrays, built once per graph: (nodes, args) per edge; for the
+    linear ops a coefficient and the node whose value is the partial (or a slot holding 1);
+    the other ops grouped by op: (op, edge slice, nodes, first args, second args, k)."""
+    key = ("audit-edges", wrt)
+    cached = graph._cache.get(key)
+    if cached is None:
+        import numpy as np
+
+        hi = graph.output + 1
+        codes = np.frombuffer(bytes(engine._active_codes(graph, wrt)[0][:hi]), dtype=np.uint8)
+        plan = engine._sweep_plan(graph, wrt)[0]
+        plan = np.frombuffer(bytes(plan[:hi]), dtype=np.uint8) if isinstance(plan, bytearray) \
+            else np.asarray(plan[:hi])
+        live = (plan != 0) & (codes > 0)
+        a = np.asarray(graph.a[:hi], dtype=np.int64)
+        b = np.maximum(np.asarray(graph.b[:hi], dtype=np.int64), 0)
+        nodes_l, args_l, coef_l, pidx_l = [], [], [], []
+        groups, nodes_n, args_n = [], [], []
+        offset = 0
+        for code in np.unique(codes[live]):
+            nodes = np.flatnonzero(live & (codes == code))
+            op = _ops.BY_CODE[int(code) >> 2]
+            for k, arg in ((0, a[nodes]), (1, b[nodes])):
+                if not int(code) & (1 << k):
+                    continue
+                if op.name in LINEAR:
+                    nodes_l.append(nodes)
+                    args_l.append(arg)
+                    coef_l.append(np.full(nodes.size, LINEAR[op.name][k]))
+                    other = (b[nodes] if k == 0 else a[nodes]) if op.name == "mul" \
+                        else np.full(nodes.size, hi)  # slot hi holds 1.0
+                    pidx_l.append(other)
+                else:
+                    groups.append((op, slice(offset, offset + nodes.size), nodes, a[nodes],
+                                   b[nodes], k))
+                    nodes_n.append(nodes)
+                    args_n.append(arg)
+                    offset += nodes.size
+        cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
+        nodes_n, args_n = cat(nodes_n), cat(args_n)
+        cached = (np.concatenate([cat(nodes_l), nodes_n]), np.concatenate([cat(args_l), args_n]),
+                  cat(coef_l) if coef_l else np.zeros(0), cat(pidx_l), groups, nodes_n.size)
+        graph._cache[key] = cached
+    return cached
+
+
+# Ops whose partials are exact copies or conventions (0 is a true 0 there).
+EXACT_PARTIALS = frozenset({"add", "sub", "neg", "mul", "relu", "abs", "max", "min"})
+
+
+def _lost_partial(op: _ops.Op, p: Any, args: tuple[Any, ...], out: Any) -> Any:
+    """A partial that is 0, subnormal or infinite at nonzero finite arguments and output:
+    a true derivative that the float formula could not hold (``-out/y`` = -8e-349)."""
+    import numpy as np
+
+    ordinary = np.isfinite(out) & (out != 0)
+    for v in args:
+        ordinary &= np.isfinite(v) & (v != 0)
+    if op.name == "pow":  # d/dx x^0 = 0 and d/dy 1^y = 0 are true zeros
+        ordinary &= (args[0] != 1) & (args[1] != 0)
+    small = np.abs(p) < SMALLEST_NORMAL
+    if op.kink is None:  # sqrt, asin, acos have true infinite slopes
+        small |= np.isinf(p)
+    return ordinary & small
+
+
+def floats(graph: Graph, seq: list[Any], extra: tuple[float, ...] = ()) -> Any:
+    """``seq[:output + 1]`` (Python floats) and ``extra`` as a float64 array. ``struct``
+    converts a list of floats at C speed, several times faster than ``np.fromiter``."""
+    import numpy as np
+
+    hi = graph.output + 1
+    key = ("floats", hi)
+    packer = graph._cache.get(key)
+    if packer is None:
+        packer = graph._cache[key] = struct.Struct(f"{hi}d")
+    out = np.frombuffer(packer.pack(*(seq if len(seq) == hi else seq[:hi])), dtype=np.float64)
+    return np.append(out, extra) if extra else out
+
+
+def values_array(graph: Graph, vals: list[Any]) -> Any:
+    """The forward values up to the output as a float array, and a last slot holding 1."""
+    return floats(graph, vals, (1.0,))
+
+
+def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
+          reverse: bool) -> tuple[int, str, int] | None:
+    """The first node (in sweep order) where the float sweep lost precision, how, and the
+    decimal digits its magnitudes span (what an exact re-run needs at least).
+
+    ``V`` is :func:`values_array`; ``D`` are the adjoints (``reverse``) or the tangents with
+    respect to ``wrt[0]``.
+    """
+    import numpy as np
+
+    Dm = floats(graph, D)
+    found, total, _ = _scan(graph, V, Dm, wrt, reverse)
+    if not found:
+        return None
+    node, kind = max(found) if reverse else min(found)
+    sizes_all = np.concatenate([total, np.abs(Dm), np.abs(V)])
+    sizes_all = sizes_all[np.isfinite(sizes_all) & (sizes_all > 0)]
+    span = float(np.log10(sizes_all.max()) - np.log10(sizes_all.min())) if sizes_all.size \
+        else 0.0
+    return node, kind, min(int(span) + 1, MAX_SPAN)
+
+
+AUDIT_EDGE_POINTS = 50_000  # over many points: edges x points audited (a sample beyond)
+
+
+def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
+                 reverse: bool) -> tuple[int, str, int, int, bool] | None:
+    """:func:`audit` over many points (values are arrays): the first node, how, at how many
+    points, out of how many, and whether only an evenly spread sample was audited (when
+    edges x points passes ``AUDIT_EDGE_POINTS``, to keep the array path fast)."""
+    import numpy as np
+
+    hi = graph.output + 1
+    shape = np.broadcast_shapes(*(np.shape(v) for v in vals[:hi]))
+    n = int(np.prod(shape))
+    width = max(1, AUDIT_EDGE_POINTS // max(1, _edges(graph, wrt)[0].size))
+    sampled = n > width
+    idx = np.linspace(0, n - 1, width).astype(np.int64) if sampled else slice(None)
+    width = min(width, n)
+    V = np.empty((hi + 1, width))
+    Dm = np.empty((hi, width))
+    for rows, source in ((V, vals), (Dm, D)):
+        for i in range(hi):
+            v = source[i]
+            rows[i] = v if np.ndim(v) == 0 else np.ravel(np.broadcast_to(v, shape))[idx]
+    V[hi] = 1.0
+    found, _, bad = _scan(graph, V, Dm, wrt, reverse)
+    if not found:
+        return None
+    node, kind = max(found) if reverse else min(found)
+    return node, kind, int(bad.sum()), width, sampled
+
+
+FSUM_CHECKS = 1_000  # exact sums tried per audit before a zero is taken as suspicious
+
+
+def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any) -> None:
+    """A zero adjoint whose contributions sum to exactly 0 (``x - x``, ``x/x``: equal
+    terms of opposite sign) lost nothing: clear those flags. Two terms are compared at
+    once; more are summed exactly with ``math.fsum``, up to ``FSUM_CHECKS`` of them."""
+    import numpy as np
+
+    zero = lost & (Dm == 0)
+    if not zero.any():
+        return
+    order = np.argsort(targets, kind="stable")
+    keys, starts, counts = np.unique(targets[order], return_index=True, return_counts=True)
+    pairs = keys[counts == 2]
+    if pairs.size:
+        first = order[starts[counts == 2]]
+        opposite = signed[first] == -signed[order[starts[counts == 2] + 1]]
+        lost[pairs] &= ~opposite
+    zeros = np.argwhere(lost & (Dm == 0))
+    for spot in zeros[:FSUM_CHECKS]:
+        node = spot[0]
+        terms = signed[targets == node] if lost.ndim == 1 else signed[targets == node, spot[1]]
+        if math.fsum(terms.tolist()) == 0.0:
+            lost[tuple(spot)] = False
+
+
+def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
+          ) -> tuple[list[tuple[int, str]], Any, Any]:
+    """The edges' contributions at one point (1-D values) or many (2-D, points last):
+    flagged nodes, the summed magnitudes per node, and (2-D) which points were flagged."""
+    import numpy as np
+
+    hi = graph.output + 1
+    nodes_e, args_e, coef_l, pidx_l, groups, n_other = _edges(graph, wrt)
+    many = V.ndim == 2
+    per_point = (slice(None), None) if many else slice(None)
+    lost_partials = []
+    bad_points = np.zeros(V.shape[1], dtype=bool) if many else None
+    with np.errstate(all="ignore"):
+        p_n = np.empty((n_other,) + V.shape[1:])
+        for op, where, nodes, a, b, k in groups:
+            args = (V[a],) if op.arity == 1 else (V[a], V[b])
+            p_n[where] = op.local_partials(args, V[nodes])[k]
+            if op.name not in EXACT_PARTIALS:
+                bad = _lost_partial(op, p_n[where], args, V[nodes])
+                bad &= (Dm[nodes] if reverse else Dm[a if k == 0 else b]) != 0
+                if bad.any():
+                    lost_partials.append(nodes[bad.any(axis=1)] if many else nodes[bad])
+                    if many:
+                        bad_points |= bad.any(axis=0)
+        p = coef_l[per_point] * V[pidx_l]
+        if n_other:
+            p = np.concatenate([p, p_n])
+        g = Dm[nodes_e] if reverse else Dm[args_e]
+        signed = g * p
+        size = np.abs(signed)
+        small = None  # one reduction decides the common case: nothing near underflow
+        if size.size and not size.min() >= SMALLEST_NORMAL:
+            small = (size < SMALLEST_NORMAL) & (g != 0) & (p != 0) & np.isfinite(g) \
+                & np.isfinite(p)
+        targets = args_e if reverse else nodes_e
+        if many:
+            order = np.argsort(targets, kind="stable")
+            keys, starts = np.unique(targets[order], return_index=True)
+            total = np.zeros(Dm.shape)
+            total[keys] = np.add.reduceat(size[order], starts, axis=0)
+        else:
+            total = np.bincount(targets, weights=size, minlength=hi)
+        lost = total > 2.0**LOST_BITS * np.abs(Dm)  # an infinite total: not finite anyway
+        if lost.any():
+            lost &= np.isfinite(total)
+            _forgive_exact_zeros(lost, Dm, signed, targets)
+    found = []
+    if small is not None and small.any():
+        hit = nodes_e[small.any(axis=1)] if many else nodes_e[small]
+        found += [(int(hit.min()), "underflow"), (int(hit.max()), "underflow")]
+    found += [(int(n[0]), "underflow") for n in lost_partials if n.size]
+    if lost.any():
+        hit = np.flatnonzero(lost.any(axis=1) if many else lost)
+        found += [(int(hit[0]), "cancellation"), (int(hit[-1]), "cancellation")]
+    if many:
+        bad_points |= lost.any(axis=0)
+        if small is not None:
+            bad_points |= small.any(axis=0)
+    return found, total, bad_points
