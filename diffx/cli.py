@@ -459,24 +459,26 @@ def routes(
     if result.ok and "route_listing" not in result.details:
         raise DiffxError(NO_LISTING)
     if json_out:
-        from .present.as_json import dumps
+        from .present.as_json import write_listing_json
 
-        typer.echo(dumps({"expression": g.source, "wrt": list(result.wrt),
-                          "point": result.point, "gradient": result.gradient,
-                          "routes": result.details["routes"],
-                          "routes_log10": result.details["routes_log10"],
-                          "listing": result.details["route_listing"],
-                          "legend": result.details.get("route_legend", {}),
-                          "sweep_multiply_adds": result.cost.get("backward_ops"),
-                          "warnings": result.warnings}))
+        write_listing_json({"expression": g.source, "wrt": list(result.wrt),
+                            "point": result.point, "gradient": result.gradient,
+                            "routes": result.details["routes"],
+                            "routes_log10": result.details["routes_log10"],
+                            "listing": result.details["route_listing"],
+                            "legend": result.details.get("route_legend", {}),
+                            "sweep_multiply_adds": result.cost.get("backward_ops"),
+                            "warnings": result.warnings}, sys.stdout.write)
         return
+    from rich.markup import escape as markup_escape
+
     from .present.text import print_routes
 
     out = console()
-    out.print(f"[bold]{program_title(g)}[/bold]", highlight=False)
+    out.print(f"[bold]{markup_escape(program_title(g))}[/bold]", highlight=False)
     print_routes(result, out, g.output_name)
     for w in result.warnings:
-        out.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+        out.print(f"[yellow]warning:[/yellow] {markup_escape(w)}", highlight=False)
 
 
 @command

@@ -113,16 +113,28 @@ def graph_value(c: Comparison) -> Any:
 
 
 def not_finite_inputs(row: Any, ref: Any, wrt: tuple[str, ...]) -> list[str]:
-    """The inputs where a row's derivative and the reference's are both not finite."""
+    """The inputs where a row's derivative or the reference's is not finite: there the errors
+    are nan, never a measure (an error of 0 would read as agreement, "differs" as a number)."""
     if row.gradient is None or ref is None or ref.gradient is None:
         return []
-    return [w for w in wrt if both_not_finite(row.gradient[w], ref.gradient[w])]
+    return [w for w in wrt if _not_finite(row.gradient[w]) or _not_finite(ref.gradient[w])]
+
+
+def _not_finite(v: Any) -> bool:
+    import numpy as np
+
+    try:
+        return not bool(np.all(np.isfinite(np.asarray(v, dtype=complex))))
+    except (TypeError, ValueError):  # not a number
+        return False
 
 
 def comparison_errors(row: Any, ref: Any, wrt: tuple[str, ...]) -> tuple[str, str]:
-    """The absolute and relative error cells of a compare row: "not finite" where the row and
-    the reference are both nan or infinite (an error of 0 there would read as agreement)."""
+    """The absolute and relative error cells of a compare row, over the inputs where the row
+    and the reference are both finite; the others are named as "not finite"."""
     import math
+
+    from ..compare import _errors
 
     skipped = not_finite_inputs(row, ref, wrt)
     if wrt and len(skipped) == len(wrt):
@@ -130,6 +142,9 @@ def comparison_errors(row: Any, ref: Any, wrt: tuple[str, ...]) -> tuple[str, st
     errors = [float(v) for w, v in (row.absolute_error or {}).items() if w not in skipped]
     worst_abs = max((math.inf if math.isnan(e) else e for e in errors), default=0.0)
     rel = row.relative_error
+    if skipped and row.gradient is not None and ref is not None and ref.gradient is not None:
+        kept = [_errors(row.gradient[w], ref.gradient[w])[1] for w in wrt if w not in skipped]
+        rel = max((math.inf if math.isnan(e) else e for e in kept), default=0.0)
 
     def fmt(x: float | None) -> str:
         if x is None or x == 0:

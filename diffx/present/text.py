@@ -256,8 +256,10 @@ def _tall(report: Report, console: Any, out_name: str) -> None:
 LONG_ROUTE = 8  # routes with more edges are shown with their middle factors elided
 
 
-def _factors(items: list[str]) -> str:
-    if len(items) > LONG_ROUTE:
+def _factors(items: list[str], n: int | None = None) -> str:
+    """Factors joined by ``·``, the middle ones of a long route elided; ``n``: the route's
+    length when ``items`` are already only its first four and last two."""
+    if (len(items) if n is None else n) > LONG_ROUTE:
         items = items[:4] + ["…"] + items[-2:]
     return " · ".join(items)
 
@@ -272,22 +274,6 @@ def _chain(route: str) -> str:
     if len(nodes) > LONG_ROUTE + 1:
         nodes = nodes[:4] + ["…"] + nodes[-3:]
     return " → ".join(nodes)
-
-
-def route_line(row: dict[str, Any]) -> str:
-    """``∂d/∂c · ∂c/∂a = a · 1 = 4 · 1 = 4``: symbols, formulas, values, product; a value
-    equal to the formula before it is not repeated (``∂f/∂x = 1``, not ``= 1 = 1``)."""
-    n = len(row["partials"])
-    parts = [_factors(row["partials"]) or "(the input is the output)"]
-    if n > LONG_ROUTE:
-        parts[0] = f"{n} local derivatives: {parts[0]}"
-    if row.get("formulas"):
-        parts.append(_factors(row["formulas"]))
-    if row.get("factors") is not None:
-        parts.append(_factors([_signed(v) for v in row["factors"]]))
-        if n > 1:
-            parts.append(number(row["product"]))
-    return _equation(parts)
 
 
 def _equation(parts: list[str]) -> str:
@@ -312,19 +298,20 @@ def unused_warnings(graph: Any) -> list[str]:
 
 
 def print_routes(r: Gradient, console: Any, out_name: str) -> None:
-    """Every listed route as a line, then the sum, the exact count and the sweep's cost."""
+    """Every listed route as a line, then the sum, the exact count and the sweep's cost.
+
+    The header and the summary go through rich; the route lines (up to the route limit, 10^5)
+    are plain text written to the console's file a block at a time, each distinct edge's
+    value formatted once (rows of a listing share their edges' objects, see diffx.listing)."""
     listing = r.details["route_listing"]
     legend = r.details.get("route_legend") or {}
     for w, info in listing.items():
         total = r.details["routes"].get(w)
         n = count(total, r.details["routes_log10"].get(w))
-        console.print(f"[bold]routes from {w} to {out_name}[/bold]: {n}", highlight=False)
+        console.print(f"[bold]routes from {escape(w)} to {escape(out_name)}[/bold]: {n}",
+                      highlight=False)
         rows = info["routes"]
-        chains = [_chain(row["route"]) or w for row in rows]
-        width = max((len(chain) for chain in chains), default=0) + 1
-        for row, chain in zip(rows, chains):
-            console.print(f"  {escape((chain + ':').ljust(width))}  "
-                          f"{escape(route_line(row))}", highlight=False, soft_wrap=True)
+        _write_lines(console, route_lines(rows, w))
         sweep_ops = r.cost.get("backward_ops")
         sweep = f" with {sweep_ops:,} multiply-adds" if sweep_ops is not None else ""
         if info["complete"] and info["sum"] is not None:
@@ -349,6 +336,71 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
     if legend:
         console.print("  where " + escape(", ".join(f"{k} = {v}" for k, v in legend.items())),
                       highlight=False)
+
+
+BLOCK = 4096  # route lines per write
+
+
+def _write_lines(console: Any, lines: Any) -> None:
+    """Plain lines straight to the console's file (no markup, no wrapping), a block at a
+    time; what rich printed before is flushed first, so the order is kept."""
+    out = console.file
+    block: list[str] = []
+    for line in lines:
+        block.append(line)
+        if len(block) >= BLOCK:
+            out.write("\n".join(block) + "\n")
+            block.clear()
+    if block:
+        out.write("\n".join(block) + "\n")
+    out.flush()
+
+
+def route_lines(rows: list[dict[str, Any]], w: str) -> Any:
+    """The text of each route row, ``  chain:  equation``, the chains padded to one width.
+
+    A route shows at most ``LONG_ROUTE`` factors; each edge's value is formatted once, the
+    first time a row shows it (an edge is known by its ``edges`` entry, which the listing's
+    rows share)."""
+    chains = [_chain(row["route"]) or w for row in rows]
+    width = max((len(chain) for chain in chains), default=0) + 1
+    shown: dict[int, str] = {}  # id of an edge's [arg, node, position] -> its value's text
+    for row, chain in zip(rows, chains):
+        yield f"  {(chain + ':').ljust(width)}  {_route_line(row, shown)}"
+
+
+def _shown_value(row: dict[str, Any], k: int, shown: dict[int, str]) -> str:
+    edges = row.get("edges")
+    if edges is None or len(edges) != len(row["factors"]):
+        return _signed(row["factors"][k])
+    key = id(edges[k])
+    text = shown.get(key)
+    if text is None:
+        text = shown[key] = _signed(row["factors"][k])
+    return text
+
+
+def _route_line(row: dict[str, Any], shown: dict[int, str]) -> str:
+    n = len(row["partials"])
+    picks = range(n) if n <= LONG_ROUTE else (0, 1, 2, 3, n - 2, n - 1)
+    partials = row["partials"]
+    parts = [_factors([partials[k] for k in picks], n) or "(the input is the output)"]
+    if n > LONG_ROUTE:
+        parts[0] = f"{n} local derivatives: {parts[0]}"
+    formulas = row.get("formulas")
+    if formulas:
+        parts.append(_factors([formulas[k] for k in picks], n))
+    if row.get("factors") is not None:
+        parts.append(_factors([_shown_value(row, k, shown) for k in picks], n))
+        if n > 1:
+            parts.append(number(row["product"]))
+    return _equation(parts)
+
+
+def route_line(row: dict[str, Any]) -> str:
+    """``∂d/∂c · ∂c/∂a = a · 1 = 4 · 1 = 4``: symbols, formulas, values, product; a value
+    equal to the formula before it is not repeated (``∂f/∂x = 1``, not ``= 1 = 1``)."""
+    return _route_line(row, {})
 
 
 def _short(text: str, limit: int = 70) -> str:
