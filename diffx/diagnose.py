@@ -239,8 +239,10 @@ def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[s
         if not live[i] or (active and not active[i]):
             continue
         args_of = graph.args(i)
-        if len(args_of) == 2 and args_of[0] == args_of[1]:
+        if op.kink == "x == y" and args_of[0] == args_of[1]:
             continue  # max(x, x): a tie of a node with itself is no corner (½ + ½ = 1)
+        if op.kink_arg is not None and active is not None and not active[args_of[op.kink_arg]]:
+            continue  # (-2)^y is a kink in y only: x^2 at x = -2 is smooth
         cond = _ops.condition(op, "kink")
         assert cond is not None
         args = [np.asarray(vals[a]) for a in graph.args(i)]

@@ -74,7 +74,8 @@ def _uses_out(op: _ops.Op) -> bool:
 
 
 def _sweep_source(variants: list[tuple[int, int, int]], order: list[int],
-                  arrays: bool, careful: bool = False) -> tuple[str, bool]:
+                  arrays: bool, careful: bool = False, inplace: bool = True
+                  ) -> tuple[str, bool]:
     """The reverse sweep over per-node variant ids (see :func:`_sweep_plan`).
 
     The loop walks the nodes from the output down, reading each node's finished adjoint ``g``
@@ -106,7 +107,7 @@ def _sweep_source(variants: list[tuple[int, int, int]], order: list[int],
                 term = f"szmul(g, {partial})"  # a strong zero, elementwise
             if assign & (1 << k):
                 body.append(f"G[{slot}] = {'-' if negative else ''}{term}")
-            elif arrays:
+            elif arrays or not inplace:  # numpy values may be shared 0-d arrays: never +=
                 body.append(f"G[{slot}] = G[{slot}] {'-' if negative else '+'} {term}")
             else:
                 body.append(f"G[{slot}] {'-' if negative else '+'}= {term}")
@@ -212,7 +213,8 @@ class Compiled:
         self.plan, variants, order = _sweep_plan(graph, wrt) if wrt else (b"", [], [])
         sweep_key = ("sweep", ns, arrays, wrt, careful)
         if sweep_key not in graph._cache:
-            source, need_out = _sweep_source(variants, order, arrays, careful)
+            source, need_out = _sweep_source(variants, order, arrays, careful,
+                                             inplace=ns != "numpy")
             fn = _build(source, "sweep", ns)
             tan = _build(_tangent_source(_by_frequency(self.codes)), "tangents", ns)
             graph._cache[sweep_key] = (fn, tan, need_out)

@@ -43,20 +43,98 @@ def point_values(graph: Graph, vals: list[Any]) -> Any:
         return None
 
 
-def check_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
-                 reverse: bool) -> list[str]:
-    """Many points: the audit only warns (an exact re-run per point would cost too much)."""
-    found = precision.audit_points(graph, vals, D, wrt, reverse)
+MAX_RECOVERED = 200  # points of an array re-run exactly; past this the array path only warns
+
+
+def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
+                 wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool) -> list[str]:
+    """Many points: the points where the audit finds lost precision, or a derivative that is
+    not finite where the function is, are re-run one at a time exactly as a single point
+    would be (up to ``MAX_RECOVERED`` of them), so that many points give what one point
+    gives; ``gradient`` (arrays) is corrected in place. Past that, a warning says so."""
+    import numpy as np
+
+    D_of = (lambda w: D) if reverse else (lambda w: D[w])
+    found = None
+    where = np.zeros(0, dtype=np.int64)
+    for w in (wrt[:1] if reverse else wrt):
+        found = precision.audit_points(graph, vals, D_of(w), wrt if reverse else (w,), reverse)
+        if found is not None:
+            where = found[5]
+            break
+    value = np.ravel(vals[graph.output])
+    shape = np.broadcast_shapes(*(np.shape(v) for v in point.values()))
+    value = np.ravel(np.broadcast_to(value.reshape(np.shape(vals[graph.output])), shape))
+    for w in wrt:
+        g = np.ravel(np.broadcast_to(np.asarray(gradient[w], dtype=float), shape))
+        where = np.union1d(where, np.flatnonzero(~np.isfinite(g) & np.isfinite(value)))
+    if not where.size:
+        return []
+    sampled = found is not None and found[4]
+    if where.size <= MAX_RECOVERED and not sampled:
+        return _recover(graph, point, gradient, where, wrt, reverse, found)
     if found is None:
         return []
-    node, kind, bad, n, sampled = found
+    node, kind, bad, n, _, _ = found
     how = ("contributions far larger than their sum cancelled" if kind == "cancellation" else
            "a product of nonzero local derivatives underflowed")
     name = "reverse sweep" if reverse else "forward (tangent) sweep"
     among = f"{n:,} points audited (an even sample)" if sampled else f"{n:,} points"
     return [f"the float {name} may have lost precision at {bad:,} of {among} (first at "
             f"{graph.describe(node)}: {how}); the derivatives there may be inaccurate; "
-            "at a single point diffx recovers them in high-precision arithmetic"]
+            f"diffx recomputes up to {MAX_RECOVERED} such points in high-precision "
+            "arithmetic, here there are more"]
+
+
+def _one_point(graph: Graph, at: dict[str, float], got: dict[str, float],
+               wrt: tuple[str, ...], reverse: bool) -> tuple[dict[str, float], list[str]]:
+    """One point of an array, audited and re-run exactly as a single point would be."""
+    from . import diagnose
+
+    vals, ns = diagnose.evaluate(graph, at, False)
+    V = point_values(graph, vals)
+    if V is None or not math.isfinite(V[graph.output]):
+        return {}, []
+    if reverse:
+        G, _ = diagnose.sweep(graph, vals, wrt, ns, False)
+        D = {w: G for w in wrt}
+    else:
+        D = {}
+        for w in wrt:
+            try:
+                D[w] = engine.tangents(graph, vals, w, ns)
+            except (ArithmeticError, ValueError):
+                return verify(graph, at, got, None, wrt, reverse)
+    return check_point(graph, at, V, D, wrt, got, reverse)
+
+
+def _recover(graph: Graph, point: dict[str, Any], gradient: dict[str, Any], where: Any,
+             wrt: tuple[str, ...], reverse: bool, found: Any) -> list[str]:
+    """Re-run the points ``where`` one at a time in mpmath; patch ``gradient``."""
+    import numpy as np
+
+    shape = np.broadcast_shapes(*(np.shape(v) for v in point.values()))
+    flat = {k: np.ravel(np.broadcast_to(v, shape)) for k, v in point.items()}
+    grads = {w: np.broadcast_to(np.asarray(gradient[w], dtype=float), shape).copy()
+             for w in wrt}
+    views = {w: grads[w].reshape(-1) for w in wrt}
+    first: str | None = None
+    count = 0
+    for i in where:
+        at = {k: float(v[i]) for k, v in flat.items()}
+        got = {w: float(views[w][i]) for w in wrt}
+        fixed, told = _one_point(graph, at, got, wrt, reverse)
+        for w, v in fixed.items():
+            views[w][i] = v
+        if told:
+            count += 1
+            if first is None:
+                first = told[0]
+    gradient.update(grads)
+    if not count:
+        return []
+    return [f"at {count:,} of {np.size(views[wrt[0]]):,} points: {first}"
+            + (" (the first such point)" if count > 1 else "")]
 
 
 def check_point(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, list[Any]],

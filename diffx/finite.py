@@ -29,7 +29,7 @@ Ridders' extrapolation (``richardson``) starts its tableau at a tenth of the len
 the central search measured (L = √(|D| / c) with c = the h² coefficient), never larger
 than 0.1·max(1, |x|) nor smaller than the central step, and keeps the central result when
 that is better. An estimate larger than ESTIMATE_TOL relative to the derivative (with an
-absolute floor of ABS_FLOOR·max(1, |f|)/max(1, |x|)) is reported by the method as a warning.
+absolute floor of ABS_FLOOR·min(1, |f|)/max(1, |x|)) is reported by the method as a warning.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ PATIENCE = 2  # rounds without improvement after the best trusted estimate
 KAPPA = 2.0  # a difference up to KAPPA times the rounding noise is noise
 RES_ULPS = 8.0  # the smallest step searched, in ulps of x
 ESTIMATE_TOL = 1e-6  # an estimate above this, relative to |derivative|, is reported
-ABS_FLOOR = 1e-10  # ... unless below ABS_FLOOR * max(1, |f|) / max(1, |x|)
+ABS_FLOOR = 1e-10  # ... unless below ABS_FLOOR * min(1, |f|) / max(1, |x|)
 RIDDERS_SHRINK = 1.4  # step ratio between tableau rows
 RIDDERS_ROWS = 12
 RIDDERS_SAFE = 2.0  # stop when the error grows by this factor
@@ -234,5 +234,8 @@ def ridders(fn: Fn, x: np.ndarray, f0: np.ndarray, first: np.ndarray,
 def large_error(d: np.ndarray, err: np.ndarray, f0: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Where an error estimate is too large to trust the derivative (or is not finite)."""
     with np.errstate(all="ignore"):
-        allowed = ESTIMATE_TOL * np.abs(d) + ABS_FLOOR * np.maximum(1.0, np.abs(f0)) / scale(x)
+        # the floor does not grow with a large |f|: a derivative far below f's rounding
+        # (1e300 + x) is what a finite difference cannot see, and must be reported; it shrinks
+        # with a tiny |f| (x^2 at 1e-150), where an absolute 1e-10 would hide everything
+        allowed = ESTIMATE_TOL * np.abs(d) + ABS_FLOOR * np.minimum(1.0, np.abs(f0))**2 / scale(x)
         return ~(np.isfinite(d) & (err <= allowed))

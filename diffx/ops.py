@@ -46,6 +46,7 @@ class Op:
     analytic: bool = True  # False: not complex-differentiable, the complex step refuses it
     kink: str | None = None  # condition (over x, y) where the op has no derivative
     kink_note: str = ""
+    kink_arg: int | None = None  # the kink counts only where this argument depends on wrt
     # How formulas and pictures show the partials, when the computed form differs (the
     # lecture's sigma(1 - sigma) while the sweep computes sigma(x)*sigma(-x), which keeps its
     # precision in the tails). Same little language as ``partials``; None: as computed.
@@ -89,7 +90,9 @@ _TABLE: tuple[Op, ...] = (
         domain="y != 0", domain_note="division by zero"),
     _op("pow", 2, "pow(x, y)", ("powdx(x, y)", "powlog(x, out)"), "x ** y", "^", symbol="^",
         precedence=4, right=True, domain="powok(x, y)",
-        domain_note="a power needs a positive base unless the exponent is an integer"),
+        domain_note="a power needs a positive base unless the exponent is an integer",
+        kink="x < 0", kink_arg=1, kink_note="a power with a negative base is defined only at "
+        "whole exponents, so it has no derivative with respect to its exponent (taken as nan)"),
     _op("neg", 1, "-x", ("-1",), "-x", "−", symbol="-", precedence=3),
     # functions
     _op("sin", 1, "sin(x)", ("cos(x)",), "sin(x)"),
@@ -185,7 +188,10 @@ def _powdx(x: float, y: float) -> float:
 
 
 def _powlog(x: float, out: float) -> float:
-    # d/dy x^y = x^y log x; where x^y is 0 (x = 0, y > 0) the limit is 0, not 0 * -inf.
+    # d/dy x^y = x^y log x; where x^y is 0 (x = 0, y > 0) the limit is 0, not 0 * -inf;
+    # a negative base has no power near a whole exponent: no derivative (nan, with a warning)
+    if x < 0:
+        return math.nan
     return 0.0 if out == 0 else out * math.log(x)
 
 
@@ -233,7 +239,7 @@ def _numpy_namespace() -> dict[str, Any]:
 
     def powlog(x: Any, out: Any) -> Any:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(out == 0, 0.0, out * np.log(x))
+            return np.where(x < 0, np.nan, np.where(out == 0, 0.0, out * np.log(x)))
 
     def powok(x: Any, y: Any) -> Any:
         return (x > 0) | (np.floor(y) == y) | ((x == 0) & (y > 0))
@@ -293,7 +299,7 @@ def _mpmath_namespace() -> dict[str, Any]:
     zero = mp.mpf(0)
 
     def powlog(x: Any, out: Any) -> Any:
-        return zero if out == 0 else out * mp.log(x)
+        return mp.nan if x < 0 else zero if out == 0 else out * mp.log(x)
 
     def powdx(x: Any, y: Any) -> Any:
         return zero if y == 0 else y * mp.power(x, y - 1)

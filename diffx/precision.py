@@ -142,14 +142,15 @@ def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
     return node, kind, min(int(span) + 1, MAX_SPAN)
 
 
-AUDIT_EDGE_POINTS = 50_000  # over many points: edges x points audited (a sample beyond)
+AUDIT_EDGE_POINTS = 2_000_000  # edges x points audited in full; past this an even sample
 
 
 def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
-                 reverse: bool) -> tuple[int, str, int, int, bool] | None:
+                 reverse: bool) -> tuple[int, str, int, int, bool, Any] | None:
     """:func:`audit` over many points (values are arrays): the first node, how, at how many
-    points, out of how many, and whether only an evenly spread sample was audited (when
-    edges x points passes ``AUDIT_EDGE_POINTS``, to keep the array path fast)."""
+    points, out of how many, whether only an evenly spread sample was audited (when
+    edges x points passes ``AUDIT_EDGE_POINTS``, to keep the array path fast), and the flat
+    indices of the points found."""
     import numpy as np
 
     hi = graph.output + 1
@@ -170,7 +171,10 @@ def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ..
     if not found:
         return None
     node, kind = max(found) if reverse else min(found)
-    return node, kind, int(bad.sum()), width, sampled
+    where = np.flatnonzero(bad)
+    if sampled:
+        where = idx[where]
+    return node, kind, int(bad.sum()), width, sampled, where
 
 
 FSUM_CHECKS = 1_000  # exact sums tried per audit before a zero is taken as suspicious

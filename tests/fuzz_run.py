@@ -142,7 +142,15 @@ def check(program: Program, point: dict, orc: Oracle, method: str, result: Any,
                     fail("kink-silent", got, "a warning")
             elif not match and not (method == "symbolic" and orc.exact.strong and warned
                                     and not math.isfinite(got)):
-                fail("kink-convention", got, float(want_s))
+                # a kink in doubles only, or exactly only (a tie made by rounding), may be
+                # resolved either way: a warning is all the convention can ask for there
+                # a method that says its floats lost precision has said it may be wrong; the
+                # symbolic method decides ties exactly, where doubles may see a tie that is
+                # not there (cos(y) = 1 = 1 + x at x ~ 1e-65): its kink warning says so
+                lost = any("lost precision" in w for w in result.warnings) or (
+                    method == "symbolic" and warned)
+                if (orc.shadow.kink and orc.exact.kink or not warned) and not lost:
+                    fail("kink-convention", got, float(want_s))
             continue
         if warned or orc.unstable or match:
             continue

@@ -18,7 +18,7 @@ import time
 import pytest
 
 LIMIT = 20.0
-QUICK = 6.0  # for what must be refused before any work (keeps the xfail cases cheap)
+QUICK = 6.0  # for what must be refused before any work
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -54,38 +54,31 @@ def run(*args: str, ok=(0, 1, 2), **kw):
     return code, out, err
 
 
-def xfail(reason: str):
-    return pytest.mark.xfail(strict=False, reason=f"issue 8: {reason}")
 
 
 # ---------------------------------------------------------------- points and input files
 
-@xfail("a value in --at is parsed as a whole program")
 @pytest.mark.parametrize("at", ["a=1;b=2", "a=x=1"])
 def test_point_value_is_one_expression(at):
     run("grad", "3*a", "--at", at, ok=(2,))
 
 
-@xfail("any existing path is read as CSV: /dev/zero reads forever")
 def test_at_dev_zero():
     run("grad", "x^2", "--at", "/dev/zero", ok=(2,), timeout=QUICK)
 
 
-@xfail("a CSV field over 131,072 characters")
 def test_csv_huge_field(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("x\n" + "1" * 200_000 + "\n")
     run("grad", "x^2", "--at", str(path), "--json")
 
 
-@xfail("a duplicated CSV header column: the last one wins")
 def test_csv_duplicated_header(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("x,x\n1,2\n")
     run("grad", "x^2", "--at", str(path), ok=(2,))
 
 
-@xfail("a UTF-8 BOM and CR-only line ends in CSV")
 def test_csv_bom_and_cr_line_ends(tmp_path):
     path = tmp_path / "p.csv"
     path.write_bytes("\ufeffx\r1\r2\r".encode())
@@ -95,13 +88,11 @@ def test_csv_bom_and_cr_line_ends(tmp_path):
 
 # ---------------------------------------------------------------- options
 
-@xfail("--step below half an ulp of x: ZeroDivisionError")
 @pytest.mark.parametrize("json_flag", [(), ("--json",)])
 def test_step_below_resolution(json_flag):
     run("grad", "x^2", "--at", "x=1", "--method", "numeric", "--step", "1e-300", *json_flag)
 
 
-@xfail("a tiny --timeout leaves the SIGALRM timer running")
 @pytest.mark.parametrize("source, at", [("x^y", "x=0.5,y=1e10"),
                                         ("sin(x)^20*cos(x)^20*exp(x)^20", "x=0.3")])
 def test_tiny_timeout(source, at):
@@ -110,7 +101,6 @@ def test_tiny_timeout(source, at):
     assert code in (1, 2)
 
 
-@xfail("'-' when standard input is closed")
 def test_stdin_closed():
     run("grad", "-", stdin=subprocess.DEVNULL, ok=(2,))
     run("grad", "-", preexec=lambda: os.close(0), ok=(2,))
@@ -121,12 +111,10 @@ def test_swell_misspelt_family():
     assert "logistic" in err
 
 
-@xfail("--plot with a bad extension fails only after all the measurements")
 def test_swell_plot_bad_extension(tmp_path):
     run("swell", "logistic", "--plot", str(tmp_path / "out.xyz"), ok=(2,), timeout=QUICK)
 
 
-@xfail("-o to a directory or a name without extension: \"unknown picture format '.'\"")
 @pytest.mark.parametrize("target", ["dir", "noext"])
 def test_graph_output_names(tmp_path, target):
     path = tmp_path if target == "dir" else tmp_path / "noext"
@@ -134,20 +122,17 @@ def test_graph_output_names(tmp_path, target):
     assert "'.'" not in err
 
 
-@xfail("option errors name the wrong option")
 def test_routes_limit_negative():
     _, _, err = run("routes", "x*y", "--limit", "-1", ok=(2,))
     assert "--limit" in err and "--route-limit" not in err
 
 
-@xfail("option errors name the wrong option")
 def test_graph_route_out_of_range(tmp_path):
     _, _, err = run("graph", "x*y + x", "--wrt", "x", "--route", "999999",
                     "-o", str(tmp_path / "g.svg"), ok=(2,))
     assert "--route" in err and "--route-limit" not in err
 
 
-@xfail("'--budget 0' says 'must be between 0 and 600, got 0.0'")
 def test_swell_budget_zero():
     _, _, err = run("swell", "logistic", "--n", "1..2", "--budget", "0", ok=(2,))
     assert "between 0 and" not in err
@@ -155,7 +140,6 @@ def test_swell_budget_zero():
 
 # ---------------------------------------------------------------- what a newcomer types
 
-@xfail("'diffx grad \"-x^2\"' is read as an option")
 def test_leading_minus_source():
     code, out, _ = run("grad", "-x^2", "--at", "x=3", "--method", "reverse", "--json", ok=(0,))
     assert _strict(out)
@@ -167,14 +151,13 @@ def test_double_dash_source():
     assert "-6" in out
 
 
-@xfail("diffx -h and diffx --version")
 @pytest.mark.parametrize("flag", ["-h", "--version"])
 def test_help_and_version(flag):
     _, out, _ = run(flag, ok=(0,))
     assert ("0.1.0" in out) if flag == "--version" else ("grad" in out)
 
 
-@pytest.mark.parametrize("source", [pytest.param("x + 1e", marks=xfail("1e is read as 1*e")),
+@pytest.mark.parametrize("source", ["x + 1e",
                                     "x + 0x10", "x + 1_000", "x + 1e+", "x + 1.2.3"])
 def test_malformed_numbers(source):
     run("grad", source, "--at", "x=1", ok=(2,))
@@ -199,7 +182,6 @@ def _gradient(data: dict) -> dict:
     raise AssertionError(f"no gradient in {data}")
 
 
-@xfail("Unicode math forms are rejected")
 @pytest.mark.parametrize("source, at, want", [
     ("x²", "x=3", {"x": 6.0}),
     ("2·x + x×x", "x=3", {"x": 8.0}),
@@ -215,17 +197,14 @@ def test_unicode_math(source, at, want):
 
 # ---------------------------------------------------------------- many points, failing methods
 
-@xfail("diffx routes with array points: KeyError 'route_listing'")
 def test_routes_with_array_points():
     run("routes", "x*y", "--at", "x=0:1:3,y=1")
 
 
-@xfail("graph --wrt with array points: KeyError 'route_listing'")
 def test_graph_wrt_with_array_points(tmp_path):
     run("graph", "x*y", "--wrt", "x", "--at", "x=0:1:3,y=1", "-o", str(tmp_path / "g.svg"))
 
 
-@xfail("grad_all: sympy's ValueError from the symbolic method takes the command down")
 def test_grad_all_survives_a_failing_symbolic_method():
     run("grad", "max(relu(1e300)/(0*a), 1) + a", "--at", "a=2", "--json")
 

@@ -57,9 +57,9 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
         fixed, told = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
         gradient.update(fixed)
         result.warnings += told
-    elif arrays:
-        for w in wrt:
-            result.warnings += exact.check_points(graph, vals, tangents[w], (w,), False)
+    elif arrays and wrt:
+        result.warnings += exact.check_points(graph, point, vals, tangents, wrt, gradient,
+                                              False)
     return result
 
 

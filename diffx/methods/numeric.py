@@ -190,6 +190,7 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
                               np.where(keep, res.settled, rid.settled), first, res.left_domain,
                               res.noise)
     notes = _notes(finite, xs, f0s, res.derivative, res.error, scheme, res)
+    notes += _flat(fn, xs, f0s, res)
 
     def back(a: Any) -> Any:
         return float(a[0]) if shape == () else np.reshape(a, shape)
@@ -238,6 +239,28 @@ def _notes(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str,
             f"finite differences cannot resolve this derivative well; try --scheme {others}, "
             "another --step, or the reverse method")
     return out
+
+
+def _flat(fn: Any, xs: Any, f0s: Any, res: Any) -> list[str]:
+    """A difference of exactly 0 where f did not change at all at x ± h (``1e300 + x``):
+    any derivative below f's rounding (about ε|f|/h) is invisible there, so 0 proves
+    nothing. (cos at 0 also gives 0, but cos(±h) differs from cos(0): no warning.)"""
+    import numpy as np
+
+    zero = (res.derivative == 0) & np.isfinite(f0s) & (f0s != 0) & (res.step > 0)
+    if not np.any(zero):
+        return []
+    idx = np.flatnonzero(zero)
+    h = res.step[idx]
+    with np.errstate(all="ignore"):
+        same = (fn(xs[idx] + h, idx) == f0s[idx]) & (fn(xs[idx] - h, idx) == f0s[idx])
+    if not np.any(same):
+        return []
+    k = int(idx[np.flatnonzero(same)[0]])
+    return [f"the difference is exactly 0 at x = {xs[k]:.6g} because f did not change at all "
+            f"at x ± {res.step[k]:.2g} (f = {f0s[k]:.6g}): a derivative smaller than about "
+            f"{2.2e-16 * abs(f0s[k]) / res.step[k]:.2g} cannot be seen by finite differences "
+            "here; use the reverse method"]
 
 
 def _check_analytic(graph: Graph, wrt: tuple[str, ...]) -> None:

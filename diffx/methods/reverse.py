@@ -85,7 +85,8 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
         result.gradient.update(fixed)
         result.warnings += told
     if arrays and wrt:
-        result.warnings += exact.check_points(graph, vals, adj, wrt, True)
+        result.warnings += exact.check_points(graph, point, vals, adj, wrt, result.gradient,
+                                              True)
     still = tuple(w for w in wrt if not (math.isfinite(result.gradient[w])
                                           if isinstance(result.gradient[w], float)
                                           else np.all(np.isfinite(result.gradient[w]))))
