@@ -115,6 +115,12 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
                 raise SymbolicError(f"sympy cannot build {graph.describe(i)}: "
                                     f"{_sentence(exc)}") from None
         e = exprs[i]
+        if code != INPUT and code != CONST and _ops.BY_CODE[code].name == "pow" \
+                and args[0] == 0 and not args[1].is_number:
+            # 0^y is 0 for every y > 0, so its slope there is 0; sympy's 0**y·log(0) is nan
+            y = args[1]
+            e = exprs[i] = sympy.Piecewise((sympy.Integer(0), y > 0),
+                                           (sympy.Integer(1), sympy.Eq(y, 0)), (sympy.oo, True))
         if isinstance(e, sympy.AccumBounds) or any(e is u for u in _UNDEFINED()):
             exprs[i] = sympy.nan  # 1/0, log(0), atan(1/0): undefined for every input value
         elif constant_only[i] and e.is_extended_real is False:

@@ -1,0 +1,63 @@
+"""Edges found by the fuzz checks after the issue-8 fixes were merged: each value is
+hand-derived, and each test fails on the code before its fix."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import diffx
+
+METHODS = ("symbolic", "numeric", "reverse", "forward")
+
+
+def test_zero_to_a_positive_power_has_slope_zero_in_the_exponent():
+    # 0^y = 0 for every y > 0, so d/dy 0^y = 0 there (sympy alone gives 0·log 0 = nan)
+    for method in ("symbolic", "reverse", "forward"):
+        assert diffx.grad("0^y", at={"y": 2.0}, method=method)["y"] == 0.0, method
+    assert diffx.grad("0^y", method="symbolic")["y"] == "0"
+
+
+def test_one_point_numpy_fallback_does_not_alias_adjoints():
+    # sqrt(0) sends the one-point sweep to numpy, and the min tie's partial is a 0-d array:
+    # += on such shared arrays once gave d/dy = -0.5. At the tie (cos y = 1 = s9 + s10 in
+    # doubles) d/dy = 1/2 · d(s9 + s10)/dy = 1/2 · x/x = 1/2, as forward mode gets.
+    src = ("s1 = x; s2 = x; s3 = s1; s4 = (asin(x) * abs(min(s3, s3))); s5 = s3; s6 = (-s5); "
+           "s7 = ((s5 + s6) ^ 1e10); s8 = (atan(0.5) * sqrt(s7)); s9 = min(x, 1); "
+           "s10 = ((sin(x) + (x * y)) / (min(s9, s7) + s8)); s11 = acos(s9); "
+           "s12 = ((((min(cos(y), (s9 + s10)) + x) + s2) + s4) + s11)")  # found by the fuzz
+    point = {"x": -5.102449220178138e-65, "y": -4.256447328937591e-112}
+    for method in ("reverse", "forward"):
+        assert diffx.grad(src, at=point, method=method)["y"] == 0.5, method
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_negative_base_has_no_slope_in_its_exponent(method):
+    g = diffx.grad("a^a", at={"a": -3.0}, method=method)
+    assert math.isnan(g["a"])
+    assert g.warnings, method  # says why
+    assert diffx.grad("x^2", at={"x": -3.0}, method=method)["x"] == pytest.approx(-6.0)
+    assert not diffx.grad("x^2", at={"x": -3.0}, method=method).warnings
+
+
+def test_a_difference_that_cannot_see_the_change_says_so():
+    g = diffx.grad("1e300 + x", at={"x": 1.0}, method="numeric")
+    assert any("did not change" in w for w in g.warnings)
+    quiet = diffx.grad("cos(x)", at={"x": 0.0}, method="numeric")  # cos(±h) != cos(0)
+    assert quiet.warnings == [] and abs(quiet["x"]) < 1e-9
+
+
+@pytest.mark.parametrize("src, point", [
+    ("x/x + x", {"x": 1e-200}),
+    ("sin(atan(z/z) + z)", {"z": 1e-16}),
+    ("relu(1.25)/(a/x)", {"a": 1.0, "x": -8e-175}),
+])
+@pytest.mark.parametrize("method", ("reverse", "forward"))
+def test_many_points_give_what_one_point_gives(src, point, method):
+    one = diffx.grad(src, at=point, method=method)
+    many = diffx.grad(src, at={k: np.full(3, v) for k, v in point.items()}, method=method)
+    for w in one.gradient:
+        assert np.all(many[w] == one[w]), (w, many[w], one[w])
+    assert bool(many.warnings) == bool(one.warnings)
