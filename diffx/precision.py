@@ -142,7 +142,7 @@ def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
     return node, kind, min(int(span) + 1, MAX_SPAN)
 
 
-AUDIT_EDGE_POINTS = 2_000_000  # edges x points audited in full; past this an even sample
+AUDIT_EDGE_POINTS = 200_000  # edges x points audited in full; past this an even sample
 
 
 def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
