@@ -32,9 +32,25 @@ def run_with_budget(fn: Callable[[], T], seconds: float | None) -> T:
     """Run ``fn()``; raise :class:`BudgetExceeded` if it takes longer than ``seconds``."""
     if seconds is None or seconds <= 0:
         return fn()
-    if _can_signal() and signal.getitimer(signal.ITIMER_REAL)[0] == 0:
-        return _with_alarm(fn, seconds)
-    return _with_thread(fn, seconds)  # another timer is running (or no SIGALRM here)
+    try:
+        if _can_signal() and signal.getitimer(signal.ITIMER_REAL)[0] == 0:
+            return _with_alarm(fn, seconds)
+        return _with_thread(fn, seconds)  # another timer is running (or no SIGALRM here)
+    except BudgetExceeded:
+        _forget_interrupted_sympy()
+        raise
+
+
+def _forget_interrupted_sympy() -> None:
+    """sympy interrupted mid-way can leave half-computed assumptions on its cached objects
+    (a later ``KeyError: 'zero'`` inside sympy); its cache is cleared so that later work
+    builds fresh objects."""
+    import sys
+
+    if "sympy" in sys.modules:
+        from sympy.core.cache import clear_cache
+
+        clear_cache()
 
 
 def _with_alarm(fn: Callable[[], T], seconds: float) -> T:

@@ -88,13 +88,14 @@ class Report:
 
 
 def relative_error(value: Any, reference: Any) -> Any:
-    """|value - reference| / |reference| (absolute error where the reference is 0)."""
+    """|value - reference| / |reference| (absolute error where the reference is 0); nan where
+    either is not finite: two nans or two infinities are no agreement."""
     if isinstance(value, float) and isinstance(reference, float):
-        if value == reference or (math.isnan(value) and math.isnan(reference)):
+        if not (math.isfinite(value) and math.isfinite(reference)):
+            return math.nan
+        if value == reference:
             return 0.0
         diff = abs(value - reference)
-        if math.isnan(diff):
-            return math.inf
         return diff / abs(reference) if reference != 0 else diff
     import numpy as np
 
@@ -103,8 +104,7 @@ def relative_error(value: Any, reference: Any) -> Any:
         diff = np.abs(v - r)
         scale = np.abs(r)
         out = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), diff)
-        out = np.where(np.isnan(v) & np.isnan(r), 0.0, out)
-        out = np.where(np.isinf(v) & np.isinf(r) & (np.sign(v) == np.sign(r)), 0.0, out)
+        out = np.where(np.isfinite(v) & np.isfinite(r), out, np.nan)
     return float(out) if out.ndim == 0 else out
 
 
