@@ -61,3 +61,12 @@ def test_many_points_give_what_one_point_gives(src, point, method):
     for w in one.gradient:
         assert np.all(many[w] == one[w]), (w, many[w], one[w])
     assert bool(many.warnings) == bool(one.warnings)
+
+
+def test_a_kink_inside_the_step_is_reported_by_the_numeric_method():
+    # max(y, x) with x and y closer than the step: the central difference averages (1/2),
+    # while the slope at the point is 0 (y > x); the difference must say so
+    g = diffx.grad("max(y, x)", at={"x": -9e-70, "y": -3.6e-156}, method="numeric")
+    assert g["x"] == 0.5 and any("kink between x - h and x + h" in w for w in g.warnings)
+    quiet = diffx.grad("max(y, x)", at={"x": 1.0, "y": 0.0}, method="numeric")
+    assert quiet.warnings == [] and quiet["y"] == 0.0  # flat in y: its slope is 0 indeed

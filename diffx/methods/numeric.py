@@ -77,9 +77,58 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.details = {"scheme": scheme, "step": steps, "error_estimate": errors}
     vals, _ = diagnose.evaluate(graph, point, arrays)
     result.warnings += diagnose.value_warnings(graph, vals)
-    result.warnings += diagnose.kink_warnings(graph, vals, wrt)
+    kinks = diagnose.kink_warnings(graph, vals, wrt)
+    result.warnings += kinks
+    if scheme != "complex" and not kinks:
+        with _quiet():
+            result.warnings += _kinks_within_steps(graph, point, wrt, steps, arrays)
     result.warnings += notes
     return result
+
+
+# ops whose derivative jumps where a branch indicator changes sign: relu/abs at 0, max/min
+# at a tie (sqrt and asin/acos end their domain there instead: the step warnings say so)
+_BRANCH = {"relu": lambda a: a[0], "abs": lambda a: a[0], "max": lambda a: a[0] - a[1],
+           "min": lambda a: a[0] - a[1]}
+
+
+def _kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...],
+                        steps: dict[str, Any], arrays: bool) -> list[str]:
+    """A kink between x - h and x + h (not at x itself): the difference then averages two
+    different slopes (``max(y, x)`` with x and y closer than h), so it says so."""
+    import numpy as np
+
+    nodes = [i for i in graph.nodes_with(diagnose.KINK_CODES)
+             if graph.op_of(i).name in _BRANCH]  # type: ignore[union-attr]
+    if not nodes:
+        return []
+    live = graph.reachable_from_output()
+    found = []
+    for w in wrt:
+        h = np.asarray(steps[w], dtype=float)
+        if not np.all(np.isfinite(h)):
+            h = np.where(np.isfinite(h), h, 0.0)
+        x = np.asarray(point[w], dtype=float)
+        side = []
+        for shift in (-h, h):
+            at = dict(point)
+            at[w] = x + shift if arrays else float(x + shift)
+            side.append(diagnose.evaluate(graph, at, arrays)[0])
+        for i in nodes:
+            if not live[i] or graph.args(i)[0] == graph.args(i)[-1]:
+                continue
+            rule = _BRANCH[graph.op_of(i).name]  # type: ignore[union-attr]
+            lo = np.sign(rule([np.asarray(side[0][a]) for a in graph.args(i)]))
+            hi = np.sign(rule([np.asarray(side[1][a]) for a in graph.args(i)]))
+            crossed = lo != hi
+            if np.any(crossed):
+                where = "" if np.ndim(crossed) == 0 else \
+                    f" (at {int(np.sum(crossed)):,} of {np.size(crossed):,} points)"
+                found.append(f"∂/∂{w}: {graph.describe(i)} has a kink between {w} - h and "
+                             f"{w} + h{where}: the difference averages the slopes on its two "
+                             "sides; a smaller --step, or the reverse method, avoids it")
+                break
+    return found
 
 
 def _quiet() -> Any:
@@ -241,13 +290,19 @@ def _notes(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str,
     return out
 
 
+FLAT_HIDDEN = 1e-8  # a slope below this hidden by f's rounding goes without saying
+
+
 def _flat(fn: Any, xs: Any, f0s: Any, res: Any) -> list[str]:
     """A difference of exactly 0 where f did not change at all at x ± h (``1e300 + x``):
     any derivative below f's rounding (about ε|f|/h) is invisible there, so 0 proves
     nothing. (cos at 0 also gives 0, but cos(±h) differs from cos(0): no warning.)"""
     import numpy as np
 
-    zero = (res.derivative == 0) & np.isfinite(f0s) & (f0s != 0) & (res.step > 0)
+    with np.errstate(all="ignore"):  # what the rounding of f hides: ε|f|/h, worth saying
+        hidden = EPS * np.abs(f0s) / res.step   # only when it is not negligible (1e300 + x);
+    # a function flat in x (the losing side of max, relu below 0) has slope 0 indeed
+    zero = (res.derivative == 0) & np.isfinite(f0s) & (res.step > 0) & (hidden > FLAT_HIDDEN)
     if not np.any(zero):
         return []
     idx = np.flatnonzero(zero)
@@ -259,7 +314,7 @@ def _flat(fn: Any, xs: Any, f0s: Any, res: Any) -> list[str]:
     k = int(idx[np.flatnonzero(same)[0]])
     return [f"the difference is exactly 0 at x = {xs[k]:.6g} because f did not change at all "
             f"at x ± {res.step[k]:.2g} (f = {f0s[k]:.6g}): a derivative smaller than about "
-            f"{2.2e-16 * abs(f0s[k]) / res.step[k]:.2g} cannot be seen by finite differences "
+            f"{hidden[k]:.2g} cannot be seen by finite differences "
             "here; use the reverse method"]
 
 
