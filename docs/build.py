@@ -241,6 +241,10 @@ PAGES = {"lecture": ("lecture.md", LECTURE), "pictures": ("pictures.md", None),
 
 
 def main(names: list[str]) -> None:
+    unknown = [n for n in names if n not in PAGES]
+    if unknown:
+        raise SystemExit(f"{__doc__}\npages: {', '.join(PAGES)}" if set(unknown) <= {"-h", "--help"}
+                         else f"unknown page {unknown[0]!r}; the pages are: {', '.join(PAGES)}")
     for name in names or list(PAGES):
         filename, blocks = PAGES[name]
         if name == "explore":

@@ -132,7 +132,8 @@ def _cost(r: Gradient) -> str:
         several = len(trees) > 1
         if ops is None:
             return f"formula tree{'s ≤' if several else ' of'} {size:,} nodes"
-        return f"formula{'s' * several}: {ops:,} ops, tree {'≤ ' * several}{size:,}"
+        return (f"formula{'s' * several}: {ops:,} op{'' if ops == 1 else 's'}, "
+                f"tree {'≤ ' * several}{size:,}")
     if r.method == "numeric":
         steps = d.get("step", {})
         h = next(iter(steps.values()), None) if steps else None
