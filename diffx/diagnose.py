@@ -304,7 +304,10 @@ def adjoint_warnings(graph: Graph, vals: list[Any], G: list[Any],
         with np.errstate(all="ignore"):
             partial = op.local_partials(args, np.asarray(vals[consumer]))[position]
         if not bool(np.all(np.isfinite(partial))):
-            note = f" ({op.kink_note})" if op.kink_note else ""
+            cond = _ops.condition(op, "kink")
+            with np.errstate(all="ignore"):
+                at_kink = cond is not None and bool(np.any(cond(*args)))
+            note = f" ({op.kink_note})" if at_kink else ""
             return [f"{lead}: the local derivative of {graph.describe(consumer)} with respect "
                     f"to {what} is not finite{_args_at(graph, consumer, vals)}{note}"]
     return [f"{lead}: the adjoint overflowed at {what} (the derivative of the output with "

@@ -70,3 +70,13 @@ def test_a_kink_inside_the_step_is_reported_by_the_numeric_method():
     assert g["x"] == 0.5 and any("kink between x - h and x + h" in w for w in g.warnings)
     quiet = diffx.grad("max(y, x)", at={"x": 1.0, "y": 0.0}, method="numeric")
     assert quiet.warnings == [] and quiet["y"] == 0.0  # flat in y: its slope is 0 indeed
+
+
+def test_forward_mode_says_why_a_derivative_is_not_finite():
+    # s1 = 0 at x1 = 1, and d/dy of s1^y at s1 = 0 is 0^y·log 0 = -inf: forward mode found
+    # it without a word before; the note names the node (and no negative-base note at 0)
+    src = "s1 = x1 + (1 - (x1 + x1)); s3 = s1^(-s1); cosh(s1) + s3"
+    g = diffx.grad(src, at={"x1": 1.0}, method="forward")
+    assert not math.isfinite(g["x1"])
+    assert any("s3 = s1^" in w and "not finite" in w for w in g.warnings)
+    assert not any("negative base" in w for w in g.warnings)

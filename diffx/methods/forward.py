@@ -60,7 +60,24 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     elif arrays and wrt:
         result.warnings += exact.check_points(graph, point, vals, tangents, wrt, gradient,
                                               False)
+    result.warnings += _not_finite(graph, vals, ns, wrt, gradient, arrays, result.warnings)
     return result
+
+
+def _not_finite(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
+                gradient: dict[str, Any], arrays: bool, told: list[str]) -> list[str]:
+    """A derivative that is not finite where the function is: said as the reverse method
+    says it (the node whose local derivative is infinite), which its sweep finds."""
+    value = vals[graph.output]
+    with np.errstate(all="ignore"):
+        bad = tuple(w for w in wrt if np.any(~np.isfinite(gradient[w]) & np.isfinite(value)))
+    if not bad or any("not finite" in t for t in told):
+        return []
+    with np.errstate(all="ignore"):
+        G, _ = diagnose.sweep(graph, vals, wrt, ns, arrays)
+        found = diagnose.adjoint_warnings(graph, vals, G, bad)
+    return found or [f"the derivative with respect to {', '.join(bad)} is not finite here: "
+                     "a local derivative on a route to the output is infinite or undefined"]
 
 
 def _cancelled_infinities(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
