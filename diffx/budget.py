@@ -68,18 +68,12 @@ def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
         signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
         return fn()
     finally:
-        _disarm(armed, previous)
-
-
-def _disarm(armed: list[bool], previous: Any) -> None:
-    while True:
-        try:
-            armed[0] = False  # from here on the handler does nothing
-            break
-        except BudgetExceeded:  # an alarm landed before the flag was cleared
-            continue
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, previous)
+        # the flag is cleared by the very first instructions here, with no call before it
+        # (CPython runs signal handlers only at calls and backward jumps), so no alarm can
+        # land between leaving the block and disarming; then the timer stops for good
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _with_thread(fn: Callable[[], T], seconds: float) -> T:
