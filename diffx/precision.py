@@ -180,10 +180,13 @@ def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ..
 FSUM_CHECKS = 1_000  # exact sums tried per audit before a zero is taken as suspicious
 
 
-def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any) -> None:
-    """A zero adjoint whose contributions sum to exactly 0 (``x - x``, ``x/x``: equal
-    terms of opposite sign) lost nothing: clear those flags. Two terms are compared at
-    once; more are summed exactly with ``math.fsum``, up to ``FSUM_CHECKS`` of them."""
+def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any, sources: Any) -> None:
+    """A zero adjoint whose contributions all come from one node and sum to exactly 0
+    (``x - x``, ``x/x``: equal terms of opposite sign, by structure) lost nothing: clear those
+    flags. Terms from different nodes that happen to cancel in floats (``s1/s2`` against
+    ``log(s1)`` with s2 = exp(log(s1))) are not forgiven: their true sum need not be 0.
+    Two terms are compared at once; more are summed exactly with ``math.fsum``, up to
+    ``FSUM_CHECKS`` of them."""
     import numpy as np
 
     zero = lost & (Dm == 0)
@@ -194,12 +197,19 @@ def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any) -> None:
     pairs = keys[counts == 2]
     if pairs.size:
         first = order[starts[counts == 2]]
-        opposite = signed[first] == -signed[order[starts[counts == 2] + 1]]
+        second = order[starts[counts == 2] + 1]
+        same = (sources[first] == sources[second])
+        if signed.ndim == 2:
+            same = same[:, None]
+        opposite = (signed[first] == -signed[second]) & same
         lost[pairs] &= ~opposite
     zeros = np.argwhere(lost & (Dm == 0))
     for spot in zeros[:FSUM_CHECKS]:
         node = spot[0]
-        terms = signed[targets == node] if lost.ndim == 1 else signed[targets == node, spot[1]]
+        into = targets == node
+        if np.unique(sources[into]).size != 1:
+            continue
+        terms = signed[into] if lost.ndim == 1 else signed[into, spot[1]]
         if math.fsum(terms.tolist()) == 0.0:
             lost[tuple(spot)] = False
 
@@ -249,7 +259,7 @@ def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
         lost = total > 2.0**LOST_BITS * np.abs(Dm)  # an infinite total: not finite anyway
         if lost.any():
             lost &= np.isfinite(total)
-            _forgive_exact_zeros(lost, Dm, signed, targets)
+            _forgive_exact_zeros(lost, Dm, signed, targets, nodes_e if reverse else args_e)
     found = []
     if small is not None and small.any():
         hit = nodes_e[small.any(axis=1)] if many else nodes_e[small]
