@@ -31,7 +31,7 @@ def kink_functions() -> tuple[Any, Any]:
         nargs = 1
 
         @classmethod
-        def eval(cls, z: Any) -> Any:
+        def eval(cls, z: Any) -> Any:  # safe: sympy's Function.eval hook, not Python's eval
             if z is sympy.nan or z.is_extended_real is False:
                 return sympy.nan
             if z.is_extended_nonnegative:
@@ -60,7 +60,7 @@ def kink_functions() -> tuple[Any, Any]:
         nargs = 1
 
         @classmethod
-        def eval(cls, z: Any) -> Any:
+        def eval(cls, z: Any) -> Any:  # safe: sympy's Function.eval hook, not Python's eval
             if z is sympy.nan or z.is_extended_real is False:
                 return sympy.nan
             if z.is_extended_real:

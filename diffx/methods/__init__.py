@@ -102,4 +102,34 @@ def to_python(x: Any) -> Any:
     return x
 
 
+
+def use_other_mode_where_nan(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
+                             gradient: dict[str, Any], other: Callable[[str], Any],
+                             said: str) -> list[str]:
+    """Where one sweep gives nan for a function that is defined there, infinite terms
+    cancelled (inf - inf, ``sqrt(x - x)``); the other mode adds its terms first and meets the
+    infinite local derivative as a strong zero. ``other(w)`` is that mode's derivative; it is
+    used at those points (``gradient`` is updated), and ``said`` (with ``{w}``) says so."""
+    import math
+
+    value = vals[graph.output]
+    if isinstance(value, float) and all(isinstance(gradient[w], float) and
+                                        not math.isnan(gradient[w]) for w in wrt):
+        return []  # the common case, without numpy
+    import numpy as np
+
+    from .. import diagnose
+
+    told = []
+    for w in wrt:
+        bad = np.isnan(gradient[w]) & np.isfinite(value)
+        if not np.any(bad) or not diagnose.may_hide_strong_zero(graph, vals):
+            continue
+        fixed = np.where(bad, other(w), gradient[w])
+        if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
+            continue
+        gradient[w] = to_python(fixed)
+        told.append(said.format(w=w))
+    return told
+
 from . import forward, numeric, reverse, symbolic  # noqa: E402,F401  (registration)

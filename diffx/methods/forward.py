@@ -16,7 +16,7 @@ import numpy as np
 from .. import diagnose, engine, exact
 from ..graph import Graph
 from ..result import Gradient
-from . import MethodError, new_result, register, to_python
+from . import MethodError, new_result, register, to_python, use_other_mode_where_nan
 from .reverse import undefined_where_nan
 
 
@@ -82,24 +82,16 @@ def _not_finite(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
 
 def _cancelled_infinities(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
                           gradient: dict[str, Any], arrays: bool) -> list[str]:
-    """Where a tangent is nan for a defined function, infinite tangents cancelled
-    (``sqrt(x - y) - sqrt(x - y)`` at x = y: inf - inf); the reverse sweep adds the adjoints
-    first (1 - 1 = 0) and meets the infinite partial as a strong zero. Its value is used."""
-    value = vals[graph.output]
-    bad = {w: np.isnan(gradient[w]) & np.isfinite(value) for w in wrt}
-    if not any(np.any(b) for b in bad.values()) \
-            or not diagnose.may_hide_strong_zero(graph, vals):
-        return []
-    adj, _ = diagnose.sweep(graph, vals, wrt, ns, arrays)
-    told = []
-    for w in wrt:
-        if not np.any(bad[w]):
-            continue
-        fixed = np.where(bad[w], adj[graph.input_nodes[w]], gradient[w])
-        if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
-            continue
-        gradient[w] = to_python(fixed)
-        told.append(f"forward mode gave nan for ∂/∂{w}: infinite tangents that cancel "
-                    "(inf - inf); the reverse sweep, which adds the adjoints first, gives the "
-                    "value reported")
-    return told
+    """Tangents that are nan where f is defined (``sqrt(x - y) - sqrt(x - y)`` at x = y):
+    the reverse sweep adds the adjoints first (1 - 1 = 0); its value is used."""
+    adjoints: list[Any] = []
+
+    def reverse(w: str) -> Any:
+        if not adjoints:  # one sweep serves every input
+            adjoints.append(diagnose.sweep(graph, vals, wrt, ns, arrays)[0])
+        return adjoints[0][graph.input_nodes[w]]
+
+    return use_other_mode_where_nan(
+        graph, vals, wrt, gradient, reverse,
+        "forward mode gave nan for ∂/∂{w}: infinite tangents that cancel (inf - inf); the "
+        "reverse sweep, which adds the adjoints first, gives the value reported")

@@ -30,6 +30,7 @@ from . import (
     new_result,
     register,
     to_python,
+    use_other_mode_where_nan,
 )
 
 SIMPLIFY_MAX_OPS = 60  # sympy.simplify only small route-sums; larger ones are left evaluated
@@ -72,7 +73,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
                    "backward_ops": edges}
     result.details.update(values=vals, adjoints=adj)
-    result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, value, arrays)
+    result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, arrays)
     fixed: dict[str, float] = {}
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
         else None
@@ -95,29 +96,14 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
 
 
 def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
-                          gradient: dict[str, Any], value: Any, arrays: bool) -> list[str]:
-    """Where the sweep gives nan for a defined function, infinite contributions cancelled
-    (``sqrt(x - x)``: inf - inf); forward mode adds the routes' tangents first (1 - 1 = 0),
-    then meets the infinite partial as a strong zero. Its value is used there, and said so."""
-    import numpy as np
-
-    told = []
-    if isinstance(value, float) and all(isinstance(gradient[w], float) and
-                                        not math.isnan(gradient[w]) for w in wrt):
-        return told  # the common case, without numpy
-    for w in wrt:
-        bad = np.isnan(gradient[w]) & np.isfinite(value)
-        if not np.any(bad) or not diagnose.may_hide_strong_zero(graph, vals):
-            continue
-        tan = _tangent(graph, vals, w, arrays)
-        fixed = np.where(bad, tan, gradient[w])
-        if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
-            continue
-        gradient[w] = to_python(fixed)
-        told.append(f"the reverse sweep gave nan for ∂/∂{w}: infinite local derivatives on "
-                    "routes that cancel (inf - inf); forward mode, which adds the routes first, "
-                    "gives the value reported")
-    return told
+                          gradient: dict[str, Any], arrays: bool) -> list[str]:
+    """Adjoints that are nan where f is defined (``sqrt(x - x)``): forward mode adds the
+    routes' tangents first (1 - 1 = 0); its value is used."""
+    return use_other_mode_where_nan(
+        graph, vals, wrt, gradient, lambda w: _tangent(graph, vals, w, arrays),
+        "the reverse sweep gave nan for ∂/∂{w}: infinite local derivatives on routes that "
+        "cancel (inf - inf); forward mode, which adds the routes first, gives the value "
+        "reported")
 
 
 def _tangent(graph: Graph, vals: list[Any], w: str, arrays: bool) -> Any:
