@@ -344,8 +344,6 @@ def grad(
         only = report.results[wanted[0]]
         if not only.ok and only.details.get("usage_error"):
             raise fail(only.error or "failed")
-    if report.point is not None:
-        report.value = forward_value(report, graph, point)
     rev = report.results.get("reverse")
     if routes and rev is not None and rev.ok and "route_listing" not in rev.details:
         report.warnings.append(NO_LISTING)
@@ -371,18 +369,6 @@ def grad(
 
 NO_LISTING = ("routes are listed at one point (or as formulas without --at), not at many "
               "points: give single values in --at to list them")
-
-
-def forward_value(report: Any, graph: Any, point: Any) -> Any:
-    """The function's value from evaluating the graph (the forward pass), whichever methods
-    ran: sympy's simplified formula may have a value where the graph has none (x/x at 0)."""
-    from . import api
-
-    for name in ("reverse", "forward", "numeric"):
-        r = report.results.get(name)
-        if r is not None and r.ok and r.value is not None:
-            return r.value
-    return api.evaluate(graph, at=point)
 
 
 class Direction(str, Enum):
@@ -572,12 +558,11 @@ def compare(
     result = run(g, at=read_point(at), wrt=wrt, reference=reference, timeout=timeout)
     if json_out:
         from .present.as_json import dumps
-        from .present.tables import graph_value
 
         ref = next((r for r in result.rows if r.label == result.reference), None)
         typer.echo(dumps({
             "expression": result.expression, "point": result.point,
-            "value": graph_value(result),
+            "value": result.value,
             "reference": result.reference, "wrt": list(result.wrt),
             "rows": [_compare_row(r, ref, result.wrt) for r in result.rows],
             "warnings": result.warnings}))

@@ -135,7 +135,11 @@ def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
         warnings.append(f"the derivative with respect to {w} is not finite in "
                         f"{', '.join(where)}: its errors are not measured there (nan), "
                         "which is never agreement")
-    value = next((r.result.value for r in rows if r.result is not None), None)
+    # the graph's own forward pass (reverse, forward), not sympy's simplified formula, which
+    # may have a value where the graph has none (x/x at 0)
+    value = next((r.result.value for method in ("reverse", "forward") for r in rows
+                  if r.method == method and r.result is not None and r.result.value is not None),
+                 next((r.result.value for r in rows if r.result is not None), None))
     return Comparison(graph.source, point, names, value, ref.label, rows, warnings)
 
 

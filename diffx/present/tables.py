@@ -73,7 +73,7 @@ def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
     where = ", ".join(f"{k}={number(v, 10)}" for k, v in c.point.items())
     console.print(f"[bold]{escape(c.expression if len(c.expression) < 70 else out_name)}"
                   f"[/bold]", highlight=False)
-    console.print(f"at {escape(where)}   {out_name} = {number(graph_value(c))}   errors "
+    console.print(f"at {escape(where)}   {out_name} = {number(c.value)}   errors "
                   f"against {c.reference}", highlight=False)
     t = Table(show_edge=False, header_style="bold")
     t.add_column("method")
@@ -100,16 +100,6 @@ def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
     console.print(t)
     for w in c.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
-
-
-def graph_value(c: Comparison) -> Any:
-    """The function's value from evaluating the graph (the reverse or forward method's forward
-    pass), not sympy's simplified formula, which may have a value where the graph has none."""
-    for method in ("reverse", "forward"):
-        for r in c.rows:
-            if r.method == method and r.result is not None and r.result.value is not None:
-                return r.result.value
-    return c.value
 
 
 def not_finite_inputs(row: Any, ref: Any, wrt: tuple[str, ...]) -> list[str]:
