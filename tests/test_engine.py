@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import logistic_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,13 +12,9 @@ import diffx
 from diffx import api, engine, routes
 
 
-def logistic(n: int) -> str:
-    return "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
-
-
 def test_forward_and_sweep_match_a_hand_written_loop():
     n = 300
-    g = diffx.parse(logistic(n))
+    g = diffx.parse(logistic_program(n))
     x, dx = 0.3, 1.0
     for _ in range(n - 1):  # value and derivative by hand, step by step
         x, dx = 4 * x * (1 - x), (4 - 8 * x) * dx
@@ -54,13 +51,13 @@ def test_forward_mode_equals_reverse_mode(depth, x, y):
 
 @pytest.mark.parametrize("n", [1, 2, 5, 30, 200])
 def test_route_counts_of_the_logistic_map(n):
-    counts = routes.count_routes(diffx.parse(logistic(n)))
+    counts = routes.count_routes(diffx.parse(logistic_program(n)))
     assert counts["x"][0] == 2 ** (n - 1)
 
 
 def test_route_counts_past_the_exact_limit_are_logarithms():
     n = 5000  # 2**4999 routes: carried as a logarithm
-    exact, log10 = routes.count_routes(diffx.parse(logistic(n)))["x"]
+    exact, log10 = routes.count_routes(diffx.parse(logistic_program(n)))["x"]
     assert exact is None
     assert log10 == pytest.approx((n - 1) * math.log10(2), rel=1e-9)
 
@@ -72,7 +69,7 @@ def test_route_counts_with_shared_and_repeated_edges():
 
 
 def test_many_points_are_chunked_with_the_same_result(monkeypatch):
-    g = diffx.parse(logistic(40))
+    g = diffx.parse(logistic_program(40))
     xs = np.linspace(0.05, 0.95, 1001)
     whole = diffx.grad(g, at={"x": xs})
     monkeypatch.setattr(api, "CHUNK_VALUES", 40 * 100)  # 1001 points in chunks of ~ 33
@@ -80,7 +77,7 @@ def test_many_points_are_chunked_with_the_same_result(monkeypatch):
     assert chunked.details["chunks"] > 10
     assert np.array_equal(whole["x"], chunked["x"])
     assert np.array_equal(whole.value, chunked.value)
-    small = diffx.parse(logistic(6))
+    small = diffx.parse(logistic_program(6))
     reference = diffx.grad(small, at={"x": xs})
     for method, tol in (("numeric", 1e-4), ("forward", 1e-12), ("symbolic", 1e-9)):
         other = diffx.grad(small, at={"x": xs}, method=method)  # a degree-32 polynomial

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from conftest import logistic_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,8 +152,7 @@ def test_deep_nesting_parses_without_recursion():
 
 def test_long_program():
     n = 20_000
-    src = "\n".join(["l1 = 4*x*(1-x)"] + [f"l{i+1} = 4*l{i}*(1-l{i})" for i in range(1, n)])
-    g = parse(src)
+    g = parse(logistic_program(n))
     assert g.output_name == f"l{n}"
     assert g.inputs == ("x",)
 

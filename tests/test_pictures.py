@@ -7,6 +7,7 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import logistic_program
 from typer.testing import CliRunner
 
 import diffx
@@ -65,9 +66,8 @@ def test_tree_copies_shared_nodes_and_refuses_huge_trees():
     source = diffx.render("a*(a+b)", at={"a": 4, "b": 3}, wrt="a", tree=True).source
     assert "as a tree: 5 nodes; as a DAG: 4" in source
     assert source.count("label=\"a\\n= 4") == 2  # a is drawn twice
-    logistic = "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, 30)])
     with pytest.raises(diffx.DiffxError, match="as a tree this expression has"):
-        diffx.render(logistic, tree=True)
+        diffx.render(logistic_program(30), tree=True)
 
 
 def test_large_graphs_are_refused_with_advice():
@@ -130,8 +130,8 @@ def test_routes_command():
 
 @pytest.mark.parametrize("n", [3, 10, 25])
 def test_routes_of_the_logistic_map_are_counted_exactly(n):
-    logistic = "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
-    res = runner.invoke(app, ["routes", logistic, "--at", "x=0.3", "--limit", "5", "--json"])
+    res = runner.invoke(app, ["routes", logistic_program(n), "--at", "x=0.3", "--limit", "5",
+                              "--json"])
     data = json.loads(res.output)
     assert data["routes"]["x"] == 2 ** (n - 1)
     listed = data["listing"]["x"]

@@ -7,6 +7,7 @@ import io
 import json
 import math
 
+from conftest import logistic_program, logistic_slope
 from typer.testing import CliRunner
 
 from diffx import api
@@ -35,19 +36,6 @@ def strict(output: str):
     def refuse(name: str):
         raise AssertionError(f"non-strict JSON literal {name}")
     return json.loads(output, parse_constant=refuse)
-
-
-def logistic(n: int) -> str:
-    """n statements: l1 = x, then l_i = 4*l_(i-1)*(1 - l_(i-1)): 2^(n-1) routes."""
-    return "\n".join(["l1 = x"] + [f"l{i} = 4*l{i-1}*(1-l{i-1})" for i in range(2, n + 1)])
-
-
-def logistic_slope(x: float, n: int) -> float:
-    """d l_n / dx by the chain rule by hand: l' ← 4(1 - 2l)·l'."""
-    value, slope = x, 1.0
-    for _ in range(n - 1):
-        value, slope = 4 * value * (1 - value), 4 * (1 - 2 * value) * slope
-    return slope
 
 
 def _routes_data(source: str, at: dict, limit: int = 1000) -> dict:
@@ -97,7 +85,7 @@ def test_many_non_finite_values_are_counted_past_the_cap(monkeypatch):
 
 
 def test_json_of_1024_routes_is_strict_complete_and_sums_to_the_gradient():
-    res = run("routes", logistic(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",
+    res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",
               "--json")
     assert res.exit_code == 0, res.output
     data = strict(res.stdout)
@@ -115,7 +103,7 @@ def test_json_of_1024_routes_is_strict_complete_and_sums_to_the_gradient():
 
 
 def test_listing_past_the_limit_says_it_is_incomplete():
-    res = run("routes", logistic(11), "--wrt", "x", "--at", "x=0.3", "--limit", "1000")
+    res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "1000")
     assert res.exit_code == 0, res.output
     assert "listing stopped at 1,000 of 1,024 routes (the limit)" in res.stdout
     assert sum(1 for line in res.stdout.splitlines() if line.startswith("  x → ")) == 1000
@@ -135,9 +123,9 @@ def test_each_edge_is_formatted_once(monkeypatch):
 
     monkeypatch.setattr(text, "_signed", count_signed)
     monkeypatch.setattr(as_json, "_edge_item", count_item)
-    res = run("routes", logistic(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000")
+    res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000")
     assert res.exit_code == 0, res.output
-    res = run("routes", logistic(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",
+    res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",
               "--json")
     assert res.exit_code == 0, res.output
     edges = 4 * 10  # each step: l → 4*l, l → 1 - l, and both into the product
