@@ -69,7 +69,7 @@ def invoke(*args: str, input: str | None = None, columns: int | None = None):
 def strict_json(text: str):
     """``json.loads`` that refuses the non-strict constants NaN, Infinity and -Infinity."""
     def refuse(name: str):
-        raise AssertionError(f"non-strict JSON constant {name}")
+        raise ValueError(f"not strict JSON: the constant {name}")
     return json.loads(text, parse_constant=refuse)
 
 

@@ -13,7 +13,6 @@ import pytest
 from conftest import logistic_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 import diffx
 from diffx import finite
@@ -100,11 +99,11 @@ def test_random_magnitudes_are_honest(case, log10x, scheme):
     assert honest(g, want), (src, x, g["x"], want, g.details["error_estimate"]["x"])
 
 
-def test_a_step_below_the_resolution_of_x_is_an_error_that_says_so():
+def test_a_step_below_the_resolution_of_x_is_an_error_that_says_so(runner):
     with pytest.raises(diffx.DiffxError, match="below the resolution of x") as exc:
         diffx.grad("x^2", at={"x": 1.0}, method="numeric", step=1e-17)
     assert "2.22e-16" in str(exc.value)  # an ulp of 1
-    res = CliRunner().invoke(app, ["grad", "x^2", "--at", "x=1e6", "--method", "numeric",
+    res = runner.invoke(app, ["grad", "x^2", "--at", "x=1e6", "--method", "numeric",
                                    "--step", "1e-12"])
     assert res.exit_code == 2 and "resolution" in res.output and "Traceback" not in res.output
 
