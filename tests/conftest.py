@@ -1,15 +1,19 @@
 """What the test modules share: the lecture's example programs, the logistic-map program
-generator, the command-line runner and a strict JSON reader.
+generator, random expressions, float comparison, the command-line runner and a strict JSON
+reader.
 
 The programs are written out here once, from the lecture notes (shared/seeds), with the values
 the notes derive by hand beside them. Modules import the programs and helpers (they are needed
 at import time, in parametrize lists): ``from conftest import ROUTE_SUM, logistic_program``;
-the command line comes as the fixtures ``runner`` and ``cli`` too.
+typer's CliRunner comes as the fixture ``runner`` too.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import random
+from collections.abc import Sequence
 
 import pytest
 from typer.testing import CliRunner
@@ -55,6 +59,44 @@ def logistic_slope(x: float, n: int) -> float:
     return slope
 
 
+# ------------------------------------------------------------- values and random programs -
+
+def value(src: str, **point: float) -> float:
+    """The value of the program ``src`` at ``point``, by a forward pass over its graph."""
+    from diffx import engine, parse
+
+    g = parse(src)
+    return engine.forward(g, {k: float(v) for k, v in point.items()})[g.output]
+
+
+def same_float(a: float, b: float) -> bool:
+    """Equal to 1e-9 relative (absolute below 1), nan only with nan, ±inf only with itself."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def random_source(rng: random.Random, size: int, leaves: Sequence[str],
+                  unary: Sequence[str], binary: Sequence[str]) -> str:
+    """A random expression with ``size`` operations, built bottom-up (no recursion): leaves are
+    drawn from ``leaves``, then joined by functions of ``unary`` ("-" negates) and operators
+    of ``binary`` (max and min written as calls)."""
+    pool = [rng.choice(leaves) for _ in range(size + 1)]
+    for _ in range(size):
+        if rng.random() < 0.4:
+            fn = rng.choice(unary)
+            a = pool.pop(rng.randrange(len(pool)))
+            pool.append(f"-({a})" if fn == "-" else f"{fn}({a})")
+        else:
+            op = rng.choice(binary)
+            a = pool.pop(rng.randrange(len(pool)))
+            b = pool.pop(rng.randrange(len(pool)))
+            pool.append(f"{op}({a}, {b})" if op in ("max", "min") else f"({a}) {op} ({b})")
+    return " + ".join(pool)
+
+
 # ---------------------------------------------------------------------- the command line -
 
 def invoke(*args: str, input: str | None = None, columns: int | None = None):
@@ -79,9 +121,3 @@ def strict_json(text: str):
 def runner() -> CliRunner:
     """A fresh typer CliRunner (invoke it with ``diffx.cli.app``)."""
     return CliRunner()
-
-
-@pytest.fixture
-def cli():
-    """:func:`invoke`: run the command line in-process, as ``cli("grad", "x^2", "--at", ...)``."""
-    return invoke

@@ -3,17 +3,12 @@
 import math
 
 import pytest
-from conftest import logistic_program
+from conftest import logistic_program, value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import diffx
-from diffx import ParseError, engine, parse
-
-
-def value(src: str, **point: float) -> float:
-    g = parse(src)
-    return engine.forward(g, {k: float(v) for k, v in point.items()})[g.output]
+from diffx import ParseError, parse
 
 
 @pytest.mark.parametrize("src, expected", [
