@@ -96,11 +96,8 @@ def test_counts_past_pythons_str_limit_print():
     assert f"{h:,}" == str(h) == "≈ 1.23e5000" and h > 10**4999
 
 
-def test_swell_of_a_tree_past_4300_digits_prints_everything(monkeypatch):
-    import importlib
-
-    # sympy's columns are not the subject here (and would only run into their budget)
-    monkeypatch.setattr(importlib.import_module("diffx.swell"), "_symbolic", lambda *a: None)
+def test_swell_of_a_tree_past_4300_digits_prints_everything():
+    # sympy's columns are not the subject here: they run into their 1 s budget
     chain = "; ".join(["y1 = x*x"] + [f"y{k + 1} = y{k}*y{k}" for k in range(1, 15000)])
     table = swell(chain, budget=1)
     row = table.rows[0]
