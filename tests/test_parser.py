@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from conftest import logistic_program, value
+from conftest import LOGISTIC_LEAST_SQUARES, ROUTE_SUM, logistic_program, value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,7 +63,7 @@ def test_x_times_x_has_two_edges():
 
 
 def test_program_names_and_output():
-    g = parse("c = a + b; d = a * c")
+    g = parse(ROUTE_SUM)
     assert g.output_name == "d"
     assert g.name(g.assigned["c"]) == "c"
     assert g.inputs == ("a", "b")
@@ -71,13 +71,13 @@ def test_program_names_and_output():
 
 
 def test_graph_is_topologically_ordered():
-    g = parse("z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2")
+    g = parse(LOGISTIC_LEAST_SQUARES)
     for i in range(g.size):
         assert all(arg < i for arg in g.args(i))
 
 
 def test_networkx_view():
-    g = parse("c = a + b; d = a * c")
+    g = parse(ROUTE_SUM)
     nx = g.nx
     assert nx.number_of_nodes() == 4
     assert nx.nodes[g.output]["label"] == "d"
