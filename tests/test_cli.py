@@ -7,19 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from diffx.cli import app
-
-runner = CliRunner()
-
-
-def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), input=input)
+from conftest import ROUTE_SUM, invoke
 
 
 def test_formulas_without_a_point():
-    res = run("grad", "a*(a+b)", "--wrt", "a")
+    res = invoke("grad", "a*(a+b)", "--wrt", "a")
     assert res.exit_code == 0, res.output
     assert "2*a + b" in res.output  # symbolic, and the reverse route-sum simplified
     assert "(a + b) + a·1" in res.output  # the route-sum itself
@@ -27,7 +19,7 @@ def test_formulas_without_a_point():
 
 
 def test_values_at_a_point():
-    res = run("grad", "c = a + b; d = a * c", "--at", "a=4,b=3")
+    res = invoke("grad", ROUTE_SUM, "--at", "a=4,b=3")
     assert res.exit_code == 0, res.output
     lines = {line.split("│")[0].strip(): line for line in res.output.splitlines() if "│" in line}
     for method in ("symbolic", "numeric", "reverse"):
@@ -39,10 +31,10 @@ def test_values_at_a_point():
 
 
 def test_json_is_strict_and_complete():
-    res = run("grad", "c = a + b; d = a * c", "--at", "a=4,b=3", "--json")
+    res = invoke("grad", ROUTE_SUM, "--at", "a=4,b=3", "--json")
     assert res.exit_code == 0
     data = json.loads(res.output)
-    assert data["expression"] == "c = a + b; d = a * c"
+    assert data["expression"] == ROUTE_SUM
     assert data["inputs"] == ["a", "b"] and data["wrt"] == ["a", "b"]
     assert data["point"] == {"a": 4.0, "b": 3.0} and data["value"] == 28.0
     for method in ("symbolic", "numeric", "reverse"):
@@ -56,7 +48,7 @@ def test_json_is_strict_and_complete():
 
 
 def test_json_failed_method_has_null_gradient_and_error():
-    res = run("grad", "a*b", "--json")
+    res = invoke("grad", "a*b", "--json")
     data = json.loads(res.output)
     assert data["point"] is None and data["value"] is None
     assert data["results"]["numeric"]["gradient"] is None
@@ -65,7 +57,7 @@ def test_json_failed_method_has_null_gradient_and_error():
 
 
 def test_json_non_finite_becomes_null():
-    res = run("grad", "log(x)", "--at", "x=-1", "--json")
+    res = invoke("grad", "log(x)", "--at", "x=-1", "--json")
     assert res.exit_code == 0
     assert "NaN" not in res.output
     data = json.loads(res.output)
@@ -74,8 +66,8 @@ def test_json_non_finite_becomes_null():
 
 
 def test_routes_listing():
-    res = run("grad", "c = a + b; d = a * c", "--wrt", "a", "--at", "a=4,b=3", "--routes",
-              "--method", "reverse")
+    res = invoke("grad", ROUTE_SUM, "--wrt", "a", "--at", "a=4,b=3", "--routes",
+                 "--method", "reverse")
     assert res.exit_code == 0, res.output
     assert "a → d:      ∂d/∂a = c = 7" in res.output
     assert "a → c → d:  ∂d/∂c · ∂c/∂a = a · 1 = 4 · 1 = 4" in res.output
@@ -98,14 +90,14 @@ def test_routes_listing():
     (["grad", "-f", "/nonexistent/file.dx"], "cannot read"),
 ])
 def test_bad_input_exits_2_with_a_message(args, message):
-    res = run(*args)
+    res = invoke(*args)
     assert res.exit_code == 2, res.output
     assert message in res.output
     assert "Traceback" not in res.output
 
 
 def test_bad_option_is_a_usage_error():
-    res = run("grad", "x", "--method", "magic")
+    res = invoke("grad", "x", "--method", "magic")
     assert res.exit_code == 2
     assert "Traceback" not in res.output
 
@@ -113,15 +105,15 @@ def test_bad_option_is_a_usage_error():
 def test_reads_files_and_standard_input(tmp_path):
     prog = tmp_path / "prog.dx"
     prog.write_text("# the lecture's example\nc = a + b\nd = a * c\n")
-    res = run("grad", "-f", str(prog), "--at", "a=4,b=3", "--json", "--method", "reverse")
+    res = invoke("grad", "-f", str(prog), "--at", "a=4,b=3", "--json", "--method", "reverse")
     assert json.loads(res.output)["results"]["reverse"]["gradient"] == {"a": 11.0, "b": 4.0}
-    res = run("grad", "-", "--at", "a=4,b=3", "--json", "--method", "reverse",
-              input="c = a + b; d = a * c")
+    res = invoke("grad", "-", "--at", "a=4,b=3", "--json", "--method", "reverse",
+                 input=ROUTE_SUM)
     assert json.loads(res.output)["results"]["reverse"]["gradient"] == {"a": 11.0, "b": 4.0}
 
 
 def test_point_values_may_be_constant_expressions():
-    res = run("grad", "sin(x)", "--at", "x=pi/2", "--json", "--method", "reverse")
+    res = invoke("grad", "sin(x)", "--at", "x=pi/2", "--json", "--method", "reverse")
     data = json.loads(res.output)
     assert data["value"] == 1.0
     assert abs(data["results"]["reverse"]["gradient"]["x"]) < 1e-15
@@ -134,7 +126,7 @@ def test_installed_console_script_runs():
     assert exe.exists(), f"the diffx console script is not installed next to {sys.executable}" \
         " (pip install -e .)"
     env = {**os.environ, "COLUMNS": "120", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    out = subprocess.run([exe, "grad", "c = a + b; d = a * c", "--at", "a=4,b=3", "--json"],
+    out = subprocess.run([exe, "grad", ROUTE_SUM, "--at", "a=4,b=3", "--json"],
                          capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)

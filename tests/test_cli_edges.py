@@ -4,7 +4,6 @@ Expected values are derived by hand (d/dx -x^2 = -2x, so -6 at 3) or taken from 
 JSON is parsed strictly (NaN and Infinity literals raise).
 """
 
-import json
 import math
 import os
 import subprocess
@@ -13,26 +12,17 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from conftest import ROUTE_SUM, invoke, strict_json
 
 import diffx
 from diffx import cli
-from diffx.cli import app, expression_arguments
+from diffx.cli import expression_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
-runner = CliRunner()
 
 
 def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), input=input, env={"COLUMNS": "160"})
-
-
-def _refuse(name: str):
-    raise ValueError(f"non-strict JSON constant {name}")
-
-
-def strict(text: str):
-    return json.loads(text, parse_constant=_refuse)
+    return invoke(*args, input=input, columns=160)
 
 
 def python_m(*args: str, **kw):
@@ -56,8 +46,8 @@ def python_m(*args: str, **kw):
 def test_an_expression_starting_with_minus_is_the_expression(args, expected):
     res = run("grad", *args, "--method", "reverse", "--json")
     assert res.exit_code == 0, res.output
-    assert strict(res.stdout)["results"]["reverse"]["gradient"]["x"] == pytest.approx(expected,
-                                                                                       rel=1e-15)
+    gradient = strict_json(res.stdout)["results"]["reverse"]["gradient"]
+    assert gradient["x"] == pytest.approx(expected, rel=1e-15)
 
 
 def test_a_step_value_starting_with_minus_stays_the_option_value():
@@ -86,7 +76,7 @@ def test_expression_arguments_moves_only_unknown_single_dash_words():
 def test_subprocess_minus_expression_after_double_dash():
     out = python_m("grad", "--", "-x^2", "--at", "x=3", "--json")
     assert out.returncode == 0, out.stderr
-    data = strict(out.stdout)
+    data = strict_json(out.stdout)
     assert data["value"] == -9.0
     for method in ("symbolic", "numeric", "reverse"):
         assert data["results"][method]["gradient"]["x"] == pytest.approx(-6.0, rel=1e-9)
@@ -129,7 +119,7 @@ def test_a_file_with_a_byte_order_mark(tmp_path):
     prog.write_bytes(b"\xef\xbb\xbfc = a + b\nd = a * c\n")
     res = run("grad", "-f", str(prog), "--at", "a=4,b=3", "--method", "reverse", "--json")
     assert res.exit_code == 0, res.output
-    assert strict(res.stdout)["results"]["reverse"]["gradient"] == {"a": 11.0, "b": 4.0}
+    assert strict_json(res.stdout)["results"]["reverse"]["gradient"] == {"a": 11.0, "b": 4.0}
 
 
 def test_reading_keeps_carriage_returns_and_drops_the_mark(tmp_path):
@@ -147,7 +137,7 @@ def test_a_file_with_carriage_return_line_ends(tmp_path):
     prog.write_bytes(b"c = a + b\rd = a * c\r")
     res = run("grad", "-f", str(prog), "--at", "a=4,b=3", "--method", "reverse", "--json")
     assert res.exit_code == 0, res.output
-    assert strict(res.stdout)["results"]["reverse"]["gradient"] == {"a": 11.0, "b": 4.0}
+    assert strict_json(res.stdout)["results"]["reverse"]["gradient"] == {"a": 11.0, "b": 4.0}
 
 
 # ---------------------------------------------------------------- what the screen says ------
@@ -173,7 +163,7 @@ def test_one_input_not_finite_the_other_compared():
 
 def test_json_not_finite_relative_errors_are_null_and_flagged():
     res = run("grad", "sqrt(x) + y^2", "--at", "x=0,y=3", "--json")
-    data = strict(res.stdout)
+    data = strict_json(res.stdout)
     symbolic = data["results"]["symbolic"]
     assert symbolic["relative_error"]["x"] is None
     assert symbolic["relative_error_not_finite"] == ["x"]
@@ -185,7 +175,7 @@ def test_compare_not_finite_cells_and_json():
     assert res.exit_code == 0, res.output
     row = _row(res.stdout, "reverse")
     assert row.count("not finite") == 2  # absolute and relative error
-    data = strict(run("compare", "sqrt(x)", "--at", "x=-1", "--json").stdout)
+    data = strict_json(run("compare", "sqrt(x)", "--at", "x=-1", "--json").stdout)
     rev = next(r for r in data["rows"] if r["method"] == "reverse")
     assert rev["relative_error"] is None and rev["not_finite"] == ["x"]
 
@@ -195,7 +185,7 @@ def test_the_value_is_the_graphs_whatever_the_method(method):
     # x/x at 0 is 0/0: the graph's value is nan, though sympy simplifies x/x to 1
     res = run("grad", "x/x", "--at", "x=0", "--method", method)
     assert "f = nan" in res.stdout, res.output
-    data = strict(run("grad", "x/x", "--at", "x=0", "--method", method, "--json").stdout)
+    data = strict_json(run("grad", "x/x", "--at", "x=0", "--method", method, "--json").stdout)
     assert data["value"] is None
     assert any("$.value was nan" in w for w in data["warnings"])
 
@@ -204,7 +194,7 @@ def test_a_constant_expression_shows_its_value():
     res = run("grad", "2^3^2")  # right-associative: 2^9
     assert res.exit_code == 0, res.output
     assert "f = 512" in res.stdout
-    assert strict(run("grad", "2^3^2", "--json").stdout)["value"] == 512.0
+    assert strict_json(run("grad", "2^3^2", "--json").stdout)["value"] == 512.0
 
 
 def test_one_statement_title(tmp_path):
@@ -312,12 +302,12 @@ def test_unused_statements_are_warned_about():
     warnings = [line for line in res.stdout.splitlines() if line.startswith("warning:")]
     assert any("y1 (line 1)" in w and "not used" in w and "input z" in w for w in warnings), \
         res.stdout
-    data = strict(run("grad", "y1 = x^2*z; y2 = x^3", "--at", "x=1,z=2", "--json").stdout)
+    data = strict_json(run("grad", "y1 = x^2*z; y2 = x^3", "--at", "x=1,z=2", "--json").stdout)
     assert any("y1" in w and "not used" in w for w in data["warnings"])
 
 
 def test_no_warning_when_every_statement_is_used():
-    res = run("grad", "c = a + b; d = a * c", "--at", "a=4,b=3")
+    res = run("grad", ROUTE_SUM, "--at", "a=4,b=3")
     assert "not used" not in res.stdout
 
 
@@ -370,8 +360,8 @@ def test_unusable_paths_are_refused_before_any_work(tmp_path, args, words):
 def test_compare_shows_the_graphs_value():
     res = run("compare", "x/x", "--at", "x=0")  # 0/0 is nan; sympy's x/x = 1 is not the value
     assert "f = nan" in res.stdout and "f = 1 " not in res.stdout
-    assert strict(run("compare", "x/x", "--at", "x=0", "--json").stdout)["value"] is None
-    assert strict(run("compare", "x^3", "--at", "x=2", "--json").stdout)["value"] == 8.0
+    assert strict_json(run("compare", "x/x", "--at", "x=0", "--json").stdout)["value"] is None
+    assert strict_json(run("compare", "x^3", "--at", "x=2", "--json").stdout)["value"] == 8.0
 
 
 def test_check_with_non_finite_derivatives_says_so():

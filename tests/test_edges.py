@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import logistic_program
 
 import diffx
 from diffx.present.as_json import report_json
@@ -76,13 +77,9 @@ def test_astronomical_exact_power_is_refused_not_computed():
     assert any("overflow" in w or "too large" in w for w in report.warnings)
 
 
-def logistic(n: int) -> str:
-    return "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
-
-
 def test_symbolic_timeout_ends_a_swelling_run():
     start = time.perf_counter()
-    report = diffx.grad_all(logistic(14), at={"x": 0.3}, methods=["symbolic", "reverse"],
+    report = diffx.grad_all(logistic_program(14), at={"x": 0.3}, methods=["symbolic", "reverse"],
                             options={"symbolic": {"timeout": 0.5}})
     assert time.perf_counter() - start < 20
     assert "timed out after 0.5 s" in report.results["symbolic"].error
@@ -91,20 +88,20 @@ def test_symbolic_timeout_ends_a_swelling_run():
 
 def test_hopeless_swell_is_refused_at_once():
     start = time.perf_counter()
-    report = diffx.grad_all(logistic(60), at={"x": 0.3}, methods=["symbolic", "reverse"])
+    report = diffx.grad_all(logistic_program(60), at={"x": 0.3}, methods=["symbolic", "reverse"])
     assert time.perf_counter() - start < 10
     err = report.results["symbolic"].error
     assert "expression swell" in err
     tree = int(err.split("function has ")[1].split(" nodes")[0].replace(",", ""))
     assert tree > 2**59  # the tree doubles with every step; the DAG grows by a few nodes
-    formulas = diffx.grad(logistic(60), method="reverse")
+    formulas = diffx.grad(logistic_program(60), method="reverse")
     assert formulas.details["form"]["x"].startswith("factored")
     assert "too large to print" in formulas.gradient["x"]
 
 
 def test_route_counts_are_exact_even_when_astronomical():
     n = 200
-    src = "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
+    src = logistic_program(n)
     g = diffx.grad(src, at={"x": 0.3})
     assert g.details["routes"]["x"] == 2 ** (n - 1)
     listed = diffx.grad(src, at={"x": 0.3}, routes=True, route_limit=50)

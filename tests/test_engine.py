@@ -1,9 +1,11 @@
 """The sweep engine: forward values, adjoints, tangents, route counts, many points, big graphs."""
 
+import builtins
 import math
 
 import numpy as np
 import pytest
+from conftest import ROUTE_SUM, logistic_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,13 +13,9 @@ import diffx
 from diffx import api, engine, routes
 
 
-def logistic(n: int) -> str:
-    return "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
-
-
 def test_forward_and_sweep_match_a_hand_written_loop():
     n = 300
-    g = diffx.parse(logistic(n))
+    g = diffx.parse(logistic_program(n))
     x, dx = 0.3, 1.0
     for _ in range(n - 1):  # value and derivative by hand, step by step
         x, dx = 4 * x * (1 - x), (4 - 8 * x) * dx
@@ -27,7 +25,7 @@ def test_forward_and_sweep_match_a_hand_written_loop():
 
 
 def test_adjoints_of_every_node_seed_004():
-    g = diffx.parse("c = a + b; d = a * c")
+    g = diffx.parse(ROUTE_SUM)
     vals = engine.forward(g, {"a": 4.0, "b": 3.0})
     adj = engine.sweep(g, vals, ("a", "b"))
     by_name = {g.name(i): (vals[i], adj[i]) for i in range(g.size)}
@@ -54,13 +52,13 @@ def test_forward_mode_equals_reverse_mode(depth, x, y):
 
 @pytest.mark.parametrize("n", [1, 2, 5, 30, 200])
 def test_route_counts_of_the_logistic_map(n):
-    counts = routes.count_routes(diffx.parse(logistic(n)))
+    counts = routes.count_routes(diffx.parse(logistic_program(n)))
     assert counts["x"][0] == 2 ** (n - 1)
 
 
 def test_route_counts_past_the_exact_limit_are_logarithms():
     n = 5000  # 2**4999 routes: carried as a logarithm
-    exact, log10 = routes.count_routes(diffx.parse(logistic(n)))["x"]
+    exact, log10 = routes.count_routes(diffx.parse(logistic_program(n)))["x"]
     assert exact is None
     assert log10 == pytest.approx((n - 1) * math.log10(2), rel=1e-9)
 
@@ -72,7 +70,7 @@ def test_route_counts_with_shared_and_repeated_edges():
 
 
 def test_many_points_are_chunked_with_the_same_result(monkeypatch):
-    g = diffx.parse(logistic(40))
+    g = diffx.parse(logistic_program(40))
     xs = np.linspace(0.05, 0.95, 1001)
     whole = diffx.grad(g, at={"x": xs})
     monkeypatch.setattr(api, "CHUNK_VALUES", 40 * 100)  # 1001 points in chunks of ~ 33
@@ -80,7 +78,7 @@ def test_many_points_are_chunked_with_the_same_result(monkeypatch):
     assert chunked.details["chunks"] > 10
     assert np.array_equal(whole["x"], chunked["x"])
     assert np.array_equal(whole.value, chunked.value)
-    small = diffx.parse(logistic(6))
+    small = diffx.parse(logistic_program(6))
     reference = diffx.grad(small, at={"x": xs})
     for method, tol in (("numeric", 1e-4), ("forward", 1e-12), ("symbolic", 1e-9)):
         other = diffx.grad(small, at={"x": xs}, method=method)  # a degree-32 polynomial
@@ -108,12 +106,24 @@ def test_a_long_program_differentiates_without_recursion():
     assert r.cost["routes_log10"] == pytest.approx((n - 1) * math.log10(2))
 
 
-def test_compiled_loops_are_cached_on_the_graph():
+def test_compiled_loops_are_cached_on_the_graph(monkeypatch):
+    """A second gradient of a parsed graph, at another point, compiles no Python: the loops
+    built for the first are kept with the graph (seen at Python's own compile)."""
     g = diffx.parse("a*(a+b)")
     diffx.grad(g, at={"a": 1, "b": 2})
-    cached = {k for k in g._cache if isinstance(k, tuple)}
-    diffx.grad(g, at={"a": 3, "b": 4})
-    assert {k for k in g._cache if isinstance(k, tuple)} == cached
+    compiled = []
+    real = builtins.compile
+
+    def counting(source, filename, *args, **kw):
+        compiled.append(filename)
+        return real(source, filename, *args, **kw)
+
+    monkeypatch.setattr(builtins, "compile", counting)
+    again = diffx.grad(g, at={"a": 3, "b": 4})
+    assert compiled == []
+    assert again.gradient == {"a": 10.0, "b": 3.0}  # d/da a(a + b) = 2a + b, d/db = a
+    diffx.grad(diffx.parse("a*(a+b)"), at={"a": 3, "b": 4})  # another graph: its own loops
+    assert any(name.startswith("<diffx") for name in compiled), compiled
 
 
 @st.composite

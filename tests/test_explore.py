@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 import sympy
-from typer.testing import CliRunner
+from conftest import LOGISTIC_LEAST_SQUARES as LLS
+from conftest import LOGISTIC_LEAST_SQUARES_AT as LLS_AT
 
 import diffx
 from diffx.check import check, relative_error
@@ -14,11 +15,8 @@ from diffx.cli import app
 from diffx.compare import compare
 from diffx.swell import OVER, SKIPPED, lecture_form, swell
 
-runner = CliRunner()
 SQUIRE_TRAPP = "exp(x)/sqrt(sin(x)^3 + cos(x)^3)"
 SQUIRE_TRAPP_DERIVATIVE = 4.053427893898621  # Squire and Trapp's f'(1.5)
-LLS = "z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2"
-LLS_AT = {"w": 0.8, "x": 1.5, "b": -0.3, "t": 1.0}
 
 LECTURE_TABLE = {  # seed 003, as the notes print it (n = 2 written 4 - 8x there)
     1: "1",
@@ -146,7 +144,7 @@ def test_relative_error_definition():
     assert relative_error(float("nan"), 1.0) == 1.0
 
 
-def test_cli_commands(tmp_path):
+def test_cli_commands(runner, tmp_path):
     res = runner.invoke(app, ["swell", "logistic", "--n", "1..4", "--formulas"])
     assert res.exit_code == 0, res.output
     assert "16(1 - 10x + 24x^2 - 16x^3)" in res.output
@@ -176,7 +174,7 @@ def test_cli_commands(tmp_path):
     assert res.exit_code == 2 and "'zz'" in res.output
 
 
-def test_plots_say_how_to_install_matplotlib(monkeypatch, tmp_path):
+def test_plots_say_how_to_install_matplotlib(runner, monkeypatch, tmp_path):
     import builtins
 
     real_import = builtins.__import__

@@ -8,7 +8,6 @@ expected outcome (an error, an acceptance, a value), not exact messages.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -16,6 +15,7 @@ import sys
 import time
 
 import pytest
+from conftest import strict_json
 
 LIMIT = 20.0
 QUICK = 6.0  # for what must be refused before any work
@@ -34,12 +34,6 @@ def diffx(*args: str, stdin=None, preexec=None, timeout: float = LIMIT):
     return proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start
 
 
-def _strict(text: str):
-    def refuse(name: str):
-        raise ValueError(f"not strict JSON: {name}")
-    return json.loads(text, parse_constant=refuse)
-
-
 def run(*args: str, ok=(0, 1, 2), **kw):
     """diffx with the properties every command line must have; returns (code, out, err)."""
     code, out, err, _ = diffx(*args, **kw)
@@ -50,7 +44,7 @@ def run(*args: str, ok=(0, 1, 2), **kw):
     if code in (1, 2):
         assert "error" in err.lower(), f"exit {code} without an error line on stderr: {err!r}"
     if "--json" in args and code in (0, 1) and out.strip():
-        _strict(out)
+        strict_json(out)
     return code, out, err
 
 
@@ -142,7 +136,7 @@ def test_swell_budget_zero():
 
 def test_leading_minus_source():
     code, out, _ = run("grad", "-x^2", "--at", "x=3", "--method", "reverse", "--json", ok=(0,))
-    assert _strict(out)
+    assert strict_json(out)
 
 
 def test_double_dash_source():
@@ -165,7 +159,7 @@ def test_malformed_numbers(source):
 
 def _reverse_json(source: str, at: str) -> dict:
     code, out, _ = run("grad", source, "--at", at, "--method", "reverse", "--json", ok=(0,))
-    return _strict(out)
+    return strict_json(out)
 
 
 def _gradient(data: dict) -> dict:

@@ -21,12 +21,10 @@ def test_inputs_are_listed_in_order_of_first_appearance(src, inputs):
     assert list(g.input_nodes) == list(inputs)
 
 
-def test_the_json_report_lists_inputs_in_program_order():
-    from typer.testing import CliRunner
-
+def test_the_json_report_lists_inputs_in_program_order(runner):
     from diffx.cli import app
 
-    res = CliRunner().invoke(app, ["grad", "y*x", "--at", "x=2,y=3", "--json"])
+    res = runner.invoke(app, ["grad", "y*x", "--at", "x=2,y=3", "--json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["inputs"] == ["y", "x"]

@@ -9,16 +9,12 @@ text and compare the graph's value with a small float interpreter of the tree wr
 import math
 
 import pytest
+from conftest import value
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from diffx import ParseError, engine, parse
 from diffx.parser import parse_expression
-
-
-def value(src: str, **point: float) -> float:
-    g = parse(src)
-    return engine.forward(g, {k: float(v) for k, v in point.items()})[g.output]
 
 
 # ------------------------------------------------------------------ the number grammar -----

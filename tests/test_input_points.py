@@ -171,12 +171,10 @@ def test_devices_directories_and_fifos_are_refused_without_reading(tmp_path):
         read_csv_points(tmp_path / "missing.csv")
 
 
-def test_cli_at_dev_zero_exits_2_quickly():
-    from typer.testing import CliRunner
-
+def test_cli_at_dev_zero_exits_2_quickly(runner):
     from diffx.cli import app
 
-    res = CliRunner().invoke(app, ["grad", "x^2", "--at", "/dev/zero"])
+    res = runner.invoke(app, ["grad", "x^2", "--at", "/dev/zero"])
     assert res.exit_code == 2
     assert "it is a device" in res.output
 

@@ -8,6 +8,14 @@ import math
 import numpy as np
 import pytest
 import sympy
+from conftest import (
+    LOGISTIC_LEAST_SQUARES,
+    MLP,
+    MULTIVARIATE_CHAIN,
+    ROUTE_SUM,
+    TWO_PATHS,
+    logistic_program,
+)
 
 import diffx
 
@@ -22,7 +30,7 @@ def sigma(z):
 @pytest.mark.parametrize("method", METHODS + ("numeric",))
 def test_seed_004_route_sum_a4_b3(method):
     """a = 4, b = 3, c = a + b = 7, d = a * c = 28: dd/da = c + a*1 = 11, dd/db = a = 4."""
-    g = diffx.grad("c = a + b; d = a * c", at={"a": 4, "b": 3}, method=method)
+    g = diffx.grad(ROUTE_SUM, at={"a": 4, "b": 3}, method=method)
     tol = 1e-9 if method == "numeric" else EXACT
     assert g.value == pytest.approx(28.0)
     assert g["a"] == pytest.approx(11.0, rel=tol)
@@ -30,13 +38,13 @@ def test_seed_004_route_sum_a4_b3(method):
 
 
 def test_seed_004_routes_and_formulas():
-    sym = diffx.grad("c = a + b; d = a * c", method="symbolic")
+    sym = diffx.grad(ROUTE_SUM, method="symbolic")
     assert sym.gradient == {"a": "2*a + b", "b": "a"}
-    rev = diffx.grad("c = a + b; d = a * c", method="reverse")
+    rev = diffx.grad(ROUTE_SUM, method="reverse")
     assert rev.details["route_sum"] == {"a": "c + a·1", "b": "a·1"}
     assert rev.details["simplified"] == {"a": "2*a + b", "b": "a"}
     assert rev.details["routes"] == {"a": 2, "b": 1}
-    listed = diffx.grad("c = a + b; d = a * c", at="a=4,b=3", routes=True)
+    listed = diffx.grad(ROUTE_SUM, at="a=4,b=3", routes=True)
     routes_a = listed.details["route_listing"]["a"]["routes"]
     assert [r["route"] for r in routes_a] == ["a → d", "a → c → d"]
     assert [r["product"] for r in routes_a] == [7.0, 4.0]  # c, then a·1
@@ -50,13 +58,13 @@ def test_seed_004_routes_and_formulas():
 @pytest.mark.parametrize("method", METHODS)
 def test_seed_001_two_paths(x, method):
     """y1 = 2x² + e^{2x}, y2 = e^x, z = 3y1 + y2² gives dz/dx = 12x + 8e^{2x}."""
-    src = "y1 = 2*x^2 + exp(2*x); y2 = exp(x); z = 3*y1 + y2^2"
+    src = TWO_PATHS
     g = diffx.grad(src, at={"x": x}, method=method)
     assert g["x"] == pytest.approx(12 * x + 8 * math.exp(2 * x), rel=EXACT)
 
 
 def test_seed_001_formula():
-    src = "y1 = 2*x^2 + exp(2*x); y2 = exp(x); z = 3*y1 + y2^2"
+    src = TWO_PATHS
     assert diffx.grad(src, method="symbolic").gradient == {"x": "12*x + 8*exp(2*x)"}
     assert diffx.grad(src, method="reverse").gradient == {"x": "12*x + 8*exp(2*x)"}
 
@@ -67,7 +75,7 @@ def test_seed_002_multivariate_chain_rule(t, method):
     """f = y + e^{xy}, x = cos t, y = t²: df/dt = (y e^{xy})(−sin t) + (1 + x e^{xy}) 2t."""
     x, y = math.cos(t), t * t
     want = (y * math.exp(x * y)) * (-math.sin(t)) + (1 + x * math.exp(x * y)) * 2 * t
-    g = diffx.grad("x = cos(t); y = t^2; f = y + exp(x*y)", at={"t": t}, method=method)
+    g = diffx.grad(MULTIVARIATE_CHAIN, at={"t": t}, method=method)
     assert g["t"] == pytest.approx(want, rel=EXACT)
 
 
@@ -78,8 +86,7 @@ def test_seed_002_logistic_least_squares(method):
     z = w * x + b
     y = sigma(z)
     zbar = (y - t) * y * (1 - y)
-    g = diffx.grad("z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2",
-                   at={"w": w, "x": x, "b": b, "t": t}, method=method)
+    g = diffx.grad(LOGISTIC_LEAST_SQUARES, at={"w": w, "x": x, "b": b, "t": t}, method=method)
     assert g.value == pytest.approx(0.5 * (y - t) ** 2, rel=EXACT)
     assert g["w"] == pytest.approx(zbar * x, rel=EXACT)
     assert g["b"] == pytest.approx(zbar, rel=EXACT)
@@ -97,17 +104,6 @@ def test_seed_002_regularised(method):
     g = diffx.grad(src, at={"w": w, "x": x, "b": b, "t": t, "lambda": lam}, method=method)
     assert g["w"] == pytest.approx((y - t) * y * (1 - y) * x + lam * w, rel=EXACT)
     assert g["lambda"] == pytest.approx(0.5 * w * w, rel=EXACT)
-
-
-MLP = """
-z1 = w11*x1 + w12*x2 + b1
-z2 = w21*x1 + w22*x2 + b2
-h1 = sigmoid(z1)
-h2 = sigmoid(z2)
-y1 = v11*h1 + v12*h2 + c1
-y2 = v21*h1 + v22*h2 + c2
-L = 0.5*((y1 - t1)^2 + (y2 - t2)^2)
-"""
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -139,12 +135,6 @@ def test_seed_002_two_layer_mlp_backprop(method):
         for j in range(2):
             assert g[f"w{i+1}{j+1}"] == pytest.approx(W1bar[i, j], rel=1e-11)
             assert g[f"v{i+1}{j+1}"] == pytest.approx(W2bar[i, j], rel=1e-11)
-
-
-def logistic_program(n: int) -> str:
-    """l1 = x, l(k+1) = 4 l_k (1 − l_k), as the lecture table numbers them (l_n, n ≥ 1)."""
-    lines = ["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)]
-    return "\n".join(lines)
 
 
 LECTURE_TABLE = {  # seed 003: d/dx l_n, simplified: (factor, coefficients from x^0 up)

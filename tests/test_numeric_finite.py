@@ -10,9 +10,9 @@ import time
 import mpmath as mp
 import numpy as np
 import pytest
+from conftest import logistic_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 import diffx
 from diffx import finite
@@ -23,12 +23,7 @@ mp.mp.dps = 50
 SAFETY = 10.0  # an estimate may be optimistic by this much and still be honest
 
 
-def logistic(n):
-    lines = ["l1 = x"] + [f"l{k + 1} = 4*l{k}*(1 - l{k})" for k in range(1, n + 1)]
-    return "\n".join(lines)
-
-
-def mp_logistic(n):
+def mp_logistic(n):  # n steps of the map: logistic_program(n + 1) statements
     def f(x):
         v = x
         for _ in range(n):
@@ -41,8 +36,8 @@ HARD = [  # (source, mpmath function, x)
     ("sin(x)", mp.sin, 1e6), ("cos(x)", mp.cos, 1e6), ("sin(x)", mp.sin, 1e10),
     ("cos(x)", mp.cos, 1e10), ("log(x)", mp.log, 1e-3), ("log(x)", mp.log, 1e-8),
     ("exp(x)", mp.exp, 700.0), ("x^3", lambda x: x**3, 1e8), ("1/x", lambda x: 1 / x, 1e-5),
-    ("sqrt(x)", mp.sqrt, 1e-10), (logistic(10), mp_logistic(10), 0.3),
-    (logistic(20), mp_logistic(20), 0.3), ("tanh(x)", mp.tanh, 14.5),
+    ("sqrt(x)", mp.sqrt, 1e-10), (logistic_program(11), mp_logistic(10), 0.3),
+    (logistic_program(21), mp_logistic(20), 0.3), ("tanh(x)", mp.tanh, 14.5),
     ("sigmoid(x)", lambda x: 1 / (1 + mp.exp(-x)), 40.0),
 ]
 IDS = [f"{'logistic' if 'l1' in s else s}@{x:g}" for s, _, x in HARD]
@@ -73,7 +68,7 @@ def test_hard_cases_are_right_within_their_estimate_or_warned(src, fn, x, scheme
     ("log(x)", mp.log, 1e-8, 1e-8),
     ("1/x", lambda x: 1 / x, 1e-5, 1e-9),
     ("sqrt(x)", mp.sqrt, 1e-10, 1e-8),
-    (logistic(20), mp_logistic(20), 0.3, 1e-6),  # the fixed rule gave -48,162 / -37,146
+    (logistic_program(21), mp_logistic(20), 0.3, 1e-6),  # the fixed rule gave -48,162 / -37,146
 ])
 def test_central_step_control_finds_the_derivative(src, fn, x, rel):
     want = truth(fn, x)
@@ -85,7 +80,7 @@ def test_central_step_control_finds_the_derivative(src, fn, x, rel):
 def test_the_logistic_map_at_20_steps_matches_mpmath():
     want = truth(mp_logistic(20), 0.3)
     assert want == pytest.approx(-535778.129, rel=1e-8)  # mpmath at 50 digits
-    g = diffx.grad(logistic(20), at={"x": 0.3}, method="numeric")
+    g = diffx.grad(logistic_program(21), at={"x": 0.3}, method="numeric")
     assert abs(g["x"] - want) <= SAFETY * g.details["error_estimate"]["x"]
 
 
@@ -104,11 +99,11 @@ def test_random_magnitudes_are_honest(case, log10x, scheme):
     assert honest(g, want), (src, x, g["x"], want, g.details["error_estimate"]["x"])
 
 
-def test_a_step_below_the_resolution_of_x_is_an_error_that_says_so():
+def test_a_step_below_the_resolution_of_x_is_an_error_that_says_so(runner):
     with pytest.raises(diffx.DiffxError, match="below the resolution of x") as exc:
         diffx.grad("x^2", at={"x": 1.0}, method="numeric", step=1e-17)
     assert "2.22e-16" in str(exc.value)  # an ulp of 1
-    res = CliRunner().invoke(app, ["grad", "x^2", "--at", "x=1e6", "--method", "numeric",
+    res = runner.invoke(app, ["grad", "x^2", "--at", "x=1e6", "--method", "numeric",
                                    "--step", "1e-12"])
     assert res.exit_code == 2 and "resolution" in res.output and "Traceback" not in res.output
 

@@ -3,16 +3,12 @@
 import math
 
 import pytest
+from conftest import LOGISTIC_LEAST_SQUARES, ROUTE_SUM, logistic_program, value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import diffx
-from diffx import ParseError, engine, parse
-
-
-def value(src: str, **point: float) -> float:
-    g = parse(src)
-    return engine.forward(g, {k: float(v) for k, v in point.items()})[g.output]
+from diffx import ParseError, parse
 
 
 @pytest.mark.parametrize("src, expected", [
@@ -67,7 +63,7 @@ def test_x_times_x_has_two_edges():
 
 
 def test_program_names_and_output():
-    g = parse("c = a + b; d = a * c")
+    g = parse(ROUTE_SUM)
     assert g.output_name == "d"
     assert g.name(g.assigned["c"]) == "c"
     assert g.inputs == ("a", "b")
@@ -75,13 +71,13 @@ def test_program_names_and_output():
 
 
 def test_graph_is_topologically_ordered():
-    g = parse("z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2")
+    g = parse(LOGISTIC_LEAST_SQUARES)
     for i in range(g.size):
         assert all(arg < i for arg in g.args(i))
 
 
 def test_networkx_view():
-    g = parse("c = a + b; d = a * c")
+    g = parse(ROUTE_SUM)
     nx = g.nx
     assert nx.number_of_nodes() == 4
     assert nx.nodes[g.output]["label"] == "d"
@@ -151,8 +147,7 @@ def test_deep_nesting_parses_without_recursion():
 
 def test_long_program():
     n = 20_000
-    src = "\n".join(["l1 = 4*x*(1-x)"] + [f"l{i+1} = 4*l{i}*(1-l{i})" for i in range(1, n)])
-    g = parse(src)
+    g = parse(logistic_program(n))
     assert g.output_name == f"l{n}"
     assert g.inputs == ("x",)
 

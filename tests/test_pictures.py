@@ -7,14 +7,12 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from typer.testing import CliRunner
+from conftest import ROUTE_SUM, logistic_program
 
 import diffx
 from diffx.cli import app
 from diffx.present import dot as dotmod
 
-runner = CliRunner()
-SEED = "c = a + b; d = a * c"
 HAVE_DOT = shutil.which("dot") is not None
 REQUIRE_DOT = os.environ.get("DIFFX_REQUIRE_DOT") == "1"  # set by .ci/run, which installs dot
 
@@ -29,7 +27,7 @@ def labels(source: str) -> dict[str, str]:
 
 
 def test_seed_example_dot_has_values_adjoints_and_local_derivatives():
-    g = diffx.parse(SEED)
+    g = diffx.parse(ROUTE_SUM)
     source = diffx.render(g, at={"a": 4, "b": 3}, wrt="a").source
     lab = labels(source)
     a, b, c, d = (f"n{g.input_nodes['a']}", f"n{g.input_nodes['b']}",
@@ -55,19 +53,18 @@ def test_formulas_without_a_point_and_two_edges_for_x_times_x():
 
 
 def test_single_route_and_caption():
-    source = diffx.render(SEED, at={"a": 4, "b": 3}, wrt="a", route=2).source
+    source = diffx.render(ROUTE_SUM, at={"a": 4, "b": 3}, wrt="a", route=2).source
     assert "route 2 of 2: a → c → d: 4·1 = 4" in source
     with pytest.raises(diffx.DiffxError, match="only 2 routes"):
-        diffx.render(SEED, at={"a": 4, "b": 3}, wrt="a", route=3)
+        diffx.render(ROUTE_SUM, at={"a": 4, "b": 3}, wrt="a", route=3)
 
 
 def test_tree_copies_shared_nodes_and_refuses_huge_trees():
     source = diffx.render("a*(a+b)", at={"a": 4, "b": 3}, wrt="a", tree=True).source
     assert "as a tree: 5 nodes; as a DAG: 4" in source
     assert source.count("label=\"a\\n= 4") == 2  # a is drawn twice
-    logistic = "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, 30)])
     with pytest.raises(diffx.DiffxError, match="as a tree this expression has"):
-        diffx.render(logistic, tree=True)
+        diffx.render(logistic_program(30), tree=True)
 
 
 def test_large_graphs_are_refused_with_advice():
@@ -81,7 +78,7 @@ def test_svg_is_xml_with_the_labels(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)  # no system dot: in-process SVG
     from diffx.draw import render_svg
 
-    svg = render_svg(SEED, at={"a": 4, "b": 3}, wrt="a")
+    svg = render_svg(ROUTE_SUM, at={"a": 4, "b": 3}, wrt="a")
     root = ET.fromstring(svg)
     texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
     for expected in ("c = +", "= 28", "∂d/∂a = 11", "∂d/∂c = a", "= 7"):
@@ -94,32 +91,32 @@ def test_svg_is_xml_with_the_labels(monkeypatch):
 def test_png_and_pdf_with_dot(tmp_path):
     from diffx.draw import save
 
-    png = save(SEED, tmp_path / "g.png", at={"a": 4, "b": 3}, wrt="a")
+    png = save(ROUTE_SUM, tmp_path / "g.png", at={"a": 4, "b": 3}, wrt="a")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    pdf = save(SEED, tmp_path / "g.pdf")
+    pdf = save(ROUTE_SUM, tmp_path / "g.pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    svg = save(SEED, tmp_path / "g.svg")
+    svg = save(ROUTE_SUM, tmp_path / "g.svg")
     ET.fromstring(svg.read_text())
 
 
-def test_graph_command_writes_every_format(tmp_path):
-    res = runner.invoke(app, ["graph", SEED, "--at", "a=4,b=3", "--wrt", "a",
+def test_graph_command_writes_every_format(runner, tmp_path):
+    res = runner.invoke(app, ["graph", ROUTE_SUM, "--at", "a=4,b=3", "--wrt", "a",
                               "-o", str(tmp_path / "g.dot")])
     assert res.exit_code == 0, res.output
     assert "∂d/∂c = a" in (tmp_path / "g.dot").read_text()
-    res = runner.invoke(app, ["graph", SEED, "-o", str(tmp_path / "g.svg")])
+    res = runner.invoke(app, ["graph", ROUTE_SUM, "-o", str(tmp_path / "g.svg")])
     assert res.exit_code == 0
     ET.fromstring((tmp_path / "g.svg").read_text())
-    res = runner.invoke(app, ["graph", SEED, "-o", str(tmp_path / "g.jpg")])
+    res = runner.invoke(app, ["graph", ROUTE_SUM, "-o", str(tmp_path / "g.jpg")])
     assert res.exit_code == 2 and "unknown picture format" in res.output
-    res = runner.invoke(app, ["graph", SEED, "--route", "1"])
+    res = runner.invoke(app, ["graph", ROUTE_SUM, "--route", "1"])
     assert res.exit_code == 2 and "--route needs --wrt" in res.output
     res = runner.invoke(app, ["graph", "a*(a+b)", "--direction", "TB"])
     assert "rankdir=TB" in res.output
 
 
-def test_routes_command():
-    res = runner.invoke(app, ["routes", SEED, "--wrt", "a", "--at", "a=4,b=3"])
+def test_routes_command(runner):
+    res = runner.invoke(app, ["routes", ROUTE_SUM, "--wrt", "a", "--at", "a=4,b=3"])
     assert res.exit_code == 0, res.output
     assert "a → d:      ∂d/∂a = c = 7" in res.output
     assert "a → c → d:  ∂d/∂c · ∂c/∂a = a · 1 = 4 · 1 = 4" in res.output
@@ -129,9 +126,9 @@ def test_routes_command():
 
 
 @pytest.mark.parametrize("n", [3, 10, 25])
-def test_routes_of_the_logistic_map_are_counted_exactly(n):
-    logistic = "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
-    res = runner.invoke(app, ["routes", logistic, "--at", "x=0.3", "--limit", "5", "--json"])
+def test_routes_of_the_logistic_map_are_counted_exactly(runner, n):
+    res = runner.invoke(app, ["routes", logistic_program(n), "--at", "x=0.3", "--limit", "5",
+                              "--json"])
     data = json.loads(res.output)
     assert data["routes"]["x"] == 2 ** (n - 1)
     listed = data["listing"]["x"]
@@ -142,8 +139,8 @@ def test_routes_of_the_logistic_map_are_counted_exactly(n):
 
 def test_graphs_and_results_show_themselves_in_jupyter(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    svg = diffx.parse(SEED)._repr_svg_()
+    svg = diffx.parse(ROUTE_SUM)._repr_svg_()
     assert svg is not None and "<svg" in svg
-    result = diffx.grad(SEED, at={"a": 4, "b": 3}, wrt="a")
+    result = diffx.grad(ROUTE_SUM, at={"a": 4, "b": 3}, wrt="a")
     assert "∂d/∂a = 11" in result._repr_svg_()
     assert diffx.parse(" + ".join(f"x{i}" for i in range(400)))._repr_svg_() is None

@@ -4,16 +4,12 @@ complete JSON, each distinct edge formatted once; compare cells for non-finite v
 from __future__ import annotations
 
 import io
-import json
 import math
 
-from typer.testing import CliRunner
+from conftest import ROUTE_SUM, invoke, logistic_program, logistic_slope, strict_json
 
 from diffx import api
-from diffx.cli import app
 from diffx.present import as_json, text
-
-SMALL = "c = a + b; d = a * c"
 
 SMALL_TEXT = """\
 c = a + b; d = a * c
@@ -28,26 +24,7 @@ routes from b to d: 1
 
 
 def run(*args: str):
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "400"})
-
-
-def strict(output: str):
-    def refuse(name: str):
-        raise AssertionError(f"non-strict JSON literal {name}")
-    return json.loads(output, parse_constant=refuse)
-
-
-def logistic(n: int) -> str:
-    """n statements: l1 = x, then l_i = 4*l_(i-1)*(1 - l_(i-1)): 2^(n-1) routes."""
-    return "\n".join(["l1 = x"] + [f"l{i} = 4*l{i-1}*(1-l{i-1})" for i in range(2, n + 1)])
-
-
-def logistic_slope(x: float, n: int) -> float:
-    """d l_n / dx by the chain rule by hand: l' ← 4(1 - 2l)·l'."""
-    value, slope = x, 1.0
-    for _ in range(n - 1):
-        value, slope = 4 * value * (1 - value), 4 * (1 - 2 * value) * slope
-    return slope
+    return invoke(*args, columns=400)
 
 
 def _routes_data(source: str, at: dict, limit: int = 1000) -> dict:
@@ -60,15 +37,15 @@ def _routes_data(source: str, at: dict, limit: int = 1000) -> dict:
 
 
 def test_small_listing_text_is_unchanged():
-    res = run("routes", SMALL, "--at", "a=2,b=3")
+    res = run("routes", ROUTE_SUM, "--at", "a=2,b=3")
     assert res.exit_code == 0, res.output
     assert res.stdout == SMALL_TEXT  # d = a(a + b): ∂d/∂a = c + a = 7, ∂d/∂b = a = 2
 
 
 def test_small_listing_json_is_what_dumps_writes():
-    res = run("routes", SMALL, "--at", "a=2,b=3", "--json")
+    res = run("routes", ROUTE_SUM, "--at", "a=2,b=3", "--json")
     assert res.exit_code == 0, res.output
-    data = strict(res.stdout)
+    data = strict_json(res.stdout)
     assert res.stdout == as_json.dumps(data) + "\n"  # byte for byte the whole-document dump
     assert [row["product"] for row in data["listing"]["a"]["routes"]] == [5.0, 2.0]
     assert data["listing"]["a"]["routes"][1]["edges"] == [[2, 3, 1], [0, 2, 0]]
@@ -79,7 +56,7 @@ def test_non_finite_route_values_are_null_and_flagged_as_dumps_does():
     out = io.StringIO()
     as_json.write_listing_json(data, out.write)
     assert out.getvalue() == as_json.dumps(data) + "\n"  # warnings in the same order too
-    got = strict(out.getvalue())
+    got = strict_json(out.getvalue())
     assert got["listing"]["x"]["routes"][0]["factors"][1] is None
     assert "$.listing.x.routes[0].factors[1] was nan; written as null" in got["warnings"]
     assert got["listing"]["x"]["routes"][2]["product"] == 1.0  # the route x → y
@@ -90,17 +67,17 @@ def test_many_non_finite_values_are_counted_past_the_cap(monkeypatch):
     data = _routes_data("y = sqrt(x) * log(x) + x", {"x": -1.0})
     out = io.StringIO()
     as_json.write_listing_json(data, out.write)
-    got = strict(out.getvalue())
+    got = strict_json(out.getvalue())
     listed = [w for w in got["warnings"] if "routes[" in w]
     assert len(listed) == 2  # 5 nan route values: 2 named, 3 counted
     assert "$.listing.x.routes: 3 more non-finite route values written as null" in got["warnings"]
 
 
 def test_json_of_1024_routes_is_strict_complete_and_sums_to_the_gradient():
-    res = run("routes", logistic(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",
+    res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",
               "--json")
     assert res.exit_code == 0, res.output
-    data = strict(res.stdout)
+    data = strict_json(res.stdout)
     info = data["listing"]["x"]
     rows = info["routes"]
     assert len(rows) == 2 ** 10 == data["routes"]["x"]
@@ -115,7 +92,7 @@ def test_json_of_1024_routes_is_strict_complete_and_sums_to_the_gradient():
 
 
 def test_listing_past_the_limit_says_it_is_incomplete():
-    res = run("routes", logistic(11), "--wrt", "x", "--at", "x=0.3", "--limit", "1000")
+    res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "1000")
     assert res.exit_code == 0, res.output
     assert "listing stopped at 1,000 of 1,024 routes (the limit)" in res.stdout
     assert sum(1 for line in res.stdout.splitlines() if line.startswith("  x → ")) == 1000
@@ -135,9 +112,9 @@ def test_each_edge_is_formatted_once(monkeypatch):
 
     monkeypatch.setattr(text, "_signed", count_signed)
     monkeypatch.setattr(as_json, "_edge_item", count_item)
-    res = run("routes", logistic(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000")
+    res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000")
     assert res.exit_code == 0, res.output
-    res = run("routes", logistic(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",
+    res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",
               "--json")
     assert res.exit_code == 0, res.output
     edges = 4 * 10  # each step: l → 4*l, l → 1 - l, and both into the product

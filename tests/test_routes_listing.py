@@ -4,16 +4,16 @@ import math
 
 import pytest
 import sympy
+from conftest import logistic_program
 
 import diffx
 from diffx import listing as _listing
 from diffx import routes as _routes
-from diffx.swell import _logistic
 
 
 @pytest.mark.parametrize("n", range(1, 13))
 def test_logistic_map_has_two_to_the_n_minus_1_routes(n):
-    g = diffx.parse(_logistic(n))
+    g = diffx.parse(logistic_program(n))
     assert _routes.count_routes(g)["x"] == (2 ** (n - 1), pytest.approx((n - 1) * math.log10(2)))
     found, complete = _routes.list_routes(g, "x", limit=10**6)
     assert complete and len(found) == 2 ** (n - 1)
@@ -27,7 +27,7 @@ def test_logistic_map_has_two_to_the_n_minus_1_routes(n):
 
 
 def test_listing_stops_at_the_limit_and_says_so():
-    g = diffx.parse(_logistic(8))
+    g = diffx.parse(logistic_program(8))
     found, complete = _routes.list_routes(g, "x", limit=100)
     assert len(found) == 100 and not complete
     found, complete = _routes.list_routes(g, "x", limit=128)
@@ -37,7 +37,7 @@ def test_listing_stops_at_the_limit_and_says_so():
 def test_listed_products_add_up_to_the_hand_derived_derivative():
     # l3 = 4 l2 (1 - l2), l2 = 4x(1 - x): d l3/dx = 16(1 - 10x + 24x^2 - 16x^3)
     x = 0.3
-    r = diffx.grad(_logistic(3), at={"x": x}, method="reverse", routes=True)
+    r = diffx.grad(logistic_program(3), at={"x": x}, method="reverse", routes=True)
     info = r.details["route_listing"]["x"]
     assert info["complete"] and len(info["routes"]) == 4
     assert info["sum"] == pytest.approx(16 * (1 - 10 * x + 24 * x**2 - 16 * x**3), rel=1e-12)
@@ -48,7 +48,7 @@ def test_listed_products_add_up_to_the_hand_derived_derivative():
 
 def test_formulas_and_values_are_made_once_per_distinct_edge(monkeypatch):
     n = 11  # 1024 routes over 4(n-1) = 40 distinct edges: l -> 4l, l -> 1-l, both -> product
-    g = diffx.parse(_logistic(n))
+    g = diffx.parse(logistic_program(n))
     calls = {"formula": 0, "value": 0, "sympy": 0}
     factor_text, local_value, edge = _routes.factor_text, _routes.local_value, \
         _routes.Formulas.edge
@@ -202,7 +202,7 @@ def test_a_route_number_is_checked_against_the_count():
     with pytest.raises(diffx.DiffxError, match="there is only 1 route from b"):
         diffx.render("a*(a+b)", wrt="b", route=2)
     with pytest.raises(diffx.DiffxError, match="listed in order up to the 100,000th"):
-        diffx.render(_logistic(18), wrt="x", route=120_000, max_nodes=1000)
+        diffx.render(logistic_program(18), wrt="x", route=120_000, max_nodes=1000)
 
 
 def test_many_points_in_chunks_list_the_routes_once(monkeypatch):
@@ -212,6 +212,6 @@ def test_many_points_in_chunks_list_the_routes_once(monkeypatch):
     calls = []
     original = _listing._listing
     monkeypatch.setattr(_listing, "_listing", lambda *a: calls.append(1) or original(*a))
-    r = diffx.grad(_logistic(3), at={"x": "0:1:20"}, method="reverse", routes=True)
+    r = diffx.grad(logistic_program(3), at={"x": "0:1:20"}, method="reverse", routes=True)
     assert r.details["chunks"] > 1 and len(calls) == 1
     assert len(r.details["route_listing"]["x"]["routes"]) == 4

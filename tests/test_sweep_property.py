@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import same_float
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,14 +40,6 @@ EXPRESSIONS = st.recursive(LEAVES, _extend, max_leaves=6).filter(
 VALUES = st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0, -0.5, 1e-8, 3.0, -2.0])
 
 
-def _same(a: float, b: float) -> bool:
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    if math.isinf(a) or math.isinf(b):
-        return a == b
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-
-
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS, VALUES, VALUES)
 def test_reverse_forward_and_array_sweeps_agree(src, x, y):
@@ -65,11 +58,11 @@ def test_reverse_forward_and_array_sweeps_agree(src, x, y):
     for w in graph.inputs:
         r, f = reverse[w], forward[w]
         if not recovered:
-            assert _same(r, f), (src, at, w, r, f)
+            assert same_float(r, f), (src, at, w, r, f)
             for a in array[w]:
-                assert _same(r, float(a)), (src, at, w, r, a)
+                assert same_float(r, float(a)), (src, at, w, r, a)
         # both values of the array agree with each other, always
-        assert _same(float(array[w][0]), float(array[w][1]))
+        assert same_float(float(array[w][0]), float(array[w][1]))
 
 
 @pytest.mark.parametrize("src, x, expected", [

@@ -9,6 +9,7 @@ import time
 
 import mpmath
 import pytest
+from conftest import logistic_program
 
 import diffx
 from diffx.budget import BudgetExceeded, run_with_budget
@@ -136,17 +137,13 @@ def test_every_non_finite_value_is_explained():
 
 # ------------------------------------------------------------------ budgets -------------------
 
-def logistic(n: int) -> str:
-    return "\n".join(["l1 = x"] + [f"l{k+1} = 4*l{k}*(1 - l{k})" for k in range(1, n)])
-
-
 def test_a_budget_in_a_thread_is_honoured():
     out = {}
 
     def job():
         start = time.perf_counter()
         try:
-            diffx.grad(logistic(14), at={"x": 0.3}, method="symbolic", timeout=1)
+            diffx.grad(logistic_program(14), at={"x": 0.3}, method="symbolic", timeout=1)
         except diffx.DiffxError as exc:
             out["error"] = str(exc)
         out["seconds"] = time.perf_counter() - start
@@ -172,7 +169,7 @@ def test_tiny_budgets_leave_no_timer_behind():
 
 def test_a_timeout_says_what_took_the_time():
     with pytest.raises(diffx.DiffxError, match="differentiating"):
-        diffx.grad(logistic(14), at={"x": 0.3}, method="symbolic", timeout=0.5)
+        diffx.grad(logistic_program(14), at={"x": 0.3}, method="symbolic", timeout=0.5)
 
 
 # ------------------------------------------------------------------ size ----------------------

@@ -12,6 +12,7 @@ import random
 
 import mpmath
 import pytest
+from conftest import random_source
 
 import diffx
 
@@ -104,19 +105,7 @@ HOSTILE_POINTS = [0.0, 1.0, -1.0, 1e300, -1e-300, 0.5, -1e300]
 
 
 def hostile_source(rng: random.Random, size: int) -> str:
-    unary = sorted(UNARY) + ["-"]
-    binary = sorted(BINARY) + ["^"]
-    pool = [rng.choice(HOSTILE) for _ in range(size + 1)]
-    for _ in range(size):
-        if rng.random() < 0.4:
-            fn = rng.choice(unary)
-            a = pool.pop(rng.randrange(len(pool)))
-            pool.append(f"-({a})" if fn == "-" else f"{fn}({a})")
-        else:
-            op = rng.choice(binary)
-            a, b = pool.pop(rng.randrange(len(pool))), pool.pop(rng.randrange(len(pool)))
-            pool.append(f"{op}({a}, {b})" if op in ("max", "min") else f"({a}) {op} ({b})")
-    return " + ".join(pool)
+    return random_source(rng, size, HOSTILE, sorted(UNARY) + ["-"], sorted(BINARY) + ["^"])
 
 
 @pytest.mark.parametrize("seed", range(int(__import__("os").environ.get("FUZZ_N", "40"))))

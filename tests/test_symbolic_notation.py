@@ -7,6 +7,7 @@ import random
 
 import pytest
 import sympy
+from conftest import random_source, same_float
 
 import diffx
 from diffx.notation import formula_text
@@ -18,21 +19,7 @@ UNARY = ["sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh
 BINARY = ["+", "-", "*", "/", "^", "max", "min"]
 LEAVES = ["x", "y", "E", "2", "0.5", "3", "pi", "e", "1e-3", "7"]
 
-
-def random_source(rng: random.Random, size: int) -> str:
-    """A random expression in the language, built bottom-up (no recursion)."""
-    pool = [rng.choice(LEAVES) for _ in range(size + 1)]
-    for _ in range(size):
-        if rng.random() < 0.4:
-            fn = rng.choice(UNARY)
-            a = pool.pop(rng.randrange(len(pool)))
-            pool.append(f"-({a})" if fn == "-" else f"{fn}({a})")
-        else:
-            op = rng.choice(BINARY)
-            a = pool.pop(rng.randrange(len(pool)))
-            b = pool.pop(rng.randrange(len(pool)))
-            pool.append(f"{op}({a}, {b})" if op in ("max", "min") else f"({a}) {op} ({b})")
-    return " + ".join(pool)
+NOTATION = (LEAVES, UNARY, BINARY)  # a random expression's leaves, functions, operators
 
 
 def value(src_or_graph, point):
@@ -43,18 +30,10 @@ def value(src_or_graph, point):
     return float(v)
 
 
-def close(a: float, b: float) -> bool:
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    if math.isinf(a) or math.isinf(b):
-        return a == b
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-
-
 @pytest.mark.parametrize("seed", range(40))
 def test_printed_functions_parse_back_to_the_same_function(seed):
     rng = random.Random(seed)
-    src = random_source(rng, rng.randrange(1, 7))
+    src = random_source(rng, rng.randrange(1, 7), *NOTATION)
     g = diffx.parse(src)
     f = to_sympy(g)[g.output]
     text = formula_text(f)
@@ -70,7 +49,7 @@ def test_printed_functions_parse_back_to_the_same_function(seed):
         # the sympy form may be finite where floats overflow in another arrangement: compare
         # only where both are moderate
         if all(math.isfinite(v) and abs(v) < 1e100 for v in (a, b)):
-            assert close(a, b), (src, text, point, a, b)
+            assert same_float(a, b), (src, text, point, a, b)
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -78,7 +57,7 @@ def test_printed_derivatives_parse_back(seed):
     """A derivative formula with only language functions pastes back as the same function
     (checked against the formula's own value by mpmath)."""
     rng = random.Random(1000 + seed)
-    src = random_source(rng, rng.randrange(1, 6))
+    src = random_source(rng, rng.randrange(1, 6), *NOTATION)
     g = diffx.parse(src)
     if "x" not in g.inputs:
         return
@@ -94,7 +73,7 @@ def test_printed_derivatives_parse_back(seed):
         got = value(g2, {k: v for k, v in point.items() if k in g2.inputs})
         if isinstance(want, float) and math.isfinite(want) and abs(want) < 1e100 and \
                 math.isfinite(got):
-            assert close(got, want), (src, text, point, got, want)
+            assert same_float(got, want), (src, text, point, got, want)
 
 
 @pytest.mark.parametrize("src, wrt, formula", [
@@ -146,7 +125,7 @@ def test_the_derivative_only_notation_is_explained():
 @pytest.mark.parametrize("seed", range(40))
 def test_linear_conversion_builds_the_same_expression(seed):
     rng = random.Random(5000 + seed)
-    src = random_source(rng, rng.randrange(1, 9))
+    src = random_source(rng, rng.randrange(1, 9), *NOTATION)
     g = diffx.parse(src)
     a = to_sympy(g)[g.output]
     b = to_sympy(g, chains=True)[g.output]
