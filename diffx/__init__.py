@@ -11,8 +11,17 @@ One computational graph, differentiated three interchangeable ways side by side:
 ``forward``), ``grad_all`` runs several and compares them, ``compare`` runs every variant,
 ``check`` checks a hand-derived gradient, ``swell`` measures expression swell, ``render``
 draws the graph.
+
+In IPython or Jupyter, graphs and results show themselves as pictures and tables: importing
+diffx in a running shell registers the display (:mod:`diffx.present.notebook`), as does
+``%load_ext diffx``.
 """
 
+import sys as _sys
+from pathlib import Path as _Path
+from typing import Any as _Any
+
+from . import swell as _swell
 from .api import evaluate, grad, grad_all, resolve_wrt
 from .check import check
 from .compare import compare
@@ -20,7 +29,6 @@ from .errors import DiffxError, OptionError, ParseError, PointError
 from .graph import Graph
 from .parser import parse
 from .result import Gradient, Report
-from .swell import swell
 
 __version__ = "0.1.0"
 
@@ -30,6 +38,46 @@ def render(source_or_graph, **options):  # type: ignore[no-untyped-def]
     from .draw import render as _render
 
     return _render(source_or_graph, **options)
+
+
+def swell(family_or_expression: str, n: _Any = None, *,
+          budget: float = _swell.DEFAULT_BUDGET, formulas: bool = True,
+          on_row: _Any = None, plot: str | _Path | None = None) -> _swell.SwellTable:
+    """Measure swell for a family (``logistic``, ``logistic-expanded``, ``sigmoid-chain``,
+    ``product``) over ``n`` (default 1..8), or for a single expression (see
+    :func:`diffx.swell.swell`). ``plot=PATH`` (.png, .svg, .pdf) also draws the sizes against
+    n (:func:`diffx.present.plot.plot_swell`); the path is checked before any measuring."""
+    if plot is None:
+        return _swell.swell(family_or_expression, n, budget=budget, formulas=formulas,
+                            on_row=on_row)
+    from .present.plot import check_plot_path, plot_swell
+
+    _swell.check_request(family_or_expression, n, budget)
+    check_plot_path(plot)
+    table = _swell.swell(family_or_expression, n, budget=budget, formulas=formulas,
+                         on_row=on_row)
+    plot_swell(table, plot)
+    return table
+
+
+def load_ipython_extension(shell: _Any) -> None:
+    """``%load_ext diffx``: show graphs and results as pictures and tables in this shell."""
+    from .present.notebook import register
+
+    register(shell)
+
+
+def _register_notebook_display() -> None:
+    """When diffx is imported inside a running IPython, register its display there. IPython
+    is never imported here: a running shell has already loaded it."""
+    ipython = _sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    if shell is not None:
+        load_ipython_extension(shell)
+
+
+_register_notebook_display()
 
 __all__ = [
     "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",

@@ -11,10 +11,10 @@ decimal number (``3``, ``-0.5``, ``1e-3``: no ``nan``, ``inf`` or ``1_000``).
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
+import re
 import stat
 from array import array
 from collections.abc import Iterator
@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PointError
-from .points import _PLAIN_NUMBER, MAX_POINTS
+
+MAX_POINTS = 1_000_000  # points in one range or CSV file (diffx.points caps ranges with it)
+# a plain decimal number with an optional sign: CSV cells, and the fast path for --at values
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
 
 MAX_CSV_BYTES = 64 * 1024 * 1024  # bytes in the file
 MAX_CSV_NUMBERS = 10_000_000  # rows times columns: bounds the time and memory of reading
@@ -36,6 +39,8 @@ def read_csv_points(path: str | Path) -> dict[str, Any]:
     ``MAX_CSV_BYTES`` bytes and ``MAX_POINTS`` rows; lines may end in ``\n``, ``\r\n`` or
     ``\r``; blank lines are skipped; every cell is a plain decimal number.
     """
+    import csv  # here, not above: diffx.points (imported with diffx) takes its caps from here
+
     import numpy as np
 
     data = _read_capped(path)

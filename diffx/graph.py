@@ -317,11 +317,6 @@ class Graph:
         return (f"Graph({src!r}: {self.size} nodes, inputs {list(self.inputs)}, "
                 f"output {self.output_name})")
 
-    def _repr_svg_(self) -> str | None:  # Jupyter shows graphs as pictures
-        from .draw import svg_or_none
-
-        return svg_or_none(self)
-
 
 class GraphBuilder:
     """Builds a Graph node by node in topological order, sharing identical subexpressions."""

@@ -58,7 +58,7 @@ def route_listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any
 def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any] | None,
              gradient: dict[str, Any] | None, arrays: bool
              ) -> tuple[dict[str, Any], dict[str, str]]:
-    from .methods import to_python
+    from .methods.base import to_python
 
     shown: set[str] = set()
     labels = _routes.labels(graph)
@@ -105,7 +105,7 @@ class _EdgeCache:
 
     def __init__(self, graph: Graph, labels: _routes.Labels, edges: list[_routes.Edge],
                  vals: list[Any] | None, formulas: list[Any]) -> None:
-        from .methods import to_python
+        from .methods.base import to_python
 
         self.graph, self.labels, self.edges = graph, labels, edges
         self.triples = [[e.arg, e.node, e.position] for e in edges]

@@ -13,16 +13,12 @@ real: a complex array is an error, never silently truncated to its real part.
 from __future__ import annotations
 
 import math
-import re
-from pathlib import Path
 from typing import Any, NamedTuple
 
+# the cap on points and the plain-number rule are shared with the CSV reader, which holds them
+from .csv_points import _PLAIN_NUMBER, MAX_POINTS, read_csv_points  # noqa: F401  (re-exported)
 from .errors import DiffxError, ParseError, PointError
 from .graph import Graph
-
-MAX_POINTS = 1_000_000  # points in one range or CSV file
-# a plain decimal number with an optional sign: the fast path for values, and CSV cells
-_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
 
 
 def parse_point(text: str) -> dict[str, Any]:
@@ -64,14 +60,6 @@ class _Where(NamedTuple):
     text: str  # the whole --at text
     offset: int  # where the value starts in it
     entry: str  # the name=value entry
-
-
-def read_csv_points(path: str | Path) -> dict[str, Any]:
-    """A CSV file with a header of input names: one point per row, as arrays (the rules and
-    caps are in diffx.csv_points)."""
-    from .csv_points import read_csv_points as read
-
-    return read(path)
 
 
 def _split_top_level(text: str) -> list[tuple[int, str]]:

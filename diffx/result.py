@@ -1,7 +1,7 @@
 """Result types: one ``Gradient`` shape for every method, and a ``Report`` of several methods.
 
-Presenters (terminal tables, JSON, pictures) only read these; nothing here computes a
-derivative.
+Presenters (terminal tables, JSON, pictures, the notebook display) only read these; nothing
+here computes a derivative or draws.
 """
 
 from __future__ import annotations
@@ -41,17 +41,6 @@ class Gradient:
     def ok(self) -> bool:
         return self.error is None
 
-    def _repr_svg_(self) -> str | None:
-        """Notebooks show a result as its graph: values and adjoints at its point."""
-        if self.graph is None:
-            return None
-        from .draw import svg_or_none
-
-        scalar = self.point is not None and all(isinstance(v, float) for v in
-                                                self.point.values())
-        return svg_or_none(self.graph, at=self.point if scalar else None,
-                           wrt=self.wrt[0] if len(self.wrt) == 1 else None)
-
     def __getitem__(self, name: str) -> Any:
         """``g["a"]`` is the derivative with respect to ``a``."""
         if self.gradient is None:
@@ -77,10 +66,6 @@ class Report:
     warnings: list[str]
     reference: str | None = None  # the method others are compared with
     relative_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def _repr_svg_(self) -> str | None:
-        first = next(iter(self.results.values()), None)
-        return first._repr_svg_() if first is not None else None
 
     def worst_error(self, method: str) -> float | None:
         """The largest relative error of ``method`` against the reference, over the inputs."""

@@ -20,7 +20,6 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .budget import BudgetExceeded, run_with_budget
@@ -141,31 +140,17 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
 
 
 def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_BUDGET,
-          formulas: bool = True, on_row: Callable[[SwellRow], None] | None = None,
-          plot: str | Path | None = None) -> SwellTable:
+          formulas: bool = True, on_row: Callable[[SwellRow], None] | None = None) -> SwellTable:
     """Measure swell for a family (``logistic``, ``logistic-expanded``, ``sigmoid-chain``,
-    ``product``) over ``n`` (default 1..8), or for a single expression. ``plot=PATH`` (.png,
-    .svg, .pdf) also draws the sizes against n; the path is checked before any measuring."""
-    if not (isinstance(budget, int | float) and 0 < budget <= MAX_BUDGET):
-        raise OptionError(f"--budget must be between 0 and {MAX_BUDGET:g} seconds, got "
-                          f"{budget!r}")
-    if not isinstance(family_or_expression, str):
-        raise OptionError("swell measures a family name or one expression (a string), got "
-                          f"{type(family_or_expression).__name__}")
-    check_family(family_or_expression)
-    if plot is not None:
-        from .present.plot import check_plot_path
-
-        check_plot_path(plot)
+    ``product``) over ``n`` (default 1..8), or for a single expression. (``diffx.swell``, the
+    package's, also takes ``plot=PATH`` to draw the sizes against n.)"""
+    check_request(family_or_expression, n, budget)
     if family_or_expression in FAMILIES:
         build, description = FAMILIES[family_or_expression]
         ns: list[int | None] = list(parse_range(n, range(1, 9)))
         sources = [build(k) for k in ns]  # type: ignore[arg-type]
         name = family_or_expression
     else:
-        if n is not None:
-            raise OptionError("--n goes with a family (logistic, logistic-expanded, "
-                              "sigmoid-chain, product), not with a single expression")
         ns, sources = [None], [family_or_expression]
         name, description = family_or_expression, "a single expression"
     table = SwellTable(name, description, float(budget), [])
@@ -175,11 +160,22 @@ def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_B
         table.rows.append(row)
         if on_row is not None:
             on_row(row)
-    if plot is not None:
-        from .present.plot import plot_swell
-
-        plot_swell(table, plot)
     return table
+
+
+def check_request(family_or_expression: Any, n: Any, budget: Any) -> None:
+    """The checks made before any measuring: the budget, the family's name, ``n`` only with
+    a family."""
+    if not (isinstance(budget, int | float) and 0 < budget <= MAX_BUDGET):
+        raise OptionError(f"--budget must be between 0 and {MAX_BUDGET:g} seconds, got "
+                          f"{budget!r}")
+    if not isinstance(family_or_expression, str):
+        raise OptionError("swell measures a family name or one expression (a string), got "
+                          f"{type(family_or_expression).__name__}")
+    check_family(family_or_expression)
+    if family_or_expression not in FAMILIES and n is not None:
+        raise OptionError("--n goes with a family (logistic, logistic-expanded, "
+                          "sigmoid-chain, product), not with a single expression")
 
 
 def check_family(text: str) -> None:

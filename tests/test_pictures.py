@@ -139,8 +139,10 @@ def test_routes_of_the_logistic_map_are_counted_exactly(runner, n):
 
 def test_graphs_and_results_show_themselves_in_jupyter(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    svg = diffx.parse(ROUTE_SUM)._repr_svg_()
+    from diffx.present import notebook  # what the package registers with IPython
+
+    svg = notebook.graph_svg(diffx.parse(ROUTE_SUM))
     assert svg is not None and "<svg" in svg
     result = diffx.grad(ROUTE_SUM, at={"a": 4, "b": 3}, wrt="a")
-    assert "∂d/∂a = 11" in result._repr_svg_()
-    assert diffx.parse(" + ".join(f"x{i}" for i in range(400)))._repr_svg_() is None
+    assert "∂d/∂a = 11" in notebook.gradient_svg(result)
+    assert notebook.graph_svg(diffx.parse(" + ".join(f"x{i}" for i in range(400)))) is None

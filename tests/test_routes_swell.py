@@ -76,7 +76,7 @@ def test_a_bad_plot_path_fails_before_any_measuring(tmp_path, monkeypatch):
                       (tmp_path / "plot.jpg", "'.jpg'"), (tmp_path / "no" / "p.png",
                                                            "does not exist")):
         with pytest.raises(diffx.DiffxError, match=says):
-            swell("logistic", n="1..3", plot=bad)
+            diffx.swell("logistic", n="1..3", plot=bad)
 
 
 def test_tree_counts_are_exact_then_logarithmic():
@@ -137,6 +137,6 @@ def test_a_plot_of_counts_past_float_range_is_drawn(tmp_path, monkeypatch):
     monkeypatch.setattr(importlib.import_module("diffx.swell"), "_symbolic", lambda *a: None)
     chain = "; ".join(["y1 = x*x"] + [f"y{k + 1} = y{k}*y{k}" for k in range(1, 5000)])
     path = tmp_path / "swell.png"
-    table = swell(chain, budget=1, plot=path)
+    table = diffx.swell(chain, budget=1, plot=path)
     assert table.rows[0].routes is None and table.rows[0].routes_log10 > 1000
     assert path.stat().st_size > 1000

@@ -16,7 +16,7 @@ import numpy as np
 from .. import diagnose, engine, exact
 from ..graph import Graph
 from ..result import Gradient
-from . import MethodError, new_result, register, to_python, use_other_mode_where_nan
+from .base import MethodError, new_result, register, to_python, use_other_mode_where_nan
 from .reverse import undefined_where_nan
 
 

@@ -30,7 +30,7 @@ from .. import diagnose
 from ..errors import OptionError
 from ..graph import Graph
 from ..result import Gradient
-from . import MethodError, new_result, register, to_python
+from .base import MethodError, new_result, register, to_python
 
 EPS = 2.0**-52
 SCHEMES = ("central", "forward", "backward", "richardson", "complex")

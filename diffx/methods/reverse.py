@@ -23,7 +23,7 @@ from ..budget import BudgetExceeded, run_with_budget
 from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
-from . import (
+from .base import (
     MethodError,
     check_route_limit,
     check_timeout,

@@ -23,7 +23,7 @@ from ..budget import BudgetExceeded, run_with_budget
 from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
-from . import MethodError, check_timeout, new_result, register, to_python
+from .base import MethodError, check_timeout, new_result, register, to_python
 
 MAX_GRAPH = 50_000  # graphs larger than this are not handed to sympy
 

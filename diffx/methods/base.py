@@ -1,0 +1,134 @@
+"""The method registry: every differentiator behind one interface (the package
+:mod:`diffx.methods` re-exports this and imports the methods, which register themselves).
+
+A method is a function ``run(graph, wrt, point, arrays, **options) -> Gradient`` registered
+with its name, its options (name -> default) and a one-line summary. ``diffx.grad`` and the CLI
+find methods only through :data:`REGISTRY`, so a new method is one module with one
+``@register``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import DiffxError, OptionError
+from ..graph import Graph
+from ..result import Gradient
+
+
+class MethodError(DiffxError):
+    """A method cannot run on this request (``usage``) or could not finish (timed out)."""
+
+    def __init__(self, message: str, usage: bool = True) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    run: Callable[..., Gradient]
+    options: dict[str, Any]
+    summary: str
+
+    def __call__(self, graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
+                 arrays: bool = False, **options: Any) -> Gradient:
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            known = ", ".join(sorted(self.options)) or "none"
+            raise OptionError(f"the {self.name} method has no option {unknown[0]!r} "
+                              f"(its options: {known})")
+        return self.run(graph, wrt, point, arrays, **{**self.options, **options})
+
+
+def check_timeout(timeout: Any) -> float:
+    """A time budget in seconds: a positive number (at most a day)."""
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        raise OptionError(f"--timeout must be a number of seconds, got {timeout!r}") from None
+    if not 0 < value <= 86400:
+        raise OptionError(f"--timeout must be between 0 and 86400 seconds, got {timeout!r}")
+    return value
+
+
+MAX_ROUTE_LIMIT = 100_000
+
+
+def check_route_limit(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_ROUTE_LIMIT:
+        raise OptionError(f"--route-limit must be a whole number from 0 to {MAX_ROUTE_LIMIT:,}, "
+                          f"got {limit!r}")
+    return limit
+
+
+REGISTRY: dict[str, Method] = {}
+DEFAULT_METHODS = ("symbolic", "numeric", "reverse")
+
+
+def register(name: str, options: dict[str, Any], summary: str) -> Callable:
+    def wrap(fn: Callable[..., Gradient]) -> Callable[..., Gradient]:
+        REGISTRY[name] = Method(name, fn, dict(options), summary)
+        return fn
+    return wrap
+
+
+def get(name: str) -> Method:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise OptionError(f"unknown method {name!r}; the methods are: {known}, all") from None
+
+
+def new_result(method: str, graph: Graph, wrt: tuple[str, ...],
+               point: dict[str, Any] | None) -> Gradient:
+    return Gradient(method=method, expression=graph.source, inputs=graph.inputs, wrt=wrt,
+                    point=point, graph=graph)
+
+
+def to_python(x: Any) -> Any:
+    """numpy scalars become Python numbers; arrays stay arrays."""
+    import numbers
+
+    if isinstance(x, float | int):
+        return float(x)
+    if isinstance(x, numbers.Number) and not hasattr(x, "shape"):
+        return x
+    shape = getattr(x, "shape", None)
+    if shape == ():
+        return x.item()
+    return x
+
+
+
+def use_other_mode_where_nan(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
+                             gradient: dict[str, Any], other: Callable[[str], Any],
+                             said: str) -> list[str]:
+    """Where one sweep gives nan for a function that is defined there, infinite terms
+    cancelled (inf - inf, ``sqrt(x - x)``); the other mode adds its terms first and meets the
+    infinite local derivative as a strong zero. ``other(w)`` is that mode's derivative; it is
+    used at those points (``gradient`` is updated), and ``said`` (with ``{w}``) says so."""
+    import math
+
+    value = vals[graph.output]
+    if isinstance(value, float) and all(isinstance(gradient[w], float) and
+                                        not math.isnan(gradient[w]) for w in wrt):
+        return []  # the common case, without numpy
+    import numpy as np
+
+    from .. import diagnose
+
+    told = []
+    for w in wrt:
+        bad = np.isnan(gradient[w]) & np.isfinite(value)
+        if not np.any(bad) or not diagnose.may_hide_strong_zero(graph, vals):
+            continue
+        fixed = np.where(bad, other(w), gradient[w])
+        if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):
+            continue
+        gradient[w] = to_python(fixed)
+        told.append(said.format(w=w))
+    return told

@@ -1,0 +1,118 @@
+"""Notebook display: what IPython and Jupyter show for diffx's objects.
+
+A graph is shown as its picture (SVG), a ``Gradient`` or ``Report`` as the picture of its
+graph with the values and adjoints at its point; the results of ``compare``, ``check`` and
+``swell`` as the tables ``diffx compare``, ``diffx check`` and ``diffx swell`` print (HTML in
+a notebook, plain text in the terminal shell). The package registers these formatters with a
+running IPython (``import diffx``, or ``%load_ext diffx``); the model never draws itself.
+
+    >>> from diffx import check
+    >>> print(text(check("x^2", at={"x": 3}, claims={"x": "2*x"})))
+    x^2
+    at x=3
+     input ┃ claimed ┃ reverse ┃ central ┃ claim vs reverse ┃ claim vs central ┃
+    ━━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━
+     x     │       6 │       6 │       6 │          0.0e+00 │          0.0e+00 │ ok
+    PASS: the worst input is x, relative error 0.0e+00 ≤ 1e-06
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from ..check import CheckReport
+from ..compare import Comparison
+from ..graph import Graph
+from ..result import Gradient, Report
+from ..swell import SwellTable
+
+WIDTH = 140  # characters: a notebook scrolls a wide table rather than wrapping it
+
+
+def graph_svg(graph: Graph) -> str | None:
+    """The graph's picture; None (the plain repr) when it cannot be drawn (too large)."""
+    from ..draw import svg_or_none
+
+    return svg_or_none(graph)
+
+
+def gradient_svg(result: Gradient) -> str | None:
+    """The graph with values and adjoints at the result's point (one point, not many)."""
+    if result.graph is None:
+        return None
+    from ..draw import svg_or_none
+
+    scalar = result.point is not None and all(isinstance(v, float)
+                                              for v in result.point.values())
+    return svg_or_none(result.graph, at=result.point if scalar else None,
+                       wrt=result.wrt[0] if len(result.wrt) == 1 else None)
+
+
+def report_svg(report: Report) -> str | None:
+    first = next(iter(report.results.values()), None)
+    return gradient_svg(first) if first is not None else None
+
+
+def _output_name(c: Comparison) -> str:
+    """The output's name as the CLI shows it (``∂d/∂a``), from any row's graph."""
+    for row in c.rows:
+        if row.result is not None and row.result.graph is not None:
+            return str(row.result.graph.output_name)
+    return "f"
+
+
+def _printer(obj: Any) -> Callable[[Any], None]:
+    """The terminal presenter that prints ``obj`` on a rich console."""
+    from . import tables
+
+    if isinstance(obj, Comparison):
+        return lambda console: tables.print_comparison(obj, console, _output_name(obj))
+    if isinstance(obj, CheckReport):
+        return lambda console: tables.print_check(obj, console)
+    if isinstance(obj, SwellTable):
+        return lambda console: tables.print_swell(obj, console, formulas=True)
+    raise TypeError(f"no table for {type(obj).__name__}")
+
+
+def _recorded(obj: Any) -> Any:
+    from rich.console import Console
+
+    console = Console(record=True, file=io.StringIO(), width=WIDTH, highlight=False,
+                      soft_wrap=False, color_system="truecolor", force_jupyter=False)
+    _printer(obj)(console)
+    return console
+
+
+def text(obj: Any) -> str:
+    """A result of compare, check or swell as the CLI prints it, without colour."""
+    lines = str(_recorded(obj).export_text(clear=False)).rstrip("\n").splitlines()
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def html(obj: Any) -> str:
+    """The same table as HTML: colours inline, in a monospace ``<pre>`` block."""
+    return str(_recorded(obj).export_html(
+        inline_styles=True,
+        code_format='<pre style="font-family: Menlo, \'DejaVu Sans Mono\', Consolas, '
+                    'monospace; line-height: 1.25">{code}</pre>'))
+
+
+def _pretty(obj: Any, p: Any, cycle: bool) -> None:
+    """IPython's plain-text printer: the table (the terminal shell has no HTML)."""
+    p.text(text(obj))
+
+
+SVG = (Graph, graph_svg), (Gradient, gradient_svg), (Report, report_svg)
+TABLES = (Comparison, CheckReport, SwellTable)
+
+
+def register(shell: Any) -> None:
+    """Register diffx's formatters with an IPython shell (``get_ipython()``)."""
+    formatters = shell.display_formatter.formatters
+    for cls, svg in SVG:
+        formatters["image/svg+xml"].for_type(cls, svg)
+    for cls in TABLES:
+        formatters["text/html"].for_type(cls, html)
+        formatters["text/plain"].for_type(cls, _pretty)
