@@ -450,8 +450,9 @@ def routes(
     check_whole("--limit", limit, 0, MAX_ROUTE_LIMIT)
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
-    result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
-                      route_limit=limit)
+    with naming(lambda p: "--limit" if p == "route_limit" else flag(p)):
+        result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
+                          route_limit=limit)
     if result.ok and "route_listing" not in result.details:
         raise DiffxError(NO_LISTING)
     if json_out:

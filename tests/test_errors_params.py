@@ -162,3 +162,26 @@ def test_param_is_kept_and_optional():
     assert DiffxError("plain").param is None
     assert OptionError("x", param="step").param == "step"
     assert PointError("x").param == "at"
+
+
+def test_point_text_errors_name_the_flag_in_the_cli():
+    res = CliRunner().invoke(app, ["grad", "x*y", "--at", "x=(1+2,y=1"])
+    assert res.exit_code == 2
+    assert "error: --at entry 'x=(1+2,y=1' is not a number" in res.output
+    with pytest.raises(PointError) as info:
+        diffx.grad("x*y", at="x=(1+2,y=1")
+    assert str(info.value).startswith("at entry 'x=(1+2,y=1' is not a number")
+
+
+def test_routes_names_its_own_flag_for_the_route_limit(monkeypatch):
+    # `diffx routes` spells the library's route_limit as --limit, not --route-limit
+    import diffx.api
+
+    def refuse(*args, **kwargs):
+        raise OptionError(f"{errors.option('route_limit')} is refused here",
+                          param="route_limit")
+
+    monkeypatch.setattr(diffx.api, "grad", refuse)
+    res = CliRunner().invoke(app, ["routes", "x*y"])
+    assert res.exit_code == 2
+    assert "error: --limit is refused here" in res.output
