@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import DiffxError, OptionError, PointError
+from .errors import DiffxError, OptionError, PointError, option
 from .graph import Graph
 from .parser import parse
 from .points import normalize_point
@@ -21,21 +21,23 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
     elif isinstance(wrt, list | tuple | set | frozenset):
         names = list(wrt)
     else:
-        raise OptionError(f"wrt must be an input name, names separated by commas, or a list of "
-                          f"names, not {type(wrt).__name__}")
+        raise OptionError(f"{option('wrt')} must be an input name, names separated by commas, "
+                          f"or a list of names, not {type(wrt).__name__}", param="wrt")
     out: list[str] = []
     for name in names:
         if not isinstance(name, str) or not name:
-            raise OptionError(f"--wrt needs input names, got {name!r}")
+            raise OptionError(f"{option('wrt')} needs input names, got {name!r}", param="wrt")
         if name not in graph.input_nodes:
             inputs = ", ".join(graph.inputs) or "none"
             if name in graph.assigned:
                 raise OptionError(
-                    f"--wrt {name}: '{name}' is assigned in the program, so it is not an input "
-                    f"(the inputs are: {inputs}); to differentiate with respect to it, remove "
-                    f"its assignment and give its value with --at {name}=...")
-            raise OptionError(f"--wrt {name}: not an input of the expression "
-                              f"(the inputs are: {inputs})")
+                    f"{option('wrt')} {name}: '{name}' is assigned in the program, so it is "
+                    f"not an input (the inputs are: {inputs}); to differentiate with respect to "
+                    f"it, remove its assignment and give its value in {option('at')} "
+                    f"({name}=...)",
+                    param="wrt")
+            raise OptionError(f"{option('wrt')} {name}: not an input of the expression "
+                              f"(the inputs are: {inputs})", param="wrt")
         if name not in out:
             out.append(name)
     return tuple(out)

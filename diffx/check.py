@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import DiffxError, OptionError, ParseError, PointError
+from .errors import DiffxError, OptionError, ParseError, PointError, option
 from .finite import EPS  # noqa: F401  (one machine epsilon for numeric and check)
 DEFAULT_THRESHOLD = 1e-6  # the notes: "the relative error should be very small, e.g. 1e-6"
 SWEEP_STEPS = tuple(10.0**-k for k in range(1, 14))  # 1e-1 ... 1e-13
@@ -204,7 +204,8 @@ def _advice(report: CheckReport, spread: dict[str, float]) -> list[str]:
                      "wrong.")
         else:
             text += (f" The step may be the problem: central differences change by {moved:.0e} "
-                     "when the step changes 10×; look at the sweep (--sweep) for a better step.")
+                     f"when the step changes 10×; look at the sweep ({option('sweep')}) for a "
+                     "better step.")
         out.append(text)
     return out
 
@@ -220,14 +221,15 @@ def check(f_or_source: Any, grad: Callable[..., Any] | None = None, at: Any = No
           threshold: float = DEFAULT_THRESHOLD, sweep: bool = False) -> CheckReport:
     """Check a gradient; see the module docstring for the two forms."""
     if not isinstance(threshold, int | float) or not threshold > 0:
-        raise OptionError(f"--threshold must be a positive number, got {threshold!r}")
+        raise OptionError(f"{option('threshold')} must be a positive number, got "
+                          f"{threshold!r}", param="threshold")
     if callable(f_or_source):
         if grad is None or not callable(grad):
             raise OptionError("check(f, grad, at): grad must be a callable returning the "
                               "gradient")
         return _check_callables(f_or_source, grad, at, threshold, sweep)
     if at is None:
-        raise OptionError("a gradient check needs a point: add --at")
+        raise OptionError(f"a gradient check needs a point: give {option('at')}", param="at")
     return _check_program(f_or_source, at, claims, threshold, sweep)
 
 
@@ -241,10 +243,11 @@ def _parse_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str
         name, eq, formula = str(text).partition("=")
         name, formula = name.strip(), formula.strip()
         if not eq or not name.isidentifier() or not formula:
-            raise OptionError(f"--claim {text!r}: write it as input = formula, e.g. "
-                              "--claim \"w = (y - t)*y*(1 - y)*x\"")
+            raise OptionError(f"{option('claims')} {text!r}: write it as input = formula, "
+                              f"e.g. {option('claims')} \"w = (y - t)*y*(1 - y)*x\"",
+                              param="claims")
         if name in out:
-            raise OptionError(f"--claim gives {name!r} twice")
+            raise OptionError(f"{option('claims')} gives {name!r} twice", param="claims")
         out[name] = formula
     return out
 
@@ -258,11 +261,13 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     claimed = _parse_claims(claims)
     for name in claimed:
         if name not in graph.input_nodes:
-            raise OptionError(f"--claim {name}: '{name}' is not an input of the program (the "
-                              f"inputs are: {', '.join(graph.inputs) or 'none'})")
+            raise OptionError(f"{option('claims')} {name}: '{name}' is not an input of the "
+                              f"program (the inputs are: {', '.join(graph.inputs) or 'none'})",
+                              param="claims")
     reverse = api.grad(graph, at=at, method="reverse")
     if reverse.point is None or any(not isinstance(v, float) for v in reverse.point.values()):
-        raise PointError("a gradient check works at one point: give single values in --at")
+        raise PointError(f"a gradient check works at one point: give single values in "
+                         f"{option('at')}")
     point: dict[str, float] = reverse.point
     names = list(graph.inputs)
     x = [point[n] for n in names]
@@ -304,14 +309,14 @@ def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -
     try:
         alone = parse(formula)
     except ParseError as exc:
-        raise DiffxError(f"--claim {name}: {exc}") from None
+        raise DiffxError(f"{option('claims')} {name}: {exc}", param="claims") from None
     if alone.n_statements != 1 or alone.assigned:
-        raise OptionError(f"--claim {name}: a claim is one formula, without '=' or ';' "
-                          f"(got {formula!r})")
+        raise OptionError(f"{option('claims')} {name}: a claim is one formula, without '=' "
+                          f"or ';' (got {formula!r})", param="claims")
     unknown = [n for n in alone.inputs if n not in graph.input_nodes and n not in graph.assigned]
     if unknown:
-        raise OptionError(f"--claim {name} uses '{unknown[0]}', which is neither an input nor a "
-                          "name assigned in the program")
+        raise OptionError(f"{option('claims')} {name} uses '{unknown[0]}', which is neither an "
+                          "input nor a name assigned in the program", param="claims")
     label = "claim_"
     while label in graph.assigned or label in graph.input_nodes:
         label += "_"

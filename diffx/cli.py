@@ -18,7 +18,7 @@ import typer
 import typer.core
 
 from . import methods as _methods
-from .errors import DiffxError
+from .errors import DiffxError, naming
 from .methods import numeric as _numeric
 
 app = typer.Typer(
@@ -100,6 +100,14 @@ class _Command(typer.core.TyperCommand):
         return super().parse_args(ctx, expression_arguments(args, options))
 
 
+FLAGS = {"claims": "--claim"}  # parameters whose flag is not "--" + the name, '_' as '-'
+
+
+def flag(param: str) -> str:
+    """The CLI's word for the library parameter ``param`` in messages: its flag."""
+    return FLAGS.get(param, "--" + param.replace("_", "-"))
+
+
 def _control_flow(exc: BaseException) -> bool:
     """Exceptions that carry the CLI's own control flow (exit, usage errors, Ctrl-C, a closed
     pipe): typer's and click's (typer may bundle its own copy of click) and Python's."""
@@ -111,13 +119,15 @@ def _control_flow(exc: BaseException) -> bool:
 def command(fn: Callable[..., None]) -> Callable[..., None]:
     """Register a CLI command whose diffx errors become ``error: ...`` and exit status 2, and
     whose unexpected failures (any exception, even one derived from ``BaseException`` such as
-    a time budget running out) become one ``error:`` line and exit status 70."""
+    a time budget running out) become one ``error:`` line and exit status 70. Within it,
+    messages name the library's parameters by their flags (``at`` as ``--at``)."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             try:
-                fn(*args, **kwargs)
+                with naming(flag):
+                    fn(*args, **kwargs)
             finally:
                 stop_stray_alarms()
         except DiffxError as exc:
@@ -440,8 +450,9 @@ def routes(
     check_whole("--limit", limit, 0, MAX_ROUTE_LIMIT)
     text = read_source(source, file)
     g = parse_source(text, from_argument=file is None and source != "-")
-    result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
-                      route_limit=limit)
+    with naming(lambda p: "--limit" if p == "route_limit" else flag(p)):
+        result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
+                          route_limit=limit)
     if result.ok and "route_listing" not in result.details:
         raise DiffxError(NO_LISTING)
     if json_out:

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import OptionError
+from .errors import OptionError, option
 from .graph import Graph
 from .result import Gradient, max_finite, relative_error
 
@@ -85,10 +85,11 @@ def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
     from .api import _prepare, run_method
 
     if at is None:
-        raise OptionError("compare needs a point: add --at")
+        raise OptionError(f"compare needs a point: give {option('at')}", param="at")
     graph, names, point, arrays = _prepare(source_or_graph, at, wrt)
     if arrays:
-        raise OptionError("compare works at one point; give single values in --at")
+        raise OptionError(f"compare works at one point; give single values in {option('at')}",
+                          param="at")
     rows: list[CompareRow] = []
     warnings: list[str] = []
     for method, options in VARIANTS:
@@ -110,7 +111,8 @@ def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
                                _built(graph, r), result=r))
     labels = [r.label for r in rows]
     if reference not in labels:
-        raise OptionError(f"--reference {reference!r}: choose one of {', '.join(labels)}")
+        raise OptionError(f"{option('reference')} {reference!r}: choose one of "
+                          f"{', '.join(labels)}", param="reference")
     ref = next(r for r in rows if r.label == reference)
     if ref.gradient is None:
         fallback = next((r for r in rows if r.label == "reverse" and r.gradient), None)

@@ -111,7 +111,7 @@ def _read_capped(path: str | Path) -> bytes:
         kind = ("a directory" if stat.S_ISDIR(mode) else
                 "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
                 "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
-        raise PointError(f"cannot read points from {path}: it is {kind}; --at takes "
+        raise PointError(f"cannot read points from {path}: it is {kind}; points come as "
                          "name=value pairs or a regular CSV file")
     too_big = PointError(f"{path} is larger than {MAX_CSV_BYTES:,} bytes, the limit for a CSV "
                          "file of points")

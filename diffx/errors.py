@@ -1,15 +1,60 @@
-"""The one exception family diffx raises for bad input.
+"""The one exception family diffx raises for bad input, and how its messages name options.
 
 Every error says what is wrong and, when it comes from source text, where: the line, the
 column, the source line and a caret under the offending character. The CLI turns a
 ``DiffxError`` into ``error: ...`` on stderr and exit status 2, never a traceback.
+
+Naming options. The library speaks in its Python parameters (``at``, ``wrt``, ``step``,
+``route_limit``); the CLI speaks in its flags (``--at``, ``--route-limit``). A message never
+spells either form itself: it names an option with :func:`option` (``f"{option('at')} has no
+value for input 'y'"``), which gives the parameter name, or, while a presenter has installed
+its own naming with :func:`naming`, that presenter's word for it. The CLI installs its
+parameter -> flag map around each command, so a message is composed with the right word when
+it is raised -- also one that ends up inside another message or in a method's result row --
+and no text is ever rewritten afterwards. An error about one option also carries it in
+``param`` (the Python name, whoever presents it), so that a caller can tell which argument
+was at fault without reading the message.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+
+_naming: contextvars.ContextVar[Callable[[str], str] | None] = \
+    contextvars.ContextVar("diffx_naming", default=None)
+
+
+def option(param: str) -> str:
+    """How messages name the option that is the Python parameter ``param``: the parameter
+    itself, unless a presenter (the CLI) has installed its own naming."""
+    present = _naming.get()
+    return param if present is None else present(param)
+
+
+@contextlib.contextmanager
+def naming(present: Callable[[str], str]) -> Iterator[None]:
+    """Within the block, messages name option ``p`` as ``present(p)`` (the CLI: its flag)."""
+    token = _naming.set(present)
+    try:
+        yield
+    finally:
+        _naming.reset(token)
+
 
 class DiffxError(Exception):
-    """Base class: a problem with what the user asked for (not a bug in diffx)."""
+    """Base class: a problem with what the user asked for (not a bug in diffx).
+
+    ``param`` is the Python parameter the problem is about (``"at"``, ``"wrt"``...), or None.
+    """
+
+    param: str | None = None
+
+    def __init__(self, *args: object, param: str | None = None):
+        super().__init__(*args)
+        if param is not None:
+            self.param = param
 
 
 class ParseError(DiffxError):
@@ -41,7 +86,9 @@ class ParseError(DiffxError):
 
 
 class PointError(DiffxError):
-    """A point (``--at``) is malformed, incomplete or names something that is not an input."""
+    """A point (``at``) is malformed, incomplete or names something that is not an input."""
+
+    param = "at"
 
 
 class OptionError(DiffxError):

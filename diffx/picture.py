@@ -19,7 +19,7 @@ from typing import Any
 from . import ops as _ops
 from . import routes as _routes
 from .counts import big_count, tree_count, tree_size
-from .errors import DiffxError, OptionError
+from .errors import DiffxError, OptionError, option
 from .graph import Graph
 from .ops import CONST, INPUT
 from .parser import parse
@@ -90,19 +90,22 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
 
     graph = parse(source_or_graph)
     if direction not in ("LR", "TB", "RL", "BT"):
-        raise OptionError(f"--direction must be LR, TB, RL or BT, got {direction!r}")
+        raise OptionError(f"{option('direction')} must be LR, TB, RL or BT, got {direction!r}")
     if not isinstance(max_nodes, int) or max_nodes < 1:
-        raise OptionError(f"--max-nodes must be a positive whole number, got {max_nodes!r}")
+        raise OptionError(f"{option('max_nodes')} must be a positive whole number, got "
+                          f"{max_nodes!r}", param="max_nodes")
     if wrt is not None:
         names = resolve_wrt(graph, wrt)
         if len(names) != 1:
-            raise OptionError("--wrt takes one input for a picture (its routes are drawn)")
+            raise OptionError(f"{option('wrt')} takes one input for a picture (its routes are "
+                              "drawn)", param="wrt")
         wrt = names[0]
     if route is not None:
         if wrt is None:
-            raise OptionError("--route needs --wrt: the routes go from that input to the output")
+            raise OptionError(f"{option('route')} needs {option('wrt')}: the routes go from that "
+                              "input to the output", param="route")
         if isinstance(route, bool) or not isinstance(route, int) or route < 1:
-            raise OptionError(f"--route must be a route number from 1, got {route!r}")
+            raise OptionError(f"{option('route')} must be a route number from 1, got {route!r}")
         _check_route(graph, wrt, route)
     live = graph.reachable_from_output()
     shown = sum(live[: graph.output + 1])
@@ -111,11 +114,12 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
         if exact is None or exact > max_nodes:
             raise DiffxError(
                 f"as a tree this expression has {big_count(exact, log10)} nodes (as a DAG, "
-                f"{shown:,}): too many to draw (--max-nodes {max_nodes:,}). That gap is what "
-                "sharing saves")
+                f"{shown:,}): too many to draw ({option('max_nodes')} {max_nodes:,}). That gap "
+                "is what sharing saves")
     elif shown > max_nodes:
         raise DiffxError(
-            f"the graph has {shown:,} nodes; pictures stop at {max_nodes:,} (--max-nodes). "
+            f"the graph has {shown:,} nodes; pictures stop at {max_nodes:,} "
+            f"({option('max_nodes')}). "
             "For large graphs the numbers tell more: diffx grad --routes counts the routes, and "
             "diffx grad --method reverse shows the sweep's cost")
     result = None
@@ -150,10 +154,10 @@ def _check_route(graph: Graph, wrt: str, route: int) -> None:
     exact, _ = _routes.count_routes(graph)[wrt]
     if exact is not None and route > exact:
         plural = "route" if exact == 1 else "routes"
-        raise OptionError(f"--route {route} (route=): there {'is' if exact == 1 else 'are'} "
+        raise OptionError(f"{option('route')} {route}: there {'is' if exact == 1 else 'are'} "
                           f"only {exact:,} {plural} from {wrt} to {graph.output_name}")
     if route > MAX_ROUTE_LIMIT:
-        raise OptionError(f"--route {route} (route=): routes are listed in order up to the "
+        raise OptionError(f"{option('route')} {route}: routes are listed in order up to the "
                           f"{MAX_ROUTE_LIMIT:,}th; choose one of those")
 
 
@@ -266,7 +270,7 @@ def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | Non
     rows = info["routes"]
     if route is not None:
         if route > len(rows):
-            raise OptionError(f"--route {route}: there are only {len(rows)} routes from "
+            raise OptionError(f"{option('route')} {route}: there are only {len(rows)} routes from "
                               f"{wrt} to {graph.output_name}")
         rows = [rows[route - 1]]
         pic.selected_route = route

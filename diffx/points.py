@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 # the cap on points and the plain-number rule are shared with the CSV reader, which holds them
 from .csv_points import _PLAIN_NUMBER, MAX_POINTS, read_csv_points  # noqa: F401  (re-exported)
-from .errors import DiffxError, ParseError, PointError
+from .errors import DiffxError, ParseError, PointError, option
 from .graph import Graph
 
 
@@ -26,38 +26,39 @@ def parse_point(text: str) -> dict[str, Any]:
 
     Each value is one number, one constant expression (``pi/4``) or a range
     ``start:stop:count``; anything else (``a=1;b=2``, ``a=x=1``) is an error that names the
-    entry and points at the column of the ``--at`` text.
+    entry and points at the column of the text.
     """
     if not isinstance(text, str):
         raise PointError(f"a point must be 'a=4,b=3' text, not {type(text).__name__}")
     text = text.strip()
     if not text:
-        raise PointError("--at is empty; write name=value pairs such as a=4,b=3")
+        raise PointError(f"{option('at')} is empty; write name=value pairs such as a=4,b=3")
     point: dict[str, Any] = {}
     for start, item in _split_top_level(text):
         start += len(item) - len(item.lstrip())
         item = item.strip()
         if not item:
-            raise PointError(f"--at {text!r} has an empty entry; separate pairs with one ','")
+            raise PointError(f"{option('at')} {text!r} has an empty entry; separate pairs with "
+                             "one ','")
         name, eq, value = item.partition("=")
         value_at = start + len(name) + 1 + len(value) - len(value.lstrip())
         name, value = name.strip(), value.strip()
         if not eq:
-            raise PointError(f"--at entry {item!r} has no value; write {item}=<number>")
+            raise PointError(f"{option('at')} entry {item!r} has no value; write {item}=<number>")
         if not name.isidentifier() or not name.isascii():
-            raise PointError(f"--at entry {item!r}: {name!r} is not an input name")
+            raise PointError(f"{option('at')} entry {item!r}: {name!r} is not an input name")
         if not value:
-            raise PointError(f"--at entry {item!r} has no value after '='")
+            raise PointError(f"{option('at')} entry {item!r} has no value after '='")
         if name in point:
-            raise PointError(f"--at gives {name!r} twice")
+            raise PointError(f"{option('at')} gives {name!r} twice")
         point[name] = _value(name, value, _Where(text, value_at, item))
     return point
 
 
 class _Where(NamedTuple):
-    """Where a value sits in the ``--at`` text, so that errors can point at its column."""
+    """Where a value sits in the point's text, so that errors can point at its column."""
 
-    text: str  # the whole --at text
+    text: str  # the whole point text
     offset: int  # where the value starts in it
     entry: str  # the name=value entry
 
@@ -90,11 +91,11 @@ def _number(name: str, text: str, where: _Where | None, offset: int = 0) -> floa
     if _PLAIN_NUMBER.fullmatch(text):
         value = float(text)
         if not math.isfinite(value):
-            raise PointError(f"--at {name}={text}: the number is too large for a float")
+            raise PointError(f"{option('at')} {name}={text}: the number is too large for a float")
         return value
     if where is None:
-        return constant_expression(text, f"--at {name}")
-    return constant_expression(text, f"--at {name}", (where.text, where.offset + offset,
+        return constant_expression(text, f"{option('at')} {name}")
+    return constant_expression(text, f"{option('at')} {name}", (where.text, where.offset + offset,
                                                        where.entry))
 
 
@@ -109,10 +110,11 @@ def _range(name: str, text: str, where: _Where | None) -> Any:
     try:
         n = int(count) if count.isdigit() else int("x")
     except ValueError:
-        raise PointError(f"--at {name}={text}: the count {count!r} must be a whole number") \
-            from None
+        raise PointError(f"{option('at')} {name}={text}: the count {count!r} must be a whole "
+                         "number") from None
     if not 1 <= n <= MAX_POINTS:
-        raise PointError(f"--at {name}={text}: the count must be between 1 and {MAX_POINTS:,}")
+        raise PointError(f"{option('at')} {name}={text}: the count must be between 1 and "
+                         f"{MAX_POINTS:,}")
     return np.linspace(start, stop, n)
 
 
@@ -120,7 +122,7 @@ def constant_expression(text: str, what: str,
                         where: tuple[str, int, str] | None = None) -> float:
     """The value of one constant expression such as ``pi/4``, read with diffx's own parser.
 
-    ``what`` names the value in messages (``--at x``); ``where`` is (the whole text, the
+    ``what`` names the value in messages (``at x``); ``where`` is (the whole text, the
     offset of ``text`` in it, the entry) so that an error points at the column of the whole.
     """
     from . import engine
@@ -132,7 +134,7 @@ def constant_expression(text: str, what: str,
             return PointError(f"{what}={text}: not a number: "
                               f"{ParseError(reason, text, offset, length)}")
         whole, at, entry = where
-        return PointError(f"--at entry {entry!r} is not a number: "
+        return PointError(f"{option('at')} entry {entry!r} is not a number: "
                           f"{ParseError(reason, whole, at + offset, length)}")
 
     try:
@@ -170,25 +172,26 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
     unknown = [k for k in at if k not in graph.input_nodes]
     if unknown:
         hint = _not_input_hint(graph, unknown[0])
-        raise PointError(f"--at names {unknown[0]!r}, which is not an input of the expression"
-                         f"{hint}")
+        raise PointError(f"{option('at')} names {unknown[0]!r}, which is not an input of the "
+                         f"expression{hint}")
     missing = [k for k in graph.inputs if k not in at]
     if missing:
         example = ",".join(f"{k}=1" for k in missing)
-        raise PointError(f"--at has no value for input{'s' * (len(missing) > 1)} "
+        raise PointError(f"{option('at')} has no value for input{'s' * (len(missing) > 1)} "
                          f"{', '.join(repr(k) for k in missing)}; add {example}")
     point: dict[str, Any] = {}
     for name in graph.inputs:
         value = at[name]
         if isinstance(value, bool) or value is None:
-            raise PointError(f"--at {name}: {value!r} is not a number")
+            raise PointError(f"{option('at')} {name}: {value!r} is not a number")
         if isinstance(value, int | float):
             try:
                 point[name] = float(value)
             except OverflowError:
-                raise PointError(f"--at {name}: the number is too large for a float") from None
+                raise PointError(f"{option('at')} {name}: the number is too large for a "
+                                 "float") from None
             if not math.isfinite(point[name]):
-                raise PointError(f"--at {name}: values must be finite numbers")
+                raise PointError(f"{option('at')} {name}: values must be finite numbers")
     if len(point) == len(graph.inputs):
         return point, False  # the common case: plain numbers, no numpy needed
     return _normalize_arrays(graph, at, point)
@@ -213,11 +216,11 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
             point[name] = float(arr)
             continue
         if arr.size == 0:
-            raise PointError(f"--at {name}: the array of points is empty")
+            raise PointError(f"{option('at')} {name}: the array of points is empty")
         point[name] = arr
         shapes.add(arr.shape)
     if len(shapes) > 1:
-        raise PointError("--at arrays must all have the same shape, got "
+        raise PointError(f"{option('at')} arrays must all have the same shape, got "
                          + ", ".join(str(s) for s in sorted(shapes)))
     if shapes:
         shape = shapes.pop()
@@ -228,7 +231,7 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
         bad = not math.isfinite(value) if isinstance(value, float) else \
             not bool(np.all(np.isfinite(value)))
         if bad:
-            raise PointError(f"--at {name}: values must be finite numbers")
+            raise PointError(f"{option('at')} {name}: values must be finite numbers")
     return point, bool(shapes) or any(not isinstance(v, float) for v in point.values())
 
 
@@ -238,21 +241,21 @@ def _real_array(name: str, value: Any) -> Any:
     and masked entries (their hidden data used)."""
     import numpy as np
 
-    not_a_number = PointError(f"--at {name}: {_short(value)} is not a number or an array of "
-                              "numbers")
+    not_a_number = PointError(f"{option('at')} {name}: {_short(value)} is not a number or an "
+                              "array of numbers")
     if isinstance(value, bytes | bytearray | memoryview):
         raise not_a_number
     try:
         raw = value if isinstance(value, np.ndarray) else np.asarray(value)
         if np.iscomplexobj(raw):
-            raise PointError(f"--at {name}: complex values are not supported (diffx "
+            raise PointError(f"{option('at')} {name}: complex values are not supported (diffx "
                              "differentiates real functions at real points)")
         kind = raw.dtype.kind  # b: bool, S/U: text, V: raw, M/m: dates, O: Python objects
         if kind in "bSUVMm" or kind == "O" and any(
                 isinstance(v, bool | complex | np.bool_ | bytes | str) for v in raw.flat):
             raise not_a_number
         if np.ma.is_masked(value):
-            raise PointError(f"--at {name}: the array has masked entries; pass only the "
+            raise PointError(f"{option('at')} {name}: the array has masked entries; pass only the "
                              "points to use")
         return np.asarray(raw, dtype=float)
     except (TypeError, ValueError, OverflowError):

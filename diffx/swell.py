@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .budget import BudgetExceeded, run_with_budget
-from .errors import OptionError
+from .errors import OptionError, option
 
 DEFAULT_BUDGET = 10.0  # seconds per sympy cell
 MAX_BUDGET = 600.0
@@ -106,7 +106,7 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
     if text is None:
         values = list(default)
     elif isinstance(text, bool):
-        raise OptionError(f"--n {text!r}: n must be whole numbers from 1")
+        raise OptionError(f"{option('n')} {text!r}: n must be whole numbers from 1")
     elif isinstance(text, int):
         values = [text]
     elif isinstance(text, str):
@@ -116,13 +116,13 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
                 if ".." in part:
                     lo, hi = (int(v) for v in part.split(".."))
                     if hi - lo >= MAX_ROWS or hi > MAX_N:
-                        raise OptionError(f"--n {text!r}: at most {MAX_ROWS} sizes, each at "
-                                          f"most {MAX_N:,}")
+                        raise OptionError(f"{option('n')} {text!r}: at most {MAX_ROWS} sizes, "
+                                          f"each at most {MAX_N:,}")
                     values.extend(range(lo, hi + 1))
                 elif part:
                     values.append(int(part))
         except ValueError:
-            raise OptionError(f"--n {text!r}: write a range like 1..10, or numbers like "
+            raise OptionError(f"{option('n')} {text!r}: write a range like 1..10, or numbers like "
                               "1,2,4") from None
     else:
         try:
@@ -131,11 +131,11 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
         except (TypeError, ValueError):
             raise OptionError(f"n must be whole numbers from 1, got {text!r}") from None
     if not values or any(v < 1 for v in values):
-        raise OptionError(f"--n {text!r}: n must be whole numbers from 1")
+        raise OptionError(f"{option('n')} {text!r}: n must be whole numbers from 1")
     values = sorted(set(values))
     if values[-1] > MAX_N or len(values) > MAX_ROWS:
-        raise OptionError(f"--n {text!r}: at most {MAX_ROWS} sizes, each at most {MAX_N:,} "
-                          "(swell is about growth: a few sizes show it)")
+        raise OptionError(f"{option('n')} {text!r}: at most {MAX_ROWS} sizes, each at most "
+                          f"{MAX_N:,} (swell is about growth: a few sizes show it)")
     return values
 
 
@@ -167,14 +167,14 @@ def check_request(family_or_expression: Any, n: Any, budget: Any) -> None:
     """The checks made before any measuring: the budget, the family's name, ``n`` only with
     a family."""
     if not (isinstance(budget, int | float) and 0 < budget <= MAX_BUDGET):
-        raise OptionError(f"--budget must be between 0 and {MAX_BUDGET:g} seconds, got "
+        raise OptionError(f"{option('budget')} must be between 0 and {MAX_BUDGET:g} seconds, got "
                           f"{budget!r}")
     if not isinstance(family_or_expression, str):
         raise OptionError("swell measures a family name or one expression (a string), got "
                           f"{type(family_or_expression).__name__}")
     check_family(family_or_expression)
     if family_or_expression not in FAMILIES and n is not None:
-        raise OptionError("--n goes with a family (logistic, logistic-expanded, "
+        raise OptionError(f"{option('n')} goes with a family (logistic, logistic-expanded, "
                           "sigmoid-chain, product), not with a single expression")
 
 

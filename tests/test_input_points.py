@@ -32,10 +32,10 @@ def test_a_value_is_one_constant_expression(text, entry, column, says):
     with pytest.raises(PointError) as info:
         parse_point(text)
     message = str(info.value)
-    assert message.startswith(f"--at entry {entry!r} is not a number: ")
+    assert message.startswith(f"at entry {entry!r} is not a number: ")
     assert says in message
     assert f"at column {column}\n" in message
-    # the caret sits under that column of the --at text
+    # the caret sits under that column of the point text
     text_line, caret_line = message.splitlines()[-2:]
     assert text_line.strip() == text
     assert caret_line.index("^") - text_line.index(text[0]) == column - 1

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DiffxError, OptionError
+from ..errors import DiffxError, OptionError, option
 from ..graph import Graph
 from ..result import Gradient
 
@@ -48,9 +48,11 @@ def check_timeout(timeout: Any) -> float:
     try:
         value = float(timeout)
     except (TypeError, ValueError):
-        raise OptionError(f"--timeout must be a number of seconds, got {timeout!r}") from None
+        raise OptionError(f"{option('timeout')} must be a number of seconds, got {timeout!r}",
+                          param="timeout") from None
     if not 0 < value <= 86400:
-        raise OptionError(f"--timeout must be between 0 and 86400 seconds, got {timeout!r}")
+        raise OptionError(f"{option('timeout')} must be between 0 and 86400 seconds, got "
+                          f"{timeout!r}", param="timeout")
     return value
 
 
@@ -59,8 +61,8 @@ MAX_ROUTE_LIMIT = 100_000
 
 def check_route_limit(limit: Any) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_ROUTE_LIMIT:
-        raise OptionError(f"--route-limit must be a whole number from 0 to {MAX_ROUTE_LIMIT:,}, "
-                          f"got {limit!r}")
+        raise OptionError(f"{option('route_limit')} must be a whole number from 0 to "
+                          f"{MAX_ROUTE_LIMIT:,}, got {limit!r}", param="route_limit")
     return limit
 
 
