@@ -54,10 +54,11 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
     return adj, ns
 
 
-# ops with a zero partial at nonzero values (the losing side of max/min, relu) or a nan or
-# infinite one at finite nonzero values (d/dy x^y at x < 0, asin' at ±1)
-ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in ("max", "min", "relu", "abs",
-                                                               "pow", "asin", "acos"))
+# ops with a zero partial at nonzero values (the losing side of max/min, relu; tanh', atan',
+# sigmoid' and -out/y underflowed to 0) or a nan or infinite one at finite nonzero values
+# (d/dy x^y at x < 0, asin' at ±1)
+ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in (
+    "max", "min", "relu", "abs", "pow", "asin", "acos", "tanh", "atan", "sigmoid", "div"))
 
 
 def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:

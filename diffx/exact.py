@@ -155,41 +155,47 @@ def check_point(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, list[A
 
 
 def exact(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...],
-          reverse: bool, span: int = 0) -> tuple[int, dict[str, Any]] | None:
-    """The derivatives at ``point`` in mpmath, and the digits that settled them, or None when
-    that arithmetic cannot finish (a domain error, a complex value, too large a graph).
+          reverse: bool, span: int = 0) -> tuple[int, dict[str, Any]] | str:
+    """The derivatives at ``point`` in mpmath, and the digits that settled them, or the
+    reason that arithmetic cannot give them (a complex value, too large a graph, no
+    agreement in time).
 
-    Cancellation can outrun any fixed precision (1 + 1e200 - 1e200 needs 201 digits), so the
-    digits double from 50 (plus ``span``, the decimal range of the float sweep's magnitudes)
-    until two runs agree to 30 digits."""
+    Infinite local derivatives are IEEE infinities there too (0.5/0 is inf, as in the float
+    sweep), with the same strong zeros, so an exact re-run finishes wherever the float one
+    did. Cancellation can outrun any fixed precision (1 + 1e200 - 1e200 needs 201 digits), so
+    the digits double from 50 (plus ``span``, the decimal range of the float sweep's
+    magnitudes) until two runs agree to 30 digits."""
     if graph.n_evaluated > MAX_EXACT_NODES:
-        return None
+        return (f"the graph has {graph.n_evaluated:,} operations, more than the "
+                f"{MAX_EXACT_NODES:,} an exact re-run takes on")
     import mpmath
 
     previous = None
     start = time.perf_counter()
     for digits in sorted({max(d, 50 + span) for d in DIGIT_STEPS}):
         grads = _exact_at(graph, point, wrt, reverse, digits)
-        if grads is None:
-            return None
+        if isinstance(grads, str):
+            return grads
         if previous is not None and all(_settled(previous[w], grads[w]) for w in wrt):
             return digits, {w: mpmath.mpf(grads[w]) for w in wrt}
         previous = grads
         if time.perf_counter() - start > EXACT_SECONDS:
-            return None
-    return None
+            return (f"runs at up to {digits} digits did not agree within "
+                    f"{EXACT_SECONDS:g} s")
+    return f"runs at up to {DIGIT_STEPS[-1]} digits did not agree"
 
 
 def _settled(a: Any, b: Any) -> bool:
     import mpmath
 
     if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
-        return a == b
+        return a == b or bool(mpmath.isnan(a) and mpmath.isnan(b))
     return abs(a - b) <= mpmath.mpf(10) ** -30 * max(abs(a), abs(b))
 
 
 def _exact_at(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...], reverse: bool,
-              digits: int) -> dict[str, Any] | None:
+              digits: int) -> dict[str, Any] | str:
+    """The derivatives at ``digits`` digits, or why they cannot be had."""
     import mpmath
 
     hi = graph.output + 1
@@ -197,25 +203,28 @@ def _exact_at(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...], reverse
         try:
             vals = engine.forward(graph, {k: mpmath.mpf(v) for k, v in point.items()},
                                   "mpmath")
-            if any(isinstance(v, mpmath.mpc) for v in vals[:hi]):
-                return None
+            at = next((i for i, v in enumerate(vals[:hi]) if isinstance(v, mpmath.mpc)), None)
+            if at is not None:
+                return f"{graph.describe(at)} is complex in exact arithmetic"
             if reverse:
                 G = engine.sweep(graph, vals, wrt, "mpmath", careful=True)
                 grads = {w: G[graph.input_nodes[w]] for w in wrt}
             else:
                 grads = {w: engine.tangents(graph, vals, w, "mpmath")[graph.output]
                          for w in wrt}
-        except (ArithmeticError, ValueError, TypeError):
-            return None
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            said = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
+            return f"mpmath raised {type(exc).__name__}{': ' + said if said else ''}"
     if any(isinstance(v, mpmath.mpc) for v in grads.values()):
-        return None
+        return "a derivative is complex in exact arithmetic"
     return {w: mpmath.mpf(v) for w, v in grads.items()}
 
 
 def _agree(got: float, true: Any) -> bool:
     import mpmath
 
-    if not mpmath.isfinite(true):
+    if not mpmath.isfinite(true) or not math.isfinite(float(true)):
+        # past the float range (1e310) the float sweep's inf is as close as a float gets
         return got == float(true) if not mpmath.isnan(true) else math.isnan(got)
     if not math.isfinite(got):
         return False
@@ -236,11 +245,12 @@ def verify(graph: Graph, point: dict[str, Any], gradient: dict[str, Any],
                "a product of nonzero local derivatives underflowed to zero or a subnormal")
         where = f" at {graph.describe(node)} ({how})"
     result = exact(graph, point, wrt, reverse, found[2] if found else 0)
-    if result is None:
+    if isinstance(result, str):
         if found is None:
             return {}, []
         return {}, [f"the float {name} may have lost precision{where}; a high-precision "
-                    "check could not be run here, so the derivatives may be inaccurate"]
+                    f"check could not be run here ({result}), so the derivatives may be "
+                    "inaccurate"]
     digits, grads = result
     fixed = {w: float(grads[w]) for w in wrt if not _agree(gradient[w], grads[w])}
     if not fixed:

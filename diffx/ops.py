@@ -199,16 +199,26 @@ def _powok(x: float, y: float) -> bool:
     return x > 0 or float(y).is_integer() or (x == 0 and y > 0)
 
 
+def _max(x: float, y: float) -> float:
+    return x if x >= y or x != x else y
+
+
+def _min(x: float, y: float) -> float:
+    return x if x <= y or x != x else y
+
+
 def _math_namespace() -> dict[str, Any]:
     return {
         "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
         "sqrt": math.sqrt, "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh,
         "asin": math.asin, "acos": math.acos, "atan": math.atan, "abs": abs,
-        "pow": math.pow, "max": max, "min": min,
+        # nan propagates through max, min, relu and sign as in numpy (Python's max(1, nan)
+        # is 1), so that one point and many points agree
+        "pow": math.pow, "max": _max, "min": _min,
         "sigmoid": _sigmoid, "softplus": _softplus,
-        "relu": lambda x: x if x > 0 else 0.0,
+        "relu": lambda x: 0.0 if x <= 0 else x,
         "step": lambda x: 1.0 if x > 0 else 0.0,
-        "sign": lambda x: float((x > 0) - (x < 0)),
+        "sign": lambda x: float((x > 0) - (x < 0)) if x == x else x,
         # ge(x, y) = Heaviside(x - y), le(x, y) = Heaviside(y - x), both 1/2 at a tie
         # (max and min split a tie between their arguments); lt, gt have no tie share
         "ge": lambda x, y: 1.0 if x > y else 0.5 if x == y else 0.0,
@@ -310,7 +320,7 @@ def _mpmath_namespace() -> dict[str, Any]:
         "sqrt": mp.sqrt, "tanh": mp.tanh, "sinh": mp.sinh, "cosh": mp.cosh,
         "asin": mp.asin, "acos": mp.acos, "atan": mp.atan, "pow": mp.power,
         "sigmoid": lambda x: 1 / (1 + mp.exp(-x)), "softplus": lambda x: mp.log1p(mp.exp(x)),
-        "relu": lambda x: x if x > 0 else zero, "datan": lambda x: 1 / (1 + x * x),
+        "relu": lambda x: zero if x <= 0 else x, "datan": lambda x: 1 / (1 + x * x),
         "dtanh": lambda x: mp.sech(x) ** 2,
         "dsigmoid": lambda x: 1 / ((1 + mp.exp(-x)) * (1 + mp.exp(x))),
         "powlog": powlog, "powdx": powdx,

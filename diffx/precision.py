@@ -107,12 +107,12 @@ def floats(graph: Graph, seq: list[Any], extra: tuple[float, ...] = ()) -> Any:
     import numpy as np
 
     hi = graph.output + 1
-    key = ("floats", hi)
+    key = ("floats", hi, len(extra))
     packer = graph._cache.get(key)
     if packer is None:
-        packer = graph._cache[key] = struct.Struct(f"{hi}d")
-    out = np.frombuffer(packer.pack(*(seq if len(seq) == hi else seq[:hi])), dtype=np.float64)
-    return np.append(out, extra) if extra else out
+        packer = graph._cache[key] = struct.Struct(f"{hi + len(extra)}d")
+    return np.frombuffer(packer.pack(*(seq if len(seq) == hi else seq[:hi]), *extra),
+                         dtype=np.float64)
 
 
 def values_array(graph: Graph, vals: list[Any]) -> Any:
@@ -214,6 +214,24 @@ def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any, sources:
             lost[tuple(spot)] = False
 
 
+def _shared(graph: Graph, wrt: tuple[str, ...], reverse: bool, targets: Any
+            ) -> tuple[Any, Any, Any]:
+    """The edges into nodes that receive two or more contributions, sorted by node, with the
+    nodes and where each one's edges start (built once per graph). A node with a single
+    contribution cannot cancel: the sweep stored that contribution itself."""
+    import numpy as np
+
+    key = ("audit-shared", wrt, reverse)
+    cached = graph._cache.get(key)
+    if cached is None:
+        counts = np.bincount(targets) if targets.size else np.zeros(0, dtype=np.int64)
+        shared = np.flatnonzero(counts[targets] >= 2) if targets.size else targets
+        shared = shared[np.argsort(targets[shared], kind="stable")]
+        keys, starts = np.unique(targets[shared], return_index=True)
+        cached = graph._cache[key] = (shared, keys, starts)
+    return cached
+
+
 def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
           ) -> tuple[list[tuple[int, str]], Any, Any]:
     """The edges' contributions at one point (1-D values) or many (2-D, points last):
@@ -249,11 +267,11 @@ def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
             small = (size < SMALLEST_NORMAL) & (g != 0) & (p != 0) & np.isfinite(g) \
                 & np.isfinite(p)
         targets = args_e if reverse else nodes_e
-        if many:
-            order = np.argsort(targets, kind="stable")
-            keys, starts = np.unique(targets[order], return_index=True)
+        if many:  # only nodes with two or more contributions can cancel
+            shared, keys, starts = _shared(graph, wrt, reverse, targets)
             total = np.zeros(Dm.shape)
-            total[keys] = np.add.reduceat(size[order], starts, axis=0)
+            if shared.size:
+                total[keys] = np.add.reduceat(size[shared], starts, axis=0)
         else:
             total = np.bincount(targets, weights=size, minlength=hi)
         lost = total > 2.0**LOST_BITS * np.abs(Dm)  # an infinite total: not finite anyway
