@@ -43,7 +43,7 @@ class Value:
 
 def evaluate(expr: Any, point: dict[Any, float]) -> Value:
     """``expr`` at ``point`` (sympy symbol -> float), as a double."""
-    previous = None
+    previous, was_enough = None, False
     prec = before = PRECISIONS[0]
     while True:
         why: list[str] = []
@@ -61,14 +61,14 @@ def evaluate(expr: Any, point: dict[Any, float]) -> Value:
         enough = prec >= min(need[0], MAX_PREC)
         if previous is not None and enough and _same(result, previous):
             return Value(result, why[0] if why else None)
-        if prec >= MAX_PREC:
-            if previous is None or _same(result, previous, 1e-10):
+        if prec >= MAX_PREC:  # a pass below the bits needed cannot contradict the cap's
+            if not was_enough or _same(result, previous, 1e-10):
                 return Value(result, why[0] if why else None)
             return Value(math.nan, unresolved=(
                 f"its value could not be resolved: evaluated with {before:,} and "
                 f"{prec:,} bits it is {previous!r} and {result!r} (the formula loses more "
                 f"digits than {MAX_PREC:,} bits can hold)"))
-        previous, before = result, prec
+        previous, before, was_enough = result, prec, enough
         prec = min(MAX_PREC, max(2 * prec, need[0] + 64))
 
 
