@@ -44,6 +44,9 @@ def close(got, want, rel=1e-12):
     ("tan(x*y*y)", {"x": 1.3, "y": 1.7e100},
      lambda m, x, y: m.tan(x * y * y),
      lambda m, x, y: [y * y / m.cos(x * y * y) ** 2, 2 * x * y / m.cos(x * y * y) ** 2]),
+    ("sin(cos(x) - x) + cos(x) + 0*y", {"x": 3.8954371171979836e+247, "y": 1.0},
+     lambda m, x, y: m.sin(m.cos(x) - x) + m.cos(x),  # 60-digit arithmetic loses cos(x)
+     lambda m, x, y: [m.cos(m.cos(x) - x) * (-m.sin(x) - 1) - m.sin(x), 0]),
     ("1/tan(exp(exp(x))) + y", {"x": 7.5, "y": 0.0},  # an argument of 2,600 bits
      lambda m, x, y: m.cot(m.exp(m.exp(x))) + y,
      lambda m, x, y: [-m.exp(m.exp(x) + x) / m.sin(m.exp(m.exp(x))) ** 2, 1]),
