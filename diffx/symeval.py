@@ -169,14 +169,10 @@ def _leaf(e: Any, point: dict[Any, float]) -> Any:
         return mpmath.mpf(int(e.p)) / int(e.q)
     if e.is_Float:
         return mpmath.mpf(e._mpf_)
-    if e is sympy.pi:
-        return +mpmath.pi
-    if e is sympy.E:
-        return +mpmath.e
-    if e is sympy.oo:
-        return mpmath.inf
-    if e is sympy.S.NegativeInfinity:
-        return -mpmath.inf
+    if e is sympy.pi or e is sympy.E:
+        return +mpmath.pi if e is sympy.pi else +mpmath.e
+    if e is sympy.oo or e is sympy.S.NegativeInfinity:
+        return mpmath.inf if e is sympy.oo else -mpmath.inf
     if e is sympy.I:
         return mpmath.mpc(0, 1)
     if e.is_Symbol:
@@ -204,16 +200,13 @@ def _precision_needed(terms: list[Any], total: Any, need: list[Any]) -> None:
 
 def _heaviside(z: Any, at_zero: Any) -> Any:
     z = _real(z)
-    if mpmath.isnan(z):
-        return mpmath.nan
-    return mpmath.mpf(1) if z > 0 else mpmath.mpf(0) if z < 0 else at_zero
+    return mpmath.nan if mpmath.isnan(z) else mpmath.mpf(1) if z > 0 else \
+        mpmath.mpf(0) if z < 0 else at_zero
 
 
 def _sign(z: Any) -> Any:
     z = _real(z)
-    if mpmath.isnan(z):
-        return mpmath.nan
-    return mpmath.mpf((z > 0) - (z < 0))
+    return mpmath.nan if mpmath.isnan(z) else mpmath.mpf((z > 0) - (z < 0))
 
 
 def _pick(values: list[Any], larger: bool) -> Any:
