@@ -63,6 +63,24 @@ def _check_power(base: Any, exponent: Any, graph: Graph, node: int) -> None:
             f"{MAX_EXACT_DIGITS:,} digits (the numeric and reverse methods use floats)")
 
 
+MAX_CONSTANT_BITS = 2**20  # exp, sin, ... of a constant beyond 2^(2^20) is refused
+_EXPLOSIVE = {"exp", "sinh", "cosh", "tanh", "sigmoid", "softplus", "sin", "cos", "tan"}
+
+
+def _check_constant(arg: Any, graph: Graph, node: int, memo: tuple[dict, list]) -> None:
+    """Refuse exp, sin, ... of an astronomically large constant (sinh(pi^1e10)): sympy may
+    decide its sign with mpmath, which then builds integers of 2^33 bits, unstoppably."""
+    from .symeval import log2_size
+
+    bits = log2_size(arg, memo)
+    if bits > MAX_CONSTANT_BITS:  # (inf too; nan compares False)
+        size = "beyond every bound" if math.isinf(bits) else f"about 2^{bits:.3g}"
+        raise TooLarge(
+            f"{graph.describe(node)} applies a function to a constant {size}; sympy would "
+            f"evaluate it numerically for minutes, so the symbolic method refuses constants "
+            f"beyond 2^{MAX_CONSTANT_BITS:,} (the numeric and reverse methods use floats)")
+
+
 def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
              upto: int | None = None, chains: bool = False) -> list[Any]:
     """A sympy expression for every node up to ``upto`` (default: the output), in order.
@@ -85,6 +103,7 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
     constant_only = _constant_only(graph, last)
     links = _chain_links(graph, last, names, constant_only) if chains else [False] * (last + 1)
     value_fns = {}
+    memo: tuple[dict, list] = ({}, [])  # constants' sizes, each subexpression once
     for i in range(last + 1):
         if names is not None and i in names:
             exprs[i] = names[i]
@@ -105,6 +124,8 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
             args = [exprs[a] for a in graph.args(i)]
             if op.name == "pow":
                 _check_power(args[0], args[1], graph, i)
+            elif constant_only[i] and op.name in _EXPLOSIVE:
+                _check_constant(args[0], graph, i, memo)
             fn = value_fns.get(code)
             if fn is None:
                 fn = value_fns[code] = _ops.compile_function(

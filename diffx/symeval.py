@@ -6,7 +6,10 @@ is 1.9e-174, not inf/inf), and exact rationals grow without bound (0.5^(10^10) h
 bits). mpmath numbers have an unbounded exponent and a bounded mantissa, so every step costs
 about the same. The formula is walked once per precision over its DAG (each distinct
 subexpression once, explicit stack), at 128 bits, then 256, ... until two precisions agree as
-doubles (a cross-check that catches cancellation), at most 4096 bits.
+doubles, at most 16,384 bits. Sums whose terms differ in size or cancel, and sin, tan, ... of
+a huge number (needed to its last unit: sin(1e300 + x) takes ~1,060 bits) ask for more bits.
+A value the cap cannot resolve (sin(exp(exp(10))): 31,778 bits before the point) is nan with
+a sentence saying so, never a silent wrong number.
 
 A value that turns complex on the way (log of a negative number, asin past 1) means the
 formula leaves the real numbers, where the language's functions are undefined: it becomes
@@ -23,25 +26,28 @@ from typing import Any
 import mpmath
 
 PRECISIONS = (128,)  # bits of the first pass; each further pass doubles (or more)
-MAX_PREC = 16_384  # bits: beyond this a formula's value is taken as it stands
+MAX_PREC = 16_384  # bits: a value two passes cannot agree on by here is unknown (nan)
 HUGE = 2.0**40  # exp/sinh/cosh of more than this is inf (its value has 2^40-bit exponents)
 
 
 class Value:
-    """A value (float, complex, or nan) and, when it is not finite, a sentence saying why."""
+    """A value (float, complex, or nan) and, when it is not finite, a sentence saying why;
+    ``unresolved`` says why the precision cap left it unknown (the value is then nan)."""
 
-    def __init__(self, value: float | complex, why: str | None = None) -> None:
+    def __init__(self, value: float | complex, why: str | None = None,
+                 unresolved: str | None = None) -> None:
         self.value = value
         self.why = why
+        self.unresolved = unresolved
 
 
 def evaluate(expr: Any, point: dict[Any, float]) -> Value:
     """``expr`` at ``point`` (sympy symbol -> float), as a double."""
-    previous = None
-    prec = PRECISIONS[0]
+    previous, was_enough = None, False
+    prec = before = PRECISIONS[0]
     while True:
         why: list[str] = []
-        need = [0]
+        need: list[Any] = [0, None]  # bits the formula needs, and a sentence when beyond reach
         with mpmath.workprec(prec):
             v = _walk(expr, point, why, need)
             result = _to_double(v, prec)
@@ -50,12 +56,19 @@ def evaluate(expr: Any, point: dict[Any, float]) -> Value:
                 why.append(f"its exact value, about {_about(v)}, is beyond the "
                            "largest float (1.8e308)")
                 return Value(result, why[0])  # more digits cannot bring it into range
+        if need[1] is not None:  # a periodic function of a number beyond the cap
+            return Value(math.nan, unresolved=need[1])
         enough = prec >= min(need[0], MAX_PREC)
         if previous is not None and enough and _same(result, previous):
             return Value(result, why[0] if why else None)
-        if prec >= MAX_PREC:
-            return Value(result, why[0] if why else None)
-        previous = result
+        if prec >= MAX_PREC:  # a pass below the bits needed cannot contradict the cap's
+            if not was_enough or _same(result, previous, 1e-10):
+                return Value(result, why[0] if why else None)
+            return Value(math.nan, unresolved=(
+                f"its value could not be resolved: evaluated with {before:,} and "
+                f"{prec:,} bits it is {previous!r} and {result!r} (the formula loses more "
+                f"digits than {MAX_PREC:,} bits can hold)"))
+        previous, before, was_enough = result, prec, enough
         prec = min(MAX_PREC, max(2 * prec, need[0] + 64))
 
 
@@ -69,14 +82,16 @@ def _about(v: Any) -> str:
     return f"{mantissa:.2g}e{exponent:+d}"
 
 
-def _same(a: float | complex, b: float | complex) -> bool:
+def _same(a: float | complex, b: float | complex, rel: float = 0.0) -> bool:
+    """Equal to 4 units in the last place, or to ``rel`` relative."""
     if type(a) is not type(b):
         return False
     if isinstance(a, complex):
-        return _same(a.real, b.real) and _same(a.imag, b.imag)  # type: ignore[union-attr]
+        return _same(a.real, b.real, rel) and _same(a.imag, b.imag, rel)  # type: ignore
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
-    return a == b or abs(a - b) <= 4 * math.ulp(max(abs(a), abs(b)))
+    big = max(abs(a), abs(b))
+    return a == b or abs(a - b) <= max(4 * math.ulp(big), rel * big)
 
 
 def _to_double(v: Any, prec: int) -> float | complex:
@@ -91,9 +106,22 @@ def _to_double(v: Any, prec: int) -> float | complex:
     return float(v)
 
 
-def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[int]) -> Any:
-    done: dict[int, Any] = {}
-    keep = []  # every visited object stays alive, so ids stay unique
+def log2_size(expr: Any, memo: tuple[dict, list]) -> float:
+    """log2 of the size of a constant formula (64 bits; inf beyond every bound, nan when
+    undefined or not constant), each subexpression once across calls sharing ``memo``."""
+    with mpmath.workprec(64):
+        try:
+            v = _real(_walk(expr, {}, [], [0, None], memo))
+        except KeyError:  # a symbol (a named intermediate): not a constant after all
+            return math.nan
+        return math.nan if mpmath.isnan(v) else -math.inf if v == 0 else \
+            math.inf if mpmath.isinf(v) else float(mpmath.mag(v))
+
+
+def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[Any],
+          memo: tuple[dict, list] | None = None) -> Any:
+    done: dict[int, Any]
+    done, keep = memo if memo is not None else ({}, [])  # keep: objects stay alive, ids unique
     stack: list[tuple[Any, bool]] = [(expr, False)]
     while stack:
         e, ready = stack.pop()
@@ -141,14 +169,10 @@ def _leaf(e: Any, point: dict[Any, float]) -> Any:
         return mpmath.mpf(int(e.p)) / int(e.q)
     if e.is_Float:
         return mpmath.mpf(e._mpf_)
-    if e is sympy.pi:
-        return +mpmath.pi
-    if e is sympy.E:
-        return +mpmath.e
-    if e is sympy.oo:
-        return mpmath.inf
-    if e is sympy.S.NegativeInfinity:
-        return -mpmath.inf
+    if e is sympy.pi or e is sympy.E:
+        return +mpmath.pi if e is sympy.pi else +mpmath.e
+    if e is sympy.oo or e is sympy.S.NegativeInfinity:
+        return mpmath.inf if e is sympy.oo else -mpmath.inf
     if e is sympy.I:
         return mpmath.mpc(0, 1)
     if e.is_Symbol:
@@ -163,7 +187,7 @@ def _real(v: Any) -> Any:
     return v
 
 
-def _precision_needed(terms: list[Any], total: Any, need: list[int]) -> None:
+def _precision_needed(terms: list[Any], total: Any, need: list[Any]) -> None:
     """Bits a sum needs: terms of very different sizes (1 + 1e-300 loses the small one) or
     cancelling terms (1 - tanh(20)^2 loses the leading digits) need more than 53 bits."""
     mags = [mpmath.mag(t) for t in terms if t != 0 and mpmath.isfinite(t)]
@@ -176,16 +200,13 @@ def _precision_needed(terms: list[Any], total: Any, need: list[int]) -> None:
 
 def _heaviside(z: Any, at_zero: Any) -> Any:
     z = _real(z)
-    if mpmath.isnan(z):
-        return mpmath.nan
-    return mpmath.mpf(1) if z > 0 else mpmath.mpf(0) if z < 0 else at_zero
+    return mpmath.nan if mpmath.isnan(z) else mpmath.mpf(1) if z > 0 else \
+        mpmath.mpf(0) if z < 0 else at_zero
 
 
 def _sign(z: Any) -> Any:
     z = _real(z)
-    if mpmath.isnan(z):
-        return mpmath.nan
-    return mpmath.mpf((z > 0) - (z < 0))
+    return mpmath.nan if mpmath.isnan(z) else mpmath.mpf((z > 0) - (z < 0))
 
 
 def _pick(values: list[Any], larger: bool) -> Any:
@@ -258,8 +279,29 @@ _UNARY = {
 }
 
 
+def _periodic_argument(name: str, z: Any, need: list[Any]) -> bool:
+    """A periodic function's argument must be known to well below 1, so a huge argument
+    needs all its bits before the point and 64 after; False when that is beyond the cap
+    (mpmath would also spend minutes reducing it by pi)."""
+    z = _real(z)
+    if not mpmath.isfinite(z) or z == 0:
+        return True
+    bits = int(mpmath.mag(z)) + 64
+    if bits > MAX_PREC:
+        if need[1] is None:
+            need[1] = (f"{name} of a number about {_about(z)} could not be resolved: its "
+                       f"value depends on that number's last units, which need about "
+                       f"{bits:,} bits of precision (diffx stops at {MAX_PREC:,})")
+        return False
+    need[0] = max(need[0], bits)
+    return True
+
+
+_PERIODIC = ("sin", "cos", "tan", "sec", "csc", "cot")
+
+
 def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
-          need: list[int]) -> Any:
+          need: list[Any]) -> Any:
     name = type(e).__name__
     if name == "Add":
         if any(mpmath.isnan(a) for a in args):
@@ -273,9 +315,10 @@ def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
         return _power(args[0], args[1], why)
     if name == "exp":
         return _exp(args[0], why)
-    if name in ("sinh", "cosh") and not mpmath.isnan(_real(args[0])) and \
-            abs(_real(args[0])) > HUGE:
-        return mpmath.inf if name == "cosh" or _real(args[0]) > 0 else -mpmath.inf
+    if name in ("sinh", "cosh", "tanh") and not mpmath.isnan(_real(args[0])) and \
+            abs(_real(args[0])) > HUGE:  # (mpmath would build 2^|x|-bit integers)
+        big = mpmath.mpf(1) if name == "tanh" else mpmath.inf
+        return big if name == "cosh" or _real(args[0]) > 0 else -big
     if name == "log":
         z = args[0]
         if z == 0:
@@ -293,6 +336,8 @@ def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
     if name == "DiracDelta":
         z = _real(args[0])
         return mpmath.nan if mpmath.isnan(z) else (mpmath.inf if z == 0 else mpmath.mpf(0))
+    if name in _PERIODIC and not _periodic_argument(name, args[0], need):
+        return mpmath.nan
     fn = _UNARY.get(name)
     if fn is not None and len(args) == 1:
         try:

@@ -8,7 +8,7 @@ It provides
 * :func:`random_point` -- ordinary points, domain edges (0, +-1, +-0.5), ties, tiny
   (1e-200..1e-10) and huge (1e10..1e300) magnitudes;
 * :func:`run_oracle` -- the program's value and gradient from this module's own interpreter of
-  the AST in mpmath (60 digits, checked against 120) with dual numbers: diffx's parser and op
+  the AST in mpmath (2,400 bits, checked against 4,800) with dual numbers: diffx's parser and op
   table are never used. The gradient follows the documented kink convention (relu'(0) = 0,
   abs'(0) = 0, a max/min tie splits 1/2-1/2) and strong zeros (a zero tangent or a zero local
   partial contributes 0 whatever it meets). A second "shadow" run rounds every node's value to
@@ -365,16 +365,22 @@ def _run(program: Program, point: dict, rounding: bool) -> Run:
 
 @dataclass
 class Oracle:
-    exact: Run  # exact arithmetic (60 digits)
+    exact: Run  # exact arithmetic (EXACT_BITS)
     shadow: Run  # every value rounded to a double, local derivatives exact
-    unstable: bool  # 60 and 120 digits disagree: the exact run is not to be trusted
+    unstable: bool  # EXACT_BITS and twice as many disagree: the exact run is not trusted
+
+
+#: bits of the exact run: 60 digits past the 2,100 bits that a sum of doubles and 1e300-sized
+#: constants can span (at 60 digits, x - cos(x) at x = 4e247 lost cos(x) in both runs, so the
+#: runs agreed on sin(-x) and the method that had it right was called wrong)
+EXACT_BITS = 200 + 2 * 1100
 
 
 def run_oracle(program: Program, point: dict) -> Oracle:
-    with mp.workdps(60):
+    with mp.workprec(EXACT_BITS):
         exact = _run(program, point, False)
         shadow = _run(program, point, True)
-    with mp.workdps(120):
+    with mp.workprec(2 * EXACT_BITS):
         fine = _run(program, point, False)
     unstable = any(not _close(exact.gradient[w], fine.gradient[w], mpf("1e-40"))
                    for w in program.inputs)

@@ -101,20 +101,30 @@ _WHY = {
 def _scalar_results(result: Gradient, values: dict[str, Any], value: Any) -> None:
     """Values at one point, each with a sentence when it is not a finite real number."""
     fv = value.value
-    if isinstance(fv, complex) or math.isnan(fv):
+    if value.unresolved:  # its derivatives may still be known (or say so themselves)
+        result.value = math.nan
+        result.warnings.append("the function's value at this point is unknown (nan): "
+                               f"{value.unresolved}")
+    elif isinstance(fv, complex) or math.isnan(fv):
         why = "is not real" if isinstance(fv, complex) else "has no value"
         result.value = math.nan
         result.gradient = {w: math.nan for w in values}
         result.warnings.append(f"the function {why} at this point{_because(value)}: it leaves "
                                "its real domain here, so the symbolic derivative is nan")
         return
-    result.value = fv
+    else:
+        result.value = fv
     if math.isinf(fv):
         result.warnings.append(f"the function's value is {fv} at this point"
                                f"{_because(value)}")
     result.gradient = {}
     for w, v in values.items():
         d = v.value
+        if v.unresolved:
+            result.gradient[w] = math.nan
+            result.warnings.append(f"the symbolic derivative with respect to {w} is unknown "
+                                   f"(nan) at this point: {v.unresolved}")
+            continue
         if isinstance(d, complex):
             result.gradient[w] = math.nan
             result.warnings.append(f"the symbolic derivative with respect to {w} is not real "
