@@ -12,6 +12,7 @@ bounded.)
 
 from __future__ import annotations
 
+import contextvars
 import signal
 import threading
 from collections.abc import Callable
@@ -88,7 +89,10 @@ def _with_thread(fn: Callable[[], T], seconds: float) -> T:
         except BaseException as exc:  # handed to the waiting caller
             box["error"] = exc
 
-    worker = threading.Thread(target=work, daemon=True, name="diffx-budget")
+    # the worker sees the caller's context: its messages name options as the caller does
+    context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(work,), daemon=True,
+                              name="diffx-budget")
     worker.start()
     worker.join(seconds)
     if worker.is_alive():

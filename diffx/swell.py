@@ -167,8 +167,8 @@ def check_request(family_or_expression: Any, n: Any, budget: Any) -> None:
     """The checks made before any measuring: the budget, the family's name, ``n`` only with
     a family."""
     if not (isinstance(budget, int | float) and 0 < budget <= MAX_BUDGET):
-        raise OptionError(f"{option('budget')} must be between 0 and {MAX_BUDGET:g} seconds, got "
-                          f"{budget!r}")
+        raise OptionError(f"{option('budget')} must be between 0 and {MAX_BUDGET:g} seconds, "
+                          f"got {budget!r}", param="budget")
     if not isinstance(family_or_expression, str):
         raise OptionError("swell measures a family name or one expression (a string), got "
                           f"{type(family_or_expression).__name__}")

@@ -184,3 +184,23 @@ def test_routes_names_its_own_flag_for_the_route_limit(monkeypatch):
     res = CliRunner().invoke(app, ["routes", "x*y"])
     assert res.exit_code == 2
     assert "error: --limit is refused here" in res.output
+
+
+def test_a_budgeted_worker_thread_names_options_as_its_caller():
+    # off the main thread the budget runs the work in a worker thread; the naming the CLI
+    # installed must reach it, or a message raised there would speak the library's words
+    import threading
+
+    from diffx import budget
+    from diffx.errors import naming, option
+
+    seen = {}
+
+    def caller():
+        with naming(lambda p: "--" + p.replace("_", "-")):
+            seen["name"] = budget.run_with_budget(lambda: option("route_limit"), 5.0)
+
+    t = threading.Thread(target=caller)
+    t.start()
+    t.join(10)
+    assert seen["name"] == "--route-limit"
