@@ -37,9 +37,11 @@ DEFAULT_THRESHOLD = 1e-6  # the notes: "the relative error should be very small,
 SWEEP_STEPS = tuple(10.0**-k for k in range(1, 14))  # 1e-1 ... 1e-13
 
 
-def relative_error(a: float, b: float) -> float:
-    """|a − b| / (|a| + |b|); 0 when both are 0; 1 (the largest) when either is not finite,
-    even when both are the same infinity: a non-finite derivative never agrees."""
+def symmetric_relative_error(a: float, b: float) -> float:
+    """The gradient check's error (the lecture's formula): |a − b| / (|a| + |b|), symmetric
+    in a and b, at most 1; 0 when both are 0; 1 (the largest) when either is not finite,
+    even when both are the same infinity: a non-finite derivative never agrees. (Errors
+    against a reference, |v − r| / |r|, are :func:`diffx.result.errors_against_reference`.)"""
     if not (math.isfinite(a) and math.isfinite(b)):
         return 1.0
     if a == b:
@@ -162,7 +164,7 @@ def _finish(report: CheckReport, f: Callable[[list[float]], float], x: list[floa
                 if ref is None:
                     continue
                 d = _central(f, x, idx, h * max(1.0, abs(x[idx])))
-                worst = max(worst, relative_error(d, ref))
+                worst = max(worst, symmetric_relative_error(d, ref))
             points.append(SweepPoint(h, worst))
         report.sweep = points
         best = min(points, key=lambda p: p.error)
@@ -182,7 +184,7 @@ def _step_spread(f: Callable[[list[float]], float], x: list[float], names: list[
         k = names.index(c.name)
         h = float(finite.standard_step(np.array(x[k]), "central"))
         values = [_central(f, x, k, h * s) for s in (10.0, 1.0, 0.1)]
-        spread[c.name] = max(relative_error(a, b) for a in values for b in values)
+        spread[c.name] = max(symmetric_relative_error(a, b) for a in values for b in values)
     return spread
 
 
@@ -286,12 +288,12 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
         rev = reverse.gradient[name]
         errors: dict[str, float] = {}
         if name in values:
-            errors["claim vs reverse"] = relative_error(values[name], rev)
-            errors["claim vs central"] = relative_error(values[name], c)
+            errors["claim vs reverse"] = symmetric_relative_error(values[name], rev)
+            errors["claim vs central"] = symmetric_relative_error(values[name], c)
             ok = errors["claim vs reverse"] <= threshold and _judge(
                 "claim vs central", values[name], c, c_err, threshold, errors)
         else:
-            errors["reverse vs central"] = relative_error(rev, c)
+            errors["reverse vs central"] = symmetric_relative_error(rev, c)
             ok = _judge("reverse vs central", rev, c, c_err, threshold, errors)
         worst = max(errors.values())
         checked.append(CheckedInput(name, values.get(name), rev, c, worst, errors, ok, c_err))
@@ -379,7 +381,7 @@ def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, t
     f0 = f_list(x)
     for k, name in enumerate(names):
         c, c_err = _central_search(f_list, x, k, f0)
-        errors = {"gradient vs central": relative_error(analytic[k], c)}
+        errors = {"gradient vs central": symmetric_relative_error(analytic[k], c)}
         ok = _judge("gradient vs central", analytic[k], c, c_err, threshold, errors)
         checked.append(CheckedInput(name, analytic[k], None, c, errors["gradient vs central"],
                                     errors, ok, c_err))

@@ -352,7 +352,7 @@ def grad(
                           options={m: o for m, o in options.items() if m in wanted})
     if len(wanted) == 1:
         only = report.results[wanted[0]]
-        if not only.ok and only.details.get("usage_error"):
+        if not only.ok and only.error_kind == "usage":
             raise fail(only.error or "failed")
     rev = report.results.get("reverse")
     if routes and rev is not None and rev.ok and "route_listing" not in rev.details:
@@ -570,35 +570,16 @@ def compare(
     if json_out:
         from .present.as_json import dumps
 
-        ref = next((r for r in result.rows if r.label == result.reference), None)
         typer.echo(dumps({
             "expression": result.expression, "point": result.point,
             "value": result.value,
             "reference": result.reference, "wrt": list(result.wrt),
-            "rows": [_compare_row(r, ref, result.wrt) for r in result.rows],
+            "rows": [r.as_dict() for r in result.rows],
             "warnings": result.warnings}))
         return
     from .present.tables import print_comparison
 
     print_comparison(result, console(), g.output_name)
-
-
-def _compare_row(r: Any, ref: Any, wrt: tuple[str, ...]) -> dict[str, Any]:
-    """A compare row as JSON: an error is null, and its input listed under ``not_finite``,
-    where the row's derivative and the reference's are both not finite."""
-    from .present.tables import not_finite_inputs
-
-    skipped = not_finite_inputs(r, ref, wrt)
-    absolute = None if r.absolute_error is None else {
-        w: (None if w in skipped else v) for w, v in r.absolute_error.items()}
-    relative = None if wrt and len(skipped) == len(wrt) else r.relative_error
-    row = {"method": r.method, "variant": r.variant, "gradient": r.gradient,
-           "absolute_error": absolute, "relative_error": relative, "seconds": r.seconds,
-           "evaluations": r.evaluations, "operations": r.operations, "built": r.built,
-           "error": r.error}
-    if skipped:
-        row["not_finite"] = skipped
-    return row
 
 
 @command

@@ -1,21 +1,29 @@
 """Every method and variant side by side at one point: value, error, time, cost, size.
 
+``compare`` is ``grad_all`` over labelled variants -- each numeric scheme is a variant of
+its own (``"numeric central"``) -- run by the same runner (:mod:`diffx.methods.run`) and
+returned as the same :class:`~diffx.result.Report`, measured against ``symbolic`` by default.
+``rows`` and ``row(label)`` give each variant's result with its errors:
+
     >>> c = compare("exp(x)/sqrt(sin(x)^3 + cos(x)^3)", at={"x": 1.5})
     >>> [row.label for row in c.rows][:3]
     ['symbolic', 'numeric forward', 'numeric backward']
     >>> c.row("numeric complex").relative_error < 1e-14
     True
+    >>> c.reference, c.row("numeric forward").worst_absolute_error > 1e-9
+    ('symbolic', True)
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import OptionError, option
 from .graph import Graph
-from .result import Gradient, max_finite, relative_error
+from .methods import get
+from .methods.run import Variant, prepare, run_report
+from .result import Report
 
 VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("symbolic", {}),
@@ -27,122 +35,45 @@ VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("reverse", {}),
     ("forward", {}),
 )
-
-
-@dataclass
-class CompareRow:
-    """One method or variant: what it found and what it cost."""
-
-    method: str
-    variant: str | None
-    gradient: dict[str, Any] | None
-    absolute_error: dict[str, Any] | None
-    relative_error: float | None  # the worst over the inputs
-    seconds: float
-    evaluations: int | None
-    operations: int | None
-    built: str  # the size of what the method built
-    error: str | None = None
-    result: Gradient | None = field(default=None, repr=False)
-
-    @property
-    def worst_absolute_error(self) -> float | None:
-        """The largest absolute error; nan when any is nan (not measured: not finite)."""
-        errors = [v for v in (self.absolute_error or {}).values()]
-        if not errors:
-            return None
-        if any(math.isnan(v) for v in errors):
-            return math.nan
-        return max(errors)
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.variant}" if self.variant else self.method
-
-
-@dataclass
-class Comparison:
-    expression: str
-    point: dict[str, Any]
-    wrt: tuple[str, ...]
-    value: Any
-    reference: str
-    rows: list[CompareRow]
-    warnings: list[str]
-
-    def row(self, label: str) -> CompareRow:
-        for r in self.rows:
-            if r.label == label:
-                return r
-        raise KeyError(label)
+LABELS = tuple(f"{m} {o['scheme']}" if "scheme" in o else m for m, o in VARIANTS)
 
 
 def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
-            reference: str = "symbolic", timeout: float = 30.0) -> Comparison:
+            reference: str = "symbolic", timeout: float = 30.0) -> Report:
     """Run every method and variant at ``at``; errors are measured against ``reference``
-    (a row label such as ``symbolic``, ``reverse`` or ``numeric richardson``)."""
-    from . import methods
-    from .api import _prepare, run_method
-
+    (a label such as ``symbolic``, ``reverse`` or ``numeric richardson``), or against
+    reverse, with a warning, when the reference gives no derivative. ``timeout`` bounds the
+    symbolic method's seconds."""
     if at is None:
         raise OptionError(f"compare needs a point: give {option('at')}", param="at")
-    graph, names, point, arrays = _prepare(source_or_graph, at, wrt)
-    if arrays:
+    req = prepare(source_or_graph, at, wrt)
+    if req.arrays:
         raise OptionError(f"compare works at one point; give single values in {option('at')}",
                           param="at")
-    rows: list[CompareRow] = []
-    warnings: list[str] = []
-    for method, options in VARIANTS:
-        spec = methods.get(method)
-        opts = dict(options)
-        if method == "symbolic":
-            opts["timeout"] = timeout
-        try:
-            r = run_method(spec, graph, names, point, False, opts)
-        except methods.MethodError as exc:
-            rows.append(CompareRow(method, options.get("scheme"), None, None, None, 0.0, None,
-                                   None, "", error=str(exc)))
-            continue
-        for w in r.warnings:
-            if w not in warnings:
-                warnings.append(w)
-        rows.append(CompareRow(method, options.get("scheme"), r.gradient, None, None, r.seconds,
-                               r.cost.get("evaluations"), r.cost.get("operations"),
-                               _built(graph, r), result=r))
-    labels = [r.label for r in rows]
-    if reference not in labels:
+    if reference not in LABELS:
         raise OptionError(f"{option('reference')} {reference!r}: choose one of "
-                          f"{', '.join(labels)}", param="reference")
-    ref = next(r for r in rows if r.label == reference)
-    if ref.gradient is None:
-        fallback = next((r for r in rows if r.label == "reverse" and r.gradient), None)
-        if fallback is None:
-            raise OptionError(f"the reference {reference} failed: {ref.error}")
-        warnings.append(f"the reference {reference} failed ({ref.error}); errors are measured "
-                        "against reverse instead")
-        ref = fallback
+                          f"{', '.join(LABELS)}", param="reference")
+    variants = [Variant(label, get(method), {**options, "timeout": timeout}
+                        if method == "symbolic" else dict(options))
+                for label, (method, options) in zip(LABELS, VARIANTS)]
+    report = run_report(req, variants, reference, fallbacks=("reverse",), made_by="compare")
+    if report.reference is None:
+        raise OptionError(f"the reference {reference} failed: {report.results[reference].error}")
+    if report.reference != reference:
+        report.warnings.append(f"the reference {reference} failed "
+                               f"({report.results[reference].error}); errors are measured "
+                               "against reverse instead")
     not_finite: dict[str, list[str]] = {}
-    for r in rows:
-        if r.gradient is None:
-            continue
-        errors = [_errors(r.gradient.get(w), ref.gradient.get(w)) for w in names]  # type: ignore
-        r.absolute_error = {w: e[0] for w, e in zip(names, errors)}
-        rel = [e[1] for e in errors]
-        r.relative_error = (math.nan if any(math.isnan(e) for e in rel) else
-                            max_finite(rel)) if names else 0.0
-        for w in names:
-            if not _finite(r.gradient.get(w)):
-                not_finite.setdefault(w, []).append(f"{r.label} ({_show(r.gradient.get(w))})")
+    for label, r in report.results.items():
+        grads = r.gradient or {}
+        for w in (req.wrt if r.gradient is not None else ()):
+            if not _finite(grads.get(w)):
+                not_finite.setdefault(w, []).append(f"{label} ({_show(grads.get(w))})")
     for w, where in not_finite.items():
-        warnings.append(f"the derivative with respect to {w} is not finite in "
-                        f"{', '.join(where)}: its errors are not measured there (nan), "
-                        "which is never agreement")
-    # the graph's own forward pass (reverse, forward), not sympy's simplified formula, which
-    # may have a value where the graph has none (x/x at 0)
-    value = next((r.result.value for method in ("reverse", "forward") for r in rows
-                  if r.method == method and r.result is not None and r.result.value is not None),
-                 next((r.result.value for r in rows if r.result is not None), None))
-    return Comparison(graph.source, point, names, value, ref.label, rows, warnings)
+        report.warnings.append(f"the derivative with respect to {w} is not finite in "
+                               f"{', '.join(where)}: its errors are not measured there (nan), "
+                               "which is never agreement")
+    return report
 
 
 def _finite(v: Any) -> bool:
@@ -160,29 +91,3 @@ def _show(v: Any) -> str:
     if isinstance(v, float) and math.isnan(v):
         return "nan"
     return str(v)
-
-
-def _errors(value: Any, reference: Any) -> tuple[float, float]:
-    """(absolute, relative) error; nan for both when either value is not finite: two nans
-    or two infinities are not an agreement."""
-    if not (_finite(value) and _finite(reference)):
-        return math.nan, math.nan
-    diff = abs(value - reference)
-    try:
-        rel = float(relative_error(value, reference))
-    except (TypeError, ValueError):  # complex values: |difference| / |reference|
-        rel = diff / abs(reference) if reference != 0 else diff
-    return float(diff), rel
-
-
-def _built(graph: Graph, r: Gradient) -> str:
-    if r.method == "symbolic":
-        trees = r.details.get("tree_size", {})
-        return f"formula tree of {max(trees.values()):,} nodes" if trees else ""
-    if r.method in ("reverse", "forward"):
-        return f"the graph: {graph.size:,} nodes, {graph.n_edges:,} edges"
-    if r.method == "numeric":
-        steps = r.details.get("step", {})
-        h = max(steps.values()) if steps else None
-        return f"step {h:.2g}" if isinstance(h, float) else ""
-    return ""

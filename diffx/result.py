@@ -1,4 +1,6 @@
-"""Result types: one ``Gradient`` shape for every method, and a ``Report`` of several methods.
+"""Result types: one ``Gradient`` shape for every method, and a ``Report`` of several methods
+(or labelled variants of them), with the one definition of a result's error against a
+reference (:func:`errors_against_reference`).
 
 Presenters (terminal tables, JSON, pictures, the notebook display) only read these; nothing
 here computes a derivative or draws.
@@ -11,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+#: Why a method gave no result: ``usage`` -- it cannot run on this request (forward mode
+#: without a point, complex steps through ``abs``); ``unfinished`` -- it ran out of time, size
+#: or depth, or sympy failed; ``internal`` -- a defect in diffx.
+ERROR_KINDS = ("usage", "unfinished", "internal")
+
+
 @dataclass
 class Gradient:
     """What one method found.
@@ -20,6 +28,7 @@ class Gradient:
     ``value`` is the function's value at the point. ``cost`` counts what the method did
     (``evaluations`` of the function, elementary ``operations``, ``routes``); ``details`` holds
     method-specific facts (formula sizes, step and scheme, adjoints, route listings).
+    ``error_kind`` says why a method gave no result (see :data:`ERROR_KINDS`).
     """
 
     method: str
@@ -35,6 +44,7 @@ class Gradient:
     details: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    error_kind: str | None = None  # one of ERROR_KINDS when ``error`` is set
     graph: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -55,7 +65,22 @@ class Gradient:
 
 @dataclass
 class Report:
-    """Several methods on one graph at one point, as ``diffx grad --method all`` shows them."""
+    """Several methods, or labelled variants of them, on one graph: what ``grad_all`` and
+    ``compare`` return (``diffx grad --method all``, ``diffx compare``).
+
+    ``results`` maps each label -- a method's name, or a variant's such as
+    ``"numeric central"`` -- to its :class:`Gradient`. At a point, ``reference`` is the label
+    the others are measured against, and ``absolute_errors`` and ``relative_errors`` map each
+    label that gave a derivative (the reference too) to its errors per input
+    (:func:`errors_against_reference`: nan where a value is not finite). ``made_by`` names the
+    function that made it (``"grad_all"`` or ``"compare"``), so a display shows the matching
+    table. ``rows`` and ``row(label)`` give a label's result and errors together:
+
+    >>> from diffx import grad_all
+    >>> r = grad_all("x^3", at={"x": 2})
+    >>> r.reference, r.row("numeric").relative_error < 1e-9
+    ('reverse', True)
+    """
 
     expression: str
     inputs: tuple[str, ...]
@@ -64,33 +89,176 @@ class Report:
     value: Any
     results: dict[str, Gradient]
     warnings: list[str]
-    reference: str | None = None  # the method others are compared with
+    reference: str | None = None  # the label others are compared with
     relative_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    absolute_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    made_by: str = "grad_all"
+    graph: Any = field(default=None, repr=False, compare=False)
 
-    def worst_error(self, method: str) -> float | None:
-        """The largest relative error of ``method`` against the reference, over the inputs."""
-        return max_finite((self.relative_errors.get(method) or {}).values())
+    def worst_error(self, label: str) -> float | None:
+        """The largest relative error of ``label`` against the reference, over the inputs
+        (nan counts as infinitely large)."""
+        return max_finite((self.relative_errors.get(label) or {}).values())
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every label's result and errors, in the order they ran."""
+        return [self.row(label) for label in self.results]
+
+    def row(self, label: str) -> Row:
+        """One label's result and errors: ``report.row("numeric complex").relative_error``."""
+        result = self.results[label]  # KeyError names the label
+        relative = self.relative_errors.get(label)
+        return Row(label, result, self.absolute_errors.get(label),
+                   None if relative is None else _worst(relative.values()),
+                   tuple(self.not_finite(label)), self.graph)
+
+    def not_finite(self, label: str) -> list[str]:
+        """The inputs where the derivative of ``label`` or the reference's is not finite
+        (anywhere, at many points): there its errors are nan, never a measure."""
+        ref = self.results.get(self.reference) if self.reference else None
+        mine = self.results[label].gradient
+        if self.point is None or mine is None or ref is None or ref.gradient is None:
+            return []
+        return [w for w in self.wrt if not (_all_finite(mine.get(w)) and
+                                            _all_finite(ref.gradient.get(w)))]
 
 
-def relative_error(value: Any, reference: Any) -> Any:
-    """|value - reference| / |reference| (absolute error where the reference is 0); nan where
-    either is not finite: two nans or two infinities are no agreement."""
+@dataclass(frozen=True)
+class Row:
+    """One label of a :class:`Report`, as a row of ``diffx compare``'s table."""
+
+    label: str
+    result: Gradient = field(repr=False)
+    absolute_error: dict[str, Any] | None  # per input; None where nothing was measured
+    relative_error: float | None  # the worst over the inputs; nan when any is nan
+    not_finite: tuple[str, ...] = ()  # inputs where it or the reference is not finite
+    graph: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def method(self) -> str:
+        return self.result.method
+
+    @property
+    def variant(self) -> str | None:
+        """What the label adds to the method's name (``"central"`` of ``"numeric central"``)."""
+        rest = self.label.removeprefix(self.result.method).strip()
+        return rest or None
+
+    @property
+    def gradient(self) -> dict[str, Any] | None:
+        return self.result.gradient
+
+    @property
+    def error(self) -> str | None:
+        return self.result.error
+
+    @property
+    def seconds(self) -> float:
+        return self.result.seconds
+
+    @property
+    def evaluations(self) -> int | None:
+        return self.result.cost.get("evaluations")
+
+    @property
+    def operations(self) -> int | None:
+        return self.result.cost.get("operations")
+
+    @property
+    def worst_absolute_error(self) -> float | None:
+        """The largest absolute error; nan when any is nan (not measured: not finite)."""
+        return None if not self.absolute_error else _worst(self.absolute_error.values())
+
+    @property
+    def built(self) -> str:
+        """The size of what the variant built: sympy's formula tree, the graph the sweeps
+        walk, or the finite-difference step ("" where it failed)."""
+        r, graph = self.result, self.graph
+        if not r.ok:
+            return ""
+        if r.method == "symbolic":
+            trees = r.details.get("tree_size", {})
+            return f"formula tree of {max(trees.values()):,} nodes" if trees else ""
+        if r.method in ("reverse", "forward") and graph is not None:
+            return f"the graph: {graph.size:,} nodes, {graph.n_edges:,} edges"
+        steps = r.details.get("step", {}) if r.method == "numeric" else {}
+        h = max(steps.values()) if steps else None
+        return f"step {h:.2g}" if isinstance(h, float) else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as plain data (``diffx compare --json``): its errors are None, and the
+        inputs listed under ``not_finite``, where it or the reference is not finite."""
+        cut = self.not_finite
+        absolute = None if self.absolute_error is None else {
+            w: (None if w in cut else v) for w, v in self.absolute_error.items()}
+        every = bool(cut) and len(cut) == len(self.result.wrt)
+        row = {"method": self.method, "variant": self.variant, "gradient": self.gradient,
+               "absolute_error": absolute,
+               "relative_error": None if every else self.relative_error,
+               "seconds": self.seconds, "evaluations": self.evaluations,
+               "operations": self.operations, "built": self.built, "error": self.error}
+        return {**row, "not_finite": list(cut)} if cut else row
+
+
+def errors_against_reference(value: Any, reference: Any) -> tuple[Any, Any]:
+    """The absolute error |value - reference| and the relative error |value - reference| /
+    |reference| (the absolute error where the reference is 0), of numbers, complex numbers
+    or arrays; nan where either is not finite or not a number: two nans or two infinities
+    are no agreement. (``diffx check`` uses the symmetric
+    :func:`diffx.check.symmetric_relative_error` instead.)
+
+    >>> errors_against_reference(1.5, 2.0)
+    (0.5, 0.25)
+    """
     if isinstance(value, float) and isinstance(reference, float):
         if not (math.isfinite(value) and math.isfinite(reference)):
-            return math.nan
-        if value == reference:
-            return 0.0
+            return math.nan, math.nan
         diff = abs(value - reference)
-        return diff / abs(reference) if reference != 0 else diff
+        return diff, (diff / abs(reference) if reference != 0 else diff)
     import numpy as np
 
-    v, r = np.asarray(value, dtype=float), np.asarray(reference, dtype=float)
+    try:
+        v, r = np.asarray(value), np.asarray(reference)
+        kind = complex if "c" in (v.dtype.kind, r.dtype.kind) else float
+        v, r = v.astype(kind), r.astype(kind)
+    except (TypeError, ValueError):  # not numbers (a formula, None)
+        return math.nan, math.nan
     with np.errstate(all="ignore"):
         diff = np.abs(v - r)
         scale = np.abs(r)
-        out = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), diff)
-        out = np.where(np.isfinite(v) & np.isfinite(r), out, np.nan)
-    return float(out) if out.ndim == 0 else out
+        rel = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), diff)
+        finite = np.isfinite(v) & np.isfinite(r)
+        diff, rel = np.where(finite, diff, np.nan), np.where(finite, rel, np.nan)
+    if diff.ndim == 0:
+        return float(diff), float(rel)
+    return diff, rel
+
+
+def _all_finite(v: Any) -> bool:
+    if isinstance(v, float):
+        return math.isfinite(v)
+    import numpy as np
+
+    try:
+        return bool(np.all(np.isfinite(np.asarray(v, dtype=complex))))
+    except (TypeError, ValueError):  # not a number
+        return False
+
+
+def _worst(values: Any) -> float:
+    """The largest of the values (numbers or arrays); nan when any is nan; 0 for none."""
+    values = list(values)
+    for v in values:
+        if isinstance(v, float) and math.isnan(v):
+            return math.nan
+        if not isinstance(v, float):
+            import numpy as np
+
+            if np.any(np.isnan(np.asarray(v, dtype=float))):
+                return math.nan
+    worst = max_finite(values)
+    return 0.0 if worst is None else worst
 
 
 def max_finite(values: Any) -> float | None:

@@ -10,7 +10,7 @@ from conftest import LOGISTIC_LEAST_SQUARES as LLS
 from conftest import LOGISTIC_LEAST_SQUARES_AT as LLS_AT
 
 import diffx
-from diffx.check import check, relative_error
+from diffx.check import check, symmetric_relative_error as relative_error
 from diffx.cli import app
 from diffx.compare import compare
 from diffx.swell import OVER, SKIPPED, lecture_form, swell

@@ -14,7 +14,6 @@ import pytest
 
 import diffx
 from diffx.check import CheckReport
-from diffx.compare import Comparison
 from diffx.swell import SwellTable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,8 +67,7 @@ def _run(code):
 
 
 def test_the_model_has_no_display_hooks():
-    for cls in (diffx.Graph, diffx.Gradient, diffx.Report, Comparison, CheckReport,
-                SwellTable):
+    for cls in (diffx.Graph, diffx.Gradient, diffx.Report, CheckReport, SwellTable):
         assert not [a for a in vars(cls) if a.startswith("_repr_")], cls
 
 
@@ -160,7 +158,7 @@ def test_load_ext_registers_the_same_display():
         diffx.Graph, diffx.Gradient, diffx.Report}
     for mime in ("text/html", "text/plain"):
         assert set(fake.display_formatter.formatters[mime].printers) == {
-            Comparison, CheckReport, SwellTable}
+            diffx.Report, CheckReport, SwellTable}
 
 
 def test_a_real_ipython_shell_shows_diffx_objects():

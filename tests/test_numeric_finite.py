@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import diffx
 from diffx import finite
-from diffx.check import check, relative_error
+from diffx.check import check, symmetric_relative_error as relative_error
 from diffx.cli import app
 
 mp.mp.dps = 50

@@ -206,9 +206,9 @@ def test_a_route_number_is_checked_against_the_count():
 
 
 def test_many_points_in_chunks_list_the_routes_once(monkeypatch):
-    from diffx import api
+    from diffx.methods import run
 
-    monkeypatch.setattr(api, "CHUNK_VALUES", 40)  # 10 nodes: 4 points per chunk
+    monkeypatch.setattr(run, "CHUNK_VALUES", 40)  # 10 nodes: 4 points per chunk
     calls = []
     original = _listing._listing
     monkeypatch.setattr(_listing, "_listing", lambda *a: calls.append(1) or original(*a))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import diffx
-import diffx.api as api
+import diffx.methods.run as run
 from diffx import methods as registry
 
 SWEEPS = ("reverse", "forward")
@@ -153,7 +153,7 @@ def test_report_value_comes_from_the_graph(methods):
 
 
 def test_chunked_sweep_keeps_memory_bounded(monkeypatch):
-    monkeypatch.setattr(api, "CHUNK_VALUES", 20_000)
+    monkeypatch.setattr(run, "CHUNK_VALUES", 20_000)
     n = 400_000
     x, y = np.linspace(-1, 1, n), np.linspace(1, 2, n)
     graph = diffx.parse("c = x*y + sin(x); d = c*exp(-y) + log(y)")

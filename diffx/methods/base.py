@@ -19,11 +19,17 @@ from ..result import Gradient
 
 
 class MethodError(DiffxError):
-    """A method cannot run on this request (``usage``) or could not finish (timed out)."""
+    """A method cannot run on this request (``usage=True``: kind ``"usage"``) or could not
+    finish: time, size or depth ran out, or sympy failed (``usage=False``: kind
+    ``"unfinished"``). The runner records ``kind`` as the result's ``error_kind``."""
 
     def __init__(self, message: str, usage: bool = True) -> None:
         super().__init__(message)
-        self.usage = usage
+        self.kind = "usage" if usage else "unfinished"
+
+    @property
+    def usage(self) -> bool:
+        return self.kind == "usage"
 
 
 @dataclass(frozen=True)

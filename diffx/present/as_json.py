@@ -89,7 +89,7 @@ def gradient_dict(result: Gradient, graph: Any = None) -> dict[str, Any]:
     if result.warnings:
         out["warnings"] = result.warnings
     if result.error is not None:
-        out["error"] = result.error
+        out.update(error=result.error, error_kind=result.error_kind)
     return out
 
 
@@ -139,7 +139,7 @@ def report_json(report: Report, graph: Any = None) -> str:
     ref = report.results.get(report.reference) if report.reference else None
     for name, r in report.results.items():
         entry = gradient_dict(r, graph)
-        if name in report.relative_errors:
+        if name in report.relative_errors and name != report.reference:
             errors, not_finite = relative_errors_json(
                 report.relative_errors[name], r.gradient, ref.gradient if ref else None)
             entry["relative_error"] = errors

@@ -1,9 +1,10 @@
 """Notebook display: what IPython and Jupyter show for diffx's objects.
 
-A graph is shown as its picture (SVG), a ``Gradient`` or ``Report`` as the picture of its
-graph with the values and adjoints at its point; the results of ``compare``, ``check`` and
-``swell`` as the tables ``diffx compare``, ``diffx check`` and ``diffx swell`` print (HTML in
-a notebook, plain text in the terminal shell). The package registers these formatters with a
+A graph is shown as its picture (SVG), a ``Gradient`` or ``grad_all``'s ``Report`` as the
+picture of its graph with the values and adjoints at its point; the results of ``compare``
+(a ``Report`` made by compare), ``check`` and ``swell`` as the tables ``diffx compare``,
+``diffx check`` and ``diffx swell`` print (HTML in a notebook, plain text in the terminal
+shell). The package registers these formatters with a
 running IPython (``import diffx``, or ``%load_ext diffx``); the model never draws itself.
 
     >>> from diffx import check
@@ -23,7 +24,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..check import CheckReport
-from ..compare import Comparison
 from ..graph import Graph
 from ..result import Gradient, Report
 from ..swell import SwellTable
@@ -51,23 +51,27 @@ def gradient_svg(result: Gradient) -> str | None:
 
 
 def report_svg(report: Report) -> str | None:
+    if _shows_table(report):
+        return None
     first = next(iter(report.results.values()), None)
     return gradient_svg(first) if first is not None else None
 
 
-def _output_name(c: Comparison) -> str:
-    """The output's name as the CLI shows it (``∂d/∂a``), from any row's graph."""
-    for row in c.rows:
-        if row.result is not None and row.result.graph is not None:
-            return str(row.result.graph.output_name)
-    return "f"
+def _shows_table(obj: Any) -> bool:
+    """Whether ``obj`` is shown as a table: compare's report is, grad_all's is a picture."""
+    return not isinstance(obj, Report) or obj.made_by == "compare"
+
+
+def _output_name(report: Report) -> str:
+    """The output's name as the CLI shows it (``∂d/∂a``), from the report's graph."""
+    return "f" if report.graph is None else str(report.graph.output_name)
 
 
 def _printer(obj: Any) -> Callable[[Any], None]:
     """The terminal presenter that prints ``obj`` on a rich console."""
     from . import tables
 
-    if isinstance(obj, Comparison):
+    if isinstance(obj, Report):
         return lambda console: tables.print_comparison(obj, console, _output_name(obj))
     if isinstance(obj, CheckReport):
         return lambda console: tables.print_check(obj, console)
@@ -91,8 +95,10 @@ def text(obj: Any) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def html(obj: Any) -> str:
+def html(obj: Any) -> str | None:
     """The same table as HTML: colours inline, in a monospace ``<pre>`` block."""
+    if not _shows_table(obj):
+        return None  # grad_all's report: its picture
     return str(_recorded(obj).export_html(
         inline_styles=True,
         code_format='<pre style="font-family: Menlo, \'DejaVu Sans Mono\', Consolas, '
@@ -101,11 +107,11 @@ def html(obj: Any) -> str:
 
 def _pretty(obj: Any, p: Any, cycle: bool) -> None:
     """IPython's plain-text printer: the table (the terminal shell has no HTML)."""
-    p.text(text(obj))
+    p.text(text(obj) if _shows_table(obj) else repr(obj))
 
 
 SVG = (Graph, graph_svg), (Gradient, gradient_svg), (Report, report_svg)
-TABLES = (Comparison, CheckReport, SwellTable)
+TABLES = (Report, CheckReport, SwellTable)  # a Report: compare's (see _shows_table)
 
 
 def register(shell: Any) -> None:

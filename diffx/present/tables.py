@@ -9,7 +9,7 @@ from typing import Any
 from rich.markup import escape
 
 from ..check import CheckReport
-from ..compare import Comparison
+from ..result import Report, Row
 from ..swell import OVER, SKIPPED, SwellTable
 from .text import NOT_FINITE, both_not_finite, count, number, seconds
 
@@ -67,10 +67,11 @@ def swell_csv(table: SwellTable) -> str:
     return out.getvalue()
 
 
-def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
+def print_comparison(c: Report, console: Any, out_name: str) -> None:
+    """``diffx compare``'s table: a row per variant, its errors against the reference."""
     from rich.table import Table
 
-    where = ", ".join(f"{k}={number(v, 10)}" for k, v in c.point.items())
+    where = ", ".join(f"{k}={number(v, 10)}" for k, v in (c.point or {}).items())
     console.print(f"[bold]{escape(c.expression if len(c.expression) < 70 else out_name)}"
                   f"[/bold]", highlight=False)
     console.print(f"at {escape(where)}   {out_name} = {number(c.value)}   errors "
@@ -85,12 +86,11 @@ def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
     t.add_column("evals", justify="right")
     t.add_column("ops", justify="right")
     t.add_column("built")
-    ref = next((r for r in c.rows if r.label == c.reference), None)
     for r in c.rows:
         if r.error is not None:
             t.add_row(r.label, f"[red]{escape(r.error)}[/red]", *[""] * (len(c.wrt) + 5))
             continue
-        abs_cell, rel_cell = comparison_errors(r, ref, c.wrt)
+        abs_cell, rel_cell = comparison_errors(c, r)
         if r.label == c.reference:
             rel_cell = "(reference)"
         t.add_row(r.label, *[number(r.gradient[w]) for w in c.wrt],  # type: ignore[index]
@@ -102,39 +102,21 @@ def print_comparison(c: Comparison, console: Any, out_name: str) -> None:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
 
 
-def not_finite_inputs(row: Any, ref: Any, wrt: tuple[str, ...]) -> list[str]:
-    """The inputs where a row's derivative or the reference's is not finite: there the errors
-    are nan, never a measure (an error of 0 would read as agreement, "differs" as a number)."""
-    if row.gradient is None or ref is None or ref.gradient is None:
-        return []
-    return [w for w in wrt if _not_finite(row.gradient[w]) or _not_finite(ref.gradient[w])]
-
-
-def _not_finite(v: Any) -> bool:
-    import numpy as np
-
-    try:
-        return not bool(np.all(np.isfinite(np.asarray(v, dtype=complex))))
-    except (TypeError, ValueError):  # not a number
-        return False
-
-
-def comparison_errors(row: Any, ref: Any, wrt: tuple[str, ...]) -> tuple[str, str]:
-    """The absolute and relative error cells of a compare row, over the inputs where the row
-    and the reference are both finite; the others are named as "not finite"."""
+def comparison_errors(c: Report, row: Row) -> tuple[str, str]:
+    """The absolute and relative error cells of a compare row: the worst over the inputs
+    where the row and the reference are both finite; the others are named as "not finite"."""
     import math
 
-    from ..compare import _errors
-
-    skipped = not_finite_inputs(row, ref, wrt)
-    if wrt and len(skipped) == len(wrt):
+    skipped = row.not_finite
+    if c.wrt and len(skipped) == len(c.wrt):
         return NOT_FINITE, NOT_FINITE
-    errors = [float(v) for w, v in (row.absolute_error or {}).items() if w not in skipped]
-    worst_abs = max((math.inf if math.isnan(e) else e for e in errors), default=0.0)
-    rel = row.relative_error
-    if skipped and row.gradient is not None and ref is not None and ref.gradient is not None:
-        kept = [_errors(row.gradient[w], ref.gradient[w])[1] for w in wrt if w not in skipped]
-        rel = max((math.inf if math.isnan(e) else e for e in kept), default=0.0)
+    kept = [w for w in c.wrt if w not in skipped]
+    absolute = row.absolute_error or {}
+    relative = c.relative_errors.get(row.label) or {}
+    worst_abs = max((math.inf if math.isnan(absolute[w]) else absolute[w] for w in kept
+                     if w in absolute), default=0.0)
+    worst_rel = max((math.inf if math.isnan(relative[w]) else relative[w] for w in kept
+                     if w in relative), default=0.0)
 
     def fmt(x: float | None) -> str:
         if x is None or x == 0:
@@ -142,7 +124,7 @@ def comparison_errors(row: Any, ref: Any, wrt: tuple[str, ...]) -> tuple[str, st
         return "differs" if math.isinf(x) or math.isnan(x) else f"{x:.1e}"
 
     note = f"; {NOT_FINITE}: {', '.join(skipped)}" if skipped else ""
-    return fmt(worst_abs) + note, fmt(rel) + note
+    return fmt(worst_abs) + note, fmt(worst_rel) + note
 
 
 def _check_error(c: Any, kind: str) -> str:

@@ -1,0 +1,265 @@
+"""The runner: from what the caller gave (source, point, wrt) to results.
+
+:func:`prepare` parses the source, resolves ``wrt`` and normalizes the point into a
+:class:`Request`; :func:`run_method` runs one method on it, in chunks when many points meet a
+large graph; :func:`run_report` runs labelled variants side by side -- the methods of
+``grad_all``, the schemes of ``compare`` -- and measures each against a reference in one
+:class:`~diffx.result.Report`. A method that cannot run reports its error (and its
+``error_kind``) in its result instead of raising; bad input still raises.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from ..errors import OptionError, PointError, option
+from ..graph import Graph
+from ..parser import parse
+from ..points import normalize_point
+from ..result import Gradient, Report, errors_against_reference
+from .base import Method, MethodError, new_result, to_python
+
+#: Values held at once when many points meet a large graph (nodes × points); beyond this the
+#: points are processed in chunks, so memory stays bounded whatever the number of points.
+CHUNK_VALUES = 4_000_000
+
+
+class Request(NamedTuple):
+    """A parsed graph, the inputs to differentiate by, and the point (None: formulas; arrays
+    of the same shape when ``arrays``: many points)."""
+
+    graph: Graph
+    wrt: tuple[str, ...]
+    point: dict[str, Any] | None
+    arrays: bool
+
+
+class Variant(NamedTuple):
+    """One column of a report: its label, the method, and the method's options."""
+
+    label: str
+    method: Method
+    options: dict[str, Any]
+
+
+def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The inputs to differentiate with respect to (all inputs by default), checked."""
+    if wrt is None:
+        return graph.inputs
+    if isinstance(wrt, str):
+        names = [w.strip() for w in wrt.split(",")]
+    elif isinstance(wrt, list | tuple | set | frozenset):
+        names = list(wrt)
+    else:
+        raise OptionError(f"{option('wrt')} must be an input name, names separated by commas, "
+                          f"or a list of names, not {type(wrt).__name__}", param="wrt")
+    out: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise OptionError(f"{option('wrt')} needs input names, got {name!r}", param="wrt")
+        if name not in graph.input_nodes:
+            inputs = ", ".join(graph.inputs) or "none"
+            if name in graph.assigned:
+                raise OptionError(
+                    f"{option('wrt')} {name}: '{name}' is assigned in the program, so it is "
+                    f"not an input (the inputs are: {inputs}); to differentiate with respect to "
+                    f"it, remove its assignment and give its value in {option('at')} "
+                    f"({name}=...)",
+                    param="wrt")
+            raise OptionError(f"{option('wrt')} {name}: not an input of the expression "
+                              f"(the inputs are: {inputs})", param="wrt")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def prepare(source_or_graph: str | Graph, at: Any, wrt: Any) -> Request:
+    """Parse, resolve ``wrt`` and normalize the point (``at=3`` is the only input's value)."""
+    graph = parse(source_or_graph)
+    names = resolve_wrt(graph, wrt)
+    if at is None:
+        return Request(graph, names, None, False)
+    point, arrays = normalize_point(graph, _bare_value(graph, at))
+    return Request(graph, names, point, arrays)
+
+
+def _bare_value(graph: Graph, at: Any) -> Any:
+    """``at=3`` (or an array) is the value of the only input, as ``check`` accepts it."""
+    if isinstance(at, dict | str) or at is None or isinstance(at, bool):
+        return at
+    bare = isinstance(at, numbers.Real) or hasattr(at, "shape")
+    if not bare:
+        return at  # normalize_point names the type it cannot use
+    if len(graph.inputs) == 1:
+        return {graph.inputs[0]: at}
+    inputs = ", ".join(graph.inputs) or "none"
+    raise PointError(f"at={at!r}: a bare value needs a function of one input, and this one "
+                     f"has {len(graph.inputs)} (inputs: {inputs}); give a dict such as "
+                     f"at={{{', '.join(repr(k) + ': 1.0' for k in graph.inputs)}}}")
+
+
+def run_method(spec: Method, req: Request, options: dict[str, Any]) -> Gradient:
+    """Run one method (errors raise); many points on a large graph are done in chunks."""
+    graph, point = req.graph, req.point
+    if not req.arrays or point is None:
+        return spec(graph, req.wrt, point, req.arrays, **options)
+    import numpy as np
+
+    shape = np.shape(next(iter(point.values())))
+    total = int(np.prod(shape))
+    per_chunk = max(1, CHUNK_VALUES // max(1, graph.size))
+    if total <= per_chunk:
+        return _broadcast(spec(graph, req.wrt, point, True, **options), shape)
+    flat = {k: np.ravel(v) for k, v in point.items()}
+    parts = []
+    for lo in range(0, total, per_chunk):
+        chunk = {k: v[lo:lo + per_chunk] for k, v in flat.items()}
+        size = len(next(iter(chunk.values())))
+        part = _broadcast(spec(graph, req.wrt, chunk, True, **options), (size,))
+        _shed_bulk(part)  # every chunk's values and adjoints would hold nodes x points
+        parts.append(part)
+    return _merge(parts, point, shape, graph)
+
+
+_BULK_DETAILS = ("values", "adjoints", "tangents", "step", "error_estimate")
+
+
+def _shed_bulk(part: Gradient) -> None:
+    """Keep only what the merged result needs: gradients, values at the output, cost, warnings."""
+    for key in _BULK_DETAILS:
+        part.details.pop(key, None)
+    part.point = None
+    part.graph = None
+
+
+def _broadcast(result: Gradient, shape: tuple[int, ...]) -> Gradient:
+    """Many points give arrays of that shape, even where a derivative is a constant."""
+    import numpy as np
+
+    def full(v: Any) -> Any:
+        if isinstance(v, str) or v is None:
+            return v
+        return np.broadcast_to(np.asarray(v, dtype=float), shape).copy()
+
+    if result.point is not None and result.gradient is not None:
+        result.gradient = {w: full(v) for w, v in result.gradient.items()}
+    if result.value is not None:
+        result.value = full(result.value)
+    return result
+
+
+def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...],
+           graph: Graph) -> Gradient:
+    import numpy as np
+
+    first = parts[0]
+    merged = Gradient(method=first.method, expression=first.expression, inputs=first.inputs,
+                      wrt=first.wrt, point=point, graph=graph)
+    if first.gradient is not None:
+        merged.gradient = {w: np.concatenate([np.ravel(p.gradient[w]) for p in parts])
+                           .reshape(shape) for w in first.gradient}
+    if first.value is not None:
+        merged.value = np.concatenate([np.ravel(p.value) for p in parts]).reshape(shape)
+    merged.formula = first.formula
+    merged.seconds = sum(p.seconds for p in parts)
+    for key in first.cost:
+        values = [p.cost.get(key) for p in parts]
+        merged.cost[key] = sum(values) if key in ("evaluations", "operations") and \
+            None not in values else values[0]
+    merged.details = {k: v for k, v in first.details.items() if k not in _BULK_DETAILS}
+    merged.details["chunks"] = len(parts)
+    for p in parts:
+        for w in p.warnings:
+            if w not in merged.warnings:
+                merged.warnings.append(w)
+    return merged
+
+
+def run_guarded(variant: Variant, req: Request) -> Gradient:
+    """Run one variant; a method that cannot run or finish (or fails inside) gives a result
+    with its ``error`` and ``error_kind``. Bad options and points still raise."""
+    spec = variant.method
+    try:
+        return run_method(spec, req, variant.options)
+    except (OptionError, PointError):
+        raise
+    except MethodError as exc:
+        failed = new_result(spec.name, req.graph, req.wrt, req.point)
+        failed.error, failed.error_kind = str(exc), exc.kind
+    except Exception as exc:  # noqa: BLE001  (one method's defect must not hide the others)
+        failed = new_result(spec.name, req.graph, req.wrt, req.point)
+        detail = _first_line(exc)
+        failed.error = (f"internal error in the {spec.name} method: "
+                        f"{type(exc).__name__}{': ' + detail if detail else ''}")
+        failed.error_kind = "internal"
+    return failed
+
+
+def _first_line(exc: BaseException) -> str:
+    try:
+        text = str(exc).strip()
+    except Exception:  # noqa: BLE001  (some libraries' messages fail to format)
+        return ""
+    return text.splitlines()[0][:200] if text else ""
+
+
+def run_report(req: Request, variants: Iterable[Variant], reference: str,
+               fallbacks: tuple[str, ...] = ("reverse", "symbolic"),
+               made_by: str = "grad_all") -> Report:
+    """Run every variant and measure each against the reference: the label ``reference``
+    when it gave a derivative, else the first of ``fallbacks`` that did (None: no measure).
+    The value is the graph's own forward pass, never a method's own arithmetic."""
+    results = {v.label: run_guarded(v, req) for v in variants}
+    swept = next((r for r in results.values() if r.method in ("reverse", "forward") and r.ok
+                  and r.value is not None), None)
+    value, value_warnings = (swept.value, []) if swept is not None else graph_value(req)
+    warnings: list[str] = []
+    for w in [*(w for r in results.values() for w in r.warnings), *value_warnings]:
+        if w not in warnings:
+            warnings.append(w)
+    usable = [label for label, r in results.items() if r.ok and r.gradient is not None]
+    ref = next((label for label in (reference, *fallbacks) if label in usable), None)
+    report = Report(expression=req.graph.source, inputs=req.graph.inputs, wrt=req.wrt,
+                    point=req.point, value=value, results=results, warnings=warnings,
+                    reference=ref, made_by=made_by, graph=req.graph)
+    if req.point is not None and ref is not None:
+        base = results[ref].gradient or {}
+        for label in usable:
+            mine = results[label].gradient or {}
+            errors = {w: errors_against_reference(mine.get(w), base.get(w)) for w in req.wrt}
+            report.absolute_errors[label] = {w: e[0] for w, e in errors.items()}
+            report.relative_errors[label] = {w: e[1] for w, e in errors.items()}
+    return report
+
+
+def graph_value(req: Request) -> tuple[Any, list[str]]:
+    """The function's value from the graph's own forward pass (never from a method's
+    arithmetic), with warnings when it is not finite; at many points, chunk by chunk."""
+    from .. import diagnose
+
+    graph, point = req.graph, req.point
+    if point is None:
+        if graph.inputs:
+            return None, []
+        point = {}
+    if not req.arrays:
+        vals, _ = diagnose.evaluate(graph, point, False)
+        return to_python(vals[graph.output]), diagnose.value_warnings(graph, vals)
+    import numpy as np
+
+    shape = np.broadcast_shapes(*(np.shape(v) for v in point.values()))
+    total = int(np.prod(shape))
+    per_chunk = max(1, CHUNK_VALUES // max(1, graph.size))
+    flat = {k: np.ravel(np.broadcast_to(v, shape)) for k, v in point.items()}
+    out = np.empty(total)
+    warnings: list[str] = []
+    for lo in range(0, total, per_chunk):
+        vals, _ = diagnose.evaluate(graph, {k: v[lo:lo + per_chunk] for k, v in flat.items()},
+                                    True)
+        out[lo:lo + per_chunk] = np.broadcast_to(vals[graph.output], out[lo:lo + per_chunk].shape)
+        for w in diagnose.value_warnings(graph, vals):
+            if w not in warnings:
+                warnings.append(w)
+    return out.reshape(shape), warnings
