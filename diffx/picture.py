@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ops as _ops
+from . import node_labels as _labels
+from . import route_formulas as _formulas
 from . import routes as _routes
-from .counts import big_count, tree_count, tree_size
+from .counts import big_count, count_routes, tree_count, tree_size
 from .errors import DiffxError, OptionError, option
 from .graph import Graph
 from .ops import CONST, INPUT
+from .notation import formula_text
 from .parser import parse
+from .tree_copies import tree_copies
 
 MAX_NODES = 300  # larger graphs are refused: use the statistics commands instead
 CAPTION_ROUTES = 8  # the caption spells out the route-sum up to this many routes
@@ -129,11 +133,11 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
                   direction=direction, wrt=wrt, point=result.point if result else None)
     if result is not None:
         pic.warnings = list(result.warnings)
-    labels = _routes.labels(graph)
+    labels = _labels.labels(graph)
     from .sym import TooLarge
 
     try:
-        formulas: _routes.Formulas | None = _routes.Formulas(graph, labels)
+        formulas: _formulas.Formulas | None = _formulas.Formulas(graph, labels)
     except (TooLarge, RecursionError):
         formulas = None
     if tree:
@@ -151,7 +155,7 @@ def _check_route(graph: Graph, wrt: str, route: int) -> None:
     largest limit: refused from the count, before anything is listed."""
     from .methods import MAX_ROUTE_LIMIT
 
-    exact, _ = _routes.count_routes(graph)[wrt]
+    exact, _ = count_routes(graph)[wrt]
     if exact is not None and route > exact:
         plural = "route" if exact == 1 else "routes"
         raise OptionError(f"{option('route')} {route}: there {'is' if exact == 1 else 'are'} "
@@ -161,7 +165,7 @@ def _check_route(graph: Graph, wrt: str, route: int) -> None:
                           f"{MAX_ROUTE_LIMIT:,}th; choose one of those")
 
 
-def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> PictureNode:
+def _node(graph: Graph, node: int, ident: str, labels: _labels.Labels) -> PictureNode:
     code = graph.op[node]
     if code == INPUT:
         kind, op_label = "input", None
@@ -174,18 +178,18 @@ def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> Pictur
     return PictureNode(ident, kind, name, op_label, text, output=node == graph.output, dag=node)
 
 
-def _edge_formula(formulas: _routes.Formulas | None, edge: _routes.Edge) -> str | None:
+def _edge_formula(formulas: _formulas.Formulas | None, edge: _routes.Edge) -> str | None:
     if formulas is None:
         return None
     try:
         with formulas.as_written():
-            return _routes.formula_text(formulas.edge(edge))
+            return formula_text(formulas.edge(edge))
     except RecursionError:  # sympy prints recursively; a label-deep formula never gets here
         return None
 
 
-def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
-         formulas: _routes.Formulas | None, live: bytearray) -> None:
+def _dag(graph: Graph, pic: Picture, result: Any, labels: _labels.Labels,
+         formulas: _formulas.Formulas | None, live: bytearray) -> None:
     vals = result.details.get("values") if result is not None else None
     adj = result.details.get("adjoints") if result is not None else None
     on_route = None
@@ -209,7 +213,7 @@ def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
                 pic.edges.append(PictureEdge(f"n{arg}", f"n{node}", pos, "", None,
                                              constant=True))
                 continue
-            pe = PictureEdge(f"n{arg}", f"n{node}", pos, _routes.partial_symbol(labels, edge),
+            pe = PictureEdge(f"n{arg}", f"n{node}", pos, _labels.partial_symbol(labels, edge),
                              _edge_formula(formulas, edge))
             if vals is not None:
                 pe.value = _routes.local_value(graph, vals, edge)
@@ -218,15 +222,15 @@ def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
             pic.edges.append(pe)
 
 
-def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
-          formulas: _routes.Formulas | None, max_nodes: int) -> None:
+def _tree(graph: Graph, pic: Picture, result: Any, labels: _labels.Labels,
+          formulas: _formulas.Formulas | None, max_nodes: int) -> None:
     total = tree_size(graph)  # at most max_nodes: picture() refused larger trees
     pic.tree_nodes = total
     pic.dag_nodes = sum(graph.reachable_from_output()[: graph.output + 1])
     vals = result.details.get("values") if result is not None else None
     target = graph.input_nodes.get(pic.wrt) if pic.wrt else None
     reach = graph.depends_on([target]) if target is not None else None
-    for ident, node, parent, pos, path in _routes.tree_copies(graph, vals, total):
+    for ident, node, parent, pos, path in tree_copies(graph, vals, total):
         pn = _node(graph, node, ident, labels)
         pn.output = parent is None
         if vals is not None:
@@ -241,7 +245,7 @@ def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
         if graph.is_const(node):
             pic.edges.append(PictureEdge(ident, parent, pos, "", None, constant=True))
             continue
-        pe = PictureEdge(ident, parent, pos, _routes.partial_symbol(labels, edge),
+        pe = PictureEdge(ident, parent, pos, _labels.partial_symbol(labels, edge),
                          _edge_formula(formulas, edge))
         if vals is not None:
             pe.value = _routes.local_value(graph, vals, edge)
@@ -255,7 +259,7 @@ def _parent_node(pic: Picture, parent: str) -> int:
 
 
 def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None, at: Any,
-             labels: _routes.Labels) -> None:
+             labels: _labels.Labels) -> None:
     """The route-sum for the caption, from the reverse method's own route listing."""
     from .api import grad
 
