@@ -103,7 +103,7 @@ def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
     >>> evaluate("c = a + b; d = a * c", at={"a": 4, "b": 3})
     28.0
     """
-    from . import diagnose
+    from . import evaluation
     from .methods import to_python
 
     graph = parse(source_or_graph)
@@ -113,7 +113,7 @@ def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
         example = ", ".join(f"{k!r}: 1.0" for k in graph.inputs)
         raise PointError(f"evaluate needs a point: at={{{example}}}")
     graph, _, point, arrays = _prepare(graph, at, None)
-    vals, _ = diagnose.evaluate(graph, point, arrays)  # type: ignore[arg-type]
+    vals, _ = evaluation.evaluate(graph, point, arrays)  # type: ignore[arg-type]
     return to_python(vals[graph.output])
 
 
@@ -233,7 +233,7 @@ def _graph_value(graph: Graph, point: dict[str, Any] | None, arrays: bool
                  ) -> tuple[Any, list[str]]:
     """The function's value from the graph's own forward pass (never from a method's
     arithmetic), with warnings when it is not finite; at many points, chunk by chunk."""
-    from . import diagnose
+    from . import diagnose, evaluation
     from .methods import to_python
 
     if point is None:
@@ -241,7 +241,7 @@ def _graph_value(graph: Graph, point: dict[str, Any] | None, arrays: bool
             return None, []
         point = {}
     if not arrays:
-        vals, _ = diagnose.evaluate(graph, point, False)
+        vals, _ = evaluation.evaluate(graph, point, False)
         return to_python(vals[graph.output]), diagnose.value_warnings(graph, vals)
     import numpy as np
 
@@ -252,7 +252,7 @@ def _graph_value(graph: Graph, point: dict[str, Any] | None, arrays: bool
     out = np.empty(total)
     warnings: list[str] = []
     for lo in range(0, total, per_chunk):
-        vals, _ = diagnose.evaluate(graph, {k: v[lo:lo + per_chunk] for k, v in flat.items()},
+        vals, _ = evaluation.evaluate(graph, {k: v[lo:lo + per_chunk] for k, v in flat.items()},
                                     True)
         out[lo:lo + per_chunk] = np.broadcast_to(vals[graph.output], out[lo:lo + per_chunk].shape)
         for w in diagnose.value_warnings(graph, vals):

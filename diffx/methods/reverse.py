@@ -17,7 +17,7 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose, engine, exact
+from .. import diagnose, engine, evaluation, exact
 from .. import routes as _routes
 from ..counts import count_routes
 from ..route_formulas import Formulas
@@ -63,8 +63,8 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     import numpy as np
 
     start = time.perf_counter()
-    vals, ns = diagnose.evaluate(graph, point, arrays)
-    adj, ns = diagnose.sweep(graph, vals, wrt, ns, arrays)
+    vals, ns = evaluation.evaluate(graph, point, arrays)
+    adj, ns = evaluation.sweep(graph, vals, wrt, ns, arrays)
     result.seconds = time.perf_counter() - start
     value = vals[graph.output]
     result.gradient = {w: to_python(undefined_where_nan(adj[graph.input_nodes[w]], value))
