@@ -1,10 +1,12 @@
-"""Pictures of the graph: what to draw, computed from the methods' results.
+"""The picture model: what a picture of the graph shows, as data, built from one reverse run.
 
-``picture()`` gathers, for every node, its kind, name, op, value and adjoint (from the reverse
-method), and for every edge the local derivative it carries (symbolically, written with the
-program's names, and its value at the point), which edges lie on a route from ``wrt`` to the
-output, and the route-sum for the caption. ``diffx.present.dot`` turns that into a
-``graphviz.Digraph``; nothing there computes anything.
+``picture()`` asks the reverse method once (values and adjoints of every node; with ``wrt``,
+its listing of the routes from that input too) and gathers, for every node, its kind, name,
+op, value and adjoint, and for every edge the local derivative it carries (symbolically,
+written with the program's names, and its value at the point), which edges lie on a route
+from ``wrt`` to the output, and the route-sum for the caption. :mod:`diffx.present.dot` turns
+a ``Picture`` into a ``graphviz.Digraph`` without computing anything, and :mod:`diffx.draw`
+holds the public entry points (``render``, ``save``, ``render_svg``).
 
 With ``tree=True`` the expression is drawn as a tree, every shared node copied, which shows
 what sharing saves: each copy of an input is exactly one route, and the route products on the
@@ -20,12 +22,14 @@ from . import ops as _ops
 from . import node_labels as _labels
 from . import route_formulas as _formulas
 from . import routes as _routes
+from .api import grad, resolve_wrt
 from .counts import big_count, count_routes, tree_count, tree_size
 from .errors import DiffxError, OptionError, option
 from .graph import Graph
 from .ops import CONST, INPUT
 from .notation import formula_text
 from .parser import parse
+from .routes import DEFAULT_LIMIT
 from .tree_copies import tree_copies
 
 MAX_NODES = 300  # larger graphs are refused: use the statistics commands instead
@@ -90,8 +94,6 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
             route: int | None = None, tree: bool = False, direction: str = "LR",
             max_nodes: int = MAX_NODES) -> Picture:
     """What ``diffx graph`` draws, as data (see the module docstring)."""
-    from .api import grad, resolve_wrt
-
     graph = parse(source_or_graph)
     if direction not in ("LR", "TB", "RL", "BT"):
         raise OptionError(f"{option('direction')} must be LR, TB, RL or BT, got {direction!r}")
@@ -126,9 +128,7 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
             f"({option('max_nodes')}). "
             "For large graphs the numbers tell more: diffx grad --routes counts the routes, and "
             "diffx grad --method reverse shows the sweep's cost")
-    result = None
-    if at is not None or wrt is not None:  # adjoints of every node: all inputs swept
-        result = grad(graph, at=at, method="reverse")
+    result = _reverse(graph, at, wrt, route) if at is not None or wrt is not None else None
     pic = Picture(title=graph.title(), output_name=graph.output_name, nodes=[], edges=[],
                   direction=direction, wrt=wrt, point=result.point if result else None)
     if result is not None:
@@ -145,9 +145,20 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
     else:
         _dag(graph, pic, result, labels, formulas, live)
     if wrt is not None and result is not None:
-        _caption(graph, pic, result, wrt, route, at, labels)
+        _caption(graph, pic, result, wrt, route, labels)
     pic.legend = dict(labels.legend)
     return pic
+
+
+def _reverse(graph: Graph, at: Any, wrt: str | None, route: int | None) -> Any:
+    """The one reverse run a picture needs: the values and adjoints of every node (all inputs
+    swept) and, with ``wrt``, the route listing for the caption, up to the route asked for and
+    at least ``CAPTION_ROUTES`` (without a point the listing's limit is also the route-sum
+    formula's, which keeps the method's default)."""
+    if wrt is None:
+        return grad(graph, at=at, method="reverse")
+    least = CAPTION_ROUTES if at is not None else DEFAULT_LIMIT
+    return grad(graph, at=at, method="reverse", routes=True, route_limit=max(route or 0, least))
 
 
 def _check_route(graph: Graph, wrt: str, route: int) -> None:
@@ -258,19 +269,15 @@ def _parent_node(pic: Picture, parent: str) -> int:
     return next(n.dag for n in pic.nodes if n.id == parent)
 
 
-def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None, at: Any,
+def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None,
              labels: _labels.Labels) -> None:
     """The route-sum for the caption, from the reverse method's own route listing."""
-    from .api import grad
-
     pic.route_count = result.details["routes"][wrt]
     pic.route_count_log10 = result.details["routes_log10"][wrt]
     pic.derivative = result.gradient[wrt] if result.gradient else None
     if result.point is None:
         pic.route_sum = result.details.get("route_sum", {}).get(wrt)
-    limit = max(route or 0, CAPTION_ROUTES)
-    listed = grad(graph, at=at, wrt=[wrt], method="reverse", routes=True, route_limit=limit)
-    info = listed.details["route_listing"][wrt]
+    info = result.details["route_listing"][wrt]
     rows = info["routes"]
     if route is not None:
         if route > len(rows):
