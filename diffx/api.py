@@ -46,7 +46,7 @@ def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
     >>> evaluate("c = a + b; d = a * c", at={"a": 4, "b": 3})
     28.0
     """
-    from . import diagnose
+    from . import evaluation
 
     graph = parse(source_or_graph)
     if at is None and not graph.inputs:
@@ -55,7 +55,7 @@ def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
         example = ", ".join(f"{k!r}: 1.0" for k in graph.inputs)
         raise PointError(f"evaluate needs a point: at={{{example}}}")
     req = prepare(graph, at, None)
-    vals, _ = diagnose.evaluate(req.graph, req.point, req.arrays)  # type: ignore[arg-type]
+    vals, _ = evaluation.evaluate(req.graph, req.point, req.arrays)  # type: ignore[arg-type]
     return to_python(vals[req.graph.output])
 
 

@@ -256,7 +256,7 @@ def _parse_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str
 
 def _check_program(source: Any, at: Any, claims: Any, threshold: float,
                    sweep: bool) -> CheckReport:
-    from . import api, diagnose
+    from . import api, evaluation
     from .parser import parse
 
     graph = parse(source)
@@ -275,7 +275,7 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     x = [point[n] for n in names]
 
     def f(values: list[float]) -> float:
-        vals, _ = diagnose.evaluate(graph, dict(zip(names, values)), False)
+        vals, _ = evaluation.evaluate(graph, dict(zip(names, values)), False)
         return float(vals[graph.output])
 
     values = {name: _claim_value(graph, name, formula, point)
@@ -305,7 +305,7 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
 
 def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -> float:
     """A claimed formula evaluated in the program's context (its names are usable)."""
-    from . import diagnose
+    from . import evaluation
     from .parser import parse
 
     try:
@@ -324,7 +324,7 @@ def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -
         label += "_"
     combined = parse(f"{graph.source}\n{label} = {formula}")
     used = {n: point[n] for n in combined.inputs}
-    vals, _ = diagnose.evaluate(combined, used, False)
+    vals, _ = evaluation.evaluate(combined, used, False)
     return float(vals[combined.output])
 
 

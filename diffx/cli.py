@@ -412,12 +412,12 @@ def graph(
     the nodes (with --at), the routes from an input highlighted (with --wrt)."""
     from .draw import render
     from .methods import MAX_ROUTE_LIMIT
-    from .present.dot import write
+    from .present.picture_files import write
 
     if route is not None:
         check_whole("--route", route, 1, MAX_ROUTE_LIMIT)
     if output is not None:
-        from .present.dot import picture_format
+        from .present.picture_files import picture_format
 
         picture_format(output)
     text = read_source(source, file)

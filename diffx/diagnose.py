@@ -1,102 +1,25 @@
-"""Evaluation with honest failure: non-finite values and kinks, traced to the node that caused them.
+"""Warnings that explain non-finite values and kinks, traced to the node that caused them.
 
-``evaluate`` runs the fast float path and falls back to numpy when Python's ``math`` raises
-(``log(-1)``, ``1/0``, overflow), so the result is inf or nan like IEEE arithmetic, never an
-exception. The ``*_warnings`` functions then say what happened and where in the graph:
-the first node whose arguments were finite but whose value was not, the op's reason (``log
-needs a positive argument``), and kinks (relu or abs at 0, max at a tie) where the methods may
+The values come from :mod:`diffx.evaluation` (inf or nan like IEEE arithmetic, never an
+exception); the ``*_warnings`` functions say what happened and where in the graph: the first
+node whose arguments were finite but whose value was not, the op's reason (``log needs a
+positive argument``), and kinks (relu or abs at 0, max at a tie) where the methods may
 legitimately disagree.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from itertools import islice
 from typing import Any
 
-from . import engine
 from . import ops as _ops
+from .evaluation import all_finite_floats, all_true, is_finite
 from .graph import Graph
 
 MAX_REPORTED = 3  # origins named per kind of problem; the rest are counted
 KINK_CODES = frozenset(op.code for op in _ops.OPS if op.kink is not None)
 # corners whose derivative is a documented convention (relu'(0) = abs'(0) = 0, a tie split ½-½)
 CONVENTION_OPS = frozenset({"relu", "abs", "max", "min"})
-
-
-def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[Any], str]:
-    """Forward values of every node, and the namespace they were computed in."""
-    if not arrays:
-        try:
-            return engine.forward(graph, point, "math"), "math"
-        except (ArithmeticError, ValueError):
-            pass
-    import numpy as np
-
-    npoint = {k: np.float64(v) if isinstance(v, float) else v for k, v in point.items()}
-    with np.errstate(all="ignore"):
-        return engine.forward(graph, npoint, "numpy"), "numpy"
-
-
-def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
-          arrays: bool) -> tuple[list[Any], str]:
-    """Adjoints of every node; like ``evaluate``, falls back to numpy when ``math`` raises.
-
-    Strong zeros both ways: when the fast sweep gives a gradient that is not finite, the
-    sweep is redone with every contribution a strong product (0 times inf is 0, in the
-    scalar and the array path alike), so ``sqrt(relu(x))`` at -1 gives 0 everywhere.
-    """
-    adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=False)
-    if not all(_all(_finite(adj[graph.input_nodes[w]])) for w in wrt) \
-            and may_hide_strong_zero(graph, vals):
-        adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=True)
-    return adj, ns
-
-
-# ops with a zero partial at nonzero values (the losing side of max/min, relu; tanh', atan',
-# sigmoid' and -out/y underflowed to 0) or a nan or infinite one at finite nonzero values
-# (d/dy x^y at x < 0, asin' at ±1)
-ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in (
-    "max", "min", "relu", "abs", "pow", "asin", "acos", "tanh", "atan", "sigmoid", "div"))
-
-
-def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
-    """Whether 0 times inf (or nan) can have happened in a sweep at one point: a local
-    partial is 0 only at a zero value (x*0) or in the ops of ``ZERO_PARTIAL_CODES``, and
-    infinite or nan only next to a zero or non-finite value or in those ops. All are found
-    at C speed, so a sweep that merely overflowed is not redone."""
-    if not isinstance(vals[graph.output], float):
-        return True
-    hi = graph.output + 1
-    return bool(graph.nodes_with(ZERO_PARTIAL_CODES)) or 0.0 in vals \
-        or not _all_finite_floats(vals, hi)
-
-
-def _sweep_in(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str, arrays: bool,
-              careful: bool) -> tuple[list[Any], str]:
-    if ns == "math":
-        try:
-            return engine.sweep(graph, vals, wrt, "math", arrays=False, careful=careful), "math"
-        except (ArithmeticError, ValueError):
-            ns = "numpy"
-    import numpy as np
-
-    vals = [np.float64(v) if isinstance(v, float) else v for v in vals]
-    with np.errstate(all="ignore"):
-        return engine.sweep(graph, vals, wrt, "numpy", arrays=arrays, careful=careful), ns
-
-
-def _finite(v: Any) -> Any:
-    if isinstance(v, float):
-        return math.isfinite(v)
-    import numpy as np
-
-    return np.isfinite(v)
-
-
-def _all(mask: Any) -> bool:
-    return bool(mask) if isinstance(mask, bool) else bool(mask.all())
 
 
 def _fmt(v: Any) -> str:
@@ -143,17 +66,6 @@ def _where(mask: Any) -> str:
     return f" (at {int(mask.sum()):,} of {mask.size:,} points)"
 
 
-def _all_finite_floats(vals: list[Any], hi: int) -> bool:
-    """One point in Python floats: all of ``vals[:hi]`` finite, checked at C speed (a sum of
-    finite floats is finite unless it overflows; then the slow check decides)."""
-    try:
-        with warnings.catch_warnings():  # numpy scalars among them warn on inf - inf
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return math.isfinite(sum(islice(vals, hi)))
-    except (TypeError, OverflowError):
-        return False
-
-
 def value_warnings(graph: Graph, vals: list[Any], finite: bool | None = None) -> list[str]:
     """Explain non-finite values: the nodes where finite arguments gave inf or nan.
 
@@ -163,25 +75,25 @@ def value_warnings(graph: Graph, vals: list[Any], finite: bool | None = None) ->
     """
     out = vals[graph.output]
     if finite or (finite is None and isinstance(out, float)
-                  and _all_finite_floats(vals, graph.output + 1)):
+                  and all_finite_floats(vals, graph.output + 1)):
         return []
     live = graph.reachable_from_output()
-    out_ok = _finite(out)
+    out_ok = is_finite(out)
     found: list[str] = []
     count = 0
     for i in range(graph.output + 1):
         if not live[i] or graph.op[i] <= _ops.CONST:
             continue
-        ok = _finite(vals[i])
-        if _all(ok):
+        ok = is_finite(vals[i])
+        if all_true(ok):
             continue
         args_ok: Any = True
         for arg in graph.args(i):
-            args_ok = args_ok & _finite(vals[arg])
+            args_ok = args_ok & is_finite(vals[arg])
         bad = ~ok & args_ok
         if getattr(bad, "ndim", 0) == 0:
             bad = bool(bad)
-        if not _all(~bad if not isinstance(bad, bool) else not bad):
+        if not all_true(~bad if not isinstance(bad, bool) else not bad):
             count += 1
             if len(found) < MAX_REPORTED:
                 found.append(_origin(graph, i, vals, bad) + _masked(bad, out_ok, i == graph.output))
@@ -195,7 +107,7 @@ def _masked(bad: Any, out_ok: Any, is_output: bool) -> str:
     if is_output:
         return ""
     hidden = bad & out_ok
-    if not _all(~hidden if not isinstance(hidden, bool) else not hidden):
+    if not all_true(~hidden if not isinstance(hidden, bool) else not hidden):
         return ("; it does not reach the output (a later operation masks it), so the "
                 "derivatives there are doubtful and the methods may disagree")
     return ""
@@ -271,8 +183,8 @@ def adjoint_warnings(graph: Graph, vals: list[Any], G: list[Any],
     where it went wrong: one of its consumers either has an infinite local derivative there
     (sqrt at 0) or multiplied a large adjoint by a large local derivative (overflow).
     """
-    bad_inputs = [w for w in wrt if not _all(_finite(G[graph.input_nodes[w]]))]
-    if not bad_inputs or not _all(_finite(vals[graph.output])):
+    bad_inputs = [w for w in wrt if not all_true(is_finite(G[graph.input_nodes[w]]))]
+    if not bad_inputs or not all_true(is_finite(vals[graph.output])):
         return []
     lead = f"the gradient with respect to {', '.join(bad_inputs)} is not finite"
     first = None
@@ -283,11 +195,12 @@ def adjoint_warnings(graph: Graph, vals: list[Any], G: list[Any],
             if isinstance(g, float) and not isfinite(g):
                 first = i
                 break
-            if not isinstance(g, float) and not _all(_finite(g)):
+            if not isinstance(g, float) and not all_true(is_finite(g)):
                 first = i
                 break
     else:
-        first = next((i for i in range(graph.output, -1, -1) if not _all(_finite(G[i]))), None)
+        first = next((i for i in range(graph.output, -1, -1)
+                      if not all_true(is_finite(G[i]))), None)
     if first is None:
         return [lead]
     consumers = _consumers(graph, first)
@@ -297,7 +210,7 @@ def adjoint_warnings(graph: Graph, vals: list[Any], G: list[Any],
 
     what = graph.name(first) or graph.text(first, 20)
     for consumer, position in consumers:  # an infinite local derivative?
-        if not _all(_finite(G[consumer])):
+        if not all_true(is_finite(G[consumer])):
             continue
         op = graph.op_of(consumer)
         assert op is not None

@@ -1,4 +1,5 @@
-"""``diffx.render`` and ``diffx.draw.save``: pictures of the graph.
+"""The picture entry points: ``render`` (``diffx.render``), ``save``, ``render_svg`` and the
+notebook's ``svg_or_none``.
 
 The local derivative on every edge, values and adjoints on the nodes, routes highlighted:
 
@@ -7,7 +8,10 @@ The local derivative on every edge, values and adjoints on the nodes, routes hig
     True
 
 ``render`` builds a ``graphviz.Digraph`` and does not render it: call ``.source`` for the DOT
-text, or ``diffx.render.save(...)`` / ``diffx graph -o FILE`` to write SVG, PNG, PDF or DOT.
+text, or ``diffx.draw.save(...)`` / ``diffx graph -o FILE`` to write SVG, PNG, PDF or DOT.
+The layers below: :mod:`diffx.picture` builds the picture's data from the graph and one
+reverse run, :mod:`diffx.present.dot` turns it into Graphviz, and
+:mod:`diffx.present.picture_files` renders and writes the files.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from .graph import Graph
 from .picture import picture
 from .present import dot as _dot
+from .present import picture_files as _files
 
 
 def render(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = None,
@@ -34,13 +39,13 @@ def render(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = No
 def save(source_or_graph: str | Graph, path: str | Path, **options: Any) -> Path:
     """Render and write a picture; the format follows the extension (.svg .png .pdf .dot).
     The path is checked before anything is drawn."""
-    _dot.picture_format(path)
-    return _dot.write(render(source_or_graph, **options).source, path)
+    _files.picture_format(path)
+    return _files.write(render(source_or_graph, **options).source, path)
 
 
 def render_svg(source_or_graph: str | Graph, **options: Any) -> str:
     """The picture as SVG text (with or without the system's Graphviz)."""
-    return _dot.render_bytes(render(source_or_graph, **options).source, "svg").decode("utf-8")
+    return _files.render_bytes(render(source_or_graph, **options).source, "svg").decode("utf-8")
 
 
 def svg_or_none(source_or_graph: str | Graph, **options: Any) -> str | None:

@@ -89,14 +89,14 @@ def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
 def _one_point(graph: Graph, at: dict[str, float], got: dict[str, float],
                wrt: tuple[str, ...], reverse: bool) -> tuple[dict[str, float], list[str]]:
     """One point of an array, audited and re-run exactly as a single point would be."""
-    from . import diagnose
+    from . import evaluation
 
-    vals, ns = diagnose.evaluate(graph, at, False)
+    vals, ns = evaluation.evaluate(graph, at, False)
     V = point_values(graph, vals)
     if V is None or not math.isfinite(V[graph.output]):
         return {}, []
     if reverse:
-        G, _ = diagnose.sweep(graph, vals, wrt, ns, False)
+        G, _ = evaluation.sweep(graph, vals, wrt, ns, False)
         D = {w: G for w in wrt}
     else:
         D = {}

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from . import node_labels as _labels
+from . import route_formulas as _formulas
 from . import routes as _routes
 from .graph import Graph
 
@@ -61,7 +63,7 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any] | N
     from .methods.base import to_python
 
     shown: set[str] = set()
-    labels = _routes.labels(graph)
+    labels = _labels.labels(graph)
     out_label = labels(graph.output)
     listing: dict[str, Any] = {}
     formulas: list[Any] = [None]  # one Formulas for every input, made on first use
@@ -103,13 +105,13 @@ class _EdgeCache:
     """For the distinct edges of one input's routes: their ``[arg, node, position]``, symbols
     and values (made at once), and formula texts (made when a listed route first needs one)."""
 
-    def __init__(self, graph: Graph, labels: _routes.Labels, edges: list[_routes.Edge],
+    def __init__(self, graph: Graph, labels: _labels.Labels, edges: list[_routes.Edge],
                  vals: list[Any] | None, formulas: list[Any]) -> None:
         from .methods.base import to_python
 
         self.graph, self.labels, self.edges = graph, labels, edges
         self.triples = [[e.arg, e.node, e.position] for e in edges]
-        self.partials = [_routes.partial_symbol(labels, e) for e in edges]
+        self.partials = [_labels.partial_symbol(labels, e) for e in edges]
         self.values = None if vals is None else [
             to_python(_routes.local_value(graph, vals, e)) for e in edges]
         self._texts: list[str | None] = [None] * len(edges)
@@ -124,7 +126,7 @@ class _EdgeCache:
 
         if graph.size > FORMULA_NODES:
             return contextlib.nullcontext()
-        return _routes.Formulas.as_written()
+        return _formulas.Formulas.as_written()
 
     def formulas_of(self, ids: tuple[int, ...], pick: Callable[[list[Any]], list[Any]]
                     ) -> list[str] | None:
@@ -147,8 +149,8 @@ class _EdgeCache:
 
         try:
             if self._formulas[0] is None:
-                self._formulas[0] = _routes.Formulas(self.graph, self.labels)
-            return _routes.factor_text(self._formulas[0].edge(self.edges[i]))
+                self._formulas[0] = _formulas.Formulas(self.graph, self.labels)
+            return _formulas.factor_text(self._formulas[0].edge(self.edges[i]))
         except (TooLarge, RecursionError):  # sympy builds and prints recursively
             self._ok = False
             return None
@@ -170,7 +172,7 @@ def _picker(ids: tuple[int, ...]) -> Callable[[list[Any]], list[Any]]:
     return lambda items: []
 
 
-def _legend(labels: _routes.Labels, shown: set[str]) -> dict[str, str]:
+def _legend(labels: _labels.Labels, shown: set[str]) -> dict[str, str]:
     """The labels a listing shows (on its routes or in its formulas), with their meanings;
     a meaning that uses another label (``v3 = v2 + x``) brings that one in too."""
     text = " ".join(shown)

@@ -1,10 +1,12 @@
-"""Pictures of the graph: what to draw, computed from the methods' results.
+"""The picture model: what a picture of the graph shows, as data, built from one reverse run.
 
-``picture()`` gathers, for every node, its kind, name, op, value and adjoint (from the reverse
-method), and for every edge the local derivative it carries (symbolically, written with the
-program's names, and its value at the point), which edges lie on a route from ``wrt`` to the
-output, and the route-sum for the caption. ``diffx.present.dot`` turns that into a
-``graphviz.Digraph``; nothing there computes anything.
+``picture()`` asks the reverse method once (values and adjoints of every node; with ``wrt``,
+its listing of the routes from that input too) and gathers, for every node, its kind, name,
+op, value and adjoint, and for every edge the local derivative it carries (symbolically,
+written with the program's names, and its value at the point), which edges lie on a route
+from ``wrt`` to the output, and the route-sum for the caption. :mod:`diffx.present.dot` turns
+a ``Picture`` into a ``graphviz.Digraph`` without computing anything, and :mod:`diffx.draw`
+holds the public entry points (``render``, ``save``, ``render_svg``).
 
 With ``tree=True`` the expression is drawn as a tree, every shared node copied, which shows
 what sharing saves: each copy of an input is exactly one route, and the route products on the
@@ -17,12 +19,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ops as _ops
+from . import node_labels as _labels
+from . import route_formulas as _formulas
 from . import routes as _routes
-from .counts import big_count, tree_count, tree_size
+from .api import grad, resolve_wrt
+from .counts import big_count, count_routes, tree_count, tree_size
 from .errors import DiffxError, OptionError, option
 from .graph import Graph
 from .ops import CONST, INPUT
+from .notation import formula_text
 from .parser import parse
+from .routes import DEFAULT_LIMIT
+from .tree_copies import tree_copies
 
 MAX_NODES = 300  # larger graphs are refused: use the statistics commands instead
 CAPTION_ROUTES = 8  # the caption spells out the route-sum up to this many routes
@@ -86,8 +94,6 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
             route: int | None = None, tree: bool = False, direction: str = "LR",
             max_nodes: int = MAX_NODES) -> Picture:
     """What ``diffx graph`` draws, as data (see the module docstring)."""
-    from .api import grad, resolve_wrt
-
     graph = parse(source_or_graph)
     if direction not in ("LR", "TB", "RL", "BT"):
         raise OptionError(f"{option('direction')} must be LR, TB, RL or BT, got {direction!r}")
@@ -122,18 +128,16 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
             f"({option('max_nodes')}). "
             "For large graphs the numbers tell more: diffx grad --routes counts the routes, and "
             "diffx grad --method reverse shows the sweep's cost")
-    result = None
-    if at is not None or wrt is not None:  # adjoints of every node: all inputs swept
-        result = grad(graph, at=at, method="reverse")
+    result = _reverse(graph, at, wrt, route) if at is not None or wrt is not None else None
     pic = Picture(title=graph.title(), output_name=graph.output_name, nodes=[], edges=[],
                   direction=direction, wrt=wrt, point=result.point if result else None)
     if result is not None:
         pic.warnings = list(result.warnings)
-    labels = _routes.labels(graph)
+    labels = _labels.labels(graph)
     from .sym import TooLarge
 
     try:
-        formulas: _routes.Formulas | None = _routes.Formulas(graph, labels)
+        formulas: _formulas.Formulas | None = _formulas.Formulas(graph, labels)
     except (TooLarge, RecursionError):
         formulas = None
     if tree:
@@ -141,9 +145,20 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
     else:
         _dag(graph, pic, result, labels, formulas, live)
     if wrt is not None and result is not None:
-        _caption(graph, pic, result, wrt, route, at, labels)
+        _caption(graph, pic, result, wrt, route, labels)
     pic.legend = dict(labels.legend)
     return pic
+
+
+def _reverse(graph: Graph, at: Any, wrt: str | None, route: int | None) -> Any:
+    """The one reverse run a picture needs: the values and adjoints of every node (all inputs
+    swept) and, with ``wrt``, the route listing for the caption, up to the route asked for and
+    at least ``CAPTION_ROUTES`` (without a point the listing's limit is also the route-sum
+    formula's, which keeps the method's default)."""
+    if wrt is None:
+        return grad(graph, at=at, method="reverse")
+    least = CAPTION_ROUTES if at is not None else DEFAULT_LIMIT
+    return grad(graph, at=at, method="reverse", routes=True, route_limit=max(route or 0, least))
 
 
 def _check_route(graph: Graph, wrt: str, route: int) -> None:
@@ -151,7 +166,7 @@ def _check_route(graph: Graph, wrt: str, route: int) -> None:
     largest limit: refused from the count, before anything is listed."""
     from .methods import MAX_ROUTE_LIMIT
 
-    exact, _ = _routes.count_routes(graph)[wrt]
+    exact, _ = count_routes(graph)[wrt]
     if exact is not None and route > exact:
         plural = "route" if exact == 1 else "routes"
         raise OptionError(f"{option('route')} {route}: there {'is' if exact == 1 else 'are'} "
@@ -161,7 +176,7 @@ def _check_route(graph: Graph, wrt: str, route: int) -> None:
                           f"{MAX_ROUTE_LIMIT:,}th; choose one of those")
 
 
-def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> PictureNode:
+def _node(graph: Graph, node: int, ident: str, labels: _labels.Labels) -> PictureNode:
     code = graph.op[node]
     if code == INPUT:
         kind, op_label = "input", None
@@ -174,18 +189,18 @@ def _node(graph: Graph, node: int, ident: str, labels: _routes.Labels) -> Pictur
     return PictureNode(ident, kind, name, op_label, text, output=node == graph.output, dag=node)
 
 
-def _edge_formula(formulas: _routes.Formulas | None, edge: _routes.Edge) -> str | None:
+def _edge_formula(formulas: _formulas.Formulas | None, edge: _routes.Edge) -> str | None:
     if formulas is None:
         return None
     try:
         with formulas.as_written():
-            return _routes.formula_text(formulas.edge(edge))
+            return formula_text(formulas.edge(edge))
     except RecursionError:  # sympy prints recursively; a label-deep formula never gets here
         return None
 
 
-def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
-         formulas: _routes.Formulas | None, live: bytearray) -> None:
+def _dag(graph: Graph, pic: Picture, result: Any, labels: _labels.Labels,
+         formulas: _formulas.Formulas | None, live: bytearray) -> None:
     vals = result.details.get("values") if result is not None else None
     adj = result.details.get("adjoints") if result is not None else None
     on_route = None
@@ -209,7 +224,7 @@ def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
                 pic.edges.append(PictureEdge(f"n{arg}", f"n{node}", pos, "", None,
                                              constant=True))
                 continue
-            pe = PictureEdge(f"n{arg}", f"n{node}", pos, _routes.partial_symbol(labels, edge),
+            pe = PictureEdge(f"n{arg}", f"n{node}", pos, _labels.partial_symbol(labels, edge),
                              _edge_formula(formulas, edge))
             if vals is not None:
                 pe.value = _routes.local_value(graph, vals, edge)
@@ -218,15 +233,15 @@ def _dag(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
             pic.edges.append(pe)
 
 
-def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
-          formulas: _routes.Formulas | None, max_nodes: int) -> None:
+def _tree(graph: Graph, pic: Picture, result: Any, labels: _labels.Labels,
+          formulas: _formulas.Formulas | None, max_nodes: int) -> None:
     total = tree_size(graph)  # at most max_nodes: picture() refused larger trees
     pic.tree_nodes = total
     pic.dag_nodes = sum(graph.reachable_from_output()[: graph.output + 1])
     vals = result.details.get("values") if result is not None else None
     target = graph.input_nodes.get(pic.wrt) if pic.wrt else None
     reach = graph.depends_on([target]) if target is not None else None
-    for ident, node, parent, pos, path in _routes.tree_copies(graph, vals, total):
+    for ident, node, parent, pos, path in tree_copies(graph, vals, total):
         pn = _node(graph, node, ident, labels)
         pn.output = parent is None
         if vals is not None:
@@ -241,7 +256,7 @@ def _tree(graph: Graph, pic: Picture, result: Any, labels: _routes.Labels,
         if graph.is_const(node):
             pic.edges.append(PictureEdge(ident, parent, pos, "", None, constant=True))
             continue
-        pe = PictureEdge(ident, parent, pos, _routes.partial_symbol(labels, edge),
+        pe = PictureEdge(ident, parent, pos, _labels.partial_symbol(labels, edge),
                          _edge_formula(formulas, edge))
         if vals is not None:
             pe.value = _routes.local_value(graph, vals, edge)
@@ -254,19 +269,15 @@ def _parent_node(pic: Picture, parent: str) -> int:
     return next(n.dag for n in pic.nodes if n.id == parent)
 
 
-def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None, at: Any,
-             labels: _routes.Labels) -> None:
+def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None,
+             labels: _labels.Labels) -> None:
     """The route-sum for the caption, from the reverse method's own route listing."""
-    from .api import grad
-
     pic.route_count = result.details["routes"][wrt]
     pic.route_count_log10 = result.details["routes_log10"][wrt]
     pic.derivative = result.gradient[wrt] if result.gradient else None
     if result.point is None:
         pic.route_sum = result.details.get("route_sum", {}).get(wrt)
-    limit = max(route or 0, CAPTION_ROUTES)
-    listed = grad(graph, at=at, wrt=[wrt], method="reverse", routes=True, route_limit=limit)
-    info = listed.details["route_listing"][wrt]
+    info = result.details["route_listing"][wrt]
     rows = info["routes"]
     if route is not None:
         if route > len(rows):

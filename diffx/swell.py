@@ -200,7 +200,7 @@ def _measure(n: int | None, source: str, budget: float, stopped: set[str],
     from .api import grad
     from .counts import tree_size
     from .parser import parse
-    from .routes import count_routes
+    from .counts import count_routes
 
     graph = parse(source)
     names = graph.inputs

@@ -11,7 +11,7 @@ from conftest import ROUTE_SUM, logistic_program
 
 import diffx
 from diffx.cli import app
-from diffx.present import dot as dotmod
+from diffx.present.picture_files import render_bytes
 
 HAVE_DOT = shutil.which("dot") is not None
 REQUIRE_DOT = os.environ.get("DIFFX_REQUIRE_DOT") == "1"  # set by .ci/run, which installs dot
@@ -84,7 +84,7 @@ def test_svg_is_xml_with_the_labels(monkeypatch):
     for expected in ("c = +", "= 28", "∂d/∂a = 11", "∂d/∂c = a", "= 7"):
         assert expected in texts, expected
     with pytest.raises(diffx.DiffxError, match="needs Graphviz's dot"):
-        dotmod.render_bytes("digraph { a }", "png")
+        render_bytes("digraph { a }", "png")
 
 
 @pytest.mark.skipif(not HAVE_DOT and not REQUIRE_DOT, reason="Graphviz dot not installed")

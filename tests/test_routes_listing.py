@@ -8,13 +8,17 @@ from conftest import logistic_program
 
 import diffx
 from diffx import listing as _listing
+from diffx import node_labels as _labels
+from diffx import route_formulas as _formulas
 from diffx import routes as _routes
+from diffx.counts import count_routes
+from diffx.notation import formula_text
 
 
 @pytest.mark.parametrize("n", range(1, 13))
 def test_logistic_map_has_two_to_the_n_minus_1_routes(n):
     g = diffx.parse(logistic_program(n))
-    assert _routes.count_routes(g)["x"] == (2 ** (n - 1), pytest.approx((n - 1) * math.log10(2)))
+    assert count_routes(g)["x"] == (2 ** (n - 1), pytest.approx((n - 1) * math.log10(2)))
     found, complete = _routes.list_routes(g, "x", limit=10**6)
     assert complete and len(found) == 2 ** (n - 1)
     assert len({r.edges for r in found}) == len(found)  # all different
@@ -50,8 +54,8 @@ def test_formulas_and_values_are_made_once_per_distinct_edge(monkeypatch):
     n = 11  # 1024 routes over 4(n-1) = 40 distinct edges: l -> 4l, l -> 1-l, both -> product
     g = diffx.parse(logistic_program(n))
     calls = {"formula": 0, "value": 0, "sympy": 0}
-    factor_text, local_value, edge = _routes.factor_text, _routes.local_value, \
-        _routes.Formulas.edge
+    factor_text, local_value, edge = _formulas.factor_text, _routes.local_value, \
+        _formulas.Formulas.edge
 
     def count(key, fn):
         def wrapped(*args, **kw):
@@ -59,9 +63,9 @@ def test_formulas_and_values_are_made_once_per_distinct_edge(monkeypatch):
             return fn(*args, **kw)
         return wrapped
 
-    monkeypatch.setattr(_routes, "factor_text", count("formula", factor_text))
+    monkeypatch.setattr(_formulas, "factor_text", count("formula", factor_text))
     monkeypatch.setattr(_routes, "local_value", count("value", local_value))
-    monkeypatch.setattr(_routes.Formulas, "edge", count("sympy", edge))
+    monkeypatch.setattr(_formulas.Formulas, "edge", count("sympy", edge))
     vals = diffx.grad(g, at={"x": 0.3}, method="reverse").details["values"]
     lists, _ = _listing.route_listing(g, ("x",), 10_000, vals, None)
     rows = lists["x"]["routes"]
@@ -105,18 +109,18 @@ COLLIDE = "v1 = x*x*x*x*x*x*x; w = sin(x+x+x+x+x+x+x+x); v1*w + v1"
 
 def test_labels_never_take_a_name_the_program_uses():
     g = diffx.parse(COLLIDE)
-    labels = _routes.labels(g)
+    labels = _labels.labels(g)
     assert set(labels.legend).isdisjoint({"v1", "w", "x", g.output_name})
     assert labels.legend == {"v2": "x + x + x + x", "v3": "v2 + x + x + x"}
     g = diffx.parse("v1 = 1; v2 = 2; x = sin(y+y+y+y+y+y+y+y); n4 = x; v3 = y; n4*v1*v2*v3")
-    legend = _routes.labels(g).legend
+    legend = _labels.labels(g).legend
     assert "v1" not in legend and "v2" not in legend and "v3" not in legend and legend
 
 
 def test_a_program_name_like_a_label_gives_the_right_route_sum():
     # f = x^7 sin(8x) + x^7: f' = 7x^6 sin(8x) + 8x^7 cos(8x) + 7x^6 (by hand)
     g = diffx.parse(COLLIDE)
-    formulas = _routes.Formulas(g)
+    formulas = _formulas.Formulas(g)
     assert len(set(formulas.named.values())) == len(formulas.named)  # distinct symbols
     with formulas.as_written():
         total = formulas.expand(formulas.sweep("x"))
@@ -135,14 +139,14 @@ def test_a_program_name_like_a_label_gives_the_right_route_sum():
 def test_an_input_named_E_is_not_eulers_number():
     # f = E*exp(x) + x*e: df/dx = E*exp(x) + e, df/dE = exp(x)
     g = diffx.parse("E*exp(x) + x*e")
-    formulas = _routes.Formulas(g)
+    formulas = _formulas.Formulas(g)
     with formulas.as_written():
         dx = formulas.expand(formulas.sweep("x"))
     E, x = sympy.Symbol("E", real=True), sympy.Symbol("x", real=True)
     assert E in dx.free_symbols
     value = float(dx.subs({E: 2, x: sympy.Rational(1, 2)}))
     assert value == pytest.approx(2 * math.exp(0.5) + math.e, rel=1e-14)
-    assert _routes.formula_text(sympy.E * E) == "e*E"
+    assert formula_text(sympy.E * E) == "e*E"
     src = diffx.render("E*x + e*x", wrt="x").source
     assert "∂(E*x)/∂x = E" in src and "∂(e*x)/∂x = e" in src
 

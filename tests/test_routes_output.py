@@ -9,7 +9,7 @@ import diffx
 from diffx.cli import app
 from diffx.compare import compare
 from diffx.draw import save
-from diffx.present.dot import picture_format
+from diffx.present.picture_files import picture_format
 
 runner = CliRunner()
 

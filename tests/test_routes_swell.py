@@ -115,12 +115,12 @@ def test_swell_of_a_tree_past_4300_digits_prints_everything():
 
 
 def test_a_tree_picture_is_refused_from_the_counts_before_any_formula(monkeypatch):
-    from diffx import routes as _routes
+    from diffx import route_formulas as _formulas
 
     def never(*args, **kw):
         raise AssertionError("formulas built before the size was checked")
 
-    monkeypatch.setattr(_routes, "Formulas", never)
+    monkeypatch.setattr(_formulas, "Formulas", never)
     start = time.perf_counter()
     with pytest.raises(diffx.DiffxError, match=r"as a tree this expression has ≈ 4\.54e1806"):
         diffx.render(logistic_program(6000), at={"x": 0.3}, wrt="x", tree=True)

@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent / "diffx"
 
 # The presenters and the front ends sit above the model; the package ``diffx`` (the facade,
 # which re-exports the library and registers the notebook display) sits above everything.
-PRESENTERS = ("diffx.present", "diffx.draw", "diffx.picture", "diffx.cli", "diffx.__main__")
+# ``diffx.picture`` is model: it builds a picture's data from the graph and one reverse run and
+# formats nothing (``diffx.present.dot`` draws it, ``diffx.draw`` holds the entry points).
+PRESENTERS = ("diffx.present", "diffx.draw", "diffx.cli", "diffx.__main__")
 FACADE = "diffx"
 
 
@@ -166,6 +168,7 @@ def test_every_module_is_in_the_graph_with_its_known_imports():
     assert "diffx.ops" in graph["diffx.graph"]  # from . import ops as _ops
     assert "diffx.graph" in graph["diffx.draw"]  # from .graph import Graph
     assert "diffx.present.dot" in graph["diffx.draw"]  # from .present import dot as _dot
+    assert "diffx.picture" in graph["diffx.present.dot"]  # the presenter reads the model
     assert "diffx.swell" in graph["diffx.present.plot"]  # from ..swell import SwellTable
 
 

@@ -50,10 +50,10 @@ def test_lost_precision_is_recovered_with_a_warning(method, src, f, at):
 
 
 def _plain_sweep(src, at, method):
-    from diffx import diagnose, engine
+    from diffx import engine, evaluation
 
     graph = diffx.parse(src)
-    vals, _ = diagnose.evaluate(graph, at, False)
+    vals, _ = evaluation.evaluate(graph, at, False)
     if method == "reverse":
         adj = engine.sweep(graph, vals, graph.inputs)
         return {w: adj[graph.input_nodes[w]] for w in graph.inputs}

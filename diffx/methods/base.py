@@ -127,12 +127,12 @@ def use_other_mode_where_nan(graph: Graph, vals: list[Any], wrt: tuple[str, ...]
         return []  # the common case, without numpy
     import numpy as np
 
-    from .. import diagnose
+    from .. import evaluation
 
     told = []
     for w in wrt:
         bad = np.isnan(gradient[w]) & np.isfinite(value)
-        if not np.any(bad) or not diagnose.may_hide_strong_zero(graph, vals):
+        if not np.any(bad) or not evaluation.may_hide_strong_zero(graph, vals):
             continue
         fixed = np.where(bad, other(w), gradient[w])
         if np.array_equal(np.isnan(fixed), np.isnan(gradient[w])):

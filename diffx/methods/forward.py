@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import diagnose, engine, exact
+from .. import diagnose, engine, evaluation, exact
 from ..graph import Graph
 from ..result import Gradient
 from .base import MethodError, new_result, register, to_python, use_other_mode_where_nan
@@ -27,7 +27,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
         raise MethodError("forward mode computes values: add --at")
     result = new_result("forward", graph, wrt, point)
     start = time.perf_counter()
-    vals, ns = diagnose.evaluate(graph, point, arrays)
+    vals, ns = evaluation.evaluate(graph, point, arrays)
     gradient = {}
     tangents: dict[str, list[Any]] = {}
     for w in wrt:
@@ -74,7 +74,7 @@ def _not_finite(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
     if not bad or any("not finite" in t for t in told):
         return []
     with np.errstate(all="ignore"):
-        G, _ = diagnose.sweep(graph, vals, wrt, ns, arrays)
+        G, _ = evaluation.sweep(graph, vals, wrt, ns, arrays)
         found = diagnose.adjoint_warnings(graph, vals, G, bad)
     return found or [f"the derivative with respect to {', '.join(bad)} is not finite here: "
                      "a local derivative on a route to the output is infinite or undefined"]
@@ -88,7 +88,7 @@ def _cancelled_infinities(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str
 
     def reverse(w: str) -> Any:
         if not adjoints:  # one sweep serves every input
-            adjoints.append(diagnose.sweep(graph, vals, wrt, ns, arrays)[0])
+            adjoints.append(evaluation.sweep(graph, vals, wrt, ns, arrays)[0])
         return adjoints[0][graph.input_nodes[w]]
 
     return use_other_mode_where_nan(

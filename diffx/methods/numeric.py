@@ -26,7 +26,7 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose
+from .. import diagnose, evaluation
 from ..errors import OptionError
 from ..graph import Graph
 from ..result import Gradient
@@ -75,7 +75,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.value = to_python(f0.real if isinstance(f0, complex) else f0)
     result.cost = {"evaluations": counter.count, "operations": counter.count * graph.n_evaluated}
     result.details = {"scheme": scheme, "step": steps, "error_estimate": errors}
-    vals, _ = diagnose.evaluate(graph, point, arrays)
+    vals, _ = evaluation.evaluate(graph, point, arrays)
     result.warnings += diagnose.value_warnings(graph, vals)
     kinks = diagnose.kink_warnings(graph, vals, wrt)
     result.warnings += kinks
@@ -113,7 +113,7 @@ def _kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...
         for shift in (-h, h):
             at = dict(point)
             at[w] = x + shift if arrays else float(x + shift)
-            side.append(diagnose.evaluate(graph, at, arrays)[0])
+            side.append(evaluation.evaluate(graph, at, arrays)[0])
         for i in nodes:
             if not live[i] or graph.args(i)[0] == graph.args(i)[-1]:
                 continue
@@ -146,7 +146,7 @@ class _Counter:
 
     def __call__(self, point: dict[str, Any]) -> Any:
         self.count += 1
-        vals, ns = diagnose.evaluate(self.graph, point, self.arrays)
+        vals, ns = evaluation.evaluate(self.graph, point, self.arrays)
         out = vals[self.graph.output]
         if ns == "numpy" and not self.arrays:
             out = float(out)  # keep the scalar path in Python floats

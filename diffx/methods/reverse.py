@@ -17,8 +17,10 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose, engine, exact
+from .. import diagnose, engine, evaluation, exact
 from .. import routes as _routes
+from ..counts import count_routes
+from ..route_formulas import Formulas
 from ..budget import BudgetExceeded, run_with_budget
 from ..errors import DiffxError
 from ..graph import Graph
@@ -61,8 +63,8 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     import numpy as np
 
     start = time.perf_counter()
-    vals, ns = diagnose.evaluate(graph, point, arrays)
-    adj, ns = diagnose.sweep(graph, vals, wrt, ns, arrays)
+    vals, ns = evaluation.evaluate(graph, point, arrays)
+    adj, ns = evaluation.sweep(graph, vals, wrt, ns, arrays)
     result.seconds = time.perf_counter() - start
     value = vals[graph.output]
     result.gradient = {w: to_python(undefined_where_nan(adj[graph.input_nodes[w]], value))
@@ -133,7 +135,7 @@ def undefined_where_nan(derivative: Any, value: Any) -> Any:
 
 
 def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
-    counts = _routes.count_routes(graph)
+    counts = count_routes(graph)
     result.details["routes"] = {w: counts[w][0] for w in wrt}
     result.details["routes_log10"] = {w: counts[w][1] for w in wrt}
     exact = [counts[w][0] for w in wrt]
@@ -193,7 +195,7 @@ def _route_sum(graph: Graph, wrt: tuple[str, ...], limit: int) -> dict[str, tupl
     from ..sym import MAX_PRINTED, TooLarge, sizes
 
     try:
-        formulas = _routes.Formulas(graph)
+        formulas = Formulas(graph)
     except TooLarge as exc:
         raise MethodError(str(exc), usage=False) from None
     out = {}
@@ -270,7 +272,7 @@ def _route_factors(graph: Graph, w: str) -> int:
     return length[graph.input_nodes[w]]
 
 
-def _route_formula(graph: Graph, formulas: _routes.Formulas, w: str, found: list,
+def _route_formula(graph: Graph, formulas: Formulas, w: str, found: list,
                    complete: bool, limit: int) -> tuple[Any, str, str]:
     """The route-sum as listed routes, or the sweep's factored form past the limit."""
     import sympy

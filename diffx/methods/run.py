@@ -237,7 +237,7 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
 def graph_value(req: Request) -> tuple[Any, list[str]]:
     """The function's value from the graph's own forward pass (never from a method's
     arithmetic), with warnings when it is not finite; at many points, chunk by chunk."""
-    from .. import diagnose
+    from .. import diagnose, evaluation
 
     graph, point = req.graph, req.point
     if point is None:
@@ -245,7 +245,7 @@ def graph_value(req: Request) -> tuple[Any, list[str]]:
             return None, []
         point = {}
     if not req.arrays:
-        vals, _ = diagnose.evaluate(graph, point, False)
+        vals, _ = evaluation.evaluate(graph, point, False)
         return to_python(vals[graph.output]), diagnose.value_warnings(graph, vals)
     import numpy as np
 
@@ -256,7 +256,7 @@ def graph_value(req: Request) -> tuple[Any, list[str]]:
     out = np.empty(total)
     warnings: list[str] = []
     for lo in range(0, total, per_chunk):
-        vals, _ = diagnose.evaluate(graph, {k: v[lo:lo + per_chunk] for k, v in flat.items()},
+        vals, _ = evaluation.evaluate(graph, {k: v[lo:lo + per_chunk] for k, v in flat.items()},
                                     True)
         out[lo:lo + per_chunk] = np.broadcast_to(vals[graph.output], out[lo:lo + per_chunk].shape)
         for w in diagnose.value_warnings(graph, vals):

@@ -18,7 +18,7 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose
+from .. import diagnose, evaluation
 from ..budget import BudgetExceeded, run_with_budget
 from ..errors import DiffxError
 from ..graph import Graph
@@ -84,7 +84,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         if "note" in phase:  # already said: undefined everywhere
             result.warnings = [w for w in result.warnings
                                if not w.startswith("the function has no value")]
-    vals, _ = diagnose.evaluate(graph, point, arrays)
+    vals, _ = evaluation.evaluate(graph, point, arrays)
     result.warnings += diagnose.value_warnings(graph, vals)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
     return result

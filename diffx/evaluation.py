@@ -1,0 +1,106 @@
+"""Evaluation with a fallback: forward values and adjoints of every node that turn into inf or
+nan like IEEE arithmetic, never an exception.
+
+``evaluate`` and ``sweep`` run the fast Python-float path (``math``) and fall back to numpy
+when ``math`` raises (``log(-1)``, ``1/0``, overflow); ``sweep`` redoes a non-finite gradient
+with strong zeros (0 times inf is 0). The finiteness checks here are shared with the warnings
+of :mod:`diffx.diagnose`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from itertools import islice
+from typing import Any
+
+from . import engine
+from . import ops as _ops
+from .graph import Graph
+
+
+def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[Any], str]:
+    """Forward values of every node, and the namespace they were computed in."""
+    if not arrays:
+        try:
+            return engine.forward(graph, point, "math"), "math"
+        except (ArithmeticError, ValueError):
+            pass
+    import numpy as np
+
+    npoint = {k: np.float64(v) if isinstance(v, float) else v for k, v in point.items()}
+    with np.errstate(all="ignore"):
+        return engine.forward(graph, npoint, "numpy"), "numpy"
+
+
+def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
+          arrays: bool) -> tuple[list[Any], str]:
+    """Adjoints of every node; like ``evaluate``, falls back to numpy when ``math`` raises.
+
+    Strong zeros both ways: when the fast sweep gives a gradient that is not finite, the
+    sweep is redone with every contribution a strong product (0 times inf is 0, in the
+    scalar and the array path alike), so ``sqrt(relu(x))`` at -1 gives 0 everywhere.
+    """
+    adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=False)
+    if not all(all_true(is_finite(adj[graph.input_nodes[w]])) for w in wrt) \
+            and may_hide_strong_zero(graph, vals):
+        adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=True)
+    return adj, ns
+
+
+# ops with a zero partial at nonzero values (the losing side of max/min, relu; tanh', atan',
+# sigmoid' and -out/y underflowed to 0) or a nan or infinite one at finite nonzero values
+# (d/dy x^y at x < 0, asin' at ±1)
+ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in (
+    "max", "min", "relu", "abs", "pow", "asin", "acos", "tanh", "atan", "sigmoid", "div"))
+
+
+def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
+    """Whether 0 times inf (or nan) can have happened in a sweep at one point: a local
+    partial is 0 only at a zero value (x*0) or in the ops of ``ZERO_PARTIAL_CODES``, and
+    infinite or nan only next to a zero or non-finite value or in those ops. All are found
+    at C speed, so a sweep that merely overflowed is not redone."""
+    if not isinstance(vals[graph.output], float):
+        return True
+    hi = graph.output + 1
+    return bool(graph.nodes_with(ZERO_PARTIAL_CODES)) or 0.0 in vals \
+        or not all_finite_floats(vals, hi)
+
+
+def _sweep_in(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str, arrays: bool,
+              careful: bool) -> tuple[list[Any], str]:
+    if ns == "math":
+        try:
+            return engine.sweep(graph, vals, wrt, "math", arrays=False, careful=careful), "math"
+        except (ArithmeticError, ValueError):
+            ns = "numpy"
+    import numpy as np
+
+    vals = [np.float64(v) if isinstance(v, float) else v for v in vals]
+    with np.errstate(all="ignore"):
+        return engine.sweep(graph, vals, wrt, "numpy", arrays=arrays, careful=careful), ns
+
+
+def is_finite(v: Any) -> Any:
+    """Whether a value is finite: a bool for a float, a mask for an array."""
+    if isinstance(v, float):
+        return math.isfinite(v)
+    import numpy as np
+
+    return np.isfinite(v)
+
+
+def all_true(mask: Any) -> bool:
+    """Whether a bool or every entry of a mask holds."""
+    return bool(mask) if isinstance(mask, bool) else bool(mask.all())
+
+
+def all_finite_floats(vals: list[Any], hi: int) -> bool:
+    """One point in Python floats: all of ``vals[:hi]`` finite, checked at C speed (a sum of
+    finite floats is finite unless it overflows; then the slow check decides)."""
+    try:
+        with warnings.catch_warnings():  # numpy scalars among them warn on inf - inf
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return math.isfinite(sum(islice(vals, hi)))
+    except (TypeError, OverflowError):
+        return False
