@@ -19,6 +19,7 @@ that does not affect the output cannot turn the gradient into nan.
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 from collections import Counter
@@ -40,6 +41,7 @@ def _subst(template: str, x: str, y: str, out: str) -> str:
     return _NAMES.sub(lambda m: table[m.group(1)], template)
 
 
+@functools.lru_cache(maxsize=512)
 def _build(source: str, name: str, ns: str) -> Callable:
     space = {**_ops.namespace(ns), "islice": islice}
     if ns == "mpmath":  # IEEE division and powers: 0.5/0 is inf, not ZeroDivisionError

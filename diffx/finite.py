@@ -231,11 +231,15 @@ def ridders(fn: Fn, x: np.ndarray, f0: np.ndarray, first: np.ndarray,
     return Estimate(best, best_h, err, np.isfinite(err), first, left, noise)
 
 
-def large_error(d: np.ndarray, err: np.ndarray, f0: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Where an error estimate is too large to trust the derivative (or is not finite)."""
+def large_error(d: np.ndarray, err: np.ndarray, f0: np.ndarray, x: np.ndarray,
+                slope: np.ndarray | None = None) -> np.ndarray:
+    """Where an error estimate is too large to trust the derivative (or is not finite).
+    ``slope``: the scale of the derivative when |d| is not it (at a kink, the larger of the
+    one-sided slopes: abs(x − 1) at 1 gives d = 0 between −1 and 1)."""
     with np.errstate(all="ignore"):
         # the floor does not grow with a large |f|: a derivative far below f's rounding
         # (1e300 + x) is what a finite difference cannot see, and must be reported; it shrinks
         # with a tiny |f| (x^2 at 1e-150), where an absolute 1e-10 would hide everything
-        allowed = ESTIMATE_TOL * np.abs(d) + ABS_FLOOR * np.minimum(1.0, np.abs(f0))**2 / scale(x)
+        size = np.abs(d) if slope is None else np.maximum(np.abs(d), np.nan_to_num(slope))
+        allowed = ESTIMATE_TOL * size + ABS_FLOOR * np.minimum(1.0, np.abs(f0))**2 / scale(x)
         return ~(np.isfinite(d) & (err <= allowed))

@@ -124,7 +124,12 @@ def test_compiled_loops_are_cached_on_the_graph(monkeypatch):
     again = diffx.grad(g, at={"a": 3, "b": 4})
     assert compiled == []
     assert again.gradient == {"a": 10.0, "b": 3.0}  # d/da a(a + b) = 2a + b, d/db = a
-    diffx.grad(diffx.parse("a*(a+b)"), at={"a": 3, "b": 4})  # another graph: its own loops
+    # the loops depend only on the ops a graph uses: another graph of the same ops reuses them,
+    # a graph with an op not seen before compiles its own
+    diffx.grad(diffx.parse("b*(b+a)"), at={"a": 3, "b": 4})
+    assert compiled == []
+    rare = "sinh(sinh(sinh(sinh(a/9))))*cosh(cosh(cosh(b/9))) + atan(atan(a)) - softplus(b)"
+    diffx.grad(diffx.parse(rare), at={"a": 3, "b": 4})  # an op mix no other test uses
     assert any(name.startswith("<diffx") for name in compiled), compiled
 
 
