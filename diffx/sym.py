@@ -329,8 +329,9 @@ class Expansion:
         return self._full[self.node_of[e]]
 
 
-def tree_size(expr: Any) -> int:
-    """Nodes in the expression tree (shared subexpressions counted every time they occur)."""
+def formula_tree_size(expr: Any) -> int:
+    """Nodes in a sympy formula's expression tree (shared subexpressions counted every time
+    they occur); :func:`diffx.counts.tree_size` counts a graph unfolded into a tree."""
     return sizes(expr)[1]
 
 

@@ -15,6 +15,8 @@ import pytest
 import sympy
 
 import diffx
+from diffx.counts import tree_size
+from diffx.sym import formula_tree_size, sizes
 from diffx.symeval import evaluate
 
 x, y = sympy.symbols("x y", real=True)
@@ -92,3 +94,12 @@ def test_many_points_take_the_same_limits():
     g = r.gradient["y"]
     assert g[0] == math.inf
     assert abs(g[1] - 0.5 * (1 / (1 + math.exp(-1)))) < 1e-15
+
+
+def test_formula_tree_size_counts_a_formula_and_tree_size_a_graph():
+    # Add(Pow(sin(Mul(x, y)), 2), sin(Mul(x, y))): 1 + 6 + 4 tree nodes, 7 distinct
+    e = sympy.sin(x * y) + sympy.sin(x * y) ** 2
+    assert formula_tree_size(e) == sizes(e)[1] == 11
+    assert sizes(e)[0] == 7
+    # the graph unfolds to add(mul(x, y), sin(mul(x, y))): 1 + 3 + 1 + 3 tree nodes
+    assert tree_size(diffx.parse("x*y + sin(x*y)")) == 8
