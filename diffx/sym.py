@@ -70,15 +70,29 @@ _EXPLOSIVE = {"exp", "sinh", "cosh", "tanh", "sigmoid", "softplus", "sin", "cos"
 def _check_constant(arg: Any, graph: Graph, node: int, memo: tuple[dict, list]) -> None:
     """Refuse exp, sin, ... of an astronomically large constant (sinh(pi^1e10)): sympy may
     decide its sign with mpmath, which then builds integers of 2^33 bits, unstoppably."""
-    from .symeval import log2_size
-
-    bits = log2_size(arg, memo)
+    bits = _log2_size(arg, memo)
     if bits > MAX_CONSTANT_BITS:  # (inf too; nan compares False)
         size = "beyond every bound" if math.isinf(bits) else f"about 2^{bits:.3g}"
         raise TooLarge(
             f"{graph.describe(node)} applies a function to a constant {size}; sympy would "
             f"evaluate it numerically for minutes, so the symbolic method refuses constants "
             f"beyond 2^{MAX_CONSTANT_BITS:,} (the numeric and reverse methods use floats)")
+
+
+def _log2_size(expr: Any, memo: tuple[dict, list]) -> float:
+    """log2 of the size of a constant formula (64 bits; inf beyond every bound, nan when
+    undefined or not constant), each subexpression once across calls sharing ``memo``."""
+    import mpmath
+
+    from .symeval import _real, _walk
+
+    with mpmath.workprec(64):
+        try:
+            v = _real(_walk(expr, {}, [], [0, None], memo))
+        except KeyError:  # a symbol (a named intermediate): not a constant after all
+            return math.nan
+        return math.nan if mpmath.isnan(v) else -math.inf if v == 0 else \
+            math.inf if mpmath.isinf(v) else float(mpmath.mag(v))
 
 
 def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
@@ -315,8 +329,9 @@ class Expansion:
         return self._full[self.node_of[e]]
 
 
-def tree_size(expr: Any) -> int:
-    """Nodes in the expression tree (shared subexpressions counted every time they occur)."""
+def formula_tree_size(expr: Any) -> int:
+    """Nodes in a sympy formula's expression tree (shared subexpressions counted every time
+    they occur); :func:`diffx.counts.tree_size` counts a graph unfolded into a tree."""
     return sizes(expr)[1]
 
 

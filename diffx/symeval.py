@@ -15,7 +15,8 @@ A value that turns complex on the way (log of a negative number, asin past 1) me
 formula leaves the real numbers, where the language's functions are undefined: it becomes
 nan, with a sentence saying where.
 A zero factor times an infinite one is 0 (a strong zero, as in the reverse sweep: x^y·log x at
-x = 0 is 0 for y > 0). The result says why it is not finite, when it is not.
+x = 0 is 0 for y > 0), except where the two are powers of 0 that sympy split apart (x·y^x/y
+for x·y^(x-1)): those are combined again, or the value is nan with a sentence. The result says why it is not finite, when it is not.
 """
 
 from __future__ import annotations
@@ -106,18 +107,6 @@ def _to_double(v: Any, prec: int) -> float | complex:
     return float(v)
 
 
-def log2_size(expr: Any, memo: tuple[dict, list]) -> float:
-    """log2 of the size of a constant formula (64 bits; inf beyond every bound, nan when
-    undefined or not constant), each subexpression once across calls sharing ``memo``."""
-    with mpmath.workprec(64):
-        try:
-            v = _real(_walk(expr, {}, [], [0, None], memo))
-        except KeyError:  # a symbol (a named intermediate): not a constant after all
-            return math.nan
-        return math.nan if mpmath.isnan(v) else -math.inf if v == 0 else \
-            math.inf if mpmath.isinf(v) else float(mpmath.mag(v))
-
-
 def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[Any],
           memo: tuple[dict, list] | None = None) -> Any:
     done: dict[int, Any]
@@ -136,7 +125,8 @@ def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[Any],
             stack.extend((a, False) for a in e.args if id(a) not in done)
             continue
         try:
-            v = _node(e, [done[id(a)] for a in e.args], point, why, need)
+            args = [done[id(a)] for a in e.args]
+            v = _mul(e, args, done, why) if e.is_Mul else _node(e, args, point, why, need)
         except Exception:  # noqa: BLE001  (mpmath or sympy: the formula has no value here)
             why.append(f"the formula has no value at this point ({type(e).__name__})")
             v = mpmath.nan
@@ -224,12 +214,40 @@ def _product(args: list[Any]) -> Any:
     return mpmath.fprod(args)
 
 
+def _mul(e: Any, args: list[Any], done: dict[int, Any], why: list[str]) -> Any:
+    """A product, where 0·inf from powers of one base (sympy's x·y^x·y^-1 for x·y^(x-1) at
+    y = 0) is the power of the summed exponents, 0·inf from powers of different zero bases
+    is nan with a sentence, and any other 0·inf a strong zero."""
+    if not (any(a == 0 for a in args) and any(mpmath.isinf(a) for a in args)) or \
+            any(mpmath.isnan(a) for a in args):
+        return _product(args)
+    args, groups, of_zero = list(args), {}, set()
+    for i, a in enumerate(e.args):
+        base, x = (a.base, done[id(a.exp)]) if a.is_Pow else (a, mpmath.mpf(1))
+        b = done[id(base)]
+        if b == 0 or mpmath.isinf(b):
+            groups.setdefault(base, []).append((i, x))
+            if a.is_Pow and b == 0:
+                of_zero.add(i)
+    for base, members in groups.items():
+        if len(members) > 1:
+            for i, _ in members:
+                args[i] = mpmath.mpf(1)
+                of_zero.discard(i)
+            args[members[0][0]] = _power(done[id(base)], mpmath.fsum(x for _, x in members),
+                                         why)
+    if any(args[i] == 0 for i in of_zero) and any(mpmath.isinf(args[i]) for i in of_zero):
+        why.insert(0, f"{_short(e)} is 0 times inf at this point, both powers of 0: the limit "
+                   "the formula stands for is not decided by its value here")
+        return mpmath.nan
+    return _product(args)
+
+
 def _exp(z: Any, why: list[str]) -> Any:
     r = _real(z)
     if not mpmath.isnan(r):
         if r > HUGE:
-            why.append(f"it takes exp of {_about(r)}, a number far beyond the "
-                       "float range")
+            why.append(f"it takes exp of {_about(r)}, a number far beyond the float range")
             return mpmath.inf
         if r < -HUGE:
             return mpmath.mpf(0)
@@ -261,11 +279,6 @@ def _power(b: Any, x: Any, why: list[str]) -> Any:
             why.append("it raises to a power far beyond the float range")
         return mpmath.inf if size > 0 else mpmath.mpf(0)
     return mpmath.power(b, x)
-
-
-def _div_by_zero(name: str, why: list[str]) -> Any:
-    why.append(f"{name} is infinite at this point")
-    return mpmath.inf
 
 
 _UNARY = {
@@ -343,7 +356,8 @@ def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
         try:
             return fn(args[0])
         except ZeroDivisionError:
-            return _div_by_zero(f"{name}({e.args[0]})", why)
+            why.append(f"{name}({e.args[0]}) is infinite at this point")
+            return mpmath.inf
     return _fallback(e, point)
 
 
