@@ -64,16 +64,27 @@ def _plan(graph: Graph, wrt: tuple[str, ...], reverse: bool) -> tuple[Any, ...]:
             shared = mask if received[i] >= 2 else 0
         vids.append(ids.setdefault((codes[i] >> 2, mask, shared), len(ids) + 1))
     fn = _build(_source(sorted(ids, key=ids.__getitem__), reverse))
+    # A single contribution is the adjoint (tangent) itself: its size is checked on the node,
+    # except for plain copies (add, sub, neg: ±g), whose source node is checked already.
+    copies = set()
+    for i in live:
+        if _ops.BY_CODE[codes[i] >> 2].name in ("add", "sub", "neg"):
+            if reverse:
+                copies.update(arg for k, arg in ((0, a_[i]), (1, b_[i])) if codes[i] & (1 << k))
+            else:
+                copies.add(i)
     many = [j for j, r in enumerate(received) if r >= 2]
-    one = [j for j, r in enumerate(received) if r == 1]
+    one = [j for j, r in enumerate(received) if r == 1 and j not in copies] + many
     cached = graph._cache[key] = (fn, live, vids, [a_[i] for i in live],
                                   [max(b_[i], 0) for i in live], many, one)
     return cached
 
 
 def _source(variants: list[tuple[int, int, int]], reverse: bool) -> str:
-    lines = ["def screen(vals, D, M, nodes, vids, A, B):",
-             "    lo_p = inf; hi_p = 0.0; lo_t = inf",
+    """The screen's loop. Every array operation writes into a preallocated buffer (``w``, the
+    running extremes ``lo_p``, ``hi_p``, ``lo_t`` and the sums ``M``): at 10^5 points a fresh
+    array per operation costs about as much as the arithmetic."""
+    lines = ["def screen(vals, D, M, nodes, vids, A, B, w, lo_p, hi_p, lo_t):",
              "    for i, c, a, b in zip(nodes, vids, A, B):"]
     for vid, (code, mask, shared) in enumerate(variants, 1):
         op = _ops.BY_CODE[code]
@@ -84,15 +95,15 @@ def _source(variants: list[tuple[int, int, int]], reverse: bool) -> str:
             partial = engine._subst(op.partials[k], "vals[a]", "vals[b]", "vals[i]")
             g = "g" if reverse else f"D[{slot}]"
             if op.name not in EXACT_PARTIALS:
-                body += [f"p = {partial}", "ap = absolute(p)", "lo_p = fmin(lo_p, ap)"]
+                body += [f"p = {partial}", "absolute(p, out=w)", "fmin(lo_p, w, out=lo_p)"]
                 if op.kink is None:  # sqrt, asin, acos: infinite slopes are true ones
-                    body.append("hi_p = fmax(hi_p, ap)")
+                    body.append("fmax(hi_p, w, out=hi_p)")
                 partial = "p"
             if shared & (1 << k):
                 target = slot if reverse else "i"
-                term = g if partial in ("1", "-1") else f"{g} * ({partial})"
-                body += [f"t = absolute({term})", f"M[{target}] = M[{target}] + t",
-                         "lo_t = fmin(lo_t, t)"]
+                body.append(f"absolute({g}, out=w)" if partial in ("1", "-1") else
+                            f"multiply({g}, {partial}, out=w); absolute(w, out=w)")
+                body += [f"add(M[{target}], w, out=M[{target}])", "fmin(lo_t, w, out=lo_t)"]
         lines.append(f"        {'if' if vid == 1 else 'elif'} c == {vid}:")
         lines += [f"            {stmt}" for stmt in body or ["pass"]]
     if not variants:
@@ -105,7 +116,7 @@ def _build(source: str) -> Any:
     import numpy as np
 
     space = {**_ops.namespace("numpy"), "absolute": np.absolute, "fmin": np.fmin,
-             "fmax": np.fmax, "inf": np.inf}
+             "fmax": np.fmax, "multiply": np.multiply, "add": np.add}
     module = compile(source, "<diffx magnitude screen>", "exec")
     code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
     return types.FunctionType(code, space, "screen")
@@ -119,12 +130,21 @@ def screen(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...], re
     import numpy as np
 
     fn, live, vids, A, B, many, one = _plan(graph, wrt, reverse)
-    M: list[Any] = [0.0] * (graph.output + 1)
+    if any(np.iscomplexobj(v) for v in vals[:graph.output + 1]) or \
+            any(np.iscomplexobj(D[i]) for i in live):
+        return np.ones(int(np.prod(shape)), dtype=bool)  # not screened: all audited
+    M: list[Any] = [None] * (graph.output + 1)
+    for j in many:
+        M[j] = np.zeros(shape)
+    w, lo_p, lo_t = np.empty(shape), np.full(shape, np.inf), np.full(shape, np.inf)
+    hi_p = np.zeros(shape)
     with np.errstate(all="ignore"):
-        lo_p, hi_p, lo_t = fn(vals, D, M, live, vids, A, B)
+        fn(vals, D, M, live, vids, A, B, w, lo_p, hi_p, lo_t)
         for j in one:  # a single contribution is the adjoint (tangent) itself
-            lo_t = np.fmin(lo_t, np.absolute(D[j]))
+            np.fmin(lo_t, np.absolute(D[j], out=w), out=lo_t)
         flag = (lo_p < SMALLEST_NORMAL) | (hi_p == np.inf) | (lo_t < SMALLEST_NORMAL)
+        more = np.empty(shape, dtype=bool)
         for j in many:
-            flag = flag | (M[j] > 2.0**SCREEN_BITS * np.absolute(D[j]))
-    return np.ravel(np.broadcast_to(flag, shape))
+            np.multiply(np.absolute(D[j], out=w), 2.0**SCREEN_BITS, out=w)
+            flag |= np.greater(M[j], w, out=more)
+    return np.ravel(flag)
