@@ -31,6 +31,8 @@ SCREEN_BITS = 29  # a bit below the audit's LOST_BITS: summation order cannot hi
 
 # Ops whose partials are exact copies or conventions (0 is a true 0 there).
 EXACT_PARTIALS = frozenset({"add", "sub", "neg", "mul", "relu", "abs", "max", "min"})
+# Ops whose partials are at most 1 in size at every finite argument: never infinite.
+BOUNDED_PARTIALS = frozenset({"sin", "cos", "tanh", "atan", "sigmoid", "softplus"})
 
 
 def _plan(graph: Graph, wrt: tuple[str, ...], reverse: bool) -> tuple[Any, ...]:
@@ -82,9 +84,9 @@ def _plan(graph: Graph, wrt: tuple[str, ...], reverse: bool) -> tuple[Any, ...]:
 
 def _source(variants: list[tuple[int, int, int]], reverse: bool) -> str:
     """The screen's loop. Every array operation writes into a preallocated buffer (``w``, the
-    running extremes ``lo_p``, ``hi_p``, ``lo_t`` and the sums ``M``): at 10^5 points a fresh
-    array per operation costs about as much as the arithmetic."""
-    lines = ["def screen(vals, D, M, nodes, vids, A, B, w, lo_p, hi_p, lo_t):",
+    running extremes ``lo`` of partials and contributions and ``hi`` of partials, and the sums
+    ``M``): at 10^5 points a fresh array per operation costs about as much as the arithmetic."""
+    lines = ["def screen(vals, D, M, nodes, vids, A, B, w, lo, hi):",
              "    for i, c, a, b in zip(nodes, vids, A, B):"]
     for vid, (code, mask, shared) in enumerate(variants, 1):
         op = _ops.BY_CODE[code]
@@ -95,20 +97,21 @@ def _source(variants: list[tuple[int, int, int]], reverse: bool) -> str:
             partial = engine._subst(op.partials[k], "vals[a]", "vals[b]", "vals[i]")
             g = "g" if reverse else f"D[{slot}]"
             if op.name not in EXACT_PARTIALS:
-                body += [f"p = {partial}", "absolute(p, out=w)", "fmin(lo_p, w, out=lo_p)"]
-                if op.kink is None:  # sqrt, asin, acos: infinite slopes are true ones
-                    body.append("fmax(hi_p, w, out=hi_p)")
+                body += [f"p = {partial}", "absolute(p, out=w)", "fmin(lo, w, out=lo)"]
+                # sqrt, asin, acos (kinks): infinite slopes are true ones
+                if op.kink is None and op.name not in BOUNDED_PARTIALS:
+                    body.append("fmax(hi, w, out=hi)")
                 partial = "p"
             if shared & (1 << k):
                 target = slot if reverse else "i"
                 body.append(f"absolute({g}, out=w)" if partial in ("1", "-1") else
                             f"multiply({g}, {partial}, out=w); absolute(w, out=w)")
-                body += [f"add(M[{target}], w, out=M[{target}])", "fmin(lo_t, w, out=lo_t)"]
+                body += [f"add(M[{target}], w, out=M[{target}])", "fmin(lo, w, out=lo)"]
         lines.append(f"        {'if' if vid == 1 else 'elif'} c == {vid}:")
         lines += [f"            {stmt}" for stmt in body or ["pass"]]
     if not variants:
         lines.append("        pass")
-    lines.append("    return lo_p, hi_p, lo_t")
+    lines.append("    return lo, hi")
     return "\n".join(lines) + "\n"
 
 
@@ -136,13 +139,13 @@ def screen(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...], re
     M: list[Any] = [None] * (graph.output + 1)
     for j in many:
         M[j] = np.zeros(shape)
-    w, lo_p, lo_t = np.empty(shape), np.full(shape, np.inf), np.full(shape, np.inf)
-    hi_p = np.zeros(shape)
+    w, lo, hi = np.empty(shape), np.full(shape, np.inf), np.zeros(shape)
     with np.errstate(all="ignore"):
-        fn(vals, D, M, live, vids, A, B, w, lo_p, hi_p, lo_t)
+        fn(vals, D, M, live, vids, A, B, w, lo, hi)
         for j in one:  # a single contribution is the adjoint (tangent) itself
-            np.fmin(lo_t, np.absolute(D[j], out=w), out=lo_t)
-        flag = (lo_p < SMALLEST_NORMAL) | (hi_p == np.inf) | (lo_t < SMALLEST_NORMAL)
+            np.fmin(lo, np.absolute(D[j], out=w), out=lo)
+        flag = lo < SMALLEST_NORMAL
+        flag |= hi == np.inf
         more = np.empty(shape, dtype=bool)
         for j in many:
             np.multiply(np.absolute(D[j], out=w), 2.0**SCREEN_BITS, out=w)
