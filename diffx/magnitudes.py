@@ -96,14 +96,19 @@ def _source(variants: list[tuple[int, int, int]], reverse: bool) -> str:
                 continue
             partial = engine._subst(op.partials[k], "vals[a]", "vals[b]", "vals[i]")
             g = "g" if reverse else f"D[{slot}]"
+            target = slot if reverse else "i"
             if op.name not in EXACT_PARTIALS:
-                body += [f"p = {partial}", "absolute(p, out=w)", "fmin(lo, w, out=lo)"]
+                if shared & (1 << k) or engine._simple(partial):
+                    body += [f"p = {partial}", "absolute(p, out=w)"]
+                    partial = "p"
+                else:  # the sole contribution g * p is the target's adjoint: p from it, one
+                    # division instead of the partial's formula (1/cosh(x)^2, ...)
+                    body += [f"divide(D[{target}], {g}, out=w)", "absolute(w, out=w)"]
+                body.append("fmin(lo, w, out=lo)")
                 # sqrt, asin, acos (kinks): infinite slopes are true ones
                 if op.kink is None and op.name not in BOUNDED_PARTIALS:
                     body.append("fmax(hi, w, out=hi)")
-                partial = "p"
             if shared & (1 << k):
-                target = slot if reverse else "i"
                 body.append(f"absolute({g}, out=w)" if partial in ("1", "-1") else
                             f"multiply({g}, {partial}, out=w); absolute(w, out=w)")
                 body += [f"add(M[{target}], w, out=M[{target}])", "fmin(lo, w, out=lo)"]
@@ -119,7 +124,7 @@ def _build(source: str) -> Any:
     import numpy as np
 
     space = {**_ops.namespace("numpy"), "absolute": np.absolute, "fmin": np.fmin,
-             "fmax": np.fmax, "multiply": np.multiply, "add": np.add}
+             "fmax": np.fmax, "multiply": np.multiply, "add": np.add, "divide": np.divide}
     module = compile(source, "<diffx magnitude screen>", "exec")
     code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
     return types.FunctionType(code, space, "screen")
@@ -144,8 +149,9 @@ def screen(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...], re
         fn(vals, D, M, live, vids, A, B, w, lo, hi)
         for j in one:  # a single contribution is the adjoint (tangent) itself
             np.fmin(lo, np.absolute(D[j], out=w), out=lo)
-        flag = lo < SMALLEST_NORMAL
-        flag |= hi == np.inf
+            np.maximum(hi, w, out=hi)  # nan too: a partial recovered as D/g needs g finite
+        flag = lo < 2 * SMALLEST_NORMAL  # a partial recovered as D/g: within 2 rounding steps
+        flag |= ~(hi < np.inf)
         more = np.empty(shape, dtype=bool)
         for j in many:
             np.multiply(np.absolute(D[j], out=w), 2.0**SCREEN_BITS, out=w)
