@@ -139,3 +139,14 @@ def test_a_point_past_the_sample_is_still_screened():
     g = diffx.grad("x/x + x", at={"x": x})
     assert g["x"][77_777] == 1.0 and math.isfinite(g["x"].sum())
     assert any("at 1 of 100,000 points" in w for w in g.warnings)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_a_subnormal_partial_behind_a_huge_adjoint_is_found(method):
+    # atan'(1e160) = 1/(1 + 1e320) = 1e-320, a subnormal with 4 significant digits, times
+    # 1e300: the float sweep's 1e-20 is off by about 1e-4; d/dx = 1e300/(1 + x^2) = 1e-20
+    x = np.array([0.5, 1e160, 2.0])
+    _check_superset("1e300*atan(x)", {"x": x})
+    g = diffx.grad("1e300*atan(x)", at={"x": x}, method=method)
+    assert g["x"][1] == pytest.approx(1e-20, rel=1e-14)
+    assert g["x"][0] == pytest.approx(1e300 / 1.25, rel=1e-14)
