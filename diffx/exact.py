@@ -67,7 +67,8 @@ def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
     value = np.ravel(np.broadcast_to(value.reshape(np.shape(vals[graph.output])), shape))
     for w in wrt:
         g = np.ravel(np.broadcast_to(np.asarray(gradient[w], dtype=float), shape))
-        where = np.union1d(where, np.flatnonzero(~np.isfinite(g) & np.isfinite(value)))
+        if not np.isfinite(g).all():
+            where = np.union1d(where, np.flatnonzero(~np.isfinite(g) & np.isfinite(value)))
     if not where.size:
         return []
     sampled = found is not None and found[4]

@@ -20,12 +20,12 @@ import math
 import struct
 from typing import Any
 
-from . import engine
+from . import engine, magnitudes
 from . import ops as _ops
 from .graph import Graph
+from .magnitudes import EXACT_PARTIALS, SMALLEST_NORMAL
 
 LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
-SMALLEST_NORMAL = 2.2250738585072014e-308
 MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
 
 
@@ -79,10 +79,6 @@ def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
                   cat(coef_l) if coef_l else np.zeros(0), cat(pidx_l), groups, nodes_n.size)
         graph._cache[key] = cached
     return cached
-
-
-# Ops whose partials are exact copies or conventions (0 is a true 0 there).
-EXACT_PARTIALS = frozenset({"add", "sub", "neg", "mul", "relu", "abs", "max", "min"})
 
 
 def _lost_partial(op: _ops.Op, p: Any, args: tuple[Any, ...], out: Any) -> Any:
@@ -148,20 +144,26 @@ AUDIT_EDGE_POINTS = 200_000  # edges x points audited in full; past this an even
 def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
                  reverse: bool) -> tuple[int, str, int, int, bool, Any] | None:
     """:func:`audit` over many points (values are arrays): the first node, how, at how many
-    points, out of how many, whether only an evenly spread sample was audited (when
-    edges x points passes ``AUDIT_EDGE_POINTS``, to keep the array path fast), and the flat
-    indices of the points found."""
+    points, out of how many, whether only an evenly spread sample was audited, and the flat
+    indices of the points found.
+
+    Every point is screened first by the magnitude sweep (:mod:`diffx.magnitudes`, about the
+    cost of one more sweep); the full audit runs only on the points it cannot clear (when
+    those times the edges pass ``AUDIT_EDGE_POINTS``, on an even sample of them)."""
     import numpy as np
 
     hi = graph.output + 1
     shape = np.broadcast_shapes(*(np.shape(v) for v in vals[:hi]))
     n = int(np.prod(shape))
+    idx = np.flatnonzero(magnitudes.screen(graph, vals, D, wrt, reverse, shape))
+    if not idx.size:
+        return None
     width = max(1, AUDIT_EDGE_POINTS // max(1, _edges(graph, wrt)[0].size))
-    sampled = n > width
-    idx = np.linspace(0, n - 1, width).astype(np.int64) if sampled else slice(None)
-    width = min(width, n)
-    V = np.empty((hi + 1, width))
-    Dm = np.empty((hi, width))
+    sampled = idx.size > width
+    if sampled:
+        idx = idx[np.linspace(0, idx.size - 1, width).astype(np.int64)]
+    V = np.empty((hi + 1, idx.size))
+    Dm = np.empty((hi, idx.size))
     for rows, source in ((V, vals), (Dm, D)):
         for i in range(hi):
             v = source[i]
@@ -171,10 +173,8 @@ def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ..
     if not found:
         return None
     node, kind = max(found) if reverse else min(found)
-    where = np.flatnonzero(bad)
-    if sampled:
-        where = idx[where]
-    return node, kind, int(bad.sum()), width, sampled, where
+    return node, kind, int(bad.sum()), idx.size if sampled else n, sampled, \
+        idx[np.flatnonzero(bad)]
 
 
 FSUM_CHECKS = 1_000  # exact sums tried per audit before a zero is taken as suspicious

@@ -1,0 +1,159 @@
+"""The magnitude sweep: a cheap screen over many points for the precision audit.
+
+After a float sweep over arrays of points every contribution ``g * partial`` to an adjoint (or
+a tangent) can be recomputed from the finished values. This pass does so once per edge, as the
+sweep itself did, generated per graph like the sweeps (:mod:`diffx.engine`), and keeps per
+point only what could make :func:`diffx.precision.audit_points` flag that point:
+
+* the summed magnitudes ``sum |g * partial|`` into every node that receives two or more
+  contributions (only those can cancel), against the node's signed total;
+* the smallest magnitude of a contribution (a single contribution is the node's adjoint or
+  tangent itself), for products that underflow;
+* the smallest and largest magnitudes of the partials that are not exact copies (a partial
+  that is 0, subnormal or infinite at ordinary arguments).
+
+Every test here is looser than the audit's own (one bit on the sums, no exemptions), so the
+points that pass cannot be flagged; the full audit then runs on the others only. Where there
+is nothing to find this costs about one more sweep.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from . import engine
+from . import ops as _ops
+from .graph import Graph
+
+SMALLEST_NORMAL = 2.2250738585072014e-308
+SCREEN_BITS = 29  # a bit below the audit's LOST_BITS: summation order cannot hide a loss
+
+# Ops whose partials are exact copies or conventions (0 is a true 0 there).
+EXACT_PARTIALS = frozenset({"add", "sub", "neg", "mul", "relu", "abs", "max", "min"})
+# Ops whose partials are at most 1 in size at every finite argument: never infinite.
+BOUNDED_PARTIALS = frozenset({"sin", "cos", "tanh", "atan", "sigmoid", "softplus"})
+
+
+def _plan(graph: Graph, wrt: tuple[str, ...], reverse: bool) -> tuple[Any, ...]:
+    """Per swept node a variant (op, active arguments, arguments whose target is shared), the
+    compiled screen, and the targets that receive two or more contributions and one."""
+    key = ("magnitude-screen", wrt, reverse)
+    cached = graph._cache.get(key)
+    if cached is not None:
+        return cached
+    codes, _ = engine._active_codes(graph, wrt)
+    plan = engine._sweep_plan(graph, wrt)[0]
+    a_, b_ = graph.a, graph.b
+    live = [i for i in range(graph.output + 1) if codes[i] and plan[i]]
+    received = [0] * (graph.output + 1)
+    for i in live:
+        mask = codes[i] & 3
+        if reverse:
+            for k, arg in ((0, a_[i]), (1, b_[i])):
+                if mask & (1 << k):
+                    received[arg] += 1
+        else:
+            received[i] += (mask & 1) + (mask >> 1)
+    ids: dict[tuple[int, int, int], int] = {}
+    vids = []
+    for i in live:
+        mask = codes[i] & 3
+        if reverse:
+            shared = sum(1 << k for k, arg in ((0, a_[i]), (1, b_[i]))
+                         if mask & (1 << k) and received[arg] >= 2)
+        else:
+            shared = mask if received[i] >= 2 else 0
+        vids.append(ids.setdefault((codes[i] >> 2, mask, shared), len(ids) + 1))
+    fn = _build(_source(sorted(ids, key=ids.__getitem__), reverse))
+    # A single contribution is the adjoint (tangent) itself: its size is checked on the node,
+    # except for plain copies (add, sub, neg: ±g), whose source node is checked already.
+    copies = set()
+    for i in live:
+        if _ops.BY_CODE[codes[i] >> 2].name in ("add", "sub", "neg"):
+            if reverse:
+                copies.update(arg for k, arg in ((0, a_[i]), (1, b_[i])) if codes[i] & (1 << k))
+            else:
+                copies.add(i)
+    many = [j for j, r in enumerate(received) if r >= 2]
+    one = [j for j, r in enumerate(received) if r == 1 and j not in copies] + many
+    cached = graph._cache[key] = (fn, live, vids, [a_[i] for i in live],
+                                  [max(b_[i], 0) for i in live], many, one)
+    return cached
+
+
+def _source(variants: list[tuple[int, int, int]], reverse: bool) -> str:
+    """The screen's loop. Every array operation writes into a preallocated buffer (``w``, the
+    running extremes ``lo`` of partials and contributions and ``hi`` of partials, and the sums
+    ``M``): at 10^5 points a fresh array per operation costs about as much as the arithmetic."""
+    lines = ["def screen(vals, D, M, nodes, vids, A, B, w, lo, hi):",
+             "    for i, c, a, b in zip(nodes, vids, A, B):"]
+    for vid, (code, mask, shared) in enumerate(variants, 1):
+        op = _ops.BY_CODE[code]
+        body = ["g = D[i]"] if reverse else []
+        for k, slot in ((0, "a"), (1, "b")):
+            if not mask & (1 << k):
+                continue
+            partial = engine._subst(op.partials[k], "vals[a]", "vals[b]", "vals[i]")
+            g = "g" if reverse else f"D[{slot}]"
+            target = slot if reverse else "i"
+            if op.name not in EXACT_PARTIALS:
+                if shared & (1 << k) or engine._simple(partial):
+                    body += [f"p = {partial}", "absolute(p, out=w)"]
+                    partial = "p"
+                else:  # the sole contribution g * p is the target's adjoint: p from it, one
+                    # division instead of the partial's formula (1/cosh(x)^2, ...)
+                    body += [f"divide(D[{target}], {g}, out=w)", "absolute(w, out=w)"]
+                body.append("fmin(lo, w, out=lo)")
+                # sqrt, asin, acos (kinks): infinite slopes are true ones
+                if op.kink is None and op.name not in BOUNDED_PARTIALS:
+                    body.append("fmax(hi, w, out=hi)")
+            if shared & (1 << k):
+                body.append(f"absolute({g}, out=w)" if partial in ("1", "-1") else
+                            f"multiply({g}, {partial}, out=w); absolute(w, out=w)")
+                body += [f"add(M[{target}], w, out=M[{target}])", "fmin(lo, w, out=lo)"]
+        lines.append(f"        {'if' if vid == 1 else 'elif'} c == {vid}:")
+        lines += [f"            {stmt}" for stmt in body or ["pass"]]
+    if not variants:
+        lines.append("        pass")
+    lines.append("    return lo, hi")
+    return "\n".join(lines) + "\n"
+
+
+def _build(source: str) -> Any:
+    import numpy as np
+
+    space = {**_ops.namespace("numpy"), "absolute": np.absolute, "fmin": np.fmin,
+             "fmax": np.fmax, "multiply": np.multiply, "add": np.add, "divide": np.divide}
+    module = compile(source, "<diffx magnitude screen>", "exec")
+    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    return types.FunctionType(code, space, "screen")
+
+
+def screen(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...], reverse: bool,
+           shape: tuple[int, ...]) -> Any:
+    """Per point (flat, over ``shape``), whether the precision audit could flag it: the
+    points where contributions may have cancelled, a product underflowed or a partial was
+    lost. ``D``: the adjoints (``reverse``) or the tangents with respect to ``wrt[0]``."""
+    import numpy as np
+
+    fn, live, vids, A, B, many, one = _plan(graph, wrt, reverse)
+    if any(np.iscomplexobj(v) for v in vals[:graph.output + 1]) or \
+            any(np.iscomplexobj(D[i]) for i in live):
+        return np.ones(int(np.prod(shape)), dtype=bool)  # not screened: all audited
+    M: list[Any] = [None] * (graph.output + 1)
+    for j in many:
+        M[j] = np.zeros(shape)
+    w, lo, hi = np.empty(shape), np.full(shape, np.inf), np.zeros(shape)
+    with np.errstate(all="ignore"):
+        fn(vals, D, M, live, vids, A, B, w, lo, hi)
+        for j in one:  # a single contribution is the adjoint (tangent) itself
+            np.fmin(lo, np.absolute(D[j], out=w), out=lo)
+            np.maximum(hi, w, out=hi)  # nan too: a partial recovered as D/g needs g finite
+        flag = lo < 2 * SMALLEST_NORMAL  # a partial recovered as D/g: within 2 rounding steps
+        flag |= ~(hi < np.inf)
+        more = np.empty(shape, dtype=bool)
+        for j in many:
+            np.multiply(np.absolute(D[j], out=w), 2.0**SCREEN_BITS, out=w)
+            flag |= np.greater(M[j], w, out=more)
+    return np.ravel(flag)
