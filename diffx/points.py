@@ -241,10 +241,12 @@ def _real_array(name: str, value: Any) -> Any:
     and masked entries (their hidden data used)."""
     import numpy as np
 
-    not_a_number = PointError(f"{option('at')} {name}: {_short(value)} is not a number or an "
-                              "array of numbers")
+    def not_a_number() -> PointError:  # the message shows the value: built only when raised
+        return PointError(f"{option('at')} {name}: {_short(value)} is not a number or an array "
+                          "of numbers")
+
     if isinstance(value, bytes | bytearray | memoryview):
-        raise not_a_number
+        raise not_a_number()
     try:
         raw = value if isinstance(value, np.ndarray) else np.asarray(value)
         if np.iscomplexobj(raw):
@@ -253,13 +255,13 @@ def _real_array(name: str, value: Any) -> Any:
         kind = raw.dtype.kind  # b: bool, S/U: text, V: raw, M/m: dates, O: Python objects
         if kind in "bSUVMm" or kind == "O" and any(
                 isinstance(v, bool | complex | np.bool_ | bytes | str) for v in raw.flat):
-            raise not_a_number
+            raise not_a_number()
         if np.ma.is_masked(value):
             raise PointError(f"{option('at')} {name}: the array has masked entries; pass only the "
                              "points to use")
         return np.asarray(raw, dtype=float)
     except (TypeError, ValueError, OverflowError):
-        raise not_a_number from None
+        raise not_a_number() from None
 
 
 def _not_input_hint(graph: Graph, name: str) -> str:
