@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import diagnose, engine, evaluation, exact
+from ..details import SweepDetails
 from ..graph import Graph
 from ..result import Gradient
 from .base import MethodError, new_result, register, to_python, use_other_mode_where_nan
@@ -26,6 +27,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     if point is None:
         raise MethodError("forward mode computes values: add --at")
     result = new_result("forward", graph, wrt, point)
+    result.details = SweepDetails()
     start = time.perf_counter()
     vals, ns = evaluation.evaluate(graph, point, arrays)
     gradient = {}

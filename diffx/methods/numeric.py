@@ -16,7 +16,7 @@ rule, which ``diffx.check`` uses too):
 ``step=`` fixes the step (no search); its error estimate compares the result at h with the
 result at 2h (``estimate=False`` skips those extra evaluations: one step, rounding error
 only). A step below the resolution of x is an error. Every scheme reports its error
-estimate (``details["error_estimate"]``) and warns when it is large.
+estimate (``details.error_estimate``) and warns when it is large.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import time
 from typing import Any
 
 from .. import diagnose, evaluation
+from ..details import NumericDetails
 from ..errors import OptionError
 from ..graph import Graph
 from ..result import Gradient
@@ -74,7 +75,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.gradient = gradient
     result.value = to_python(f0.real if isinstance(f0, complex) else f0)
     result.cost = {"evaluations": counter.count, "operations": counter.count * graph.n_evaluated}
-    result.details = {"scheme": scheme, "step": steps, "error_estimate": errors}
+    result.details = NumericDetails(scheme=scheme, step=steps, error_estimate=errors)
     vals, _ = evaluation.evaluate(graph, point, arrays)
     result.warnings += diagnose.value_warnings(graph, vals)
     kinks = diagnose.kink_warnings(graph, vals, wrt)

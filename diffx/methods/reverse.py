@@ -22,6 +22,7 @@ from .. import routes as _routes
 from ..counts import count_routes
 from ..route_formulas import Formulas
 from ..budget import BudgetExceeded, run_with_budget
+from ..details import SweepDetails
 from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
@@ -45,6 +46,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     route_limit = check_route_limit(route_limit)
     timeout = check_timeout(timeout)
     result = new_result("reverse", graph, wrt, point)
+    result.details = SweepDetails()
     if point is None:
         if wrt:
             _formulas(graph, wrt, route_limit, timeout, result)
@@ -74,7 +76,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     edges = engine.edge_count(graph, wrt)
     result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
                    "backward_ops": edges}
-    result.details.update(values=vals, adjoints=adj)
+    result.details.values, result.details.adjoints = vals, adj
     result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, arrays)
     fixed: dict[str, float] = {}
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
@@ -136,8 +138,8 @@ def undefined_where_nan(derivative: Any, value: Any) -> Any:
 
 def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
     counts = count_routes(graph)
-    result.details["routes"] = {w: counts[w][0] for w in wrt}
-    result.details["routes_log10"] = {w: counts[w][1] for w in wrt}
+    result.details.routes = {w: counts[w][0] for w in wrt}
+    result.details.routes_log10 = {w: counts[w][1] for w in wrt}
     exact = [counts[w][0] for w in wrt]
     if None not in exact:
         result.cost["routes"] = sum(exact)  # type: ignore[arg-type]
@@ -151,11 +153,11 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient,
     """Up to ``limit`` routes per input (see :mod:`diffx.listing`)."""
     from ..listing import route_listing
 
-    listing, legend = route_listing(graph, wrt, limit, result.details.get("values"),
+    listing, legend = route_listing(graph, wrt, limit, result.details.values,
                                     result.gradient if result.point is not None else None,
                                     arrays=arrays)
-    result.details["route_listing"] = listing
-    result.details["route_legend"] = legend
+    result.details.route_listing = listing
+    result.details.route_legend = legend
 
 
 def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
@@ -180,9 +182,9 @@ def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
     result.seconds = time.perf_counter() - start
     result.formula = {w: text for w, (text, _, _) in out.items()}
     result.gradient = {w: simplified for w, (_, simplified, _) in out.items()}
-    result.details["route_sum"] = {w: text for w, (text, _, _) in out.items()}
-    result.details["simplified"] = {w: s for w, (_, s, _) in out.items()}
-    result.details["form"] = {w: form for w, (_, _, form) in out.items()}
+    result.details.route_sum = {w: text for w, (text, _, _) in out.items()}
+    result.details.simplified = {w: s for w, (_, s, _) in out.items()}
+    result.details.form = {w: form for w, (_, _, form) in out.items()}
     result.cost = {"evaluations": 0, "operations": graph.n_evaluated
                    + engine.edge_count(graph, wrt)}
 

@@ -10,6 +10,7 @@ large graph; :func:`run_report` runs labelled variants side by side -- the metho
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -123,13 +124,10 @@ def run_method(spec: Method, req: Request, options: dict[str, Any]) -> Gradient:
     return _merge(parts, point, shape, graph)
 
 
-_BULK_DETAILS = ("values", "adjoints", "tangents", "step", "error_estimate")
-
-
 def _shed_bulk(part: Gradient) -> None:
-    """Keep only what the merged result needs: gradients, values at the output, cost, warnings."""
-    for key in _BULK_DETAILS:
-        part.details.pop(key, None)
+    """Keep only what the merged result needs: gradients, values at the output, cost, warnings
+    (each details record names its bulk fields)."""
+    part.details = part.details.without_bulk()
     part.point = None
     part.graph = None
 
@@ -168,8 +166,7 @@ def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...],
         values = [p.cost.get(key) for p in parts]
         merged.cost[key] = sum(values) if key in ("evaluations", "operations") and \
             None not in values else values[0]
-    merged.details = {k: v for k, v in first.details.items() if k not in _BULK_DETAILS}
-    merged.details["chunks"] = len(parts)
+    merged.details = dataclasses.replace(first.details.without_bulk(), chunks=len(parts))
     for p in parts:
         for w in p.warnings:
             if w not in merged.warnings:

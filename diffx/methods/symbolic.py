@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from .. import diagnose, evaluation
+from ..details import SymbolicDetails
 from ..budget import BudgetExceeded, run_with_budget
 from ..errors import DiffxError
 from ..graph import Graph
@@ -62,9 +63,9 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         result.warnings.append(phase["note"])
     from ..notation import legend
 
-    result.details = {"count_ops": {w: s[0] for w, s in sizes.items()},
-                      "tree_size": {w: s[1] for w, s in sizes.items()},
-                      "notation": legend(formulas.values())}
+    result.details = SymbolicDetails(count_ops={w: s[0] for w, s in sizes.items()},
+                                     tree_size={w: s[1] for w, s in sizes.items()},
+                                     notation=legend(formulas.values()))
     counted = [s[0] for s in sizes.values()]
     result.cost = {"evaluations": 1 if point is not None else 0,
                    "operations": None if None in counted else sum(counted)}
