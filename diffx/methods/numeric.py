@@ -31,7 +31,7 @@ from ..details import NumericDetails
 from ..errors import OptionError
 from ..graph import Graph
 from ..result import Gradient
-from .base import MethodError, new_result, register, to_python
+from .base import Evaluated, MethodError, new_result, register, to_python
 
 EPS = 2.0**-52
 SCHEMES = ("central", "forward", "backward", "richardson", "complex")
@@ -41,7 +41,8 @@ COMPLEX_STEP = 1e-20
 @register("numeric", {"scheme": "central", "step": None, "estimate": True},
           "finite differences: forward, backward, central, Richardson, complex step")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
-        scheme: str, step: float | None, estimate: bool) -> Gradient:
+        evaluated: Evaluated | None, scheme: str, step: float | None, estimate: bool
+        ) -> Gradient:
     if scheme not in SCHEMES:
         raise OptionError(f"unknown scheme {scheme!r}; the schemes are: {', '.join(SCHEMES)}")
     if step is not None:
@@ -76,11 +77,9 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.value = to_python(f0.real if isinstance(f0, complex) else f0)
     result.cost = {"evaluations": counter.count, "operations": counter.count * graph.n_evaluated}
     result.details = NumericDetails(scheme=scheme, step=steps, error_estimate=errors)
-    vals, _ = evaluation.evaluate(graph, point, arrays)
-    result.warnings += diagnose.value_warnings(graph, vals)
-    kinks = diagnose.kink_warnings(graph, vals, wrt)
-    result.warnings += kinks
-    if scheme != "complex" and not kinks:
+    # the runner adds the point's warnings (non-finite values, kinks); a kink within a step
+    # of the point, not at it, is this method's to say
+    if scheme != "complex" and not (evaluated or Evaluated(graph, point, arrays)).kinks(wrt):
         with _quiet():
             result.warnings += _kinks_within_steps(graph, point, wrt, steps, arrays)
     result.warnings += notes

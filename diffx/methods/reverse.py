@@ -27,6 +27,7 @@ from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
 from .base import (
+    Evaluated,
     MethodError,
     check_route_limit,
     check_timeout,
@@ -42,7 +43,8 @@ SIMPLIFY_MAX_OPS = 60  # sympy.simplify only small route-sums; larger ones are l
 @register("reverse", {"routes": False, "route_limit": _routes.DEFAULT_LIMIT, "timeout": 30.0},
           "route-sum: reverse sweep (backprop), all inputs in one pass")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
-        routes: bool, route_limit: int, timeout: float) -> Gradient:
+        evaluated: Evaluated | None, routes: bool, route_limit: int, timeout: float
+        ) -> Gradient:
     route_limit = check_route_limit(route_limit)
     timeout = check_timeout(timeout)
     result = new_result("reverse", graph, wrt, point)
@@ -53,7 +55,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         else:
             result.gradient = result.formula = {}
     else:
-        _values(graph, wrt, point, arrays, result)
+        _values(graph, wrt, point, arrays, evaluated or Evaluated(graph, point, arrays), result)
     if routes:
         _listing(graph, wrt, route_limit, result, arrays)
     _route_counts(graph, wrt, result)
@@ -61,11 +63,11 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
 
 
 def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: bool,
-            result: Gradient) -> None:
+            evaluated: Evaluated, result: Gradient) -> None:
     import numpy as np
 
     start = time.perf_counter()
-    vals, ns = evaluation.evaluate(graph, point, arrays)
+    vals, ns = evaluated.forward()
     adj, ns = evaluation.sweep(graph, vals, wrt, ns, arrays)
     result.seconds = time.perf_counter() - start
     value = vals[graph.output]
@@ -81,9 +83,6 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     fixed: dict[str, float] = {}
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
         else None
-    finite = None if V is None else bool(np.isfinite(V).all())
-    result.warnings += diagnose.value_warnings(graph, vals, finite)
-    result.warnings += diagnose.kink_warnings(graph, vals, wrt)
     if V is not None and wrt and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
                                         result.gradient, True)
@@ -92,6 +91,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     if arrays and wrt:
         result.warnings += exact.check_points(graph, point, vals, adj, wrt, result.gradient,
                                               True)
+    # the runner adds the point's warnings (non-finite values, kinks)
     still = tuple(w for w in wrt if not (math.isfinite(result.gradient[w])
                                           if isinstance(result.gradient[w], float)
                                           else np.all(np.isfinite(result.gradient[w]))))
