@@ -11,6 +11,8 @@ which method made a result:
 * ``as_json()`` -- the "details" of the JSON output, without the bulk per-node arrays;
 * ``node_values()`` -- the forward values and adjoints per node, where the method kept them;
 * ``cell(w)`` -- the text shown for ``w`` instead of the derivative's formula, if any;
+* ``VALUE_FROM_GRAPH`` -- whether the result's ``value`` is the graph's own forward pass
+  (the sweeps'), which a report may show as the function's value;
 * ``BULK`` -- the fields dropped when results over chunks of points are merged (they hold
   nodes × points); ``chunks`` counts the chunks of a merged result.
 """
@@ -29,6 +31,7 @@ class Details:
     records nothing)."""
 
     BULK: ClassVar[tuple[str, ...]] = ()
+    VALUE_FROM_GRAPH: ClassVar[bool] = False
     chunks: int | None = None  # how many chunks of points a merged result came from
 
     def summary(self, cost: dict[str, Any], number: Callable[..., str],
@@ -128,6 +131,7 @@ class SweepDetails(Details):
     """
 
     BULK: ClassVar[tuple[str, ...]] = ("values", "adjoints", "tangents")
+    VALUE_FROM_GRAPH: ClassVar[bool] = True
     values: list[Any] | None = None
     adjoints: list[Any] | None = None
     tangents: dict[str, list[Any]] | None = None

@@ -67,6 +67,7 @@ class Evaluated:
         self._pass: tuple[list[Any], str] | None = None
         self._kinks: dict[tuple[str, ...], list[str]] = {}
         self._values_said: list[str] | None = None
+        self.finite: bool | None = None  # every value finite, when a method has found out
 
     @property
     def values(self) -> list[Any]:
@@ -93,7 +94,7 @@ class Evaluated:
         if self._values_said is None:
             from .. import diagnose
 
-            self._values_said = diagnose.value_warnings(self.graph, self.values)
+            self._values_said = diagnose.value_warnings(self.graph, self.values, self.finite)
         return [*self._values_said, *self.kinks(wrt)]
 
 

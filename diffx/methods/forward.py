@@ -29,7 +29,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     result = new_result("forward", graph, wrt, point)
     result.details = SweepDetails()
     start = time.perf_counter()
-    vals, ns = (evaluated or Evaluated(graph, point, arrays)).forward()
+    evaluated = evaluated or Evaluated(graph, point, arrays)
+    vals, ns = evaluated.forward()
     gradient = {}
     tangents: dict[str, list[Any]] = {}
     for w in wrt:
@@ -52,6 +53,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
                    "sweeps": len(wrt)}
     result.warnings += _cancelled_infinities(graph, vals, ns, wrt, gradient, arrays)
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, gradient, arrays) else None
+    if V is not None:  # (spares the runner's value warnings a pass over the values)
+        evaluated.finite = bool(np.isfinite(V).all())
     if V is not None and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
         gradient.update(fixed)

@@ -83,6 +83,8 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     fixed: dict[str, float] = {}
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
         else None
+    if V is not None:  # (spares the runner's value warnings a pass over the values)
+        evaluated.finite = bool(np.isfinite(V).all())
     if V is not None and wrt and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
                                         result.gradient, True)

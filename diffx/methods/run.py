@@ -222,7 +222,7 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
     when it gave a derivative, else the first of ``fallbacks`` that did (None: no measure).
     The value is the graph's own forward pass, never a method's own arithmetic."""
     results = {v.label: run_guarded(v, req) for v in variants}
-    swept = next((r for r in results.values() if r.method in ("reverse", "forward") and r.ok
+    swept = next((r for r in results.values() if r.details.VALUE_FROM_GRAPH and r.ok
                   and r.value is not None), None)
     value, value_warnings = (swept.value, []) if swept is not None else graph_value(req)
     warnings: list[str] = []
