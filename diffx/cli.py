@@ -355,7 +355,7 @@ def grad(
         if not only.ok and only.error_kind == "usage":
             raise fail(only.error or "failed")
     rev = report.results.get("reverse")
-    if routes and rev is not None and rev.ok and "route_listing" not in rev.details:
+    if routes and rev is not None and rev.ok and rev.details.route_listing is None:
         report.warnings.append(NO_LISTING)
     from .present.text import unused_warnings
 
@@ -453,17 +453,17 @@ def routes(
     with naming(lambda p: "--limit" if p == "route_limit" else flag(p)):
         result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
                           route_limit=limit)
-    if result.ok and "route_listing" not in result.details:
+    if result.ok and result.details.route_listing is None:
         raise DiffxError(NO_LISTING)
     if json_out:
         from .present.as_json import write_listing_json
 
         write_listing_json({"expression": g.source, "wrt": list(result.wrt),
                             "point": result.point, "gradient": result.gradient,
-                            "routes": result.details["routes"],
-                            "routes_log10": result.details["routes_log10"],
-                            "listing": result.details["route_listing"],
-                            "legend": result.details.get("route_legend", {}),
+                            "routes": result.details.routes,
+                            "routes_log10": result.details.routes_log10,
+                            "listing": result.details.route_listing,
+                            "legend": result.details.route_legend or {},
                             "sweep_multiply_adds": result.cost.get("backward_ops"),
                             "warnings": result.warnings}, sys.stdout.write)
         return

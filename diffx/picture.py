@@ -201,8 +201,8 @@ def _edge_formula(formulas: _formulas.Formulas | None, edge: _routes.Edge) -> st
 
 def _dag(graph: Graph, pic: Picture, result: Any, labels: _labels.Labels,
          formulas: _formulas.Formulas | None, live: bytearray) -> None:
-    vals = result.details.get("values") if result is not None else None
-    adj = result.details.get("adjoints") if result is not None else None
+    vals = result.details.values if result is not None else None
+    adj = result.details.adjoints if result is not None else None
     on_route = None
     if pic.wrt is not None:
         reach = graph.depends_on([graph.input_nodes[pic.wrt]])
@@ -238,7 +238,7 @@ def _tree(graph: Graph, pic: Picture, result: Any, labels: _labels.Labels,
     total = tree_size(graph)  # at most max_nodes: picture() refused larger trees
     pic.tree_nodes = total
     pic.dag_nodes = sum(graph.reachable_from_output()[: graph.output + 1])
-    vals = result.details.get("values") if result is not None else None
+    vals = result.details.values if result is not None else None
     target = graph.input_nodes.get(pic.wrt) if pic.wrt else None
     reach = graph.depends_on([target]) if target is not None else None
     for ident, node, parent, pos, path in tree_copies(graph, vals, total):
@@ -272,12 +272,12 @@ def _parent_node(pic: Picture, parent: str) -> int:
 def _caption(graph: Graph, pic: Picture, result: Any, wrt: str, route: int | None,
              labels: _labels.Labels) -> None:
     """The route-sum for the caption, from the reverse method's own route listing."""
-    pic.route_count = result.details["routes"][wrt]
-    pic.route_count_log10 = result.details["routes_log10"][wrt]
+    pic.route_count = result.details.routes[wrt]
+    pic.route_count_log10 = result.details.routes_log10[wrt]
     pic.derivative = result.gradient[wrt] if result.gradient else None
     if result.point is None:
-        pic.route_sum = result.details.get("route_sum", {}).get(wrt)
-    info = result.details["route_listing"][wrt]
+        pic.route_sum = (result.details.route_sum or {}).get(wrt)
+    info = result.details.route_listing[wrt]
     rows = info["routes"]
     if route is not None:
         if route > len(rows):

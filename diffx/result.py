@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .details import Details
+
 
 #: Why a method gave no result: ``usage`` -- it cannot run on this request (forward mode
 #: without a point, complex steps through ``abs``); ``unfinished`` -- it ran out of time, size
@@ -26,8 +28,9 @@ class Gradient:
     ``gradient`` maps each input in ``wrt`` to the derivative's value at ``point`` (a float,
     or an array for many points); without a point it maps to the formula (a string).
     ``value`` is the function's value at the point. ``cost`` counts what the method did
-    (``evaluations`` of the function, elementary ``operations``, ``routes``); ``details`` holds
-    method-specific facts (formula sizes, step and scheme, adjoints, route listings).
+    (``evaluations`` of the function, elementary ``operations``, ``routes``); ``details`` is
+    the method's typed record (:mod:`diffx.details`: formula sizes, step and scheme, adjoints,
+    route listings), which also says how to show them.
     ``error_kind`` says why a method gave no result (see :data:`ERROR_KINDS`).
     """
 
@@ -41,7 +44,7 @@ class Gradient:
     formula: dict[str, str] | None = None
     seconds: float = 0.0
     cost: dict[str, Any] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Details = field(default_factory=Details)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     error_kind: str | None = None  # one of ERROR_KINDS when ``error`` is set
@@ -174,17 +177,7 @@ class Row:
     def built(self) -> str:
         """The size of what the variant built: sympy's formula tree, the graph the sweeps
         walk, or the finite-difference step ("" where it failed)."""
-        r, graph = self.result, self.graph
-        if not r.ok:
-            return ""
-        if r.method == "symbolic":
-            trees = r.details.get("tree_size", {})
-            return f"formula tree of {max(trees.values()):,} nodes" if trees else ""
-        if r.method in ("reverse", "forward") and graph is not None:
-            return f"the graph: {graph.size:,} nodes, {graph.n_edges:,} edges"
-        steps = r.details.get("step", {}) if r.method == "numeric" else {}
-        h = max(steps.values()) if steps else None
-        return f"step {h:.2g}" if isinstance(h, float) else ""
+        return self.result.details.built(self.graph) if self.result.ok else ""
 
     def as_dict(self) -> dict[str, Any]:
         """The row as plain data (``diffx compare --json``): its errors are None, and the

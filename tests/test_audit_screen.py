@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import diffx
-from diffx import diagnose, magnitudes, precision
+from diffx import evaluation, magnitudes, precision
 
 LEAVES = st.sampled_from(["x", "y", "0", "1", "0.5", "2", "1e200", "1e-200"])
 UNARY = ["sin", "cos", "exp", "log", "sqrt", "abs", "tanh", "atan", "sigmoid", "relu", "-"]
@@ -56,11 +56,11 @@ def _check_superset(src, at):
     wrt = tuple(graph.inputs)
     if not wrt:
         return
-    vals, ns = diagnose.evaluate(graph, at, True)
+    vals, ns = evaluation.evaluate(graph, at, True)
     if any(np.iscomplexobj(v) for v in vals[:graph.output + 1]):
         return
     shape = np.broadcast_shapes(*(np.shape(v) for v in at.values()))
-    G, _ = diagnose.sweep(graph, vals, wrt, ns, True)
+    G, _ = evaluation.sweep(graph, vals, wrt, ns, True)
     for reverse, D, w in [(True, G, wrt)] + [
             (False, diffx.engine.tangents(graph, vals, v, "numpy"), (v,)) for v in wrt]:
         full = _full_audit(graph, vals, D, w, reverse, shape)
@@ -98,8 +98,8 @@ def test_ordinary_points_go_nowhere_near_the_full_audit():
     graph = diffx.parse("sin(x)*exp(-(y*y)) + tanh(x*y)/(1 + x*x) + 0.5*cos(x - y)")
     rng = np.random.default_rng(0)
     at = {"x": rng.uniform(-2, 2, 10_000), "y": rng.uniform(-2, 2, 10_000)}
-    vals, ns = diagnose.evaluate(graph, at, True)
-    G, _ = diagnose.sweep(graph, vals, graph.inputs, ns, True)
+    vals, ns = evaluation.evaluate(graph, at, True)
+    G, _ = evaluation.sweep(graph, vals, graph.inputs, ns, True)
     assert not magnitudes.screen(graph, vals, G, graph.inputs, True, (10_000,)).any()
     assert precision.audit_points(graph, vals, G, graph.inputs, True) is None
     assert not diffx.grad(graph, at=at).warnings

@@ -77,7 +77,7 @@ def test_many_points_are_chunked_with_the_same_result(monkeypatch):
     whole = diffx.grad(g, at={"x": xs})
     monkeypatch.setattr(run, "CHUNK_VALUES", 40 * 100)  # 1001 points in chunks of ~ 33
     chunked = diffx.grad(g, at={"x": xs})
-    assert chunked.details["chunks"] > 10
+    assert chunked.details.chunks > 10
     assert np.array_equal(whole["x"], chunked["x"])
     assert np.array_equal(whole.value, chunked.value)
     small = diffx.parse(logistic_program(6))

@@ -41,16 +41,16 @@ def test_seed_004_routes_and_formulas():
     sym = diffx.grad(ROUTE_SUM, method="symbolic")
     assert sym.gradient == {"a": "2*a + b", "b": "a"}
     rev = diffx.grad(ROUTE_SUM, method="reverse")
-    assert rev.details["route_sum"] == {"a": "c + a·1", "b": "a·1"}
-    assert rev.details["simplified"] == {"a": "2*a + b", "b": "a"}
-    assert rev.details["routes"] == {"a": 2, "b": 1}
+    assert rev.details.route_sum == {"a": "c + a·1", "b": "a·1"}
+    assert rev.details.simplified == {"a": "2*a + b", "b": "a"}
+    assert rev.details.routes == {"a": 2, "b": 1}
     listed = diffx.grad(ROUTE_SUM, at="a=4,b=3", routes=True)
-    routes_a = listed.details["route_listing"]["a"]["routes"]
+    routes_a = listed.details.route_listing["a"]["routes"]
     assert [r["route"] for r in routes_a] == ["a → d", "a → c → d"]
     assert [r["product"] for r in routes_a] == [7.0, 4.0]  # c, then a·1
-    assert listed.details["route_listing"]["a"]["sum"] == 11.0
+    assert listed.details.route_listing["a"]["sum"] == 11.0
     same = diffx.grad("a*(a+b)", method="reverse", wrt="a")
-    assert same.details["route_sum"]["a"] == "(a + b) + a·1"
+    assert same.details.route_sum["a"] == "(a + b) + a·1"
     assert same.gradient["a"] == "2*a + b"
 
 
@@ -161,7 +161,7 @@ def test_seed_003_logistic_map_table(n):
     for method in ("symbolic", "reverse"):
         got = diffx.grad(logistic_program(n), method=method).gradient["x"]
         assert sympy.expand(formula(got) - want) == 0, (method, got)
-    routes = diffx.grad(logistic_program(n), at={"x": 0.3}).details["routes"]["x"]
+    routes = diffx.grad(logistic_program(n), at={"x": 0.3}).details.routes["x"]
     assert routes == 2 ** (n - 1)
 
 

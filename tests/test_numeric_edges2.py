@@ -56,7 +56,7 @@ def test_a_nonzero_difference_within_its_estimate_is_reported():
     # rounding noise, which is no more than the estimate says
     g = numeric("x^2 - 0.6*x", x=0.3)
     d = g.gradient["x"]
-    assert 0 < abs(d) <= g.details["error_estimate"]["x"]
+    assert 0 < abs(d) <= g.details.error_estimate["x"]
     assert len(below_resolution(g)) == 1
 
 

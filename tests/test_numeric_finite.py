@@ -48,7 +48,7 @@ def truth(fn, x):
 
 
 def honest(g, want):
-    d, err = g["x"], g.details["error_estimate"]["x"]
+    d, err = g["x"], g.details.error_estimate["x"]
     if g.warnings:
         return True
     return math.isfinite(d) and abs(d - want) <= SAFETY * err
@@ -59,7 +59,7 @@ def honest(g, want):
 def test_hard_cases_are_right_within_their_estimate_or_warned(src, fn, x, scheme):
     want = truth(fn, x)
     g = diffx.grad(src, at={"x": x}, method="numeric", scheme=scheme)
-    assert honest(g, want), (g["x"], want, g.details["error_estimate"]["x"], g.warnings)
+    assert honest(g, want), (g["x"], want, g.details.error_estimate["x"], g.warnings)
 
 
 @pytest.mark.parametrize("src, fn, x, rel", [
@@ -81,7 +81,7 @@ def test_the_logistic_map_at_20_steps_matches_mpmath():
     want = truth(mp_logistic(20), 0.3)
     assert want == pytest.approx(-535778.129, rel=1e-8)  # mpmath at 50 digits
     g = diffx.grad(logistic_program(21), at={"x": 0.3}, method="numeric")
-    assert abs(g["x"] - want) <= SAFETY * g.details["error_estimate"]["x"]
+    assert abs(g["x"] - want) <= SAFETY * g.details.error_estimate["x"]
 
 
 @settings(max_examples=80, deadline=None)
@@ -96,7 +96,7 @@ def test_random_magnitudes_are_honest(case, log10x, scheme):
         x = min(x, 700.0)
     want = truth(fn, x)
     g = diffx.grad(src, at={"x": x}, method="numeric", scheme=scheme)
-    assert honest(g, want), (src, x, g["x"], want, g.details["error_estimate"]["x"])
+    assert honest(g, want), (src, x, g["x"], want, g.details.error_estimate["x"])
 
 
 def test_a_step_below_the_resolution_of_x_is_an_error_that_says_so(runner):
@@ -140,7 +140,7 @@ def test_ridders_runs_on_a_million_points_at_once():
     g = diffx.grad("sin(x)*exp(x)", at={"x": x}, method="numeric", scheme="richardson")
     assert time.perf_counter() - start < 30  # per-point Python loops took minutes
     want = (np.cos(x) + np.sin(x)) * np.exp(x)
-    err = np.asarray(g.details["error_estimate"]["x"])
+    err = np.asarray(g.details.error_estimate["x"])
     assert np.all(np.abs(g["x"] - want) <= SAFETY * err + 1e-12 * np.abs(want))
     assert g.cost["evaluations"] < 60  # array evaluations, not one per point
 

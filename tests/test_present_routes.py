@@ -30,9 +30,9 @@ def run(*args: str):
 def _routes_data(source: str, at: dict, limit: int = 1000) -> dict:
     r = api.grad(source, at=at, method="reverse", routes=True, route_limit=limit)
     return {"expression": source, "wrt": list(r.wrt), "point": r.point,
-            "gradient": r.gradient, "routes": r.details["routes"],
-            "routes_log10": r.details["routes_log10"], "listing": r.details["route_listing"],
-            "legend": r.details.get("route_legend", {}),
+            "gradient": r.gradient, "routes": r.details.routes,
+            "routes_log10": r.details.routes_log10, "listing": r.details.route_listing,
+            "legend": r.details.route_legend or {},
             "sweep_multiply_adds": r.cost.get("backward_ops"), "warnings": r.warnings}
 
 

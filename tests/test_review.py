@@ -22,7 +22,7 @@ def test_power_with_a_zero_exponent_at_zero():
 
 def test_route_listing_at_an_infinite_slope_does_not_crash():
     g = diffx.grad("sqrt(x)", at={"x": 0}, routes=True)
-    assert g.details["route_listing"]["x"]["routes"][0]["factors"] == [math.inf]
+    assert g.details.route_listing["x"]["routes"][0]["factors"] == [math.inf]
     res = CliRunner().invoke(app, ["routes", "sqrt(x)", "--at", "x=0"])
     assert res.exit_code == 0 and "Traceback" not in res.output
     from diffx.draw import render_svg
@@ -34,7 +34,7 @@ def test_deep_unnamed_chains_draw_and_list():
     deep = "sin(" * 290 + "x" + ")" * 290
     assert diffx.render(deep, at={"x": 0.5}, wrt="x").source.startswith("digraph")
     listed = diffx.grad("sin(" * 400 + "x" + ")" * 400, at={"x": 0.5}, routes=True)
-    assert len(listed.details["route_listing"]["x"]["routes"]) == 1
+    assert len(listed.details.route_listing["x"]["routes"]) == 1
 
 
 def test_the_output_is_named_by_the_last_statement():
@@ -65,9 +65,9 @@ def test_labels_do_not_depend_on_what_was_asked_before():
     first = diffx.grad(g, at={"x": 0.3, "y": 0.7}, wrt="y", routes=True)
     again = diffx.grad(g, at={"x": 0.3, "y": 0.7}, wrt="x", routes=True)
     fresh = diffx.grad(src, at={"x": 0.3, "y": 0.7}, wrt="x", routes=True)
-    assert again.details["route_legend"] == fresh.details["route_legend"]
-    assert again.details["route_listing"] == fresh.details["route_listing"]
-    assert first.details["route_listing"]["y"]["complete"]
+    assert again.details.route_legend == fresh.details.route_legend
+    assert again.details.route_listing == fresh.details.route_listing
+    assert first.details.route_listing["y"]["complete"]
 
 
 @pytest.mark.parametrize("call", [

@@ -43,7 +43,7 @@ def test_the_rooms_hold_what_their_names_say():
     formulas = route_formulas.Formulas(g, labels)
     with formulas.as_written():
         assert [str(formulas.edge(e)) for e in found[1].edges] == ["1", "a"]
-    vals = diffx.grad(g, at={"a": 4, "b": 3}, method="reverse").details["values"]
+    vals = diffx.grad(g, at={"a": 4, "b": 3}, method="reverse").details.values
     rows = tree_copies.tree_copies(g, vals, 100)  # d = a*(a + b): 5 copies, a twice
     assert [labels(node) for _, node, _, _, _ in rows].count("a") == 2 and len(rows) == 5
     # the path products on the copies of a are its route products c = 7 and a*1 = 4

@@ -42,7 +42,7 @@ def test_listed_products_add_up_to_the_hand_derived_derivative():
     # l3 = 4 l2 (1 - l2), l2 = 4x(1 - x): d l3/dx = 16(1 - 10x + 24x^2 - 16x^3)
     x = 0.3
     r = diffx.grad(logistic_program(3), at={"x": x}, method="reverse", routes=True)
-    info = r.details["route_listing"]["x"]
+    info = r.details.route_listing["x"]
     assert info["complete"] and len(info["routes"]) == 4
     assert info["sum"] == pytest.approx(16 * (1 - 10 * x + 24 * x**2 - 16 * x**3), rel=1e-12)
     assert info["matches_sweep"] is True
@@ -66,7 +66,7 @@ def test_formulas_and_values_are_made_once_per_distinct_edge(monkeypatch):
     monkeypatch.setattr(_formulas, "factor_text", count("formula", factor_text))
     monkeypatch.setattr(_routes, "local_value", count("value", local_value))
     monkeypatch.setattr(_formulas.Formulas, "edge", count("sympy", edge))
-    vals = diffx.grad(g, at={"x": 0.3}, method="reverse").details["values"]
+    vals = diffx.grad(g, at={"x": 0.3}, method="reverse").details.values
     lists, _ = _listing.route_listing(g, ("x",), 10_000, vals, None)
     rows = lists["x"]["routes"]
     assert len(rows) == 2 ** (n - 1)
@@ -78,7 +78,7 @@ def test_formulas_and_values_are_made_once_per_distinct_edge(monkeypatch):
 
 def test_array_points_list_routes_as_formulas():
     r = diffx.grad("a*(a+b)", at={"a": "0:1:5", "b": 1}, method="reverse", routes=True)
-    info = r.details["route_listing"]["a"]
+    info = r.details.route_listing["a"]
     assert [row["route"] for row in info["routes"]] == ["a → f", "a → a + b → f"]
     assert [row["formulas"] for row in info["routes"]] == [["(a + b)"], ["a", "1"]]
     assert info["routes"][0]["factors"] is None and info["sum"] is None and "note" in info
@@ -129,10 +129,9 @@ def test_a_program_name_like_a_label_gives_the_right_route_sum():
     want = 7 * at**6 * sympy.sin(8 * at) + 8 * at**7 * sympy.cos(8 * at) + 7 * at**6
     assert float(total.subs(x, at)) == pytest.approx(float(want), rel=1e-12)
     r = diffx.grad(COLLIDE, method="reverse")  # no point: the route-sum formula
-    listed = r.details["route_sum"]["x"]
+    listed = r.details.route_sum["x"]
     assert "cos(v3 + x)" in listed and "v1·cos" in listed
-    legend = diffx.grad(COLLIDE, at={"x": 0.7}, method="reverse", routes=True).details[
-        "route_legend"]
+    legend = diffx.grad(COLLIDE, at={"x": 0.7}, method="reverse", routes=True).details.route_legend
     assert legend == {"v2": "x + x + x + x", "v3": "v2 + x + x + x"}
 
 
@@ -193,9 +192,9 @@ def test_route_products_add_up_to_the_derivative_mpmath_finds(seed):
         want = {"x": mpmath.diff(lambda t: value(t, y), x),
                 "y": mpmath.diff(lambda t: value(x, t), y)}
     for w in r.wrt:
-        info = r.details["route_listing"][w]
+        info = r.details.route_listing[w]
         assert info["complete"]
-        assert len(info["routes"]) == r.details["routes"][w]
+        assert len(info["routes"]) == r.details.routes[w]
         assert info["sum"] == pytest.approx(float(want[w]), rel=1e-9, abs=1e-12), source
 
 
@@ -217,5 +216,5 @@ def test_many_points_in_chunks_list_the_routes_once(monkeypatch):
     original = _listing._listing
     monkeypatch.setattr(_listing, "_listing", lambda *a: calls.append(1) or original(*a))
     r = diffx.grad(logistic_program(3), at={"x": "0:1:20"}, method="reverse", routes=True)
-    assert r.details["chunks"] > 1 and len(calls) == 1
-    assert len(r.details["route_listing"]["x"]["routes"]) == 4
+    assert r.details.chunks > 1 and len(calls) == 1
+    assert len(r.details.route_listing["x"]["routes"]) == 4

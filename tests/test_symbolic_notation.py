@@ -117,9 +117,9 @@ def test_route_sum_formulas_of_kinks(src, formula):
 
 def test_the_derivative_only_notation_is_explained():
     r = diffx.grad("relu(x) + max(x, y)", method="symbolic")
-    assert set(r.details["notation"]) == {"[", "H"}
-    assert "1/2" in r.details["notation"]["H"]
-    assert diffx.grad("x^2", method="symbolic").details["notation"] == {}
+    assert set(r.details.notation) == {"[", "H"}
+    assert "1/2" in r.details.notation["H"]
+    assert diffx.grad("x^2", method="symbolic").details.notation == {}
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -1,8 +1,11 @@
 """The method registry: every differentiator behind one interface (the package
 :mod:`diffx.methods` re-exports this and imports the methods, which register themselves).
 
-A method is a function ``run(graph, wrt, point, arrays, **options) -> Gradient`` registered
-with its name, its options (name -> default) and a one-line summary. ``diffx.grad`` and the CLI
+A method is a function ``run(graph, wrt, point, arrays, evaluated, **options) -> Gradient``
+registered with its name, its options (name -> default) and a one-line summary; ``evaluated``
+is the point's forward pass (:class:`Evaluated`, None without a point), computed once when a
+method first asks for it and shared with the runner, which adds the point-level warnings
+(non-finite values, kinks) to every method's result. ``diffx.grad`` and the CLI
 find methods only through :data:`REGISTRY`, so a new method is one module with one
 ``@register``.
 """
@@ -40,13 +43,59 @@ class Method:
     summary: str
 
     def __call__(self, graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
-                 arrays: bool = False, **options: Any) -> Gradient:
+                 arrays: bool = False, evaluated: Evaluated | None = None,
+                 **options: Any) -> Gradient:
         unknown = sorted(set(options) - set(self.options))
         if unknown:
             known = ", ".join(sorted(self.options)) or "none"
             raise OptionError(f"the {self.name} method has no option {unknown[0]!r} "
                               f"(its options: {known})")
-        return self.run(graph, wrt, point, arrays, **{**self.options, **options})
+        if evaluated is None and point is not None:
+            evaluated = Evaluated(graph, point, arrays)
+        return self.run(graph, wrt, point, arrays, evaluated=evaluated,
+                        **{**self.options, **options})
+
+
+class Evaluated:
+    """The graph's forward pass at one point (or one array of points): every node's value and
+    the namespace that computed it (``evaluation.evaluate``), computed when first asked for,
+    so a method that needs the values and the runner's warnings share one pass; and the
+    point-level warnings, each computed once."""
+
+    def __init__(self, graph: Graph, point: dict[str, Any], arrays: bool) -> None:
+        self.graph, self.point, self.arrays = graph, point, arrays
+        self._pass: tuple[list[Any], str] | None = None
+        self._kinks: dict[tuple[str, ...], list[str]] = {}
+        self._values_said: list[str] | None = None
+        self.finite: bool | None = None  # every value finite, when a method has found out
+
+    @property
+    def values(self) -> list[Any]:
+        return self.forward()[0]
+
+    def forward(self) -> tuple[list[Any], str]:
+        """Every node's value and the namespace (``"math"`` or ``"numpy"``) that computed them."""
+        if self._pass is None:
+            from .. import evaluation
+
+            self._pass = evaluation.evaluate(self.graph, self.point, self.arrays)
+        return self._pass
+
+    def kinks(self, wrt: tuple[str, ...]) -> list[str]:
+        """Nodes evaluated exactly at a kink (:func:`diffx.diagnose.kink_warnings`)."""
+        if wrt not in self._kinks:
+            from .. import diagnose
+
+            self._kinks[wrt] = diagnose.kink_warnings(self.graph, self.values, wrt)
+        return self._kinks[wrt]
+
+    def warnings(self, wrt: tuple[str, ...]) -> list[str]:
+        """The point-level warnings: non-finite values where they arise, then kinks."""
+        if self._values_said is None:
+            from .. import diagnose
+
+            self._values_said = diagnose.value_warnings(self.graph, self.values, self.finite)
+        return [*self._values_said, *self.kinks(wrt)]
 
 
 def check_timeout(timeout: Any) -> float:

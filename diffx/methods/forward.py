@@ -14,20 +14,23 @@ from typing import Any
 import numpy as np
 
 from .. import diagnose, engine, evaluation, exact
+from ..details import SweepDetails
 from ..graph import Graph
 from ..result import Gradient
-from .base import MethodError, new_result, register, to_python, use_other_mode_where_nan
+from .base import Evaluated, MethodError, new_result, register, to_python, use_other_mode_where_nan
 from .reverse import undefined_where_nan
 
 
 @register("forward", {}, "forward mode: one tangent sweep per input")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
-        arrays: bool) -> Gradient:
+        arrays: bool, evaluated: Evaluated | None) -> Gradient:
     if point is None:
         raise MethodError("forward mode computes values: add --at")
     result = new_result("forward", graph, wrt, point)
+    result.details = SweepDetails()
     start = time.perf_counter()
-    vals, ns = evaluation.evaluate(graph, point, arrays)
+    evaluated = evaluated or Evaluated(graph, point, arrays)
+    vals, ns = evaluated.forward()
     gradient = {}
     tangents: dict[str, list[Any]] = {}
     for w in wrt:
@@ -50,9 +53,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
                    "sweeps": len(wrt)}
     result.warnings += _cancelled_infinities(graph, vals, ns, wrt, gradient, arrays)
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, gradient, arrays) else None
-    finite = None if V is None else bool(np.isfinite(V).all())
-    result.warnings += diagnose.value_warnings(graph, vals, finite)
-    result.warnings += diagnose.kink_warnings(graph, vals, wrt)
+    if V is not None:  # (spares the runner's value warnings a pass over the values)
+        evaluated.finite = bool(np.isfinite(V).all())
     if V is not None and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
         gradient.update(fixed)

@@ -16,7 +16,7 @@ rule, which ``diffx.check`` uses too):
 ``step=`` fixes the step (no search); its error estimate compares the result at h with the
 result at 2h (``estimate=False`` skips those extra evaluations: one step, rounding error
 only). A step below the resolution of x is an error. Every scheme reports its error
-estimate (``details["error_estimate"]``) and warns when it is large.
+estimate (``details.error_estimate``) and warns when it is large.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ import time
 from typing import Any
 
 from .. import diagnose, evaluation
+from ..details import NumericDetails
 from ..errors import OptionError
 from ..graph import Graph
 from ..result import Gradient
-from .base import MethodError, new_result, register, to_python
+from .base import Evaluated, MethodError, new_result, register, to_python
 
 EPS = 2.0**-52
 SCHEMES = ("central", "forward", "backward", "richardson", "complex")
@@ -40,7 +41,8 @@ COMPLEX_STEP = 1e-20
 @register("numeric", {"scheme": "central", "step": None, "estimate": True},
           "finite differences: forward, backward, central, Richardson, complex step")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
-        scheme: str, step: float | None, estimate: bool) -> Gradient:
+        evaluated: Evaluated | None, scheme: str, step: float | None, estimate: bool
+        ) -> Gradient:
     if scheme not in SCHEMES:
         raise OptionError(f"unknown scheme {scheme!r}; the schemes are: {', '.join(SCHEMES)}")
     if step is not None:
@@ -60,11 +62,12 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result = new_result("numeric", graph, wrt, point)
     counter = _Counter(graph, arrays)
     start = time.perf_counter()
+    shared = evaluated or Evaluated(graph, point, arrays)  # the runner's pass, if it made one
     with _quiet():
-        vals, ns = evaluation.evaluate(graph, point, arrays)  # f and every node, once
+        vals, ns = shared.forward()  # f and every node, once
         counter.count += 1
         f0 = float(vals[graph.output]) if ns == "numpy" and not arrays else vals[graph.output]
-        kinks = diagnose.kink_warnings(graph, vals, wrt)
+        kinks = shared.kinks(wrt)
         gradient: dict[str, Any] = {}
         steps: dict[str, Any] = {}
         errors: dict[str, Any] = {}
@@ -78,9 +81,9 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.gradient = gradient
     result.value = to_python(f0.real if isinstance(f0, complex) else f0)
     result.cost = {"evaluations": counter.count, "operations": counter.count * graph.n_evaluated}
-    result.details = {"scheme": scheme, "step": steps, "error_estimate": errors}
-    result.warnings += diagnose.value_warnings(graph, vals)
-    result.warnings += kinks
+    result.details = NumericDetails(scheme=scheme, step=steps, error_estimate=errors)
+    # the runner adds the point's warnings (non-finite values, kinks); a kink within a step
+    # of the point, not at it, is this method's to say
     if scheme != "complex" and not kinks:
         with _quiet():
             result.warnings += _kinks_within_steps(graph, point, wrt, steps, arrays)

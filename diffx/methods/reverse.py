@@ -22,10 +22,12 @@ from .. import routes as _routes
 from ..counts import count_routes
 from ..route_formulas import Formulas
 from ..budget import BudgetExceeded, run_with_budget
+from ..details import SweepDetails
 from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
 from .base import (
+    Evaluated,
     MethodError,
     check_route_limit,
     check_timeout,
@@ -41,17 +43,19 @@ SIMPLIFY_MAX_OPS = 60  # sympy.simplify only small route-sums; larger ones are l
 @register("reverse", {"routes": False, "route_limit": _routes.DEFAULT_LIMIT, "timeout": 30.0},
           "route-sum: reverse sweep (backprop), all inputs in one pass")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
-        routes: bool, route_limit: int, timeout: float) -> Gradient:
+        evaluated: Evaluated | None, routes: bool, route_limit: int, timeout: float
+        ) -> Gradient:
     route_limit = check_route_limit(route_limit)
     timeout = check_timeout(timeout)
     result = new_result("reverse", graph, wrt, point)
+    result.details = SweepDetails()
     if point is None:
         if wrt:
             _formulas(graph, wrt, route_limit, timeout, result)
         else:
             result.gradient = result.formula = {}
     else:
-        _values(graph, wrt, point, arrays, result)
+        _values(graph, wrt, point, arrays, evaluated or Evaluated(graph, point, arrays), result)
     if routes:
         _listing(graph, wrt, route_limit, result, arrays)
     _route_counts(graph, wrt, result)
@@ -59,11 +63,11 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
 
 
 def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: bool,
-            result: Gradient) -> None:
+            evaluated: Evaluated, result: Gradient) -> None:
     import numpy as np
 
     start = time.perf_counter()
-    vals, ns = evaluation.evaluate(graph, point, arrays)
+    vals, ns = evaluated.forward()
     adj, ns = evaluation.sweep(graph, vals, wrt, ns, arrays)
     result.seconds = time.perf_counter() - start
     value = vals[graph.output]
@@ -74,14 +78,13 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     edges = engine.edge_count(graph, wrt)
     result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
                    "backward_ops": edges}
-    result.details.update(values=vals, adjoints=adj)
+    result.details.values, result.details.adjoints = vals, adj
     result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, arrays)
     fixed: dict[str, float] = {}
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
         else None
-    finite = None if V is None else bool(np.isfinite(V).all())
-    result.warnings += diagnose.value_warnings(graph, vals, finite)
-    result.warnings += diagnose.kink_warnings(graph, vals, wrt)
+    if V is not None:  # (spares the runner's value warnings a pass over the values)
+        evaluated.finite = bool(np.isfinite(V).all())
     if V is not None and wrt and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
                                         result.gradient, True)
@@ -90,6 +93,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     if arrays and wrt:
         result.warnings += exact.check_points(graph, point, vals, adj, wrt, result.gradient,
                                               True)
+    # the runner adds the point's warnings (non-finite values, kinks)
     still = tuple(w for w in wrt if not (math.isfinite(result.gradient[w])
                                           if isinstance(result.gradient[w], float)
                                           else np.all(np.isfinite(result.gradient[w]))))
@@ -136,8 +140,8 @@ def undefined_where_nan(derivative: Any, value: Any) -> Any:
 
 def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
     counts = count_routes(graph)
-    result.details["routes"] = {w: counts[w][0] for w in wrt}
-    result.details["routes_log10"] = {w: counts[w][1] for w in wrt}
+    result.details.routes = {w: counts[w][0] for w in wrt}
+    result.details.routes_log10 = {w: counts[w][1] for w in wrt}
     exact = [counts[w][0] for w in wrt]
     if None not in exact:
         result.cost["routes"] = sum(exact)  # type: ignore[arg-type]
@@ -151,11 +155,11 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient,
     """Up to ``limit`` routes per input (see :mod:`diffx.listing`)."""
     from ..listing import route_listing
 
-    listing, legend = route_listing(graph, wrt, limit, result.details.get("values"),
+    listing, legend = route_listing(graph, wrt, limit, result.details.values,
                                     result.gradient if result.point is not None else None,
                                     arrays=arrays)
-    result.details["route_listing"] = listing
-    result.details["route_legend"] = legend
+    result.details.route_listing = listing
+    result.details.route_legend = legend
 
 
 def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
@@ -180,9 +184,9 @@ def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
     result.seconds = time.perf_counter() - start
     result.formula = {w: text for w, (text, _, _) in out.items()}
     result.gradient = {w: simplified for w, (_, simplified, _) in out.items()}
-    result.details["route_sum"] = {w: text for w, (text, _, _) in out.items()}
-    result.details["simplified"] = {w: s for w, (_, s, _) in out.items()}
-    result.details["form"] = {w: form for w, (_, _, form) in out.items()}
+    result.details.route_sum = {w: text for w, (text, _, _) in out.items()}
+    result.details.simplified = {w: s for w, (_, s, _) in out.items()}
+    result.details.form = {w: form for w, (_, _, form) in out.items()}
     result.cost = {"evaluations": 0, "operations": graph.n_evaluated
                    + engine.edge_count(graph, wrt)}
 

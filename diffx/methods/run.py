@@ -10,6 +10,7 @@ large graph; :func:`run_report` runs labelled variants side by side -- the metho
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -19,7 +20,7 @@ from ..graph import Graph
 from ..parser import parse
 from ..points import normalize_point
 from ..result import Gradient, Report, errors_against_reference
-from .base import Method, MethodError, new_result, to_python
+from .base import Evaluated, Method, MethodError, new_result, to_python
 
 #: Values held at once when many points meet a large graph (nodes × points); beyond this the
 #: points are processed in chunks, so memory stays bounded whatever the number of points.
@@ -104,32 +105,42 @@ def run_method(spec: Method, req: Request, options: dict[str, Any]) -> Gradient:
     """Run one method (errors raise); many points on a large graph are done in chunks."""
     graph, point = req.graph, req.point
     if not req.arrays or point is None:
-        return spec(graph, req.wrt, point, req.arrays, **options)
+        return _run_at(spec, graph, req.wrt, point, req.arrays, options)
     import numpy as np
 
     shape = np.shape(next(iter(point.values())))
     total = int(np.prod(shape))
     per_chunk = max(1, CHUNK_VALUES // max(1, graph.size))
     if total <= per_chunk:
-        return _broadcast(spec(graph, req.wrt, point, True, **options), shape)
+        return _broadcast(_run_at(spec, graph, req.wrt, point, True, options), shape)
     flat = {k: np.ravel(v) for k, v in point.items()}
     parts = []
     for lo in range(0, total, per_chunk):
         chunk = {k: v[lo:lo + per_chunk] for k, v in flat.items()}
         size = len(next(iter(chunk.values())))
-        part = _broadcast(spec(graph, req.wrt, chunk, True, **options), (size,))
+        part = _broadcast(_run_at(spec, graph, req.wrt, chunk, True, options), (size,))
         _shed_bulk(part)  # every chunk's values and adjoints would hold nodes x points
         parts.append(part)
     return _merge(parts, point, shape, graph)
 
 
-_BULK_DETAILS = ("values", "adjoints", "tangents", "step", "error_estimate")
+def _run_at(spec: Method, graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
+            arrays: bool, options: dict[str, Any]) -> Gradient:
+    """One method at one point (or array of points), sharing the point's forward pass with
+    it; the point-level warnings (non-finite values, kinks) follow the method's own."""
+    if point is None:
+        return spec(graph, wrt, point, arrays, **options)
+    evaluated = Evaluated(graph, point, arrays)
+    result = spec(graph, wrt, point, arrays, evaluated=evaluated, **options)
+    if result.ok:
+        result.warnings += evaluated.warnings(wrt)
+    return result
 
 
 def _shed_bulk(part: Gradient) -> None:
-    """Keep only what the merged result needs: gradients, values at the output, cost, warnings."""
-    for key in _BULK_DETAILS:
-        part.details.pop(key, None)
+    """Keep only what the merged result needs: gradients, values at the output, cost, warnings
+    (each details record names its bulk fields)."""
+    part.details = part.details.without_bulk()
     part.point = None
     part.graph = None
 
@@ -168,8 +179,7 @@ def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...],
         values = [p.cost.get(key) for p in parts]
         merged.cost[key] = sum(values) if key in ("evaluations", "operations") and \
             None not in values else values[0]
-    merged.details = {k: v for k, v in first.details.items() if k not in _BULK_DETAILS}
-    merged.details["chunks"] = len(parts)
+    merged.details = dataclasses.replace(first.details.without_bulk(), chunks=len(parts))
     for p in parts:
         for w in p.warnings:
             if w not in merged.warnings:
@@ -212,7 +222,7 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
     when it gave a derivative, else the first of ``fallbacks`` that did (None: no measure).
     The value is the graph's own forward pass, never a method's own arithmetic."""
     results = {v.label: run_guarded(v, req) for v in variants}
-    swept = next((r for r in results.values() if r.method in ("reverse", "forward") and r.ok
+    swept = next((r for r in results.values() if r.details.VALUE_FROM_GRAPH and r.ok
                   and r.value is not None), None)
     value, value_warnings = (swept.value, []) if swept is not None else graph_value(req)
     warnings: list[str] = []

@@ -18,12 +18,12 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose, evaluation
+from ..details import SymbolicDetails
 from ..budget import BudgetExceeded, run_with_budget
 from ..errors import DiffxError
 from ..graph import Graph
 from ..result import Gradient
-from .base import MethodError, check_timeout, new_result, register, to_python
+from .base import Evaluated, MethodError, check_timeout, new_result, register, to_python
 
 MAX_GRAPH = 50_000  # graphs larger than this are not handed to sympy
 
@@ -31,7 +31,7 @@ MAX_GRAPH = 50_000  # graphs larger than this are not handed to sympy
 @register("symbolic", {"timeout": 30.0},
           "sympy: graph to expression, sympy.diff per input")
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
-        timeout: float) -> Gradient:
+        evaluated: Evaluated | None, timeout: float) -> Gradient:
     timeout = check_timeout(timeout)
     result = new_result("symbolic", graph, wrt, point)
     if point is None and not wrt:
@@ -62,9 +62,9 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         result.warnings.append(phase["note"])
     from ..notation import legend
 
-    result.details = {"count_ops": {w: s[0] for w, s in sizes.items()},
-                      "tree_size": {w: s[1] for w, s in sizes.items()},
-                      "notation": legend(formulas.values())}
+    result.details = SymbolicDetails(count_ops={w: s[0] for w, s in sizes.items()},
+                                     tree_size={w: s[1] for w, s in sizes.items()},
+                                     notation=legend(formulas.values()))
     counted = [s[0] for s in sizes.values()]
     result.cost = {"evaluations": 1 if point is not None else 0,
                    "operations": None if None in counted else sum(counted)}
@@ -84,10 +84,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         if "note" in phase:  # already said: undefined everywhere
             result.warnings = [w for w in result.warnings
                                if not w.startswith("the function has no value")]
-    vals, _ = evaluation.evaluate(graph, point, arrays)
-    result.warnings += diagnose.value_warnings(graph, vals)
-    result.warnings += diagnose.kink_warnings(graph, vals, wrt)
-    return result
+    return result  # the runner adds the point's warnings (non-finite values, kinks)
 
 
 _WHY = {

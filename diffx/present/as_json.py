@@ -94,9 +94,10 @@ def gradient_dict(result: Gradient, graph: Any = None) -> dict[str, Any]:
 
 
 def _details(result: Gradient, graph: Any) -> dict[str, Any]:
-    details = {k: v for k, v in result.details.items() if k not in ("values", "adjoints")}
-    if graph is not None and "adjoints" in result.details and graph.size <= MAX_NODES_LISTED:
-        adj, vals = result.details["adjoints"], result.details["values"]
+    details = result.details.as_json()
+    kept = result.details.node_values()
+    if graph is not None and kept is not None and graph.size <= MAX_NODES_LISTED:
+        vals, adj = kept
         named = {}
         for node in range(graph.size):
             name = graph.name(node)

@@ -124,35 +124,15 @@ def agreement_cell(errors: dict[str, Any], values: dict[str, Any] | None,
 # ---------------------------------------------------------------- reports ---------------------
 
 def _cost(r: Gradient) -> str:
-    c, d = r.cost, r.details
-    if r.method == "symbolic":
-        ops = c.get("operations")
-        trees = d.get("tree_size", {})
-        size = max(trees.values()) if trees else 0
-        several = len(trees) > 1
-        if ops is None:
-            return f"formula tree{'s ≤' if several else ' of'} {size:,} nodes"
-        return (f"formula{'s' * several}: {ops:,} op{'' if ops == 1 else 's'}, "
-                f"tree {'≤ ' * several}{size:,}")
-    if r.method == "numeric":
-        steps = d.get("step", {})
-        h = next(iter(steps.values()), None) if steps else None
-        h_text = f" h={number(h, 2)}" if h is not None and not hasattr(h, "shape") else ""
-        return f"{c.get('evaluations', 0):,} evals ({d.get('scheme')}{h_text})"
-    if r.method == "reverse":
-        routes = count(c.get("routes"), c.get("routes_log10"))
-        if "forward_ops" in c:
-            return (f"{c['forward_ops']:,}+{c['backward_ops']:,} ops, "
-                    f"{routes} route{'s' * (routes != '1')}")
-        return f"{routes} route{'s' * (routes != '1')}"
-    return ", ".join(f"{k} {v}" for k, v in c.items())
+    """The method's one-line cost, as its details record words it."""
+    return r.details.summary(r.cost, number, count)
 
 
 def _cell(r: Gradient, w: str) -> str:
     if r.point is None:
-        if r.method == "reverse" and r.details.get("route_sum"):
-            route_sum, simple = r.details["route_sum"][w], r.details["simplified"][w]
-            return route_sum if route_sum == simple else f"{route_sum}\n= {simple}"
+        told = r.details.cell(w)
+        if told is not None:
+            return told
         return str(r.gradient[w]) if r.gradient else "—"
     return number(r.gradient[w]) if r.gradient else "—"
 
@@ -175,9 +155,10 @@ def print_report(report: Report, console: Any, out_name: str = "f",
     if not report.wrt:
         console.print("[dim]the expression has no inputs, so there is nothing to "
                       "differentiate[/dim]")
-    rev = report.results.get("reverse")
-    if rev is not None and rev.ok and "route_listing" in rev.details:
-        print_routes(rev, console, out_name)
+    listed = next((r for r in report.results.values() if r.ok and
+                   getattr(r.details, "route_listing", None) is not None), None)
+    if listed is not None:
+        print_routes(listed, console, out_name)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
 
@@ -304,11 +285,10 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
     The header and the summary go through rich; the route lines (up to the route limit, 10^5)
     are plain text written to the console's file a block at a time, each distinct edge's
     value formatted once (rows of a listing share their edges' objects, see diffx.listing)."""
-    listing = r.details["route_listing"]
-    legend = r.details.get("route_legend") or {}
-    for w, info in listing.items():
-        total = r.details["routes"].get(w)
-        n = count(total, r.details["routes_log10"].get(w))
+    d = r.details
+    legend = d.route_legend or {}
+    for w, info in d.route_listing.items():
+        n = count(d.routes.get(w), d.routes_log10.get(w))
         console.print(f"[bold]routes from {escape(w)} to {escape(out_name)}[/bold]: {n}",
                       highlight=False)
         rows = info["routes"]
@@ -324,7 +304,7 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
                           f"got {number(r.gradient[w])}{sweep}, listing no route {mark}",
                           highlight=False)
         elif info["complete"]:
-            formula = r.details.get("route_sum", {}).get(w)
+            formula = (d.route_sum or {}).get(w)
             simple = r.gradient.get(w) if r.gradient else None
             if formula is not None:
                 console.print(f"  sum: {escape(_equation([formula, str(simple)]))}",
