@@ -21,21 +21,14 @@ from typing import Any
 
 from .errors import OptionError, option
 from .graph import Graph
-from .methods import get
+from .methods import REGISTRY, Method
 from .methods.run import Variant, prepare, run_report
 from .result import Report
 
-VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("symbolic", {}),
-    ("numeric", {"scheme": "forward"}),
-    ("numeric", {"scheme": "backward"}),
-    ("numeric", {"scheme": "central"}),
-    ("numeric", {"scheme": "richardson"}),
-    ("numeric", {"scheme": "complex"}),
-    ("reverse", {}),
-    ("forward", {}),
-)
-LABELS = tuple(f"{m} {o['scheme']}" if "scheme" in o else m for m, o in VARIANTS)
+def variants() -> list[tuple[str, Method, dict[str, Any]]]:
+    """Every registered method's variants, labelled, in the registry's order."""
+    return [(label, m, options) for m in REGISTRY.values()
+            for label, options in m.labelled_variants]
 
 
 def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
@@ -43,20 +36,21 @@ def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
     """Run every method and variant at ``at``; errors are measured against ``reference``
     (a label such as ``symbolic``, ``reverse`` or ``numeric richardson``), or against
     reverse, with a warning, when the reference gives no derivative. ``timeout`` bounds the
-    symbolic method's seconds."""
+    seconds of every method that takes one (symbolic; reverse's route formulas)."""
     if at is None:
         raise OptionError(f"compare needs a point: give {option('at')}", param="at")
     req = prepare(source_or_graph, at, wrt)
     if req.arrays:
         raise OptionError(f"compare works at one point; give single values in {option('at')}",
                           param="at")
-    if reference not in LABELS:
+    rows = variants()
+    labels = [label for label, _, _ in rows]
+    if reference not in labels:
         raise OptionError(f"{option('reference')} {reference!r}: choose one of "
-                          f"{', '.join(LABELS)}", param="reference")
-    variants = [Variant(label, get(method), {**options, "timeout": timeout}
-                        if method == "symbolic" else dict(options))
-                for label, (method, options) in zip(LABELS, VARIANTS)]
-    report = run_report(req, variants, reference, fallbacks=("reverse",), made_by="compare")
+                          f"{', '.join(labels)}", param="reference")
+    runs = [Variant(label, m, {**options, "timeout": timeout} if "timeout" in m.options
+                    else options) for label, m, options in rows]
+    report = run_report(req, runs, reference, fallbacks=("reverse",), made_by="compare")
     if report.reference is None:
         raise OptionError(f"the reference {reference} failed: {report.results[reference].error}")
     if report.reference != reference:

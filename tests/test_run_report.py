@@ -12,9 +12,12 @@ import pytest
 import diffx
 from diffx import methods
 from diffx.check import symmetric_relative_error
-from diffx.compare import LABELS, compare
+from diffx.compare import compare
 from diffx.errors import OptionError
 from diffx.result import Report, errors_against_reference
+
+LABELS = ("symbolic", "numeric forward", "numeric backward", "numeric central",
+          "numeric richardson", "numeric complex", "reverse", "forward")
 
 ROOT = Path(__file__).resolve().parent.parent / "diffx"
 
@@ -120,3 +123,27 @@ def test_presenters_read_errors_and_never_compute_them():
         assert not names & {"errors_against_reference", "_errors", "relative_error"}, path
         assert "diffx.compare" not in path.read_text(encoding="utf-8").replace(
             "from ..compare", "diffx.compare"), path
+
+
+def test_a_method_registered_with_variants_gets_its_rows_in_compare(monkeypatch):
+    # adding a method is one module: its registration alone puts it in compare's rows
+    from diffx.methods import base
+    from diffx.methods.base import REGISTRY, register
+
+    monkeypatch.setattr(base, "REGISTRY", dict(REGISTRY))
+    import sys
+
+    monkeypatch.setattr(sys.modules["diffx.compare"], "REGISTRY", base.REGISTRY)
+
+    @register("twice", {"factor": 2.0}, "a made-up method", variants=({"factor": 2.0},
+                                                                      {"factor": 3.0}))
+    def run(graph, wrt, point, arrays, evaluated, factor):
+        g = diffx.grad(graph, at=point, wrt=list(wrt))
+        g.method = "twice"
+        g.gradient = {w: factor * v for w, v in g.gradient.items()}
+        return g
+
+    c = compare("x^2", at={"x": 3})
+    assert [r.label for r in c.rows][-2:] == ["twice 2.0", "twice 3.0"]
+    assert c.row("twice 3.0").gradient == {"x": 18.0}  # 3 · 2x at x = 3
+    assert c.row("twice 2.0").relative_error == pytest.approx(1.0)  # 12 against 6

@@ -4,7 +4,11 @@ the registry); importing this package registers ``symbolic``, ``numeric``, ``rev
 package and its methods import each other in one direction only.
 """
 
-from . import forward, numeric, reverse, symbolic  # noqa: F401  (registration)
+# registration, in the order the methods are shown (tables, compare's rows)
+from . import symbolic  # noqa: F401,I001
+from . import numeric  # noqa: F401
+from . import reverse  # noqa: F401
+from . import forward  # noqa: F401
 from .base import (
     DEFAULT_METHODS,
     MAX_ROUTE_LIMIT,

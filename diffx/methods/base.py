@@ -41,6 +41,13 @@ class Method:
     run: Callable[..., Gradient]
     options: dict[str, Any]
     summary: str
+    #: the option sets ``compare`` runs side by side, each a row labelled by the method's name
+    #: and the options' values (``numeric central``); one row with the defaults by default
+    variants: tuple[dict[str, Any], ...] = ({},)
+
+    @property
+    def labelled_variants(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(" ".join([self.name, *map(str, v.values())]), dict(v)) for v in self.variants]
 
     def __call__(self, graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
                  arrays: bool = False, evaluated: Evaluated | None = None,
@@ -125,9 +132,12 @@ REGISTRY: dict[str, Method] = {}
 DEFAULT_METHODS = ("symbolic", "numeric", "reverse")
 
 
-def register(name: str, options: dict[str, Any], summary: str) -> Callable:
+def register(name: str, options: dict[str, Any], summary: str,
+             variants: tuple[dict[str, Any], ...] = ({},)) -> Callable:
+    """Register a method. The registry's order (the import order in :mod:`diffx.methods`) is
+    the order the methods are shown in."""
     def wrap(fn: Callable[..., Gradient]) -> Callable[..., Gradient]:
-        REGISTRY[name] = Method(name, fn, dict(options), summary)
+        REGISTRY[name] = Method(name, fn, dict(options), summary, tuple(variants))
         return fn
     return wrap
 

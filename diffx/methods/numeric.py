@@ -39,7 +39,9 @@ COMPLEX_STEP = 1e-20
 
 
 @register("numeric", {"scheme": "central", "step": None, "estimate": True},
-          "finite differences: forward, backward, central, Richardson, complex step")
+          "finite differences: forward, backward, central, Richardson, complex step",
+          variants=tuple({"scheme": s} for s in ("forward", "backward", "central", "richardson",
+                                                  "complex")))
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
         evaluated: Evaluated | None, scheme: str, step: float | None, estimate: bool
         ) -> Gradient:
