@@ -22,7 +22,8 @@ import math
 
 from . import ops as _ops
 from .errors import DiffxError, ParseError
-from .graph import Graph, GraphBuilder
+from .graph import Graph
+from .graph_builder import GraphBuilder
 from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, describe, tokens
 
 # operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
