@@ -5,14 +5,14 @@ the indices of up to two arguments (``-1`` where there is none), and for leaves 
 value or the input's name. Identical subexpressions are one node (hash-consing), so
 ``a*(a+b)`` has a single ``a`` used twice, and ``x*x`` is one node with two edges from ``x``.
 
-A ``Graph`` is immutable once built; work that depends only on its structure (compiled sweeps,
-route counts) is cached on it. ``graph.nx`` is a ``networkx.MultiDiGraph`` view built on first
-use (edge key = argument position); the hot paths never touch it.
+A ``Graph`` is immutable once built (``diffx.graph_builder.GraphBuilder`` builds it); work
+that depends only on its structure (compiled sweeps, route counts) is cached on it.
+``graph.nx`` is a ``networkx.MultiDiGraph`` view built on first use (edge key = argument
+position); the hot paths never touch it.
 """
 
 from __future__ import annotations
 
-from array import array
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import ops as _ops
@@ -20,8 +20,6 @@ from .ops import CONST, INPUT
 
 if TYPE_CHECKING:
     import networkx
-
-_KEY_STRIDE = 1 << 32  # node indices are below 2**32, so (a, b, code) packs into one int
 
 
 class Unused(NamedTuple):
@@ -316,78 +314,3 @@ class Graph:
         src = self.source if len(self.source) <= 40 else self.source[:39] + "…"
         return (f"Graph({src!r}: {self.size} nodes, inputs {list(self.inputs)}, "
                 f"output {self.output_name})")
-
-
-class GraphBuilder:
-    """Builds a Graph node by node in topological order, sharing identical subexpressions."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.op = bytearray()
-        self.a: list[int] = []
-        self.b: list[int] = []
-        self.leaf: dict[int, Any] = {}
-        self.assigned: dict[str, int] = {}
-        self.n_statements = 0
-        self.last: tuple[str | None, int] | None = None
-        # one entry per statement: its target (None for a bare expression), node, offset
-        self.statement_names: list[str | None] = []
-        self.statement_nodes = array("q")
-        self.statement_offsets = array("q")
-        self._ops: dict[int, int] = {}  # packed (a, b, code) -> node: the hash-consing table
-        self._inputs: dict[str, int] = {}
-        self._consts: dict[tuple[float, bool], int] = {}
-
-    def _new(self, code: int, a: int, b: int) -> int:
-        node = len(self.a)
-        self.op.append(code)
-        self.a.append(a)
-        self.b.append(b)
-        return node
-
-    def input(self, name: str) -> int:
-        node = self._inputs.get(name)
-        if node is None:
-            node = self._inputs[name] = self._new(INPUT, -1, -1)
-            self.leaf[node] = name
-        return node
-
-    def const(self, value: float, text: str) -> int:
-        key = (value, text in _ops.CONSTANTS)
-        node = self._consts.get(key)
-        if node is None:
-            node = self._consts[key] = self._new(CONST, -1, -1)
-            self.leaf[node] = (value, text)
-        return node
-
-    def node(self, code: int, a: int, b: int = -1) -> int:
-        """The node ``code(a, b)``: an existing one if the same op was applied to the same
-        arguments before (hash-consing; the key is known only here), else a new one."""
-        key = ((b + 1) * _KEY_STRIDE + a + 1) * 64 + code
-        node = self._ops.get(key)
-        if node is None:
-            node = self._ops[key] = self._new(code, a, b)
-        return node
-
-    def is_literal(self, node: int) -> bool:
-        return self.op[node] == CONST and self.leaf[node][1] not in _ops.CONSTANTS
-
-    def statement(self, name: str | None, node: int, offset: int = 0) -> None:
-        """Record a statement: ``name = node`` (``name`` None for a bare expression) that
-        starts at ``offset`` in the source."""
-        if name is not None:
-            self.assigned[name] = node
-        self.n_statements += 1
-        self.last = (name, node)
-        self.statement_names.append(name)
-        self.statement_nodes.append(node)
-        self.statement_offsets.append(offset)
-
-    def finish(self) -> Graph:
-        assert self.last is not None
-        name, output = self.last
-        self._ops = self._consts = self._inputs = {}  # the hash-consing tables are not kept
-        return Graph(self.source, self.op, self.a, self.b, self.leaf, self.assigned, output,
-                     self.n_statements, name,
-                     statements=(self.statement_names, self.statement_nodes,
-                                 self.statement_offsets))

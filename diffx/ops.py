@@ -5,12 +5,9 @@ expressions over the argument names ``x`` and ``y`` and the op's own output ``ou
 may reuse the output: exp' = out, tan' = 1 + out*out); ``shown`` gives the lecture's form of
 a partial when the computed one differs for precision's sake (sigma' = out*(1 - out) is shown,
 e/(1 + e)^2 with e = exp(-|x|) computed). Those expressions are diffx's own text,
-never the user's; they are compiled once against three namespaces:
-
-* ``math``  -- Python floats, the fast path for one point (domain errors raise, then diffx
-  re-evaluates with numpy to report inf/nan and where they came from);
-* ``numpy`` -- float64 or complex128 scalars and arrays (many points, complex step);
-* ``sympy`` -- symbols, for formulas and for drawing the local derivative on each edge.
+never the user's; they are compiled once against the namespaces of ``diffx.op_namespaces``
+(``math`` for one point, ``numpy`` for arrays and the complex step, ``mpmath`` for high
+precision, ``sympy`` for formulas), which supply the functions they call.
 
 The chain rule is not here: the methods combine these local partials. Adding an op is one
 ``Op(...)`` entry below; the parser, the engine, the methods and the tests all read this table.
@@ -19,11 +16,12 @@ The chain rule is not here: the methods combine these local partials. Adding an 
 from __future__ import annotations
 
 import math
-import operator
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+# ``ops.namespace`` stays part of this module's interface: the functions its expressions call
+from .op_namespaces import compile_function, namespace  # noqa: F401
 
 # Op codes 0 and 1 are the graph's leaves; real ops follow in table order.
 INPUT = 0
@@ -149,245 +147,13 @@ FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.symbol is None}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 
-# ---------------------------------------------------------------- namespaces -------------
-# Helpers that have no single library function. Scalar versions work on Python floats;
-# numpy versions on float64/complex128 scalars and arrays.
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _softplus(x: float) -> float:
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _datan(x: float) -> float:
-    # 1 / (1 + x^2), without overflowing x^2 for |x| > 1e154
-    if abs(x) <= 1.0:
-        return 1.0 / (1.0 + x * x)
-    t = 1.0 / x
-    return t * t / (1.0 + t * t)
-
-
-def _dtanh(x: float) -> float:
-    # sech^2 x; past |x| = 356 it is below the smallest normal float (cosh^2 would overflow)
-    return 0.0 if abs(x) > 356.0 else 1.0 / math.cosh(x) ** 2
-
-
-def _dsigmoid(x: float) -> float:
-    e = math.exp(-abs(x))  # sigma' is even: sigma(x) sigma(-x) = e / (1 + e)^2
-    return e / ((1.0 + e) * (1.0 + e))
-
-
-def _powdx(x: float, y: float) -> float:
-    # d/dx x^y = y x^(y-1); for y = 0 it is 0 everywhere, also at x = 0 (not 0 * inf)
-    return 0.0 if y == 0 else y * math.pow(x, y - 1)
-
-
-def _powlog(x: float, out: float) -> float:
-    # d/dy x^y = x^y log x; where x^y is 0 (x = 0, y > 0) the limit is 0, not 0 * -inf;
-    # a negative base has no power near a whole exponent: no derivative (nan, with a warning)
-    if x < 0:
-        return math.nan
-    return 0.0 if out == 0 else out * math.log(x)
-
-
-def _powok(x: float, y: float) -> bool:
-    return x > 0 or float(y).is_integer() or (x == 0 and y > 0)
-
-
-def _max(x: float, y: float) -> float:
-    return x if x >= y or x != x else y
-
-
-def _min(x: float, y: float) -> float:
-    return x if x <= y or x != x else y
-
-
-def _math_namespace() -> dict[str, Any]:
-    return {
-        "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
-        "sqrt": math.sqrt, "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh,
-        "asin": math.asin, "acos": math.acos, "atan": math.atan, "abs": abs,
-        # nan propagates through max, min, relu and sign as in numpy (Python's max(1, nan)
-        # is 1), so that one point and many points agree
-        "pow": math.pow, "max": _max, "min": _min,
-        "sigmoid": _sigmoid, "softplus": _softplus,
-        "relu": lambda x: 0.0 if x <= 0 else x,
-        "step": lambda x: 1.0 if x > 0 else 0.0,
-        "sign": lambda x: float((x > 0) - (x < 0)) if x == x else x,
-        # ge(x, y) = Heaviside(x - y), le(x, y) = Heaviside(y - x), both 1/2 at a tie
-        # (max and min split a tie between their arguments); lt, gt have no tie share
-        "ge": lambda x, y: 1.0 if x > y else 0.5 if x == y else 0.0,
-        "lt": lambda x, y: 1.0 if x < y else 0.0,
-        "le": lambda x, y: 1.0 if x < y else 0.5 if x == y else 0.0,
-        "gt": lambda x, y: 1.0 if x > y else 0.0,
-        "powlog": _powlog, "powok": _powok, "powdx": _powdx, "datan": _datan,
-        "dtanh": _dtanh, "dsigmoid": _dsigmoid,
-        "szmul": lambda t, p: 0.0 if t == 0 or p == 0 else t * p,
-    }
-
-
-def _numpy_namespace() -> dict[str, Any]:
-    import numpy as np
-
-    def sigmoid(x: Any) -> Any:
-        if np.iscomplexobj(x):
-            return 1.0 / (1.0 + np.exp(-x))
-        return np.exp(-np.logaddexp(0.0, -x))
-
-    def softplus(x: Any) -> Any:
-        if np.iscomplexobj(x):
-            return np.log(1.0 + np.exp(x))
-        return np.logaddexp(0.0, x)
-
-    def where(c: Any) -> Any:
-        return np.where(c, 1.0, 0.0)
-
-    def powlog(x: Any, out: Any) -> Any:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(x < 0, np.nan, np.where(out == 0, 0.0, out * np.log(x)))
-
-    def powok(x: Any, y: Any) -> Any:
-        return (x > 0) | (np.floor(y) == y) | ((x == 0) & (y > 0))
-
-    def half(above: Any, tie: Any) -> Any:
-        return np.where(above, 1.0, np.where(tie, 0.5, 0.0))
-
-    def datan(x: Any) -> Any:
-        if np.iscomplexobj(x):
-            return 1.0 / (1.0 + x * x)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            t = 1.0 / x
-            return np.where(np.abs(x) <= 1.0, 1.0 / (1.0 + x * x), t * t / (1.0 + t * t))
-
-    def dtanh(x: Any) -> Any:
-        with np.errstate(over="ignore"):  # cosh^2 overflows where sech^2 underflows: 0
-            return 1.0 / np.cosh(x) ** 2
-
-    def dsigmoid(x: Any) -> Any:
-        if np.iscomplexobj(x):
-            s = sigmoid(x)
-            return s * (1.0 - s)
-        e = np.exp(-np.abs(x))
-        return e / ((1.0 + e) * (1.0 + e))
-
-    def powdx(x: Any, y: Any) -> Any:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(y == 0, 0.0, y * x ** (y - 1))
-
-    def szmul(t: Any, p: Any) -> Any:  # a strong zero: 0 * anything is 0, also 0 * inf
-        with np.errstate(invalid="ignore"):
-            return np.where((t == 0) | (p == 0), 0.0, t * p)
-
-    return {
-        "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
-        "sqrt": np.sqrt, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
-        "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "abs": np.abs,
-        "pow": operator.pow,  # ndarray ** 2 takes numpy's fast square path; np.power does not
-        "max": np.maximum, "min": np.minimum,
-        "sigmoid": sigmoid, "softplus": softplus,
-        "relu": lambda x: np.maximum(x, 0.0),
-        "step": lambda x: where(x > 0),
-        "sign": np.sign,
-        "ge": lambda x, y: half(x > y, x == y),
-        "lt": lambda x, y: where(x < y),
-        "le": lambda x, y: half(x < y, x == y),
-        "gt": lambda x, y: where(x > y),
-        "powlog": powlog, "powok": powok, "powdx": powdx, "szmul": szmul, "datan": datan,
-        "dtanh": dtanh, "dsigmoid": dsigmoid,
-    }
-
-
-def _mpmath_namespace() -> dict[str, Any]:
-    """mpmath numbers (unbounded exponent, any precision): the sweeps' 50-digit re-run."""
-    import mpmath as mp
-
-    zero = mp.mpf(0)
-
-    def powlog(x: Any, out: Any) -> Any:
-        return mp.nan if x < 0 else zero if out == 0 else out * mp.log(x)
-
-    def powdx(x: Any, y: Any) -> Any:
-        return zero if y == 0 else y * mp.power(x, y - 1)
-
-    space = dict(_math_namespace())
-    space.update({
-        "sin": mp.sin, "cos": mp.cos, "tan": mp.tan, "exp": mp.exp, "log": mp.log,
-        "sqrt": mp.sqrt, "tanh": mp.tanh, "sinh": mp.sinh, "cosh": mp.cosh,
-        "asin": mp.asin, "acos": mp.acos, "atan": mp.atan, "pow": mp.power,
-        "sigmoid": lambda x: 1 / (1 + mp.exp(-x)), "softplus": lambda x: mp.log1p(mp.exp(x)),
-        "relu": lambda x: zero if x <= 0 else x, "datan": lambda x: 1 / (1 + x * x),
-        "dtanh": lambda x: mp.sech(x) ** 2,
-        "dsigmoid": lambda x: 1 / ((1 + mp.exp(-x)) * (1 + mp.exp(x))),
-        "powlog": powlog, "powdx": powdx,
-        "szmul": lambda t, p: zero if t == 0 or p == 0 else t * p,
-    })
-    return space
-
-
-def _sympy_namespace() -> dict[str, Any]:
-    import sympy as sp
-
-    from .symfuncs import kink_functions, real_or_nan
-
-    relu, absolute = kink_functions()
-    # the kink convention: relu'(0) = 0 and abs'(0) = 0 (step(0) = 0, sign(0) = 0); a max/min
-    # tie splits 1/2-1/2 (sympy's Heaviside(0) = 1/2 in ge/lt/le/gt and in Max'/Min')
-    smax, smin, heaviside = real_or_nan(sp.Max), real_or_nan(sp.Min), real_or_nan(sp.Heaviside)
-    return {
-        "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
-        "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
-        "asin": sp.asin, "acos": sp.acos, "atan": sp.atan, "abs": absolute, "Abs": absolute,
-        "pow": lambda x, y: x**y, "max": smax, "min": smin, "Max": smax, "Min": smin,
-        "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
-        "softplus": lambda x: sp.log(1 + sp.exp(x)),
-        "relu": relu, "Relu": relu,
-        "step": lambda x: heaviside(x, 0),
-        "sign": sp.sign,
-        "ge": lambda x, y: heaviside(x - y),
-        "lt": lambda x, y: heaviside(y - x),
-        "le": lambda x, y: heaviside(y - x),
-        "gt": lambda x, y: heaviside(x - y),
-        "tie": lambda x, y: heaviside(x - y),
-        "powlog": lambda x, out: out * sp.log(x),
-        "powdx": lambda x, y: y * x ** (y - 1),
-    }
-
-
-_NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
-    "math": _math_namespace, "numpy": _numpy_namespace, "sympy": _sympy_namespace,
-    "mpmath": _mpmath_namespace,
-}
-_namespace_cache: dict[str, dict[str, Any]] = {}
 # Memoisation only: compiled forms of the (immutable) op table, built on first use.
 _compiled_cache: dict[tuple[str, str], tuple[Callable, Callable]] = {}
 _condition_cache: dict[tuple[str, str, str], Callable] = {}
 
 
-def namespace(ns: str) -> dict[str, Any]:
-    """The functions the op expressions call, for ``ns`` in ``math``, ``numpy``, ``sympy``,
-    ``mpmath``."""
-    if ns not in _namespace_cache:
-        _namespace_cache[ns] = _NAMESPACES[ns]()
-    return _namespace_cache[ns]
-
-
 def _args(op: Op) -> str:
     return "x" if op.arity == 1 else "x, y"
-
-
-def compile_function(params: str, body: str, ns: str, name: str = "f") -> Callable:
-    """Build ``def name(params): return body`` from diffx's own op text, in namespace ``ns``.
-
-    Only the op table's expressions and diffx's identifiers reach here, never user input.
-    """
-    module = compile(f"def {name}({params}):\n    return {body}\n", f"<diffx op {body}>", "exec")
-    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
-    return types.FunctionType(code, dict(namespace(ns)), name)
 
 
 def _compiled(op: Op, ns: str) -> tuple[Callable, Callable]:

@@ -12,18 +12,21 @@ ASCII spelling (diffx.lexer); a leading byte-order mark and CR or CRLF line ends
 
 Nothing here recurses on the nesting depth: operators and parentheses wait on an explicit stack
 (shunting-yard), so 100,000 nested parentheses parse, or fail with a message, without touching
-Python's recursion limit. Nothing from the source is ever evaluated as Python.
+Python's recursion limit. Nothing from the source is ever evaluated as Python. The wording of
+the errors (what is wrong, where, and a hint) is diffx.parse_errors'.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 
 from . import ops as _ops
+from . import parse_errors as _errors
 from .errors import DiffxError, ParseError
-from .graph import Graph, GraphBuilder
-from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, describe, tokens
+from .graph import Graph
+from .graph_builder import GraphBuilder
+from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, tokens
+from .parse_errors import n_arguments
 
 # operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
 _BIN, _NEG, _POS, _PAREN, _CALL, _ROOT = range(6)
@@ -60,12 +63,6 @@ class _Parser:
     def error(self, message: str, offset: int, length: int = 1) -> ParseError:
         return ParseError(message, self.source, offset, length)
 
-    def where(self, offset: int) -> str:
-        line = self.source.count("\n", 0, offset) + 1
-        col = offset - (self.source.rfind("\n", 0, offset) + 1) + 1
-        multi = "\n" in self.source.rstrip("\n")
-        return f"line {line}, column {col}" if multi else f"column {col}"
-
     # -- programs
     def program(self) -> Graph:
         while True:
@@ -77,7 +74,9 @@ class _Parser:
             target, statement_at = None, tok[2]
             if tok[0] == NAME and self.peek()[0] == ASSIGN:
                 target = tok
-                self.check_target(tok)
+                bad = _errors.bad_target(self.source, tok, self.assigned, self.free)
+                if bad is not None:
+                    raise bad
                 self.next()  # '='
                 first = self.next()
                 if first[0] in (SEP, END):
@@ -90,34 +89,6 @@ class _Parser:
         if not self.b.n_statements:
             raise self.error("empty expression: nothing to differentiate", 0)
         return self.b.finish()
-
-    def check_target(self, tok: Token) -> None:
-        name, at = tok[1], tok[2]
-        if name in _ops.FUNCTIONS:
-            raise self.error(f"cannot assign to '{name}': it is a function name", at, len(name))
-        if name in _ops.CONSTANTS:
-            raise self.error(f"cannot assign to '{name}': it is a constant", at, len(name))
-        if name in self.assigned:
-            raise self.error(
-                f"'{name}' is assigned twice (first at {self.where(self.first_assignment(name))}); "
-                f"each statement needs a new name, e.g. {_fresh(name, self.assigned)}",
-                at, len(name))
-        if name in self.free:
-            raise self.error(
-                f"'{name}' is used at {self.where(self.free[name])} before it is assigned; "
-                "assign a name before using it", at, len(name))
-
-    def first_assignment(self, name: str) -> int:
-        """Where ``name`` was first assigned (found again only when an error needs it)."""
-        starts_statement, candidate = True, None
-        for kind, text, start, _ in tokens(self.source):
-            if kind == END:
-                break
-            if kind == ASSIGN and candidate is not None:
-                return candidate
-            candidate = start if (starts_statement and kind == NAME and text == name) else None
-            starts_statement = kind == SEP
-        return 0
 
     # -- expressions: shunting-yard over an explicit operator stack
     def expression(self, tok: Token, target: Token | None) -> int:
@@ -149,7 +120,7 @@ class _Parser:
                         ahead = gen()  # past the '('
                         if ahead[0] == RPAR:
                             op = stack[-1][2][0]  # type: ignore[index]
-                            raise self.error(f"{op.name} takes {_args(op.arity)}, got none",
+                            raise self.error(f"{op.name} takes {n_arguments(op.arity)}, got none",
                                              start, len(text))
                     else:
                         node = assigned_get(text)
@@ -171,8 +142,7 @@ class _Parser:
                 elif kind == ROOT:  # √x, √(x+1): sqrt of the operand that follows
                     stack.append((_ROOT, _ROOT_PREC, None, start))
                 else:
-                    raise self.error(self.missing_operand(tok, stack, values), start,
-                                     max(1, end - start))
+                    raise _errors.missing_operand(self.source, tok, self.stack_top(stack))
             elif kind == OP:
                 prec, right = _PREC[text], _RIGHT[text]
                 while stack and stack[-1][0] in reducible and (
@@ -208,7 +178,7 @@ class _Parser:
                 call = stack.pop()
                 op, count = call[2]  # type: ignore[misc]
                 if count + 1 >= op.arity:
-                    raise self.error(f"{op.name} takes {_args(op.arity)}, got more than "
+                    raise self.error(f"{op.name} takes {n_arguments(op.arity)}, got more than "
                                      f"{op.arity}", start)
                 stack.append((_CALL, 0, (op, count + 1), call[3]))
                 expect_operand = True
@@ -228,14 +198,7 @@ class _Parser:
                 raise self.error("'=' must follow a name at the start of a statement "
                                  "(statements are separated by ';' or new lines)", start)
             else:
-                prev = self.source[:start].rstrip()
-                hint = ""
-                if kind == LPAR:
-                    hint = "; write '*' to multiply"
-                elif kind in (NAME, NUM) and start > len(prev):
-                    hint = "; write '*' to multiply, or ';' to start a new statement"
-                raise self.error(f"missing operator before {describe(tok)}{hint}", start,
-                                 max(1, end - start))
+                raise _errors.missing_operator(self.source, tok)
             if ahead is not None:
                 tok, ahead = ahead, None
             else:
@@ -248,35 +211,18 @@ class _Parser:
             self.reduce(stack.pop(), values)
         stack.append((_BIN, prec, _BINARY[symbol], at))
 
-    def missing_operand(self, tok: Token, stack: list, values: list) -> str:
-        kind, text = tok[0], tok[1]
-        if kind == RPAR:
-            if stack and stack[-1][0] == _CALL:
-                return "a function argument is missing before ')'"
-            if stack and stack[-1][0] == _PAREN:
-                return "empty parentheses '()'"
-            return "an operand is missing before ')'"
-        if kind in (SEP, END):
-            if stack:
-                return f"the expression ends after {self.entry_text(stack[-1])}, " \
-                    "which needs an operand"
-            return "the expression is missing"
-        if kind == OP:
-            return f"'{text}' needs a value on its left"
-        if kind == COMMA:
-            return "a function argument is missing before ','"
-        if kind == ASSIGN:
-            return "'=' must follow a name at the start of a statement"
-        return f"unexpected {describe(tok)}"
-
-    def entry_text(self, entry: tuple) -> str:
-        kind, at = entry[0], entry[3]
+    def stack_top(self, stack: list) -> tuple[str, str] | None:
+        """What waits on top of the operator stack, for a message: ``("call", "'sin('")``,
+        ``("paren", "'('")`` or ``("operator", "'*'")``; None for an empty stack."""
+        if not stack:
+            return None
+        kind, at = stack[-1][0], stack[-1][3]
         if kind == _PAREN:
-            return "'('"
+            return "paren", "'('"
         if kind == _CALL:
-            return f"'{entry[2][0].name}('"
+            return "call", f"'{stack[-1][2][0].name}('"
         sym = self.source[at:at + 2]
-        return f"'{sym if sym == '**' else sym[:1]}'"
+        return "operator", f"'{sym if sym == '**' else sym[:1]}'"
 
     def number(self, text: str, start: int) -> int:
         value = float(text)
@@ -290,20 +236,13 @@ class _Parser:
         if node is not None:
             return node
         if name in _ops.FUNCTIONS:
-            op = _ops.FUNCTIONS[name]
-            after = self.source[start + len(name):start + len(name) + 1]
-            if after and after in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺^":  # sin²(x), sin^2(x): as printed in books
-                raise self.error(f"a power of a function goes after its argument: write "
-                                 f"{name}(x)^2, not {name}²(x)", start, len(name))
-            raise self.error(f"function '{name}' needs its argument{'s' * (op.arity > 1)} in "
-                             f"parentheses, e.g. {name}({', '.join('xy'[:op.arity])})",
-                             start, len(name))
+            raise _errors.function_without_parentheses(self.source, name, start)
         if name in _ops.CONSTANTS:
             return self.b.const(_ops.CONSTANTS[name], name)
         if target is not None and name == target[1]:
             raise self.error(
                 f"'{name}' is used in its own definition; a program assigns each name once, "
-                f"so write e.g. {_fresh(name, self.assigned)} = ... using {name} "
+                f"so write e.g. {_errors.fresh(name, self.assigned)} = ... using {name} "
                 "defined earlier", start, len(name))
         self.free.setdefault(name, start)
         return self.b.input(name)
@@ -312,21 +251,15 @@ class _Parser:
         name, start = tok[1], tok[2]
         op = _ops.FUNCTIONS.get(name)
         if op is None:
-            if name in self.assigned or name in self.free or name in _ops.CONSTANTS:
-                raise self.error(f"'{name}' is not a function; write '{name}*(...)' to multiply",
-                                 start, len(name))
-            close = difflib.get_close_matches(name, sorted(_ops.FUNCTIONS), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else (
-                f"; to multiply write '{name}*(...)'; the functions are "
-                + ", ".join(sorted(_ops.FUNCTIONS)))
-            raise self.error(f"unknown function '{name}'{hint}", start, len(name))
+            is_value = name in self.assigned or name in self.free or name in _ops.CONSTANTS
+            raise _errors.not_a_function(self.source, name, start, is_value)
         return (_CALL, 0, (op, 0), start)
 
     def finish_call(self, entry: tuple, values: list[int], at: int) -> None:
         op, count = entry[2]
         if count + 1 != op.arity:
-            raise self.error(f"{op.name} takes {_args(op.arity)}, got {count + 1}", entry[3],
-                             len(op.name))
+            raise self.error(f"{op.name} takes {n_arguments(op.arity)}, got {count + 1}",
+                             entry[3], len(op.name))
         if op.arity == 1:
             values.append(self.b.node(op.code, values.pop()))
         else:
@@ -355,18 +288,6 @@ def _paren_at(entry: tuple, source: str) -> int:
     if entry[0] == _PAREN:
         return entry[3]
     return source.index("(", entry[3])
-
-
-def _args(n: int) -> str:
-    return "1 argument" if n == 1 else f"{n} arguments"
-
-
-def _fresh(name: str, taken: dict[str, int]) -> str:
-    stem = name.rstrip("0123456789") or name
-    i = 2
-    while f"{stem}{i}" in taken:
-        i += 1
-    return f"{stem}{i}"
 
 
 def parse(source: str) -> Graph:
@@ -398,21 +319,7 @@ def parse_expression(source: str) -> Graph:
     if not isinstance(source, str):
         raise DiffxError(f"expected an expression as text, got {type(source).__name__}")
     source = normalize_source(source)
-    depth = 0
-    for kind, text, start, _ in tokens(source):
-        if kind == END:
-            break
-        if kind == LPAR:
-            depth += 1
-        elif kind == RPAR:
-            depth -= 1
-        elif kind == ASSIGN:
-            raise ParseError("'=' cannot appear here: this must be one expression, not an "
-                             "assignment", source, start)
-        elif kind == SEP and not (text == "\n" and depth > 0):
-            what = "';'" if text == ";" else "a new line"
-            raise ParseError(f"{what} cannot appear here: this must be one expression, not a "
-                             "program of statements", source, start)
+    _errors.check_one_expression(source)
     return _Parser(source).program()
 
 

@@ -1,0 +1,198 @@
+"""The gradient check's verdict: its report, the relative error it is judged by, central
+differences along one input, and the warning and advice a failed check gives.
+
+A comparison passes when the symmetric relative error |a − b| / (|a| + |b|) is within the
+threshold, or when a hand-derived value and central differences differ by no more than the
+central difference's own error estimate. A failed check says whether the step or the gradient
+is to blame: central differences that agree with themselves at 10× larger and smaller steps
+point at the gradient. With ``sweep``, the error at each step 1e-1 ... 1e-13 is measured
+against the exact reverse sweep (or the claim) and the best step is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import option
+
+SWEEP_STEPS = tuple(10.0**-k for k in range(1, 14))  # 1e-1 ... 1e-13
+
+
+def symmetric_relative_error(a: float, b: float) -> float:
+    """The gradient check's error (the lecture's formula): |a − b| / (|a| + |b|), symmetric
+    in a and b, at most 1; 0 when both are 0; 1 (the largest) when either is not finite,
+    even when both are the same infinity: a non-finite derivative never agrees. (Errors
+    against a reference, |v − r| / |r|, are :func:`diffx.result.errors_against_reference`.)"""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return 1.0
+    if a == b:
+        return 0.0
+    return abs(a - b) / (abs(a) + abs(b))
+
+
+@dataclass
+class CheckedInput:
+    name: str
+    claimed: float | None  # the hand-derived value (a claim, or the callable's gradient)
+    reverse: float | None  # the reverse sweep (programs only)
+    central: float  # central differences in double precision
+    error: float  # the worst relative error among the comparisons made
+    errors: dict[str, float] = field(default_factory=dict)  # "claim vs reverse": 1e-17, ...
+    passed: bool = True
+    central_error: float | None = None  # the error estimate of the central difference
+
+
+@dataclass
+class SweepPoint:
+    step: float
+    error: float  # worst relative error over the inputs of central differences at this step
+
+
+@dataclass
+class CheckReport:
+    what: str
+    point: Any
+    threshold: float
+    inputs: list[CheckedInput]
+    passed: bool
+    worst: str | None
+    advice: list[str] = field(default_factory=list)
+    sweep: list[SweepPoint] | None = None
+    best_step: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def _along(f: Callable[[list[float]], float], x: list[float], k: int) -> Any:
+    """f as a function of its k-th argument, the form :mod:`diffx.finite` calls."""
+    import numpy as np
+
+    def fn(xs: Any, idx: Any) -> Any:
+        out = []
+        for v in xs:
+            moved = list(x)
+            moved[k] = float(v)
+            out.append(f(moved))
+        return np.array(out, dtype=float)
+    return fn
+
+
+def _central(f: Callable[[list[float]], float], x: list[float], k: int, h: float) -> float:
+    """One central difference at step h (exactly representable)."""
+    import numpy as np
+
+    from . import finite
+
+    d, _, _ = finite.difference(_along(f, x, k), np.array([x[k]]), np.array([np.nan]),
+                                np.array([h]), np.array([0]), "central")
+    return float(d[0])
+
+
+def central_search(f: Callable[[list[float]], float], x: list[float], k: int,
+                    f0: float) -> tuple[float, float]:
+    """The central difference and its error estimate, by the numeric method's step rule."""
+    import numpy as np
+
+    from . import finite
+
+    res = finite.search(_along(f, x, k), np.array([x[k]]), np.array([f0]), "central")
+    return float(res.derivative[0]), float(res.error[0])
+
+
+def judge(name: str, claimed: float, central: float, c_err: float, threshold: float,
+           errors: dict[str, float]) -> bool:
+    """A comparison with central differences passes when the relative error is within the
+    threshold, or when the two differ by no more than the central difference's own error
+    estimate: central differences cannot refute what they cannot resolve."""
+    err = errors[name]
+    return err <= threshold or (math.isfinite(claimed) and math.isfinite(central)
+                                and abs(claimed - central) <= c_err)
+
+
+def central_warning(report: CheckReport) -> None:
+    for c in report.inputs:
+        err = c.central_error if c.central_error is not None else math.nan
+        if not (math.isfinite(c.central) and err <= report.threshold * abs(c.central)):
+            report.warnings.append(
+                f"input {c.name}: central differences give {_g(c.central)} with an error "
+                f"estimate of {err:.2g}, more than the threshold {report.threshold:g} allows "
+                "(relative): they cannot judge the gradient here; compare with the reverse "
+                "sweep, or check at another point")
+
+
+def finish(report: CheckReport, f: Callable[[list[float]], float], x: list[float],
+            names: list[str], sweep: bool) -> CheckReport:
+    report.passed = all(c.passed for c in report.inputs)
+    if report.inputs:
+        report.worst = max(report.inputs, key=lambda c: c.error).name
+    # the sweep is measured against the exact reverse sweep when there is one
+    references = [c.reverse if c.reverse is not None else c.claimed for c in report.inputs]
+    if sweep or not report.passed:
+        spread = _step_spread(f, x, names, report)
+        if not report.passed:
+            report.advice = _advice(report, spread)
+    if sweep:
+        points = []
+        for h in SWEEP_STEPS:
+            worst = 0.0
+            for k, c in enumerate(report.inputs):
+                idx = names.index(c.name)
+                ref = references[k]
+                if ref is None:
+                    continue
+                d = _central(f, x, idx, h * max(1.0, abs(x[idx])))
+                worst = max(worst, symmetric_relative_error(d, ref))
+            points.append(SweepPoint(h, worst))
+        report.sweep = points
+        best = min(points, key=lambda p: p.error)
+        report.best_step = best.step
+    return report
+
+
+def _step_spread(f: Callable[[list[float]], float], x: list[float], names: list[str],
+                 report: CheckReport) -> dict[str, float]:
+    """How much central differences move when the step is 10× larger or smaller."""
+    import numpy as np
+
+    from . import finite
+
+    spread = {}
+    for c in report.inputs:
+        k = names.index(c.name)
+        h = float(finite.standard_step(np.array(x[k]), "central"))
+        values = [_central(f, x, k, h * s) for s in (10.0, 1.0, 0.1)]
+        spread[c.name] = max(symmetric_relative_error(a, b) for a in values for b in values)
+    return spread
+
+
+def _advice(report: CheckReport, spread: dict[str, float]) -> list[str]:
+    out = []
+    for c in report.inputs:
+        if c.passed:
+            continue
+        said = c.claimed if c.claimed is not None else c.reverse
+        lines = [f"input {c.name}: the gradient says {_g(said)}, central differences say "
+                 f"{_g(c.central)}"]
+        if c.reverse is not None and c.claimed is not None:
+            lines.append(f"the reverse sweep says {_g(c.reverse)}")
+        text = ", ".join(lines) + f" (relative error {c.error:.1e})."
+        moved = spread.get(c.name, 0.0)
+        if moved < c.error / 100:
+            text += (f" The step is not the problem: central differences agree with themselves "
+                     f"to {moved:.0e} at 10× larger and smaller steps, so the gradient is likely "
+                     "wrong.")
+        else:
+            text += (f" The step may be the problem: central differences change by {moved:.0e} "
+                     f"when the step changes 10×; look at the sweep ({option('sweep')}) for a "
+                     "better step.")
+        out.append(text)
+    return out
+
+
+def _g(x: float | None) -> str:
+    return "nothing" if x is None else f"{x:.10g}"

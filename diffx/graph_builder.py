@@ -1,0 +1,93 @@
+"""Building a Graph node by node: ``GraphBuilder``, the only owner of hash-consing.
+
+The parser calls ``input``, ``const`` and ``node`` in topological order and ``statement`` once
+per statement; ``node`` returns the existing node when the same op was applied to the same
+arguments before, so identical subexpressions are one node. ``finish`` hands the flat arrays to
+an immutable ``Graph`` and drops the hash-consing tables.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+from . import ops as _ops
+from .graph import Graph
+from .ops import CONST, INPUT
+
+_KEY_STRIDE = 1 << 32  # node indices are below 2**32, so (a, b, code) packs into one int
+
+
+class GraphBuilder:
+    """Builds a Graph node by node in topological order, sharing identical subexpressions."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.op = bytearray()
+        self.a: list[int] = []
+        self.b: list[int] = []
+        self.leaf: dict[int, Any] = {}
+        self.assigned: dict[str, int] = {}
+        self.n_statements = 0
+        self.last: tuple[str | None, int] | None = None
+        # one entry per statement: its target (None for a bare expression), node, offset
+        self.statement_names: list[str | None] = []
+        self.statement_nodes = array("q")
+        self.statement_offsets = array("q")
+        self._ops: dict[int, int] = {}  # packed (a, b, code) -> node: the hash-consing table
+        self._inputs: dict[str, int] = {}
+        self._consts: dict[tuple[float, bool], int] = {}
+
+    def _new(self, code: int, a: int, b: int) -> int:
+        node = len(self.a)
+        self.op.append(code)
+        self.a.append(a)
+        self.b.append(b)
+        return node
+
+    def input(self, name: str) -> int:
+        node = self._inputs.get(name)
+        if node is None:
+            node = self._inputs[name] = self._new(INPUT, -1, -1)
+            self.leaf[node] = name
+        return node
+
+    def const(self, value: float, text: str) -> int:
+        key = (value, text in _ops.CONSTANTS)
+        node = self._consts.get(key)
+        if node is None:
+            node = self._consts[key] = self._new(CONST, -1, -1)
+            self.leaf[node] = (value, text)
+        return node
+
+    def node(self, code: int, a: int, b: int = -1) -> int:
+        """The node ``code(a, b)``: an existing one if the same op was applied to the same
+        arguments before (hash-consing; the key is known only here), else a new one."""
+        key = ((b + 1) * _KEY_STRIDE + a + 1) * 64 + code
+        node = self._ops.get(key)
+        if node is None:
+            node = self._ops[key] = self._new(code, a, b)
+        return node
+
+    def is_literal(self, node: int) -> bool:
+        return self.op[node] == CONST and self.leaf[node][1] not in _ops.CONSTANTS
+
+    def statement(self, name: str | None, node: int, offset: int = 0) -> None:
+        """Record a statement: ``name = node`` (``name`` None for a bare expression) that
+        starts at ``offset`` in the source."""
+        if name is not None:
+            self.assigned[name] = node
+        self.n_statements += 1
+        self.last = (name, node)
+        self.statement_names.append(name)
+        self.statement_nodes.append(node)
+        self.statement_offsets.append(offset)
+
+    def finish(self) -> Graph:
+        assert self.last is not None
+        name, output = self.last
+        self._ops = self._consts = self._inputs = {}  # the hash-consing tables are not kept
+        return Graph(self.source, self.op, self.a, self.b, self.leaf, self.assigned, output,
+                     self.n_statements, name,
+                     statements=(self.statement_names, self.statement_nodes,
+                                 self.statement_offsets))
