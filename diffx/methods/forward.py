@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import diagnose, engine, evaluation, exact
+from .. import diagnose, engine, evaluation, exact, strong_zeros
 from ..graph import Graph
 from ..result import Gradient
 from .base import MethodError, new_result, register, to_python, use_other_mode_where_nan
@@ -53,6 +53,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     finite = None if V is None else bool(np.isfinite(V).all())
     result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
+    result.warnings += strong_zeros.hidden_zero_warnings(graph, vals, tangents, wrt, "forward",
+                                                         arrays)
     if V is not None and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
         gradient.update(fixed)

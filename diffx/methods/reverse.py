@@ -17,7 +17,7 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose, engine, evaluation, exact
+from .. import diagnose, engine, evaluation, exact, strong_zeros
 from .. import routes as _routes
 from ..counts import count_routes
 from ..route_formulas import Formulas
@@ -82,6 +82,8 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     finite = None if V is None else bool(np.isfinite(V).all())
     result.warnings += diagnose.value_warnings(graph, vals, finite)
     result.warnings += diagnose.kink_warnings(graph, vals, wrt)
+    result.warnings += strong_zeros.hidden_zero_warnings(
+        graph, vals, {w: adj for w in wrt}, wrt, "reverse", arrays)
     if V is not None and wrt and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
                                         result.gradient, True)
