@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import diagnose, engine, evaluation, exact
+from .. import diagnose, engine, evaluation, exact, strong_zeros
 from ..details import SweepDetails
 from ..graph import Graph
 from ..result import Gradient
@@ -55,6 +55,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, gradient, arrays) else None
     if V is not None:  # (spares the runner's value warnings a pass over the values)
         evaluated.finite = bool(np.isfinite(V).all())
+    result.warnings += strong_zeros.hidden_zero_warnings(graph, vals, tangents, wrt, "forward",
+                                                         arrays)
     if V is not None and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
         gradient.update(fixed)

@@ -17,7 +17,7 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose, engine, evaluation, exact
+from .. import diagnose, engine, evaluation, exact, strong_zeros
 from .. import routes as _routes
 from ..counts import count_routes
 from ..route_formulas import Formulas
@@ -85,6 +85,8 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
         else None
     if V is not None:  # (spares the runner's value warnings a pass over the values)
         evaluated.finite = bool(np.isfinite(V).all())
+    result.warnings += strong_zeros.hidden_zero_warnings(
+        graph, vals, {w: adj for w in wrt}, wrt, "reverse", arrays)
     if V is not None and wrt and math.isfinite(V[graph.output]):
         fixed, told = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
                                         result.gradient, True)
