@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import re
-import types
 from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import islice
@@ -29,6 +28,7 @@ from typing import Any
 
 from . import ops as _ops
 from .graph import Graph
+from .op_namespaces import compile_source, namespace
 from .ops import CONST, INPUT
 
 # ---------------------------------------------------------------- code generation ------------
@@ -43,13 +43,11 @@ def _subst(template: str, x: str, y: str, out: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _build(source: str, name: str, ns: str) -> Callable:
-    space = {**_ops.namespace(ns), "islice": islice}
+    space = {**namespace(ns), "islice": islice}
     if ns == "mpmath":  # IEEE division and powers: 0.5/0 is inf, not ZeroDivisionError
         source = _ieee_division(source)
         space.update(_mpmath_ieee())
-    module = compile(source, f"<diffx {name}>", "exec")
-    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
-    return types.FunctionType(code, space, name)
+    return compile_source(source, name, space)
 
 
 def _ieee_division(source: str) -> str:
