@@ -33,7 +33,7 @@ from .result import Gradient, Report
 __version__ = "0.1.0"
 
 
-def render(source_or_graph, **options):  # type: ignore[no-untyped-def]
+def render(source_or_graph: str | Graph, **options: _Any) -> _Any:
     """The graph as a ``graphviz.Digraph`` (see :func:`diffx.draw.render`)."""
     from .draw import render as _render
 

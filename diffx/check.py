@@ -107,7 +107,7 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     for name in (list(claimed) or names):
         k = names.index(name)
         c, c_err = central_search(f, x, k, f0)
-        rev = reverse.gradient[name]
+        rev = reverse[name]  # grad raised if the sweep gave no gradient
         errors: dict[str, float] = {}
         if name in values:
             errors["claim vs reverse"] = symmetric_relative_error(values[name], rev)

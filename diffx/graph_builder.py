@@ -86,7 +86,8 @@ class GraphBuilder:
     def finish(self) -> Graph:
         assert self.last is not None
         name, output = self.last
-        self._ops = self._consts = self._inputs = {}  # the hash-consing tables are not kept
+        # the hash-consing tables are not kept
+        self._ops, self._consts, self._inputs = {}, {}, {}
         return Graph(self.source, self.op, self.a, self.b, self.leaf, self.assigned, output,
                      self.n_statements, name,
                      statements=(self.statement_names, self.statement_nodes,

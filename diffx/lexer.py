@@ -109,7 +109,9 @@ def tokens(source: str) -> Iterator[Token]:
 def _check_number(source: str, line: str, line_start: int, num: str, start: int,
                   end: int) -> None:
     """A number followed by e/E, '_' or (after 0) x/b/o: a malformed literal, or fine (2ex)."""
-    word = _WORD_RE.match(line, end - line_start).group()
+    match = _WORD_RE.match(line, end - line_start)
+    assert match is not None  # the pattern matches the empty string too
+    word = match.group()
     first = word[0]
     whole = num + word
     if first in "eE":

@@ -19,6 +19,7 @@ the errors (what is wrong, where, and a hint) is diffx.parse_errors'.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from . import ops as _ops
 from . import parse_errors as _errors
@@ -30,6 +31,9 @@ from .parse_errors import n_arguments
 
 # operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
 _BIN, _NEG, _POS, _PAREN, _CALL, _ROOT = range(6)
+# The payload's type follows the kind: the op code (int) for _BIN, (Op, arguments so far) for
+# _CALL, None otherwise -- a tag mypy cannot narrow a tuple element by, hence Any.
+_Entry = tuple[int, int, Any, int]
 _PREC = {symbol: op.precedence for symbol, op in _ops.BY_SYMBOL.items()}
 _RIGHT = {symbol: op.right for symbol, op in _ops.BY_SYMBOL.items()}
 _UNARY_PREC = _ops.UNARY_PRECEDENCE
@@ -98,7 +102,7 @@ class _Parser:
         (hash-consing) is GraphBuilder.node's alone.
         """
         values: list[int] = []
-        stack: list[tuple[int, int, object, int]] = []
+        stack: list[_Entry] = []
         depth = 0  # open parentheses and calls on the stack
         expect_operand = True
         ahead, gen = self.ahead, self.gen
@@ -119,7 +123,7 @@ class _Parser:
                         depth += 1
                         ahead = gen()  # past the '('
                         if ahead[0] == RPAR:
-                            op = stack[-1][2][0]  # type: ignore[index]
+                            op = stack[-1][2][0]
                             raise self.error(f"{op.name} takes {n_arguments(op.arity)}, got none",
                                              start, len(text))
                     else:
@@ -176,7 +180,7 @@ class _Parser:
                     raise self.error("',' is only allowed between a function's arguments",
                                      start)
                 call = stack.pop()
-                op, count = call[2]  # type: ignore[misc]
+                op, count = call[2]
                 if count + 1 >= op.arity:
                     raise self.error(f"{op.name} takes {n_arguments(op.arity)}, got more than "
                                      f"{op.arity}", start)
@@ -204,14 +208,14 @@ class _Parser:
             else:
                 tok = gen()
 
-    def push_binary(self, stack: list, values: list[int], symbol: str, at: int) -> None:
+    def push_binary(self, stack: list[_Entry], values: list[int], symbol: str, at: int) -> None:
         prec, right = _PREC[symbol], _RIGHT[symbol]
         while stack and stack[-1][0] in (_BIN, _NEG, _POS, _ROOT) and (
                 stack[-1][1] > prec or (stack[-1][1] == prec and not right)):
             self.reduce(stack.pop(), values)
         stack.append((_BIN, prec, _BINARY[symbol], at))
 
-    def stack_top(self, stack: list) -> tuple[str, str] | None:
+    def stack_top(self, stack: list[_Entry]) -> tuple[str, str] | None:
         """What waits on top of the operator stack, for a message: ``("call", "'sin('")``,
         ``("paren", "'('")`` or ``("operator", "'*'")``; None for an empty stack."""
         if not stack:
@@ -247,7 +251,7 @@ class _Parser:
         self.free.setdefault(name, start)
         return self.b.input(name)
 
-    def call(self, tok: Token) -> tuple[int, int, object, int]:
+    def call(self, tok: Token) -> _Entry:
         name, start = tok[1], tok[2]
         op = _ops.FUNCTIONS.get(name)
         if op is None:
@@ -255,7 +259,7 @@ class _Parser:
             raise _errors.not_a_function(self.source, name, start, is_value)
         return (_CALL, 0, (op, 0), start)
 
-    def finish_call(self, entry: tuple, values: list[int], at: int) -> None:
+    def finish_call(self, entry: _Entry, values: list[int], at: int) -> None:
         op, count = entry[2]
         if count + 1 != op.arity:
             raise self.error(f"{op.name} takes {n_arguments(op.arity)}, got {count + 1}",
@@ -266,7 +270,7 @@ class _Parser:
             y = values.pop()
             values.append(self.b.node(op.code, values.pop(), y))
 
-    def reduce(self, entry: tuple, values: list[int]) -> None:
+    def reduce(self, entry: _Entry, values: list[int]) -> None:
         kind = entry[0]
         if kind == _BIN:
             y = values.pop()
@@ -284,14 +288,14 @@ class _Parser:
         # _POS: unary plus changes nothing
 
 
-def _paren_at(entry: tuple, source: str) -> int:
+def _paren_at(entry: _Entry, source: str) -> int:
     if entry[0] == _PAREN:
         return entry[3]
     return source.index("(", entry[3])
 
 
-def parse(source: str) -> Graph:
-    """Parse an expression or program into a :class:`Graph`.
+def parse(source: str | Graph) -> Graph:
+    """Parse an expression or program into a :class:`Graph` (a Graph is returned unchanged).
 
     A leading byte-order mark is dropped and ``\r\n`` or a lone ``\r`` ends a line like
     ``\n`` (the graph's ``source`` is the text so normalised).

@@ -74,9 +74,11 @@ def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
                     args_n.append(arg)
                     offset += nodes.size
         cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
-        nodes_n, args_n = cat(nodes_n), cat(args_n)
-        cached = (np.concatenate([cat(nodes_l), nodes_n]), np.concatenate([cat(args_l), args_n]),
-                  cat(coef_l) if coef_l else np.zeros(0), cat(pidx_l), groups, nodes_n.size)
+        nonlinear_nodes, nonlinear_args = cat(nodes_n), cat(args_n)
+        cached = (np.concatenate([cat(nodes_l), nonlinear_nodes]),
+                  np.concatenate([cat(args_l), nonlinear_args]),
+                  cat(coef_l) if coef_l else np.zeros(0), cat(pidx_l), groups,
+                  nonlinear_nodes.size)
         graph._cache[key] = cached
     return cached
 

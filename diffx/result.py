@@ -207,8 +207,8 @@ def errors_against_reference(value: Any, reference: Any) -> tuple[Any, Any]:
     if isinstance(value, float) and isinstance(reference, float):
         if not (math.isfinite(value) and math.isfinite(reference)):
             return math.nan, math.nan
-        diff = abs(value - reference)
-        return diff, (diff / abs(reference) if reference != 0 else diff)
+        gap = abs(value - reference)
+        return gap, (gap / abs(reference) if reference != 0 else gap)
     import numpy as np
 
     try:

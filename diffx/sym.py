@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from . import ops as _ops
 from .errors import DiffxError
@@ -116,7 +117,7 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
     exprs: list[Any] = [None] * (last + 1)
     constant_only = _constant_only(graph, last)
     links = _chain_links(graph, last, names, constant_only) if chains else [False] * (last + 1)
-    value_fns = {}
+    value_fns: dict[int, Callable[..., Any]] = {}  # op code -> its sympy builder
     memo: tuple[dict, list] = ({}, [])  # constants' sizes, each subexpression once
     for i in range(last + 1):
         if names is not None and i in names:
@@ -268,7 +269,15 @@ def sizes(expr: Any) -> tuple[int, int]:
     return len(tree), tree[id(expr)]
 
 
-def substitute(expr: Any, mapping: dict[Any, Any]) -> Any:
+class Replacements(Protocol):
+    """What :func:`substitute` asks of its mapping: a dict, or an :class:`Expansion`."""
+
+    def __contains__(self, e: Any) -> bool: ...
+
+    def __getitem__(self, e: Any) -> Any: ...
+
+
+def substitute(expr: Any, mapping: Replacements) -> Any:
     """``expr.xreplace(mapping)`` over the DAG: each distinct subexpression is rebuilt once.
 
     (sympy's xreplace walks the tree, which is exponential for a swollen expression.)

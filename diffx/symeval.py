@@ -63,7 +63,7 @@ def evaluate(expr: Any, point: dict[Any, float]) -> Value:
         if previous is not None and enough and _same(result, previous):
             return Value(result, why[0] if why else None)
         if prec >= MAX_PREC:  # a pass below the bits needed cannot contradict the cap's
-            if not was_enough or _same(result, previous, 1e-10):
+            if previous is None or not was_enough or _same(result, previous, 1e-10):
                 return Value(result, why[0] if why else None)
             return Value(math.nan, unresolved=(
                 f"its value could not be resolved: evaluated with {before:,} and "
@@ -87,8 +87,9 @@ def _same(a: float | complex, b: float | complex, rel: float = 0.0) -> bool:
     """Equal to 4 units in the last place, or to ``rel`` relative."""
     if type(a) is not type(b):
         return False
-    if isinstance(a, complex):
-        return _same(a.real, b.real, rel) and _same(a.imag, b.imag, rel)  # type: ignore
+    if isinstance(a, complex) or isinstance(b, complex):  # then both are, by the line above
+        return (isinstance(a, complex) and isinstance(b, complex)
+                and _same(a.real, b.real, rel) and _same(a.imag, b.imag, rel))
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     big = max(abs(a), abs(b))
@@ -221,7 +222,9 @@ def _mul(e: Any, args: list[Any], done: dict[int, Any], why: list[str]) -> Any:
     if not (any(a == 0 for a in args) and any(mpmath.isinf(a) for a in args)) or \
             any(mpmath.isnan(a) for a in args):
         return _product(args)
-    args, groups, of_zero = list(args), {}, set()
+    args = list(args)
+    groups: dict[Any, list[tuple[int, Any]]] = {}  # base -> (index in args, exponent)
+    of_zero: set[int] = set()
     for i, a in enumerate(e.args):
         base, x = (a.base, done[id(a.exp)]) if a.is_Pow else (a, mpmath.mpf(1))
         b = done[id(base)]

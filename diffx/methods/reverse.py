@@ -48,22 +48,23 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     route_limit = check_route_limit(route_limit)
     timeout = check_timeout(timeout)
     result = new_result("reverse", graph, wrt, point)
-    result.details = SweepDetails()
+    details = result.details = SweepDetails()  # typed here: result.details is any Details
     if point is None:
         if wrt:
-            _formulas(graph, wrt, route_limit, timeout, result)
+            _formulas(graph, wrt, route_limit, timeout, result, details)
         else:
             result.gradient = result.formula = {}
     else:
-        _values(graph, wrt, point, arrays, evaluated or Evaluated(graph, point, arrays), result)
+        _values(graph, wrt, point, arrays, evaluated or Evaluated(graph, point, arrays), result,
+                details)
     if routes:
-        _listing(graph, wrt, route_limit, result, arrays)
-    _route_counts(graph, wrt, result)
+        _listing(graph, wrt, route_limit, result, details, arrays)
+    _route_counts(graph, wrt, result, details)
     return result
 
 
 def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: bool,
-            evaluated: Evaluated, result: Gradient) -> None:
+            evaluated: Evaluated, result: Gradient, details: SweepDetails) -> None:
     import numpy as np
 
     start = time.perf_counter()
@@ -78,7 +79,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     edges = engine.edge_count(graph, wrt)
     result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
                    "backward_ops": edges}
-    result.details.values, result.details.adjoints = vals, adj
+    details.values, details.adjoints = vals, adj
     result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, arrays)
     fixed: dict[str, float] = {}
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
@@ -140,32 +141,33 @@ def undefined_where_nan(derivative: Any, value: Any) -> Any:
     return np.where(nan, np.nan, derivative)
 
 
-def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient) -> None:
+def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient,
+                  details: SweepDetails) -> None:
     counts = count_routes(graph)
-    result.details.routes = {w: counts[w][0] for w in wrt}
-    result.details.routes_log10 = {w: counts[w][1] for w in wrt}
+    details.routes = {w: counts[w][0] for w in wrt}
+    details.routes_log10 = {w: counts[w][1] for w in wrt}
     exact = [counts[w][0] for w in wrt]
     if None not in exact:
-        result.cost["routes"] = sum(exact)  # type: ignore[arg-type]
+        result.cost["routes"] = sum(exact)
     else:
         result.cost["routes"] = None
         result.cost["routes_log10"] = max(counts[w][1] for w in wrt)
 
 
 def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, result: Gradient,
-             arrays: bool) -> None:
+             details: SweepDetails, arrays: bool) -> None:
     """Up to ``limit`` routes per input (see :mod:`diffx.listing`)."""
     from ..listing import route_listing
 
-    listing, legend = route_listing(graph, wrt, limit, result.details.values,
+    listing, legend = route_listing(graph, wrt, limit, details.values,
                                     result.gradient if result.point is not None else None,
                                     arrays=arrays)
-    result.details.route_listing = listing
-    result.details.route_legend = legend
+    details.route_listing = listing
+    details.route_legend = legend
 
 
 def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
-              result: Gradient) -> None:
+              result: Gradient, details: SweepDetails) -> None:
     import sympy  # noqa: F401  (imported before the clock starts)
 
     start = time.perf_counter()
@@ -186,9 +188,9 @@ def _formulas(graph: Graph, wrt: tuple[str, ...], limit: int, timeout: float,
     result.seconds = time.perf_counter() - start
     result.formula = {w: text for w, (text, _, _) in out.items()}
     result.gradient = {w: simplified for w, (_, simplified, _) in out.items()}
-    result.details.route_sum = {w: text for w, (text, _, _) in out.items()}
-    result.details.simplified = {w: s for w, (_, s, _) in out.items()}
-    result.details.form = {w: form for w, (_, _, form) in out.items()}
+    details.route_sum = {w: text for w, (text, _, _) in out.items()}
+    details.simplified = {w: s for w, (_, s, _) in out.items()}
+    details.form = {w: form for w, (_, _, form) in out.items()}
     result.cost = {"evaluations": 0, "operations": graph.n_evaluated
                    + engine.edge_count(graph, wrt)}
 

@@ -169,7 +169,7 @@ def _merge(parts: list[Gradient], point: dict[str, Any], shape: tuple[int, ...],
     merged = Gradient(method=first.method, expression=first.expression, inputs=first.inputs,
                       wrt=first.wrt, point=point, graph=graph)
     if first.gradient is not None:
-        merged.gradient = {w: np.concatenate([np.ravel(p.gradient[w]) for p in parts])
+        merged.gradient = {w: np.concatenate([np.ravel(p[w]) for p in parts])
                            .reshape(shape) for w in first.gradient}
     if first.value is not None:
         merged.value = np.concatenate([np.ravel(p.value) for p in parts]).reshape(shape)

@@ -143,7 +143,7 @@ def _because(value: Any) -> str:
 def _array_warnings(result: Gradient) -> None:
     import numpy as np
 
-    for w, v in result.gradient.items():
+    for w, v in (result.gradient or {}).items():
         bad = ~np.isfinite(np.asarray(v, dtype=float))
         if np.any(bad):
             result.warnings.append(

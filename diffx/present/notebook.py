@@ -119,6 +119,6 @@ def register(shell: Any) -> None:
     formatters = shell.display_formatter.formatters
     for cls, svg in SVG:
         formatters["image/svg+xml"].for_type(cls, svg)
-    for cls in TABLES:
-        formatters["text/html"].for_type(cls, html)
-        formatters["text/plain"].for_type(cls, _pretty)
+    for table in TABLES:
+        formatters["text/html"].for_type(table, html)
+        formatters["text/plain"].for_type(table, _pretty)

@@ -62,7 +62,7 @@ def plot_swell(table: SwellTable, path: str | Path) -> Path:
     path = check_plot_path(path)
     plt = _pyplot()
     ns = [r.n if r.n is not None else 1 for r in table.rows]
-    series = [
+    series: list[tuple[str, list[Any], str, str]] = [  # label, sizes per row, colour, line
         ("function as a tree", [r.tree_nodes for r in table.rows], "C0", "-"),
         ("function as a DAG", [r.dag_nodes for r in table.rows], "C0", "--"),
         ("routes", [(10 ** r.routes_log10 if r.routes_log10 < 308 else math.inf)
