@@ -256,6 +256,7 @@ class Compiled:
             graph._cache[forward_key] = _build(_forward_source(present), "forward", ns)
         self.forward_fn = graph._cache[forward_key]
         self.codes, self.n_edges = _active_codes(graph, wrt)
+        self.plan: Any
         self.plan, variants, order = _sweep_plan(graph, wrt) if wrt else (b"", [], [])
         sweep_key = ("sweep", ns, arrays, wrt, careful)
         if sweep_key not in graph._cache:
@@ -267,7 +268,7 @@ class Compiled:
         self.sweep_fn, self.tangent_fn, self.need_out = graph._cache[sweep_key]
 
 
-def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[list[int], int]:
+def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int]:
     """Per node ``4*op + mask``, mask bit k set when argument k depends on a ``wrt`` input.
 
     Nodes that depend on no ``wrt`` input get code 0 and are skipped by the sweeps; so are the

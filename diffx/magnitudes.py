@@ -68,7 +68,7 @@ def _plan(graph: Graph, wrt: tuple[str, ...], reverse: bool) -> tuple[Any, ...]:
     fn = _build(_source(sorted(ids, key=ids.__getitem__), reverse))
     # A single contribution is the adjoint (tangent) itself: its size is checked on the node,
     # except for plain copies (add, sub, neg: ±g), whose source node is checked already.
-    copies = set()
+    copies: set[int] = set()
     for i in live:
         if _ops.BY_CODE[codes[i] >> 2].name in ("add", "sub", "neg"):
             if reverse:
