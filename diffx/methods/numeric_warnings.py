@@ -41,7 +41,8 @@ def kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...]
             at[w] = x + shift if arrays else float(x + shift)
             side.append(evaluation.evaluate(graph, at, arrays)[0])
         for i in nodes:
-            if not live[i] or graph.args(i)[0] == graph.args(i)[-1]:
+            args = graph.args(i)
+            if not live[i] or (len(args) == 2 and args[0] == args[1]):  # max(x, x): no kink
                 continue
             rule = _BRANCH[graph.op_of(i).name]  # type: ignore[union-attr]
             lo = np.sign(rule([np.asarray(side[0][a]) for a in graph.args(i)]))
@@ -87,6 +88,7 @@ def domain_notes(xs: Any, f0s: Any, d: Any, scheme: str, res: Any) -> list[str]:
 FLAT_HIDDEN = 1e-8  # past EXACT_CHECKS points, a flat f hiding a slope below this is flat
 EXACT_CHECKS = 20  # points of an array whose symmetry is checked in mpmath
 EXACT_DIGITS = 50  # digits beyond those that hold x ± h exactly
+FLOAT_MATCH = 1e-6  # the exact f at x + h within this of the float f there
 MAX_SPAN = 700  # decimal range of node magnitudes past which the symmetry is not checked
 
 
@@ -246,4 +248,10 @@ def symmetric(graph: Graph, point: dict[str, Any], w: str, k: int, x: float,
     except (ArithmeticError, ValueError, TypeError):
         return False
     up, down = both
-    return isinstance(up, mpmath.mpf) and mpmath.isfinite(up) and up == down
+    # the exact f must be the function the floats compute: tan(acos(0)) is 1.6e16 in floats
+    # but grows with the precision in mpmath, whose equal ends then prove nothing
+    fu = float(evaluation.evaluate(graph, {**at, w: x + h}, False)[0][graph.output])
+    with mpmath.workdps(20):
+        same = abs(up - fu) <= FLOAT_MATCH * max(abs(fu), abs(up)) if math.isfinite(fu) \
+            else False
+    return isinstance(up, mpmath.mpf) and mpmath.isfinite(up) and up == down and bool(same)
