@@ -31,7 +31,9 @@ from ..errors import OptionError
 from ..graph import Graph
 from ..result import Gradient
 from .base import MethodError, new_result, register, to_python
-from .numeric_warnings import Sides, domain_notes, large, unresolved
+from .numeric_warnings import (
+    Sides, cancellation, domain_notes, large, past_period, rounding_noise, unresolved,
+)
 from .numeric_warnings import kinks_within_steps as _kinks_within_steps
 
 EPS = 2.0**-52
@@ -73,7 +75,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         notes: list[str] = []
         for w in wrt:
             d, h, err, more = _derivative(counter, point, w, f0, scheme, step, estimate,
-                                          bool(kinks))
+                                          bool(kinks), (vals, ns))
             gradient[w], steps[w], errors[w] = to_python(d), to_python(h), to_python(err)
             notes += [f"∂/∂{w}: {m}" for m in more]
     result.seconds = time.perf_counter() - start
@@ -167,8 +169,10 @@ def _check_resolution(point: dict[str, Any], wrt: tuple[str, ...], step: float) 
 
 
 def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str,
-                step: float | None, estimate: bool, kink: bool
+                step: float | None, estimate: bool, kink: bool, at: tuple[list[Any], str]
                 ) -> tuple[Any, Any, Any, list[str]]:
+    """One input's derivatives, step, error estimate and warnings; ``at``: the values of
+    every node at the point and their namespace, for the rounding noise of f."""
     import numpy as np
 
     from .. import finite
@@ -188,6 +192,7 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
     xs = np.asarray(x, dtype=float).ravel()
     f0s = np.broadcast_to(np.asarray(f0, dtype=float), shape).ravel()
     fn = f.along(point, w)
+    fnoise, top = rounding_noise(f.graph, at[0], at[1], w, f.arrays, xs.size)
     res = finite.search(fn, xs, f0s, "central" if scheme == "richardson" else scheme, step,
                         estimate)
     if scheme == "richardson":
@@ -201,11 +206,15 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
                               np.where(keep, res.error, rid.error),
                               np.where(keep, res.settled, rid.settled), first, res.left_domain,
                               res.noise)
+    res = finite.noise_floor(res, fnoise, scheme)
     notes = domain_notes(xs, f0s, res.derivative, scheme, res)
     sides = Sides(fn, xs, res.step)
+    def cause(k: int) -> str:
+        return cancellation(f0s, res.step, fnoise, top, k)
     notes += large(finite, xs, f0s, res.derivative, res.error, scheme, sides, kink,
-                    res.settled)
-    notes += unresolved(f, point, w, xs, f0s, res, sides, scheme)
+                   res.settled, cause)
+    notes += unresolved(f, point, w, xs, f0s, res, sides, scheme, cause)
+    notes += past_period(f.graph, point, w, np.reshape(res.step, shape), f.arrays)
 
     def back(a: Any) -> Any:
         return float(a[0]) if shape == () else np.reshape(a, shape)

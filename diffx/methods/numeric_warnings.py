@@ -1,6 +1,7 @@
 """The warnings of the numeric method about its own result: a kink between x - h and x + h,
 a step that left the domain, an error estimate too large for the derivative, and a derivative
-no larger than its own resolution (unless its 0 is exact by symmetry)."""
+no larger than its own resolution (unless its 0 is exact by symmetry); and the rounding noise
+of f from the values its evaluation adds up, which these warnings explain."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 from typing import Any
 
 from .. import diagnose, evaluation
+from .. import ops as _ops
 from ..graph import Graph
 
 EPS = 2.0**-52
@@ -132,7 +134,7 @@ def within(d: Any, err: Any) -> Any:
 
 
 def large(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str, sides: Any,
-           kink: bool, settled: Any = None) -> list[str]:
+           kink: bool, settled: Any = None, cause: Any = None) -> list[str]:
     """An error estimate too large for the derivative (``finite.large_error``). Where |D| is
     not above its estimate ``unresolved`` speaks instead. At a kink the scale of the
     derivative is the slopes on either side, not the average the central difference gives
@@ -154,6 +156,7 @@ def large(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str, sides: 
     rel = abs(err[k] / d[k]) if d[k] != 0 else math.inf
     why = (" (the differences never settled as the step shrank, so even this estimate "
            "is unreliable)") if settled is not None and not bool(settled[k]) else ""
+    why += cause(k) if cause is not None else ""
     others = " or ".join(s for s in ("richardson", "complex") if s != scheme)
     return [f"the {scheme} difference {d[k]:.6g} has an error estimate of {err[k]:.2g} "
             f"(relative {rel:.1g}, above {finite.ESTIMATE_TOL:g}){at_points(xs, large)}{why}: "
@@ -162,7 +165,7 @@ def large(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str, sides: 
 
 
 def unresolved(f: Any, point: dict[str, Any], w: str, xs: Any, f0s: Any, res: Any,
-                sides: Any, scheme: str) -> list[str]:
+                sides: Any, scheme: str, cause: Any = None) -> list[str]:
     """A derivative no larger than its own error estimate (rounding + truncation) cannot be
     told from 0 at this resolution: say so, with the resolution, unless the 0 is exact.
 
@@ -210,7 +213,7 @@ def unresolved(f: Any, point: dict[str, Any], w: str, xs: Any, f0s: Any, res: An
     if np.any(mask):
         k = int(np.flatnonzero(mask)[0])
         asym = (" (f(x + h) and f(x − h) are equal in floats but not in exact arithmetic)"
-                if d[k] == 0 else "")
+                if d[k] == 0 else "") + (cause(k) if cause is not None else "")
         out.append(f"the {scheme} difference {d[k]:.3g} is below the numeric method's "
                    f"resolution here (±{err[k]:.2g}){at_points(xs, mask)}{asym}: the derivative "
                    "may be 0 or anything of that size; the reverse method resolves it")
@@ -255,3 +258,84 @@ def symmetric(graph: Graph, point: dict[str, Any], w: str, k: int, x: float,
         same = abs(up - fu) <= FLOAT_MATCH * max(abs(fu), abs(up)) if math.isfinite(fu) \
             else False
     return isinstance(up, mpmath.mpf) and mpmath.isfinite(up) and up == down and bool(same)
+
+
+CANCEL = 16.0  # node noise past this many times ε·|f|: f is what is left of a cancellation
+
+
+def rounding_noise(graph: Graph, vals: list[Any], ns: str, w: str, arrays: bool,
+                   size: int) -> tuple[Any, Any]:
+    """The rounding error of f as a function of ``w``, at each of ``size`` points: every
+    node that depends on ``w`` rounds its value v by up to ε·|v|, which reaches f times
+    ∂f/∂node, so ε·Σ |∂f/∂node|·|v| (the output included: at least ε·|f|). Nodes that do
+    not depend on ``w`` round the same way at x ± h and cancel from the difference. Also
+    the largest such |v| (the values that cancelled). (1e118 + x) − 1e118 at x = 1: ε·1e118,
+    where ε·|f| would say 2e-16."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        adj, _ = evaluation.sweep(graph, vals, (w,), ns, arrays)
+        total, top = np.zeros(size), np.zeros(size)
+        for i in range(graph.output + 1):
+            if graph.op_of(i) is None:
+                continue  # inputs and constants: the step itself is exact
+            g, v = adj[i], vals[i]
+            if isinstance(g, (int, float)) and g == 0:
+                continue
+            big = np.abs(np.asarray(v, dtype=float)).ravel()
+            term = np.abs(np.asarray(g, dtype=float)).ravel() * big
+            term = np.where(np.isfinite(term), term, 0.0)  # non-finite: warned elsewhere
+            total += term
+            top = np.where(term > 0, np.maximum(top, big), top)
+    return EPS * total, top
+
+
+def cancellation(f0s: Any, h: Any, fnoise: Any, top: Any, k: int) -> str:
+    """Why point ``k``'s estimate is what it is, when the noise of f comes from larger
+    values that cancelled: a clause for the warnings, else ''."""
+    if fnoise is None or not fnoise[k] > CANCEL * EPS * abs(f0s[k]) or not h[k] > 0:
+        return ""
+    return (f"; f = {f0s[k]:.3g} is computed from values up to {top[k]:.2g} that cancel: "
+            f"their rounding noise of about ±{fnoise[k]:.2g} in f swamps the difference "
+            f"quotient (±{fnoise[k] / h[k]:.2g} at the step {h[k]:.2g})")
+
+
+PERIODIC = frozenset(_ops.BY_NAME[n].code for n in ("sin", "cos", "tan"))
+PERIOD_MOVE = 1.0  # radians an argument may move across the step before it is reported
+
+
+def past_period(graph: Graph, point: dict[str, Any], w: str, h: Any, arrays: bool) -> list[str]:
+    """A sin, cos or tan whose argument moves by more than PERIOD_MOVE between x − h and
+    x + h: the difference then samples its oscillation, not its slope, and when the rest of
+    f's rounding hides that (a + cos(a) at a = 1e136, where no step below 1e120 exists) the
+    search cannot see it. Said with the move."""
+    import numpy as np
+
+    live = graph.reachable_from_output()
+    active = graph.depends_on([graph.input_nodes[w]])
+    nodes = [i for i in graph.nodes_with(PERIODIC) if live[i] and active[i]]
+    if not nodes:
+        return []
+    h = np.nan_to_num(np.asarray(h, dtype=float))
+    x = np.asarray(point[w], dtype=float)
+    side = []
+    with np.errstate(all="ignore"):
+        for shift in (-h, h):
+            at = dict(point)
+            at[w] = x + shift if arrays else float(x + shift)
+            side.append(evaluation.evaluate(graph, at, arrays)[0])
+        for i in nodes:
+            a = graph.args(i)[0]
+            move = np.abs(np.asarray(side[1][a], dtype=float) - np.asarray(side[0][a],
+                                                                             dtype=float))
+            far = np.isfinite(move) & (move > PERIOD_MOVE)
+            if np.any(far):
+                k = int(np.flatnonzero(np.ravel(far))[0]) if np.ndim(far) else 0
+                big = float(np.ravel(move)[k])
+                where = "" if np.ndim(far) == 0 else \
+                    f" (at {int(np.sum(far)):,} of {np.size(far):,} points)"
+                return [f"{graph.describe(i)}: its argument moves by {big:.2g} between "
+                        f"{w} - h and {w} + h{where}, past its period 2π: the difference "
+                        "samples its oscillation, not its slope; the reverse method "
+                        "differentiates it"]
+    return []
