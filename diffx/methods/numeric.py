@@ -75,7 +75,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         notes: list[str] = []
         for w in wrt:
             d, h, err, more = _derivative(counter, point, w, f0, scheme, step, estimate,
-                                          bool(kinks), (vals, ns))
+                                          bool(kinks), (vals, ns, wrt))
             gradient[w], steps[w], errors[w] = to_python(d), to_python(h), to_python(err)
             notes += [f"∂/∂{w}: {m}" for m in more]
     result.seconds = time.perf_counter() - start
@@ -105,6 +105,7 @@ class _Counter:
 
     def __init__(self, graph: Graph, arrays: bool) -> None:
         self.graph, self.arrays, self.count = graph, arrays, 0
+        self.cache: dict[str, Any] = {}  # what every input's derivative shares (adjoints)
 
     def __call__(self, point: dict[str, Any]) -> Any:
         self.count += 1
@@ -169,10 +170,11 @@ def _check_resolution(point: dict[str, Any], wrt: tuple[str, ...], step: float) 
 
 
 def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str,
-                step: float | None, estimate: bool, kink: bool, at: tuple[list[Any], str]
+                step: float | None, estimate: bool, kink: bool, at: tuple[Any, str, Any]
                 ) -> tuple[Any, Any, Any, list[str]]:
     """One input's derivatives, step, error estimate and warnings; ``at``: the values of
-    every node at the point and their namespace, for the rounding noise of f."""
+    every node at the point, their namespace and all inputs asked for, for the rounding
+    noise of f."""
     import numpy as np
 
     from .. import finite
@@ -192,7 +194,7 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
     xs = np.asarray(x, dtype=float).ravel()
     f0s = np.broadcast_to(np.asarray(f0, dtype=float), shape).ravel()
     fn = f.along(point, w)
-    fnoise, top = rounding_noise(f.graph, at[0], at[1], w, f.arrays, xs.size)
+    fnoise, top = rounding_noise(f.graph, *at[:2], w, f.arrays, xs.size, at[2], f.cache)
     res = finite.search(fn, xs, f0s, "central" if scheme == "richardson" else scheme, step,
                         estimate)
     if scheme == "richardson":
