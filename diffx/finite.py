@@ -28,8 +28,20 @@ costs with its error estimate; a hard one costs 2 more per round.
 Ridders' extrapolation (``richardson``) starts its tableau at a tenth of the length scale
 the central search measured (L = √(|D| / c) with c = the h² coefficient), never larger
 than 0.1·max(1, |x|) nor smaller than the central step, and keeps the central result when
-that is better. An estimate larger than ESTIMATE_TOL relative to the derivative (with an
-absolute floor of ABS_FLOOR·min(1, |f|)/max(1, |x|)) is reported by the method as a warning.
+that is better.
+
+A caller that knows the rounding error of f better than ε·|f| passes it to ``noise_floor``:
+the numeric method takes ε·Σ |∂f/∂v|·|v| over the nodes v that depend on x (what every
+rounding, carried to f, can add up to), which for huge values that cancel ((1e118 + x) −
+1e118) is far above ε·|f|. The error estimate is then at least 2·that noise over the width of
+the difference; the step the search chose stays (that bound is a worst case, and steering by
+it would cost the accuracy the measured noise allows, as in the logistic map).
+
+An estimate larger than ESTIMATE_TOL relative to the derivative (with an absolute floor of
+ABS_FLOOR·min(1, |f|)²/max(1, |x|)) is reported by the method as a warning
+(``large_error``). ``slope=`` gives the scale of the derivative where |D| is not it: at a kink
+the central difference averages the one-sided slopes (abs(x − 1) at 1 gives D = 0 between −1
+and 1), so the estimate is judged against the larger one-sided slope |f(x ± h) − f(x)|/h.
 """
 
 from __future__ import annotations
@@ -243,3 +255,18 @@ def large_error(d: np.ndarray, err: np.ndarray, f0: np.ndarray, x: np.ndarray,
         size = np.abs(d) if slope is None else np.maximum(np.abs(d), np.nan_to_num(slope))
         allowed = ESTIMATE_TOL * size + ABS_FLOOR * np.minimum(1.0, np.abs(f0))**2 / scale(x)
         return ~(np.isfinite(d) & (err <= allowed))
+
+
+def noise_floor(est: Estimate, fnoise: np.ndarray, scheme: str) -> Estimate:
+    """``est`` with its error estimate raised to at least the rounding noise that a known
+    rounding error of f (``fnoise`` per point, absolute) puts into the quotient: 2·fnoise
+    over the width of the difference (2h central, h one-sided). The search measures noise
+    from successive differences, which cannot see it when f is flat in floats between the
+    steps (the rounded remains of a cancellation); the step it chose stays."""
+    width = np.where(est.step > 0, est.step * (2.0 if scheme in ("central", "richardson")
+                                               else 1.0), np.nan)
+    with np.errstate(all="ignore"):
+        floor = 2.0 * fnoise / width
+        err = np.where(np.isfinite(floor), np.maximum(est.error, floor), est.error)
+    return Estimate(est.derivative, est.step, err, est.settled, est.first, est.left_domain,
+                    np.maximum(est.noise, fnoise))

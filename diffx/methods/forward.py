@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import diagnose, engine, evaluation, exact, strong_zeros
 from ..details import SweepDetails
+from ..errors import option
 from ..graph import Graph
 from ..result import Gradient
 from .base import Evaluated, MethodError, new_result, register, to_python, use_other_mode_where_nan
@@ -25,7 +26,7 @@ from .reverse import undefined_where_nan
 def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
         arrays: bool, evaluated: Evaluated | None) -> Gradient:
     if point is None:
-        raise MethodError("forward mode computes values: add --at")
+        raise MethodError(f"forward mode computes values: add {option('at')}")
     result = new_result("forward", graph, wrt, point)
     result.details = SweepDetails()
     start = time.perf_counter()
