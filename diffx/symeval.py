@@ -16,7 +16,8 @@ formula leaves the real numbers, where the language's functions are undefined: i
 nan, with a sentence saying where.
 A zero factor times an infinite one is 0 (a strong zero, as in the reverse sweep: x^y·log x at
 x = 0 is 0 for y > 0), except where the two are powers of 0 that sympy split apart (x·y^x/y
-for x·y^(x-1)): those are combined again, or the value is nan with a sentence. The result says why it is not finite, when it is not.
+for x·y^(x-1)): those are combined again, or the value is nan with a sentence. The result
+says why it is not finite, when it is not.
 """
 
 from __future__ import annotations
