@@ -354,31 +354,20 @@ def grad(
         only = report.results[wanted[0]]
         if not only.ok and only.error_kind == "usage":
             raise fail(only.error or "failed")
-    rev = report.results.get("reverse")
-    if routes and rev is not None and rev.ok and rev.details.route_listing is None:
-        report.warnings.append(NO_LISTING)
-    from .present.text import unused_warnings
+    from .present.command_output import add_grad_warnings, grad_failure
 
-    for w in unused_warnings(graph):
-        if w not in report.warnings:
-            report.warnings.insert(0, w)
+    add_grad_warnings(report, graph, routes)
     if json_out:
         from .present.as_json import report_json
 
         typer.echo(report_json(report, graph))
     else:
-        from .present.text import print_report
+        from .present.gradient_table import print_report
 
         print_report(report, console(), graph.output_name, title=program_title(graph))
-    failed = [(name, r.error) for name, r in report.results.items() if not r.ok]
-    if report.results and len(failed) == len(report.results):
-        reasons = "; ".join(f"{name}: {error}" for name, error in failed)
-        raise fail(f"no method could differentiate {graph.output_name} ({reasons})"
-                   if len(failed) > 1 else f"{failed[0][0]}: {failed[0][1]}", EXIT_FAILED)
-
-
-NO_LISTING = ("routes are listed at one point (or as formulas without --at), not at many "
-              "points: give single values in --at to list them")
+    failure = grad_failure(report, graph.output_name)
+    if failure is not None:
+        raise fail(failure, EXIT_FAILED)
 
 
 class Direction(str, Enum):
@@ -446,6 +435,7 @@ def routes(
     product, the sum, and the exact number of routes."""
     from . import api
     from .methods import MAX_ROUTE_LIMIT
+    from .present.command_output import NO_LISTING
 
     check_whole("--limit", limit, 0, MAX_ROUTE_LIMIT)
     text = read_source(source, file)
@@ -457,25 +447,13 @@ def routes(
         raise DiffxError(NO_LISTING)
     if json_out:
         from .present.as_json import write_listing_json
+        from .present.command_output import routes_data
 
-        write_listing_json({"expression": g.source, "wrt": list(result.wrt),
-                            "point": result.point, "gradient": result.gradient,
-                            "routes": result.details.routes,
-                            "routes_log10": result.details.routes_log10,
-                            "listing": result.details.route_listing,
-                            "legend": result.details.route_legend or {},
-                            "sweep_multiply_adds": result.cost.get("backward_ops"),
-                            "warnings": result.warnings}, sys.stdout.write)
+        write_listing_json(routes_data(g, result), sys.stdout.write)
         return
-    from rich.markup import escape as markup_escape
+    from .present.text import print_route_report
 
-    from .present.text import print_routes
-
-    out = console()
-    out.print(f"[bold]{markup_escape(program_title(g))}[/bold]", highlight=False)
-    print_routes(result, out, g.output_name)
-    for w in result.warnings:
-        out.print(f"[yellow]warning:[/yellow] {markup_escape(w)}", highlight=False)
+    print_route_report(result, console(), program_title(g), g.output_name)
 
 
 @command
@@ -518,10 +496,9 @@ def swell(
             else _nothing():
         table = measure(family, n, budget=budget, formulas=formulas)
     if json_out:
-        from .present.as_json import dumps
+        from .present.command_output import swell_json
 
-        typer.echo(dumps({"family": table.name, "description": table.description,
-                          "budget": table.budget, "rows": [r.as_dict() for r in table.rows]}))
+        typer.echo(swell_json(table))
     elif csv_out:
         from .present.tables import swell_csv
 
@@ -568,14 +545,9 @@ def compare(
     g = parse_source(text, from_argument=file is None and source != "-")
     result = run(g, at=read_point(at), wrt=wrt, reference=reference, timeout=timeout)
     if json_out:
-        from .present.as_json import dumps
+        from .present.command_output import compare_json
 
-        typer.echo(dumps({
-            "expression": result.expression, "point": result.point,
-            "value": result.value,
-            "reference": result.reference, "wrt": list(result.wrt),
-            "rows": [r.as_dict() for r in result.rows],
-            "warnings": result.warnings}))
+        typer.echo(compare_json(result))
         return
     from .present.tables import print_comparison
 
@@ -617,12 +589,9 @@ def check(
 
         plot_sweep(report, plot)
     if json_out:
-        from dataclasses import asdict
+        from .present.command_output import check_json
 
-        from .present.as_json import dumps
-
-        data = asdict(report)
-        typer.echo(dumps(data))
+        typer.echo(check_json(report))
     else:
         from .present.tables import print_check
 
@@ -630,24 +599,9 @@ def check(
         if plot is not None:
             typer.echo(f"wrote {plot}")
     if not report.passed:
+        from .present.command_output import check_failure
+
         raise fail(check_failure(report), EXIT_FAILED)
-
-
-def check_failure(report: Any) -> str:
-    """The one-line reason a check failed, for stderr."""
-    worst = next((c for c in report.inputs if c.name == report.worst), None)
-    if worst is None:
-        return "the check failed"
-    import math
-
-    shown = {"claimed": worst.claimed, "reverse": worst.reverse, "central": worst.central}
-    bad = [f"{k} {v}" for k, v in shown.items()
-           if isinstance(v, float) and not math.isfinite(v)]
-    if bad:
-        return (f"the check failed: the derivative with respect to {worst.name} is not finite "
-                f"({', '.join(bad)})")
-    return (f"the check failed: the derivative with respect to {worst.name} is off by a "
-            f"relative error of {worst.error:.1e}, more than --threshold {report.threshold:g}")
 
 
 def _print_version(value: bool) -> None:

@@ -15,7 +15,8 @@ import diffx
 from diffx import methods
 from diffx.details import Details, NumericDetails, SweepDetails, SymbolicDetails
 from diffx.present.as_json import report_json
-from diffx.present.text import count, number, print_report
+from diffx.present.gradient_table import print_report
+from diffx.present.text import count, number
 
 ROOT = Path(__file__).resolve().parent.parent / "diffx"
 
