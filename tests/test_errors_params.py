@@ -23,7 +23,7 @@ from diffx.errors import DiffxError, OptionError, PointError
 PACKAGE = Path(diffx.__file__).parent
 FLAG = re.compile(r"--[A-Za-z]")
 # the CLI and the presenters only it uses speak in flags by design
-CLI_ONLY = {"cli.py", "__main__.py", "present"}
+CLI_ONLY = {"cli", "__main__.py", "present"}
 # messages that must keep a flag, by (file, text in the string), with the reason
 ALLOWED: dict[tuple[str, str], str] = {
     # a shell command the user is told to run: its flags are the command's, not parameters
@@ -82,7 +82,8 @@ def test_scan_finds_flags_in_messages(tmp_path):
         '        raise E(f"{option(\'at\')} {x}: bad")\n'
         '    raise E(f"{x} is bad: " "add --at")\n'
         'W = "see --wrt"\n', encoding="utf-8")
-    (tmp_path / "cli.py").write_text('M = "--at"\n', encoding="utf-8")
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "run.py").write_text('M = "--at"\n', encoding="utf-8")
     (tmp_path / "present").mkdir()
     (tmp_path / "present" / "text.py").write_text('M = "--at"\n', encoding="utf-8")
     found = [(rel, line) for rel, line, _ in flag_strings(tmp_path)]

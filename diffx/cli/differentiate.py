@@ -1,0 +1,110 @@
+"""The commands that differentiate: ``grad`` (every method side by side) and ``routes`` (every
+route from the output to each input)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..errors import DiffxError, naming
+from .options import (MAX_TIMEOUT, At, File, Json, MethodChoice, Scheme, Source, Wrt,
+                      check_seconds, check_whole)
+from .run import EXIT_FAILED, console, fail, flag
+from .sources import read_point, read_program
+
+
+def grad(
+    source: Source = None,
+    file: File = None,
+    wrt: Wrt = None,
+    at: At = None,
+    method: Annotated[MethodChoice, typer.Option(
+        "--method", "-m", help="Which method to run; 'all' runs symbolic, numeric and reverse "
+        "side by side.")] = MethodChoice.all,
+    routes: Annotated[bool, typer.Option(
+        "--routes", help="List every route from the output to each input (reverse method).")
+    ] = False,
+    json_out: Json = False,
+    scheme: Annotated[Scheme, typer.Option(
+        "--scheme", help="Finite-difference scheme for the numeric method.")] = Scheme.central,
+    step: Annotated[float | None, typer.Option(
+        "--step", help="Finite-difference step (default: scaled to the point).",
+        show_default=False)] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Seconds the symbolic work may take before it is stopped.")] = 30.0,
+    route_limit: Annotated[int, typer.Option(
+        "--route-limit", help="List at most this many routes.")] = 1000,
+) -> None:
+    """Differentiate SOURCE by each method and show whether they agree.
+
+    Without --at the derivatives are formulas; with --at they are values at that point.
+    """
+    from .. import api, methods
+    from ..present.command_output import add_grad_warnings, grad_failure
+
+    check_seconds("--timeout", timeout, MAX_TIMEOUT)
+    check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
+    graph = read_program(source, file)
+    wanted = methods.DEFAULT_METHODS if method.value == "all" else (method.value,)
+    options = {
+        "numeric": {"scheme": scheme.value, "step": step},
+        "symbolic": {"timeout": timeout},
+        "reverse": {"routes": routes, "route_limit": route_limit, "timeout": timeout},
+    }
+    point = read_point(at)
+    if point is None and not graph.inputs:
+        point = {}  # a constant expression: its value needs no point
+    report = api.grad_all(graph, at=point, wrt=wrt, methods=wanted,
+                          options={m: o for m, o in options.items() if m in wanted})
+    if len(wanted) == 1:
+        only = report.results[wanted[0]]
+        if not only.ok and only.error_kind == "usage":
+            raise fail(only.error or "failed")
+    add_grad_warnings(report, graph, routes)
+    if json_out:
+        from ..present.as_json import report_json
+
+        typer.echo(report_json(report, graph))
+    else:
+        from ..present.gradient_table import print_report
+
+        print_report(report, console(), graph.output_name, title=graph.title())
+    failure = grad_failure(report, graph.output_name)
+    if failure is not None:
+        raise fail(failure, EXIT_FAILED)
+
+
+def routes(
+    source: Source = None,
+    file: File = None,
+    wrt: Wrt = None,
+    at: At = None,
+    limit: Annotated[int, typer.Option(
+        "--limit", help="List at most this many routes per input (they are always counted).")
+    ] = 1000,
+    json_out: Json = False,
+) -> None:
+    """List every route from each input to the output of SOURCE: its local derivatives, their
+    product, the sum, and the exact number of routes."""
+    from .. import api
+    from ..methods import MAX_ROUTE_LIMIT
+    from ..present.command_output import NO_LISTING
+
+    check_whole("--limit", limit, 0, MAX_ROUTE_LIMIT)
+    g = read_program(source, file)
+    with naming(lambda p: "--limit" if p == "route_limit" else flag(p)):
+        result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
+                          route_limit=limit)
+    if result.ok and result.details.route_listing is None:
+        raise DiffxError(NO_LISTING)
+    if json_out:
+        from ..present.as_json import write_listing_json
+        from ..present.command_output import routes_data
+
+        write_listing_json(routes_data(g, result), sys.stdout.write)
+        return
+    from ..present.text import print_route_report
+
+    print_route_report(result, console(), g.title(), g.output_name)

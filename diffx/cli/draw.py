@@ -1,0 +1,54 @@
+"""The ``graph`` command: the picture of a program's graph, as DOT text or a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .options import At, Direction, File, Source, check_whole
+from .sources import read_point, read_program
+
+
+def graph(
+    source: Source = None,
+    file: File = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the picture here; the format follows the extension: "
+        ".svg, .png, .pdf or .dot. Without it, the DOT text is printed.",
+        show_default=False)] = None,
+    at: At = None,
+    wrt: Annotated[str | None, typer.Option(
+        "--wrt", help="Highlight every route from this input to the output.",
+        show_default=False)] = None,
+    route: Annotated[int | None, typer.Option(
+        "--route", help="Highlight only the K-th route (with --wrt); the caption shows its "
+        "product.", show_default=False)] = None,
+    tree: Annotated[bool, typer.Option(
+        "--tree", help="Draw the expression as a tree, shared nodes copied.")] = False,
+    direction: Annotated[Direction, typer.Option(
+        "--direction", help="Left to right (LR) or top to bottom (TB).")] = Direction.LR,
+    max_nodes: Annotated[int, typer.Option(
+        "--max-nodes", help="Refuse graphs (or trees) with more nodes than this.")] = 300,
+) -> None:
+    """Draw the graph of SOURCE: the local derivative on every edge, values and adjoints on
+    the nodes (with --at), the routes from an input highlighted (with --wrt)."""
+    from ..draw import render
+    from ..methods import MAX_ROUTE_LIMIT
+    from ..present.picture_files import write
+
+    if route is not None:
+        check_whole("--route", route, 1, MAX_ROUTE_LIMIT)
+    if output is not None:
+        from ..present.picture_files import picture_format
+
+        picture_format(output)
+    g = read_program(source, file)
+    picture = render(g, at=read_point(at), wrt=wrt, route=route, tree=tree,
+                     direction=direction.value, max_nodes=max_nodes)
+    if output is None:
+        typer.echo(picture.source)
+        return
+    path = write(picture.source, output)
+    typer.echo(f"wrote {path}")

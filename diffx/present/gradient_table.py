@@ -1,0 +1,129 @@
+"""The gradient table on a terminal: the methods side by side, a column per input (a row per
+input when there are many), the agreement with the reference, the time and the cost of each.
+Formatting only, no computing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+
+from ..result import Gradient, Report
+from .text import agreement_cell, count, number, print_routes, relative, seconds
+
+
+def _cost(r: Gradient) -> str:
+    """The method's one-line cost, as its details record words it."""
+    return r.details.summary(r.cost, number, count)
+
+
+def _cell(r: Gradient, w: str) -> str:
+    if r.point is None:
+        told = r.details.cell(w)
+        if told is not None:
+            return told
+        return str(r.gradient[w]) if r.gradient else "—"
+    return number(r.gradient[w]) if r.gradient else "—"
+
+
+def print_report(report: Report, console: Any, out_name: str = "f",
+                 title: str | None = None) -> None:
+    """The methods side by side: a column per input (a row per input when there are many),
+    the agreement with the reference method, the time and the cost of each."""
+    point = report.point
+    console.print(f"[bold]{escape(title or _short(report.expression))}[/bold]")
+    if point is not None:
+        if point:  # (a constant expression has a value without a point)
+            where = ", ".join(f"{k}={number(v, 10)}" for k, v in point.items())
+            console.print(f"at {escape(where)}", highlight=False)
+        console.print(escape(f"{out_name} = {number(report.value)}"), highlight=False)
+    if len(report.wrt) > 3:
+        _tall(report, console, out_name)
+    else:
+        _wide(report, console, out_name)
+    if not report.wrt:
+        console.print("[dim]the expression has no inputs, so there is nothing to "
+                      "differentiate[/dim]")
+    listed = next((r for r in report.results.values() if r.ok and
+                   getattr(r.details, "route_listing", None) is not None), None)
+    if listed is not None:
+        print_routes(listed, console, out_name)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+def _agreement(report: Report, name: str) -> str:
+    if name == report.reference:
+        return "(reference)"
+    errors = report.relative_errors.get(name)
+    if not errors:
+        return relative(report.worst_error(name))
+    ref = report.results.get(report.reference) if report.reference else None
+    return agreement_cell(errors, report.results[name].gradient,
+                          ref.gradient if ref is not None else None)
+
+
+def _compares(report: Report) -> bool:
+    return report.point is not None and report.reference is not None and \
+        len(report.results) > 1
+
+
+def _wide(report: Report, console: Any, out_name: str) -> None:
+    from rich.table import Table
+
+    compare = _compares(report)
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("method")
+    for w in report.wrt:
+        table.add_column(f"∂{out_name}/∂{w}", overflow="fold")
+    if compare:
+        table.add_column(f"vs {report.reference}", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("cost", overflow="fold")
+    for name, r in report.results.items():
+        if r.error is not None:
+            error = f"[red]{escape(r.error)}[/red]"
+            cells = [error] + [""] * (len(report.wrt) - 1) if report.wrt else []
+            row = [name, *cells] + ([""] if compare else []) + ["", "" if cells else error]
+            table.add_row(*row)
+            continue
+        row = [name] + [escape(_cell(r, w)) for w in report.wrt]
+        if compare:
+            row.append(_agreement(report, name))
+        table.add_row(*row, seconds(r.seconds), _cost(r))
+    console.print(table)
+
+
+def _tall(report: Report, console: Any, out_name: str) -> None:
+    from rich.table import Table
+
+    compare = _compares(report)
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("")
+    for name in report.results:
+        table.add_column(name, overflow="fold")
+    for w in report.wrt:
+        cells = []
+        for r in report.results.values():
+            cells.append("" if r.error is not None else escape(_cell(r, w)))
+        table.add_row(f"∂{out_name}/∂{w}", *cells)
+    console.print(table)
+    costs = Table(show_edge=False, header_style="bold")
+    costs.add_column("method")
+    if compare:
+        costs.add_column(f"vs {report.reference}", justify="right")
+    costs.add_column("time", justify="right")
+    costs.add_column("cost", overflow="fold")
+    for name, r in report.results.items():
+        if r.error is not None:
+            row = [name] + ([""] if compare else []) + ["", f"[red]{escape(r.error)}[/red]"]
+        else:
+            row = [name] + ([_agreement(report, name)] if compare else []) + [
+                seconds(r.seconds), _cost(r)]
+        costs.add_row(*row)
+    console.print(costs)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    one = " ".join(text[: limit * 4].split())  # (never split a million-line program)
+    return one if len(one) <= limit else one[: limit - 1] + "…"
