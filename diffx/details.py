@@ -171,3 +171,12 @@ class SweepDetails(Details):
             return None
         route_sum, simple = self.route_sum[w], self.simplified[w]
         return route_sum if route_sum == simple else f"{route_sum}\n= {simple}"
+
+
+def sweep_details(details: Details) -> SweepDetails:
+    """A sweep method's record (reverse, forward), where route counts and listings are read;
+    a ``TypeError`` for any other method's record."""
+    if not isinstance(details, SweepDetails):
+        raise TypeError(f"routes are recorded by the sweep methods, not in "
+                        f"{type(details).__name__}")
+    return details

@@ -53,7 +53,7 @@ class DiffxCommand(typer.core.TyperCommand):
         options: dict[str, bool] = {}
         for param in self.get_params(ctx):
             if getattr(param, "param_type_name", None) == "option":
-                takes_value = not param.is_flag and not getattr(param, "count", False)
+                takes_value = not getattr(param, "is_flag", False) and not getattr(param, "count", False)
                 for name in (*param.opts, *param.secondary_opts):
                     options[name] = takes_value
         return super().parse_args(ctx, expression_arguments(args, options))

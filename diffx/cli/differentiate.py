@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..details import sweep_details
 from ..errors import DiffxError, naming
 from .options import (MAX_TIMEOUT, At, File, Json, MethodChoice, Scheme, Source, Wrt,
                       check_seconds, check_whole)
@@ -48,16 +49,16 @@ def grad(
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
     graph = read_program(source, file)
     wanted = methods.DEFAULT_METHODS if method.value == "all" else (method.value,)
-    options = {
-        "numeric": {"scheme": scheme.value, "step": step},
-        "symbolic": {"timeout": timeout},
-        "reverse": {"routes": routes, "route_limit": route_limit, "timeout": timeout},
-    }
+    # each option goes to every method that declares it (the registry says which)
+    given = {"scheme": scheme.value, "step": step, "timeout": timeout, "routes": routes,
+             "route_limit": route_limit}
+    options = {m: {k: v for k, v in given.items() if k in methods.get(m).options}
+               for m in wanted}
     point = read_point(at)
     if point is None and not graph.inputs:
         point = {}  # a constant expression: its value needs no point
     report = api.grad_all(graph, at=point, wrt=wrt, methods=wanted,
-                          options={m: o for m, o in options.items() if m in wanted})
+                          options=options)
     if len(wanted) == 1:
         only = report.results[wanted[0]]
         if not only.ok and only.error_kind == "usage":
@@ -97,7 +98,7 @@ def routes(
     with naming(lambda p: "--limit" if p == "route_limit" else flag(p)):
         result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
                           route_limit=limit)
-    if result.ok and result.details.route_listing is None:
+    if result.ok and sweep_details(result.details).route_listing is None:
         raise DiffxError(NO_LISTING)
     if json_out:
         from ..present.as_json import write_listing_json

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,8 +24,15 @@ def _choices(name: str, values: Iterable[str]) -> type[Enum]:
 
 # The choices come from the method registry and the numeric method's schemes, so a new method
 # or scheme appears here without the CLI learning its name.
-MethodChoice = _choices("MethodChoice", ["all", *_methods.REGISTRY])
-Scheme = _choices("Scheme", _numeric.SCHEMES)
+if TYPE_CHECKING:  # what the type checker sees: the members the commands name
+    class MethodChoice(str, Enum):
+        all = "all"
+
+    class Scheme(str, Enum):
+        central = "central"
+else:
+    MethodChoice = _choices("MethodChoice", ["all", *_methods.REGISTRY])
+    Scheme = _choices("Scheme", _numeric.SCHEMES)
 
 
 class Direction(str, Enum):

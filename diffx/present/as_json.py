@@ -271,6 +271,7 @@ def _rows(rows: list[Any], where: str, write: Callable[[str], Any],
         else:
             parts = []
             for k, v in row.items():
+                body: str | None
                 if k in _EDGE_KEYS and isinstance(v, list) and v:
                     items = []
                     for j, item in enumerate(v):

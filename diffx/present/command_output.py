@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..details import sweep_details
 from ..result import Gradient, Report
 
 if TYPE_CHECKING:  # (the grad command need not import what the others measure)
@@ -29,7 +30,7 @@ def add_grad_warnings(report: Report, graph: Any, routes: bool) -> None:
     """The grad command's own warnings, put in the report before it is shown: routes asked for
     but not listed (many points), and statements the output does not use (first)."""
     rev = report.results.get("reverse")
-    if routes and rev is not None and rev.ok and rev.details.route_listing is None:
+    if routes and rev is not None and rev.ok and sweep_details(rev.details).route_listing is None:
         report.warnings.append(NO_LISTING)
     for w in unused_warnings(graph):
         if w not in report.warnings:
@@ -50,7 +51,7 @@ def grad_failure(report: Report, out_name: str) -> str | None:
 def routes_data(graph: Any, result: Gradient) -> dict[str, Any]:
     """The routes command's JSON document as plain data (written by ``write_listing_json``,
     which streams the listing)."""
-    d = result.details
+    d = sweep_details(result.details)
     return {"expression": graph.source, "wrt": list(result.wrt),
             "point": result.point, "gradient": result.gradient,
             "routes": d.routes,

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.markup import escape
 
+from ..details import sweep_details
 from ..result import Gradient
 
 # ---------------------------------------------------------------- number formatting ----------
@@ -168,10 +169,10 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
     The header and the summary go through rich; the route lines (up to the route limit, 10^5)
     are plain text written to the console's file a block at a time, each distinct edge's
     value formatted once (rows of a listing share their edges' objects, see diffx.listing)."""
-    d = r.details
+    d = sweep_details(r.details)
     legend = d.route_legend or {}
-    for w, info in d.route_listing.items():
-        n = count(d.routes.get(w), d.routes_log10.get(w))
+    for w, info in (d.route_listing or {}).items():
+        n = count((d.routes or {}).get(w), (d.routes_log10 or {}).get(w))
         console.print(f"[bold]routes from {escape(w)} to {escape(out_name)}[/bold]: {n}",
                       highlight=False)
         rows = info["routes"]
@@ -184,7 +185,7 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
                 else f"the {len(rows):,} products"
             total_text = _equation([terms, number(info["sum"])])
             console.print(f"  sum: {escape(total_text)}; the reverse sweep "
-                          f"got {number(r.gradient[w])}{sweep}, listing no route {mark}",
+                          f"got {number((r.gradient or {})[w])}{sweep}, listing no route {mark}",
                           highlight=False)
         elif info["complete"]:
             formula = (d.route_sum or {}).get(w)
