@@ -28,7 +28,7 @@ from typing import Any
 
 from . import ops as _ops
 from .graph import Graph
-from .op_namespaces import compile_source, namespace
+from .op_namespaces import compile_source, ieee_division, mpmath_ieee, namespace
 from .ops import CONST, INPUT
 
 # ---------------------------------------------------------------- code generation ------------
@@ -45,51 +45,9 @@ def _subst(template: str, x: str, y: str, out: str) -> str:
 def _build(source: str, name: str, ns: str) -> Callable:
     space = {**namespace(ns), "islice": islice}
     if ns == "mpmath":  # IEEE division and powers: 0.5/0 is inf, not ZeroDivisionError
-        source = _ieee_division(source)
-        space.update(_mpmath_ieee())
+        source = ieee_division(source)
+        space.update(mpmath_ieee())
     return compile_source(source, name, space)
-
-
-def _ieee_division(source: str) -> str:
-    """``a / b`` in diffx's generated source becomes ``div(a, b)`` (an iterative walk over the
-    source's syntax tree; the source holds only op-table text and diffx's names)."""
-    import ast
-
-    tree = ast.parse(source)
-    stack: list[Any] = [tree]
-    while stack:  # children are read after the replacement, so nested divisions are found
-        node = stack.pop()
-        for field, value in ast.iter_fields(node):
-            items = value if isinstance(value, list) else [value]
-            new = [ast.Call(ast.Name("div", ast.Load()), [v.left, v.right], [])
-                   if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Div) else v
-                   for v in items]
-            if any(a is not b for a, b in zip(new, items)):
-                setattr(node, field, new if isinstance(value, list) else new[0])
-        stack.extend(ast.iter_child_nodes(node))
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
-
-
-def _mpmath_ieee() -> dict[str, Any]:
-    """Division and powers in mpmath with IEEE's infinities (mpmath raises on 1/0 and on
-    0^-1): a nonzero number over 0 is inf with its sign, 0/0 is nan; 0 to a negative power
-    is inf. mpmath's zero has no sign, so 1/0 is +inf (the float sweep's 1/-0.0 is -inf)."""
-    import mpmath as mp
-
-    def div(a: Any, b: Any) -> Any:
-        if b == 0:
-            return mp.nan if a == 0 or mp.isnan(a) else mp.inf if a > 0 else -mp.inf
-        return a / b
-
-    def power(x: Any, y: Any) -> Any:
-        if x == 0 and y < 0:
-            return mp.inf
-        return mp.power(x, y)
-
-    def powdx(x: Any, y: Any) -> Any:
-        return mp.mpf(0) if y == 0 else y * power(x, y - 1)
-
-    return {"div": div, "pow": power, "powdx": powdx}
 
 
 def _by_frequency(codes: Sequence[int]) -> list[int]:
