@@ -85,7 +85,8 @@ def _log2_size(expr: Any, memo: tuple[dict, list]) -> float:
     undefined or not constant), each subexpression once across calls sharing ``memo``."""
     import mpmath
 
-    from .symeval import _real, _walk
+    from .symeval import _walk
+    from .symeval_functions import real as _real
 
     with mpmath.workprec(64):
         try:

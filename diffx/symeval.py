@@ -27,9 +27,10 @@ from typing import Any
 
 import mpmath
 
+from .symeval_functions import HUGE, UNARY, about, exp_limited, heaviside, pick, power, real
+
 PRECISIONS = (128,)  # bits of the first pass; each further pass doubles (or more)
 MAX_PREC = 16_384  # bits: a value two passes cannot agree on by here is unknown (nan)
-HUGE = 2.0**40  # exp/sinh/cosh of more than this is inf (its value has 2^40-bit exponents)
 
 
 class Value:
@@ -55,7 +56,7 @@ def evaluate(expr: Any, point: dict[Any, float]) -> Value:
             result = _to_double(v, prec)
             if not why and isinstance(result, float) and math.isinf(result) and \
                     mpmath.isfinite(v):
-                why.append(f"its exact value, about {_about(v)}, is beyond the "
+                why.append(f"its exact value, about {about(v)}, is beyond the "
                            "largest float (1.8e308)")
                 return Value(result, why[0])  # more digits cannot bring it into range
         if need[1] is not None:  # a periodic function of a number beyond the cap
@@ -72,16 +73,6 @@ def evaluate(expr: Any, point: dict[Any, float]) -> Value:
                 f"digits than {MAX_PREC:,} bits can hold)"))
         previous, before, was_enough = result, prec, enough
         prec = min(MAX_PREC, max(2 * prec, need[0] + 64))
-
-
-def _about(v: Any) -> str:
-    """``1.2e+4000``-style text for a number of any size (no digit-by-digit conversion)."""
-    if not mpmath.isfinite(v) or v == 0:
-        return str(float(v))
-    with mpmath.workprec(64):
-        exponent = int(mpmath.floor(mpmath.log10(abs(v))))
-        mantissa = float(v / mpmath.power(10, exponent))
-    return f"{mantissa:.2g}e{exponent:+d}"
 
 
 def _same(a: float | complex, b: float | complex, rel: float = 0.0) -> bool:
@@ -172,13 +163,6 @@ def _leaf(e: Any, point: dict[Any, float]) -> Any:
     return mpmath.nan  # nan, zoo (1/0 of sympy's), and anything else undefined
 
 
-def _real(v: Any) -> Any:
-    """The real number ``v`` stands for, or nan when it is not real."""
-    if isinstance(v, mpmath.mpc):
-        return v.real if v.imag == 0 else mpmath.nan
-    return v
-
-
 def _precision_needed(terms: list[Any], total: Any, need: list[Any]) -> None:
     """Bits a sum needs: terms of very different sizes (1 + 1e-300 loses the small one) or
     cancelling terms (1 - tanh(20)^2 loses the leading digits) need more than 53 bits."""
@@ -188,24 +172,6 @@ def _precision_needed(terms: list[Any], total: Any, need: list[Any]) -> None:
     spread = max(mags) - min(mags)
     lost = max(mags) - mpmath.mag(total) if total != 0 and mpmath.isfinite(total) else 0
     need[0] = max(need[0], int(max(spread, lost)) + 64)
-
-
-def _heaviside(z: Any, at_zero: Any) -> Any:
-    z = _real(z)
-    return mpmath.nan if mpmath.isnan(z) else mpmath.mpf(1) if z > 0 else \
-        mpmath.mpf(0) if z < 0 else at_zero
-
-
-def _sign(z: Any) -> Any:
-    z = _real(z)
-    return mpmath.nan if mpmath.isnan(z) else mpmath.mpf((z > 0) - (z < 0))
-
-
-def _pick(values: list[Any], larger: bool) -> Any:
-    vals = [_real(v) for v in values]
-    if any(mpmath.isnan(v) for v in vals):
-        return mpmath.nan
-    return max(vals) if larger else min(vals)
 
 
 def _product(args: list[Any]) -> Any:
@@ -238,7 +204,7 @@ def _mul(e: Any, args: list[Any], done: dict[int, Any], why: list[str]) -> Any:
             for i, _ in members:
                 args[i] = mpmath.mpf(1)
                 of_zero.discard(i)
-            args[members[0][0]] = _power(done[id(base)], mpmath.fsum(x for _, x in members),
+            args[members[0][0]] = power(done[id(base)], mpmath.fsum(x for _, x in members),
                                          why)
     if any(args[i] == 0 for i in of_zero) and any(mpmath.isinf(args[i]) for i in of_zero):
         why.insert(0, f"{_short(e)} is 0 times inf at this point, both powers of 0: the limit "
@@ -247,66 +213,17 @@ def _mul(e: Any, args: list[Any], done: dict[int, Any], why: list[str]) -> Any:
     return _product(args)
 
 
-def _exp(z: Any, why: list[str]) -> Any:
-    r = _real(z)
-    if not mpmath.isnan(r):
-        if r > HUGE:
-            why.append(f"it takes exp of {_about(r)}, a number far beyond the float range")
-            return mpmath.inf
-        if r < -HUGE:
-            return mpmath.mpf(0)
-    return mpmath.exp(z)
-
-
-def _power(b: Any, x: Any, why: list[str]) -> Any:
-    if mpmath.isnan(b) or mpmath.isnan(x):
-        return mpmath.nan
-    if b == 0:
-        if _real(x) > 0:
-            return mpmath.mpf(0)
-        if x == 0:
-            return mpmath.mpf(1)
-        why.append("the formula divides by zero at this point (a negative power of 0)")
-        return mpmath.inf
-    if isinstance(x, mpmath.mpf) and mpmath.isint(x):
-        if abs(x) * abs(mpmath.log(abs(b), 2)) > HUGE:  # 2^(2^40) or beyond: inf or 0
-            big = (abs(b) > 1) == (x > 0)
-            if big:
-                why.append("it raises to a power far beyond the float range")
-            return mpmath.inf if big else mpmath.mpf(0)
-        return mpmath.power(b, int(x))
-    if isinstance(b, mpmath.mpf) and b < 0:
-        b = mpmath.mpc(b)
-    size = _real(x * mpmath.log(b)) if not mpmath.isinf(b) else None
-    if size is not None and not mpmath.isnan(size) and abs(size) > HUGE:
-        if size > 0:
-            why.append("it raises to a power far beyond the float range")
-        return mpmath.inf if size > 0 else mpmath.mpf(0)
-    return mpmath.power(b, x)
-
-
-_UNARY = {
-    "sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan, "sinh": mpmath.sinh,
-    "cosh": mpmath.cosh, "tanh": mpmath.tanh, "asin": mpmath.asin, "acos": mpmath.acos,
-    "atan": mpmath.atan, "sec": mpmath.sec, "csc": mpmath.csc, "cot": mpmath.cot,
-    "re": lambda z: z.real if isinstance(z, mpmath.mpc) else z,
-    "im": lambda z: z.imag if isinstance(z, mpmath.mpc) else mpmath.mpf(0),
-    "sign": _sign, "Abs": abs, "abs": abs,
-    "relu": lambda z: _pick([mpmath.mpf(0), z], True),
-}
-
-
 def _periodic_argument(name: str, z: Any, need: list[Any]) -> bool:
     """A periodic function's argument must be known to well below 1, so a huge argument
     needs all its bits before the point and 64 after; False when that is beyond the cap
     (mpmath would also spend minutes reducing it by pi)."""
-    z = _real(z)
+    z = real(z)
     if not mpmath.isfinite(z) or z == 0:
         return True
     bits = int(mpmath.mag(z)) + 64
     if bits > MAX_PREC:
         if need[1] is None:
-            need[1] = (f"{name} of a number about {_about(z)} could not be resolved: its "
+            need[1] = (f"{name} of a number about {about(z)} could not be resolved: its "
                        f"value depends on that number's last units, which need about "
                        f"{bits:,} bits of precision (diffx stops at {MAX_PREC:,})")
         return False
@@ -329,13 +246,13 @@ def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
     if name == "Mul":
         return _product(args)
     if name == "Pow":
-        return _power(args[0], args[1], why)
+        return power(args[0], args[1], why)
     if name == "exp":
-        return _exp(args[0], why)
-    if name in ("sinh", "cosh", "tanh") and not mpmath.isnan(_real(args[0])) and \
-            abs(_real(args[0])) > HUGE:  # (mpmath would build 2^|x|-bit integers)
+        return exp_limited(args[0], why)
+    if name in ("sinh", "cosh", "tanh") and not mpmath.isnan(real(args[0])) and \
+            abs(real(args[0])) > HUGE:  # (mpmath would build 2^|x|-bit integers)
         big = mpmath.mpf(1) if name == "tanh" else mpmath.inf
-        return big if name == "cosh" or _real(args[0]) > 0 else -big
+        return big if name == "cosh" or real(args[0]) > 0 else -big
     if name == "log":
         z = args[0]
         if z == 0:
@@ -345,17 +262,17 @@ def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
             z = mpmath.mpc(z)
         return mpmath.log(z)
     if name == "Heaviside":
-        return _heaviside(args[0], args[1] if len(args) > 1 else mpmath.mpf(0.5))
+        return heaviside(args[0], args[1] if len(args) > 1 else mpmath.mpf(0.5))
     if name in ("Max", "Min"):
-        return _pick(args, name == "Max")
+        return pick(args, name == "Max")
     if name == "atan2":
-        return mpmath.atan2(_real(args[0]), _real(args[1]))
+        return mpmath.atan2(real(args[0]), real(args[1]))
     if name == "DiracDelta":
-        z = _real(args[0])
+        z = real(args[0])
         return mpmath.nan if mpmath.isnan(z) else (mpmath.inf if z == 0 else mpmath.mpf(0))
     if name in _PERIODIC and not _periodic_argument(name, args[0], need):
         return mpmath.nan
-    fn = _UNARY.get(name)
+    fn = UNARY.get(name)
     if fn is not None and len(args) == 1:
         try:
             return fn(args[0])
