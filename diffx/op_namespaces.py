@@ -174,8 +174,32 @@ def _numpy_namespace() -> dict[str, Any]:
     }
 
 
+#: mpmath's functions refuse an argument past 2^MAX_MPMATH_MAG (about 10^616, the square of the
+#: largest double): exp, cosh or a power of such a number takes time and memory that grow with
+#: its exponent (cosh(10^(10^10)) builds a 4 GB integer in one uninterruptible call), and no
+#: derivative diffx reports in doubles depends on it
+MAX_MPMATH_MAG = 2048
+
+
+def _too_large(v: Any) -> bool:
+    parts = [v._mpf_] if hasattr(v, "_mpf_") else list(getattr(v, "_mpc_", ()))
+    return any(m[1] and m[2] + m[3] > MAX_MPMATH_MAG for m in parts)  # nonzero mantissa
+
+
+def bounded_mpmath(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``fn`` that raises OverflowError (an ArithmeticError: the exact re-runs give up and say
+    why) for an argument past 2^MAX_MPMATH_MAG instead of computing with it."""
+    def call(*args: Any) -> Any:
+        if any(_too_large(v) for v in args):
+            raise OverflowError(f"{name} of a number past 2^{MAX_MPMATH_MAG} (about 10^616) "
+                                "is not computed")
+        return fn(*args)
+    return call
+
+
 def _mpmath_namespace() -> dict[str, Any]:
-    """mpmath numbers (unbounded exponent, any precision): the sweeps' 50-digit re-run."""
+    """mpmath numbers (unbounded exponent, any precision): the sweeps' 50-digit re-run. The
+    functions are bounded (:func:`bounded_mpmath`)."""
     import mpmath as mp
 
     zero = mp.mpf(0)
@@ -187,7 +211,7 @@ def _mpmath_namespace() -> dict[str, Any]:
         return zero if y == 0 else y * mp.power(x, y - 1)
 
     space = dict(_math_namespace())
-    space.update({
+    own: dict[str, Callable[..., Any]] = {
         "sin": mp.sin, "cos": mp.cos, "tan": mp.tan, "exp": mp.exp, "log": mp.log,
         "sqrt": mp.sqrt, "tanh": mp.tanh, "sinh": mp.sinh, "cosh": mp.cosh,
         "asin": mp.asin, "acos": mp.acos, "atan": mp.atan, "pow": mp.power,
@@ -197,7 +221,8 @@ def _mpmath_namespace() -> dict[str, Any]:
         "dsigmoid": lambda x: 1 / ((1 + mp.exp(-x)) * (1 + mp.exp(x))),
         "powlog": powlog, "powdx": powdx,
         "szmul": lambda t, p: zero if t == 0 or p == 0 else t * p,
-    })
+    }
+    space.update({name: bounded_mpmath(fn, name) for name, fn in own.items()})
     return space
 
 
@@ -291,6 +316,8 @@ def mpmath_ieee() -> dict[str, Any]:
     is inf. mpmath's zero has no sign, so 1/0 is +inf (the float sweep's 1/-0.0 is -inf)."""
     import mpmath as mp
 
+    mp_power = namespace("mpmath")["pow"]  # bounded: no power of a number past 10^616
+
     def div(a: Any, b: Any) -> Any:
         if b == 0:
             return mp.nan if a == 0 or mp.isnan(a) else mp.inf if a > 0 else -mp.inf
@@ -299,7 +326,7 @@ def mpmath_ieee() -> dict[str, Any]:
     def power(x: Any, y: Any) -> Any:
         if x == 0 and y < 0:
             return mp.inf
-        return mp.power(x, y)
+        return mp_power(x, y)
 
     def powdx(x: Any, y: Any) -> Any:
         return mp.mpf(0) if y == 0 else y * power(x, y - 1)
