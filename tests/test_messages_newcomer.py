@@ -8,7 +8,7 @@ import pytest
 from conftest import invoke
 
 import diffx
-from diffx.errors import OptionError, PointError
+from diffx.errors import DiffxError, OptionError, PointError
 
 
 def cli_error(*args: str) -> str:
@@ -89,3 +89,75 @@ def test_missing_input_in_text_or_cli_suggests_name_equals():
     out = cli_error("grad", "x*y*z", "--at", "x=1")
     assert "error: --at has no value for inputs 'y', 'z'; add y=1,z=1" in out
 
+
+# 5. check with one number for a function of several inputs
+def test_check_refuses_one_number_for_several_arguments_up_front():
+    calls = []
+
+    def f(a, b):
+        calls.append((a, b))
+        return a * b
+
+    with pytest.raises(OptionError) as info:
+        diffx.check(f, lambda a, b: [b, a], at=3)
+    assert str(info.value) == (
+        "check(f, grad, at): at=3 is one number, but f takes 2 arguments (a, b); for a "
+        "function of several inputs pass a dict of values by argument name: "
+        "at={'a': <value>, 'b': <value>}")
+    assert calls == []  # refused before f was called
+    assert diffx.check(f, lambda a, b: [b, a], at={"a": 3, "b": 2}).passed
+
+
+def test_check_one_number_for_an_indexing_function_says_pass_a_list():
+    f, g = (lambda x: x[0] * x[1]), (lambda x: [x[1], x[0]])
+    with pytest.raises(OptionError, match=r"^check\(f, grad, at\): at=3 is one number, but "
+                                          r"grad indexes its argument .*pass a list of values, "
+                                          r"one per input: at=\[x0, x1, \.\.\.\]$"):
+        diffx.check(f, g, at=3)
+    with pytest.raises(OptionError, match=r"at=3 is one number, but f indexes its argument"):
+        diffx.check(f, lambda x: 1.0, at=3)
+    assert diffx.check(f, g, at=[3.0, 2.0]).passed
+    assert diffx.check(lambda x: x * x, lambda x: 2 * x, at=3).passed  # one input: fine
+
+
+# 6. a noise bound that overflows
+def test_overflowing_noise_bound_is_not_printed_as_inf():
+    import numpy as np
+
+    from diffx.methods.numeric_warnings import cancellation
+
+    f0, h, top = np.array([1.0]), np.array([1e-300]), np.array([1e300])
+    # 1e300 / 1e-300 = 1e600 is past the largest float (about 1.8e308)
+    clause = cancellation(f0, h, np.array([1e300]), top, 0)
+    assert "inf" not in clause
+    assert "rounding noise in f reaches the end of the float range (about 1.8e308)" in clause
+    assert "at the step 1e-300" in clause
+    assert "inf" not in cancellation(f0, np.array([1e-3]), np.array([np.inf]), top, 0)
+    # a finite bound keeps its numbers: 1e-10 / 1e-3 = 1e-7
+    assert "about ±1e-10 in f swamps the difference quotient (±1e-07 at the step 0.001)" in \
+        cancellation(f0, np.array([1e-3]), np.array([1e-10]), np.array([1e6]), 0)
+
+
+# 7. a picture's file name
+def test_picture_name_error_names_the_option_as_the_caller_knows_it(tmp_path):
+    from diffx.draw import save
+
+    out = cli_error("graph", "x*y", "-o", str(tmp_path / "x.jpg"))
+    assert "error: unknown picture format '.jpg': -o needs a file name ending in .svg, .png, " \
+        ".pdf or .dot" in out
+    assert "(path=)" not in out
+    with pytest.raises(DiffxError, match=r"^unknown picture format '\.jpg': path needs a file "
+                                         r"name ending in \.svg"):
+        save("x*y", tmp_path / "x.jpg")
+    with pytest.raises(DiffxError, match=r"^path needs a file name .*; .* has no extension$"):
+        save("x*y", tmp_path / "noext")
+
+
+# 8. the example in a parse error is not read as part of the location
+def test_parse_error_example_sits_in_parentheses_before_the_location():
+    with pytest.raises(diffx.ParseError) as info:
+        diffx.parse("sin x")
+    assert str(info.value).splitlines()[0] == (
+        "function 'sin' needs its argument in parentheses (write sin(x)) at column 1")
+    out = cli_error("grad", "x=1; x=2", "--at", "x=1")
+    assert "each statement needs a new name (such as x2) at column 6" in out
