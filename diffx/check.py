@@ -180,6 +180,8 @@ def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, t
             raise OptionError(f"check(f, grad, at): at must be a number, a sequence of numbers "
                               f"or a dict of them, not {at!r}") from None
         scalar = arr.ndim == 0
+        if scalar:
+            _refuse_one_number(f, at)
         names = ["x"] if scalar else [f"x[{i}]" for i in range(arr.size)]
         x = [float(v) for v in arr.ravel()]
         shape = arr.shape
@@ -196,11 +198,18 @@ def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, t
     try:
         analytic = as_list(call(grad, x))
     except (TypeError, ValueError, KeyError) as exc:
+        if not isinstance(at, Mapping) and len(x) == 1 and _indexes(exc):
+            raise _one_number(at, f"grad indexes its argument ({exc})") from None
         raise OptionError(f"grad(at) did not give one number per input: {exc}") from None
     if len(analytic) != len(x):
         raise OptionError(f"grad(at) gave {len(analytic)} numbers for {len(x)} inputs")
     checked = []
-    f0 = f_list(x)
+    try:
+        f0 = f_list(x)
+    except TypeError as exc:
+        if not isinstance(at, Mapping) and len(x) == 1 and _indexes(exc):
+            raise _one_number(at, f"f indexes its argument ({exc})") from None
+        raise
     for k, name in enumerate(names):
         c, c_err = central_search(f_list, x, k, f0)
         errors = {"gradient vs central": symmetric_relative_error(analytic[k], c)}
@@ -211,3 +220,33 @@ def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, t
     report = CheckReport(what, at, threshold, checked, True, None)
     central_warning(report)
     return finish(report, f_list, x, names, sweep)
+
+
+def _refuse_one_number(f: Callable[..., Any], at: Any) -> None:
+    """A bare number ``at`` for an ``f`` of several required arguments cannot work: say what
+    to pass instead, before calling anything."""
+    import inspect
+
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: let the call decide
+        return
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    needed = [p.name for p in params if p.kind in kinds and p.default is p.empty]
+    if len(needed) > 1:
+        raise _one_number(at, f"f takes {len(needed)} arguments ({', '.join(needed)})",
+                          {n: "<value>" for n in needed})
+
+
+def _indexes(exc: BaseException) -> bool:
+    """Whether ``exc`` is a number being indexed or unpacked like a list of inputs."""
+    text = str(exc)
+    return "subscriptable" in text or "not iterable" in text or "has no len" in text
+
+
+def _one_number(at: Any, why: str, by_name: dict[str, str] | None = None) -> OptionError:
+    example = ("{" + ", ".join(f"{n!r}: {v}" for n, v in by_name.items()) + "}"
+               if by_name else "[x0, x1, ...]")
+    kind = "a dict of values by argument name" if by_name else "a list of values, one per input"
+    return OptionError(f"check(f, grad, at): at={at!r} is one number, but {why}; for a "
+                       f"function of several inputs pass {kind}: at={example}", param="at")

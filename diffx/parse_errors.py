@@ -61,7 +61,7 @@ def bad_target(source: str, tok: Token, assigned: dict[str, int],
     elif name in assigned:
         message = (f"'{name}' is assigned twice (first at "
                    f"{where(source, first_assignment(source, name))}); "
-                   f"each statement needs a new name, e.g. {fresh(name, assigned)}")
+                   f"each statement needs a new name (such as {fresh(name, assigned)})")
     elif name in free:
         message = (f"'{name}' is used at {where(source, free[name])} before it is assigned; "
                    "assign a name before using it")
@@ -78,7 +78,7 @@ def function_without_parentheses(source: str, name: str, start: int) -> ParseErr
         return ParseError(f"a power of a function goes after its argument: write "
                           f"{name}(x)^2, not {name}²(x)", source, start, len(name))
     return ParseError(f"function '{name}' needs its argument{'s' * (op.arity > 1)} in "
-                      f"parentheses, e.g. {name}({', '.join('xy'[:op.arity])})",
+                      f"parentheses (write {name}({', '.join('xy'[:op.arity])}))",
                       source, start, len(name))
 
 

@@ -44,7 +44,13 @@ def parse_point(text: str) -> dict[str, Any]:
         value_at = start + len(name) + 1 + len(value) - len(value.lstrip())
         name, value = name.strip(), value.strip()
         if not eq:
-            raise PointError(f"{option('at')} entry {item!r} has no value; write {item}=<number>")
+            raise PointError(f"{option('at')} entry {item!r} has no value; write "
+                             f"{_assignment_for(item)}")
+        if ";" in value:
+            semicolon = ParseError(f"separate entries with ',', not ';' (write "
+                                   f"{text.replace(';', ',')})", text,
+                                   value_at + value.index(";"))
+            raise PointError(f"{option('at')} entry {item!r}: {semicolon}")
         if not name.isidentifier() or not name.isascii():
             raise PointError(f"{option('at')} entry {item!r}: {name!r} is not an input name")
         if not value:
@@ -164,7 +170,8 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
     floats; sequences become float64 arrays, and all arrays must share one shape (scalars are
     broadcast).
     """
-    if isinstance(at, str):
+    as_text = isinstance(at, str)
+    if as_text:
         at = parse_point(at)
     if not isinstance(at, dict):
         raise PointError(f"a point must be a dict of input values or 'a=4,b=3' text, "
@@ -176,9 +183,8 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
                          f"expression{hint}")
     missing = [k for k in graph.inputs if k not in at]
     if missing:
-        example = ",".join(f"{k}=1" for k in missing)
         raise PointError(f"{option('at')} has no value for input{'s' * (len(missing) > 1)} "
-                         f"{', '.join(repr(k) for k in missing)}; add {example}")
+                         f"{', '.join(repr(k) for k in missing)}; {_add_values(missing, as_text)}")
     point: dict[str, Any] = {}
     for name in graph.inputs:
         value = at[name]
@@ -262,6 +268,24 @@ def _real_array(name: str, value: Any) -> Any:
         return np.asarray(raw, dtype=float)
     except (TypeError, ValueError, OverflowError):
         raise not_a_number() from None
+
+
+def _assignment_for(item: str) -> str:
+    """What to write for an entry without '=': ``a=4`` for ``a:4`` and ``x=0:1:11`` for
+    ``x:0:1:11`` (a ':' where '=' belongs), else ``item=<number>``."""
+    name, colon, value = item.partition(":")
+    if colon and name.strip().isidentifier() and value.strip():
+        return f"{name.strip()}={value.strip()} (a name and its value are joined by '=')"
+    return f"{item}=<number>"
+
+
+def _add_values(missing: list[str], as_text: bool) -> str:
+    """How to give the missing inputs, in the words of whoever called: ``add y=1`` on the
+    command line (where ``at`` is the flag ``--at``) or to a point given as text,
+    ``add 'y': <value> to at`` to a dict in Python."""
+    if as_text or option("at") != "at":
+        return "add " + ",".join(f"{k}=1" for k in missing)
+    return "add " + ", ".join(f"{k!r}: <value>" for k in missing) + " to at"
 
 
 def _not_input_hint(graph: Graph, name: str) -> str:

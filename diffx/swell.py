@@ -105,9 +105,7 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
     """``1..10``, ``5``, ``1,2,4`` or a sequence of whole numbers ≥ 1."""
     if text is None:
         values = list(default)
-    elif isinstance(text, bool):
-        raise OptionError(f"{option('n')} {text!r}: n must be whole numbers from 1")
-    elif isinstance(text, int):
+    elif isinstance(text, int) and not isinstance(text, bool):
         values = [text]
     elif isinstance(text, str):
         values = []
@@ -115,6 +113,10 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
             for part in text.replace(" ", "").split(","):
                 if ".." in part:
                     lo, hi = (int(v) for v in part.split(".."))
+                    if hi < lo:
+                        raise OptionError(f"{option('n')} {text!r}: the range {lo}..{hi} runs "
+                                          f"backwards, so it holds no sizes; write "
+                                          f"{max(hi, 1)}..{max(lo, 1)}")
                     if hi - lo >= MAX_ROWS or hi > MAX_N:
                         raise OptionError(f"{option('n')} {text!r}: at most {MAX_ROWS} sizes, "
                                           f"each at most {MAX_N:,}")
@@ -129,9 +131,15 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
             values = [v if isinstance(v, int) and not isinstance(v, bool) else int("x")
                       for v in text]
         except (TypeError, ValueError):
-            raise OptionError(f"n must be whole numbers from 1, got {text!r}") from None
-    if not values or any(v < 1 for v in values):
-        raise OptionError(f"{option('n')} {text!r}: n must be whole numbers from 1")
+            raise OptionError(f"{option('n')} {text!r}: sizes are whole numbers from 1, "
+                              "such as range(1, 9) or [1, 2, 4]") from None
+    if not values:
+        why = " (it runs backwards or stops where it starts)" if isinstance(text, range) else ""
+        raise OptionError(f"{option('n')} {text!r} gives no sizes{why}; give whole numbers "
+                          "from 1, such as 1..8 or 1,2,4")
+    if min(values) < 1:
+        raise OptionError(f"{option('n')} {text!r}: sizes are whole numbers from 1, and "
+                          f"{min(values)} is less than 1")
     values = sorted(set(values))
     if values[-1] > MAX_N or len(values) > MAX_ROWS:
         raise OptionError(f"{option('n')} {text!r}: at most {MAX_ROWS} sizes, each at most "

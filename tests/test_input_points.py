@@ -15,7 +15,7 @@ from diffx.points import MAX_POINTS, normalize_point, parse_point, read_csv_poin
 # ------------------------------------------------------------------ --at text -------------
 
 @pytest.mark.parametrize("text, entry, column, says", [
-    ("a=1;b=2", "a=1;b=2", 4, "';' cannot appear here"),
+    ("a=1;b=2", "a=1;b=2", 4, "separate entries with ',', not ';' (write a=1,b=2)"),
     ("a=x=1", "a=x=1", 4, "'=' cannot appear here"),
     ("x=1, y = 2; z=3", "y = 2; z=3", 11, "';'"),
     ("x=1_000", "x=1_000", 3, "malformed number '1_000'"),
@@ -32,7 +32,9 @@ def test_a_value_is_one_constant_expression(text, entry, column, says):
     with pytest.raises(PointError) as info:
         parse_point(text)
     message = str(info.value)
-    assert message.startswith(f"at entry {entry!r} is not a number: ")
+    # a ';' is read as a separator written wrongly, anything else as a value's mistake
+    what = ": separate entries with ','" if ";" in entry else " is not a number: "
+    assert message.startswith(f"at entry {entry!r}{what}")
     assert says in message
     assert f"at column {column}\n" in message
     # the caret sits under that column of the point text

@@ -305,9 +305,13 @@ def cancellation(f0s: Any, h: Any, fnoise: Any, top: Any, k: int) -> str:
     values that cancelled: a clause for the warnings, else ''."""
     if fnoise is None or not fnoise[k] > CANCEL * EPS * abs(f0s[k]) or not h[k] > 0:
         return ""
+    quotient = float(fnoise[k]) / float(h[k])  # a Python float: overflow gives inf, quietly
+    noise = (f"of about ±{fnoise[k]:.2g} in f swamps the difference quotient (±{quotient:.2g}"
+             f" at the step {h[k]:.2g})" if math.isfinite(quotient) else  # else no number
+             "in f reaches the end of the float range (about 1.8e308) and swamps the "
+             f"difference quotient at the step {h[k]:.2g}")
     return (f"; f = {f0s[k]:.3g} is computed from values up to {top[k]:.2g} that cancel: "
-            f"their rounding noise of about ±{fnoise[k]:.2g} in f swamps the difference "
-            f"quotient (±{fnoise[k] / h[k]:.2g} at the step {h[k]:.2g})")
+            f"their rounding noise {noise}")
 
 
 PERIODIC = frozenset(_ops.BY_NAME[n].code for n in ("sin", "cos", "tan"))

@@ -13,7 +13,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from ..errors import DiffxError
+from ..errors import DiffxError, option
 
 FORMATS = ("svg", "png", "pdf", "dot")
 
@@ -65,7 +65,11 @@ def _wasm_svg(source: str) -> bytes:
             raise DiffxError(f"drawing SVG in-process failed: {exc}") from None
 
 
-NEEDS_NAME = "-o (path=) needs a file name ending in .svg, .png, .pdf or .dot"
+def _needs_name() -> str:
+    """What a picture's file name must be, naming the option as the caller knows it: the
+    library's ``path``, the CLI's ``-o`` (its naming of ``path`` is installed then)."""
+    where = "path" if option("path") == "path" else "-o"
+    return f"{where} needs a file name ending in .svg, .png, .pdf or .dot"
 
 
 def picture_format(path: str | Path) -> str:
@@ -73,17 +77,17 @@ def picture_format(path: str | Path) -> str:
     before any drawing: a folder, a name without an extension, an unknown extension or a
     missing folder each say so."""
     if not isinstance(path, str | Path) or not str(path).strip():
-        raise DiffxError(f"{NEEDS_NAME}, got {path!r}")
+        raise DiffxError(f"{_needs_name()}, got {path!r}")
     text, path = str(path), Path(path)
     if path.is_dir() or text.endswith(("/", "\\")):
-        raise DiffxError(f"{NEEDS_NAME}; {path} is a folder")
+        raise DiffxError(f"{_needs_name()}; {path} is a folder")
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "gv":
         fmt = "dot"
     if not fmt:
-        raise DiffxError(f"{NEEDS_NAME}; {path} has no extension")
+        raise DiffxError(f"{_needs_name()}; {path} has no extension")
     if fmt not in FORMATS:
-        raise DiffxError(f"unknown picture format '{path.suffix}': {NEEDS_NAME}")
+        raise DiffxError(f"unknown picture format '{path.suffix}': {_needs_name()}")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise DiffxError(f"cannot write {path}: the folder {parent} does not exist")
