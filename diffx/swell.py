@@ -128,8 +128,9 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
                               "1,2,4") from None
     else:
         try:
+            items = [text] if isinstance(text, bool) else list(text)  # True is no size
             values = [v if isinstance(v, int) and not isinstance(v, bool) else int("x")
-                      for v in text]
+                      for v in items]
         except (TypeError, ValueError):
             raise OptionError(f"{option('n')} {text!r}: sizes are whole numbers from 1, "
                               "such as range(1, 9) or [1, 2, 4]") from None
