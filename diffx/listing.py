@@ -4,7 +4,10 @@ What ``diffx routes`` and ``grad --routes`` show, computed once per *distinct ed
 a DAG reuses edges that many other routes share (the logistic map's 2^(n-1) routes run over
 3(n-1) edges), so each edge's symbol, formula (built lazily, only for edges on listed routes)
 and value at the point are made once and every route row only points at them. Listing costs
-about the total length of the routes listed, not a sympy call per edge per route.
+about the total length of the routes listed, not a sympy call per edge per route; so a listing
+stops at ``routes.MAX_LISTED_FACTORS`` factors in all as well as at the route limit (1,000
+routes of a 10^5-statement logistic map would hold 2·10^8 factors, gigabytes), and its
+``stopped`` says which limit ended it.
 
 At many points (a range, a CSV) the routes are listed with their formulas only: a value per
 route per point would hold routes × points numbers, while the reverse sweep's gradient
@@ -37,7 +40,8 @@ def route_listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any
     ``formulas`` as sympy writes them, ``factors`` as values at the point), their ``product``
     and the ``edges`` as ``[argument, node, position]``. ``vals`` are the forward values at one
     point (None: no values); ``gradient`` the sweep's, that the sum of the products is checked
-    against when every route is listed.
+    against when every route is listed. ``stopped`` is None when every route is listed, else
+    why the listing stopped: ``"the limit"`` (``limit`` routes) or a sentence on the factors.
     """
     import gc
 
@@ -69,7 +73,8 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any] | N
     formulas: list[Any] = [None]  # one Formulas for every input, made on first use
     with _EdgeCache.context(graph):
         for w in wrt:
-            edges, found, complete = _routes.route_ids(graph, w, limit)
+            edges, found, complete, next_factors = _routes.walk_routes(
+                graph, w, limit, _routes.MAX_LISTED_FACTORS)
             cache = _EdgeCache(graph, labels, edges, None if arrays else vals, formulas)
             steps = [labels(e.arg) + " → " for e in edges]  # a route's text, edge by edge
             rows = []
@@ -90,7 +95,9 @@ def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any] | N
                 rows.append(row)
             listed_sum = to_python(total) if complete and cache.values is not None else None
             info: dict[str, Any] = {
-                "routes": rows, "complete": complete, "sum": listed_sum,
+                "routes": rows, "complete": complete,
+                "stopped": None if complete else _stopped(found, next_factors),
+                "sum": listed_sum,
                 "matches_sweep": None if listed_sum is None or gradient is None else
                 _close(listed_sum, gradient.get(w))}
             if arrays and vals is not None:
@@ -159,6 +166,23 @@ class _EdgeCache:
         """The labels of the nodes on these routes and the formula texts made."""
         nodes = {e.arg for e in self.edges} | {e.node for e in self.edges}
         return {self.labels(n) for n in nodes} | {t for t in self._texts if t is not None}
+
+
+def _stopped(found: list[tuple[int, ...]], next_factors: int) -> str:
+    """Why a listing stopped short of every route, in words (``next_factors``: the factors of
+    the route it stopped before for their total, 0 when it stopped at the route limit)."""
+    if not next_factors:
+        return "the limit"
+    cap = f"a listing stops at {_routes.MAX_LISTED_FACTORS:,} factors in all"
+    if all(len(ids) == next_factors for ids in found):
+        return f"each route has {_factors(next_factors)} and {cap}"
+    held = sum(len(ids) for ids in found)
+    return (f"the next route has {_factors(next_factors)}, the {len(found):,} listed have "
+            f"{held:,}, and {cap}")
+
+
+def _factors(n: int) -> str:
+    return f"{n:,} factor" if n == 1 else f"{n:,} factors"
 
 
 def _picker(ids: tuple[int, ...]) -> Callable[[list[Any]], list[Any]]:

@@ -18,6 +18,7 @@ from typing import Any
 from .graph import Graph
 
 DEFAULT_LIMIT = 1000
+MAX_LISTED_FACTORS = 2_000_000  # a listing stops before its routes' factors (edges) pass this
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,27 @@ def list_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT) -> tuple[lis
 def route_ids(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT
               ) -> tuple[list[Edge], list[tuple[int, ...]], bool]:
     """The routes of :func:`list_routes` as numbers: the distinct edges they use, each route
-    as the indices of its edges from the output down, and whether that is all of them.
+    as the indices of its edges from the output down, and whether that is all of them."""
+    edges, found, complete, _ = walk_routes(graph, wrt, limit)
+    return edges, found, complete
+
+
+def walk_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT,
+                max_factors: int | None = None
+                ) -> tuple[list[Edge], list[tuple[int, ...]], bool, int]:
+    """:func:`route_ids`, and the number of factors of the route the listing stopped before
+    because of ``max_factors`` (0: it did not stop for that).
 
     The path is one list, cut back to the depth of the entry being visited (never copied per
     entry), and each distinct edge is numbered once: listing costs about the total length of
-    the routes listed.
+    the routes listed. With ``max_factors`` the listing also stops before the routes' edges
+    in all would pass it (a route of the logistic map has 2n edges: 1,000 of them at
+    n = 10^5 would hold 2·10^8); the route it stopped before is never stored.
     """
     target = graph.input_nodes[wrt]
     if target == graph.output:
-        return [], [()], True
+        return [], [()], True, 0
+    budget = max_factors if max_factors is not None else -1
     reach = graph.depends_on([target])
     numbered: dict[tuple[int, int, int], int] = {}
     edges: list[Edge] = []
@@ -78,7 +91,11 @@ def route_ids(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT
             path.append(edge)
         if node == target:
             if len(found) == limit:
-                return edges, found, False
+                return edges, found, False, 0
+            if budget >= 0:
+                if len(path) > budget:
+                    return edges, found, False, len(path)
+                budget -= len(path)
             found.append(tuple(path))
             continue
         depth = len(path)
@@ -90,7 +107,7 @@ def route_ids(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT
                     e = numbered[key] = len(edges)
                     edges.append(Edge(arg, node, pos))
                 stack.append((arg, depth, e))
-    return edges, found, True
+    return edges, found, True, 0
 
 
 def local_value(graph: Graph, vals: list[Any], edge: Edge) -> Any:

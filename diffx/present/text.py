@@ -196,7 +196,8 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
         else:
             got = f"got {number(r.gradient[w])}" if r.point is not None and r.gradient else \
                 "adds them all"
-            console.print(f"  listing stopped at {len(rows):,} of {n} routes (the limit); "
+            console.print(f"  listing stopped at {len(rows):,} of {n} routes "
+                          f"({escape(info.get('stopped') or 'the limit')}); "
                           f"the reverse sweep {got}{sweep}, listing none", highlight=False)
     if legend:
         console.print("  where " + escape(", ".join(f"{k} = {v}" for k, v in legend.items())),
