@@ -96,3 +96,22 @@ def test_the_cli_says_why_in_text_and_json(monkeypatch, tmp_path):
     # the route limit, when it comes first, is reported as before
     res = CliRunner().invoke(app, ["routes", "-f", str(src), "--at", "x=0.3", "--limit", "3"])
     assert "listing stopped at 3 of 1,024 routes (the limit)" in res.stdout
+
+
+def test_the_json_of_a_long_listing_is_written_a_few_rows_at_a_time():
+    # 333 routes of 5,998 factors are ~3·10^8 characters of JSON: held as one block before
+    # writing, they took 1.7 GB; written in blocks of BLOCK_CHARS, a few tens of MB
+    from diffx.present.as_json import write_listing_json
+    from diffx.present.command_output import routes_data
+
+    g = diffx.parse(logistic_program(3000))
+    r = diffx.grad(g, at={"x": 0.3}, method="reverse", routes=True)
+    sizes: list[int] = []
+    tracemalloc.start()
+    try:
+        write_listing_json(routes_data(g, r), lambda text: sizes.append(len(text)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sum(sizes) > 2 * 10**8  # every row was written
+    assert peak < 200 * 2**20, f"peak {peak / 2**20:.0f} MB"

@@ -244,6 +244,7 @@ def _listing(listing: dict[str, Any], write: Callable[[str], Any], pieces: list[
     write("\n  }")
 
 
+BLOCK_CHARS = 4_000_000  # a block of rows is written once it holds this many characters
 _EDGE_KEYS = ("partials", "formulas", "factors", "edges")
 _ROW = " " * 10  # a row's keys are at depth 5 of the routes command's JSON
 _ITEM = ",\n" + " " * 12
@@ -258,6 +259,7 @@ def _rows(rows: list[Any], where: str, write: Callable[[str], Any],
     more = 0
     started = False
     block: list[str] = []
+    size = 0  # characters in block
     for i, row in enumerate(rows):
         at = f"{where}[{i}]"
         edges = row.get("edges") if isinstance(row, dict) else None
@@ -301,9 +303,11 @@ def _rows(rows: list[Any], where: str, write: Callable[[str], Any],
                             more += 1
                 parts.append(_ROW + json.dumps(k, ensure_ascii=False) + ": " + body)
             block.append(" " * 8 + "{\n" + ",\n".join(parts) + "\n" + " " * 8 + "}")
-        if len(block) >= 2048:
+        size += len(block[-1])
+        if len(block) >= 2048 or size >= BLOCK_CHARS:  # long routes: a few rows per write
             write((",\n" if started else "[\n") + ",\n".join(block))
             block.clear()
+            size = 0
             started = True
     if block:
         write((",\n" if started else "[\n") + ",\n".join(block))
