@@ -46,9 +46,10 @@ Source = Annotated[str | None, typer.Argument(
     show_default=False)]
 File = Annotated[Path | None, typer.Option(
     "--file", "-f", help="Read the program from a file.", show_default=False)]
-At = Annotated[str | None, typer.Option(
+At = Annotated[list[str] | None, typer.Option(
     "--at", help="The point: a=4,b=3 (values may be constant expressions such as pi/4); "
-    "a range x=0:1:101; or a CSV file with a header of input names.", show_default=False)]
+    "a range x=0:1:101; or a CSV file with a header of input names. Given more than once, "
+    "the entries add up: --at a=4 --at b=3 is a=4,b=3.", show_default=False)]
 Wrt = Annotated[str | None, typer.Option(
     "--wrt", help="Inputs to differentiate with respect to, e.g. a,b (default: all).",
     show_default=False)]

@@ -89,12 +89,19 @@ def parse_source(text: str, from_argument: bool) -> Any:
         raise
 
 
-def read_point(at: str | None) -> Any:
-    """``--at a=4,b=3``, a range ``x=0:1:101``, or the path of a CSV file of points."""
-    if at is None:
+def read_point(given: list[str] | str | None) -> Any:
+    """``--at a=4,b=3``, a range ``x=0:1:101``, or the path of a CSV file of points; ``--at``
+    given more than once adds its entries up (``--at a=4 --at b=3`` is ``a=4,b=3``)."""
+    if not given:
         return None
     from ..points import parse_point, read_csv_points
 
+    parts = [given] if isinstance(given, str) else list(given)
+    files = [p for p in parts if "=" not in p and (p.endswith(".csv") or os.path.exists(p))]
+    if files and len(parts) > 1:
+        raise DiffxError(f"--at {files[0]}: a CSV file gives whole points, so it comes alone "
+                         "(not with other --at values)")
+    at = ",".join(parts)
     if "=" not in at and (at.endswith(".csv") or os.path.exists(at)):
         return read_csv_points(at)  # refuses devices, FIFOs and directories before reading
     return parse_point(at)
