@@ -97,11 +97,15 @@ def read_point(given: list[str] | str | None) -> Any:
     from ..points import parse_point, read_csv_points
 
     parts = [given] if isinstance(given, str) else list(given)
-    files = [p for p in parts if "=" not in p and (p.endswith(".csv") or os.path.exists(p))]
+    files = [p for p in parts if _names_a_file(p)]
     if files and len(parts) > 1:
         raise DiffxError(f"--at {files[0]}: a CSV file gives whole points, so it comes alone "
                          "(not with other --at values)")
-    at = ",".join(parts)
-    if "=" not in at and (at.endswith(".csv") or os.path.exists(at)):
-        return read_csv_points(at)  # refuses devices, FIFOs and directories before reading
-    return parse_point(at)
+    if files:
+        return read_csv_points(files[0])  # refuses devices, FIFOs and directories first
+    return parse_point(",".join(parts))
+
+
+def _names_a_file(at: str) -> bool:
+    """An ``--at`` value with no ``=`` that ends in .csv or exists is the path of a file."""
+    return "=" not in at and (at.endswith(".csv") or os.path.exists(at))
