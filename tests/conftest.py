@@ -121,3 +121,22 @@ def strict_json(text: str):
 def runner() -> CliRunner:
     """A fresh typer CliRunner (invoke it with ``diffx.cli.app``)."""
     return CliRunner()
+
+
+def expression_strategy(leaves: Sequence[str], unary: Sequence[str], max_leaves: int):
+    """Hypothesis: random expressions over ``leaves`` built with the functions ``unary``
+    (``"-"`` is negation) and + - * / max min ^, mentioning x or y."""
+    from hypothesis import strategies as st
+
+    binary = ["+", "-", "*", "/", "max", "min", "^"]
+
+    def extend(children):
+        one = st.tuples(st.sampled_from(list(unary)), children).map(
+            lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})")
+        two = st.tuples(st.sampled_from(binary), children, children).map(
+            lambda t: f"{t[0]}({t[1]}, {t[2]})" if t[0] in ("max", "min")
+            else f"({t[1]}) {t[0]} ({t[2]})")
+        return one | two
+
+    return st.recursive(st.sampled_from(list(leaves)), extend, max_leaves=max_leaves).filter(
+        lambda s: "x" in s or "y" in s)
