@@ -27,7 +27,7 @@ from .check import check
 from .compare import compare
 from .errors import DiffxError, OptionError, ParseError, PointError
 from .graph import Graph
-from .parser import parse
+from .program import parse
 from .result import Gradient, Report
 
 __version__ = "0.1.0"

@@ -79,9 +79,9 @@ def _parse_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str
 def _check_program(source: Any, at: Any, claims: Any, threshold: float,
                    sweep: bool) -> CheckReport:
     from . import api, evaluation
-    from .parser import parse
+    from .program import parse_graph
 
-    graph = parse(source)
+    graph = parse_graph(source)
     claimed = _parse_claims(claims)
     for name in claimed:
         if name not in graph.input_nodes:
@@ -128,10 +128,10 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
 def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -> float:
     """A claimed formula evaluated in the program's context (its names are usable)."""
     from . import evaluation
-    from .parser import parse
+    from .program import parse_graph
 
     try:
-        alone = parse(formula)
+        alone = parse_graph(formula)
     except ParseError as exc:
         raise DiffxError(f"{option('claims')} {name}: {exc}", param="claims") from None
     if alone.n_statements != 1 or alone.assigned:
@@ -144,7 +144,7 @@ def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -
     label = "claim_"
     while label in graph.assigned or label in graph.input_nodes:
         label += "_"
-    combined = parse(f"{graph.source}\n{label} = {formula}")
+    combined = parse_graph(f"{graph.source}\n{label} = {formula}")
     used = {n: point[n] for n in combined.inputs}
     vals, _ = evaluation.evaluate(combined, used, False)
     return float(vals[combined.output])

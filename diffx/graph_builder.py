@@ -60,9 +60,10 @@ class GraphBuilder:
             self.leaf[node] = (value, text)
         return node
 
-    def node(self, code: int, a: int, b: int = -1) -> int:
+    def node(self, code: int, a: int, b: int = -1, at: int = -1) -> int:
         """The node ``code(a, b)``: an existing one if the same op was applied to the same
-        arguments before (hash-consing; the key is known only here), else a new one."""
+        arguments before (hash-consing; the key is known only here), else a new one. (``at``,
+        the operator's source offset, is for the block builder's errors; unused here.)"""
         key = ((b + 1) * _KEY_STRIDE + a + 1) * 64 + code
         node = self._ops.get(key)
         if node is None:

@@ -27,6 +27,8 @@ from .errors import ParseError
 
 # token kinds
 NUM, NAME, OP, LPAR, RPAR, COMMA, ASSIGN, SEP, END, ROOT = range(10)
+# the vector and matrix notation: ``@``, ``[`` ``]`` (indexing) and the postfix transpose
+MATMUL, LBRACK, RBRACK, TRANSPOSE = range(10, 14)
 
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FROM_SUPERSCRIPT = str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789")
@@ -40,14 +42,15 @@ TOKEN_RE = re.compile(
         ((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)   # 2 number
       | ([A-Za-z_][A-Za-z0-9_]*|π)                          # 3 name
       | (\*\*|[-+*/^·×⋅÷−])                                 # 4 operator
-      | ([(),=;√])                                          # 5 punctuation
+      | ([(),=;√@\[\]]|\.T(?![A-Za-z0-9_])|ᵀ)                # 5 punctuation
       | ([⁻⁺][⁰¹²³⁴⁵⁶⁷⁸⁹]*|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)                   # 6 superscript power
       | ([^ \t\r\f\v])                                      # 7 anything else: an error
     )
     """,
     re.VERBOSE | re.ASCII,
 )
-PUNCT = {"(": LPAR, ")": RPAR, ",": COMMA, "=": ASSIGN, ";": SEP, "√": ROOT}
+PUNCT = {"(": LPAR, ")": RPAR, ",": COMMA, "=": ASSIGN, ";": SEP, "√": ROOT, "@": MATMUL,
+         "[": LBRACK, "]": RBRACK, ".T": TRANSPOSE, "ᵀ": TRANSPOSE}
 _ASCII_OP = {"·": "*", "×": "*", "⋅": "*", "÷": "/", "−": "-"}
 # what could follow a number and make it a malformed literal rather than a product
 _AFTER_NUMBER = frozenset("eE_xXbBoO")
@@ -92,8 +95,8 @@ def tokens(source: str) -> Iterator[Token]:
                 yield OP, _ASCII_OP.get(op, op), pos, pos + len(op)
                 pos += len(op)
             elif punct:
-                yield PUNCT[punct], punct, pos, pos + 1
-                pos += 1
+                yield PUNCT[punct], punct, pos, pos + len(punct)
+                pos += len(punct)
             elif sup:
                 yield from _superscript(source, sup, pos)
                 pos += len(sup)
@@ -151,6 +154,11 @@ def _superscript(source: str, sup: str, at: int) -> Iterator[Token]:
 
 
 def _stray(ch: str) -> str:
+    if ch == ":":
+        return ("unexpected ':': slices are not supported; write W[1] for a row or W.T[0] for "
+                "a column")
+    if ch == ".":
+        return "unexpected '.': the only attribute is .T (transpose)"
     if ch == "σ":  # how pictures label sigmoid
         return "unexpected character 'σ'; write sigmoid(...) instead"
     if ch in _LOOKALIKE:
@@ -181,4 +189,6 @@ def describe(tok: Token) -> str:
         return f"the number {text}"
     if kind == NAME:
         return f"the name '{text}'"
+    if kind == TRANSPOSE:
+        return "the transpose '.T'" if text == ".T" else "the transpose 'ᵀ'"
     return f"'{text}'"

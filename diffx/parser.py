@@ -6,7 +6,8 @@ and ``e``, ``+ - * /``, power ``^`` or ``**`` (right-associative, ``-x^2`` is ``
 (``2x^2`` is ``2*(x^2)``), calls to the functions of the op table, and programs: statements
 separated by ``;`` or newlines, ``name = expr`` names a node, the last statement is the output.
 A ``#`` starts a comment that runs to the end of the line; a newline inside parentheses
-continues the statement. The Unicode forms ``x²`` ``·`` ``×`` ``÷`` ``−`` ``π`` ``√`` read as their
+continues the statement. Vector notation (``@``, ``W.T``, ``v[0]``, ``sum(...)``) is read by the
+same loop at the block level (diffx.vector_syntax, diffx.program). The Unicode forms ``x²`` ``·`` ``×`` ``÷`` ``−`` ``π`` ``√`` read as their
 ASCII spelling (diffx.lexer); a leading byte-order mark and CR or CRLF line ends are accepted.
 ``parse_expression`` reads exactly one expression (a point's value, a claim).
 
@@ -21,13 +22,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from . import blockops as _blockops
 from . import ops as _ops
 from . import parse_errors as _errors
 from .errors import DiffxError, ParseError
 from .graph import Graph
 from .graph_builder import GraphBuilder
-from .lexer import ASSIGN, COMMA, END, LPAR, NAME, NUM, OP, ROOT, RPAR, SEP, Token, tokens
+from .lexer import (ASSIGN, COMMA, END, LBRACK, LPAR, MATMUL, NAME, NUM, OP, ROOT, RPAR,
+                    SEP, TRANSPOSE, Token, tokens)
 from .parse_errors import n_arguments
+from .vector_syntax import BlockCall, NeedsBlocks, read_index
 
 # operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
 _BIN, _NEG, _POS, _PAREN, _CALL, _ROOT = range(6)
@@ -43,10 +47,14 @@ _SQRT_CODE = _ops.BY_NAME["sqrt"].code
 _ROOT_PREC = max(_PREC.values()) + 1  # √x^2 is (√x)^2: the root sign binds like a call
 
 
+_VECTOR_TOKENS = (MATMUL, LBRACK, TRANSPOSE)
+
+
 class _Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, builder: Any = None) -> None:
         self.source = source
-        self.b = GraphBuilder(source)
+        self.b: Any = GraphBuilder(source) if builder is None else builder
+        self.blocks = builder is not None  # vector mode: @, [], .T and block functions
         self.gen = tokens(source).__next__
         self.ahead: Token | None = None
         self.assigned = self.b.assigned  # name -> node (offsets are found again on error)
@@ -68,7 +76,7 @@ class _Parser:
         return ParseError(message, self.source, offset, length)
 
     # -- programs
-    def program(self) -> Graph:
+    def program(self) -> Any:  # the builder's result: a Graph, or a BlockProgram
         while True:
             tok = self.next()
             while tok[0] == SEP:
@@ -154,7 +162,7 @@ class _Parser:
                     entry = stack.pop()
                     if entry[0] == _BIN:
                         y = values.pop()
-                        values[-1] = share(entry[2], values[-1], y)
+                        values[-1] = share(entry[2], values[-1], y, entry[3])
                     else:
                         self.reduce(entry, values)
                 stack.append((_BIN, prec, _BINARY[text], start))
@@ -164,7 +172,7 @@ class _Parser:
                     entry = stack.pop()
                     if entry[0] == _BIN:
                         y = values.pop()
-                        values[-1] = share(entry[2], values[-1], y)
+                        values[-1] = share(entry[2], values[-1], y, entry[3])
                     else:
                         self.reduce(entry, values)
                 if not stack:
@@ -191,7 +199,7 @@ class _Parser:
                     entry = stack.pop()
                     if entry[0] == _BIN:
                         y = values.pop()
-                        values[-1] = share(entry[2], values[-1], y)
+                        values[-1] = share(entry[2], values[-1], y, entry[3])
                     elif entry[0] in (_PAREN, _CALL):
                         raise self.error("'(' is never closed", _paren_at(entry, self.source))
                     else:
@@ -201,12 +209,33 @@ class _Parser:
             elif kind == ASSIGN:
                 raise self.error("'=' must follow a name at the start of a statement "
                                  "(statements are separated by ';' or new lines)", start)
+            elif kind in _VECTOR_TOKENS:
+                if not self.blocks:
+                    raise NeedsBlocks
+                self.ahead = ahead
+                expect_operand = self.postfix(tok, stack, values)
+                ahead, self.ahead = self.ahead, None
             else:
                 raise _errors.missing_operator(self.source, tok)
             if ahead is not None:
                 tok, ahead = ahead, None
             else:
                 tok = gen()
+
+    def postfix(self, tok: Token, stack: list[_Entry], values: list[int]) -> bool:
+        """Vector notation after an operand: ``@`` (binds like ``*``), ``.T`` and indexing
+        ``v[0]``, ``W[1,0]`` (both bind tighter than ``^``). True when an operand follows."""
+        kind, start = tok[0], tok[2]
+        if kind == MATMUL:
+            self.push_binary(stack, values, "*", start)
+            stack[-1] = (_BIN, stack[-1][1], _blockops.MATMUL, start)
+            return True
+        if kind == TRANSPOSE:
+            values[-1] = self.b.node(_blockops.TRANSPOSE, values[-1], -1, start)
+            return False
+        index = read_index(self.next, self.source, start)
+        values[-1] = self.b.index(values[-1], index, start)
+        return False
 
     def push_binary(self, stack: list[_Entry], values: list[int], symbol: str, at: int) -> None:
         prec, right = _PREC[symbol], _RIGHT[symbol]
@@ -253,7 +282,11 @@ class _Parser:
 
     def call(self, tok: Token) -> _Entry:
         name, start = tok[1], tok[2]
-        op = _ops.FUNCTIONS.get(name)
+        op: Any = _ops.FUNCTIONS.get(name)
+        if op is None and name in _blockops.FUNCTIONS and name not in self.assigned:
+            if not self.blocks:
+                raise NeedsBlocks
+            op = BlockCall(name, _blockops.ARITY[name], _blockops.FUNCTIONS[name])
         if op is None:
             is_value = name in self.assigned or name in self.free or name in _ops.CONSTANTS
             raise _errors.not_a_function(self.source, name, start, is_value)
@@ -265,16 +298,16 @@ class _Parser:
             raise self.error(f"{op.name} takes {n_arguments(op.arity)}, got {count + 1}",
                              entry[3], len(op.name))
         if op.arity == 1:
-            values.append(self.b.node(op.code, values.pop()))
+            values.append(self.b.node(op.code, values.pop(), -1, entry[3]))
         else:
             y = values.pop()
-            values.append(self.b.node(op.code, values.pop(), y))
+            values.append(self.b.node(op.code, values.pop(), y, entry[3]))
 
     def reduce(self, entry: _Entry, values: list[int]) -> None:
         kind = entry[0]
         if kind == _BIN:
             y = values.pop()
-            values.append(self.b.node(entry[2], values.pop(), y))
+            values.append(self.b.node(entry[2], values.pop(), y, entry[3]))
         elif kind == _NEG:
             x = values.pop()
             if self.b.is_literal(x):  # -3 is the constant -3, not neg(3)
@@ -294,43 +327,7 @@ def _paren_at(entry: _Entry, source: str) -> int:
     return source.index("(", entry[3])
 
 
-def parse(source: str | Graph) -> Graph:
-    """Parse an expression or program into a :class:`Graph` (a Graph is returned unchanged).
-
-    A leading byte-order mark is dropped and ``\r\n`` or a lone ``\r`` ends a line like
-    ``\n`` (the graph's ``source`` is the text so normalised).
-
-    >>> g = parse("c = a + b; d = a * c")
-    >>> g.inputs, g.output_name, g.size
-    (('a', 'b'), 'd', 4)
-    """
-    if isinstance(source, Graph):
-        return source
-    if not isinstance(source, str):
-        raise DiffxError(f"expected source text or a Graph, got {type(source).__name__}")
-    return _Parser(normalize_source(source)).program()
-
-
-def parse_expression(source: str) -> Graph:
-    """Parse exactly one expression: no ``;``, no new line, no ``name = ...``.
-
-    For text that must be a single value or formula (a point's value, a claim); the error
-    points at the ``;``, line end or ``=`` that would start or name a statement.
-
-    >>> parse_expression("pi/4").inputs
-    ()
-    """
-    if not isinstance(source, str):
-        raise DiffxError(f"expected an expression as text, got {type(source).__name__}")
-    source = normalize_source(source)
-    _errors.check_one_expression(source)
-    return _Parser(source).program()
-
-
-def normalize_source(source: str) -> str:
-    """Drop a leading byte-order mark; ``\r\n`` and a lone ``\r`` become ``\n``."""
-    if source.startswith("\ufeff"):
-        source = source[1:]
-    if "\r" in source:
-        source = source.replace("\r\n", "\n").replace("\r", "\n")
-    return source
+def parse_text(text: str, builder: Any = None) -> Any:
+    """The program in ``text`` (normalised) as ``builder`` builds it: a Graph by default. In
+    scalar mode the first vector notation raises ``NeedsBlocks`` (see diffx.program)."""
+    return _Parser(text, builder).program()

@@ -133,7 +133,7 @@ def constant_expression(text: str, what: str,
     """
     from . import engine
     from .lexer import NAME, tokens
-    from .parser import parse_expression
+    from .program import parse_expression
 
     def fail(reason: str, offset: int, length: int = 1) -> PointError:
         if where is None:

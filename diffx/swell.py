@@ -208,10 +208,10 @@ def _measure(n: int | None, source: str, budget: float, stopped: set[str],
     from . import engine
     from .api import grad
     from .counts import tree_size
-    from .parser import parse
+    from .program import parse_graph
     from .counts import count_routes
 
-    graph = parse(source)
+    graph = parse_graph(source)
     names = graph.inputs
     best = math.inf
     for _ in range(3):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from diffx import ParseError, engine, parse
-from diffx.parser import parse_expression
+from diffx.program import parse_expression
 
 
 # ------------------------------------------------------------------ the number grammar -----

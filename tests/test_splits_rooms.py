@@ -16,7 +16,8 @@ from diffx.graph import Graph
 from diffx.graph_builder import GraphBuilder
 from diffx.op_namespaces import compile_function, namespace
 from diffx.parse_errors import fresh, where
-from diffx.parser import parse, parse_expression
+from diffx.program import parse_expression
+from diffx.program import parse
 
 ROOT = Path(__file__).resolve().parent.parent / "diffx"
 SPLIT = ("graph", "graph_builder", "parser", "parse_errors", "lexer", "ops", "op_namespaces",

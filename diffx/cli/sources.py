@@ -78,10 +78,10 @@ def _decode(data: bytes, where: str) -> str:
 def parse_source(text: str, from_argument: bool) -> Any:
     """Parse the program; if an argument that fails to parse names a file, say to use -f."""
     from ..errors import ParseError
-    from ..parser import parse
+    from ..program import parse_graph
 
     try:
-        return parse(text)
+        return parse_graph(text)
     except ParseError as exc:
         if from_argument and "\n" not in text and os.path.isfile(text.strip()):
             raise DiffxError(f"{exc}\n'{text.strip()}' is a file: to read a program from it, "

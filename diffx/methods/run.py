@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from ..errors import OptionError, PointError, option
 from ..graph import Graph
-from ..parser import parse
+from ..program import parse_graph
 from ..points import normalize_point
 from ..result import Gradient, Report, errors_against_reference
 from .base import Evaluated, Method, MethodError, new_result, to_python
@@ -78,7 +78,7 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
 
 def prepare(source_or_graph: str | Graph, at: Any, wrt: Any) -> Request:
     """Parse, resolve ``wrt`` and normalize the point (``at=3`` is the only input's value)."""
-    graph = parse(source_or_graph)
+    graph = parse_graph(source_or_graph)
     names = resolve_wrt(graph, wrt)
     if at is None:
         return Request(graph, names, None, False)

@@ -1,0 +1,80 @@
+"""``parse``: source text to a scalar Graph, or to a VectorProgram for vector notation.
+
+The scalar parser (diffx.parser) runs first, on its hot path. A program that uses ``@``, ``.T``,
+an index or a block function (``sum``, ``dot``, ...), or whose inputs are given shapes, is read
+again at the block level (diffx.blocks) and becomes a :class:`~diffx.vectors.VectorProgram`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .blocks import BlockBuilder
+from .errors import DiffxError
+from .graph import Graph
+from . import parse_errors as _errors
+from .parser import parse_text
+from .vector_syntax import NeedsBlocks
+from .vectors import VectorProgram
+
+
+def parse(source: str | Graph | VectorProgram,
+          shapes: Mapping[str, tuple[int, ...]] | None = None) -> Graph | VectorProgram:
+    """Parse an expression or program into a :class:`Graph` (a Graph is returned unchanged),
+    or, for a program in vector notation (``@``, ``W.T``, ``v[0]``, ``sum(...)``) or when
+    ``shapes`` gives an input a shape, into a :class:`~diffx.vectors.VectorProgram`.
+
+    A leading byte-order mark is dropped and ``\r\n`` or a lone ``\r`` ends a line like
+    ``\n`` (the graph's ``source`` is the text so normalised).
+
+    >>> g = parse("c = a + b; d = a * c")
+    >>> g.inputs, g.output_name, g.size
+    (('a', 'b'), 'd', 4)
+    """
+    if isinstance(source, Graph) and not shapes:
+        return source
+    if isinstance(source, VectorProgram):
+        return source.with_shapes(shapes) if shapes else source
+    if isinstance(source, Graph):
+        source = source.source
+    if not isinstance(source, str):
+        raise DiffxError(f"expected source text or a Graph, got {type(source).__name__}")
+    text = normalize_source(source)
+    if not shapes:
+        try:
+            return parse_text(text)
+        except NeedsBlocks:
+            pass  # vector notation: parse again at the block level
+    return VectorProgram(parse_text(text, BlockBuilder(text)), shapes)
+
+
+def parse_expression(source: str) -> Graph:
+    """Parse exactly one expression: no ``;``, no new line, no ``name = ...``.
+
+    For text that must be a single value or formula (a point's value, a claim); the error
+    points at the ``;``, line end or ``=`` that would start or name a statement.
+
+    >>> parse_expression("pi/4").inputs
+    ()
+    """
+    if not isinstance(source, str):
+        raise DiffxError(f"expected an expression as text, got {type(source).__name__}")
+    source = normalize_source(source)
+    _errors.check_one_expression(source)
+    return parse_text(source)
+
+
+def normalize_source(source: str) -> str:
+    """Drop a leading byte-order mark; ``\r\n`` and a lone ``\r`` become ``\n``."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    if "\r" in source:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    return source
+
+
+def parse_graph(source: str | Graph | VectorProgram) -> Graph:
+    """The scalar Graph of a program: itself, or the expansion of a vector program (whose
+    inputs then need their shapes)."""
+    program = parse(source)
+    return program.scalar if isinstance(program, VectorProgram) else program

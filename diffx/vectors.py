@@ -1,0 +1,153 @@
+"""A vector program: what ``diffx.parse`` returns for a program in vector or matrix notation.
+
+It holds the block program (``diffx.blocks``) and, once the inputs' shapes are known, every
+node's shape and the scalar expansion (``diffx.expand``) that the methods run on. It is not a
+``Graph``: scalar code never meets it by accident; the runner hands the methods
+``program.scalar``. It also translates between the two levels: a point of whole arrays into
+element values (``W1[0,1]``), and element gradients back into arrays shaped like the inputs.
+
+Immutable: ``with_shapes`` returns a new program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .blocks import BlockProgram, describe_shapes, infer
+from .errors import DiffxError
+from .expand import element_name, element_names, expand
+from .graph import Graph
+from .ops import INPUT
+from .shapes import Shape, describe, size
+
+MAX_EXPANDED_NODES = 2_000_000
+
+
+class VectorProgram:
+    """A program over vectors and matrices (see the module docstring)."""
+
+    def __init__(self, blocks: BlockProgram, shapes: Mapping[str, Shape] | None = None) -> None:
+        self.blocks = blocks
+        self.source = blocks.source
+        self.inputs: tuple[str, ...] = blocks.inputs
+        self.given: dict[str, Shape] = {k: tuple(v) for k, v in (shapes or {}).items()}
+
+    @cached_property
+    def node_shapes(self) -> tuple[Shape, ...]:
+        """Every block node's shape (a ParseError at its column when shapes do not match)."""
+        return infer(self.blocks, self.given)
+
+    def with_shapes(self, shapes: Mapping[str, Shape]) -> VectorProgram:
+        """The same program with these input shapes (the others stay as given before)."""
+        return VectorProgram(self.blocks, {**self.given, **shapes})
+
+    # -- shapes
+    @property
+    def input_shapes(self) -> dict[str, Shape]:
+        nodes = self._input_nodes
+        return {name: self.node_shapes[nodes[name]] for name in self.inputs}
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.node_shapes[self.blocks.output]
+
+    @property
+    def output_name(self) -> str:
+        return self.blocks.output_name or self.scalar.output_name
+
+    def shape_of(self, name: str) -> Shape:
+        """The shape of an input or a named value."""
+        node = self._input_nodes.get(name, self.blocks.assigned.get(name))
+        if node is None:
+            raise KeyError(name)
+        return self.node_shapes[node]
+
+    @cached_property
+    def _input_nodes(self) -> dict[str, int]:
+        return {str(self.blocks.attr[k]): k for k, c in enumerate(self.blocks.code)
+                if c == INPUT}
+
+    # -- the scalar level
+    def scalar_size(self) -> int:
+        """An upper bound on the expansion's node count, known without building it."""
+        total = 0
+        for k, shape in enumerate(self.node_shapes):
+            total += size(shape) * max(1, max((size(self.node_shapes[a])
+                                               for a in self.blocks.args[k]), default=1))
+        return total
+
+    @cached_property
+    def expansion(self) -> tuple[Graph, list[np.ndarray]]:
+        n = self.scalar_size()
+        if n > MAX_EXPANDED_NODES:
+            raise DiffxError(f"the scalar expansion would have up to {n:,} nodes, over the "
+                              f"limit of {MAX_EXPANDED_NODES:,}")
+        return expand(self.blocks, self.node_shapes)
+
+    @property
+    def scalar(self) -> Graph:
+        """The expansion: an ordinary scalar Graph with element inputs ``W1[0,1]``."""
+        return self.expansion[0]
+
+    def elements(self, name: str) -> list[str]:
+        """``W1`` -> ``["W1[0,0]", "W1[0,1]", ...]`` (row-major); a scalar is itself."""
+        return element_names(name, self.shape_of(name))
+
+    def element_wrt(self, wrt: tuple[str, ...]) -> tuple[str, ...]:
+        """Block names (or element names) to the element inputs of the expansion."""
+        out: list[str] = []
+        for name in wrt:
+            out.extend(self.elements(name) if name in self._input_nodes else [name])
+        return tuple(out)
+
+    def element_point(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        """Whole values to element values: ``W1`` of shape (2, 2) gives ``W1[0,0]`` ... A value
+        with extra leading axes is a batch of points: each element gets a batch array."""
+        out: dict[str, Any] = {}
+        for name, value in point.items():
+            if name not in self._input_nodes:
+                out[name] = value
+                continue
+            shape = self.shape_of(name)
+            arr = np.asarray(value, dtype=float) if shape else value
+            if not shape:
+                out[name] = value
+                continue
+            for idx in np.ndindex(*shape):
+                key = element_name(name, tuple(int(i) for i in idx))
+                entry = arr[(...,) + idx]
+                out[key] = float(entry) if np.ndim(entry) == 0 else entry
+        return out
+
+    def regroup(self, flat: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+        """Element values (``W1[0,1]`` -> number or batch array) back into arrays shaped like
+        each block input of ``names`` (batch axes first)."""
+        out: dict[str, Any] = {}
+        for name in names:
+            shape = self.shape_of(name) if name in self._input_nodes else ()
+            if not shape:
+                out[name] = flat[name]
+                continue
+            parts = [np.asarray(flat[e], dtype=float) for e in element_names(name, shape)]
+            stacked = np.stack(parts, axis=-1)
+            out[name] = stacked.reshape(stacked.shape[:-1] + shape)
+        return out
+
+    # -- how reports name it
+    def title(self) -> str:
+        source = self.source.strip()
+        if len(source) <= 70 and "\n" not in source:
+            return " ".join(source.split())
+        return f"{self.output_name}   ({len(self.blocks.statements)} statements)"
+
+    def describe_inputs(self) -> str:
+        return describe_shapes(self.blocks, self.node_shapes)
+
+    def __repr__(self) -> str:
+        src = self.source if len(self.source) <= 40 else self.source[:39] + "…"
+        shapes = ", ".join(f"{k} {describe(self.given.get(k, ()))}" for k in self.inputs)
+        return f"VectorProgram({src!r}: {shapes})"
