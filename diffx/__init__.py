@@ -28,6 +28,7 @@ from .compare import compare
 from .errors import DiffxError, OptionError, ParseError, PointError
 from .graph import Graph
 from .parser import parse
+from .point_values import Value
 from .result import Gradient, Report
 
 __version__ = "0.1.0"
@@ -81,6 +82,6 @@ _register_notebook_display()
 
 __all__ = [
     "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
-    "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
+    "Value", "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
     "swell",
 ]
