@@ -170,6 +170,9 @@ def parse_shapes(text: str) -> dict[str, tuple[int, ...]]:
     if not isinstance(text, str):
         raise PointError(f"{option('shapes')} must be text such as W=2x3,x=3, not "
                          f"{type(text).__name__}", param="shapes")
+    if not text.strip():
+        raise PointError(f"{option('shapes')} is empty; write name=shape pairs such as "
+                         "W=2x3,x=3", param="shapes")
     shapes: dict[str, tuple[int, ...]] = {}
     start = 0
     for item in text.split(","):

@@ -3,6 +3,7 @@ and scalar programs left as they were (arrays, ranges and CSV columns still mean
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -186,6 +187,10 @@ def test_shape_errors_carry_their_parameter():
     with pytest.raises(PointError) as err:
         parse_shapes("x=,,")
     assert err.value.param == "shapes"
+    assert str(err.value) == "shapes 'x=,,' has an empty entry; separate entries with one ','"
+    with pytest.raises(PointError, match="^shapes is empty; write name=shape pairs such as "
+                       "W=2x3,x=3$"):
+        parse_shapes("  ")
 
 
 def test_declared_shapes_joins_values_and_declarations():
@@ -248,3 +253,90 @@ def test_a_long_entry_is_shortened_in_the_message():
     first = cli_message(lambda: parse_point(text)).split("\n")[0]
     assert first == ("--at entry 'x=[" + "1.5," * 13 + "1....': an entry is missing before ']' "
                      "at column 804")
+
+
+# ------------------------------------------------------------------ CSV element headers -----
+
+
+def write_csv(tmp_path, text: str) -> str:
+    path = tmp_path / "points.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_csv_element_headers_are_gathered_into_batches_of_values(tmp_path):
+    from diffx.csv_points import group_elements, read_csv_points
+
+    path = write_csv(tmp_path, 'x[0],x[ 1 ],W[0,0],"W[0,1]",W[1,0],W[1,1],b\n'
+                               "1,2,3,4,5,6,7\n8,9,10,11,12,13,14\n")
+    columns = read_csv_points(path)
+    assert list(columns) == ["x[0]", "x[1]", "W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "b"]
+    grouped = group_elements(path, columns)
+    np.testing.assert_array_equal(grouped["x"], [[1, 2], [8, 9]])
+    np.testing.assert_array_equal(grouped["W"], [[[3, 4], [5, 6]], [[10, 11], [12, 13]]])
+    np.testing.assert_array_equal(grouped["b"], [7, 14])
+    assert grouped["W"].shape == (2, 2, 2)  # 2 points of a 2x2 matrix
+    assert group_elements(path, columns, {"x": (2,), "W": (2, 2)})["x"].shape == (2, 2)
+
+
+@pytest.mark.parametrize("header, shapes, says", [
+    ("x[0],b", {"x": (2,)}, "x is a vector of 2 entries, so the header needs x[0] and x[1] "
+                            "(missing x[1])"),
+    ("x,b", {"x": (2,)}, "x is a vector of 2 entries, so the header needs x[0] and x[1] "
+                         "(missing x[0], x[1])"),
+    ("W[0,0],W[1,1]", {}, "W is a 2x2 matrix, so the header needs W[0,0] to W[1,1] (missing "
+                          "W[0,1], W[1,0])"),
+    ("x[2],b", {"x": (2,)}, "x[2] is outside x, whose shape is (2,)"),
+    ("x[0],b", {"x": (2, 1)}, "x[0] has 1 index, but x has shape (2, 1)"),
+    ("x[0],x[0,1]", {}, "the headers of x mix vector and matrix elements (x[0], x[0,1])"),
+    ("x,x[0]", {}, "the header names both x and x[0]; give x as one column or as its "
+                   "elements, not both"),
+])
+def test_csv_element_headers_must_name_every_element(tmp_path, header, shapes, says):
+    from diffx.csv_points import group_elements, read_csv_points
+
+    columns = len(re.findall(r"[A-Za-z]+(?:\[[0-9, ]+\])?", header))  # W[0,0] is one column
+    path = write_csv(tmp_path, f"{header}\n{','.join(['1'] * columns)}\n")
+    with pytest.raises(PointError) as err:
+        group_elements(path, read_csv_points(path), shapes)
+    assert str(err.value) == f"{path}: {says}"
+
+
+@pytest.mark.parametrize("header, says", [
+    ("x[a],b", "header 'x[a]' (column 1) is not an input name or an element such as x[0]"),
+    ("x[0],x[ 0]", "the header names 'x[0]' twice (columns 1 and 2)"),
+    ("x[-1]", "header 'x[-1]' (column 1) is not an input name"),
+])
+def test_csv_bad_element_headers(tmp_path, header, says):
+    from diffx.csv_points import read_csv_points
+
+    path = write_csv(tmp_path, f"{header}\n1,2\n")
+    with pytest.raises(PointError, match=re.escape(says)):
+        read_csv_points(path)
+
+
+def test_csv_element_columns_for_a_scalar_program_are_named(tmp_path):
+    path = write_csv(tmp_path, "x[0],b\n1,2\n")
+    result = CliRunner().invoke(app, ["grad", "x*b", "--at", path])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "'x[0]', which is not an input" in result.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("[],;=:()xyW 0129.-e")), min_size=1, max_size=25))
+def test_garbage_point_text_gives_a_point_error_and_nothing_else(text):
+    try:
+        parse_point(text)
+    except PointError as exc:
+        assert str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("Wx=,0123()x× ")), min_size=1, max_size=20))
+def test_garbage_shape_text_gives_a_point_error_and_nothing_else(text):
+    try:
+        shapes = parse_shapes(text)
+    except PointError as exc:
+        assert str(exc)
+        return
+    assert all(len(s) <= 2 and all(n >= 1 for n in s) for s in shapes.values())
