@@ -36,7 +36,7 @@ class _Open(NamedTuple):
 
 
 def read_brackets(text: str, number: Callable[[str, int], float],
-                  fail: Callable[[str, int, int], Exception]) -> Any:
+                  fail: Callable[..., Exception]) -> Any:
     """The float64 array written by the bracket literal ``text`` (which starts with ``[``).
 
     ``number(entry, offset)`` reads one entry found at ``offset`` of ``text``;
@@ -109,7 +109,7 @@ def read_brackets(text: str, number: Callable[[str, int], float],
 
 
 def _add_row(parent: _Open, row: _Open, end: int,
-             fail: Callable[[str, int, int], Exception]) -> None:
+             fail: Callable[..., Exception]) -> None:
     """Append the closed ``row`` (which ended before ``end``) to its matrix."""
     if parent.items and len(row.items) != len(parent.items[0]):
         length, first = len(row.items), len(parent.items[0])
