@@ -27,6 +27,7 @@ from .check import check
 from .compare import compare
 from .errors import DiffxError, OptionError, ParseError, PointError
 from .graph import Graph
+from .point_values import Value
 from .program import parse
 from .result import Gradient, Report
 
@@ -81,6 +82,6 @@ _register_notebook_display()
 
 __all__ = [
     "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
-    "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
+    "Value", "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
     "swell",
 ]

@@ -6,7 +6,10 @@ such as /dev/zero, a FIFO or a directory is refused before it is opened), of at 
 all and ``MAX_CSV_LINE`` characters a line; a field longer than csv's own limit is an error
 too. The text is UTF-8, with or without a byte-order mark; lines end in ``\n``, ``\r\n`` or
 ``\r``; blank lines are skipped. Header names are distinct input names; every cell is a plain
-decimal number (``3``, ``-0.5``, ``1e-3``: no ``nan``, ``inf`` or ``1_000``).
+decimal number (``3``, ``-0.5``, ``1e-3``: no ``nan``, ``inf`` or ``1_000``). A header may name
+one element of a vector or matrix input, ``x[0]`` or ``W[1,0]`` (0-based; the comma of an
+unquoted ``W[1,0]`` does not split the header), and ``group_elements`` gathers those columns
+into one array per input, refusing a header that misses an element.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ _PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+
 MAX_CSV_BYTES = 64 * 1024 * 1024  # bytes in the file
 MAX_CSV_NUMBERS = 10_000_000  # rows times columns: bounds the time and memory of reading
 MAX_CSV_LINE = 4 * 1024 * 1024  # characters in one line (a row is split into fields whole)
+# a header naming one element of a vector or matrix input: x[0], W[1,0] (0-based, as numpy)
+_ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[\s*([0-9]{1,9})\s*(?:,\s*([0-9]{1,9})\s*)?\]")
 
 
 def read_csv_points(path: str | Path) -> dict[str, Any]:
@@ -128,14 +133,19 @@ def _read_capped(path: str | Path) -> bytes:
 
 
 def _csv_header(path: str | Path, row: list[str]) -> list[str]:
-    header = [h.strip() for h in row]
+    header = [h.strip() for h in _join_brackets(row)]
     seen: dict[str, int] = {}
     for k, h in enumerate(header, start=1):
         if not h:
             raise PointError(f"{path}: column {k} of the header is empty; every column needs "
                              "an input name")
-        if not h.isidentifier() or not h.isascii():
-            raise PointError(f"{path}: header {h!r} (column {k}) is not an input name")
+        element = _ELEMENT.fullmatch(h)
+        if element:
+            h = header[k - 1] = f"{element[1]}[{element[2]}" + \
+                (f",{element[3]}]" if element[3] else "]")  # x[0], W[1,0], spaces dropped
+        elif not h.isidentifier() or not h.isascii():
+            raise PointError(f"{path}: header {h!r} (column {k}) is not an input name or an "
+                             "element such as x[0] or W[1,0]")
         if h in seen:
             raise PointError(f"{path}: the header names {h!r} twice (columns {seen[h]} and {k}); "
                              "each input needs exactly one column")
@@ -154,3 +164,69 @@ def _csv_number(path: str | Path, line: int, name: str, cell: str) -> float:
     shown = cell if len(cell) <= 40 else cell[:37] + "..."
     raise PointError(f"{path}, line {line}, column {name!r}: {shown!r} is not a number (CSV "
                      "cells are decimal numbers such as 3, -0.5, 1e-3)")
+
+
+def _join_brackets(row: list[str]) -> list[str]:
+    """The header cells with ``W[0`` and ``0]`` joined back into ``W[0,0]``: an unquoted
+    matrix element's comma is not a column separator."""
+    cells: list[str] = []
+    for cell in row:
+        if cells and cells[-1].count("[") > cells[-1].count("]"):
+            cells[-1] += "," + cell
+        else:
+            cells.append(cell)
+    return cells
+
+
+def group_elements(path: str | Path, columns: dict[str, Any],
+                   shapes: dict[str, tuple[int, ...]] | None = None) -> dict[str, Any]:
+    """The columns of a CSV file of points with the element columns of each vector or matrix
+    input (``x[0]``, ``W[1,0]``) gathered into one array of shape ``(rows,) + shape``.
+
+    The shape of an input is ``shapes[name]`` when declared, else read off its headers (the
+    largest index plus one on each axis). Either way the header must name every element, and a
+    bare ``x`` for an input declared as a vector is refused with the same message.
+    """
+    import numpy as np
+
+    shapes = shapes or {}
+    found: dict[str, dict[tuple[int, ...], str]] = {}
+    for header in columns:
+        element = _ELEMENT.fullmatch(header)
+        if element:
+            index = (int(element[2]),) + ((int(element[3]),) if element[3] else ())
+            found.setdefault(element[1], {})[index] = header
+    out = {h: c for h, c in columns.items() if not _ELEMENT.fullmatch(h)}
+    for name in [n for n in out if shapes.get(n, ())] + list(found):
+        given = found.get(name, {})
+        if name in out and given:
+            first = next(iter(given.values()))
+            raise PointError(f"{path}: the header names both {name} and {first}; give {name} "
+                             "as one column or as its elements, not both")
+        ranks = {len(i) for i in given}
+        if len(ranks) > 1:
+            raise PointError(f"{path}: the headers of {name} mix vector and matrix elements "
+                             f"({', '.join(given.values())})")
+        shape = tuple(shapes.get(name) or np.max(list(given), axis=0) + 1)
+        for index, header in given.items():
+            if len(index) != len(shape):
+                raise PointError(f"{path}: {header} has {len(index)} "
+                                 f"ind{'ex' if len(index) == 1 else 'ices'}, but {name} has "
+                                 f"shape {shape}")
+            if any(i >= n for i, n in zip(index, shape)):
+                raise PointError(f"{path}: {header} is outside {name}, whose shape is {shape}")
+        needed = [_element_name(name, i) for i in np.ndindex(*shape)]
+        missing = [h for h in needed if h not in columns]
+        if missing:
+            kind = f"a vector of {shape[0]} entries" if len(shape) == 1 else \
+                f"a {shape[0]}x{shape[1]} matrix"
+            both = f"{needed[0]} and {needed[1]}" if len(needed) == 2 else \
+                f"{needed[0]} to {needed[-1]}"
+            raise PointError(f"{path}: {name} is {kind}, so the header needs {both} (missing "
+                             f"{', '.join(missing[:3])}{', ...' * (len(missing) > 3)})")
+        out[name] = np.stack([columns[h] for h in needed], axis=-1).reshape((-1,) + shape)
+    return out
+
+
+def _element_name(name: str, index: tuple[int, ...]) -> str:
+    return f"{name}[{','.join(map(str, index))}]"

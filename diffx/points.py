@@ -7,7 +7,9 @@ Each value is exactly one number or constant expression: ``a=1;b=2`` or ``a=x=1`
 that names the entry and points at the column. A range ``start:stop:count`` gives evenly
 spaced points (``x=0:1:101``, at most ``MAX_POINTS``), and a CSV file with a header row of
 input names gives one point per row (diffx.csv_points). Arrays given by the library must be
-real: a complex array is an error, never silently truncated to its real part.
+real: a complex array is an error, never silently truncated to its real part. A bracket
+literal ``x=[1,-2]``, ``W=[[1,2],[3,4]]`` is one vector or matrix, a ``Value``
+(diffx.point_values), never many points.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from typing import Any, NamedTuple
 from .csv_points import _PLAIN_NUMBER, MAX_POINTS, read_csv_points  # noqa: F401  (re-exported)
 from .errors import DiffxError, ParseError, PointError, option
 from .graph import Graph
+from .point_values import (  # noqa: F401  (Value, parse_shapes, declared_shapes re-exported)
+    Value, declared_shapes, parse_shapes, read_brackets, real_array, value_array)
 
 
 def parse_point(text: str) -> dict[str, Any]:
     """Read ``name=value,name=value`` into a dict (values are floats or float arrays).
 
-    Each value is one number, one constant expression (``pi/4``) or a range
-    ``start:stop:count``; anything else (``a=1;b=2``, ``a=x=1``) is an error that names the
+    Each value is one number, one constant expression (``pi/4``), a range
+    ``start:stop:count`` or a bracket literal (``[1,-2]``, a ``Value``); anything else (``a=1;b=2``, ``a=x=1``) is an error that names the
     entry and points at the column of the text.
     """
     if not isinstance(text, str):
@@ -47,8 +51,9 @@ def parse_point(text: str) -> dict[str, Any]:
             raise PointError(f"{option('at')} entry {item!r} has no value; write "
                              f"{_assignment_for(item)}")
         if ";" in value:
-            semicolon = ParseError(f"separate entries with ',', not ';' (write "
-                                   f"{text.replace(';', ',')})", text,
+            write = "rows in brackets: [[1,2],[3,4]]" if value.startswith("[") else \
+                text.replace(";", ",")
+            semicolon = ParseError(f"separate entries with ',', not ';' (write {write})", text,
                                    value_at + value.index(";"))
             raise PointError(f"{option('at')} entry {item!r}: {semicolon}")
         if not name.isidentifier() or not name.isascii():
@@ -71,12 +76,12 @@ class _Where(NamedTuple):
 
 def _split_top_level(text: str) -> list[tuple[int, str]]:
     """The comma-separated entries of ``text`` with their offsets (commas inside
-    parentheses, as in ``max(1, 2)``, do not separate)."""
+    parentheses or brackets, as in ``max(1, 2)`` or ``x=[1, 2]``, do not separate)."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
-        if ch == "(":
+        if ch in "([":
             depth += 1
-        elif ch == ")":
+        elif ch in ")]":
             depth -= 1
         elif ch == "," and depth == 0:
             parts.append((start, text[start:i]))
@@ -86,6 +91,8 @@ def _split_top_level(text: str) -> list[tuple[int, str]]:
 
 
 def _value(name: str, text: str, where: _Where | None = None) -> Any:
+    if text.startswith("["):
+        return _bracket_value(name, text, where)
     if text.count(":") == 2:
         return _range(name, text, where)
     return _number(name, text, where)
@@ -103,6 +110,20 @@ def _number(name: str, text: str, where: _Where | None, offset: int = 0) -> floa
         return constant_expression(text, f"{option('at')} {name}")
     return constant_expression(text, f"{option('at')} {name}", (where.text, where.offset + offset,
                                                        where.entry))
+
+
+def _bracket_value(name: str, text: str, where: _Where | None) -> Value:
+    """A vector or matrix written ``[1,-2]`` or ``[[1,2],[3,4]]`` (see diffx.point_values):
+    one value of its shape, not a batch of points."""
+    if where is None:  # a value given as text in a dict: its errors show name=value
+        where = _Where(f"{name}={text}", len(name) + 1, f"{name}={text}")
+
+    def fail(reason: str, offset: int, length: int = 1) -> PointError:
+        shown = ParseError(reason, where.text, where.offset + offset, length)
+        entry = where.entry if len(where.entry) <= 60 else where.entry[:57] + "..."
+        return PointError(f"{option('at')} entry {entry!r}: {shown}")
+
+    return Value(read_brackets(text, lambda entry, at: _number(name, entry, where, at), fail))
 
 
 def _range(name: str, text: str, where: _Where | None) -> Any:
@@ -168,7 +189,7 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
 
     Every input needs a value and every value must belong to an input. Numbers become Python
     floats; sequences become float64 arrays, and all arrays must share one shape (scalars are
-    broadcast).
+    broadcast). A ``Value`` is one vector or matrix, not many points (see _given_values).
     """
     as_text = isinstance(at, str)
     if as_text:
@@ -200,7 +221,32 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
                 raise PointError(f"{option('at')} {name}: values must be finite numbers")
     if len(point) == len(graph.inputs):
         return point, False  # the common case: plain numbers, no numpy needed
+    if any(isinstance(at[name], Value) for name in graph.inputs):
+        return _given_values(graph, at)
     return _normalize_arrays(graph, at, point)
+
+
+def _given_values(graph: Graph, at: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A point holding ``Value``s (vectors, matrices) for the scalar program ``graph``.
+
+    A ``Value`` of shape () is a number. Any other needs a vector program, which diffx does
+    not build yet, so it is refused here (the one place that will hand it over instead).
+    """
+    at = dict(at)
+    for name in graph.inputs:
+        if isinstance(at[name], Value):
+            arr = value_array(name, at[name])
+            if arr.ndim:
+                shown = ", ".join(map(str, arr.ravel()[:3].tolist())) + ", ..." * (arr.size > 3)
+                source = graph.source if len(graph.source) <= 40 else graph.source[:37] + "..."
+                raise PointError(
+                    f"vector and matrix values need a vector program: {option('at')} {name} is "
+                    f"a {'vector' if arr.ndim == 1 else 'matrix'} of shape {arr.shape} "
+                    f"([{shown}]), but {source!r} uses no vectors or matrices; vector programs "
+                    "(@, transpose, sum, ...) are not supported yet, and many points of a "
+                    "scalar program come from a range (x=0:1:11) or a CSV file")
+            at[name] = float(arr)
+    return normalize_point(graph, at)
 
 
 def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
@@ -214,10 +260,12 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
             continue
         if isinstance(value, str):
             point[name] = _value(name, value)
+            if isinstance(point[name], Value):
+                return _given_values(graph, {**at, name: point[name]})
             if isinstance(point[name], float):
                 continue
             value = point[name]
-        arr = _real_array(name, value)
+        arr = real_array(name, value)
         if arr.ndim == 0:
             point[name] = float(arr)
             continue
@@ -239,35 +287,6 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
         if bad:
             raise PointError(f"{option('at')} {name}: values must be finite numbers")
     return point, bool(shapes) or any(not isinstance(v, float) for v in point.values())
-
-
-def _real_array(name: str, value: Any) -> Any:
-    """``value`` as a float64 array, refusing what float conversion would silently change:
-    complex numbers (the imaginary part dropped), booleans, bytes (read as character codes)
-    and masked entries (their hidden data used)."""
-    import numpy as np
-
-    def not_a_number() -> PointError:  # the message shows the value: built only when raised
-        return PointError(f"{option('at')} {name}: {_short(value)} is not a number or an array "
-                          "of numbers")
-
-    if isinstance(value, bytes | bytearray | memoryview):
-        raise not_a_number()
-    try:
-        raw = value if isinstance(value, np.ndarray) else np.asarray(value)
-        if np.iscomplexobj(raw):
-            raise PointError(f"{option('at')} {name}: complex values are not supported (diffx "
-                             "differentiates real functions at real points)")
-        kind = raw.dtype.kind  # b: bool, S/U: text, V: raw, M/m: dates, O: Python objects
-        if kind in "bSUVMm" or kind == "O" and any(
-                isinstance(v, bool | complex | np.bool_ | bytes | str) for v in raw.flat):
-            raise not_a_number()
-        if np.ma.is_masked(value):
-            raise PointError(f"{option('at')} {name}: the array has masked entries; pass only the "
-                             "points to use")
-        return np.asarray(raw, dtype=float)
-    except (TypeError, ValueError, OverflowError):
-        raise not_a_number() from None
 
 
 def _assignment_for(item: str) -> str:
@@ -294,8 +313,3 @@ def _not_input_hint(graph: Graph, name: str) -> str:
         return (f" ({name!r} is assigned in the program; its value comes from the inputs: "
                 f"{inputs})")
     return f"; the inputs are: {inputs}"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
