@@ -6,10 +6,14 @@ reverse method's gradient and the output's tangent is forward mode's derivative.
 from __future__ import annotations
 
 import math
+import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -204,6 +208,19 @@ def test_cli_reproduces_the_survey_and_refuses_bad_input():
         bad = invoke("trace", BAYDIN, *at, *args)
         assert bad.exit_code == 2 and message in bad.stderr, bad.output
         assert "Traceback" not in bad.output
+
+
+def test_the_docs_page_is_the_commands_real_output():
+    page = (Path(__file__).resolve().parent.parent / "docs" / "trace.md").read_text("utf-8")
+    blocks = re.findall(r"```console\n\$ (.*?)\n(.*?)\n```", page, re.S)
+    assert len(blocks) == 2 and "--numbering survey" in blocks[0][0]
+    env = {**os.environ, "COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"}
+    for command, shown in blocks:
+        args = [sys.executable, "-m", "diffx", *shlex.split(command)[1:]]
+        out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+        lines = [line.rstrip() for line in (out.stdout + out.stderr).rstrip().splitlines()]
+        assert lines == shown.splitlines(), command
+    assert "x̄1 = 5.5   x̄2 = 1.716" in _nfc(blocks[0][1])
 
 
 # ------------------------------------------------------------------ random programs ------
