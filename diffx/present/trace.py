@@ -128,10 +128,21 @@ class _Writer:
         if not written:
             return f"{flow} {self.partial(term.child, term.arg)}"
         partial = self.formula(term.partial)
-        if " " in partial.strip() or partial.startswith("-"):
+        if _sum_or_negative(partial):
             partial = f"({partial})"
         times = " \\times " if self.style == "tex" else " × "
         return f"{flow}{times}{partial}"
+
+
+def _sum_or_negative(text: str) -> bool:
+    """Whether a partial needs parentheses after ×: a sum or difference outside brackets
+    (1 - v^2, not H(x - y)), or a leading minus (-1)."""
+    depth = 0
+    for k, c in enumerate(text):
+        depth += (c in "([{") - (c in ")]}")
+        if depth == 0 and c in "+-" and 0 < k < len(text) - 1 and text[k - 1] == " ":
+            return True
+    return text.startswith("-")
 
 
 Row = tuple[str, str, str, str]  # the symbol, the sum in symbols, written out, the number
