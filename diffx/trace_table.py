@@ -142,6 +142,7 @@ def trace_table(source_or_graph: str | Graph, *, at: Any, seed: str | None = Non
     from .api import grad
     from .details import sweep_details
     from .methods.run import prepare
+    from .route_formulas import Formulas
 
     if numbering not in NUMBERINGS:
         raise DiffxError(f"{option('numbering')} must be one of {', '.join(NUMBERINGS)}, "
@@ -176,7 +177,7 @@ def trace_table(source_or_graph: str | Graph, *, at: Any, seed: str | None = Non
         forward = grad(graph, at=req.point, wrt=seed, method="forward")
         fdet = sweep_details(forward.details)
         tangents = (fdet.tangents or {})[seed]
-        derivative = forward.gradient[seed]
+        derivative = (forward.gradient or {})[seed]
         warnings += [w for w in forward.warnings if w not in warnings]
     unused = graph.unused_warning()
     if unused:
@@ -191,9 +192,8 @@ def trace_table(source_or_graph: str | Graph, *, at: Any, seed: str | None = Non
         output_name=graph.output_name,
         primal=[PrimalRow(n, formulas.primal(n, numbering), float(vals[n])) for n in rows],
         tangent=[], adjoint=[], value=float(vals[graph.output]), derivative=derivative,
-        gradient=dict(reverse.gradient), warnings=warnings)
+        gradient=dict(reverse.gradient or {}), warnings=warnings)
     children = _children(graph, rows)
-    from .route_formulas import Formulas
 
     def term(child: int, pos: int, flow: Any) -> Term:
         arg = graph.args(child)[pos]
