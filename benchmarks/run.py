@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import peers  # noqa: E402
+import peers_points  # noqa: E402
 from harness import (MAX_SECONDS, ROUND_BUDGET, Bench, Contender, _t,  # noqa: E402
                      machine, markdown)
 
@@ -159,24 +160,24 @@ def random_dag(b: Bench, ops: int) -> None:
 # ---------------------------------------------------------------- workload C
 
 def many_points(b: Bench, n: int) -> None:
-    graph = diffx.parse(peers.C_SOURCE)
+    graph = diffx.parse(peers_points.C_SOURCE)
     section = f"a {graph.n_evaluated}-operation expression at {n:,} points"
     print(f"\n{section}", flush=True)
-    x, y = peers.c_points(n)
+    x, y = peers_points.c_points(n)
     at = {"x": x, "y": y}
     b.contest(section, [
-        Contender("numpy forward (no gradient)", lambda: peers.make_C_numpy(n)),
+        Contender("numpy forward (no gradient)", lambda: peers_points.make_C_numpy(n)),
         Contender(FWD, lambda: lambda: diffx.evaluate(graph, at=at)),
         Contender("diffx reverse gradient", lambda: lambda: diffx.grad(graph, at=at)),
-        Contender("sympy gradient, lambdified to numpy", lambda: peers.make_C_sympy(n),
+        Contender("sympy gradient, lambdified to numpy", lambda: peers_points.make_C_sympy(n),
                   note="diff and lambdify untimed"),
         Contender("sympy gradient, lambdified with cse=True",
-                  lambda: peers.make_C_sympy(n, cse=True)),
-        Contender("torch, vectorised (1 thread)", lambda: peers.make_C_torch(n)),
-        Contender("JAX jit (compile excluded)", lambda: peers.make_C_jax_jit(n)),
-        Contender("JAX jit (compile included)", lambda: peers.make_C_jax_jit_compiled(n)),
-        Contender("HIPS autograd", lambda: peers.make_C_autograd(n)),
-        Contender("numdifftools (vectorised Richardson)", lambda: peers.make_C_numdifftools(n)),
+                  lambda: peers_points.make_C_sympy(n, cse=True)),
+        Contender("torch, vectorised (1 thread)", lambda: peers_points.make_C_torch(n)),
+        Contender("JAX jit (compile excluded)", lambda: peers_points.make_C_jax_jit(n)),
+        Contender("JAX jit (compile included)", lambda: peers_points.make_C_jax_jit_compiled(n)),
+        Contender("HIPS autograd", lambda: peers_points.make_C_autograd(n)),
+        Contender("numdifftools (vectorised Richardson)", lambda: peers_points.make_C_numdifftools(n)),
     ], [
         ("diffx gradient / sympy lambdified gradient", "diffx reverse gradient",
          "sympy gradient, lambdified to numpy", "≤ 2"),
