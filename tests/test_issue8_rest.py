@@ -1,0 +1,85 @@
+"""The edges issue 8 left: a numeric derivative whose error estimate is large relative to it
+must warn however small it is; a domain error shows no finite adjoint; routes say what their
+multiply-add count covers. Expected values come from mpmath (tests/oracle.py's interpreter,
+or the derivative written out by hand and evaluated at 50 digits)."""
+
+from __future__ import annotations
+
+import json
+
+import mpmath
+import pytest
+
+import diffx
+from oracle import mp, run_oracle
+
+from fuzz_run import corpus
+
+SEED5 = ("s1 = max(b, pi); s2 = s1; s3 = b; s4 = c; s5 = (-(s3 / s2)); s6 = c; "
+         "s7 = (a / cos((s6 / c))); s8 = (s7 / 1e10); s9 = cosh(b); "
+         "s10 = ((((tanh(c) + s4) + s5) + s8) + s9)")
+SEED5_AT = {"b": 1.2175785804330268e-94, "c": 3.7059018615904877e-193,
+            "a": -5.399626234568483e-81}
+
+
+def _mp(expr):
+    with mpmath.workdps(50):
+        return float(expr())
+
+
+def _large(result, w):
+    return any(f"∂/∂{w}" in m and "error estimate" in m for m in result.warnings)
+
+
+def test_seed5_program_is_found_by_the_fuzz_corpus():
+    program, point = corpus(218, 5)[217]
+    assert program.source == SEED5 and point == SEED5_AT
+
+
+def test_a_one_percent_error_in_a_small_derivative_warns():
+    # ∂/∂a of a / cos(c/c) / 1e10 is 1 / (cos(1)·1e10) = 1.85e-10; the difference of an f
+    # of order 1 at the standard step resolves it only to ±4e-11
+    want = _mp(lambda: 1 / (mpmath.cos(1) * mpmath.mpf(10) ** 10))
+    orc = run_oracle(*corpus(218, 5)[217])
+    assert float(orc.exact.gradient["a"]) == pytest.approx(want, rel=1e-12, abs=0)
+    r = diffx.grad(SEED5, at=SEED5_AT, method="numeric")
+    got, est = r.gradient["a"], r.details.error_estimate["a"]
+    assert abs(got - want) > 1e-3 * want  # the difference really is off by about 1%
+    assert est > 1e-2 * abs(got)
+    assert _large(r, "a")
+
+
+@pytest.mark.parametrize("src, at, w, want", [
+    # ∂/∂c = min(1e-10, cos(a)) = 1e-10, measured as 9.2e-11 ± 8.7e-11
+    ("s1 = cos(a); s2 = ((min(1e-10, s1) * max(c, c)) - tan(asin(0.1))); "
+     "s3 = min(sqrt((a ^ 0)), s2); s4 = ((softplus(a) + s3) + tan(b))",
+     {"a": 0.45, "c": 0.45, "b": 0.45}, "c", lambda: mpmath.mpf("1e-10")),
+    # ∂/∂y softplus(10y) = 10·sigmoid(10y) = 5.172e-8, measured 3e-5 off
+    ("s1 = (softplus((y / 0.1)) + relu(x))", {"y": -1.908, "x": 0.396}, "y",
+     lambda: 10 / (1 + mpmath.exp(-10 * mpmath.mpf(-1.908)))),
+    # a slope of 1e-7 on an f of order 1: 1.00013e-7 (1.3e-4 off)
+    ("1 + 1e-7*x", {"x": 0.5}, "x", lambda: mpmath.mpf(1e-7)),
+    # tanh'(10) = sech(10)² = 8.2446e-9, measured 8.2449e-9 (3.7e-5 off)
+    ("tanh(x)", {"x": 10.0}, "x", lambda: mpmath.sech(10) ** 2),
+])
+def test_small_derivatives_off_by_more_than_their_tolerance_warn(src, at, w, want):
+    r = diffx.grad(src, at=at, method="numeric")
+    exact = _mp(want)
+    assert abs(r.gradient[w] - exact) > 1e-5 * abs(exact)
+    assert _large(r, w)
+
+
+@pytest.mark.parametrize("src, x, want", [
+    ("x^2", 1e-3, lambda: 2 * mpmath.mpf(1e-3)),
+    ("exp(x)", -20.0, lambda: mpmath.exp(-20)),
+    ("x^3", 1e-4, lambda: 3 * mpmath.mpf(1e-4) ** 2),
+    ("cos(x)", 1e-4, lambda: -mpmath.sin(mpmath.mpf(1e-4))),
+    ("sigmoid(x)", 15.0, lambda: mpmath.exp(-15) / (1 + mpmath.exp(-15)) ** 2),
+    ("x*sin(x)", 1e-3, lambda: mpmath.sin(mpmath.mpf(1e-3)) +
+     mpmath.mpf(1e-3) * mpmath.cos(mpmath.mpf(1e-3))),
+])
+def test_small_derivatives_resolved_well_stay_quiet(src, x, want):
+    r = diffx.grad(src, at={"x": x}, method="numeric")
+    exact = _mp(want)
+    assert r.gradient["x"] == pytest.approx(exact, rel=1e-5, abs=0)
+    assert r.warnings == []
