@@ -83,3 +83,46 @@ def test_small_derivatives_resolved_well_stay_quiet(src, x, want):
     exact = _mp(want)
     assert r.gradient["x"] == pytest.approx(exact, rel=1e-5, abs=0)
     assert r.warnings == []
+
+
+# ------------------------------------------------ a domain error shows no finite adjoint -
+
+@pytest.mark.parametrize("src, at", [
+    ("log(x)", "x=-1"),        # the sweep multiplies 1/x = -1: no derivative of nan
+    ("sqrt(x)", "x=-1"),
+    ("asin(x)", "x=2"),
+    ("1/x", "x=0"),            # -1/x² = -inf
+    ("x/x", "x=0"),
+    ("log(x) + y", "x=-1,y=2"),
+])
+def test_json_node_adjoints_are_null_where_the_gradient_is(src, at):
+    from conftest import invoke, strict_json
+
+    res = invoke("grad", src, "--at", at, "--method", "reverse", "--json")
+    assert res.exit_code == 0, res.output
+    data = strict_json(res.stdout)
+    rev = data["results"]["reverse"]
+    nodes = rev["details"]["nodes"]
+    for w, g in rev["gradient"].items():
+        assert g is None
+        assert nodes[w]["adjoint"] is None
+        assert any(f"nodes.{w}.adjoint was" in m for m in data["warnings"])
+
+
+def test_an_input_adjoint_is_the_reported_derivative():
+    # x/x + x at 1e-200: the float sweep cancels to 0, the exact re-run gives 1
+    from conftest import invoke, strict_json
+
+    res = invoke("grad", "x/x + x", "--at", "x=1e-200", "--method", "reverse", "--json")
+    rev = strict_json(res.stdout)["results"]["reverse"]
+    assert rev["gradient"]["x"] == 1.0
+    assert rev["details"]["nodes"]["x"]["adjoint"] == 1.0
+
+
+def test_defined_points_keep_their_adjoints_beside_undefined_ones():
+    import numpy as np
+
+    r = diffx.grad("log(x)*y", at={"x": np.array([-1.0, 2.0]), "y": np.array([1.0, 1.0])},
+                   method="reverse")
+    x_adj = np.asarray(r.details.adjoints[0])
+    assert np.isnan(x_adj[0]) and x_adj[1] == 0.5  # ∂/∂x log(x)·y = y/x
