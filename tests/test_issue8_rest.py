@@ -126,3 +126,26 @@ def test_defined_points_keep_their_adjoints_beside_undefined_ones():
                    method="reverse")
     x_adj = np.asarray(r.details.adjoints[0])
     assert np.isnan(x_adj[0]) and x_adj[1] == 0.5  # ∂/∂x log(x)·y = y/x
+
+
+# ------------------------------------ what a routes listing's multiply-add count covers -
+
+def test_routes_say_which_derivatives_their_multiply_adds_pay_for():
+    # d = a·c, c = a + b: the edges are a→d, c→d, a→c, b→c. One sweep for ∂/∂a and ∂/∂b
+    # multiplies along all 4; for ∂/∂a alone, b→c leads nowhere it needs: 3
+    from conftest import invoke, strict_json
+
+    src = "c = a + b; d = a * c"
+    every = invoke("routes", src, "--at", "a=4,b=3", columns=400).stdout
+    only_a = invoke("routes", src, "--wrt", "a", "--at", "a=4,b=3", columns=400).stdout
+    assert "got 11 with 4 multiply-adds (one sweep for ∂/∂a and ∂/∂b)" in every
+    assert "got 4 with 4 multiply-adds (one sweep for ∂/∂a and ∂/∂b)" in every
+    assert "got 11 with 3 multiply-adds (one sweep for ∂/∂a)" in only_a
+    for args, count, cover in ((("--at", "a=4,b=3"), 4, ["a", "b"]),
+                               (("--wrt", "a", "--at", "a=4,b=3"), 3, ["a"])):
+        data = strict_json(invoke("routes", src, *args, "--json").stdout)
+        assert data["sweep_multiply_adds"] == count
+        assert data["sweep_multiply_adds_for"] == cover
+    no_point = strict_json(invoke("routes", src, "--json").stdout)
+    assert no_point["sweep_multiply_adds"] is None
+    assert no_point["sweep_multiply_adds_for"] is None
