@@ -149,3 +149,25 @@ def test_routes_say_which_derivatives_their_multiply_adds_pay_for():
     no_point = strict_json(invoke("routes", src, "--json").stdout)
     assert no_point["sweep_multiply_adds"] is None
     assert no_point["sweep_multiply_adds_for"] is None
+
+
+# ------------------------------------------------ a pole between x − h and x + h warns -
+
+def test_a_denominator_changing_sign_within_the_step_is_reported():
+    # fuzz seed 11: at x = -1.77e-22 sigmoid(10/(2x)) is 0, so f = x + atan(2x) with slope
+    # 1 + 2 = 3; past 0 it is 1 and f ≈ x: a step of 6e-12 averages the slopes 3 and 1
+    src = ("s1 = (x1 + x1); s2 = sigmoid((10 / s1)); s3 = x1; s4 = ((s3 - s2) / s1); "
+           "s5 = atan((s3 / s4)); s6 = (s3 + s5)")
+    x = -1.7725926177922122e-22
+    want = _mp(lambda: 1 + 2 / (1 + (2 * mpmath.mpf(x)) ** 2))
+    r = diffx.grad(src, at={"x1": x}, method="numeric")
+    assert abs(r.gradient["x1"] - want) > 0.1
+    assert any("denominator of 10/s1 changes sign" in m for m in r.warnings)
+    assert diffx.grad(src, at={"x1": x}, method="reverse").gradient["x1"] == \
+        pytest.approx(want, rel=1e-12, abs=0)
+
+
+def test_a_denominator_away_from_zero_says_nothing():
+    r = diffx.grad("1/x", at={"x": 1e-3}, method="numeric")
+    assert r.gradient["x"] == pytest.approx(-1e6, rel=1e-6, abs=0)
+    assert r.warnings == []
