@@ -116,7 +116,8 @@ def test_the_routes_document_has_the_listing_and_the_hand_counted_routes():
     res = invoke("routes", "c = a + b; d = a * c", "--at", "a=4,b=3", "--json")
     data = strict_json(res.stdout)
     assert list(data) == ["expression", "wrt", "point", "gradient", "routes", "routes_log10",
-                          "listing", "legend", "sweep_multiply_adds", "warnings"]
+                          "listing", "legend", "sweep_multiply_adds",
+                          "sweep_multiply_adds_for", "warnings"]
     assert data["routes"] == {"a": 2, "b": 1}
     assert data["gradient"] == {"a": 11.0, "b": 4.0}  # 2a + b = 11, a = 4
     products = sorted(r["product"] for r in data["listing"]["a"]["routes"])
