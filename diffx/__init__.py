@@ -22,6 +22,7 @@ from pathlib import Path as _Path
 from typing import Any as _Any
 
 from . import swell as _swell
+from .adjoint import Adjoint, adjoint
 from .api import evaluate, grad, grad_all, resolve_wrt
 from .check import check
 from .compare import compare
@@ -80,7 +81,8 @@ def _register_notebook_display() -> None:
 _register_notebook_display()
 
 __all__ = [
-    "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
-    "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
+    "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
+    "Report", "adjoint", "check", "compare", "evaluate", "grad", "grad_all", "parse", "render",
+    "resolve_wrt",
     "swell",
 ]

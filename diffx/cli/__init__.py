@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from ..errors import DiffxError
+from .adjoint import adjoint
 from .args import DiffxCommand, expression_arguments
 from .differentiate import grad, routes
 from .draw import graph
@@ -40,7 +41,7 @@ app = typer.Typer(
 )
 
 # in the order --help lists them
-for _fn in (grad, graph, routes, swell, compare, check):
+for _fn in (grad, graph, routes, swell, compare, check, adjoint):
     app.command(cls=DiffxCommand)(command(_fn))
 
 
