@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 
 from . import ops as _ops
 from .adjoint_text import diffx_text, number_text, python_text, tape
+from .errors import DiffxError
 from .graph import Graph
 from .graph_builder import GraphBuilder
 from .ops import CONST, INPUT
@@ -189,13 +190,16 @@ class _Sweep:
                     name = self.fresh(g.output_name)
                 else:
                     self.count += 1
+                    while f"v{self.count}" in self.taken:
+                        self.count += 1
                     name = self.fresh(f"v{self.count}")
             self.names[node] = name
             self.emit(Statement(name, "value", node))
         out = copy[g.output]
         value = self.names.get(out) if g.op[g.output] > CONST else None
-        if value is None:  # the output is an input or a constant: name it
-            value = self.emit(Statement(self.fresh(g.output_name), "value", out))
+        if value is None:  # the output is an input or a constant: name it (y = x)
+            name = g.output_name if g.output_name in g.assigned else self.fresh(g.output_name)
+            value = self.emit(Statement(name, "value", out))
         adj: dict[int, tuple[str, int, int]] = {}  # forward node -> (name, node, contributions)
         if active[g.output]:
             seed = self.emit(Statement(self.fresh(value + "_bar"), "seed", b.const(1.0, "1")))
@@ -212,7 +216,11 @@ class _Sweep:
         partials = {}
         for w in self.wrt:
             node = g.input_nodes[w]
-            if node in adj:
+            if node == g.output:  # y = x: x_bar is the seed itself
+                seed_name, seed_node, _ = adj[node]
+                partials[w] = self.emit(Statement(self.fresh(w + "_bar"), "alias", seed_node,
+                                                  g=seed_name))
+            elif node in adj:
                 partials[w] = adj[node][0]
             else:  # the output does not depend on w
                 zero = b.const(0.0, "0")
@@ -267,6 +275,10 @@ class _Sweep:
         if text in ("0", "1", "-1"):
             return text
         call = _CALL.match(text)
+        if call and call.group(1) not in _ops.FUNCTIONS and call.group(1) not in HELPERS:
+            raise DiffxError(f"the adjoint program cannot write the partial of {op.name} "
+                             f"({text}) in the language: {call.group(1)} has no exact "
+                             "form in diffx.adjoint.HELPERS")
         if call and call.group(1) in HELPERS:
             params, template = HELPERS[call.group(1)]
             bound = {"x": x, "y": y, "out": out}

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import math
 import random
+import re
+import shlex
 import warnings
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -261,3 +264,43 @@ def test_cli_bad_input_is_a_message():
     assert result.exit_code == 2 and "error" in result.output
     result = CliRunner().invoke(app, ["adjoint", "x^2", "--wrt", "z"])
     assert result.exit_code == 2 and "not an input" in result.output
+
+
+def test_docs_page_shows_real_output():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "adjoint.md").read_text("utf-8")
+    blocks = re.findall(r"```console\n\$ diffx (.+?)\n(.*?)```", text, re.S)
+    assert len(blocks) == 4
+    for command, shown in blocks:
+        result = CliRunner().invoke(app, shlex.split(command))
+        assert result.exit_code == 0, command
+        assert result.output == shown, command
+
+
+def test_a_helper_without_an_exact_form_is_an_error_not_a_guess(monkeypatch):
+    from diffx.adjoint import HELPERS
+
+    monkeypatch.delitem(HELPERS, "datan")
+    with pytest.raises(diffx.DiffxError, match=r"partial of atan \(datan\(x\)\).*no exact"):
+        diffx.adjoint("atan(x)")
+
+
+def test_names_never_collide_with_the_programs_own():
+    source = "a_bar = a*2; v1 = a_bar + a; y = sin(v1) * a"
+    adj = diffx.adjoint(source)
+    names = [st.name for st in adj.statements]
+    assert len(names) == len(set(names))
+    at = {"a": 0.7}
+    assert reparsed(adj, at)[1] == diffx.grad(source, at=at).gradient
+    assert emitted(adj, at)[1] == diffx.grad(source, at=at).gradient
+
+
+@pytest.mark.parametrize("source, at, expected", [
+    ("y = x", {"x": 2.0}, (2.0, {"x": 1.0})),
+    ("x", {"x": 2.0}, (2.0, {"x": 1.0})),
+    ("y = 2; z = y*x", {"x": 3.0}, (6.0, {"x": 2.0})),
+    ("z = q*0 + 5", {"q": 3.0}, (5.0, {"q": 0.0})),
+])
+def test_small_programs(source, at, expected):
+    adj = diffx.adjoint(source)
+    assert reparsed(adj, at) == expected
+    assert emitted(adj, at) == expected
