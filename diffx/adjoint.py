@@ -171,11 +171,11 @@ class _Sweep:
         live = g.reachable_from_output()
         active = g.depends_on([g.input_nodes[w] for w in self.wrt])
         copy = [-1] * (g.output + 1)  # forward node -> its node here
-        for name in g.inputs:
-            node = b.input(name)
-            self.names[node] = name
-            if g.input_nodes[name] <= g.output:
-                copy[g.input_nodes[name]] = node
+        for inp in g.inputs:
+            node = b.input(inp)
+            self.names[node] = inp
+            if g.input_nodes[inp] <= g.output:
+                copy[g.input_nodes[inp]] = node
         for i in range(g.output + 1):
             code = g.op[i]
             if not live[i] or code == INPUT:
@@ -239,10 +239,11 @@ class _Sweep:
         k = 1 if prev is None else prev[2] + 1
         name = self.fresh(base if k == 1 else f"{base}{k}")
         negate = partial == "-1"
-        if partial in ("1", "-1"):
-            term, p = gnode, None
+        p: int | None = None
+        if isinstance(partial, int):
+            term, p = b.node(_ops.BY_NAME["mul"].code, gnode, partial), partial
         else:
-            term, p = b.node(_ops.BY_NAME["mul"].code, gnode, partial), partial  # type: ignore
+            term = gnode
         if prev is None:
             if partial == "1":
                 adj[arg] = (self.emit(Statement(name, "alias", gnode, g=gname)), gnode, k)

@@ -230,4 +230,4 @@ class _Recorder:
 @lru_cache(maxsize=256)
 def tape(text: str) -> tuple[tuple, int]:
     """diffx's own partial text, parsed once into a tape of nodes to replay."""
-    return parse_text(text, _Recorder())  # type: ignore[no-any-return]
+    return parse_text(text, _Recorder())
