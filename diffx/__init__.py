@@ -22,6 +22,7 @@ from pathlib import Path as _Path
 from typing import Any as _Any
 
 from . import swell as _swell
+from .adjoint import Adjoint, adjoint
 from .api import evaluate, grad, grad_all, resolve_wrt
 from .check import check
 from .compare import compare
@@ -82,7 +83,7 @@ def _register_notebook_display() -> None:
 _register_notebook_display()
 
 __all__ = [
-    "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
-    "Value", "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
-    "swell", "trace_table",
+    "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
+    "Report", "Value", "adjoint", "check", "compare", "evaluate", "grad", "grad_all", "parse",
+    "render", "resolve_wrt", "swell", "trace_table",
 ]
