@@ -9,7 +9,8 @@ One computational graph, differentiated three interchangeable ways side by side:
 
 ``parse`` builds the graph, ``grad`` runs one method (``reverse``, ``symbolic``, ``numeric``,
 ``forward``), ``grad_all`` runs several and compares them, ``compare`` runs every variant,
-``check`` checks a hand-derived gradient, ``swell`` measures expression swell, ``render``
+``check`` checks a hand-derived gradient, ``backward`` writes a vector program's backward
+pass in matrix notation, ``swell`` measures expression swell, ``render``
 draws the graph.
 
 In IPython or Jupyter, graphs and results show themselves as pictures and tables: importing
@@ -23,6 +24,7 @@ from typing import Any as _Any
 
 from . import swell as _swell
 from .api import evaluate, grad, grad_all, resolve_wrt
+from .backward import backward
 from .check import check
 from .compare import compare
 from .errors import DiffxError, OptionError, ParseError, PointError
@@ -82,6 +84,6 @@ _register_notebook_display()
 
 __all__ = [
     "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
-    "Value", "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
+    "Value", "backward", "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
     "swell",
 ]
