@@ -1,7 +1,7 @@
 """The methods: every differentiator behind one interface (:mod:`diffx.methods.base` holds
 the registry); importing this package registers ``symbolic``, ``numeric``, ``reverse``,
-``forward`` and ``matrix``. The methods import the registry from ``base``, never from this package, so the
-package and its methods import each other in one direction only.
+``forward`` and ``matrix``. The methods import the registry from ``base``, never from this
+package, so the package and its methods import each other in one direction only.
 """
 
 # registration, in the order the methods are shown (tables, compare's rows)
