@@ -9,8 +9,10 @@ One computational graph, differentiated three interchangeable ways side by side:
 
 ``parse`` builds the graph, ``grad`` runs one method (``reverse``, ``symbolic``, ``numeric``,
 ``forward``), ``grad_all`` runs several and compares them, ``compare`` runs every variant,
-``check`` checks a hand-derived gradient, ``swell`` measures expression swell, ``render``
-draws the graph, ``trace_table`` builds the primal, tangent and adjoint traces.
+``check`` checks a hand-derived gradient, ``backward`` writes a vector program's backward
+pass in matrix notation, ``adjoint`` writes the reverse sweep out as a program, ``swell``
+measures expression swell, ``render`` draws the graph, ``trace_table`` builds the primal,
+tangent and adjoint traces.
 
 In IPython or Jupyter, graphs and results show themselves as pictures and tables: importing
 diffx in a running shell registers the display (:mod:`diffx.present.notebook`), as does
@@ -24,6 +26,7 @@ from typing import Any as _Any
 from . import swell as _swell
 from .adjoint import Adjoint, adjoint
 from .api import evaluate, grad, grad_all, resolve_wrt
+from .backward import backward
 from .check import check
 from .compare import compare
 from .errors import DiffxError, OptionError, ParseError, PointError
@@ -84,6 +87,6 @@ _register_notebook_display()
 
 __all__ = [
     "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
-    "Report", "Value", "adjoint", "check", "compare", "evaluate", "grad", "grad_all", "parse",
-    "render", "resolve_wrt", "swell", "trace_table",
+    "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "grad",
+    "grad_all", "parse", "render", "resolve_wrt", "swell", "trace_table",
 ]
