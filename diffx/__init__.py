@@ -9,8 +9,10 @@ One computational graph, differentiated three interchangeable ways side by side:
 
 ``parse`` builds the graph, ``grad`` runs one method (``reverse``, ``symbolic``, ``numeric``,
 ``forward``), ``grad_all`` runs several and compares them, ``compare`` runs every variant,
-``check`` checks a hand-derived gradient, ``swell`` measures expression swell, ``render``
-draws the graph, ``trace_table`` builds the primal, tangent and adjoint traces.
+``check`` checks a hand-derived gradient, ``backward`` writes a vector program's backward
+pass in matrix notation, ``adjoint`` writes the reverse sweep out as a program, ``swell``
+measures expression swell, ``render`` draws the graph, ``trace_table`` builds the primal,
+tangent and adjoint traces.
 
 Each of them also takes a Python function with ``at`` giving the point: ``trace`` runs it once
 on traced values and gives its Graph (``name`` names an intermediate; ``diffx.math`` holds the
@@ -30,7 +32,9 @@ from pathlib import Path as _Path
 from typing import Any as _Any
 
 from . import swell as _swell
+from .adjoint import Adjoint, adjoint
 from .api import evaluate, grad, grad_all, resolve_wrt
+from .backward import backward
 from .check import check
 from .compare import compare
 from .errors import DiffxError, OptionError, ParseError, PointError
@@ -95,7 +99,8 @@ def _register_notebook_display() -> None:
 _register_notebook_display()
 
 __all__ = [
-    "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
-    "Value", "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
-    "swell", "trace_table", "trace", "name", "math",
+    "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
+    "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "grad",
+    "grad_all", "math", "name", "parse", "render", "resolve_wrt", "swell", "trace",
+    "trace_table",
 ]

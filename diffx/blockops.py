@@ -143,7 +143,8 @@ _BLOCK_TABLE: tuple[tuple[Any, ...], ...] = (
     ("matmul", 2, _matmul_shape, lambda x, y, a: x @ y, (_matmul_dx, _matmul_dy),
      _matmul_notation, "@"),
     ("transpose", 1, lambda s, a: s[0][::-1], lambda x, a: np.asarray(x).T,
-     (lambda g, x, out, a: np.asarray(g).T,), _fixed("ḡᵀ"), "ᵀ"),
+     (lambda g, x, out, a: np.asarray(g).T,),
+     lambda s: ("ḡᵀ",) if len(s[0]) == 2 else ("ḡ",), "ᵀ"),  # a vector's .T is itself
     ("index", 1, _index_shape, lambda x, a: np.asarray(x)[a],
      (lambda g, x, out, a: scatter(np.shape(x), a, g),), _fixed("ḡ at [i]"), "[]"),
     ("sum", 1, _needs_array("sum", lambda s: ()), lambda x, a: np.sum(x),

@@ -63,6 +63,8 @@ class Graph:
         self.input_nodes: dict[str, int] = {name: node for node, name in inputs}
         self._cache: dict[Any, Any] = {}
         self._nx: Any = None
+        # the VectorProgram this graph is the scalar expansion of (set by it), else None
+        self.blocks: Any = None
 
     # ---------------------------------------------------------------- basic facts ----------
     def __len__(self) -> int:

@@ -86,7 +86,9 @@ class VectorProgram:
         if n > MAX_EXPANDED_NODES:
             raise DiffxError(f"the scalar expansion would have up to {n:,} nodes, over the "
                               f"limit of {MAX_EXPANDED_NODES:,}")
-        return expand(self.blocks, self.node_shapes)
+        graph, ids = expand(self.blocks, self.node_shapes)
+        graph.blocks = self  # the methods that work on whole arrays find the program here
+        return graph, ids
 
     @property
     def scalar(self) -> Graph:

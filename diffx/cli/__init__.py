@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from ..errors import DiffxError
+from .adjoint import adjoint
 from .args import DiffxCommand, expression_arguments
 from .differentiate import grad, routes
 from .draw import graph
@@ -41,7 +42,7 @@ app = typer.Typer(
 )
 
 # in the order --help lists them
-for _fn in (grad, graph, routes, swell, compare, check, trace):
+for _fn in (grad, graph, routes, swell, compare, check, trace, adjoint):
     app.command(cls=DiffxCommand)(command(_fn))
 
 

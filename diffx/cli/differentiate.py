@@ -37,6 +37,9 @@ def grad(
         "--timeout", help="Seconds the symbolic work may take before it is stopped.")] = 30.0,
     route_limit: Annotated[int, typer.Option(
         "--route-limit", help="List at most this many routes.")] = 1000,
+    backward: Annotated[bool, typer.Option(
+        "--backward", help="Print the backward pass of a vector program in matrix notation, "
+        "checked against the scalar sweep.")] = False,
 ) -> None:
     """Differentiate SOURCE by each method and show whether they agree.
 
@@ -45,6 +48,11 @@ def grad(
     from .. import api, methods
     from ..present.command_output import add_grad_warnings, grad_failure
 
+    if backward:
+        from ..present.backward import print_backward
+        from .sources import read_source
+
+        return print_backward(read_source(source, file), read_point(at), wrt, typer.echo)
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
     graph = read_program(source, file, at)

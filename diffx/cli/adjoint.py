@@ -1,0 +1,34 @@
+"""The ``adjoint`` command: the program the reverse sweep runs, printed as a diffx program
+(which parses back with ``diffx.parse``) or as a standalone Python function."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from .options import File, Source, Wrt
+from .sources import read_program
+
+
+class Emit(str, Enum):
+    diffx = "diffx"
+    python = "python"
+
+
+def adjoint(
+    source: Source = None,
+    file: File = None,
+    wrt: Wrt = None,
+    emit: Annotated[Emit, typer.Option(
+        "--emit", help="diffx: a diffx program; python: a Python function that needs only "
+        "math and returns the value and the gradient.")] = Emit.diffx,
+) -> None:
+    """Print the program the reverse sweep runs: the forward values, then each adjoint as the
+    sum of its contributions, and its size against the original.
+    """
+    from ..adjoint import adjoint as build
+
+    adj = build(read_program(source, file), wrt)
+    typer.echo(adj.text() if emit is Emit.diffx else adj.python(), nl=False)
