@@ -156,6 +156,8 @@ def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_B
     traced at ``at``. (``diffx.swell``, the package's, also takes ``plot=PATH`` to draw the
     sizes against n.)"""
     check_request(family_or_expression, n, budget)
+    ns: list[int | None]
+    sources: list[Any]  # source texts, or the Graph of a traced function
     if callable(family_or_expression):
         from .tracing import graph_of
 
@@ -164,7 +166,7 @@ def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_B
         name, description = traced.title(), "a traced Python function"
     elif family_or_expression in FAMILIES:
         build, description = FAMILIES[family_or_expression]
-        ns: list[int | None] = list(parse_range(n, range(1, 9)))
+        ns = list(parse_range(n, range(1, 9)))
         sources = [build(k) for k in ns]  # type: ignore[arg-type]
         name = family_or_expression
     else:

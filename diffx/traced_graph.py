@@ -37,7 +37,7 @@ class TracedGraph(Graph):
                          dict(builder.assigned), output, 1 + len(builder.assigned) -
                          (out_name is not None), out_name)
 
-    @property  # type: ignore[override]
+    @property
     def source(self) -> str:
         if self._program is None:
             self._program, self._lazy_statements = _program(self)
@@ -47,7 +47,7 @@ class TracedGraph(Graph):
     def source(self, value: str) -> None:
         self._program = value or None
 
-    @property  # type: ignore[override]
+    @property
     def _statements(self) -> tuple[list[str | None], Any, Any]:
         if self._lazy_statements is None:
             self._program, self._lazy_statements = _program(self)
@@ -66,8 +66,8 @@ def _program(g: TracedGraph) -> tuple[str, tuple[list[str | None], Any, Any]]:
     forward pass over the nodes (no recursion)."""
     n = len(g.op)
     named: dict[int, str] = {}
-    for label, node in g.assigned.items():
-        named.setdefault(node, label)
+    for given, node in g.assigned.items():
+        named.setdefault(node, given)
     out_name = g._output_name
     if out_name is not None and named.get(g.output) == out_name:
         del named[g.output]  # the output's own statement is the last line
@@ -87,7 +87,7 @@ def _program(g: TracedGraph) -> tuple[str, tuple[list[str | None], Any, Any]]:
     lines: list[str] = []
     names: list[str | None] = []
     nodes, offsets = array("q"), array("q")
-    memo: list[tuple[str, int] | None] = [None] * n
+    memo: list[tuple[str, int]] = [("", 0)] * n  # text and precedence of each live node
     counter, offset = 0, 0
     for i in range(n):
         if not live[i]:
@@ -99,16 +99,16 @@ def _program(g: TracedGraph) -> tuple[str, tuple[list[str | None], Any, Any]]:
             txt = g.const_text(i)
             memo[i] = (txt, 3 if txt.startswith("-") else 9)
         else:
-            memo[i] = _ops.spell(_ops.BY_CODE[code], [memo[x] for x in g.args(i)])  # type: ignore
+            memo[i] = _ops.spell(_ops.BY_CODE[code], [memo[x] for x in g.args(i)])
         label = named.get(i)
         if label is None and code > CONST and i != g.output and (
-                uses[i] > 1 or len(memo[i][0]) > INLINE_CHARS):  # type: ignore[index]
+                uses[i] > 1 or len(memo[i][0]) > INLINE_CHARS):
             counter += 1
             while f"t{counter}" in taken:
                 counter += 1
             label = f"t{counter}"
         if label is not None:
-            line = f"{label} = {memo[i][0]}"  # type: ignore[index]
+            line = f"{label} = {memo[i][0]}"
             if label in g.assigned:
                 names.append(label)
                 nodes.append(i)
@@ -116,7 +116,7 @@ def _program(g: TracedGraph) -> tuple[str, tuple[list[str | None], Any, Any]]:
             lines.append(line)
             offset += len(line) + 1
             memo[i] = (label, 9)
-    last = memo[g.output][0]  # type: ignore[index]
+    last = memo[g.output][0]
     if out_name is not None:
         last = f"{out_name} = {last}"
     names.append(out_name)

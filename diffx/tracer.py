@@ -107,11 +107,13 @@ class Trace:
         return self.builder.const(value, text)
 
     def apply(self, op: _ops.Op, args: tuple[Any, ...], what: str) -> Any:
-        nodes = [self.node_of(x, what) for x in args]
-        if None in nodes:
-            bad = next(x for x, n in zip(args, nodes) if n is None)
-            raise TraceError(f"{what} cannot be traced with an argument of type "
-                             f"{type(bad).__name__} (traced values and numbers only)")
+        nodes = []
+        for x in args:
+            node = self.node_of(x, what)
+            if node is None:
+                raise TraceError(f"{what} cannot be traced with an argument of type "
+                                 f"{type(x).__name__} (traced values and numbers only)")
+            nodes.append(node)
         node = self.builder.node(op.code, nodes[0], nodes[1] if len(nodes) > 1 else -1)
         return Tracer(self, node)
 
@@ -165,9 +167,10 @@ def _binary(name: str, reflected: bool = False) -> Callable[[Tracer, Any], Any]:
         if other.__class__ is Tracer and other._trace is run:
             b = other._node  # the common case, kept short: one builder call per operation
         else:
-            b = run.node_of(other, what)
-            if b is None:
+            found = run.node_of(other, what)
+            if found is None:
                 return NotImplemented
+            b = found
         a = self._node
         if reflected:
             a, b = b, a
@@ -212,7 +215,7 @@ class Tracer:
     __pow__, __rpow__ = _binary("pow"), _binary("pow", True)
     __gt__, __ge__, __lt__, __le__ = (_comparison(">"), _comparison(">="), _comparison("<"),
                                       _comparison("<="))
-    __eq__, __ne__ = _comparison("=="), _comparison("!=")  # type: ignore[assignment]
+    __eq__, __ne__ = _comparison("=="), _comparison("!=")
     __hash__ = object.__hash__
     __float__ = _needs_float("float() (or a math.* function)")
     __int__ = __index__ = _needs_float("int() (or using it as an index)")
