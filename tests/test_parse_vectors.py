@@ -286,3 +286,11 @@ def test_one_expression_never_raises_a_traceback(parts):
         parse_expression(" ".join(parts))
     except DiffxError:
         pass
+
+
+def test_a_new_line_inside_brackets_continues_the_index():
+    program = parse("y = W[1,\n  0] * W[\n0, 2\n]", shapes=SHAPES)
+    assert tree(program) == "(W[1,0] * W[0,2])"
+    with pytest.raises(ParseError) as err:
+        parse("W[0\n")
+    assert (err.value.reason, err.value.column) == ("'[' is never closed", 2)
