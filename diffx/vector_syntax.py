@@ -30,7 +30,16 @@ class BlockCall(NamedTuple):
 
 
 def read_index(next_token: Callable[[], Token], source: str, start: int) -> tuple[int, ...]:
-    """The whole numbers of an index after the ``[`` at ``start``, up to its ``]``."""
+    """The whole numbers of an index after the ``[`` at ``start``, up to its ``]``; a new line
+    inside the brackets continues the index, as inside parentheses."""
+    read = next_token
+
+    def next_token() -> Token:
+        tok = read()
+        while tok[0] == SEP and tok[1] == "\n":
+            tok = read()
+        return tok
+
     index: list[int] = []
     while True:
         sign, item = 1, next_token()
