@@ -29,11 +29,9 @@ class BlockCall(NamedTuple):
     code: int
 
 
-def read_index(next_token: Callable[[], Token], source: str, start: int) -> tuple[int, ...]:
+def read_index(read: Callable[[], Token], source: str, start: int) -> tuple[int, ...]:
     """The whole numbers of an index after the ``[`` at ``start``, up to its ``]``; a new line
     inside the brackets continues the index, as inside parentheses."""
-    read = next_token
-
     def next_token() -> Token:
         tok = read()
         while tok[0] == SEP and tok[1] == "\n":
