@@ -17,6 +17,7 @@ each with the scalar reverse sweep's adjoints of its elements on the expansion.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,8 +101,11 @@ def backward(source: Any, *, at: Any = None, shapes: Any = None,
     from .vectors import VectorProgram
     from .errors import OptionError, PointError, option
 
+    if not isinstance(at, Mapping):
+        raise PointError(f"the backward pass needs one point: give {option('at')} with a "
+                         "value for every input (x=[1,-2], W=[[1,2],[3,4]])", param="at")
     shapes = dict(shapes or {})
-    point = dict(at or {})
+    point = dict(at)
     for name, value in point.items():
         value = getattr(value, "array", value)
         point[name] = np.asarray(value, dtype=float)

@@ -142,35 +142,80 @@ def infer(program: BlockProgram, shapes: Mapping[str, Shape]) -> tuple[Shape, ..
         try:
             out.append(_blockops.shape_of(code, arg_shapes, program.attr[k]))
         except ShapeProblem as problem:
-            raise _shape_error(program, k, str(problem), shapes) from None
+            raise _shape_error(program, k, str(problem), shapes, arg_shapes) from None
     return tuple(out)
 
 
-def _shape_error(program: BlockProgram, node: int, problem: str,
-                 shapes: Mapping[str, Shape]) -> ParseError:
+def _shape_error(program: BlockProgram, node: int, problem: str, shapes: Mapping[str, Shape],
+                 arg_shapes: tuple[Shape, ...]) -> ParseError:
+    """The error at ``node``'s operator: how the source writes it, the problem, and a hint --
+    the input that was never given a shape, or ``@`` where ``dot``/``outer`` met a matrix."""
+    code, args = program.code[node], program.args[node]
     text = spell(program, node)
+    if code == _blockops.SUM and _is_norm(program, node):
+        text, args = f"norm({_word(program, program.args[args[0]][0])})", program.args[args[0]]
+        problem = problem.replace("sum takes", "norm takes")
     hint = ""
-    if "got shapes ()" in problem or "a scalar" in problem or "and ()" in problem:
-        scalars = [program.attr[a] for a in program.args[node]
-                   if program.code[a] == INPUT and program.attr[a] not in shapes]
-        if scalars:
-            name = scalars[0]
-            hint = (f" (no shape was given for {name}; give it a vector or matrix value in "
-                    f"{option('at')} or a shape in {option('shapes')})")
+    unshaped = _unshaped_inputs(program, args, shapes)
+    if unshaped and ("()" in problem or "a scalar" in problem):
+        hint = (f" (no shape was given for {unshaped[0]}; give it a vector or matrix value in "
+                f"{option('at')} or a shape in {option('shapes')})")
+    elif code == _blockops.BY_NAME["dot"].code:
+        matrices = [_word(program, a) for a, s in zip(args, arg_shapes) if len(s) == 2]
+        if matrices:
+            hint = (f" ({matrices[0]} is a matrix: write {matrices[0]} @ v for a matrix "
+                    "times a vector)")
     at = max(program.at[node], 0)
     return ParseError(f"{text}: {problem}{hint}", program.source, at)
+
+
+def _unshaped_inputs(program: BlockProgram, args: tuple[int, ...],
+                     shapes: Mapping[str, Shape]) -> list[str]:
+    """The inputs without a given shape that ``args`` are computed from (one loop over a
+    work list, nearest first)."""
+    found: list[str] = []
+    todo, seen = list(args), set(args)
+    while todo:
+        k = todo.pop(0)
+        if program.code[k] == INPUT:
+            if program.attr[k] not in shapes and program.attr[k] not in found:
+                found.append(str(program.attr[k]))
+            continue
+        for a in program.args[k]:
+            if a not in seen:
+                seen.add(a)
+                todo.append(a)
+    return found
+
+
+def _is_norm(program: BlockProgram, node: int) -> bool:
+    """Whether the ``sum`` at ``node`` is the one ``norm(x)`` is spelled with."""
+    at = program.at[node]
+    return at >= 0 and program.source.startswith("norm", at)
+
+
+def _word(program: BlockProgram, k: int) -> str:
+    """A node as a message names it: its name, its literal, an index or transpose of a name
+    (``x[0]``, ``W.T``), else ``(…)``."""
+    name = program.name_of(k)
+    if name is not None:
+        return name
+    code = program.code[k]
+    if code == CONST:
+        return str(program.attr[k][1])
+    if code in (_blockops.INDEX, _blockops.TRANSPOSE):
+        inner = program.name_of(program.args[k][0])
+        if inner is not None:
+            return (f"{inner}.T" if code == _blockops.TRANSPOSE else
+                    f"{inner}[{','.join(str(i) for i in program.attr[k])}]")
+    return "(…)"
 
 
 def spell(program: BlockProgram, node: int) -> str:
     """How the source writes ``node``, one level deep: its arguments by name where they have
     one (``W1 @ x``, ``t - y``, ``sum(…)``), for a message."""
     def word(k: int) -> str:
-        name = program.name_of(k)
-        if name is not None:
-            return name
-        if program.code[k] == CONST:
-            return str(program.attr[k][1])
-        return "(…)"
+        return _word(program, k)
 
     code, args = program.code[node], program.args[node]
     if code in (INPUT, CONST):

@@ -25,7 +25,7 @@ from .blocks import BlockProgram
 from .graph import Graph
 from .graph_builder import GraphBuilder
 from .ops import CONST, INPUT
-from .shapes import Shape
+from .shapes import Shape, size
 
 _ADD = _ops.BY_NAME["add"].code
 _SUB = _ops.BY_NAME["sub"].code
@@ -131,6 +131,30 @@ def expand(program: BlockProgram, shapes: tuple[Shape, ...]) -> tuple[Graph, lis
         ids.append(out)
     _name_elements(program, shapes, ids, b)
     return b.finish(), ids
+
+
+def node_bound(program: BlockProgram, shapes: tuple[Shape, ...]) -> int:
+    """An upper bound on the expansion's node count, from the shapes alone: what each block op
+    writes out (sharing only lowers it). ``(m, k) @ (k,)`` is ``m*k`` products and
+    ``m*(k-1)`` sums; a softmax row of ``n`` is ``5n - 2`` nodes, a logsumexp row ``4n``."""
+    total = 0
+    for k, code in enumerate(program.code):
+        out = size(shapes[k])
+        arg = size(shapes[program.args[k][0]]) if program.args[k] else 0
+        if code in (INPUT, CONST) or not _blockops.is_block(code):
+            total += out
+            continue
+        name = _blockops.BY_CODE[code].name
+        if name == "matmul":
+            inner = shapes[program.args[k][0]][-1]
+            total += out * max(1, 2 * inner - 1)
+        elif name in ("sum", "mean", "outer"):
+            total += out if name == "outer" else arg + 1
+        elif name == "dot":
+            total += 2 * arg
+        elif name in ("softmax", "logsumexp"):
+            total += 5 * arg
+    return total
 
 
 def _block(w: _Writer, code: int, args: list[np.ndarray], attr: Any) -> np.ndarray:

@@ -216,7 +216,7 @@ class _Parser:
                 expect_operand = self.postfix(tok, stack, values)
                 ahead, self.ahead = self.ahead, None
             else:
-                raise _errors.missing_operator(self.source, tok)
+                raise self.missing_operator(tok)
             if ahead is not None:
                 tok, ahead = ahead, None
             else:
@@ -236,6 +236,16 @@ class _Parser:
         index = read_index(self.next, self.source, start)
         values[-1] = self.b.index(values[-1], index, start)
         return False
+
+    def missing_operator(self, tok: Token) -> ParseError:
+        """``x y``: in a vector program the hint offers ``@`` too (``xᵀ A x`` is not read as
+        a product: write ``x.T @ A @ x``)."""
+        err = _errors.missing_operator(self.source, tok)
+        if self.blocks and "write '*' to multiply" in err.reason:
+            reason = err.reason.replace("write '*' to multiply", "write '@' for a matrix "
+                                        "product or '*' for an elementwise one")
+            err = ParseError(reason, self.source, err.offset, err.length)
+        return err
 
     def push_binary(self, stack: list[_Entry], values: list[int], symbol: str, at: int) -> None:
         prec, right = _PREC[symbol], _RIGHT[symbol]

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .blocks import BlockBuilder
-from .errors import DiffxError
+from . import blockops as _blockops
+from .errors import DiffxError, ParseError
 from .graph import Graph
+from .lexer import END, LBRACK, MATMUL, NAME, TRANSPOSE, describe, tokens
 from . import parse_errors as _errors
 from .parser import parse_text
 from .vector_syntax import NeedsBlocks
@@ -61,7 +63,25 @@ def parse_expression(source: str) -> Graph:
         raise DiffxError(f"expected an expression as text, got {type(source).__name__}")
     source = normalize_source(source)
     _errors.check_one_expression(source)
-    return parse_text(source)
+    try:
+        return parse_text(source)
+    except NeedsBlocks:
+        raise _no_vectors_here(source) from None
+
+
+def _no_vectors_here(source: str) -> ParseError:
+    """The error for vector notation in a single expression: at its first ``@``, ``[``,
+    ``.T``/``ᵀ`` or call of a block function (where the scalar parse stopped)."""
+    for kind, text, start, end in tokens(source):
+        if kind == END:
+            break
+        if kind in (MATMUL, LBRACK, TRANSPOSE) or (
+                kind == NAME and text in _blockops.FUNCTIONS):
+            return ParseError(f"{describe((kind, text, start, end))} cannot appear here: this "
+                              "must be one scalar expression (vector notation is for programs)",
+                              source, start, max(1, end - start))
+    return ParseError("vector notation cannot appear here: this must be one scalar expression",
+                      source, 0)
 
 
 def normalize_source(source: str) -> str:

@@ -66,7 +66,8 @@ def parse_index(shape: Shape, index: tuple[int, ...]) -> tuple[tuple[int, ...], 
     if not shape:
         raise ShapeProblem("a scalar cannot be indexed")
     if len(index) > len(shape):
-        raise ShapeProblem(f"{len(index)} indices for shape {describe(shape)}")
+        raise ShapeProblem(f"too many indices: {len(index)} for shape {describe(shape)}, which "
+                           f"has {len(shape)} axes")
     fixed = []
     for i, d in zip(index, shape):
         if not -d <= i < d:

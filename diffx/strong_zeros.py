@@ -36,6 +36,9 @@ PIECEWISE = frozenset(_ops.BY_NAME[n].code for n in ("relu", "abs", "max", "min"
 # ops whose local partial can be infinite or nan at finite arguments
 SUSPECT = frozenset(op.code for op in _ops.OPS if op.domain or op.kink) \
     | {_ops.BY_NAME["tan"].code}
+#: node visits the per-input check may take (inputs × nodes); beyond it a single warning says
+#: the check was not done
+TRACE_BUDGET = 50_000_000
 SUB, MUL, POW = (_ops.BY_NAME[n].code for n in ("sub", "mul", "pow"))
 _NAMES = re.compile(r"\b(x|y|out)\b")
 
@@ -53,6 +56,11 @@ def hidden_zero_warnings(graph: Graph, vals: list[Any], flows: dict[str, list[An
     """
     if not wrt or not _screen(graph, vals, wrt):
         return []
+    if len(wrt) * len(graph) > TRACE_BUDGET:  # one trace per input: too much work here
+        return [f"a local partial is infinite or nan where the sweep took 0 × ∞ as 0; checking "
+                f"each of the {len(wrt):,} inputs for a derivative this hid would take one "
+                f"sweep per input over {len(graph):,} nodes, so it was not done: compare with "
+                "the numeric method for the inputs you need"]
     import numpy as np
 
     nvals = [np.asarray(v) for v in vals]
@@ -77,7 +85,8 @@ def hidden_zero_warnings(graph: Graph, vals: list[Any], flows: dict[str, list[An
 
 def _screen(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> bool:
     """Whether some live node depending on ``wrt`` has an infinite or nan local partial at
-    finite values (only such an edge lets a strong zero decide a contribution)."""
+    finite values towards an argument that depends on ``wrt`` (only such an edge lets a strong
+    zero decide a contribution; d/dy x^y for a constant y = 2 is never used)."""
     import numpy as np
 
     codes, _ = engine._active_codes(graph, wrt)
@@ -96,8 +105,8 @@ def _screen(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> bool:
                                              "math")
             except (ArithmeticError, ValueError):
                 partials = (math.inf,)
-            if not all(math.isfinite(p) for p in partials) \
-                    and bool(_singular(graph, i, vals)):
+            if not all(math.isfinite(p) for k, p in enumerate(partials)
+                       if codes[i] >> k & 1) and bool(_singular(graph, i, vals)):
                 return True
             continue
         with np.errstate(all="ignore"):
@@ -107,7 +116,8 @@ def _screen(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> bool:
             for a in args:
                 ok = ok & np.isfinite(a)
             ok = ok & _singular(graph, i, vals)
-            if any(bool(np.any(ok & ~np.isfinite(p))) for p in partials):
+            if any(bool(np.any(ok & ~np.isfinite(p))) for k, p in enumerate(partials)
+                   if codes[i] >> k & 1):
                 return True
     return False
 

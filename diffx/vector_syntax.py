@@ -29,8 +29,15 @@ class BlockCall(NamedTuple):
     code: int
 
 
-def read_index(next_token: Callable[[], Token], source: str, start: int) -> tuple[int, ...]:
-    """The whole numbers of an index after the ``[`` at ``start``, up to its ``]``."""
+def read_index(read: Callable[[], Token], source: str, start: int) -> tuple[int, ...]:
+    """The whole numbers of an index after the ``[`` at ``start``, up to its ``]``; a new line
+    inside the brackets continues the index, as inside parentheses."""
+    def next_token() -> Token:
+        tok = read()
+        while tok[0] == SEP and tok[1] == "\n":
+            tok = read()
+        return tok
+
     index: list[int] = []
     while True:
         sign, item = 1, next_token()

@@ -19,10 +19,10 @@ import numpy as np
 
 from .blocks import BlockProgram, describe_shapes, infer
 from .errors import DiffxError
-from .expand import element_name, element_names, expand
+from .expand import element_name, element_names, expand, node_bound
 from .graph import Graph
 from .ops import INPUT
-from .shapes import Shape, describe, size
+from .shapes import Shape, describe
 
 MAX_EXPANDED_NODES = 2_000_000
 
@@ -74,11 +74,7 @@ class VectorProgram:
     # -- the scalar level
     def scalar_size(self) -> int:
         """An upper bound on the expansion's node count, known without building it."""
-        total = 0
-        for k, shape in enumerate(self.node_shapes):
-            total += size(shape) * max(1, max((size(self.node_shapes[a])
-                                               for a in self.blocks.args[k]), default=1))
-        return total
+        return node_bound(self.blocks, self.node_shapes)
 
     @cached_property
     def expansion(self) -> tuple[Graph, list[np.ndarray]]:

@@ -22,6 +22,14 @@ point, method, got, expected). The classes (one result may show several):
   run, or a non-finite exact derivative) but the method gives a finite number and no warning;
 * ``array-mismatch`` / ``array-warning-mismatch`` -- reverse at three copies of the point (a
   numpy array) differs from reverse at the point, in values or in whether it warns.
+
+``--syntax N`` throws N strings of the language's tokens, vector notation included (``@ [ ]
+.T ᵀ , :``), at ``diffx.program.parse`` with and without shapes, and N random well-shaped
+vector programs, checked against numpy at the block level. Its classes:
+
+* ``crash:<Type>`` -- parsing, shape inference or the expansion raised a non-DiffxError;
+* ``bound`` -- the expansion has more nodes than ``VectorProgram.scalar_size()`` said;
+* ``vector-value`` -- the expansion's value differs from the block program's numpy value.
 """
 
 from __future__ import annotations
@@ -225,15 +233,118 @@ def summarize(failures: list[Failure]) -> str:
     return "\n".join(lines) or "no failures"
 
 
+SYNTAX_TOKENS = ("W", "x", "a", "1", "2", "-1", "0.5", "+", "-", "*", "/", "^", "(", ")", ",",
+                 ";", "\n", "=", "@", "[", "]", ".T", "ᵀ", ":", ".", "sum", "dot", "outer",
+                 "norm", "softmax", "logsumexp", "mean", "transpose", "exp", "max", "z = ",
+                 "W[0]", "x[-1]", "√", "²")
+SYNTAX_SHAPES = (None, {"W": (2, 3), "x": (3,)}, {"W": (2, 2), "x": (2,), "a": (2,)})
+_GROW = ("+", "*", "-", "@", ".T", "[", "exp", "sum", "softmax", "logsumexp", "norm", "dot",
+         "outer", "mean")
+
+
+def random_vector_program(rng: random.Random) -> tuple[str, dict]:
+    """A well-shaped vector program over W (2, 3), x (3,), v (2,) and a scalar s, grown by
+    rules that keep the shapes right, with its output summed to a scalar."""
+    pool = [("W", (2, 3)), ("x", (3,)), ("v", (2,)), ("s", ())]
+    for _ in range(rng.randint(2, 14)):
+        (p, ps), (q, qs) = rng.choice(pool), rng.choice(pool)
+        rule = rng.choice(_GROW)
+        if rule in "+*-" and (ps == qs or not ps or not qs or (
+                len(ps) != len(qs) and ps[-1] == qs[-1])):
+            shape = max(ps, qs, key=len)
+            pool.append((f"({p} {rule} {q})", shape))
+        elif rule == "@" and ps and qs and ps[-1] == qs[0]:
+            pool.append((f"({p} @ {q})", ps[:-1] + qs[1:]))
+        elif rule == ".T":
+            pool.append((f"{p}.T", ps[::-1]))
+        elif rule == "[" and ps:
+            i = rng.randrange(-ps[0], ps[0])
+            pool.append((f"{p}[{i}]", ps[1:]))
+        elif rule == "exp":
+            pool.append((f"exp({p})", ps))
+        elif rule in ("sum", "mean", "norm") and ps:
+            pool.append((f"{rule}({p})", ()))
+        elif rule in ("softmax", "logsumexp") and ps:
+            pool.append((f"{rule}({p})", ps if rule == "softmax" else ps[:-1]))
+        elif rule in ("dot", "outer") and len(ps) == 1 and len(qs) == 1 and (
+                rule == "outer" or ps == qs):
+            pool.append((f"{rule}({p}, {q})", () if rule == "dot" else (ps[0], qs[0])))
+    out, shape = pool[-1]
+    source = f"y = {out}; L = sum(y)" if shape else f"L = {out}"
+    point = {"W": [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(2)],
+             "x": [rng.uniform(-1, 1) for _ in range(3)],
+             "v": [rng.uniform(-1, 1) for _ in range(2)], "s": rng.uniform(-1, 1)}
+    return source, point
+
+
+def block_value(program: Any, point: dict) -> float:
+    """The value at the block level: numpy on whole arrays, one node at a time."""
+    from diffx import blockops
+    from diffx.ops import CONST, INPUT
+    b = program.blocks
+    vals: list[Any] = []
+    for k, code in enumerate(b.code):
+        if code == INPUT:
+            vals.append(np.asarray(point[b.attr[k]], dtype=float))
+        elif code == CONST:
+            vals.append(np.asarray(b.attr[k][0]))
+        else:
+            vals.append(blockops.evaluate(code, tuple(vals[a] for a in b.args[k]), b.attr[k]))
+    return float(vals[b.output])
+
+
+def fuzz_syntax(n: int, seed: int) -> list[Failure]:
+    from diffx.program import parse
+    from diffx.vectors import VectorProgram
+    rng = random.Random(seed)
+    out: list[Failure] = []
+    for _ in range(n):
+        source = "".join(rng.choice(SYNTAX_TOKENS) + rng.choice(("", " "))
+                         for _ in range(rng.randint(1, 14)))
+        shapes = rng.choice(SYNTAX_SHAPES)
+        try:
+            program = parse(source, shapes=shapes)
+            if isinstance(program, VectorProgram):
+                if program.scalar.size > program.scalar_size():
+                    out.append(Failure("bound", source, shapes or {}, "parse",
+                                       program.scalar.size, program.scalar_size()))
+        except diffx.DiffxError:
+            pass
+        except Exception as exc:  # noqa: BLE001 -- classifying is the point
+            out.append(Failure(f"crash:{type(exc).__name__}", source, shapes or {}, "parse",
+                               str(exc), "a DiffxError"))
+        source, point = random_vector_program(rng)
+        shapes = {"W": (2, 3), "x": (3,), "v": (2,)}
+        try:
+            program = parse(source, shapes=shapes)
+            point = {k: point[k] for k in program.inputs}
+            got = diffx.evaluate(program.scalar, at=program.element_point(point))
+            want = block_value(program, point)
+            if not _close(got, want, 1e-12, 1e-12):
+                out.append(Failure("vector-value", source, point, "expand", got, want))
+        except Exception as exc:  # noqa: BLE001
+            out.append(Failure(f"crash:{type(exc).__name__}", source, point, "expand",
+                               str(exc), "a value"))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("n", type=int, nargs="?", default=500)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--syntax", type=int, default=0, metavar="N",
+                    help="N random token strings and N vector programs at the parser")
     args = ap.parse_args(argv)
     methods = tuple(args.methods.split(","))
     failures: list[Failure] = []
     start = time.perf_counter()
+    if args.syntax:
+        failures = fuzz_syntax(args.syntax, args.seed)
+        print(summarize(failures))
+        print(f"{args.syntax} strings and vector programs, {len(failures)} failures, "
+              f"{time.perf_counter() - start:.1f} s")
+        return 1 if failures else 0
     for program, point in corpus(args.n, args.seed):
         failures += fuzz_one(program, point, methods)
     print(summarize(failures))

@@ -82,3 +82,26 @@ def test_an_overflowed_partial_is_no_hidden_infinity() -> None:
     # log(tanh(x) * 1e-310) at 1000: 1/(tanh c) overflows, tanh' underflows; d/dx < 1e-400
     r = diffx.grad("log(tanh(x) * c)", at={"x": 1000.0, "c": 1e-310}, method="reverse")
     assert not any(HIDDEN in t for t in r.warnings)
+
+
+def test_the_screen_ignores_partials_towards_constants():
+    """d/dy x^y is nan for a negative base, but towards the constant exponent 2 it is never
+    used: a squared error with a negative difference must not start the per-input check."""
+    from diffx import strong_zeros
+
+    from diffx import engine
+
+    graph = diffx.parse("(a - 3)^2 + b")
+    vals = engine.forward(graph, {"a": 1.0, "b": 2.0})  # a - 3 = -2: d/dy (-2)^y is nan
+    assert not strong_zeros._screen(graph, vals, ("a", "b"))
+    # where the exponent moves with the input the same partial is looked at
+    moving = diffx.parse("(a - 3)^b")
+    assert strong_zeros._screen(moving, engine.forward(moving, {"a": 1.0, "b": 2.0}), ("b",))
+
+
+def test_the_per_input_check_has_a_budget(monkeypatch):
+    from diffx import strong_zeros
+
+    monkeypatch.setattr(strong_zeros, "TRACE_BUDGET", 1)
+    r = diffx.grad("y^x*y^x", at={"y": 0.0, "x": 0.25}, method="reverse")
+    assert any("so it was not done" in w for w in r.warnings)

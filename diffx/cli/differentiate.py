@@ -49,10 +49,12 @@ def grad(
     from ..present.command_output import add_grad_warnings, grad_failure
 
     if backward:
-        from ..present.backward import print_backward
+        from ..backward import backward as backward_pass
+        from ..present.backward import backward_text
         from .sources import read_source
 
-        return print_backward(read_source(source, file), read_point(at), wrt, typer.echo)
+        found = backward_pass(read_source(source, file), at=read_point(at), wrt=wrt)
+        return typer.echo(backward_text(found, check=found.check()))
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
     graph = read_program(source, file, at)

@@ -3,11 +3,17 @@ shape (and, on request, its value), then how it compares with the scalar sweep."
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import numpy as np
 
 from ..shapes import describe
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes: a combining mark (the bar of L̄) takes none."""
+    return sum(1 for ch in text if not unicodedata.combining(ch))
 
 
 def _matrix(value: Any) -> list[str]:
@@ -24,28 +30,14 @@ def backward_text(backward: Any, values: bool = False, check: Any = None) -> str
         if line.shown:
             left += f" = {line.shown}"
         rows.append((left, f"shape {describe(line.shape)}", line))
-    width = max((len(left) for left, _, _ in rows), default=0)
+    width = max((_width(left) for left, _, _ in rows), default=0)
     out: list[str] = []
     for left, shape, line in rows:
-        out.append(f"{left.ljust(width)}   {shape}")
+        out.append(f"{left}{' ' * (width - _width(left))}   {shape}")
         if values:
             out.extend("    " + row for row in _matrix(line.value))
     if check is not None:
-        out.append(f"checked against the scalar sweep: every entry agrees to {check.worst:.1e}"
+        out.append(f"checked against the scalar sweep: every entry agrees within {check.worst:.1e}"
                    + (f" (worst {check.entry})" if check.entry else ""))
     out.extend(f"warning: {w}" for w in backward.warnings)
     return "\n".join(out)
-
-
-def print_backward(text: str, point: Any, wrt: Any, write: Any) -> None:
-    """``diffx grad --backward``: the backward program of ``text`` at ``point``, checked against
-    the scalar sweep, through ``write`` (one call per line)."""
-    from ..backward import backward
-    from ..errors import PointError, option
-
-    if not isinstance(point, dict):
-        raise PointError(f"the backward pass needs one point: give {option('at')} with a "
-                         "value for every input (x=[1,-2], W=[[1,2],[3,4]])")
-    result = backward(text, at=point, wrt=wrt)
-    for line in backward_text(result, check=result.check()).splitlines():
-        write(line)
