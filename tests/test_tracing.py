@@ -207,6 +207,15 @@ def test_math_sin_on_a_tracer_says_what_to_use():
         diffx.trace(lambda x: x // 2, x=1.0)
 
 
+@pytest.mark.parametrize("ufunc", sorted(COMPARISONS))
+def test_numpy_comparisons_are_answered_and_recorded(ufunc):
+    fn = getattr(np, ufunc)
+    g = diffx.trace(lambda x: x * 2 if fn(x, 1.0) else x * 3, x=1.0)
+    taken = getattr(np, ufunc)(1.0, 1.0)
+    assert diffx.grad(g, at=1.0).gradient["x"] == (2.0 if taken else 3.0)
+    assert f"{COMPARISONS[ufunc][0]} gave {bool(taken)}" in g.warnings[0]
+
+
 def test_comparisons_in_a_loop_are_counted():
     def f(x):
         for _ in range(4):
@@ -301,7 +310,6 @@ def test_check_render_swell_and_compare_take_functions():
     assert compared.results["reverse"].gradient == pytest.approx(
         diffx.grad("z = w*1.5 + b; loss = 0.5*(sigmoid(z) - 1.0)^2", at=at).gradient,
         rel=1e-15)
-    assert COMPARISONS  # comparisons by ufunc are recorded like operators
 
 
 MODEL = '''
@@ -325,7 +333,6 @@ not_a_function = 3
 def test_cli_traces_a_function_in_the_users_file(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(MODEL)
-    at = {"w": 0.5, "b": 0.1}
     y = 1 / (1 + math.exp(-(0.5 * 1.5 + 0.1)))
     db = (y - 1) * y * (1 - y)
     res = invoke("grad", f"{path}:loss", "--at", "w=0.5,b=0.1", "--json")
@@ -338,7 +345,7 @@ def test_cli_traces_a_function_in_the_users_file(tmp_path):
     for command in ("routes", "compare", "graph"):
         res = invoke(command, f"{path}:loss", "--at", "w=0.5,b=0.1")
         assert res.exit_code == 0, (command, res.output)
-    assert at
+        assert "loss(w, b)" in res.output or "loss" in res.output
 
 
 @pytest.mark.parametrize("target, message", [
