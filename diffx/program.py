@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .blocks import BlockBuilder
-from .errors import DiffxError
+from .errors import DiffxError, ParseError
 from .graph import Graph
 from . import parse_errors as _errors
 from .parser import parse_text
@@ -61,7 +61,13 @@ def parse_expression(source: str) -> Graph:
         raise DiffxError(f"expected an expression as text, got {type(source).__name__}")
     source = normalize_source(source)
     _errors.check_one_expression(source)
-    return parse_text(source)
+    try:
+        return parse_text(source)
+    except NeedsBlocks:  # a syntax error is reported as such; vector notation is refused
+        parse_text(source, BlockBuilder(source))
+        raise ParseError("a single value is one number or formula; vector notation (@, "
+                         "brackets, .T, sum, ...) is not allowed here", source, 0,
+                         len(source)) from None
 
 
 def normalize_source(source: str) -> str:
