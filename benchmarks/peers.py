@@ -3,7 +3,8 @@
 Every ``make_*`` takes a size and returns a callable that does one complete computation the
 way a user of that library would (build the graph and differentiate, for the tape-based
 peers), or ``None`` when the library is not installed. Heavy imports happen inside the makers.
-Install the peers with ``pip install -e ".[bench]"``.
+Install the peers with ``pip install -e ".[bench]"``; the many-points peers are in
+peers_points.py.
 
 Notes measured while writing these:
 * micrograd 0.1.0 (PyPI) has + - * / ** and relu only; sin, tanh and exp below are written in
@@ -15,13 +16,20 @@ Notes measured while writing these:
 * JAX needs float64 switched on before any array exists. Eager JAX costs about 1 ms per
   scalar operation; jit of the unrolled logistic map compiles in superlinear time (minutes
   beyond a few thousand steps), so the jit peer is the rolled loop (lax.fori_loop), a
-  different program, shown for reference.
+  different program, shown with and without its compile time. XLA is given one intra-op
+  thread and torch ``set_num_threads(1)``: numpy and diffx run on one core, and on a shared
+  2-core machine torch's second thread made its vectorised peer about 60 times slower.
+* The plain-Python reference loops are written with float literals (``4.0*x*(1.0-x)``): int
+  literals cost an int-to-float conversion per operation (1.5 times slower).
+* The random DAG's output is the sum of its sinks (nodes no other node uses), so every node is
+  live and the gradient has to visit all of them.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import random
 import sys
 from collections.abc import Callable
@@ -36,27 +44,50 @@ def available(module: str) -> bool:
 
 # ---------------------------------------------------------------- workload A: logistic map
 
-def logistic_source(steps: int) -> str:
-    """The logistic map as a diffx program: three operations per step."""
-    lines = ["l0 = x"] + [f"l{k + 1} = 4*l{k}*(1 - l{k})" for k in range(steps)]
+def logistic_source(steps: int, r: int = 4, python: bool = False) -> str:
+    """The logistic map l = r l (1 - l) as a diffx program: three operations per step. r = 4 is
+    chaotic (the derivative doubles each step and overflows), r = 3 stays finite. With
+    ``python``, the same program as Python source with float literals (x given by the caller)."""
+    one = ".0" if python else ""
+    lines = ["l0 = x"] + [f"l{k + 1} = {r}{one}*l{k}*(1{one} - l{k})" for k in range(steps)]
     return "\n".join(lines)
 
 
-def logistic_python(x: float, steps: int) -> float:
+def logistic_python(x: Any, steps: int, r: float = 4.0) -> Any:
+    """The map for the tracing peers (autograd, JAX eager), which call it on their own types."""
     for _ in range(steps):
-        x = 4 * x * (1 - x)
+        x = r * x * (1.0 - x)
     return x
 
 
-def make_A_plain(steps: int) -> Callable[[], Any]:
-    return lambda: logistic_python(X0, steps)
+def _plain_4(x: float, steps: int) -> float:
+    for _ in range(steps):
+        x = 4.0 * x * (1.0 - x)
+    return x
 
 
-def make_A_central(steps: int, h: float = 1e-7) -> Callable[[], Any]:
-    return lambda: (logistic_python(X0 + h, steps) - logistic_python(X0 - h, steps)) / (2 * h)
+def _plain_3(x: float, steps: int) -> float:
+    for _ in range(steps):
+        x = 3.0 * x * (1.0 - x)
+    return x
 
 
-def make_A_micrograd(steps: int) -> Callable[[], Any] | None:
+def plain_loop(r: int) -> Callable[[float, int], float]:
+    """The plain-Python reference loop, the constants written as float literals."""
+    return {4: _plain_4, 3: _plain_3}[r]
+
+
+def make_A_plain(steps: int, r: int = 4) -> Callable[[], Any]:
+    loop = plain_loop(r)
+    return lambda: loop(X0, steps)
+
+
+def make_A_central(steps: int, r: int = 4, h: float = 1e-7) -> Callable[[], Any]:
+    loop = plain_loop(r)
+    return lambda: (loop(X0 + h, steps) - loop(X0 - h, steps)) / (2 * h)
+
+
+def make_A_micrograd(steps: int, r: int = 4) -> Callable[[], Any] | None:
     if not available("micrograd"):
         return None
     from micrograd.engine import Value
@@ -67,62 +98,87 @@ def make_A_micrograd(steps: int) -> Callable[[], Any] | None:
         x = Value(X0)
         l = x  # noqa: E741
         for _ in range(steps):
-            l = 4 * l * (1 - l)  # noqa: E741
+            l = r * l * (1.0 - l)  # noqa: E741
         l.backward()
         return x.grad
 
     return run
 
 
-def make_A_torch(steps: int) -> Callable[[], Any] | None:
+def _torch() -> Any:
+    import torch
+
+    torch.set_num_threads(1)
+    return torch
+
+
+def make_A_torch(steps: int, r: int = 4) -> Callable[[], Any] | None:
     if not available("torch"):
         return None
-    import torch
+    torch = _torch()
 
     def run() -> float:
         x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
         l = x  # noqa: E741
         for _ in range(steps):
-            l = 4 * l * (1 - l)  # noqa: E741
+            l = r * l * (1.0 - l)  # noqa: E741
         (g,) = torch.autograd.grad(l, x)
         return g.item()
 
     return run
 
 
-def make_A_autograd(steps: int) -> Callable[[], Any] | None:
+def make_A_autograd(steps: int, r: int = 4) -> Callable[[], Any] | None:
     if not available("autograd"):
         return None
     from autograd import grad
 
-    g = grad(lambda x: logistic_python(x, steps))
+    g = grad(lambda x: logistic_python(x, steps, float(r)))
     return lambda: float(g(X0))
 
 
 def _jax() -> Any:
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "intra_op_parallelism_threads" not in flags:  # read when the CPU backend starts
+        os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "
+                                   "intra_op_parallelism_threads=1").strip()
     import jax
 
     jax.config.update("jax_enable_x64", True)
     return jax
 
 
-def make_A_jax_eager(steps: int) -> Callable[[], Any] | None:
+def make_A_jax_eager(steps: int, r: int = 4) -> Callable[[], Any] | None:
     if not available("jax"):
         return None
     jax = _jax()
-    g = jax.grad(lambda x: logistic_python(x, steps))
+    g = jax.grad(lambda x: logistic_python(x, steps, float(r)))
     return lambda: float(g(X0))
 
 
-def make_A_jax_rolled_jit(steps: int) -> Callable[[], Any] | None:
-    """jit of a *rolled* loop (lax.fori_loop): not the same graph, shown for reference."""
+def _rolled(jax: Any, steps: int, r: int) -> Any:
+    rf = float(r)
+    return jax.jit(jax.grad(lambda x: jax.lax.fori_loop(0, steps,
+                                                        lambda i, v: rf * v * (1.0 - v), x)))
+
+
+def make_A_jax_rolled_jit(steps: int, r: int = 4) -> Callable[[], Any] | None:
+    """jit of a *rolled* loop (lax.fori_loop): not the same graph; compiled once, untimed."""
     if not available("jax"):
         return None
     jax = _jax()
-    g = jax.jit(jax.grad(lambda x: jax.lax.fori_loop(0, steps, lambda i, v: 4 * v * (1 - v),
-                                                     x)))
+    g = _rolled(jax, steps, r)
     float(g(X0))  # compile once, untimed
     return lambda: float(g(X0))
+
+
+def make_A_jax_rolled_jit_compiled(steps: int, r: int = 4) -> Callable[[], Any] | None:
+    """The same, traced and compiled at every call (a new function each time): what one
+    gradient costs a user who runs it once."""
+    if not available("jax"):
+        return None
+    jax = _jax()
+    return lambda: float(_rolled(jax, steps, r)(X0))
 
 
 # ---------------------------------------------------------------- workload B: random DAG
@@ -141,8 +197,24 @@ def dag_spec(ops: int, inputs: int = 10, seed: int = 0) -> tuple[list[float], li
     return x, spec
 
 
+UNARY = ("sin", "tanh", "exp")
+SUM_CHUNK = 64  # sinks added per statement of the diffx program
+
+
+def dag_sinks(spec: list[tuple], inputs: int) -> list[int]:
+    """The nodes (indices among inputs + operations) that no operation uses, inputs excluded:
+    the DAG's output is their sum, so every operation is live."""
+    used = bytearray(inputs + len(spec))
+    for op, i, j in spec:
+        used[i] = 1
+        if op not in UNARY:
+            used[j] = 1
+    return [k for k in range(inputs, inputs + len(spec)) if not used[k]]
+
+
 def dag_source(spec: list[tuple], inputs: int) -> str:
-    """The same DAG as a diffx program."""
+    """The same DAG as a diffx program; the last statements add up the sinks, left to right,
+    in the order the Python peers add them."""
     names = [f"x{i}" for i in range(inputs)]
     lines = []
     for k, (op, i, j) in enumerate(spec):
@@ -151,10 +223,17 @@ def dag_source(spec: list[tuple], inputs: int) -> str:
                 "sin": f"sin({a})", "tanh": f"tanh({a})", "exp": f"0.6*exp(0.5*{a})"}[op]
         names.append(f"v{k}")
         lines.append(f"v{k} = {expr}")
+    sinks = [names[k] for k in dag_sinks(spec, inputs)]
+    acc = ""
+    for n, start in enumerate(range(0, len(sinks), SUM_CHUNK)):
+        terms = ([acc] if acc else []) + sinks[start:start + SUM_CHUNK]
+        acc = f"s{n}"
+        lines.append(f"{acc} = " + " + ".join(terms))
     return "\n".join(lines)
 
 
-def _dag_value(spec: list[tuple], values: list[Any], sin: Any, tanh: Any, exp: Any) -> Any:
+def _dag_value(spec: list[tuple], values: list[Any], sin: Any, tanh: Any, exp: Any,
+               sinks: list[int]) -> Any:
     vals = list(values)
     for op, i, j in spec:
         a = vals[i]
@@ -170,11 +249,15 @@ def _dag_value(spec: list[tuple], values: list[Any], sin: Any, tanh: Any, exp: A
             vals.append(tanh(a))
         else:
             vals.append(0.6 * exp(0.5 * a))
-    return vals[-1]
+    acc = vals[sinks[0]]
+    for k in sinks[1:]:
+        acc = acc + vals[k]
+    return acc
 
 
 def make_B_plain(x: list[float], spec: list[tuple]) -> Callable[[], Any]:
-    return lambda: _dag_value(spec, x, math.sin, math.tanh, math.exp)
+    sinks = dag_sinks(spec, len(x))
+    return lambda: _dag_value(spec, x, math.sin, math.tanh, math.exp, sinks)
 
 
 def _micrograd_unary(fn: Callable[[float], float], dfn: Callable[[float], float],
@@ -202,11 +285,12 @@ def make_B_micrograd(x: list[float], spec: list[tuple]) -> Callable[[], Any] | N
     sin = _micrograd_unary(math.sin, math.cos, "sin")
     tanh = _micrograd_unary(math.tanh, lambda v: 1 - math.tanh(v) ** 2, "tanh")
     exp = _micrograd_unary(math.exp, math.exp, "exp")
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    sinks = dag_sinks(spec, len(x))
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(spec) + 10_000))
 
     def run() -> list[float]:
         xs = [Value(v) for v in x]
-        _dag_value(spec, xs, sin, tanh, exp).backward()
+        _dag_value(spec, xs, sin, tanh, exp, sinks).backward()
         return [v.grad for v in xs]
 
     return run
@@ -215,11 +299,12 @@ def make_B_micrograd(x: list[float], spec: list[tuple]) -> Callable[[], Any] | N
 def make_B_torch(x: list[float], spec: list[tuple]) -> Callable[[], Any] | None:
     if not available("torch"):
         return None
-    import torch
+    torch = _torch()
+    sinks = dag_sinks(spec, len(x))
 
     def run() -> list[float]:
         xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in x]
-        out = _dag_value(spec, xs, torch.sin, torch.tanh, torch.exp)
+        out = _dag_value(spec, xs, torch.sin, torch.tanh, torch.exp, sinks)
         grads = torch.autograd.grad(out, xs, allow_unused=True)
         return [0.0 if g is None else g.item() for g in grads]
 
@@ -232,91 +317,6 @@ def make_B_autograd(x: list[float], spec: list[tuple]) -> Callable[[], Any] | No
     import autograd.numpy as anp
     from autograd import grad
 
-    g = grad(lambda xs: _dag_value(spec, xs, anp.sin, anp.tanh, anp.exp))
+    sinks = dag_sinks(spec, len(x))
+    g = grad(lambda xs: _dag_value(spec, xs, anp.sin, anp.tanh, anp.exp, sinks))
     return lambda: [float(v) for v in g(list(x))]
-
-
-# ---------------------------------------------------------------- workload C: many points
-
-# 15 operations: sin, y*y, neg, exp, *, x*y, tanh, x*x, 1+, /, +, x-y, cos, 0.5*, +
-C_SOURCE = "sin(x)*exp(-(y*y)) + tanh(x*y)/(1 + x*x) + 0.5*cos(x - y)"
-
-
-def c_expr(x: Any, y: Any, m: Any) -> Any:
-    return m.sin(x) * m.exp(-(y * y)) + m.tanh(x * y) / (1 + x * x) + 0.5 * m.cos(x - y)
-
-
-def c_points(n: int, seed: int = 0) -> tuple[Any, Any]:
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    return rng.uniform(-2, 2, n), rng.uniform(-2, 2, n)
-
-
-def make_C_numpy(n: int) -> Callable[[], Any]:
-    import numpy as np
-
-    x, y = c_points(n)
-    return lambda: c_expr(x, y, np)
-
-
-def make_C_sympy(n: int, cse: bool = False) -> Callable[[], Any]:
-    import sympy as sp
-
-    x, y = c_points(n)
-    X, Y = sp.symbols("x y")
-    f = c_expr(X, Y, sp)
-    g = sp.lambdify((X, Y), [sp.diff(f, X), sp.diff(f, Y)], "numpy", cse=cse)
-    return lambda: g(x, y)
-
-
-def make_C_torch(n: int) -> Callable[[], Any] | None:
-    if not available("torch"):
-        return None
-    import torch
-
-    xn, yn = c_points(n)
-
-    def run() -> Any:
-        x = torch.from_numpy(xn).requires_grad_(True)
-        y = torch.from_numpy(yn).requires_grad_(True)
-        gx, gy = torch.autograd.grad(c_expr(x, y, torch).sum(), (x, y))
-        return gx.numpy(), gy.numpy()
-
-    return run
-
-
-def make_C_jax_jit(n: int) -> Callable[[], Any] | None:
-    if not available("jax"):
-        return None
-    jax = _jax()
-    import jax.numpy as jnp
-
-    xn, yn = c_points(n)
-    x, y = jnp.asarray(xn), jnp.asarray(yn)
-    g = jax.jit(jax.grad(lambda a, b: jnp.sum(c_expr(a, b, jnp)), argnums=(0, 1)))
-    jax.block_until_ready(g(x, y))  # compile once, untimed
-    return lambda: jax.block_until_ready(g(x, y))
-
-
-def make_C_autograd(n: int) -> Callable[[], Any] | None:
-    if not available("autograd"):
-        return None
-    import autograd.numpy as anp
-    from autograd import grad
-
-    x, y = c_points(n)
-    g = grad(lambda a, b: anp.sum(c_expr(a, b, anp)), argnum=(0, 1))
-    return lambda: g(x, y)
-
-
-def make_C_numdifftools(n: int) -> Callable[[], Any] | None:
-    if not available("numdifftools"):
-        return None
-    import numdifftools as nd
-    import numpy as np
-
-    x, y = c_points(n)
-    dx = nd.Derivative(lambda a: c_expr(a, y, np))
-    dy = nd.Derivative(lambda b: c_expr(x, b, np))
-    return lambda: (dx(x), dy(y))

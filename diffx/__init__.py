@@ -10,7 +10,7 @@ One computational graph, differentiated three interchangeable ways side by side:
 ``parse`` builds the graph, ``grad`` runs one method (``reverse``, ``symbolic``, ``numeric``,
 ``forward``), ``grad_all`` runs several and compares them, ``compare`` runs every variant,
 ``check`` checks a hand-derived gradient, ``swell`` measures expression swell, ``render``
-draws the graph.
+draws the graph, ``trace_table`` builds the primal, tangent and adjoint traces.
 
 In IPython or Jupyter, graphs and results show themselves as pictures and tables: importing
 diffx in a running shell registers the display (:mod:`diffx.present.notebook`), as does
@@ -30,6 +30,7 @@ from .graph import Graph
 from .point_values import Value
 from .program import parse
 from .result import Gradient, Report
+from .trace_table import trace_table
 
 __version__ = "0.1.0"
 
@@ -83,5 +84,5 @@ _register_notebook_display()
 __all__ = [
     "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError", "Report",
     "Value", "check", "compare", "evaluate", "grad", "grad_all", "parse", "render", "resolve_wrt",
-    "swell",
+    "swell", "trace_table",
 ]

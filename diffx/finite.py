@@ -38,8 +38,9 @@ the difference; the step the search chose stays (that bound is a worst case, and
 it would cost the accuracy the measured noise allows, as in the logistic map).
 
 An estimate larger than ESTIMATE_TOL relative to the derivative (with an absolute floor of
-ABS_FLOOR·min(1, |f|)²/max(1, |x|)) is reported by the method as a warning
-(``large_error``). ``slope=`` gives the scale of the derivative where |D| is not it: at a kink
+ABS_FLOOR·min(1, |f|)²/max(1, |x|), which never lets it past FLOOR_TOL relative: a
+derivative of 1.85e-10 with an estimate of ±4e-11 is 20% uncertain, however small) is
+reported by the method as a warning (``large_error``). ``slope=`` gives the scale of the derivative where |D| is not it: at a kink
 the central difference averages the one-sided slopes (abs(x − 1) at 1 gives D = 0 between −1
 and 1), so the estimate is judged against the larger one-sided slope |f(x ± h) − f(x)|/h.
 """
@@ -59,7 +60,8 @@ PATIENCE = 2  # rounds without improvement after the best trusted estimate
 KAPPA = 2.0  # a difference up to KAPPA times the rounding noise is noise
 RES_ULPS = 8.0  # the smallest step searched, in ulps of x
 ESTIMATE_TOL = 1e-6  # an estimate above this, relative to |derivative|, is reported
-ABS_FLOOR = 1e-10  # ... unless below ABS_FLOOR * min(1, |f|) / max(1, |x|)
+ABS_FLOOR = 1e-10  # ... unless below ABS_FLOOR * min(1, |f|)² / max(1, |x|)
+FLOOR_TOL = 1e-5  # ... and below FLOOR_TOL relative to |derivative|: the floor's limit
 RIDDERS_SHRINK = 1.4  # step ratio between tableau rows
 RIDDERS_ROWS = 12
 RIDDERS_SAFE = 2.0  # stop when the error grows by this factor
@@ -251,9 +253,12 @@ def large_error(d: np.ndarray, err: np.ndarray, f0: np.ndarray, x: np.ndarray,
     with np.errstate(all="ignore"):
         # the floor does not grow with a large |f|: a derivative far below f's rounding
         # (1e300 + x) is what a finite difference cannot see, and must be reported; it shrinks
-        # with a tiny |f| (x^2 at 1e-150), where an absolute 1e-10 would hide everything
+        # with a tiny |f| (x^2 at 1e-150), where an absolute 1e-10 would hide everything; and
+        # it never allows more than FLOOR_TOL relative: an f of order 1 resolves its slope
+        # only to about ε/h ≈ 4e-11, which for a slope of 1e-10 is no answer at all
         size = np.abs(d) if slope is None else np.maximum(np.abs(d), np.nan_to_num(slope))
-        allowed = ESTIMATE_TOL * size + ABS_FLOOR * np.minimum(1.0, np.abs(f0))**2 / scale(x)
+        floor = ABS_FLOOR * np.minimum(1.0, np.abs(f0))**2 / scale(x)
+        allowed = ESTIMATE_TOL * size + np.minimum(floor, FLOOR_TOL * size)
         return ~(np.isfinite(d) & (err <= allowed))
 
 

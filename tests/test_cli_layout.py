@@ -28,7 +28,7 @@ def test_each_module_is_small_and_says_what_it_holds(path):
 
 def test_the_cli_package_holds_the_app_the_policy_the_inputs_and_the_commands():
     assert {p.stem for p in CLI} == {"__init__", "args", "run", "options", "sources",
-                                     "differentiate", "draw", "measure"}
+                                     "differentiate", "draw", "measure", "teach"}
 
 
 @pytest.mark.parametrize("path", CLI, ids=lambda p: p.name)
@@ -51,7 +51,7 @@ def test_commands_shape_no_output_themselves(path):
 def test_help_lists_the_commands_in_their_order():
     out = invoke("--help").stdout
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
-    assert listed == ["grad", "graph", "routes", "swell", "compare", "check"]
+    assert listed == ["grad", "graph", "routes", "swell", "compare", "check", "trace"]
 
 
 def test_the_old_names_still_import_from_diffx_cli():
@@ -116,7 +116,8 @@ def test_the_routes_document_has_the_listing_and_the_hand_counted_routes():
     res = invoke("routes", "c = a + b; d = a * c", "--at", "a=4,b=3", "--json")
     data = strict_json(res.stdout)
     assert list(data) == ["expression", "wrt", "point", "gradient", "routes", "routes_log10",
-                          "listing", "legend", "sweep_multiply_adds", "warnings"]
+                          "listing", "legend", "sweep_multiply_adds",
+                          "sweep_multiply_adds_for", "warnings"]
     assert data["routes"] == {"a": 2, "b": 1}
     assert data["gradient"] == {"a": 11.0, "b": 4.0}  # 2a + b = 11, a = 4
     products = sorted(r["product"] for r in data["listing"]["a"]["routes"])

@@ -16,10 +16,10 @@ c = a + b; d = a * c
 routes from a to d: 2
   a → d:      ∂d/∂a = c = 5
   a → c → d:  ∂d/∂c · ∂c/∂a = a · 1 = 2 · 1 = 2
-  sum: 5 + 2 = 7; the reverse sweep got 7 with 4 multiply-adds, listing no route ✓
+  sum: 5 + 2 = 7; the reverse sweep got 7 with 4 multiply-adds (one sweep for ∂/∂a and ∂/∂b), listing no route ✓
 routes from b to d: 1
   b → c → d:  ∂d/∂c · ∂c/∂b = a · 1 = 2 · 1 = 2
-  sum: 2; the reverse sweep got 2 with 4 multiply-adds, listing no route ✓
+  sum: 2; the reverse sweep got 2 with 4 multiply-adds (one sweep for ∂/∂a and ∂/∂b), listing no route ✓
 """
 
 
@@ -33,7 +33,9 @@ def _routes_data(source: str, at: dict, limit: int = 1000) -> dict:
             "gradient": r.gradient, "routes": r.details.routes,
             "routes_log10": r.details.routes_log10, "listing": r.details.route_listing,
             "legend": r.details.route_legend or {},
-            "sweep_multiply_adds": r.cost.get("backward_ops"), "warnings": r.warnings}
+            "sweep_multiply_adds": r.cost.get("backward_ops"),
+            "sweep_multiply_adds_for": list(r.wrt) if r.cost.get("backward_ops") is not None
+            else None, "warnings": r.warnings}
 
 
 def test_small_listing_text_is_unchanged():

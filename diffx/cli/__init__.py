@@ -5,8 +5,8 @@ Each command parses its options, calls the library and hands the result to a pre
 status 2, never a traceback. The package holds the app and its entry point here; the error
 and exit-status policy in ``run``; the reading of ``-x^2`` as an argument in ``args``; the
 shared options in ``options``; the reading of programs and points in ``sources``; and the
-commands in ``differentiate`` (grad, routes), ``draw`` (graph) and ``measure`` (swell,
-compare, check).
+commands in ``differentiate`` (grad, routes), ``draw`` (graph), ``measure`` (swell,
+compare, check) and ``teach`` (trace).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .options import MethodChoice, Scheme
 from .run import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, command, flag, internal_error,
                   stop_stray_alarms)
 from .sources import read_source
+from .teach import trace
 
 __all__ = ["app", "main", "flag", "expression_arguments", "read_source", "MethodChoice",
            "Scheme", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERNAL"]
@@ -40,7 +41,7 @@ app = typer.Typer(
 )
 
 # in the order --help lists them
-for _fn in (grad, graph, routes, swell, compare, check):
+for _fn in (grad, graph, routes, swell, compare, check, trace):
     app.command(cls=DiffxCommand)(command(_fn))
 
 

@@ -49,6 +49,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     result.seconds = time.perf_counter() - start
     result.gradient = gradient
     result.value = to_python(vals[graph.output])
+    result.details.values, result.details.tangents = vals, tangents  # (as the field says)
     edges = sum(engine.edge_count(graph, (w,)) for w in wrt)
     result.cost = {"evaluations": 1, "operations": graph.n_evaluated + edges,
                    "sweeps": len(wrt)}

@@ -18,16 +18,19 @@ EPS = 2.0**-52
 # ops whose derivative jumps where a branch indicator changes sign: relu/abs at 0, max/min
 # at a tie (sqrt and asin/acos end their domain there instead: the step warnings say so)
 _BRANCH = {"relu": lambda a: a[0], "abs": lambda a: a[0], "max": lambda a: a[0] - a[1],
-           "min": lambda a: a[0] - a[1]}
+           "min": lambda a: a[0] - a[1], "div": lambda a: a[1]}  # div: a pole, where 1/y jumps
+_STEPPED = diagnose.KINK_CODES | {_ops.BY_NAME["div"].code}
 
 
 def kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...],
                         steps: dict[str, Any], arrays: bool) -> list[str]:
     """A kink between x - h and x + h (not at x itself): the difference then averages two
-    different slopes (``max(y, x)`` with x and y closer than h), so it says so."""
+    different slopes (``max(y, x)`` with x and y closer than h), so it says so; and likewise
+    a denominator that changes sign there (``sigmoid(1/x)`` at x = -1e-22 is 0 on one side
+    and 1 on the other: the difference spans a pole)."""
     import numpy as np
 
-    nodes = [i for i in graph.nodes_with(diagnose.KINK_CODES)
+    nodes = [i for i in graph.nodes_with(_STEPPED)
              if graph.op_of(i).name in _BRANCH]  # type: ignore[union-attr]
     if not nodes:
         return []
@@ -54,7 +57,9 @@ def kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...]
             if np.any(crossed):
                 where = "" if np.ndim(crossed) == 0 else \
                     f" (at {int(np.sum(crossed)):,} of {np.size(crossed):,} points)"
-                found.append(f"∂/∂{w}: {graph.describe(i)} has a kink between {w} - h and "
+                what = (f"the denominator of {graph.describe(i)} changes sign (a pole)"
+                        if rule is _BRANCH["div"] else f"{graph.describe(i)} has a kink")
+                found.append(f"∂/∂{w}: {what} between {w} - h and "
                              f"{w} + h{where}: the difference averages the slopes on its two "
                              f"sides; a smaller {option('step')}, or the reverse method, avoids "
                              "it")

@@ -79,7 +79,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     edges = engine.edge_count(graph, wrt)
     result.cost = {"evaluations": 1, "operations": n_ops + edges, "forward_ops": n_ops,
                    "backward_ops": edges}
-    details.values, details.adjoints = vals, adj
+    details.values = vals
     result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, arrays)
     fixed: dict[str, float] = {}
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
@@ -102,6 +102,20 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
                                           else np.all(np.isfinite(result.gradient[w]))))
     if still and not fixed:
         result.warnings += diagnose.adjoint_warnings(graph, vals, adj, still)
+    details.adjoints = shown_adjoints(graph, adj, value, result.gradient)
+
+
+def shown_adjoints(graph: Graph, adj: list[Any], value: Any, gradient: dict[str, Any]
+                   ) -> list[Any]:
+    """The adjoints as a report shows them (per node in JSON, on the picture), told as the
+    gradient is: nan wherever f itself is undefined (``log(x)`` at -1 has no ∂f/∂x, though the
+    sweep multiplied 1/x = -1), and an input's adjoint is its reported derivative (where the
+    sweep's was replaced: by forward mode, or by the exact re-run)."""
+    shown = [undefined_where_nan(a, value) for a in adj]
+    for w, g in gradient.items():
+        if isinstance(g, float) and isinstance(shown[graph.input_nodes[w]], float | int):
+            shown[graph.input_nodes[w]] = g
+    return shown
 
 
 def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],

@@ -59,6 +59,9 @@ def routes_data(graph: Any, result: Gradient) -> dict[str, Any]:
             "listing": d.route_listing,
             "legend": d.route_legend or {},
             "sweep_multiply_adds": result.cost.get("backward_ops"),
+            # one sweep for exactly these inputs: fewer than all of them skip edges
+            "sweep_multiply_adds_for": list(result.wrt)
+            if result.cost.get("backward_ops") is not None else None,
             "warnings": result.warnings}
 
 

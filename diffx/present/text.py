@@ -194,7 +194,8 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
         rows = info["routes"]
         _write_lines(console, route_lines(rows, w))
         sweep_ops = r.cost.get("backward_ops")
-        sweep = f" with {sweep_ops:,} multiply-adds" if sweep_ops is not None else ""
+        sweep = f" with {sweep_ops:,} multiply-adds ({sweep_cover(r.wrt)})" \
+            if sweep_ops is not None else ""
         if info["complete"] and info["sum"] is not None:
             mark = "[green]✓[/green]" if info["matches_sweep"] else "[red]✗ differs[/red]"
             terms = " + ".join(number(row["product"], 6) for row in rows) if len(rows) <= 12 \
@@ -220,6 +221,18 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
     if legend:
         console.print("  where " + escape(", ".join(f"{k} = {v}" for k, v in legend.items())),
                       highlight=False)
+
+
+def sweep_cover(wrt: tuple[str, ...]) -> str:
+    """What one reverse sweep's multiply-adds pay for: the derivatives asked for, no more
+    (with ``--wrt a`` the edges that do not lead back to a are skipped, so its count is
+    smaller than the count for every input)."""
+    if len(wrt) <= 3:
+        names = [f"∂/∂{w}" for w in wrt]
+        listed = names[0] if len(names) == 1 else \
+            ", ".join(names[:-1]) + " and " + names[-1]
+        return f"one sweep for {escape(listed)}"
+    return f"one sweep for all {len(wrt):,} derivatives"
 
 
 BLOCK = 4096  # route lines per write
