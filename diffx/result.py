@@ -110,7 +110,10 @@ class Report:
     label that gave a derivative (the reference too) to its errors per input
     (:func:`errors_against_reference`: nan where a value is not finite). ``made_by`` names the
     function that made it (``"grad_all"`` or ``"compare"``), so a display shows the matching
-    table. ``rows`` and ``row(label)`` give a label's result and errors together:
+    table. For a vector program ``shapes`` holds the inputs' and output's shapes (gradients
+    and errors are then arrays shaped like the inputs) and ``worst`` each label's entry
+    farthest from the reference (``W2[1,0]``). ``rows`` and ``row(label)`` give a label's
+    result and errors together:
 
     >>> from diffx import grad_all
     >>> r = grad_all("x^3", at={"x": 2})

@@ -74,10 +74,11 @@ class VectorProgram:
     # -- the scalar level
     def scalar_size(self) -> int:
         """An upper bound on the expansion's node count, known without building it."""
+        shapes = self.node_shapes
         total = 0
-        for k, shape in enumerate(self.node_shapes):
-            total += size(shape) * max(1, max((size(self.node_shapes[a])
-                                               for a in self.blocks.args[k]), default=1))
+        for k, shape in enumerate(shapes):
+            args = [shapes[a] for a in self.blocks.args[k]]
+            total += _new_nodes(self.blocks.code[k], shape, args)
         return total
 
     @cached_property
@@ -157,3 +158,21 @@ class VectorProgram:
         src = self.source if len(self.source) <= 40 else self.source[:39] + "…"
         shapes = ", ".join(f"{k} {describe(self.given.get(k, ()))}" for k in self.inputs)
         return f"VectorProgram({src!r}: {shapes})"
+
+
+def _new_nodes(code: int, shape: Shape, args: list[Shape]) -> int:
+    """At most how many scalar nodes one block node adds to the expansion: a product and a
+    sum per term of a matmul or dot, a sum's terms, about six per entry of softmax and
+    logsumexp (the max chain, shift, exp, sum, divide or log), one per entry otherwise."""
+    from . import blockops
+
+    n = size(shape)
+    first = size(args[0]) if args else 1
+    if code == blockops.MATMUL:
+        return 2 * n * max(1, args[0][-1] if args[0] else 1)
+    name = blockops.BY_CODE[code].name if code in blockops.BY_CODE else None
+    if name in ("dot", "sum", "mean"):
+        return 2 * first + 2
+    if name in ("softmax", "logsumexp"):
+        return 6 * first + 2
+    return n + 1

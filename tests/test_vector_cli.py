@@ -168,3 +168,13 @@ def test_a_range_beside_a_vector_is_a_batch_of_points():
     text = run("grad", "sum(x*a)", "--at", "x=[1,2], a=0:1:3", "-m", "reverse").output
     assert "at x (2,), a (3 points)" in text
     assert "∂f/∂x  shape (2,)  (at the first of 3 points, batch shape (3,))  [0 0]" in text
+
+
+def test_formulas_of_scalar_and_vector_inputs_and_the_point_hint_in_block_words():
+    result = run("grad", "y = lr*dot(x, x) + sum(W)", "--shape", "x=3,W=2x2")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "  ∂y/∂lr  x[0]^2 + x[1]^2 + x[2]^2" in out
+    assert "  ∂y/∂x  shape (3,)  [2*lr*x[0] 2*lr*x[1] 2*lr*x[2]]" in out
+    assert "  ∂y/∂W  shape (2, 2)\n    [[1 1]\n     [1 1]]" in out
+    assert "needs a point: add --at lr=...,x=[...],W=[[...]]" in out

@@ -139,9 +139,16 @@ def run_method(spec: Method, req: Request, options: dict[str, Any]) -> Gradient:
     vector program's methods run on its expansion, and their gradients are regrouped into
     arrays shaped like the inputs."""
     if req.vector is not None:
-        from .vector_request import regroup
+        from .vector_request import point_example, regroup
 
-        return regroup(run_method(spec, req.scalar(), options), req.vector, req.wrt, req.point)
+        try:
+            result = run_method(spec, req.scalar(), options)
+        except MethodError as exc:
+            if req.point is None and str(exc).startswith("needs a point"):  # in block words
+                raise MethodError(f"needs a point: add {option('at')} "
+                                  f"{point_example(req.vector.shapes)}") from None
+            raise
+        return regroup(result, req.vector, req.wrt, req.point)
     graph, point = req.graph, req.point
     if not req.arrays or point is None:
         return _run_at(spec, graph, req.wrt, point, req.arrays, options)

@@ -186,6 +186,12 @@ def shapes_of(program: VectorProgram) -> Shapes:
     return Shapes(dict(program.input_shapes), program.output_name, program.output_shape)
 
 
+def point_example(shapes: Shapes) -> str:
+    """``W=[[...]],x=[...],lr=...``: how to give a point for these inputs."""
+    kinds = {0: "...", 1: "[...]", 2: "[[...]]"}
+    return ",".join(f"{k}={kinds[len(v)]}" for k, v in shapes.inputs.items()) or "..."
+
+
 def need_scalar_output(program: VectorProgram) -> None:
     """Gradients need a scalar output (Jacobians of vector outputs are not built yet)."""
     shape = program.output_shape

@@ -55,8 +55,9 @@ def array_lines(value: Any) -> list[str]:
 
 
 def _is_text(value: Any) -> bool:
+    """A formula, or an array of formulas (numbers are floats)."""
     dtype = getattr(value, "dtype", None)
-    return dtype is not None and dtype.kind == "O"
+    return isinstance(value, str) or dtype is not None and dtype.kind == "O"
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
