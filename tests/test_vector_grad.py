@@ -202,3 +202,14 @@ def test_shapes_given_to_parse_declare_a_batch_too():
     np.testing.assert_allclose(r.gradient["x"], 2 * xs)
     with pytest.raises(PointError, match=r"shape \(3,\) is neither \(2,\)"):
         diffx.grad(program, at={"x": np.ones(3)})
+
+
+@pytest.mark.parametrize("hidden, n_in", [(2, 2), (3, 5), (4, 7)])
+def test_the_expansion_size_bound_holds_and_admits_the_digits_network(hidden, n_in):
+    shapes = {"W1": (hidden, n_in), "x": (n_in,), "b1": (hidden,), "W2": (2, hidden),
+              "b2": (2,), "t": (2,)}
+    program = diffx.parse(MLP, shapes=shapes)
+    assert program.scalar.size <= program.scalar_size()  # an upper bound on what is built
+    big = diffx.parse(MLP, shapes={"W1": (100, 784), "x": (784,), "b1": (100,),
+                                   "W2": (10, 100), "b2": (10,), "t": (10,)})
+    assert big.scalar_size() < 300_000  # about 239,000 nodes: under the 2,000,000 limit
