@@ -280,3 +280,24 @@ def test_bad_requests_exit_2(tmp_path):
     assert res.exit_code == 2 and "give a program or a level" in res.stderr
     assert invoke("quiz", ROUTE_SUM).exit_code == 2  # no point
 
+
+def test_the_docs_page_shows_the_commands_real_output(tmp_path, monkeypatch):
+    doc = (WORKTREE / "docs" / "quiz.md").read_text(encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    Path("answers.txt").write_text("a_bar = 11\nb_bar = 5\nc_bar = 4\n", encoding="utf-8")
+    Path("partials.txt").write_text("dc/da = 1\ndc/db = 1\ndd/da = c*1 + a - a\ndd/dc = 4\n",
+                                    encoding="utf-8")
+    runs = [
+        (("quiz", ROUTE_SUM, "--at", "a=4,b=3", "--blank", "adjoints", "--seed", "7", "--key",
+          "key.json"), 0),
+        (("quiz", "--grade", "key.json", "--answers", "answers.txt"), 1),
+        (("quiz", ROUTE_SUM, "--at", "a=4,b=3", "--blank", "partials", "--key",
+          "partials.json"), 0),
+        (("quiz", "--grade", "partials.json", "--answers", "partials.txt"), 1),
+        (("quiz", "--random", "--level", "2", "--seed", "3", "--blank", "gradient"), 0),
+    ]
+    for k, (args, status) in enumerate(runs):
+        res = invoke(*args)
+        assert res.exit_code == status, res.output
+        if k != 2:
+            assert res.stdout.rstrip("\n") + "\n" in doc, args
