@@ -102,10 +102,10 @@ def quiz(source: str | Graph | None = None, *, at: Any = None, blank: str = "adj
     elif level is not None:
         raise DiffxError(f"{option('level')} is for a random program: give a program or "
                          "a level, not both")
-    table = trace_table(source, at=at)
     from .program import parse_graph
 
     graph = parse_graph(source)
+    table = trace_table(graph, at=at)
     q = Quiz(table.source, dict(table.point), blank, seed, level, graph, table, ())
     # the cells from a generator of their own: the program and point rebuild the same quiz
     q.blanks = tuple(_blanks(q, random.Random(seed)))

@@ -301,3 +301,16 @@ def test_the_docs_page_shows_the_commands_real_output(tmp_path, monkeypatch):
         assert res.exit_code == status, res.output
         if k != 2:
             assert res.stdout.rstrip("\n") + "\n" in doc, args
+
+
+@pytest.mark.parametrize("blank", ["values", "partials", "adjoints", "trace", "gradient"])
+def test_on_random_quizzes_one_wrong_blank_fails_exactly_that_blank(blank):
+    for level in (1, 2, 3, 4):
+        q = diffx.quiz(blank=blank, level=level, seed=level)
+        right = {b.key: b.formula if b.formula is not None else b.value for b in q.blanks}
+        assert diffx.grade(q, right).ok, (q.source, blank)
+        for k, b in enumerate(q.blanks[:3]):
+            wrong = dict(right)
+            wrong[b.key] = f"({b.formula}) + 1" if b.formula is not None else b.value + 1
+            g = diffx.grade(q, wrong)
+            assert [v.blank.key for v in g.verdicts if not v.passed] == [b.key], q.source

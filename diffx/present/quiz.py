@@ -69,6 +69,7 @@ def markdown(q: Quiz, picture: str | None = None) -> str:
         out += ["| " + " | ".join(f"`{c} = ?`" if isinstance(c, Gap) else cell(c)
                                   for c in row) + " |" for row in rows]
         out.append("")
+    out += [f"> warning: {cell(w)}\n" for w in q.table.warnings]
     out += ["Answers (one per line, `name = value`):", "", "```"]
     out += [f"{b.key} = " for b in q.blanks]
     out += ["```", ""]
@@ -94,7 +95,7 @@ def latex(q: Quiz, picture: str | None = None) -> str:
                        f" & {value} \\\\")
         out += ["\\end{tabular}", "", "\\medskip", ""]
     out.append("\\begin{tabular}{ll}")
-    out += [f"$\\mathtt{{{tex(b.key)}}}$ & \\underline{{\\hspace{{4em}}}} \\\\"
+    out += [f"\\texttt{{{tex(b.key)}}} & \\underline{{\\hspace{{4em}}}} \\\\"
             for b in q.blanks]
     out += ["\\end{tabular}", ""]
     return "\n".join(out)
