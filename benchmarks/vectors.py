@@ -9,8 +9,8 @@ error (the lecture's 28×28 digits, 79,510 parameters):
 1. *Block path*, a batch of 64: ``H = sigmoid(X @ W1.T + b1); Y = H @ W2.T + b2;
    L = 0.5*sum((Y - T)^2)``, parsed once with shapes; the matrix method's gradient by W1, b1,
    W2, b2 is timed against a hand-written numpy backprop, interleaved round by round
-   (harness.py, 31 rounds), the ratio the median of per-round ratios. Targets: at most 3× numpy, and
-   max |Δ| / max |g| ≤ 1e-10 per parameter.
+   (harness.py, 101 rounds), the ratio the median of per-round ratios. Targets: at most 3×
+   numpy, and max |Δ| / max |g| ≤ 1e-10 per parameter.
 2. *Scalar expansion*, one example (x (784,), t (10,)): parse + expand +
    ``diffx.grad(program.scalar, method="reverse")``: seconds (without tracemalloc), nodes,
    tracemalloc peak per scalar node (target ≤ 300 B; expansion_memory.py's measurement) and
@@ -126,7 +126,7 @@ def block_path(bench: Bench, n: int, m: int, k: int, batch: int) -> None:
 
 
 def scalar_path(n: int, m: int, k: int) -> None:
-    batch = batch_point(n, m, k, 1)  # the same weights' kind; one example, as vectors
+    batch = batch_point(n, m, k, 1)  # weights drawn the same way; one example, as vectors
     point = {"W1": batch["W1"], "x": batch["X"][0], "b1": batch["b1"], "W2": batch["W2"],
              "b2": batch["b2"], "t": batch["T"][0]}
     print(f"\n{n}-{m}-{k} sigmoid MLP, one example, through the scalar expansion "
@@ -167,7 +167,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--budget", type=float, default=20.0,
                     help="seconds of timed rounds for the block path (harness.py)")
-    ap.add_argument("--rounds", type=int, default=31,
+    ap.add_argument("--rounds", type=int, default=101,
                     help="interleaved rounds of the block path (at most, within --budget)")
     ap.add_argument("--skip-scalar", action="store_true", help="the block path only")
     args = ap.parse_args()
