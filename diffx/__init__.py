@@ -14,6 +14,14 @@ pass in matrix notation, ``adjoint`` writes the reverse sweep out as a program, 
 measures expression swell, ``render`` draws the graph, ``trace_table`` builds the primal,
 tangent and adjoint traces.
 
+Each of them also takes a Python function with ``at`` giving the point: ``trace`` runs it once
+on traced values and gives its Graph (``name`` names an intermediate; ``diffx.math`` holds the
+op table's functions, for traced values and plain numbers)::
+
+    >>> import numpy as np
+    >>> diffx.grad(lambda x, y: np.sin(x) * y, at={"x": 0.0, "y": 2.0}).gradient
+    {'x': 2.0, 'y': 0.0}
+
 In IPython or Jupyter, graphs and results show themselves as pictures and tables: importing
 diffx in a running shell registers the display (:mod:`diffx.present.notebook`), as does
 ``%load_ext diffx``.
@@ -35,6 +43,9 @@ from .point_values import Value
 from .program import parse
 from .result import Gradient, Report
 from .trace_table import trace_table
+from .tracer import name
+from .tracing import trace
+from . import math_functions as math
 
 __version__ = "0.1.0"
 
@@ -48,20 +59,22 @@ def render(source_or_graph: str | Graph, **options: _Any) -> _Any:
 
 def swell(family_or_expression: str, n: _Any = None, *,
           budget: float = _swell.DEFAULT_BUDGET, formulas: bool = True,
-          on_row: _Any = None, plot: str | _Path | None = None) -> _swell.SwellTable:
+          on_row: _Any = None, plot: str | _Path | None = None,
+          at: _Any = None) -> _swell.SwellTable:
     """Measure swell for a family (``logistic``, ``logistic-expanded``, ``sigmoid-chain``,
-    ``product``) over ``n`` (default 1..8), or for a single expression (see
+    ``product``) over ``n`` (default 1..8), for a single expression, or for a Python function
+    traced at ``at`` (see
     :func:`diffx.swell.swell`). ``plot=PATH`` (.png, .svg, .pdf) also draws the sizes against
     n (:func:`diffx.present.plot.plot_swell`); the path is checked before any measuring."""
     if plot is None:
         return _swell.swell(family_or_expression, n, budget=budget, formulas=formulas,
-                            on_row=on_row)
+                            on_row=on_row, at=at)
     from .present.plot import check_plot_path, plot_swell
 
     _swell.check_request(family_or_expression, n, budget)
     check_plot_path(plot)
     table = _swell.swell(family_or_expression, n, budget=budget, formulas=formulas,
-                         on_row=on_row)
+                         on_row=on_row, at=at)
     plot_swell(table, plot)
     return table
 
@@ -88,5 +101,6 @@ _register_notebook_display()
 __all__ = [
     "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
     "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "grad",
-    "grad_all", "parse", "render", "resolve_wrt", "swell", "trace_table",
+    "grad_all", "math", "name", "parse", "render", "resolve_wrt", "swell", "trace",
+    "trace_table",
 ]

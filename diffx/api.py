@@ -15,7 +15,7 @@ from .errors import DiffxError, OptionError, PointError
 from .graph import Graph
 from .methods import DEFAULT_METHODS, get, to_python
 from .methods.run import Variant, prepare, resolve_wrt, run_method, run_report
-from .program import parse_graph
+from .tracing import graph_of
 from .result import Gradient, Report
 
 
@@ -48,7 +48,7 @@ def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
     """
     from . import evaluation
 
-    graph = parse_graph(source_or_graph)
+    graph = graph_of(source_or_graph, at)
     if at is None and not graph.inputs:
         at = {}  # a constant expression (2^3^2) needs no point
     if at is None:

@@ -47,11 +47,13 @@ def check(f_or_source: Any, grad: Callable[..., Any] | None = None, at: Any = No
     if not isinstance(threshold, int | float) or not threshold > 0:
         raise OptionError(f"{option('threshold')} must be a positive number, got "
                           f"{threshold!r}", param="threshold")
-    if callable(f_or_source):
+    if callable(f_or_source) and (grad is not None or claims is None and at is None):
         if grad is None or not callable(grad):
             raise OptionError("check(f, grad, at): grad must be a callable returning the "
-                              "gradient")
+                              "gradient (or, to check the traced function, give at= alone "
+                              "or with claims=)")
         return _check_callables(f_or_source, grad, at, threshold, sweep)
+    # a function without grad is traced at ``at`` and checked as a program
     if at is None:
         raise OptionError(f"a gradient check needs a point: give {option('at')}", param="at")
     return _check_program(f_or_source, at, claims, threshold, sweep)
@@ -79,9 +81,9 @@ def _parse_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str
 def _check_program(source: Any, at: Any, claims: Any, threshold: float,
                    sweep: bool) -> CheckReport:
     from . import api, evaluation
-    from .program import parse_graph
+    from .tracing import graph_of
 
-    graph = parse_graph(source)
+    graph = graph_of(source, at)  # a Python function is traced at ``at``
     claimed = _parse_claims(claims)
     for name in claimed:
         if name not in graph.input_nodes:

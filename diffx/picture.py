@@ -28,7 +28,7 @@ from .errors import DiffxError, OptionError, option
 from .graph import Graph
 from .ops import CONST, INPUT
 from .notation import formula_text
-from .program import parse_graph
+from .tracing import graph_of
 from .routes import DEFAULT_LIMIT
 from .tree_copies import tree_copies
 
@@ -94,7 +94,7 @@ def picture(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = N
             route: int | None = None, tree: bool = False, direction: str = "LR",
             max_nodes: int = MAX_NODES) -> Picture:
     """What ``diffx graph`` draws, as data (see the module docstring)."""
-    graph = parse_graph(source_or_graph)
+    graph = graph_of(source_or_graph, at)  # a Python function is traced at ``at``
     if direction not in ("LR", "TB", "RL", "BT"):
         raise OptionError(f"{option('direction')} must be LR, TB, RL or BT, got {direction!r}")
     if not isinstance(max_nodes, int) or max_nodes < 1:

@@ -149,14 +149,24 @@ def parse_range(text: str | Iterable[int] | int | None, default: range) -> list[
 
 
 def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_BUDGET,
-          formulas: bool = True, on_row: Callable[[SwellRow], None] | None = None) -> SwellTable:
+          formulas: bool = True, on_row: Callable[[SwellRow], None] | None = None,
+          at: Any = None) -> SwellTable:
     """Measure swell for a family (``logistic``, ``logistic-expanded``, ``sigmoid-chain``,
-    ``product``) over ``n`` (default 1..8), or for a single expression. (``diffx.swell``, the
-    package's, also takes ``plot=PATH`` to draw the sizes against n.)"""
+    ``product``) over ``n`` (default 1..8), or for a single expression, or a Python function
+    traced at ``at``. (``diffx.swell``, the package's, also takes ``plot=PATH`` to draw the
+    sizes against n.)"""
     check_request(family_or_expression, n, budget)
-    if family_or_expression in FAMILIES:
+    ns: list[int | None]
+    sources: list[Any]  # source texts, or the Graph of a traced function
+    if callable(family_or_expression):
+        from .tracing import graph_of
+
+        traced = graph_of(family_or_expression, at)
+        ns, sources = [None], [traced]
+        name, description = traced.title(), "a traced Python function"
+    elif family_or_expression in FAMILIES:
         build, description = FAMILIES[family_or_expression]
-        ns: list[int | None] = list(parse_range(n, range(1, 9)))
+        ns = list(parse_range(n, range(1, 9)))
         sources = [build(k) for k in ns]  # type: ignore[arg-type]
         name = family_or_expression
     else:
@@ -178,9 +188,13 @@ def check_request(family_or_expression: Any, n: Any, budget: Any) -> None:
     if not (isinstance(budget, int | float) and 0 < budget <= MAX_BUDGET):
         raise OptionError(f"{option('budget')} must be between 0 and {MAX_BUDGET:g} seconds, "
                           f"got {budget!r}", param="budget")
+    if callable(family_or_expression):
+        if n is not None:
+            raise OptionError(f"{option('n')} goes with a family, not with a Python function")
+        return
     if not isinstance(family_or_expression, str):
-        raise OptionError("swell measures a family name or one expression (a string), got "
-                          f"{type(family_or_expression).__name__}")
+        raise OptionError("swell measures a family name, one expression (a string) or a "
+                          f"Python function, got {type(family_or_expression).__name__}")
     check_family(family_or_expression)
     if family_or_expression not in FAMILIES and n is not None:
         raise OptionError(f"{option('n')} goes with a family (logistic, logistic-expanded, "
@@ -221,7 +235,7 @@ def _measure(n: int | None, source: str, budget: float, stopped: set[str],
     counts = count_routes(graph)
     exact = [counts[w][0] for w in names]
     row = SwellRow(
-        n=n, source=source, inputs=len(names),
+        n=n, source=graph.source, inputs=len(names),
         dag_nodes=sum(graph.reachable_from_output()[: graph.output + 1]),
         tree_nodes=tree_size(graph),
         routes=None if None in exact else sum(exact),  # type: ignore[arg-type]

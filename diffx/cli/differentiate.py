@@ -57,7 +57,7 @@ def grad(
         return typer.echo(backward_text(found, check=found.check()))
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
-    graph = read_program(source, file)
+    graph = read_program(source, file, at)
     wanted = methods.DEFAULT_METHODS if method.value == "all" else (method.value,)
     # each option goes to every method that declares it (the registry says which)
     given = {"scheme": scheme.value, "step": step, "timeout": timeout, "routes": routes,
@@ -104,7 +104,7 @@ def routes(
     from ..present.command_output import NO_LISTING
 
     check_whole("--limit", limit, 0, MAX_ROUTE_LIMIT)
-    g = read_program(source, file)
+    g = read_program(source, file, at)
     with naming(lambda p: "--limit" if p == "route_limit" else flag(p)):
         result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
                           route_limit=limit)

@@ -44,7 +44,7 @@ def graph(
         from ..present.picture_files import picture_format
 
         picture_format(output)
-    g = read_program(source, file)
+    g = read_program(source, file, at)
     picture = render(g, at=read_point(at), wrt=wrt, route=route, tree=tree,
                      direction=direction.value, max_nodes=max_nodes)
     if output is None:

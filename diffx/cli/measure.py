@@ -88,7 +88,7 @@ def compare(
     from ..compare import compare as run
 
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
-    g = read_program(source, file)
+    g = read_program(source, file, at)
     result = run(g, at=read_point(at), wrt=wrt, reference=reference, timeout=timeout)
     if json_out:
         from ..present.command_output import compare_json
@@ -125,7 +125,7 @@ def check(
         from ..present.plot import check_plot_path
 
         check_plot_path(plot)
-    g = read_program(source, file)
+    g = read_program(source, file, at)
     report = run(g, at=read_point(at), claims=claim or None, threshold=threshold,
                  sweep=sweep or plot is not None)
     if plot is not None:

@@ -1,9 +1,12 @@
 """What a command reads: the program text (an argument, a file or standard input), parsed
-with a hint when an argument names a file, and the point of ``--at``."""
+with a hint when an argument names a file, or a function of the user's own Python file
+(``FILE.py:FUNCTION``, imported and traced), and the point of ``--at``."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,10 +16,70 @@ from ..errors import DiffxError
 MAX_SOURCE_BYTES = 256 * 2**20  # a million-node program is about 40 MiB of text
 
 
-def read_program(source: str | None, file: Path | None) -> Any:
-    """The parsed graph of the program given as an argument, with ``-f`` or on stdin."""
+def read_program(source: str | None, file: Path | None, at: list[str] | str | None = None
+                 ) -> Any:
+    """The parsed graph of the program given as an argument, with ``-f`` or on stdin; an
+    argument ``FILE.py:FUNCTION`` is a Python function, imported and traced at ``at``."""
+    if file is None and source is not None and _FUNCTION.fullmatch(source):
+        from ..tracing import graph_of
+
+        return graph_of(load_function(source), read_point(at))
     text = read_source(source, file)
     return parse_source(text, from_argument=file is None and source != "-")
+
+
+_FUNCTION = re.compile(r"(?s)(.+\.py):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def load_function(spec: str) -> Any:
+    """The function FUNCTION of the user's file FILE.py (``FILE.py:FUNCTION``), imported as
+    pytest imports a test file: the file's folder first on ``sys.path`` while it runs. This
+    runs the user's file -- the one place the CLI executes user code, at the user's request."""
+    import importlib.util
+
+    match = _FUNCTION.fullmatch(spec)
+    assert match is not None
+    path, fname = Path(match[1]), match[2]
+    if not path.is_file():
+        raise DiffxError(f"{path}: no such file (FILE.py:FUNCTION names a Python file and a "
+                         "function in it)")
+    module_name = f"_diffx_user_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}"
+    folder = str(path.resolve().parent)
+    spec_ = importlib.util.spec_from_file_location(module_name, path)
+    if spec_ is None or spec_.loader is None:
+        raise DiffxError(f"{path}: cannot be imported as a Python file")
+    module = importlib.util.module_from_spec(spec_)
+    sys.modules[module_name] = module  # (dataclasses and pickling look their module up)
+    sys.path.insert(0, folder)
+    try:
+        spec_.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise DiffxError(f"{path}, line {exc.lineno}: {exc.msg} (a SyntaxError while importing "
+                         "it)") from None
+    except (Exception, SystemExit) as exc:  # noqa: BLE001  (the user's code may raise anything)
+        raise DiffxError(f"importing {path} raised {type(exc).__name__}{_line_in(exc, path)}: "
+                         f"{exc}") from None
+    finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
+    function = getattr(module, fname, None)
+    if function is None:
+        found = sorted(k for k, v in vars(module).items() if inspect.isfunction(v)
+                       and v.__module__ == module_name)
+        raise DiffxError(f"{path} has no function {fname!r} (its functions: "
+                         f"{', '.join(found) or 'none'})")
+    if not callable(function):
+        raise DiffxError(f"{path}: {fname} is a {type(function).__name__}, not a function")
+    return function
+
+
+def _line_in(exc: BaseException, path: Path) -> str:
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve() == path.resolve():
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f" at line {line}" if line is not None else ""
 
 
 def read_source(source: str | None, file: Path | None) -> str:

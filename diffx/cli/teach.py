@@ -54,7 +54,7 @@ def trace(
         raise DiffxError(f"--json and --format {fmt.value} ask for two outputs; give one")
     if json_out:
         fmt = Format.json
-    g = read_program(source, file)
+    g = read_program(source, file, at)
     point = read_point(at)
     table = trace_table(g, at=point, seed=seed, numbering=numbering.value)
     if fmt is Format.rich:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from ..errors import OptionError, PointError, option
 from ..graph import Graph
-from ..program import parse_graph
+from ..tracing import graph_of
 from ..points import normalize_point
 from ..result import Gradient, Report, errors_against_reference
 from .base import Evaluated, Method, MethodError, new_result, to_python
@@ -77,7 +77,7 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
 
 def prepare(source_or_graph: str | Graph, at: Any, wrt: Any) -> Request:
     """Parse, resolve ``wrt`` and normalize the point (``at=3`` is the only input's value)."""
-    graph = parse_graph(source_or_graph)
+    graph = graph_of(source_or_graph, at)  # a Python function is traced at ``at``
     names = resolve_wrt(graph, wrt)
     if at is None:
         return Request(graph, names, None, False)
@@ -128,11 +128,14 @@ def _run_at(spec: Method, graph: Graph, wrt: tuple[str, ...], point: dict[str, A
     """One method at one point (or array of points), sharing the point's forward pass with
     it; the point-level warnings (non-finite values, kinks) follow the method's own."""
     if point is None:
-        return spec(graph, wrt, point, arrays, **options)
-    evaluated = Evaluated(graph, point, arrays)
-    result = spec(graph, wrt, point, arrays, evaluated=evaluated, **options)
-    if result.ok:
-        result.warnings += evaluated.warnings(wrt)
+        result = spec(graph, wrt, point, arrays, **options)
+    else:
+        evaluated = Evaluated(graph, point, arrays)
+        result = spec(graph, wrt, point, arrays, evaluated=evaluated, **options)
+        if result.ok:
+            result.warnings += evaluated.warnings(wrt)
+    if result.ok:  # what the graph itself carries: a traced function's branch
+        result.warnings[:0] = getattr(graph, "warnings", ())
     return result
 
 
