@@ -15,14 +15,20 @@ from .errors import DiffxError, OptionError, PointError
 from .graph import Graph
 from .methods import DEFAULT_METHODS, get, to_python
 from .methods.run import Variant, prepare, resolve_wrt, run_method, run_report
-from .tracing import graph_of
+from .methods.vector_request import parse_program
+from .program import parse
 from .result import Gradient, Report
+from .vectors import VectorProgram
 
 
-def grad(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
-         method: str = "reverse", **options: Any) -> Gradient:
+def grad(source_or_graph: str | Graph | VectorProgram, *, at: Any = None, wrt: Any = None,
+         method: str = "reverse", shapes: Any = None, **options: Any) -> Gradient:
     """Differentiate by one method; a method that cannot run raises its
     :class:`~diffx.methods.MethodError`.
+
+    A vector program (``W1 @ x + b``) takes arrays in ``at`` (one value each; with a shape
+    declared in ``shapes=`` or by a ``diffx.Value``, extra leading axes are a batch of points)
+    and gives gradients shaped like the inputs; ``wrt`` may name elements (``W1[0,1]``).
 
     >>> g = grad("c = a + b; d = a * c", at={"a": 4, "b": 3})
     >>> g.gradient
@@ -34,11 +40,13 @@ def grad(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
         raise OptionError(f"method= must be a method name such as 'reverse', not "
                           f"{type(method).__name__}")
     spec = get(method)
-    return run_method(spec, prepare(source_or_graph, at, wrt), options)
+    return run_method(spec, prepare(source_or_graph, at, wrt, shapes), options)
 
 
-def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
-    """The function's value at a point (or an array of values at many points).
+def evaluate(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
+             shapes: Any = None) -> Any:
+    """The function's value at a point (or an array of values at many points); a vector
+    program's output is an array of its shape (batch axes first).
 
     The same forward pass every method starts from; non-finite results are returned as they
     are (the methods' warnings explain them).
@@ -48,20 +56,38 @@ def evaluate(source_or_graph: str | Graph, *, at: Any = None) -> Any:
     """
     from . import evaluation
 
-    graph = graph_of(source_or_graph, at)
-    if at is None and not graph.inputs:
+    program = parse_program(source_or_graph, at, shapes)[0]  # (a function is traced at ``at``)
+    inputs = program.inputs
+    if at is None and not inputs:
         at = {}  # a constant expression (2^3^2) needs no point
     if at is None:
-        example = ", ".join(f"{k!r}: 1.0" for k in graph.inputs)
+        example = ", ".join(f"{k!r}: 1.0" for k in inputs)
         raise PointError(f"evaluate needs a point: at={{{example}}}")
-    req = prepare(graph, at, None)
-    vals, _ = evaluation.evaluate(req.graph, req.point, req.arrays)  # type: ignore[arg-type]
-    return to_python(vals[req.graph.output])
+    req = prepare(program, at, None, shapes, scalar_output=False)
+    run = req.scalar()
+    vals, _ = evaluation.evaluate(run.graph, run.point, run.arrays)  # type: ignore[arg-type]
+    if req.vector is None:
+        return to_python(vals[run.graph.output])
+    return _output_array(req, vals)
 
 
-def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
-             methods: Iterable[str] | None = None, reference: str = "reverse",
-             options: dict[str, dict[str, Any]] | None = None) -> Report:
+def _output_array(req: Any, vals: Any) -> Any:
+    """A vector program's output value: its elements' values in the output's shape."""
+    import numpy as np
+
+    program = req.vector.program
+    graph, ids = program.expansion
+    out = ids[program.blocks.output]
+    if out.ndim == 0:
+        return to_python(vals[int(out)])
+    parts = [np.asarray(vals[int(k)], dtype=float) for k in out.ravel()]
+    stacked = np.stack(np.broadcast_arrays(*parts), axis=-1)
+    return stacked.reshape(stacked.shape[:-1] + out.shape)
+
+
+def grad_all(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
+             wrt: Any = None, methods: Iterable[str] | None = None, reference: str = "reverse",
+             options: dict[str, dict[str, Any]] | None = None, shapes: Any = None) -> Report:
     """Differentiate by several methods (symbolic, numeric, reverse by default) and compare.
 
     Each method's result is under its name; at a point each is measured against
@@ -75,7 +101,7 @@ def grad_all(source_or_graph: str | Graph, *, at: Any = None, wrt: Any = None,
     """
     wanted = _method_list(methods)
     specs = [get(m) for m in wanted]
-    req = prepare(source_or_graph, at, wrt)
+    req = prepare(source_or_graph, at, wrt, shapes)
     options = _options(options)
     for m in options:
         get(m)

@@ -32,14 +32,15 @@ def variants() -> list[tuple[str, Method, dict[str, Any]]]:
 
 
 def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
-            reference: str = "symbolic", timeout: float = 30.0) -> Report:
+            reference: str = "symbolic", timeout: float = 30.0, shapes: Any = None) -> Report:
     """Run every method and variant at ``at``; errors are measured against ``reference``
     (a label such as ``symbolic``, ``reverse`` or ``numeric richardson``), or against
     reverse, with a warning, when the reference gives no derivative. ``timeout`` bounds the
-    seconds of every method that takes one (symbolic; reverse's route formulas)."""
+    seconds of every method that takes one (symbolic; reverse's route formulas). A vector
+    program's ``shapes=`` are as in :func:`diffx.grad`."""
     if at is None:
         raise OptionError(f"compare needs a point: give {option('at')}", param="at")
-    req = prepare(source_or_graph, at, wrt)
+    req = prepare(source_or_graph, at, wrt, shapes)
     if req.arrays:
         raise OptionError(f"compare works at one point; give single values in {option('at')}",
                           param="at")
@@ -71,7 +72,12 @@ def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
 
 
 def _finite(v: Any) -> bool:
-    """A finite real or complex number (not None, nan or inf)."""
+    """A finite real or complex number (not None, nan or inf), or an array of them (a vector
+    program's gradient)."""
+    if getattr(v, "ndim", 0):
+        import numpy as np
+
+        return v.dtype.kind in "fc" and bool(np.all(np.isfinite(v)))
     if isinstance(v, bool) or not isinstance(v, int | float | complex):
         try:
             v = complex(v)

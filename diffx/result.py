@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .details import Details
 
@@ -19,6 +19,38 @@ from .details import Details
 #: without a point, complex steps through ``abs``); ``unfinished`` -- it ran out of time, size
 #: or depth, or sympy failed; ``internal`` -- a defect in diffx.
 ERROR_KINDS = ("usage", "unfinished", "internal")
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """A vector program's shapes, for presenters: each input's shape (``()`` for a scalar
+    input), the output's name and shape. ``None`` in its place on a result means a scalar
+    program (every value a number)."""
+
+    inputs: dict[str, tuple[int, ...]]
+    output: str
+    output_shape: tuple[int, ...] = ()
+
+    def of(self, name: str) -> tuple[int, ...]:
+        """The shape of an input's derivative (an element such as ``W1[0,1]`` is a number)."""
+        return self.inputs.get(name, ())
+
+    @property
+    def vector_inputs(self) -> tuple[str, ...]:
+        """The inputs that are vectors or matrices."""
+        return tuple(name for name, shape in self.inputs.items() if shape)
+
+    def as_json(self) -> dict[str, list[int]]:
+        """Every input's shape and the output's, as JSON lists."""
+        return {**{k: list(v) for k, v in self.inputs.items()},
+                self.output: list(self.output_shape)}
+
+
+class Worst(NamedTuple):
+    """The entry of a vector program's derivative farthest from the reference."""
+
+    entry: str  # ``W2[1,0]``, or a scalar input's name
+    relative_error: float  # nan when a value there is not finite
 
 
 @dataclass
@@ -49,6 +81,7 @@ class Gradient:
     error: str | None = None
     error_kind: str | None = None  # one of ERROR_KINDS when ``error`` is set
     graph: Any = field(default=None, repr=False, compare=False)
+    shapes: Shapes | None = None  # a vector program's shapes (gradients shaped like inputs)
 
     @property
     def ok(self) -> bool:
@@ -77,7 +110,10 @@ class Report:
     label that gave a derivative (the reference too) to its errors per input
     (:func:`errors_against_reference`: nan where a value is not finite). ``made_by`` names the
     function that made it (``"grad_all"`` or ``"compare"``), so a display shows the matching
-    table. ``rows`` and ``row(label)`` give a label's result and errors together:
+    table. For a vector program ``shapes`` holds the inputs' and output's shapes (gradients
+    and errors are then arrays shaped like the inputs) and ``worst`` each label's entry
+    farthest from the reference (``W2[1,0]``). ``rows`` and ``row(label)`` give a label's
+    result and errors together:
 
     >>> from diffx import grad_all
     >>> r = grad_all("x^3", at={"x": 2})
@@ -97,6 +133,8 @@ class Report:
     absolute_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
     made_by: str = "grad_all"
     graph: Any = field(default=None, repr=False, compare=False)
+    shapes: Shapes | None = None  # a vector program's shapes (None: a scalar program)
+    worst: dict[str, Worst] = field(default_factory=dict)  # vector programs: per label
 
     def worst_error(self, label: str) -> float | None:
         """The largest relative error of ``label`` against the reference, over the inputs

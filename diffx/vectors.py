@@ -123,15 +123,21 @@ class VectorProgram:
 
     def regroup(self, flat: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
         """Element values (``W1[0,1]`` -> number or batch array) back into arrays shaped like
-        each block input of ``names`` (batch axes first)."""
+        each block input of ``names`` (batch axes first); formulas (text) into object arrays.
+        A name that is not a block input (an element such as ``W1[0,1]``) stays as it is."""
         out: dict[str, Any] = {}
         for name in names:
             shape = self.shape_of(name) if name in self._input_nodes else ()
             if not shape:
                 out[name] = flat[name]
                 continue
-            parts = [np.asarray(flat[e], dtype=float) for e in element_names(name, shape)]
-            stacked = np.stack(parts, axis=-1)
+            entries = [flat[e] for e in element_names(name, shape)]
+            if any(isinstance(e, str) for e in entries):  # formulas: an array of text
+                text = np.empty(len(entries), dtype=object)
+                text[:] = entries
+                out[name] = text.reshape(shape)
+                continue
+            stacked = np.stack([np.asarray(e, dtype=float) for e in entries], axis=-1)
             out[name] = stacked.reshape(stacked.shape[:-1] + shape)
         return out
 

@@ -2,6 +2,7 @@
 and scalar programs left as they were (arrays, ranges and CSV columns still mean many points).
 """
 
+import json
 import math
 import re
 
@@ -119,11 +120,14 @@ def test_a_value_of_shape_nothing_is_a_number():
     {"a": Value(np.array([1.0, 2.0])), "b": 3.0},
     {"a": "[1, 2]", "b": 3.0},
 ])
-def test_a_vector_value_for_a_scalar_program_is_refused_clearly(at):
-    with pytest.raises(PointError, match=r"^vector and matrix values need a vector program: at a "
-                       r"is a vector of shape \(2,\) \(\[1\.0, 2\.0\]\), but 'a\*b' uses no "
-                       "vectors or matrices"):
+def test_a_vector_value_makes_a_scalar_program_a_vector_program(at):
+    # a*b is then a vector, and a gradient needs a number: sum(a*b) has one
+    with pytest.raises(diffx.DiffxError, match=r"^the output f has shape \(2,\), and gradients "
+                       "need a scalar output"):
         diffx.grad("a*b", at=at)
+    g = diffx.grad("sum(a*b)", at=at)
+    np.testing.assert_allclose(g.gradient["a"], [3.0, 3.0])
+    assert g.gradient["b"] == pytest.approx(3.0)
 
 
 @pytest.mark.parametrize("value, says", [
@@ -144,8 +148,7 @@ def test_cli_vector_value_for_a_scalar_program_is_an_error_not_a_traceback():
     result = CliRunner().invoke(app, ["grad", "a*b", "--at", "a=[1,2],b=3"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert "vector and matrix values need a vector program: --at a is a vector of shape (2,)" \
-        in result.output
+    assert "the output f has shape (2,), and gradients need a scalar output" in result.output
 
 
 def test_cli_malformed_bracket_shows_the_column():
@@ -315,11 +318,17 @@ def test_csv_bad_element_headers(tmp_path, header, says):
         read_csv_points(path)
 
 
-def test_csv_element_columns_for_a_scalar_program_are_named(tmp_path):
-    path = write_csv(tmp_path, "x[0],b\n1,2\n")
+def test_csv_element_columns_make_the_input_a_vector(tmp_path):
+    # the header x[0] says x is a vector (of 1 entry): x*b is then a vector, sum(x*b) a number
+    path = write_csv(tmp_path, "x[0],b\n1,2\n3,4\n")
     result = CliRunner().invoke(app, ["grad", "x*b", "--at", path])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "'x[0]', which is not an input" in result.output
+    assert "the output f has shape (1,), and gradients need a scalar output" in result.output
+    result = CliRunner().invoke(app, ["grad", "sum(x*b)", "--at", path, "--json"])
+    assert result.exit_code == 0, result.output
+    grads = json.loads(result.output)["results"]["reverse"]["gradient"]
+    assert grads["x"] == {"shape": [2, 1], "value": [[2.0], [4.0]]}  # 2 rows of x (1,)
+    assert grads["b"] == {"shape": [2], "value": [1.0, 3.0]}
 
 
 @settings(max_examples=300, deadline=None)

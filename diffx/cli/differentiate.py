@@ -10,10 +10,10 @@ import typer
 
 from ..details import sweep_details
 from ..errors import DiffxError, naming
-from .options import (MAX_TIMEOUT, At, File, Json, MethodChoice, Scheme, Source, Wrt,
+from .options import (MAX_TIMEOUT, At, File, Json, MethodChoice, Scheme, Shape, Source, Wrt,
                       check_seconds, check_whole)
 from .run import EXIT_FAILED, console, fail, flag
-from .sources import read_point, read_program
+from .sources import read_program_at, read_scalar_program
 
 
 def grad(
@@ -40,10 +40,13 @@ def grad(
     backward: Annotated[bool, typer.Option(
         "--backward", help="Print the backward pass of a vector program in matrix notation, "
         "checked against the scalar sweep.")] = False,
+    shape: Shape = None,
 ) -> None:
     """Differentiate SOURCE by each method and show whether they agree.
 
-    Without --at the derivatives are formulas; with --at they are values at that point.
+    Without --at the derivatives are formulas; with --at they are values at that point. A
+    program over vectors and matrices (W1 @ x + b1) gives each derivative shaped like its
+    input: --at "W1=[[0.1,0.2],[-0.3,0.4]], x=[1,-2], ..." or --shape W1=2x2,x=2.
     """
     from .. import api, methods
     from ..present.command_output import add_grad_warnings, grad_failure
@@ -51,38 +54,41 @@ def grad(
     if backward:
         from ..backward import backward as backward_pass
         from ..present.backward import backward_text
-        from .sources import read_source
+        from .sources import read_point, read_source
 
         found = backward_pass(read_source(source, file), at=read_point(at), wrt=wrt)
         return typer.echo(backward_text(found, check=found.check()))
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
-    graph = read_program(source, file, at)
+    program, point, shapes = read_program_at(source, file, at, shape)
     wanted = methods.DEFAULT_METHODS if method.value == "all" else (method.value,)
     # each option goes to every method that declares it (the registry says which)
     given = {"scheme": scheme.value, "step": step, "timeout": timeout, "routes": routes,
              "route_limit": route_limit}
     options = {m: {k: v for k, v in given.items() if k in methods.get(m).options}
                for m in wanted}
-    point = read_point(at)
-    if point is None and not graph.inputs:
+    if point is None and not program.inputs:
         point = {}  # a constant expression: its value needs no point
-    report = api.grad_all(graph, at=point, wrt=wrt, methods=wanted,
-                          options=options)
+    report = api.grad_all(program, at=point, wrt=wrt, methods=wanted,
+                          options=options, shapes=shapes)
+    graph = report.graph if report.shapes is not None else program  # (the expansion)
     if len(wanted) == 1:
         only = report.results[wanted[0]]
         if not only.ok and only.error_kind == "usage":
             raise fail(only.error or "failed")
     add_grad_warnings(report, graph, routes)
     if json_out:
-        from ..present.as_json import report_json
+        if report.shapes is not None:  # a vector program: shapes, gradients with theirs
+            from ..present.vector_json import vector_report_json as report_json
+        else:
+            from ..present.as_json import report_json
 
         typer.echo(report_json(report, graph))
     else:
         from ..present.gradient_table import print_report
 
-        print_report(report, console(), graph.output_name, title=graph.title())
-    failure = grad_failure(report, graph.output_name)
+        print_report(report, console(), program.output_name, title=program.title())
+    failure = grad_failure(report, program.output_name)
     if failure is not None:
         raise fail(failure, EXIT_FAILED)
 
@@ -96,6 +102,7 @@ def routes(
         "--limit", help="List at most this many routes per input (they are always counted).")
     ] = 1000,
     json_out: Json = False,
+    shape: Shape = None,
 ) -> None:
     """List every route from each input to the output of SOURCE: its local derivatives, their
     product, the sum, and the exact number of routes."""
@@ -104,9 +111,9 @@ def routes(
     from ..present.command_output import NO_LISTING
 
     check_whole("--limit", limit, 0, MAX_ROUTE_LIMIT)
-    g = read_program(source, file, at)
+    g, point = read_scalar_program(source, file, at, shape)
     with naming(lambda p: "--limit" if p == "route_limit" else flag(p)):
-        result = api.grad(g, at=read_point(at), wrt=wrt, method="reverse", routes=True,
+        result = api.grad(g, at=point, wrt=wrt, method="reverse", routes=True,
                           route_limit=limit)
     if result.ok and sweep_details(result.details).route_listing is None:
         raise DiffxError(NO_LISTING)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .options import At, Direction, File, Source, check_whole
-from .sources import read_point, read_program
+from .options import At, Direction, File, Shape, Source, check_whole
+from .sources import read_scalar_program
 
 
 def graph(
@@ -31,6 +31,7 @@ def graph(
         "--direction", help="Left to right (LR) or top to bottom (TB).")] = Direction.LR,
     max_nodes: Annotated[int, typer.Option(
         "--max-nodes", help="Refuse graphs (or trees) with more nodes than this.")] = 300,
+    shape: Shape = None,
 ) -> None:
     """Draw the graph of SOURCE: the local derivative on every edge, values and adjoints on
     the nodes (with --at), the routes from an input highlighted (with --wrt)."""
@@ -44,8 +45,8 @@ def graph(
         from ..present.picture_files import picture_format
 
         picture_format(output)
-    g = read_program(source, file, at)
-    picture = render(g, at=read_point(at), wrt=wrt, route=route, tree=tree,
+    g, point = read_scalar_program(source, file, at, shape)
+    picture = render(g, at=point, wrt=wrt, route=route, tree=tree,
                      direction=direction.value, max_nodes=max_nodes)
     if output is None:
         typer.echo(picture.source)

@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from .options import MAX_TIMEOUT, At, File, Json, Source, Wrt, check_seconds
+from .options import MAX_TIMEOUT, At, File, Json, Shape, Source, Wrt, check_seconds
 from .run import EXIT_FAILED, console, fail
-from .sources import read_point, read_program
+from .sources import read_program_at, read_scalar_program
 
 
 def swell(
@@ -82,18 +82,24 @@ def compare(
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds the symbolic method may take.")] = 30.0,
     json_out: Json = False,
+    shape: Shape = None,
 ) -> None:
     """Every method and variant side by side at one point: derivative, error against a
     reference, time, evaluations or operations, and the size of what each built."""
     from ..compare import compare as run
 
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
-    g = read_program(source, file, at)
-    result = run(g, at=read_point(at), wrt=wrt, reference=reference, timeout=timeout)
+    g, point, shapes = read_program_at(source, file, at, shape)
+    result = run(g, at=point, wrt=wrt, reference=reference, timeout=timeout, shapes=shapes)
     if json_out:
         from ..present.command_output import compare_json
 
         typer.echo(compare_json(result))
+        return
+    if result.shapes is not None:  # vector programs: derivatives shaped like the inputs
+        from ..present.gradient_table import print_report
+
+        print_report(result, console(), g.output_name, title=g.title())
         return
     from ..present.tables import print_comparison
 
@@ -116,6 +122,7 @@ def check(
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Draw the step sweep (.png, .svg or .pdf).", show_default=False)] = None,
     json_out: Json = False,
+    shape: Shape = None,
 ) -> None:
     """Check a gradient as the lecture teaches: hand-derived formulas (--claim) against the
     reverse sweep and central differences; PASS or FAIL, exit status 1 on FAIL."""
@@ -125,8 +132,8 @@ def check(
         from ..present.plot import check_plot_path
 
         check_plot_path(plot)
-    g = read_program(source, file, at)
-    report = run(g, at=read_point(at), claims=claim or None, threshold=threshold,
+    g, point = read_scalar_program(source, file, at, shape)
+    report = run(g, at=point, claims=claim or None, threshold=threshold,
                  sweep=sweep or plot is not None)
     if plot is not None:
         from ..present.plot import plot_sweep

@@ -48,12 +48,16 @@ File = Annotated[Path | None, typer.Option(
     "--file", "-f", help="Read the program from a file.", show_default=False)]
 At = Annotated[list[str] | None, typer.Option(
     "--at", help="The point: a=4,b=3 (values may be constant expressions such as pi/4); "
-    "a range x=0:1:101; or a CSV file with a header of input names. Given more than once, "
-    "the entries add up: --at a=4 --at b=3 is a=4,b=3.", show_default=False)]
+    "vectors and matrices x=[1,-2], W=[[1,2],[3,4]]; a range x=0:1:101; or a CSV file with a "
+    "header of input names. Given more than once, the entries add up: --at a=4 --at b=3 is "
+    "a=4,b=3.", show_default=False)]
 Wrt = Annotated[str | None, typer.Option(
     "--wrt", help="Inputs to differentiate with respect to, e.g. a,b (default: all).",
     show_default=False)]
 Json = Annotated[bool, typer.Option("--json", help="Print one strict JSON object.")]
+Shape = Annotated[str | None, typer.Option(
+    "--shape", help="Shapes of vector and matrix inputs, e.g. W1=2x3,x=3 (a vector of 3 "
+    "entries); values in --at such as x=[1,-2] give their shapes too.", show_default=False)]
 
 
 def check_seconds(option: str, value: float, most: float) -> None:

@@ -17,7 +17,8 @@ EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 EXIT_INTERNAL = 70
 
-FLAGS = {"claims": "--claim"}  # parameters whose flag is not "--" + the name, '_' as '-'
+# parameters whose flag is not "--" + the name ('_' as '-')
+FLAGS = {"claims": "--claim", "shapes": "--shape"}
 
 
 def flag(param: str) -> str:

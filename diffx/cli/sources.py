@@ -16,16 +16,70 @@ from ..errors import DiffxError
 MAX_SOURCE_BYTES = 256 * 2**20  # a million-node program is about 40 MiB of text
 
 
-def read_program(source: str | None, file: Path | None, at: list[str] | str | None = None
-                 ) -> Any:
-    """The parsed graph of the program given as an argument, with ``-f`` or on stdin; an
-    argument ``FILE.py:FUNCTION`` is a Python function, imported and traced at ``at``."""
+def read_program(source: str | None, file: Path | None, at: list[str] | str | None = None,
+                 shape: str | None = None) -> Any:
+    """The parsed graph of the program given as an argument, with ``-f`` or on stdin (a vector
+    program's scalar expansion, its inputs shaped by ``--shape``); an argument
+    ``FILE.py:FUNCTION`` is a Python function, imported and traced at ``at``."""
     if file is None and source is not None and _FUNCTION.fullmatch(source):
         from ..tracing import graph_of
 
         return graph_of(load_function(source), read_point(at))
     text = read_source(source, file)
-    return parse_source(text, from_argument=file is None and source != "-")
+    shapes = read_shapes(shape)
+    return parse_source(text, from_argument=file is None and source != "-", shapes=shapes)
+
+
+def read_program_at(source: str | None, file: Path | None, at: list[str] | str | None,
+                    shape: str | None) -> tuple[Any, Any, dict[str, tuple[int, ...]]]:
+    """The program and the point of ``--at``, the point read first: a vector program (a
+    :class:`~diffx.vectors.VectorProgram`) takes its shapes from ``--shape`` and from the
+    vectors and matrices of the point (``x=[1,-2]``, CSV columns ``x[0],x[1]``); the shapes
+    so declared are returned too, for the library's ``shapes=``."""
+    from ..point_values import declared_shapes
+
+    if file is None and source is not None and _FUNCTION.fullmatch(source):
+        point = read_point(at)
+        return read_program(source, file, at), point, dict(read_shapes(shape) or {})
+    text = read_source(source, file)
+    shapes = read_shapes(shape)
+    point = read_point(at, shapes)
+    if isinstance(point, dict):
+        shapes = declared_shapes(point, shapes)
+        for name, value in point.items():  # ranges and CSV columns are batches (rows first)
+            if getattr(value, "ndim", 0) and name not in shapes:
+                shapes[name] = tuple(value.shape[1:])
+    program = parse_source(text, from_argument=file is None and source != "-",
+                           shapes=shapes if any((shapes or {}).values()) else None,
+                           blocks=True)
+    return program, point, shapes or {}
+
+
+def read_scalar_program(source: str | None, file: Path | None, at: list[str] | str | None,
+                        shape: str | None) -> tuple[Any, Any]:
+    """The program as a scalar graph with its point: a vector program's expansion, its point
+    in element values (``W1[0,1]``), for the commands that work on the scalar graph."""
+    from ..vectors import VectorProgram
+
+    program, point, shapes = read_program_at(source, file, at, shape)
+    if not isinstance(program, VectorProgram):
+        return program, point
+    if isinstance(point, dict):
+        from ..methods.vector_request import block_point, element_point
+
+        values, batch, dims = block_point(program, point, shapes or {})
+        program = program.with_shapes(dims)
+        point = element_point(program, values, batch)
+    return program.scalar, point
+
+
+def read_shapes(shape: str | None) -> dict[str, tuple[int, ...]] | None:
+    """``--shape W1=2x3,x=3`` as a dict (None when not given)."""
+    if shape is None:
+        return None
+    from ..point_values import parse_shapes
+
+    return parse_shapes(shape)
 
 
 _FUNCTION = re.compile(r"(?s)(.+\.py):([A-Za-z_][A-Za-z0-9_]*)")
@@ -138,13 +192,17 @@ def _decode(data: bytes, where: str) -> str:
                          "UTF-8)") from None
 
 
-def parse_source(text: str, from_argument: bool) -> Any:
-    """Parse the program; if an argument that fails to parse names a file, say to use -f."""
+def parse_source(text: str, from_argument: bool,
+                 shapes: dict[str, tuple[int, ...]] | None = None, blocks: bool = False) -> Any:
+    """Parse the program; if an argument that fails to parse names a file, say to use -f.
+    A vector program is its scalar expansion, or itself with ``blocks``."""
     from ..errors import ParseError
-    from ..program import parse_graph
+    from ..program import parse, parse_graph
 
     try:
-        return parse_graph(text)
+        if blocks:
+            return parse(text, shapes=shapes or None)
+        return parse_graph(parse(text, shapes=shapes or None))
     except ParseError as exc:
         if from_argument and "\n" not in text and os.path.isfile(text.strip()):
             raise DiffxError(f"{exc}\n'{text.strip()}' is a file: to read a program from it, "
@@ -152,9 +210,11 @@ def parse_source(text: str, from_argument: bool) -> Any:
         raise
 
 
-def read_point(given: list[str] | str | None) -> Any:
+def read_point(given: list[str] | str | None,
+               shapes: dict[str, tuple[int, ...]] | None = None) -> Any:
     """``--at a=4,b=3``, a range ``x=0:1:101``, or the path of a CSV file of points; ``--at``
-    given more than once adds its entries up (``--at a=4 --at b=3`` is ``a=4,b=3``)."""
+    given more than once adds its entries up (``--at a=4 --at b=3`` is ``a=4,b=3``). A CSV
+    file's element columns (``x[0],x[1]``) become one batch of vectors per input."""
     if not given:
         return None
     from ..points import parse_point, read_csv_points
@@ -165,10 +225,23 @@ def read_point(given: list[str] | str | None) -> Any:
         raise DiffxError(f"--at {files[0]}: a CSV file gives whole points, so it comes alone "
                          "(not with other --at values)")
     if files:
-        return read_csv_points(files[0])  # refuses devices, FIFOs and directories first
+        columns = read_csv_points(files[0])  # refuses devices, FIFOs and directories first
+        return _grouped(files[0], columns, shapes)
     return parse_point(",".join(parts))
 
 
 def _names_a_file(at: str) -> bool:
     """An ``--at`` value with no ``=`` that ends in .csv or exists is the path of a file."""
     return "=" not in at and (at.endswith(".csv") or os.path.exists(at))
+
+
+
+def _grouped(path: str, columns: dict[str, Any], shapes: dict[str, tuple[int, ...]] | None
+             ) -> dict[str, Any]:
+    """A CSV file's element columns (``x[0],x[1]``) gathered into one array per input, rows
+    first (the grouped inputs' shapes are then declared by read_program_at)."""
+    from ..csv_points import group_elements
+
+    if not shapes and not any("[" in k for k in columns):
+        return columns
+    return group_elements(path, columns, shapes)

@@ -20,7 +20,9 @@ from ..graph import Graph
 from ..tracing import graph_of
 from ..points import normalize_point
 from ..result import Gradient, Report, errors_against_reference
+from ..vectors import VectorProgram
 from .base import Evaluated, Method, MethodError, new_result, to_python
+from .vector_request import VectorRun, parse_program, split_names
 
 #: Values held at once when many points meet a large graph (nodes × points); beyond this the
 #: points are processed in chunks, so memory stays bounded whatever the number of points.
@@ -29,12 +31,20 @@ CHUNK_VALUES = 4_000_000
 
 class Request(NamedTuple):
     """A parsed graph, the inputs to differentiate by, and the point (None: formulas; arrays
-    of the same shape when ``arrays``: many points)."""
+    of the same shape when ``arrays``: many points). For a vector program ``graph`` is its
+    expansion, ``wrt`` and ``point`` are block-level (``W1``, arrays shaped like the inputs)
+    and ``vector`` holds what the methods run on (element inputs and values)."""
 
     graph: Graph
     wrt: tuple[str, ...]
     point: dict[str, Any] | None
     arrays: bool
+    vector: VectorRun | None = None
+
+    def scalar(self) -> Request:
+        """The request the scalar methods run on (itself for a scalar program)."""
+        v = self.vector
+        return self if v is None else Request(self.graph, v.wrt, v.point, self.arrays)
 
 
 class Variant(NamedTuple):
@@ -50,7 +60,7 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
     if wrt is None:
         return graph.inputs
     if isinstance(wrt, str):
-        names = [w.strip() for w in wrt.split(",")]
+        names = split_names(wrt)
     elif isinstance(wrt, list | tuple | set | frozenset):
         names = list(wrt)
     else:
@@ -75,14 +85,37 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
     return tuple(out)
 
 
-def prepare(source_or_graph: str | Graph, at: Any, wrt: Any) -> Request:
-    """Parse, resolve ``wrt`` and normalize the point (``at=3`` is the only input's value)."""
-    graph = graph_of(source_or_graph, at)  # a Python function is traced at ``at``
+def prepare(source_or_graph: str | Graph | VectorProgram, at: Any, wrt: Any,
+            shapes: Any = None, scalar_output: bool = True) -> Request:
+    """Parse, resolve ``wrt`` and normalize the point (``at=3`` is the only input's value).
+
+    A vector program (or a program given vector shapes by ``shapes=`` or ``diffx.Value``
+    values) gets a block-level request (see :mod:`diffx.methods.vector_request`)."""
+    program, declared = parse_program(source_or_graph, at, shapes)
+    if isinstance(program, VectorProgram):
+        return _vector_request(program, at, wrt, declared, scalar_output)
+    graph = program
     names = resolve_wrt(graph, wrt)
     if at is None:
         return Request(graph, names, None, False)
     point, arrays = normalize_point(graph, _bare_value(graph, at))
     return Request(graph, names, point, arrays)
+
+
+def _vector_request(program: VectorProgram, at: Any, wrt: Any,
+                    declared: dict[str, tuple[int, ...]], scalar_output: bool) -> Request:
+    from . import vector_request as v
+
+    point, batch = None, ()  # type: tuple[Any, tuple[int, ...]]
+    if at is not None:
+        point, batch, dims = v.block_point(program, at, declared)
+        program = program.with_shapes(dims)
+    if scalar_output:
+        v.need_scalar_output(program)
+    names = v.vector_wrt(program, wrt)
+    elements = None if point is None else v.element_point(program, point, batch)
+    run = VectorRun(program, v.element_wrt(program, names), elements, v.shapes_of(program))
+    return Request(program.scalar, names, point, bool(batch), run)
 
 
 def _bare_value(graph: Graph, at: Any) -> Any:
@@ -101,7 +134,20 @@ def _bare_value(graph: Graph, at: Any) -> Any:
 
 
 def run_method(spec: Method, req: Request, options: dict[str, Any]) -> Gradient:
-    """Run one method (errors raise); many points on a large graph are done in chunks."""
+    """Run one method (errors raise); many points on a large graph are done in chunks. A
+    vector program's methods run on its expansion, and their gradients are regrouped into
+    arrays shaped like the inputs."""
+    if req.vector is not None:
+        from .vector_request import point_example, regroup
+
+        try:
+            result = run_method(spec, req.scalar(), options)
+        except MethodError as exc:
+            if req.point is None and str(exc).startswith("needs a point"):  # in block words
+                raise MethodError(f"needs a point: add {option('at')} "
+                                  f"{point_example(req.vector.shapes)}") from None
+            raise
+        return regroup(result, req.vector, req.wrt, req.point)
     graph, point = req.graph, req.point
     if not req.arrays or point is None:
         return _run_at(spec, graph, req.wrt, point, req.arrays, options)
@@ -200,12 +246,20 @@ def run_guarded(variant: Variant, req: Request) -> Gradient:
     except MethodError as exc:
         failed = new_result(spec.name, req.graph, req.wrt, req.point)
         failed.error, failed.error_kind = str(exc), exc.kind
+        return _as_requested(failed, req)
     except Exception as exc:  # noqa: BLE001  (one method's defect must not hide the others)
         failed = new_result(spec.name, req.graph, req.wrt, req.point)
         detail = _first_line(exc)
         failed.error = (f"internal error in the {spec.name} method: "
                         f"{type(exc).__name__}{': ' + detail if detail else ''}")
         failed.error_kind = "internal"
+    return _as_requested(failed, req)
+
+
+def _as_requested(failed: Gradient, req: Request) -> Gradient:
+    """A failed result names a vector program's block inputs and carries its shapes."""
+    if req.vector is not None:
+        failed.inputs, failed.shapes = req.vector.program.inputs, req.vector.shapes
     return failed
 
 
@@ -226,16 +280,19 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
     results = {v.label: run_guarded(v, req) for v in variants}
     swept = next((r for r in results.values() if r.details.VALUE_FROM_GRAPH and r.ok
                   and r.value is not None), None)
-    value, value_warnings = (swept.value, []) if swept is not None else graph_value(req)
+    value, value_warnings = (swept.value, []) if swept is not None else \
+        graph_value(req.scalar())
     warnings: list[str] = []
     for w in [*(w for r in results.values() for w in r.warnings), *value_warnings]:
         if w not in warnings:
             warnings.append(w)
     usable = [label for label, r in results.items() if r.ok and r.gradient is not None]
     ref = next((label for label in (reference, *fallbacks) if label in usable), None)
-    report = Report(expression=req.graph.source, inputs=req.graph.inputs, wrt=req.wrt,
+    inputs = req.vector.program.inputs if req.vector is not None else req.graph.inputs
+    report = Report(expression=req.graph.source, inputs=inputs, wrt=req.wrt,
                     point=req.point, value=value, results=results, warnings=warnings,
-                    reference=ref, made_by=made_by, graph=req.graph)
+                    reference=ref, made_by=made_by, graph=req.graph,
+                    shapes=req.vector.shapes if req.vector is not None else None)
     if req.point is not None and ref is not None:
         base = results[ref].gradient or {}
         for label in usable:
@@ -243,6 +300,12 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
             errors = {w: errors_against_reference(mine.get(w), base.get(w)) for w in req.wrt}
             report.absolute_errors[label] = {w: e[0] for w, e in errors.items()}
             report.relative_errors[label] = {w: e[1] for w, e in errors.items()}
+            if report.shapes is not None:
+                from .vector_request import worst_entry
+
+                worst = worst_entry(report.relative_errors[label], report.shapes)
+                if worst is not None:
+                    report.worst[label] = worst
     return report
 
 

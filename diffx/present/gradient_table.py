@@ -30,6 +30,9 @@ def print_report(report: Report, console: Any, out_name: str = "f",
                  title: str | None = None) -> None:
     """The methods side by side: a column per input (a row per input when there are many),
     the agreement with the reference method, the time and the cost of each."""
+    if report.shapes is not None:
+        _vector_report(report, console, out_name, title)
+        return
     point = report.point
     console.print(f"[bold]{escape(title or _short(report.expression))}[/bold]")
     if point is not None:
@@ -44,12 +47,99 @@ def print_report(report: Report, console: Any, out_name: str = "f",
     if not report.wrt:
         console.print("[dim]the expression has no inputs, so there is nothing to "
                       "differentiate[/dim]")
+    _routes_and_warnings(report, console, out_name)
+
+
+def _routes_and_warnings(report: Report, console: Any, out_name: str) -> None:
     listed = next((r for r in report.results.values() if r.ok and
                    getattr(r.details, "route_listing", None) is not None), None)
     if listed is not None:
         print_routes(listed, console, out_name)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+SHOWN_ABOVE = 1e-6  # a method whose worst relative error is above this shows its matrices
+
+
+def _vector_report(report: Report, console: Any, out_name: str, title: str | None) -> None:
+    """A vector program: the value, each derivative shaped like its input (the reference's),
+    then the methods with their worst entry; the matrices of a method that disagrees (worst
+    relative error above ``SHOWN_ABOVE``) follow the table."""
+    from .matrices import point_line
+
+    shapes = report.shapes
+    assert shapes is not None
+    console.print(f"[bold]{escape(title or _short(report.expression))}[/bold]")
+    if report.point is not None:
+        if report.point:
+            console.print(escape(point_line(report.point, shapes.inputs)), highlight=False)
+        console.print(escape(f"{out_name} = {number(report.value)}"), highlight=False)
+    shown = report.reference if report.reference in report.results else next(
+        (k for k, r in report.results.items() if r.ok and r.gradient is not None), None)
+    if report.point is None:  # formulas: every method's
+        for name, r in report.results.items():
+            if r.ok and r.gradient is not None:
+                _print_gradients(console, r, out_name, report, f"{name}:")
+    elif shown is not None:
+        _print_gradients(console, report.results[shown], out_name, report)
+    _vector_table(report, console)
+    if report.point is not None:
+        for name, r in report.results.items():
+            worst = report.worst.get(name)
+            if name != shown and worst is not None and not \
+                    worst.relative_error <= SHOWN_ABOVE:  # (nan: shown too)
+                error = relative(worst.relative_error)
+                _print_gradients(console, r, out_name, report, f"{name} (worst entry "
+                                 f"{worst.entry}, relative error {error}):")
+    if not report.wrt:
+        console.print("[dim]the expression has no inputs, so there is nothing to "
+                      "differentiate[/dim]")
+    _routes_and_warnings(report, console, out_name)
+
+
+def _print_gradients(console: Any, r: Gradient, out_name: str, report: Report,
+                     heading: str | None = None) -> None:
+    from .matrices import gradient_lines
+
+    shapes = report.shapes
+    assert shapes is not None and r.gradient is not None
+    indent = ""
+    if heading is not None:
+        console.print(escape(heading), highlight=False)
+        indent = "  "
+    for w in report.wrt:
+        for line in gradient_lines(out_name, w, r.gradient.get(w), shapes.of(w), indent):
+            console.print(escape(line), highlight=False)
+
+
+def _vector_table(report: Report, console: Any) -> None:
+    from rich.table import Table
+
+    compare = _compares(report)
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("method")
+    if compare:
+        table.add_column(f"vs {report.reference} (worst entry)", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("cost", overflow="fold")
+    for name, r in report.results.items():
+        if r.error is not None:
+            row = [name] + ([""] if compare else []) + ["", f"[red]{escape(r.error)}[/red]"]
+        else:
+            row = [name] + ([_worst_cell(report, name)] if compare else []) + [
+                seconds(r.seconds), escape(_cost(r))]
+        table.add_row(*row)
+    console.print(table)
+
+
+def _worst_cell(report: Report, name: str) -> str:
+    if name == report.reference:
+        return "(reference)"
+    worst = report.worst.get(name)
+    if worst is None:
+        return "—"
+    return escape(f"{relative(worst.relative_error)} ({worst.entry})")
 
 
 def _agreement(report: Report, name: str) -> str:

@@ -163,6 +163,22 @@ def _plain(text: str) -> str:
     return "".join(text.replace("·", "*").replace("(", "").replace(")", "").split())
 
 
+def derivative_of(gradient: dict[str, Any] | None, w: str) -> Any:
+    """The derivative by ``w`` in a result's gradient; an element ``W1[0,1]`` of a vector
+    program's input is read from the array of ``W1`` (None when there is none)."""
+    if not gradient:
+        return None
+    if w in gradient:
+        return gradient[w]
+    base, bracket, index = w.partition("[")
+    if not bracket or base not in gradient:
+        return None
+    try:
+        return gradient[base][tuple(int(i) for i in index.rstrip("]").split(","))]
+    except (ValueError, IndexError, TypeError):
+        return None
+
+
 def print_routes(r: Gradient, console: Any, out_name: str) -> None:
     """Every listed route as a line, then the sum, the exact count and the sweep's cost.
 
@@ -186,16 +202,18 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
                 else f"the {len(rows):,} products"
             total_text = _equation([terms, number(info["sum"])])
             console.print(f"  sum: {escape(total_text)}; the reverse sweep "
-                          f"got {number((r.gradient or {})[w])}{sweep}, listing no route {mark}",
+                          f"got {number(derivative_of(r.gradient, w))}{sweep}, listing no "
+                          f"route {mark}",
                           highlight=False)
         elif info["complete"]:
             formula = (d.route_sum or {}).get(w)
-            simple = r.gradient.get(w) if r.gradient else None
+            simple = derivative_of(r.gradient, w)
             if formula is not None:
                 console.print(f"  sum: {escape(_equation([formula, str(simple)]))}",
                               highlight=False)
         else:
-            got = f"got {number(r.gradient[w])}" if r.point is not None and r.gradient else \
+            got = f"got {number(derivative_of(r.gradient, w))}" if r.point is not None and \
+                r.gradient else \
                 "adds them all"
             console.print(f"  listing stopped at {len(rows):,} of {n} routes "
                           f"({escape(info.get('stopped') or 'the limit')}); "
