@@ -12,7 +12,7 @@ One computational graph, differentiated three interchangeable ways side by side:
 ``check`` checks a hand-derived gradient, ``backward`` writes a vector program's backward
 pass in matrix notation, ``adjoint`` writes the reverse sweep out as a program, ``swell``
 measures expression swell, ``render`` draws the graph, ``trace_table`` builds the primal,
-tangent and adjoint traces.
+tangent and adjoint traces, ``steps`` derives a derivative rule by rule.
 
 In IPython or Jupyter, graphs and results show themselves as pictures and tables: importing
 diffx in a running shell registers the display (:mod:`diffx.present.notebook`), as does
@@ -34,6 +34,7 @@ from .graph import Graph
 from .point_values import Value
 from .program import parse
 from .result import Gradient, Report
+from .steps import steps
 from .trace_table import trace_table
 
 __version__ = "0.1.0"
@@ -88,5 +89,5 @@ _register_notebook_display()
 __all__ = [
     "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
     "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "grad",
-    "grad_all", "parse", "render", "resolve_wrt", "swell", "trace_table",
+    "grad_all", "parse", "render", "resolve_wrt", "steps", "swell", "trace_table",
 ]
