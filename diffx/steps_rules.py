@@ -222,8 +222,11 @@ def check(final: Any, value: Any, x: Any, show: Callable[[Any], str]) -> Any:
                      key=str)
     rng = random.Random(7)
     compared = 0
-    for _ in range(CHECK_POINTS):
-        point = {s: rng.uniform(0.15, 0.85) * rng.choice((1, -1)) for s in symbols}
+    for k in range(2 * CHECK_POINTS):  # small points, then larger ones (log(x - 2))
+        if k >= CHECK_POINTS and compared:
+            break
+        scale = 1.0 if k < CHECK_POINTS else 10.0
+        point = {s: scale * rng.uniform(0.15, 0.85) * rng.choice((1, -1)) for s in symbols}
         u, v = value_at(final, point).value, value_at(reference, point).value
         if isinstance(u, complex) or isinstance(v, complex) or \
                 not (math.isfinite(u) and math.isfinite(v)):

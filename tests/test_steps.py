@@ -247,3 +247,21 @@ def test_the_docs_page_is_the_commands_real_output():
         out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
         lines = [line.rstrip() for line in (out.stdout + out.stderr).rstrip().splitlines()]
         assert lines == shown.splitlines(), command
+
+
+def test_the_check_can_fail_and_looks_beyond_small_points():
+    from diffx.steps import check
+
+    v = sympy.log(x - 3) / (1 + sympy.exp(-x))
+    right = sympy.diff(v, x)
+    wrong = right + sympy.Rational(1, 10**6) * sympy.tanh(x - 3) ** 2
+    bad = check(wrong, v, x, str)
+    assert bad.agrees is False and "differs from sympy.diff at x = " in bad.how
+    # defined only for x > 3: the small points give nan, the larger ones decide (the wrong
+    # formula's difference, 1, does not simplify to 0, so only the points can refute it)
+    odd = sympy.sqrt(x - 3) * sympy.sin(x) ** 3
+    written = sympy.Rational(1, 2) * sympy.sin(x) ** 3 / sympy.sqrt(x - 3) + \
+        3 * sympy.sqrt(x - 3) * sympy.sin(x) ** 2 * sympy.cos(x)
+    ok = check(written, odd, x, str)
+    assert ok.agrees is True
+    assert check(written + 1, odd, x, str).agrees is False
