@@ -1,6 +1,7 @@
 """The teaching commands: ``trace`` (the primal, tangent and adjoint trace tables of a
-program at one point, as the survey and the lecture notes draw them) and ``quiz`` (exercises
-on those tables that grade themselves)."""
+program at one point, as the survey and the lecture notes draw them), ``steps`` (a
+derivative derived rule by rule, checked against sympy) and ``quiz`` (exercises on those tables
+that grade themselves)."""
 
 from __future__ import annotations
 
@@ -67,6 +68,45 @@ def trace(
         typer.echo(present.latex(table, digits), nl=False)
     else:
         typer.echo(present.as_json(table, digits))
+
+
+def steps(
+    source: Source = None,
+    file: File = None,
+    wrt: Annotated[str | None, typer.Option(
+        "--wrt", help="The input to differentiate with respect to (default: the first).",
+        show_default=False)] = None,
+    tree: Annotated[bool, typer.Option(
+        "--tree", help="Derive every use of a shared part in place, as a textbook writes it "
+        "out (default: shared parts and named statements are derived once, by name).")
+    ] = False,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="Text on the terminal, Markdown, LaTeX, or JSON.")] = Format.rich,
+    limit: Annotated[int, typer.Option(
+        "--limit", help="Steps written before the rest are counted (JSON has them all).")
+    ] = 60,
+    json_out: Json = False,
+) -> None:
+    """The derivative of SOURCE derived rule by rule: sum, product, quotient, power and
+    chain rules and each function's rule from the op table, every step named, ending in the
+    formula, which is checked against sympy.diff."""
+    from ..present import steps as present
+    from ..steps import steps as derive
+
+    check_whole("--limit", limit, 1, 1_000_000)
+    if json_out and fmt not in (Format.rich, Format.json):
+        raise DiffxError(f"--json and --format {fmt.value} ask for two outputs; give one")
+    if json_out:
+        fmt = Format.json
+    s = derive(read_program(source, file), wrt=wrt, tree=tree)
+    if fmt is Format.rich:
+        present.print_steps(s, console(), limit)
+    elif fmt is Format.markdown:
+        typer.echo(present.markdown(s, limit), nl=False)
+    elif fmt is Format.latex:
+        typer.echo(present.latex(s, limit), nl=False)
+    else:
+        typer.echo(present.as_json(s))
 
 
 class Blanks(str, Enum):
