@@ -110,14 +110,14 @@ def hessian_all(source: Any, *, at: Any = None, wrt: Any = None,
 
 def agreement(results: dict[str, Hessian]) -> dict[str, float | None]:
     """Per method, the largest difference from the first method with a Hessian, relative to
-    that Hessian's largest entry (None where a method gave none)."""
+    max(1, that Hessian's largest entry) (None where a method gave none)."""
     ref = next((h.matrix for h in results.values() if h.matrix is not None), None)
     out: dict[str, float | None] = {}
     for m, h in results.items():
         if ref is None or h.matrix is None:
             out[m] = None
             continue
-        scale = max(float(np.max(np.abs(ref))), 1e-300) if ref.size else 1.0
+        scale = max(float(np.max(np.abs(ref))), 1.0) if ref.size else 1.0
         out[m] = float(np.max(np.abs(h.matrix - ref))) / scale if ref.size else 0.0
     return out
 
