@@ -160,3 +160,11 @@ def test_cli_order_two_prints_every_method_and_their_agreement():
     assert data["agreement"]["numeric"] < 1e-6
     out = runner.invoke(app, ["grad", "x*y", "--order", "2"])
     assert out.exit_code != 0 and "--at" in out.output
+
+
+def test_a_python_function_is_traced():
+    # f = sin(x) y^2: f_xx = -sin(x) y^2, f_xy = 2y cos(x), f_yy = 2 sin(x)
+    x, y = 0.3, 2.0
+    h = diffx.hessian(lambda x, y: np.sin(x) * y * y, at={"x": x, "y": y}, method="forward")
+    np.testing.assert_allclose(h.matrix, [[-np.sin(x) * y * y, 2 * y * np.cos(x)],
+                                          [2 * y * np.cos(x), 2 * np.sin(x)]], rtol=1e-14)
