@@ -80,6 +80,7 @@ def _request(source: Any, at: Any, wrt: Any) -> tuple[Graph, tuple[str, ...], di
                          "matrices is not supported yet")
     if req.arrays:
         raise DiffxError("diffx.hessian takes one point, not an array of points")
+    assert req.point is not None  # at was given
     return req.graph, req.wrt, {k: float(v) for k, v in req.point.items()}
 
 
@@ -222,7 +223,9 @@ def _reverse(graph: Graph, h: Hessian) -> None:
         row = grad(adj.partial_graph(w), at=h.point, wrt=h.wrt, method="reverse")
         if not row.ok:
             raise DiffxError(f"reverse over the adjoint program, row {w}: {row.error}")
-        out[i] = [float(row.gradient[v]) for v in h.wrt]
+        gradient = row.gradient
+        assert gradient is not None  # ok at a point
+        out[i] = [float(gradient[v]) for v in h.wrt]
         for msg in row.warnings:  # the helpers' own nodes (the 2^537 ramps) are not the user's
             if "2^537" not in msg and "relu(-" not in msg and msg not in seen:
                 seen.add(msg)
