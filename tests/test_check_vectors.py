@@ -189,3 +189,12 @@ def test_sweep_measures_central_differences_against_the_reference():
     at_1e2 = next(p.error for p in r.sweep if p.step == 1e-2)
     assert at_1e2 == pytest.approx(1e-4 / 6 / 2, rel=0.05)
     assert r.best_step in (1e-4, 1e-5, 1e-6)
+
+
+def test_cli_says_when_central_differences_are_a_sample():
+    res = invoke("check", "L = sum(w^2)", "--at", "w=[" + ",".join(["1"] * 250) + "]",
+                 "--claim", "w = 2*w")
+    assert res.exit_code == 0, res.output
+    assert "w (250,)  PASS  worst w[" in res.output
+    assert "central differences at 200 of 250 entries of w (a sample of at most 200, seed 0)" \
+        in res.output
