@@ -42,8 +42,11 @@ DEFAULT_THRESHOLD = 1e-6  # the notes: "the relative error should be very small,
 
 def check(f_or_source: Any, grad: Callable[..., Any] | None = None, at: Any = None, *,
           claims: Mapping[str, str] | list[str] | None = None,
-          threshold: float = DEFAULT_THRESHOLD, sweep: bool = False) -> CheckReport:
-    """Check a gradient; see the module docstring for the two forms."""
+          threshold: float = DEFAULT_THRESHOLD, sweep: bool = False,
+          shapes: Any = None) -> CheckReport:
+    """Check a gradient; see the module docstring for the two forms. A vector program
+    (vectors and matrices, ``shapes=`` as in :func:`diffx.grad`) takes matrix claims: see
+    :mod:`diffx.check_vectors`."""
     if not isinstance(threshold, int | float) or not threshold > 0:
         raise OptionError(f"{option('threshold')} must be a positive number, got "
                           f"{threshold!r}", param="threshold")
@@ -56,6 +59,11 @@ def check(f_or_source: Any, grad: Callable[..., Any] | None = None, at: Any = No
     # a function without grad is traced at ``at`` and checked as a program
     if at is None:
         raise OptionError(f"a gradient check needs a point: give {option('at')}", param="at")
+    from .check_vectors import check_vector_program, vector_program
+
+    vector = vector_program(f_or_source, at, shapes)
+    if vector is not None:
+        return check_vector_program(*vector, at, claims, threshold, sweep)
     return _check_program(f_or_source, at, claims, threshold, sweep)
 
 

@@ -135,7 +135,10 @@ def test_routes_and_check_take_vector_points_at_the_element_level():
     assert "routes from x[2] to y" in result.output
     result = run("check", "y = 2*dot(x, x)", "--at", "x=[0,1,2,3]")
     assert result.exit_code == 0, result.output
-    assert re.search(r"x\[3\]\s*│\s*—\s*│\s*12\s*│", result.output)
+    assert "x (4,)  PASS  worst x[" in result.output  # block level: one line per input
+    result = run("check", "y = 2*dot(x, x)", "--at", "x=[0,1,2,3]", "--claim", "x[3] = 12")
+    assert result.exit_code == 0, result.output
+    assert "x[3]  PASS  worst x[3]: claim 12 vs reverse 12 (rel 0)" in result.output
 
 
 def test_compare_prints_vector_programs_with_worst_entries():

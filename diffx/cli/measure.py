@@ -13,7 +13,7 @@ import typer
 
 from .options import MAX_TIMEOUT, At, File, Json, Shape, Source, Wrt, check_seconds
 from .run import EXIT_FAILED, console, fail
-from .sources import read_program_at, read_scalar_program
+from .sources import read_program_at
 
 
 def swell(
@@ -112,7 +112,9 @@ def check(
     at: At = None,
     claim: Annotated[list[str] | None, typer.Option(
         "--claim", help="A hand-derived derivative, input = formula; the formula may use the "
-        "program's names. Repeat for each input.", show_default=False)] = None,
+        "program's names. In a vector program it is shaped like the input (W2 = outer(y - t, "
+        "h)) or names one element (W1[0,1] = ...). Repeat for each input.",
+        show_default=False)] = None,
     threshold: Annotated[float, typer.Option(
         "--threshold", help="The largest relative error |a - b| / (|a| + |b|) that passes.")
     ] = 1e-6,
@@ -132,13 +134,26 @@ def check(
         from ..present.plot import check_plot_path
 
         check_plot_path(plot)
-    g, point = read_scalar_program(source, file, at, shape)
+    g, point, shapes = read_program_at(source, file, at, shape)
     report = run(g, at=point, claims=claim or None, threshold=threshold,
-                 sweep=sweep or plot is not None)
+                 sweep=sweep or plot is not None, shapes=shapes or None)
+    vector = report.inputs and hasattr(report.inputs[0], "worst_entry")
     if plot is not None:
         from ..present.plot import plot_sweep
 
         plot_sweep(report, plot)
+    if vector:  # a vector program: one line per input, the worst entry named
+        from ..present import check_vectors as shown
+
+        if json_out:
+            typer.echo(shown.vector_check_json(report))
+        else:
+            shown.print_vector_check(report, console())
+            if plot is not None:
+                typer.echo(f"wrote {plot}")
+        if not report.passed:
+            raise fail(shown.vector_check_failure(report), EXIT_FAILED)
+        return
     if json_out:
         from ..present.command_output import check_json
 

@@ -1,0 +1,339 @@
+"""Gradient checks of vector programs: matrix claims, the way the lecture's vectorized backward
+pass is checked::
+
+    >>> from diffx import check
+    >>> r = check("z = W1 @ x + b1; h = sigmoid(z); y = W2 @ h + b2; L = 0.5*sum((t - y)^2)",
+    ...           at="W1=[[0.1,0.2],[-0.3,0.4]], x=[1,-2], b1=[0.1,0], W2=[[0.5,-0.6],"
+    ...              "[0.7,0.8]], b2=[0,0], t=[0.5,-0.5]",
+    ...           claims={"W2": "outer(y - t, h)"})
+    >>> r.passed, r.worst, r.inputs[0].shape
+    (True, 'W2[0,1]', (2, 2))
+
+A claim is a vector expression over the program's inputs and named values. It is evaluated
+at the block level: ``claim_ = <formula>`` (a fresh name) is appended to the source, the
+parser reads it, and :func:`diffx.blocksweep.forward` computes it on numpy arrays (nothing is
+eval'd). Its shape must be the input's; a claim for one element (``W1[0,1] = ...``) is a
+number. Each entry is judged against the reference gradient -- the reverse sweep on the scalar
+expansion, or the ``matrix`` method when the expansion is too large -- and against central
+differences of the block-level function, taken per element; inputs with more than
+:data:`CENTRAL_CAP` elements get them at a seeded sample of that many. The verdict rules are
+:mod:`diffx.check_verdict`'s: the symmetric relative error within the threshold, or within
+the central difference's own error estimate.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .check_verdict import (SWEEP_STEPS, CheckedInput, CheckReport, SweepPoint, _central,
+                            central_search, judge, symmetric_relative_error)
+from .errors import DiffxError, OptionError, ParseError, PointError, option
+
+CENTRAL_CAP = 200  # elements per input that get central differences
+SEED = 0  # the sample of elements is drawn with numpy's default_rng(SEED)
+_TARGET = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[([-0-9,\s]*)\])?\s*")
+
+
+@dataclass
+class CheckedArray(CheckedInput):
+    """One input (or one element) of a vector program, judged entry by entry. ``claimed``,
+    ``reverse`` and ``central`` are arrays of the input's shape (``central`` nan where no
+    central difference was taken); ``error`` and ``errors`` are the worst entry's."""
+
+    shape: tuple[int, ...] = ()
+    entries: Any = None  # each entry's worst relative error, shaped like the input
+    worst_entry: str = ""
+    reference: str = "reverse"  # "reverse" (the scalar sweep) or "matrix"
+    sampled: int = 0  # entries with central differences
+    failed: int = 0  # entries that fail
+    element_names: list[str] = field(default_factory=list)
+
+
+def vector_program(source: Any, at: Any, shapes: Any) -> Any:
+    """The source as a vector program with its declared shapes, or None when it is a scalar
+    program or a Python function (checked by the scalar path)."""
+    from .graph import Graph
+    from .methods.vector_request import parse_program
+    from .vectors import VectorProgram
+
+    if isinstance(source, Graph) or callable(source) and not isinstance(source, str):
+        return None
+    if not isinstance(source, str | VectorProgram):
+        return None
+    program, declared = parse_program(source, at, shapes)
+    return (program, declared) if isinstance(program, VectorProgram) else None
+
+
+def check_vector_program(program: Any, declared: dict[str, tuple[int, ...]], at: Any,
+                         claims: Any, threshold: float, sweep: bool) -> CheckReport:
+    """The check of a vector program at one point (see the module docstring)."""
+    from . import blocksweep
+    from .methods.vector_request import block_point, need_scalar_output
+
+    values, batch, dims = block_point(program, at, declared)
+    if batch:
+        raise PointError(f"a gradient check works at one point, but {option('at')} gives a "
+                         f"batch of shape {batch}; give one value of each input")
+    program = program.with_shapes(dims)
+    need_scalar_output(program)
+    targets = _targets(program, parse_claims(claims))
+    point = {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    reference, gradients, warnings = _reference(program, point)
+    out = program.blocks.output
+    f0 = float(blocksweep.forward(program, point)[out])
+    checked, sweepers = [], []
+    for target, index, formula in targets:
+        claim = None if formula is None else _claim_value(program, target, formula, point,
+                                                           index)
+        base = target.partition("[")[0]
+        ref = gradients[base] if index is None else gradients[base][index]
+        fns = _element_functions(program, point, base, index)
+        c = _judge(target, program.shape_of(base) if index is None else (), claim, ref, fns,
+                   f0, threshold, reference, base, index)
+        checked.append(c)
+        sweepers.append(fns)
+        if claim is not None and not np.all(np.isfinite(claim)):
+            warnings.append(f"claim {target}: the formula is not finite at {c.worst_entry}")
+    report = CheckReport(program.blocks.source, values, threshold, checked, True, None,
+                         warnings=warnings)
+    report.passed = all(c.passed for c in checked)
+    if checked:
+        worst = max(checked, key=lambda c: (not c.passed, c.error))
+        report.worst = worst.worst_entry
+    report.advice = [_advice(c) for c in checked if not c.passed]
+    if sweep:
+        _sweep(report, sweepers)
+    return report
+
+
+def parse_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str]:
+    """``["W2 = outer(y - t, h)", "W1[0,1] = ..."]`` (or a dict) as target -> formula."""
+    if claims is None:
+        return {}
+    items = list(claims.items()) if isinstance(claims, Mapping) else []
+    if not isinstance(claims, Mapping):
+        for text in claims:
+            name, eq, formula = str(text).partition("=")
+            if not eq or not name.strip() or not formula.strip():
+                raise OptionError(f"{option('claims')} {text!r}: write it as input = formula, "
+                                  f"e.g. {option('claims')} \"W2 = outer(y - t, h)\"",
+                                  param="claims")
+            items.append((name, formula))
+    out: dict[str, str] = {}
+    for name, formula in items:
+        key = "".join(str(name).split())
+        if key in out:
+            raise OptionError(f"{option('claims')} gives {key!r} twice", param="claims")
+        out[key] = str(formula).strip()
+    return out
+
+
+def _targets(program: Any, claimed: dict[str, str]
+             ) -> list[tuple[str, tuple[int, ...] | None, str | None]]:
+    """(name, element index or None, formula or None) for each claim; every input when no
+    claim is given (checked by reverse against central differences)."""
+    from .expand import element_name
+    from .shapes import ShapeProblem, parse_index
+
+    if not claimed:
+        return [(name, None, None) for name in program.inputs]
+    shapes = program.input_shapes
+    out = []
+    for target, formula in claimed.items():
+        m = _TARGET.fullmatch(target)
+        base = m[1] if m else target
+        if m is None or base not in shapes:
+            what = "it is assigned in the program, so it is not an input" \
+                if base in program.blocks.assigned else "it is not an input of the program"
+            raise OptionError(f"{option('claims')} {target}: {what} (the inputs are: "
+                              f"{program.describe_inputs()})", param="claims")
+        if m[2] is None:
+            out.append((base, None, formula))
+            continue
+        try:
+            index = tuple(int(i) for i in m[2].split(","))
+        except ValueError:
+            raise OptionError(f"{option('claims')} {target}: an element is named by whole "
+                              f"numbers, such as {element_name(base, (0,) * len(shapes[base]))}",
+                              param="claims") from None
+        try:
+            index, rest = parse_index(shapes[base], index)
+        except ShapeProblem as exc:
+            raise OptionError(f"{option('claims')} {target}: {exc}", param="claims") from None
+        if rest:
+            raise OptionError(f"{option('claims')} {target}: names a row of {base}, whose "
+                              f"shape is {shapes[base]}; claim the whole input or one element "
+                              f"({element_name(base, (0,) * len(shapes[base]))})",
+                              param="claims")
+        out.append((element_name(base, index), index, formula))
+    return out
+
+
+def _claim_value(program: Any, target: str, formula: str, point: dict[str, Any],
+                 index: tuple[int, ...] | None) -> Any:
+    """The claim evaluated at the block level, its shape checked against the input's."""
+    from . import blocksweep
+    from .program import parse
+
+    where = f"{option('claims')} {target}"
+    if any(ch in formula for ch in ";=\n") or not formula:
+        raise OptionError(f"{where}: a claim is one formula, without '=' or ';' (got "
+                          f"{formula!r})", param="claims")
+    blocks = program.blocks
+    label = "claim_"
+    while label in blocks.assigned or label in program.inputs:
+        label += "_"
+    try:
+        combined = parse(f"{blocks.source}\n{label} = {formula}", shapes=dict(
+            program.input_shapes))
+        unknown = [n for n in combined.inputs if n not in program.inputs]
+        if unknown:
+            raise OptionError(f"{where} uses '{unknown[0]}', which is neither an input nor a "
+                              "name assigned in the program", param="claims")
+        combined.node_shapes  # noqa: B018  (shape errors of the formula, here)
+    except ParseError as exc:
+        raise DiffxError(f"{where}: {exc}", param="claims") from None
+    value = blocksweep.forward(combined, point)[combined.blocks.output]
+    base = target.partition("[")[0]
+    want = () if index is not None else tuple(program.shape_of(base))
+    if tuple(np.shape(value)) != want:
+        has = "a number" if index is not None else f"shape {want}"
+        raise OptionError(f"claim {target}: shape {tuple(np.shape(value))} but {target} has "
+                          f"{has}", param="claims")
+    return np.asarray(value, dtype=float)
+
+
+def _reference(program: Any, point: dict[str, Any]) -> tuple[str, dict[str, Any], list[str]]:
+    """The reference gradient by every input: the reverse sweep on the expansion, or the
+    matrix method's when the expansion would exceed its limit."""
+    from . import api
+    from .vectors import MAX_EXPANDED_NODES
+
+    method = "reverse" if program.scalar_size() <= MAX_EXPANDED_NODES else "matrix"
+    result = api.grad(program, at=point, method=method)
+    grads = {k: np.asarray(v, dtype=float) for k, v in result.gradient.items()}
+    return method, grads, list(result.warnings)
+
+
+def _element_functions(program: Any, point: dict[str, Any], base: str,
+                       index: tuple[int, ...] | None) -> list[tuple[int, Callable, float]]:
+    """(flat index, f of that one element, its value) for the entries that get central
+    differences: all of them up to CENTRAL_CAP, else a seeded sample."""
+    from . import blocksweep
+
+    shape = tuple(np.shape(point[base]))
+    n = int(np.prod(shape)) if shape else 1
+    if index is not None:
+        flat = [int(np.ravel_multi_index(index, shape))]
+    elif n <= CENTRAL_CAP:
+        flat = list(range(n))
+    else:
+        flat = sorted(int(k) for k in np.random.default_rng(SEED).choice(n, CENTRAL_CAP,
+                                                                          replace=False))
+    out_node = program.blocks.output
+
+    def along(k: int) -> Callable[[list[float]], float]:
+        def f(v: list[float]) -> float:
+            moved = np.array(point[base], dtype=float)
+            moved.flat[k] = v[0]
+            return float(blocksweep.forward(program, {**point, base: moved})[out_node])
+        return f
+    x = np.ravel(point[base])
+    return [(k, along(k), float(x[k])) for k in flat]
+
+
+def _judge(target: str, shape: tuple[int, ...], claim: Any, ref: Any,
+           fns: list[tuple[int, Callable, float]], f0: float, threshold: float,
+           reference: str, base: str, index: tuple[int, ...] | None) -> CheckedArray:
+    """Every entry of one target against the reference and (sampled) central differences."""
+    from .expand import element_names
+
+    names = element_names(base, shape) if index is None else [target]
+    ref = np.asarray(ref, dtype=float).reshape(shape)
+    said = ref if claim is None else np.asarray(claim, dtype=float).reshape(shape)
+    n = max(1, ref.size)
+    central = np.full(n, math.nan)
+    c_errs = np.full(n, math.nan)
+    err_ref = np.zeros(n)
+    err_cen = np.full(n, math.nan)
+    ok = np.ones(n, dtype=bool)
+    kind_ref = f"claim vs {reference}"
+    kind_cen = f"{reference} vs central" if claim is None else "claim vs central"
+    flat_said, flat_ref = np.ravel(said), np.ravel(ref)
+    if claim is not None:
+        for i in range(n):
+            err_ref[i] = symmetric_relative_error(float(flat_said[i]), float(flat_ref[i]))
+            ok[i] = err_ref[i] <= threshold
+    for j, (k, f, xk) in enumerate(fns):
+        i = j if index is not None else k
+        central[i], c_errs[i] = central_search(f, [xk], 0, f0)
+        errors = {kind_cen: symmetric_relative_error(float(flat_said[i]), central[i])}
+        err_cen[i] = errors[kind_cen]
+        ok[i] = ok[i] and judge(kind_cen, float(flat_said[i]), central[i], c_errs[i],
+                                threshold, errors)
+    entries = np.fmax(err_ref, np.where(np.isnan(err_cen), 0.0, err_cen))
+    ranked = np.where(ok, 0.0, 2.0) + entries  # a failing entry first, then the largest
+    w = int(np.argmax(ranked))
+    errors = {kind_cen: float(np.nanmax(err_cen)) if np.any(~np.isnan(err_cen)) else math.nan}
+    if claim is not None:
+        errors = {kind_ref: float(err_ref.max()), **errors}
+    sampled = int(np.sum(~np.isnan(central)))
+    return CheckedArray(
+        target, None if claim is None else _out(said), _out(ref), _out(central.reshape(shape)),
+        float(entries[w]), errors, bool(ok.all()),
+        float(np.nanmax(c_errs)) if sampled else None, shape=shape,
+        entries=_out(entries.reshape(shape)), worst_entry=names[w], reference=reference,
+        sampled=sampled, failed=int(np.sum(~ok)), element_names=names)
+
+
+def _out(arr: Any) -> Any:
+    a = np.asarray(arr, dtype=float)
+    return float(a) if a.ndim == 0 else a
+
+
+def entry(value: Any, c: CheckedArray) -> float:
+    """The worst entry's value in one of ``c``'s arrays."""
+    if value is None:
+        return math.nan
+    k = c.element_names.index(c.worst_entry)
+    return float(np.ravel(value)[k])
+
+
+def _advice(c: CheckedArray) -> str:
+    """Why an input failed: how many entries, the worst one, and a transposition spotted."""
+    said = "the claim" if c.claimed is not None else f"the {c.reference} sweep"
+    total = len(c.element_names)
+    value = c.claimed if c.claimed is not None else c.reverse
+    text = (f"input {c.name}: {c.failed} of {total} entr{'y' if total == 1 else 'ies'} "
+            f"fail{'s' if c.failed == 1 else ''}; worst {c.worst_entry}: {said} "
+            f"{entry(value, c):.10g}, {c.reference} {entry(c.reverse, c):.10g}, central "
+            f"{entry(c.central, c):.10g}")
+    if c.claimed is not None and len(c.shape) == 2 and c.shape[0] == c.shape[1]:
+        claim, ref = np.asarray(c.claimed), np.asarray(c.reverse)
+        if not np.allclose(claim, ref) and np.allclose(claim.T, ref, rtol=1e-9, atol=1e-15):
+            text += f"; the claim is the transpose of the gradient (the gradient of {c.name} " \
+                    f"is shaped like {c.name}: rows index its rows)"
+    return text + "."
+
+
+def _sweep(report: CheckReport, sweepers: list[list[tuple[int, Callable, float]]]) -> None:
+    """The worst error of central differences at each step 1e-1 ... 1e-13, over the sampled
+    entries, against the reference."""
+    points = []
+    for h in SWEEP_STEPS:
+        worst = 0.0
+        for c, fns in zip(report.inputs, sweepers):
+            for j, (k, f, xk) in enumerate(fns):
+                i = 0 if c.shape == () else k
+                ref = float(np.ravel(c.reverse)[i])
+                d = _central(f, [xk], 0, h * max(1.0, abs(xk)))
+                worst = max(worst, symmetric_relative_error(d, ref))
+        points.append(SweepPoint(h, worst))
+    report.sweep = points
+    report.best_step = min(points, key=lambda p: p.error).step

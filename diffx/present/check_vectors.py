@@ -1,0 +1,136 @@
+"""The check of a vector program as text and JSON: one line per input (its shape, PASS or FAIL,
+the worst entry with the claim beside the reference), how many entries central differences
+were taken at, the advice of a failed check, the step sweep. Formatting only, no computing."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.markup import escape
+
+from ..check_verdict import CheckReport, symmetric_relative_error
+from ..check_vectors import CENTRAL_CAP, SEED, CheckedArray, entry
+from .matrices import point_line, shape_text
+
+
+def rel(e: float) -> str:
+    """A relative error as the check line writes it: ``1.0``, ``0.29``, ``2.4e-11``."""
+    if math.isnan(e):
+        return "nan"
+    if e == 0:
+        return "0"
+    text = f"{e:.2g}"
+    return text if "." in text or "e" in text else text + ".0"
+
+
+def input_line(c: CheckedArray) -> str:
+    """``W2 (2, 2)  FAIL  worst W2[0,1]: claim 0.4569 vs reverse -0.1061 (rel 1.0)``."""
+    verdict = "PASS" if c.passed else "FAIL"
+    shape = f" {shape_text(c.shape)}" if c.shape else ""
+    if c.claimed is not None:
+        x, y = entry(c.claimed, c), entry(c.reverse, c)
+        a, b = f"claim {x:.4g}", f"{c.reference} {y:.4g}"
+        central = c.errors.get("claim vs central", math.nan)
+    else:
+        x, y = entry(c.reverse, c), entry(c.central, c)
+        a, b = f"{c.reference} {x:.4g}", f"central {y:.4g}"
+        central = math.nan
+    e = symmetric_relative_error(x, y)
+    first = f"{c.name}{shape}  {verdict}  worst {c.worst_entry}: {a} vs {b} (rel {rel(e)})"
+    if math.isnan(central) or central <= e:
+        return first
+    return f"{first}; central differences: worst rel {rel(central)}"
+
+
+def central_note(c: CheckedArray) -> str | None:
+    """How many entries got central differences, when not all of them."""
+    total = len(c.element_names)
+    if c.sampled == total:
+        return None
+    return (f"central differences at {c.sampled:,} of {total:,} entries of {c.name} (a sample "
+            f"of at most {CENTRAL_CAP}, seed {SEED})")
+
+
+def print_vector_check(r: CheckReport, console: Any) -> None:
+    what = r.what if len(r.what) < 70 else r.what[:67] + "..."
+    console.print(f"[bold]{escape(what)}[/bold]", highlight=False)
+    shapes = {k: tuple(getattr(v, "shape", ())) for k, v in r.point.items()}
+    console.print(escape(point_line(r.point, shapes)), highlight=False)
+    for c in r.inputs:
+        color = "green" if c.passed else "red"
+        line = escape(input_line(c)).replace(
+            "PASS" if c.passed else "FAIL", f"[{color}]{'PASS' if c.passed else 'FAIL'}[/{color}]",
+            1)
+        console.print(line, highlight=False, soft_wrap=True)
+        note = central_note(c)
+        if note:
+            console.print(f"  {escape(note)}", highlight=False)
+    if r.inputs:
+        worst = max(r.inputs, key=lambda c: (not c.passed, c.error))
+        verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
+        op = "≤" if r.passed else ">"
+        console.print(f"{verdict}: the worst entry is {escape(worst.worst_entry)}, relative error "
+                      f"{worst.error:.1e} {op} {r.threshold:g}", highlight=False)
+    for line in r.advice:
+        console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
+    if r.sweep:
+        console.print("error against the step (central differences, worst entry):",
+                      highlight=False)
+        for p in r.sweep:
+            best = "  ← best" if p.step == r.best_step else ""
+            console.print(f"  {p.step:.0e}  {p.error:.1e}{best}", highlight=False)
+    for w in r.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+def _nested(value: Any) -> Any:
+    """An array as nested lists with None where there is no number (strict JSON)."""
+    import numpy as np
+
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=float)
+    obj = np.where(np.isfinite(arr), arr, None).astype(object)
+    return obj.tolist() if arr.ndim else obj.item()
+
+
+def vector_check_json(r: CheckReport) -> str:
+    """The check's JSON: per input its shape, each array, each entry's error, the worst entry
+    and the verdict."""
+    from .as_json import dumps
+
+    inputs = []
+    for c in r.inputs:
+        inputs.append({
+            "name": c.name, "shape": list(c.shape), "passed": c.passed,
+            "reference": c.reference, "claimed": _nested(c.claimed),
+            "reverse": _nested(c.reverse), "central": _nested(c.central),
+            "relative_error": _nested(c.entries), "errors": c.errors,
+            "worst": {"entry": c.worst_entry, "relative_error": c.error,
+                      "claimed": None if c.claimed is None else entry(c.claimed, c),
+                      c.reference: entry(c.reverse, c), "central": entry(c.central, c)},
+            "entries": len(c.element_names), "failed": c.failed,
+            "central_entries": c.sampled, "central_error": c.central_error})
+    data = {
+        "expression": r.what,
+        "shapes": {k: list(getattr(v, "shape", ())) for k, v in r.point.items()},
+        "point": {k: _nested(v) for k, v in r.point.items()},
+        "threshold": r.threshold, "passed": r.passed, "worst": r.worst,
+        "central_sample": {"at_most": CENTRAL_CAP, "seed": SEED},
+        "inputs": inputs, "advice": list(r.advice),
+        "sweep": None if r.sweep is None else [{"step": p.step, "error": p.error}
+                                               for p in r.sweep],
+        "best_step": r.best_step, "warnings": list(r.warnings)}
+    return dumps(data)
+
+
+def vector_check_failure(r: CheckReport) -> str:
+    """The one-line reason a check failed, for stderr."""
+    failed = [c for c in r.inputs if not c.passed]
+    if not failed:
+        return "the check failed"
+    worst = max(failed, key=lambda c: c.error)
+    return (f"the check failed: {', '.join(c.name for c in failed)}; the worst entry "
+            f"{worst.worst_entry} is off by a relative error of {worst.error:.1e}, more than "
+            f"--threshold {r.threshold:g}")
