@@ -63,7 +63,8 @@ def check(f_or_source: Any, grad: Callable[..., Any] | None = None, at: Any = No
 
     vector = vector_program(f_or_source, at, shapes)
     if vector is not None:
-        return check_vector_program(*vector, at, claims, threshold, sweep)
+        program, declared = vector
+        return check_vector_program(program, declared, at, claims, threshold, sweep)
     return _check_program(f_or_source, at, claims, threshold, sweep)
 
 

@@ -100,7 +100,7 @@ def check_vector_program(program: Any, declared: dict[str, tuple[int, ...]], at:
         sweepers.append(fns)
         if claim is not None and not np.all(np.isfinite(claim)):
             warnings.append(f"claim {target}: the formula is not finite at {c.worst_entry}")
-    report = CheckReport(program.blocks.source, values, threshold, checked, True, None,
+    report = CheckReport(program.blocks.source, values, threshold, list(checked), True, None,
                          warnings=warnings)
     report.passed = all(c.passed for c in checked)
     if checked:
@@ -144,7 +144,7 @@ def _targets(program: Any, claimed: dict[str, str]
     if not claimed:
         return [(name, None, None) for name in program.inputs]
     shapes = program.input_shapes
-    out = []
+    out: list[tuple[str, tuple[int, ...] | None, str | None]] = []
     for target, formula in claimed.items():
         m = _TARGET.fullmatch(target)
         base = m[1] if m else target
@@ -180,6 +180,7 @@ def _claim_value(program: Any, target: str, formula: str, point: dict[str, Any],
     """The claim evaluated at the block level, its shape checked against the input's."""
     from . import blocksweep
     from .program import parse
+    from .vectors import VectorProgram
 
     where = f"{option('claims')} {target}"
     if any(ch in formula for ch in ";=\n") or not formula:
@@ -192,6 +193,7 @@ def _claim_value(program: Any, target: str, formula: str, point: dict[str, Any],
     try:
         combined = parse(f"{blocks.source}\n{label} = {formula}", shapes=dict(
             program.input_shapes))
+        assert isinstance(combined, VectorProgram)  # given shapes: the block level
         unknown = [n for n in combined.inputs if n not in program.inputs]
         if unknown:
             raise OptionError(f"{where} uses '{unknown[0]}', which is neither an input nor a "
@@ -217,6 +219,9 @@ def _reference(program: Any, point: dict[str, Any]) -> tuple[str, dict[str, Any]
 
     method = "reverse" if program.scalar_size() <= MAX_EXPANDED_NODES else "matrix"
     result = api.grad(program, at=point, method=method)
+    if result.gradient is None:
+        raise DiffxError(f"the reference gradient ({method}) could not be computed: "
+                         f"{result.error}")
     grads = {k: np.asarray(v, dtype=float) for k, v in result.gradient.items()}
     return method, grads, list(result.warnings)
 
@@ -322,7 +327,7 @@ def _advice(c: CheckedArray) -> str:
     return text + "."
 
 
-def _sweep(report: CheckReport, sweepers: list[list[tuple[int, Callable, float]]]) -> None:
+def _sweep(report: Any, sweepers: list[list[tuple[int, Callable, float]]]) -> None:
     """The worst error of central differences at each step 1e-1 ... 1e-13, over the sampled
     entries, against the reference."""
     points = []

@@ -52,7 +52,7 @@ def central_note(c: CheckedArray) -> str | None:
             f"of at most {CENTRAL_CAP}, seed {SEED})")
 
 
-def print_vector_check(r: CheckReport, console: Any) -> None:
+def print_vector_check(r: Any, console: Any) -> None:  # a CheckReport of CheckedArray
     what = r.what if len(r.what) < 70 else r.what[:67] + "..."
     console.print(f"[bold]{escape(what)}[/bold]", highlight=False)
     shapes = {k: tuple(getattr(v, "shape", ())) for k, v in r.point.items()}
@@ -91,11 +91,12 @@ def _nested(value: Any) -> Any:
     if value is None:
         return None
     arr = np.asarray(value, dtype=float)
-    obj = np.where(np.isfinite(arr), arr, None).astype(object)
+    obj = arr.astype(object)
+    obj[~np.isfinite(arr)] = None
     return obj.tolist() if arr.ndim else obj.item()
 
 
-def vector_check_json(r: CheckReport) -> str:
+def vector_check_json(r: Any) -> str:  # a CheckReport of CheckedArray
     """The check's JSON: per input its shape, each array, each entry's error, the worst entry
     and the verdict."""
     from .as_json import dumps
@@ -125,7 +126,7 @@ def vector_check_json(r: CheckReport) -> str:
     return dumps(data)
 
 
-def vector_check_failure(r: CheckReport) -> str:
+def vector_check_failure(r: Any) -> str:  # a CheckReport of CheckedArray
     """The one-line reason a check failed, for stderr."""
     failed = [c for c in r.inputs if not c.passed]
     if not failed:
