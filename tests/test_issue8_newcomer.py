@@ -1,0 +1,71 @@
+"""Issue 8, a newcomer's edges: a periodic function of a huge computed argument (the float
+sweeps lose the argument's place in the period and must re-run exactly), the ½–½ tie
+convention in the symbolic method at nested max/min, ``check``'s verdict against the reliable
+reference, and the numeric method's messages at overflowing steps and for the right input.
+Expected values come from mpmath at 300 digits, from the inputs as the floats given."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+import diffx
+
+
+def _mp(fn, digits=300):
+    with mpmath.workdps(digits):
+        return float(fn())
+
+
+# --- C: sin/cos/tan of a computed argument whose rounding error is not small against 2π ---
+
+def _tan_sinh():
+    x = mpmath.mpf(416)
+    return mpmath.sec(mpmath.sinh(x)) ** 2 * mpmath.cosh(x)
+
+
+def _tan_atan_cosh(w):
+    x, y = mpmath.mpf(-30), mpmath.mpf(-0.7)
+    c = mpmath.mpf(0.001)  # the float constant, as diffx reads it
+    u = mpmath.atan(y / c) * mpmath.cosh(x)
+    sec2 = mpmath.sec(u) ** 2
+    if w == "y":
+        return sec2 * mpmath.cosh(x) / (c * (1 + (y / c) ** 2))
+    return sec2 * mpmath.atan(y / c) * mpmath.sinh(x)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_tan_of_a_huge_computed_argument_is_rerun_exactly(method):
+    want = _mp(_tan_sinh)
+    assert want == pytest.approx(3.689992139e180, rel=1e-9)
+    r = diffx.grad("tan(sinh(x))", at={"x": 416.0}, method=method)
+    assert r.gradient["x"] == pytest.approx(want, rel=1e-12)
+    assert any("not small against the period" in m for m in r.warnings)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_a_moderately_large_periodic_argument_is_rerun_too(method):
+    # the argument is 8.4e12: its rounding error of ~1e-3 rad puts the slope 0.26 % off
+    r = diffx.grad("tan(atan(y/0.001)*(cosh(x)+(x-x)))", at={"x": -30.0, "y": -0.7},
+                   method=method)
+    for w in ("x", "y"):
+        assert r.gradient[w] == pytest.approx(_mp(lambda: _tan_atan_cosh(w)), rel=1e-12)
+
+
+def test_many_points_recover_the_periodic_loss_as_one_point_does():
+    xs = np.array([1.0, 416.0, 2.0])
+    r = diffx.grad("tan(sinh(x))", at={"x": xs}, method="reverse")
+    assert r.gradient["x"][1] == pytest.approx(_mp(_tan_sinh), rel=1e-12)
+    assert r.gradient["x"][0] == pytest.approx(
+        _mp(lambda: mpmath.sec(mpmath.sinh(1)) ** 2 * mpmath.cosh(1)), rel=1e-14)
+
+
+@pytest.mark.parametrize("src, x", [
+    ("sin(x)", 1e12),        # an input is exact as given: its float sin is correctly rounded
+    ("cos(3*x)", 1e5),       # a computed argument well inside the limit
+    ("tan(x*x)", 2.0),
+])
+def test_periodic_functions_of_ordinary_arguments_stay_quiet(src, x):
+    r = diffx.grad(src, at={"x": x}, method="reverse")
+    assert not any("period" in m for m in r.warnings)
