@@ -69,3 +69,37 @@ def test_many_points_recover_the_periodic_loss_as_one_point_does():
 def test_periodic_functions_of_ordinary_arguments_stay_quiet(src, x):
     r = diffx.grad(src, at={"x": x}, method="reverse")
     assert not any("period" in m for m in r.warnings)
+
+
+# --- A: the symbolic method keeps nested max/min binary, as the program writes them ---
+
+# hand derivation: max(max(x, y), z) at a three-way tie splits ½ between max(x, y) and z, and
+# max(x, y)'s ½ again between x and y: ¼, ¼, ½ (the convention of PyTorch and JAX)
+@pytest.mark.parametrize("src, want", [
+    ("max(max(x,y),z)", {"x": 0.25, "y": 0.25, "z": 0.5}),
+    ("min(min(x,y),z)", {"x": 0.25, "y": 0.25, "z": 0.5}),
+    ("max(x,max(y,z))", {"x": 0.5, "y": 0.25, "z": 0.25}),
+    ("min(x,min(y,z))", {"x": 0.5, "y": 0.25, "z": 0.25}),
+])
+def test_nested_ties_split_the_same_in_every_method(src, want):
+    at = {"x": 1.0, "y": 1.0, "z": 1.0}
+    for method in ("symbolic", "reverse", "forward"):
+        assert diffx.grad(src, at=at, method=method).gradient == want, method
+
+
+def test_nested_max_off_the_tie_is_the_plain_slope():
+    r = diffx.grad("max(max(x,y),z)", at={"x": 1.0, "y": 2.0, "z": 0.0}, method="symbolic")
+    assert r.gradient == {"x": 0.0, "y": 1.0, "z": 0.0}
+
+
+@pytest.mark.parametrize("src, x, want", [
+    ("max(x, 1e-320)", 1e-320, 0.5),   # the literal is the subnormal double x is: a tie
+    ("min(x, -1e-320)", -1e-320, 0.5),
+    ("max(x, 1e-320)", 2e-320, 1.0),
+    ("max(x, 0.1)", 0.1, 0.5),         # the double 0.1, not 1/10: a tie in floats, so here
+    ("min(0.1, x)", 0.1, 0.5),
+    ("max(x, 0.1)", 0.2, 1.0),
+])
+def test_a_subnormal_literal_ties_with_the_same_double(src, x, want):
+    for method in ("symbolic", "reverse"):
+        assert diffx.grad(src, at={"x": x}, method=method).gradient["x"] == want, method
