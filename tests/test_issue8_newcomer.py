@@ -103,3 +103,48 @@ def test_nested_max_off_the_tie_is_the_plain_slope():
 def test_a_subnormal_literal_ties_with_the_same_double(src, x, want):
     for method in ("symbolic", "reverse"):
         assert diffx.grad(src, at={"x": x}, method=method).gradient["x"] == want, method
+
+
+# --- B: check's verdict uses the reference and never shows an error above the threshold ---
+
+def _sech2():
+    return mpmath.sech(mpmath.mpf(14.5)) ** 2
+
+
+@pytest.mark.parametrize("claim", ["4/(exp(x)+exp(-x))^2", "1 - tanh(x)^2"])
+def test_correct_claims_pass_against_the_reverse_reference(claim):
+    r = diffx.check("y = tanh(x)", at={"x": 14.5}, claims={"x": claim})
+    c = r.inputs[0]
+    assert r.passed and c.by == "claim vs reverse"
+    assert c.error <= r.threshold
+    assert c.claimed == pytest.approx(_mp(_sech2), rel=1e-14)  # exact, not the float 2.8e-5 off
+
+
+def test_a_claim_that_loses_digits_in_floats_says_so():
+    r = diffx.check("y = tanh(x)", at={"x": 14.5}, claims={"x": "1 - tanh(x)^2"})
+    assert any("loses digits in floats" in m for m in r.warnings)
+
+
+def test_a_wrong_claim_fails_against_the_reference_not_the_central_difference():
+    r = diffx.check("y = tanh(x)", at={"x": 14.5}, claims={"x": "1 - tanh(x)^3"})
+    c = r.inputs[0]
+    assert not r.passed and c.by == "claim vs reverse" and c.error > r.threshold
+    assert "reverse sweep (the reference" in r.advice[0] and "central" not in r.advice[0]
+
+
+@pytest.mark.parametrize("source, at", [("y = tanh(x)", 14.5), ("y = x^2", 1.5)])
+def test_a_pass_never_shows_an_error_above_the_threshold(source, at):
+    r = diffx.check(source, at={"x": at})
+    assert r.passed and all(c.error <= r.threshold for c in r.inputs)
+
+
+def test_the_cli_pass_line_names_what_it_compared_with():
+    from typer.testing import CliRunner
+
+    from diffx.cli import app
+
+    out = CliRunner().invoke(app, ["check", "y = tanh(x)", "--at", "x=14.5", "--claim",
+                                   "x = 4/(exp(x)+exp(-x))^2"])
+    assert out.exit_code == 0
+    line = next(s for s in out.output.splitlines() if s.startswith("PASS"))
+    assert "(claim vs reverse)" in line and "1.1e-01" not in line
