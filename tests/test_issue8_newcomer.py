@@ -148,3 +148,26 @@ def test_the_cli_pass_line_names_what_it_compared_with():
     assert out.exit_code == 0
     line = next(s for s in out.output.splitlines() if s.startswith("PASS"))
     assert "(claim vs reverse)" in line and "1.1e-01" not in line
+
+
+# --- E, F: the numeric method's messages ---
+
+def test_a_step_past_the_float_range_is_blamed_on_overflow_without_numpy_noise(recwarn):
+    r = diffx.grad("x^2", at={"x": 1.0}, method="numeric", step=1e308)
+    assert r.gradient["x"] == pytest.approx(2.0, rel=1e-9)  # d/dx x² = 2x, by hand
+    assert any("overflowed" in m for m in r.warnings)
+    assert not any("left the domain" in m for m in r.warnings)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_step_out_of_the_domain_is_still_blamed_on_the_domain():
+    r = diffx.grad("log(x)", at={"x": 1.0}, method="numeric", step=2.0)
+    assert any("left the domain" in m for m in r.warnings)
+    assert not any("overflowed" in m for m in r.warnings)
+
+
+def test_the_flat_difference_warning_names_the_input_it_moved():
+    r = diffx.grad("x^y", at={"x": 0.5, "y": 1e10}, method="numeric")
+    said = [m for m in r.warnings if "did not change at all" in m]
+    assert any(m.startswith("∂/∂y") and "at y ± " in m for m in said)
+    assert not any(m.startswith("∂/∂y") and "at x ± " in m for m in said)
