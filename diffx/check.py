@@ -14,8 +14,13 @@ Two forms:
     >>> r = check("z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2",
     ...           at={"w": 0.8, "x": 1.5, "b": -0.3, "t": 1},
     ...           claims={"w": "(y - t)*y*(1 - y)*x", "b": "(y - t)*y*(1 - y)"})
-    >>> r.passed, r.worst
-    (True, 'b')
+    >>> r.passed, r.worst, r.inputs[0].by
+    (True, 'w', 'claim vs reverse')
+
+  A claim is judged against the reverse sweep, the reference (recomputed exactly where the
+  float sweep lost digits), and evaluated in mpmath from the same floats, so that its own
+  rounding is not blamed on it (``1 - tanh(x)^2`` at 14.5 is 2.8e-5 off in floats; a warning
+  says so); central differences can still refute it where they resolve the derivative.
 
 * plain Python callables, the way ``torch.autograd.gradcheck`` is used on derivative code::
 
@@ -31,7 +36,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .check_verdict import (CheckedInput, CheckReport, central_search, central_warning, finish,
-                            judge, symmetric_relative_error)
+                            beyond, judge, symmetric_relative_error, verdict_error)
 from .errors import DiffxError, OptionError, ParseError, PointError, option
 from .finite import EPS  # noqa: F401  (one machine epsilon for numeric and check)
 
@@ -111,8 +116,10 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
         vals, _ = evaluation.evaluate(graph, dict(zip(names, values)), False)
         return float(vals[graph.output])
 
-    values = {name: _claim_value(graph, name, formula, point)
-              for name, formula in claimed.items()}
+    floats: dict[str, float] = {}
+    values: dict[str, float] = {}
+    for name, formula in claimed.items():
+        floats[name], values[name] = _claim_value(graph, name, formula, point)
     checked = []
     f0 = f(x)
     for name in (list(claimed) or names):
@@ -123,21 +130,36 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
         if name in values:
             errors["claim vs reverse"] = symmetric_relative_error(values[name], rev)
             errors["claim vs central"] = symmetric_relative_error(values[name], c)
-            ok = errors["claim vs reverse"] <= threshold and judge(
-                "claim vs central", values[name], c, c_err, threshold, errors)
+            # the reverse sweep (exact where the float sweep lost digits) is the reference;
+            # central differences can still refute a claim where they resolve the derivative
+            ok, by, worst = errors["claim vs reverse"] <= threshold, "claim vs reverse", \
+                errors["claim vs reverse"]
+            if ok and not judge("claim vs central", values[name], c, c_err, threshold, errors):
+                ok, by, worst = False, "claim vs central", errors["claim vs central"]
         else:
             errors["reverse vs central"] = symmetric_relative_error(rev, c)
             ok = judge("reverse vs central", rev, c, c_err, threshold, errors)
-        worst = max(errors.values())
-        checked.append(CheckedInput(name, values.get(name), rev, c, worst, errors, ok, c_err))
+            worst = verdict_error(rev, c, c_err, errors, threshold)
+            by = "reverse vs central" + beyond(errors, worst, c_err)
+        checked.append(CheckedInput(name, values.get(name), rev, c, worst, errors, ok, c_err,
+                                    by))
     report = CheckReport(graph.source, point, threshold, checked, True, None,
                          warnings=list(reverse.warnings))
+    for name in values:
+        if symmetric_relative_error(floats[name], values[name]) > threshold / 10:
+            report.warnings.append(
+                f"input {name}: the claimed formula loses digits in floats here: it gives "
+                f"{floats[name]:.10g} in double precision, {values[name]:.10g} in exact "
+                "arithmetic (mpmath); the check uses the exact value")
     central_warning(report)
     return finish(report, f, x, names, sweep)
 
 
-def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -> float:
-    """A claimed formula evaluated in the program's context (its names are usable)."""
+def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]
+                 ) -> tuple[float, float]:
+    """A claimed formula evaluated in the program's context (its names are usable): in
+    floats, and in mpmath from the same floats (the formula's own rounding is no error of the
+    claim: ``1 - tanh(x)^2`` at 14.5 is 2.8e-5 off in floats)."""
     from . import evaluation
     from .program import parse_graph
 
@@ -158,7 +180,31 @@ def _claim_value(graph: Any, name: str, formula: str, point: dict[str, float]) -
     combined = parse_graph(f"{graph.source}\n{label} = {formula}")
     used = {n: point[n] for n in combined.inputs}
     vals, _ = evaluation.evaluate(combined, used, False)
-    return float(vals[combined.output])
+    value = float(vals[combined.output])
+    return value, exact_value(combined, used, value)
+
+
+def exact_value(graph: Any, point: dict[str, float], fallback: float) -> float:
+    """The output at ``point`` in mpmath, at 50, 100, ... digits until two runs agree to 25
+    digits; ``fallback`` (the float value) when they do not or mpmath cannot."""
+    import mpmath
+
+    from . import engine
+
+    previous = None
+    for digits in (50, 100, 200, 400, 800):
+        try:
+            with mpmath.workdps(digits):
+                v = engine.forward(graph, {k: mpmath.mpf(x) for k, x in point.items()},
+                                   "mpmath")[graph.output]
+        except (ArithmeticError, ValueError, TypeError):
+            return fallback
+        if not isinstance(v, mpmath.mpf) or not mpmath.isfinite(v):
+            return fallback
+        if previous is not None and abs(v - previous) <= mpmath.mpf(10) ** -25 * abs(v):
+            return float(v)
+        previous = v
+    return fallback
 
 
 # ---------------------------------------------------------------- plain callables -------------
@@ -225,8 +271,9 @@ def _check_callables(f: Callable[..., Any], grad: Callable[..., Any], at: Any, t
         c, c_err = central_search(f_list, x, k, f0)
         errors = {"gradient vs central": symmetric_relative_error(analytic[k], c)}
         ok = judge("gradient vs central", analytic[k], c, c_err, threshold, errors)
-        checked.append(CheckedInput(name, analytic[k], None, c, errors["gradient vs central"],
-                                    errors, ok, c_err))
+        checked.append(CheckedInput(name, analytic[k], None, c, verdict_error(
+            analytic[k], c, c_err, errors, threshold), errors, ok, c_err, "gradient vs central"))
+        checked[-1].by += beyond(errors, checked[-1].error, c_err)
     what = getattr(f, "__name__", "f")
     report = CheckReport(what, at, threshold, checked, True, None)
     central_warning(report)

@@ -22,6 +22,12 @@ DIGIT_STEPS = (50, 100, 200, 400, 800, 1600)  # mpmath precisions tried, until t
 EXACT_SECONDS = 2.0  # the exact re-run gives up past this
 MAX_EXACT_NODES = 20_000  # beyond this the exact re-run is skipped (a warning says so)
 AGREE = 1e-9  # the float result stands when it is this close to the exact one
+HOW_LOST = {  # what the precision audit found, per kind
+    "cancellation": "its contributions cancelled: they are far larger than their sum",
+    "underflow": "a product of nonzero local derivatives underflowed to zero or a subnormal",
+    "periodic": "its argument is so large that its rounding error is not small against the "
+                "period: the float value and slope there are unreliable",
+}
 
 
 def auditable(graph: Graph, wrt: tuple[str, ...], gradient: dict[str, Any], arrays: bool
@@ -77,8 +83,7 @@ def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
     if found is None:
         return []
     node, kind, bad, n, _, _ = found
-    how = ("contributions far larger than their sum cancelled" if kind == "cancellation" else
-           "a product of nonzero local derivatives underflowed")
+    how = HOW_LOST[kind]
     name = "reverse sweep" if reverse else "forward (tangent) sweep"
     among = f"{n:,} points audited (an even sample)" if sampled else f"{n:,} points"
     return [f"the float {name} may have lost precision at {bad:,} of {among} (first at "
@@ -241,9 +246,7 @@ def verify(graph: Graph, point: dict[str, Any], gradient: dict[str, Any],
     where = ""
     if found is not None:
         node, kind, _ = found
-        how = ("its contributions cancelled: they are far larger than their sum"
-               if kind == "cancellation" else
-               "a product of nonzero local derivatives underflowed to zero or a subnormal")
+        how = HOW_LOST[kind]
         where = f" at {graph.describe(node)} ({how})"
     result = exact(graph, point, wrt, reverse, found[2] if found else 0)
     if isinstance(result, str):

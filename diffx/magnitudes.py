@@ -10,7 +10,10 @@ point only what could make :func:`diffx.precision.audit_points` flag that point:
 * the smallest magnitude of a contribution (a single contribution is the node's adjoint or
   tangent itself), for products that underflow;
 * the smallest and largest magnitudes of the partials that are not exact copies (a partial
-  that is 0, subnormal or infinite at ordinary arguments).
+  that is 0, subnormal or infinite at ordinary arguments);
+* sin, cos and tan of a computed argument of magnitude ``PERIODIC_LIMIT`` or more: its
+  rounding error (about |u|·ε) is no longer small against the period, so the value and the
+  slope there are off by as much (``tan(sinh(x))`` at 416: 47 %).
 
 Every test here is looser than the audit's own (one bit on the sums, no exemptions), so the
 points that pass cannot be flagged; the full audit then runs on the others only. Where there
@@ -33,6 +36,37 @@ SCREEN_BITS = 29  # a bit below the audit's LOST_BITS: summation order cannot hi
 EXACT_PARTIALS = frozenset({"add", "sub", "neg", "mul", "relu", "abs", "max", "min"})
 # Ops whose partials are at most 1 in size at every finite argument: never infinite.
 BOUNDED_PARTIALS = frozenset({"sin", "cos", "tanh", "atan", "sigmoid", "softplus"})
+# Periodic ops: an argument's absolute rounding error |u|·2^-53 is what their value and slope
+# lose. At |u| >= 2^30 that is 2^-23 or more, the loss the audit's LOST_BITS stands for.
+PERIODIC = frozenset({"sin", "cos", "tan"})
+PERIODIC_LIMIT = 2.0**30
+
+
+def periodic(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, Any]:
+    """The swept sin, cos and tan nodes whose argument is computed (an input or a constant is
+    exact as given, its float sin correctly rounded), and those arguments, as index arrays."""
+    key = ("audit-periodic", wrt)
+    cached = graph._cache.get(key)
+    if cached is None:
+        import numpy as np
+
+        codes, _ = engine._active_codes(graph, wrt)
+        plan = engine._sweep_plan(graph, wrt)[0]
+        nodes = [i for i in range(graph.output + 1) if codes[i] and plan[i]
+                 and _ops.BY_CODE[codes[i] >> 2].name in PERIODIC
+                 and graph.op[graph.a[i]] > _ops.CONST]
+        cached = graph._cache[key] = (np.asarray(nodes, dtype=np.int64),
+                                      np.asarray([graph.a[i] for i in nodes], dtype=np.int64))
+    return cached
+
+
+def periodic_loss(vals: Any, args: Any) -> Any:
+    """Per periodic node (rows) and point (columns, when ``vals`` rows are arrays): whether
+    its argument is finite and at least ``PERIODIC_LIMIT`` in size."""
+    import numpy as np
+
+    size = np.abs(vals[args])
+    return (size >= PERIODIC_LIMIT) & np.isfinite(size)
 
 
 def _plan(graph: Graph, wrt: tuple[str, ...], reverse: bool) -> tuple[Any, ...]:
@@ -156,4 +190,7 @@ def screen(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...], re
         for j in many:
             np.multiply(np.absolute(D[j], out=w), 2.0**SCREEN_BITS, out=w)
             flag |= np.greater(M[j], w, out=more)
+        for a in periodic(graph, wrt)[1]:
+            np.absolute(vals[a], out=w)
+            flag |= (w >= PERIODIC_LIMIT) & (w < np.inf)
     return np.ravel(flag)

@@ -6,7 +6,10 @@ A float sweep (reverse or forward) can be silently wrong in two ways:
   sum, so their rounding errors are all that is left (``x/x + x`` at 1e-200: the adjoint of
   ``x`` is 1 + 1e200 - 1e200, which is 0 in floats, 1 in truth);
 * underflow: a product of nonzero finite factors becomes 0 or a subnormal, and no later factor
-  brings it back (``relu(1.25)/(a/x)`` at x = -8e-175).
+  brings it back (``relu(1.25)/(a/x)`` at x = -8e-175);
+* a periodic argument: sin, cos or tan of a computed argument so large (2^30 and up) that its
+  rounding error is not small against the period (``tan(sinh(x))`` at 416: the float slope
+  is 47 % off, every digit of the argument's position in its period lost).
 
 :func:`audit` looks for both after a sweep, vectorised over the edges grouped by op (one numpy
 call per kind of op, not per edge): every edge's contribution ``g * partial``, its magnitude
@@ -280,7 +283,14 @@ def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
         if lost.any():
             lost &= np.isfinite(total)
             _forgive_exact_zeros(lost, Dm, signed, targets, nodes_e if reverse else args_e)
+        per_nodes, per_args = magnitudes.periodic(graph, wrt)
+        periodic = magnitudes.periodic_loss(V, per_args) if per_nodes.size else None
     found = []
+    if periodic is not None and periodic.any():
+        hit = per_nodes[periodic.any(axis=1)] if many else per_nodes[periodic]
+        found += [(int(hit.min()), "periodic"), (int(hit.max()), "periodic")]
+        if many:
+            bad_points |= periodic.any(axis=0)
     if small is not None and small.any():
         hit = nodes_e[small.any(axis=1)] if many else nodes_e[small]
         found += [(int(hit.min()), "underflow"), (int(hit.max()), "underflow")]

@@ -43,8 +43,9 @@ def constant(text: str, value: float) -> Any:
     if text == "e":
         return sympy.E
     m = _DECIMAL.match(text)
-    if m and (m.group(1) is None or abs(int(m.group(1))) <= 400):  # every finite double
-        return sympy.Rational(text)
+    if m and (m.group(1) is None or abs(int(m.group(1))) <= 400) and \
+            not 0 < abs(value) < 2.2250738585072014e-308:  # every normal double (a
+        return sympy.Rational(text)  # subnormal is far from its decimal: 1e-320 is 9.99989e-321)
     return sympy.Float(value)
 
 
@@ -142,6 +143,10 @@ def to_sympy(graph: Graph, names: dict[int, Any] | None = None,
                 _check_power(args[0], args[1], graph, i)
             elif constant_only[i] and op.name in _EXPLOSIVE:
                 _check_constant(args[0], graph, i, memo)
+            elif op.name in ("max", "min"):  # ties are decided on the doubles, as in floats
+                args = [sympy.Float(graph.const_value(a)) if graph.op[a] == CONST and
+                        e.is_Rational and e != sympy.Rational(graph.const_value(a)) else e
+                        for a, e in zip(graph.args(i), args)]
             fn = value_fns.get(code)
             if fn is None:
                 fn = value_fns[code] = _ops.compile_function(

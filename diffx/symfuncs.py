@@ -3,8 +3,11 @@
 ``relu`` differentiates to ``Heaviside(z, 0)`` (relu'(0) = 0) and ``abs`` to ``sign(z)``
 (abs'(0) = 0, also where sympy cannot prove the argument real); :func:`real_or_nan` makes
 sympy's Max, Min and Heaviside total over the language's constants (nan for a non-real one).
-A max/min tie keeps sympy's Heaviside(0) = 1/2: the derivative is split in half. Built on
-first use, as sympy is imported lazily.
+A max/min tie keeps sympy's Heaviside(0) = 1/2: the derivative is split in half. ``max`` and
+``min`` stay binary as the program writes them (sympy would merge ``Max(Max(x, y), z)`` into
+``Max(x, y, z)``, whose derivative at a three-way tie is ½ to each argument, not the ¼, ¼, ½
+of the nested ties every other method gives). Built on first use, as sympy is imported
+lazily.
 """
 
 from __future__ import annotations
@@ -91,6 +94,10 @@ def real_or_nan(fn: Any) -> Any:
         if any(a is sympy.nan or a.is_extended_real is False for a in args):
             return sympy.nan
         try:
+            if fn in (sympy.Max, sympy.Min) and len(args) == 2 and \
+                    not all(a.is_number for a in args):
+                # keep nested max/min binary: sympy's flattening would change the tie split
+                return fn(*args, evaluate=False) if args[0] != args[1] else args[0]
             return fn(*args)
         except (ValueError, TypeError):
             return sympy.nan

@@ -177,5 +177,6 @@ def test_a_real_ipython_shell_shows_diffx_objects():
     lines = out.splitlines()
     assert lines[0] == "['image/svg+xml', 'text/plain'] True"
     assert lines[1] == ("['text/html', 'text/plain'] "
-                        "PASS: the worst input is x, relative error 0.0e+00 ≤ 1e-06")
+                        "PASS: the worst input is x, relative error 0.0e+00 (claim vs reverse) "
+                        "≤ 1e-06")
     assert lines[2] == "['image/svg+xml', 'text/plain']"

@@ -33,7 +33,7 @@ from ..graph import Graph
 from ..result import Gradient
 from .base import Evaluated, MethodError, new_result, register, to_python
 from .numeric_warnings import (
-    Sides, cancellation, domain_notes, large, past_period, rounding_noise, unresolved,
+    Sides, at_points, cancellation, large, past_period, rounding_noise, unresolved,
 )
 from .numeric_warnings import kinks_within_steps as _kinks_within_steps
 
@@ -164,7 +164,8 @@ def _check_resolution(point: dict[str, Any], wrt: tuple[str, ...], step: float) 
 
     for w in wrt:
         x = np.asarray(point[w], dtype=float)
-        stuck = (x + step) - (x - step) <= 0
+        with np.errstate(over="ignore"):  # a step past the float range is not stuck
+            stuck = (x + step) - (x - step) <= 0
         if np.any(stuck):
             xs = float(x.ravel()[np.flatnonzero(stuck.ravel())[0]])
             ulp = float(finite.resolution(np.array(xs)))
@@ -216,7 +217,10 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
                               np.where(keep, res.settled, rid.settled), first, res.left_domain,
                               res.noise)
     res = finite.noise_floor(res, fnoise, scheme)
-    notes = domain_notes(xs, f0s, res.derivative, scheme, res, w)
+    spent = f.count  # the overflow diagnosis is not the method's cost
+    over = _overflowed(fn, xs, f0s, step, scheme) if np.any(res.left_domain) else None
+    f.count = spent
+    notes = domain_notes(xs, f0s, res.derivative, scheme, res, w, over)
     sides = Sides(fn, xs, res.step)
     def cause(k: int) -> str:
         return cancellation(f0s, res.step, fnoise, top, k)
@@ -229,6 +233,61 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
         return float(a[0]) if shape == () else np.reshape(a, shape)
     return back(res.derivative), back(res.step), back(res.error), notes
 
+
+
+def domain_notes(xs: Any, f0s: Any, d: Any, scheme: str, res: Any, name: str = "x",
+                 overflow: Any = None) -> list[str]:
+    """Warnings about one input's derivatives: a difference that is not finite, a step that
+    left the domain, or one that overflowed (``overflow``: per point, x ± h or f there was
+    beyond the float range, not outside the function's domain)."""
+    import numpy as np
+
+    out = []
+    fine = np.isfinite(f0s)
+
+    def where(mask: Any) -> str:
+        return at_points(xs, mask, name)
+    bad_d = fine & ~np.isfinite(d)
+    if res is not None and np.any(fine & res.left_domain):
+        mask = fine & res.left_domain
+        over = overflow is not None and np.all(overflow[mask])
+        what = ("a finite-difference step overflowed (x ± h, or f there, is beyond the float "
+                "range, about 1.8e308)" if over else
+                "a finite-difference step left the domain of the function (an evaluation "
+                "near the point was not finite)")
+        if np.any(bad_d):
+            out.append(f"{what}{where(bad_d)}; even the smallest step tried did not stay "
+                       f"{'finite' if over else 'inside'}: try a smaller {option('step')} "
+                       "or the reverse method")
+        else:
+            out.append(f"{what}{where(mask)}; the step was reduced until it stayed "
+                       f"{'finite' if over else 'inside'}")
+    elif np.any(bad_d):
+        out.append(f"the {scheme} difference is not finite{where(bad_d)}")
+    return out
+
+
+def _overflowed(fn: Any, xs: Any, f0s: Any, step: float | None, scheme: str) -> Any:
+    """Per point, whether the first steps (h and 2h) put x ± h, or f there, past the float
+    range (an infinity, not a nan: a nan is outside the domain)."""
+    import numpy as np
+
+    from .. import finite
+
+    h = finite.standard_step(xs, scheme) if step is None else np.full(xs.size, float(step))
+    over = np.zeros(xs.size, bool)
+    every = np.arange(xs.size)
+    with np.errstate(all="ignore"):
+        for m in (2.0, 1.0):
+            for sign in (1.0, -1.0):
+                moved = xs + sign * m * h
+                far = ~np.isfinite(moved) | ~np.isfinite(m * h)
+                ok = np.flatnonzero(~far)
+                vals = np.full(xs.size, np.inf)
+                if ok.size:
+                    vals[ok] = fn(moved[ok], every[ok])
+                over |= far | (np.isinf(vals) & np.isfinite(f0s))
+    return over
 
 
 def _check_analytic(graph: Graph, wrt: tuple[str, ...]) -> None:

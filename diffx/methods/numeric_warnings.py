@@ -1,5 +1,5 @@
 """The warnings of the numeric method about its own result: a kink between x - h and x + h,
-a step that left the domain, an error estimate too large for the derivative, and a derivative
+an error estimate too large for the derivative, and a derivative
 no larger than its own resolution (unless its 0 is exact by symmetry); and the rounding noise
 of f from the values its evaluation adds up, which these warnings explain."""
 
@@ -65,35 +65,6 @@ def kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...]
                              "it")
                 break
     return found
-
-
-def domain_notes(xs: Any, f0s: Any, d: Any, scheme: str, res: Any, name: str = "x"
-                 ) -> list[str]:
-    """Warnings about one input's derivatives: a difference that is not finite, a step that
-    left the domain."""
-    import numpy as np
-
-    out = []
-    fine = np.isfinite(f0s)
-
-    def where(mask: Any) -> str:
-        return at_points(xs, mask, name)
-    bad_d = fine & ~np.isfinite(d)
-    if res is not None and np.any(fine & res.left_domain):
-        mask = fine & res.left_domain
-        if np.any(bad_d):
-            out.append("a finite-difference step left the domain of the function (an "
-                       f"evaluation near the point was not finite){where(bad_d)}; even the "
-                       f"smallest step tried did not stay inside: try a smaller {option('step')} "
-                       "or the "
-                       "reverse method")
-        else:
-            out.append("a finite-difference step left the domain of the function (an "
-                       f"evaluation near the point was not finite){where(mask)}; the step "
-                       "was reduced until it stayed inside")
-    elif np.any(bad_d):
-        out.append(f"the {scheme} difference is not finite{where(bad_d)}")
-    return out
 
 
 FLAT_HIDDEN = 1e-8  # past EXACT_CHECKS points, a flat f hiding a slope below this is flat
@@ -219,7 +190,7 @@ def unresolved(f: Any, point: dict[str, Any], w: str, xs: Any, f0s: Any, res: An
             size = (f"a derivative smaller than about {hidden[k]:.2g}" if hidden[k] > 0
                     else "a change lost in the rounding of an intermediate value")
             out.append(f"the difference is exactly 0 at {w} = {xs[k]:.6g} because f did not "
-                       f"change at all at x ± {h[k]:.2g} (f = {f0s[k]:.6g}): {size} cannot "
+                       f"change at all at {w} ± {h[k]:.2g} (f = {f0s[k]:.6g}): {size} cannot "
                        "be seen by finite differences here; use the reverse method")
     mask &= ~flat
     if np.any(mask):

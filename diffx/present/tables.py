@@ -168,8 +168,9 @@ def print_check(r: CheckReport, console: Any) -> None:
             console.print(f"{verdict}: the worst input is {worst.name}: its derivatives are "
                           f"{NOT_FINITE}", highlight=False)
         else:
+            by = f" ({worst.by})" if getattr(worst, "by", "") else ""
             console.print(f"{verdict}: the worst input is {worst.name}, relative error "
-                          f"{worst.error:.1e} {op} {r.threshold:g}", highlight=False)
+                          f"{worst.error:.1e}{by} {op} {r.threshold:g}", highlight=False)
     for line in r.advice:
         console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     if r.sweep:
