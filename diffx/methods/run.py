@@ -94,6 +94,9 @@ def prepare(source_or_graph: str | Graph | VectorProgram, at: Any, wrt: Any,
     A vector program (or a program given vector shapes by ``shapes=`` or ``diffx.Value``
     values) gets a block-level request (see :mod:`diffx.methods.vector_request`); a vector
     output's methods give its Jacobian in ``layout`` (:mod:`diffx.methods.jacobian`)."""
+    from .jacobian import check_layout
+
+    layout = check_layout(layout)  # (a scalar program has no Jacobian, but a typo is told)
     program, declared = parse_program(source_or_graph, at, shapes)
     if isinstance(program, VectorProgram):
         return _vector_request(program, at, wrt, declared, scalar_output, layout)
@@ -111,7 +114,6 @@ def _vector_request(program: VectorProgram, at: Any, wrt: Any,
     from . import jacobian
     from . import vector_request as v
 
-    layout = jacobian.check_layout(layout)
     point, batch = None, ()  # type: tuple[Any, tuple[int, ...]]
     if at is not None:
         point, batch, dims = v.block_point(program, at, declared)
