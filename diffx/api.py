@@ -22,13 +22,17 @@ from .vectors import VectorProgram
 
 
 def grad(source_or_graph: str | Graph | VectorProgram, *, at: Any = None, wrt: Any = None,
-         method: str = "reverse", shapes: Any = None, **options: Any) -> Gradient:
+         method: str = "reverse", shapes: Any = None, layout: str = "numerator",
+         **options: Any) -> Gradient:
     """Differentiate by one method; a method that cannot run raises its
     :class:`~diffx.methods.MethodError`.
 
     A vector program (``W1 @ x + b``) takes arrays in ``at`` (one value each; with a shape
     declared in ``shapes=`` or by a ``diffx.Value``, extra leading axes are a batch of points)
     and gives gradients shaped like the inputs; ``wrt`` may name elements (``W1[0,1]``).
+    A vector output gives the Jacobian: shape output + input in the default ``layout=
+    "numerator"`` (rows are the outputs, as JAX and PyTorch), input + output in
+    ``"denominator"`` (the lectures' vector-by-vector table).
 
     >>> g = grad("c = a + b; d = a * c", at={"a": 4, "b": 3})
     >>> g.gradient
@@ -40,7 +44,7 @@ def grad(source_or_graph: str | Graph | VectorProgram, *, at: Any = None, wrt: A
         raise OptionError(f"method= must be a method name such as 'reverse', not "
                           f"{type(method).__name__}")
     spec = get(method)
-    return run_method(spec, prepare(source_or_graph, at, wrt, shapes), options)
+    return run_method(spec, prepare(source_or_graph, at, wrt, shapes, layout=layout), options)
 
 
 def evaluate(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
@@ -87,8 +91,10 @@ def _output_array(req: Any, vals: Any) -> Any:
 
 def grad_all(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
              wrt: Any = None, methods: Iterable[str] | None = None, reference: str = "reverse",
-             options: dict[str, dict[str, Any]] | None = None, shapes: Any = None) -> Report:
-    """Differentiate by several methods (symbolic, numeric, reverse by default) and compare.
+             options: dict[str, dict[str, Any]] | None = None, shapes: Any = None,
+             layout: str = "numerator") -> Report:
+    """Differentiate by several methods (symbolic, numeric, reverse by default; a vector
+    program adds the matrix method) and compare; ``layout`` as in :func:`grad`.
 
     Each method's result is under its name; at a point each is measured against
     ``reference`` (else reverse, else symbolic, whichever gave a derivative). A method that
@@ -99,9 +105,9 @@ def grad_all(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
     >>> r.results["symbolic"].gradient, r.reference
     ({'x': 6.0}, 'reverse')
     """
-    wanted = _method_list(methods)
+    req = prepare(source_or_graph, at, wrt, shapes, layout=layout)
+    wanted = _method_list(methods) if methods is not None else default_methods(req.vector)
     specs = [get(m) for m in wanted]
-    req = prepare(source_or_graph, at, wrt, shapes)
     options = _options(options)
     for m in options:
         get(m)
@@ -109,6 +115,13 @@ def grad_all(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
         raise OptionError(f"reference= must be a method name, not {type(reference).__name__}")
     return run_report(req, [Variant(s.name, s, options.get(s.name, {})) for s in specs],
                       reference)
+
+
+def default_methods(program: Any) -> tuple[str, ...]:
+    """The methods ``grad_all`` runs by default: a vector program (or a request's vector run)
+    adds the matrix method, the block path beside the scalar ones."""
+    vector = isinstance(program, VectorProgram) or getattr(program, "program", None) is not None
+    return (*DEFAULT_METHODS, "matrix") if vector else DEFAULT_METHODS
 
 
 def _method_list(methods: Any) -> tuple[str, ...]:

@@ -74,14 +74,14 @@ def check_vector_program(program: Any, declared: dict[str, tuple[int, ...]], at:
                          claims: Any, threshold: float, sweep: bool) -> CheckReport:
     """The check of a vector program at one point (see the module docstring)."""
     from . import blocksweep
-    from .methods.vector_request import block_point, need_scalar_output
+    from .methods.vector_request import block_point
 
     values, batch, dims = block_point(program, at, declared)
     if batch:
         raise PointError(f"a gradient check works at one point, but {option('at')} gives a "
                          f"batch of shape {batch}; give one value of each input")
     program = program.with_shapes(dims)
-    need_scalar_output(program)
+    _need_scalar_output(program)
     targets = _targets(program, parse_claims(claims))
     point = {k: np.asarray(v, dtype=float) for k, v in values.items()}
     reference, gradients, warnings = _reference(program, point)
@@ -342,3 +342,13 @@ def _sweep(report: Any, sweepers: list[list[tuple[int, Callable, float]]]) -> No
         points.append(SweepPoint(h, worst))
     report.sweep = points
     report.best_step = min(points, key=lambda p: p.error).step
+
+
+def _need_scalar_output(program: Any) -> None:
+    """A claim is a gradient, so the output must be a number (a Jacobian is not checked)."""
+    shape = program.output_shape
+    if shape:
+        name = program.output_name
+        raise DiffxError(f"check compares claimed gradients, so the output must be a number; "
+                         f"{name} has shape {shape}: check a number made from it, such as "
+                         f"sum({name}) or {name}[0]")

@@ -30,10 +30,27 @@ class Shapes:
     inputs: dict[str, tuple[int, ...]]
     output: str
     output_shape: tuple[int, ...] = ()
+    #: a vector output's Jacobian layout: ``"numerator"`` (shape output + input, rows are the
+    #: outputs) or ``"denominator"`` (input + output); None for a scalar output
+    layout: str | None = None
 
     def of(self, name: str) -> tuple[int, ...]:
-        """The shape of an input's derivative (an element such as ``W1[0,1]`` is a number)."""
-        return self.inputs.get(name, ())
+        """The shape of the derivative by an input (an element such as ``W1[0,1]`` is a
+        number): the input's shape for a scalar output, else the Jacobian's in its layout."""
+        shape = self.inputs.get(name, ())
+        if not self.output_shape:
+            return shape
+        if self.layout == "denominator":
+            return shape + self.output_shape
+        return self.output_shape + shape
+
+    def layout_text(self, name: str) -> str:
+        """``numerator layout: rows are y, columns are x`` (empty for a scalar output)."""
+        if not self.output_shape:
+            return ""
+        out, by = self.output, name
+        rows, cols = (out, by) if self.layout != "denominator" else (by, out)
+        return f"{self.layout or 'numerator'} layout: rows are {rows}, columns are {cols}"
 
     @property
     def vector_inputs(self) -> tuple[str, ...]:

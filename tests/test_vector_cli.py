@@ -123,10 +123,11 @@ def test_malformed_brackets_and_shapes_exit_2_without_traceback(args, message):
         isinstance(result.exception, SystemExit)
 
 
-def test_vector_output_is_refused_on_the_command_line():
-    result = run("grad", "y = W @ x", "--at", "x=[1,2], W=[[1,2],[3,4]]")
-    assert result.exit_code == 2
-    assert "the output y has shape (2,), and gradients need a scalar output" in result.output
+def test_vector_output_gives_its_jacobian_on_the_command_line():
+    result = run("grad", "y = W @ x", "--at", "x=[1,2], W=[[1,2],[3,4]]", "--wrt", "x")
+    assert result.exit_code == 0, result.output
+    assert "∂y/∂x  shape (2, 2) (numerator layout: rows are y, columns are x)\n" \
+        "  [[1 2]\n   [3 4]]" in result.output
 
 
 def test_routes_and_check_take_vector_points_at_the_element_level():

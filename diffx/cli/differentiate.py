@@ -23,7 +23,7 @@ def grad(
     at: At = None,
     method: Annotated[MethodChoice, typer.Option(
         "--method", "-m", help="Which method to run; 'all' runs symbolic, numeric and reverse "
-        "side by side.")] = MethodChoice.all,
+        "side by side (and matrix for a vector program).")] = MethodChoice.all,
     routes: Annotated[bool, typer.Option(
         "--routes", help="List every route from the output to each input (reverse method).")
     ] = False,
@@ -44,6 +44,10 @@ def grad(
     order: Annotated[int, typer.Option(
         "--order", help="2: the Hessian by every method (symbolic, reverse-over-reverse, "
         "forward-over-reverse, second differences) and their agreement.")] = 1,
+    layout: Annotated[str, typer.Option(
+        "--layout", help="A vector output's Jacobian: 'numerator' (rows are the outputs, as "
+        "JAX and PyTorch) or 'denominator' (rows are the inputs, the lectures' table).")
+    ] = "numerator",
 ) -> None:
     """Differentiate SOURCE by each method and show whether they agree.
 
@@ -69,18 +73,18 @@ def grad(
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
     program, point, shapes = read_program_at(source, file, at, shape)
-    wanted = methods.DEFAULT_METHODS if method.value == "all" else (method.value,)
+    wanted = None if method.value == "all" else (method.value,)  # None: the defaults
     # each option goes to every method that declares it (the registry says which)
     given = {"scheme": scheme.value, "step": step, "timeout": timeout, "routes": routes,
              "route_limit": route_limit}
     options = {m: {k: v for k, v in given.items() if k in methods.get(m).options}
-               for m in wanted}
+               for m in wanted or methods.REGISTRY}
     if point is None and not program.inputs:
         point = {}  # a constant expression: its value needs no point
     report = api.grad_all(program, at=point, wrt=wrt, methods=wanted,
-                          options=options, shapes=shapes)
+                          options=options, shapes=shapes, layout=layout)
     graph = report.graph if report.shapes is not None else program  # (the expansion)
-    if len(wanted) == 1:
+    if wanted is not None:
         only = report.results[wanted[0]]
         if not only.ok and only.error_kind == "usage":
             raise fail(only.error or "failed")

@@ -37,8 +37,8 @@ class BlockDetails(Details):
     block_adjoints: dict[int, Any] | None = None
 
     def summary(self, cost: dict[str, Any], number: Any, count: Any) -> str:
-        ops = cost.get("operations", 0)
-        return f"{ops} block op{'s' * (ops != 1)}, 1 sweep"
+        ops, sweeps = cost.get("operations", 0), cost.get("sweeps", 1)
+        return f"{ops} block op{'s' * (ops != 1)}, {sweeps} sweep{'s' * (sweeps != 1)}"
 
     def hidden(self) -> tuple[str, ...]:
         return self.BULK
@@ -102,6 +102,14 @@ def _targets(program: Any, wrt: tuple[str, ...]) -> tuple[list[str], dict[str, t
           variants=())
 def run(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
         evaluated: Evaluated | None = None) -> Gradient:
+    return vjp_rows(graph, wrt, point, arrays, None)[0]
+
+
+def vjp_rows(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
+             seeds: list[Any] | None) -> list[Gradient]:
+    """One forward pass on the block values, then one VJP per cotangent in ``seeds`` (for a
+    vector output: basis vectors give the Jacobian's rows). ``seeds=None`` is the method's own
+    run: the output's adjoint 1, or for a vector output its last entry, as the expansion."""
     program = program_of(graph)
     if point is None:
         raise MethodError(f"the matrix method computes values: add {option('at')}")
@@ -113,31 +121,39 @@ def run(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: 
     start = time.perf_counter()
     values = blocksweep.forward(program, _block_point(program, point))
     out = program.blocks.output
-    seed = None
-    if np.ndim(values[out]):  # as the expansion: its output is the last entry
-        seed = np.zeros(np.shape(values[out]))
-        seed.flat[-1] = 1.0
-    adjoints = blocksweep.backward(program, values, blocks, seed=seed)
-    whole = blocksweep.input_adjoints(program, adjoints, blocks)
-    gradient: dict[str, Any] = {}
-    for w in wrt:
-        if w in entries:
-            name, idx = entries[w]
-            gradient[w] = float(whole[name][idx])
-        else:
-            gradient[w] = to_python(whole[w])
-    result = Gradient(method="matrix", expression=program.source,
-                      inputs=program.inputs if not entries else getattr(graph, "inputs",
-                                                                         program.inputs),
-                      wrt=wrt, point=point, graph=None if graph is program else graph)
-    result.gradient = gradient
-    value = values[out]
-    if graph is not program:  # on the expansion, the value is its output's (the last entry)
-        value = value.flat[-1]
-    result.value = to_python(value if np.ndim(value) else float(value))
-    result.seconds = time.perf_counter() - start
+    own = seeds is None
+    if own:
+        seed = None
+        if np.ndim(values[out]):  # as the expansion: its output is the last entry
+            seed = np.zeros(np.shape(values[out]))
+            seed.flat[-1] = 1.0
+        seeds = [seed]
     n_ops = sum(1 for c in program.blocks.code if c not in (INPUT, CONST))
-    result.cost = {"evaluations": 1, "operations": n_ops, "sweeps": 1}
-    result.details = BlockDetails(block_adjoints=adjoints)
-    result.warnings += blocksweep.finite_warnings(values, adjoints)
-    return result
+    results = []
+    assert seeds is not None  # given, or the output's own
+    for seed in seeds:
+        adjoints = blocksweep.backward(program, values, blocks, seed=seed)
+        whole = blocksweep.input_adjoints(program, adjoints, blocks)
+        gradient: dict[str, Any] = {}
+        for w in wrt:
+            if w in entries:
+                name, idx = entries[w]
+                gradient[w] = float(whole[name][idx])
+            else:
+                gradient[w] = to_python(whole[w])
+        result = Gradient(method="matrix", expression=program.source,
+                          inputs=program.inputs if not entries else getattr(graph, "inputs",
+                                                                             program.inputs),
+                          wrt=wrt, point=point, graph=None if graph is program else graph)
+        result.gradient = gradient
+        value = values[out]
+        if own and graph is not program:  # on the expansion, its output's (the last entry)
+            value = value.flat[-1]
+        result.value = to_python(value if np.ndim(value) else float(value))
+        result.seconds = time.perf_counter() - start
+        result.cost = {"evaluations": 1, "operations": n_ops, "sweeps": 1}
+        result.details = BlockDetails(block_adjoints=adjoints)
+        result.warnings += blocksweep.finite_warnings(values, adjoints)
+        results.append(result)
+        start = time.perf_counter()
+    return results

@@ -86,14 +86,19 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
 
 
 def prepare(source_or_graph: str | Graph | VectorProgram, at: Any, wrt: Any,
-            shapes: Any = None, scalar_output: bool = True) -> Request:
+            shapes: Any = None, scalar_output: bool = True, layout: str = "numerator"
+            ) -> Request:
     """Parse, resolve ``wrt`` and normalize the point (``at=3`` is the only input's value).
 
     A vector program (or a program given vector shapes by ``shapes=`` or ``diffx.Value``
-    values) gets a block-level request (see :mod:`diffx.methods.vector_request`)."""
+    values) gets a block-level request (see :mod:`diffx.methods.vector_request`); a vector
+    output's methods give its Jacobian in ``layout`` (:mod:`diffx.methods.jacobian`)."""
+    from .jacobian import check_layout
+
+    layout = check_layout(layout)  # (a scalar program has no Jacobian, but a typo is told)
     program, declared = parse_program(source_or_graph, at, shapes)
     if isinstance(program, VectorProgram):
-        return _vector_request(program, at, wrt, declared, scalar_output)
+        return _vector_request(program, at, wrt, declared, scalar_output, layout)
     graph = program
     names = resolve_wrt(graph, wrt)
     if at is None:
@@ -103,18 +108,21 @@ def prepare(source_or_graph: str | Graph | VectorProgram, at: Any, wrt: Any,
 
 
 def _vector_request(program: VectorProgram, at: Any, wrt: Any,
-                    declared: dict[str, tuple[int, ...]], scalar_output: bool) -> Request:
+                    declared: dict[str, tuple[int, ...]], scalar_output: bool,
+                    layout: str = "numerator") -> Request:
+    from . import jacobian
     from . import vector_request as v
 
     point, batch = None, ()  # type: tuple[Any, tuple[int, ...]]
     if at is not None:
         point, batch, dims = v.block_point(program, at, declared)
         program = program.with_shapes(dims)
-    if scalar_output:
-        v.need_scalar_output(program)
     names = v.vector_wrt(program, wrt)
+    if scalar_output and program.output_shape:
+        jacobian.check_size(program, names)
     elements = None if point is None else v.element_point(program, point, batch)
-    run = VectorRun(program, v.element_wrt(program, names), elements, v.shapes_of(program))
+    run = VectorRun(program, v.element_wrt(program, names), elements,
+                    v.shapes_of(program, layout), layout)
     return Request(program.scalar, names, point, bool(batch), run)
 
 
@@ -141,6 +149,12 @@ def run_method(spec: Method, req: Request, options: dict[str, Any]) -> Gradient:
         from .vector_request import point_example, regroup
 
         try:
+            if req.vector.program.output_shape:  # a vector output: its Jacobian
+                from .jacobian import jacobian_rows
+
+                scalar = req.scalar()
+                return jacobian_rows(spec, req, lambda view: run_method(
+                    spec, scalar._replace(graph=view), options))
             result = run_method(spec, req.scalar(), options)
         except MethodError as exc:
             if req.point is None and str(exc).startswith("needs a point"):  # in block words

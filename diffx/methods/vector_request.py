@@ -30,6 +30,7 @@ class VectorRun(NamedTuple):
     wrt: tuple[str, ...]  # element inputs of the expansion
     point: dict[str, Any] | None  # element values (numbers, or batch arrays)
     shapes: Shapes
+    layout: str = "numerator"  # a vector output's Jacobian layout (methods/jacobian.py)
 
 
 def split_names(text: str) -> list[str]:
@@ -186,25 +187,16 @@ def element_point(program: VectorProgram, values: dict[str, Any], batch: tuple[i
             for k, v in point.items()}
 
 
-def shapes_of(program: VectorProgram) -> Shapes:
-    return Shapes(dict(program.input_shapes), program.output_name, program.output_shape)
+def shapes_of(program: VectorProgram, layout: str | None = None) -> Shapes:
+    """The program's shapes; a vector output's carry the Jacobian's layout."""
+    return Shapes(dict(program.input_shapes), program.output_name, program.output_shape,
+                  (layout or "numerator") if program.output_shape else None)
 
 
 def point_example(shapes: Shapes) -> str:
     """``W=[[...]],x=[...],lr=...``: how to give a point for these inputs."""
     kinds = {0: "...", 1: "[...]", 2: "[[...]]"}
     return ",".join(f"{k}={kinds[len(v)]}" for k, v in shapes.inputs.items()) or "..."
-
-
-def need_scalar_output(program: VectorProgram) -> None:
-    """Gradients need a scalar output (Jacobians of vector outputs are not built yet)."""
-    shape = program.output_shape
-    if shape:
-        name = program.output_name
-        raise DiffxError(
-            f"the output {name} has shape {shape}, and gradients need a scalar output "
-            f"(Jacobians of vector outputs are not supported yet); differentiate a number "
-            f"made from it, such as sum({name}) or {name}[0]")
 
 
 def vector_wrt(program: VectorProgram, wrt: Any) -> tuple[str, ...]:
@@ -283,7 +275,19 @@ def worst_entry(errors: dict[str, Any], shapes: Shapes) -> Worst | None:
             continue
         shape = shapes.of(w)
         index = np.unravel_index(k, arr.shape)[arr.ndim - len(shape):] if shape else ()
-        from ..expand import element_name
-
-        worst = Worst(element_name(w, tuple(int(i) for i in index)), value)
+        worst = Worst(_entry_name(w, tuple(int(i) for i in index), shapes), value)
     return worst
+
+
+def _entry_name(w: str, index: tuple[int, ...], shapes: Shapes) -> str:
+    """``W2[1,0]``; in a Jacobian ``∂y[1]/∂x[2]`` (the index split by the layout)."""
+    from ..expand import element_name
+
+    if not shapes.output_shape:
+        return element_name(w, index)
+    o = len(shapes.output_shape)
+    if shapes.layout == "denominator":
+        mine, out = index[:len(index) - o], index[len(index) - o:]
+    else:
+        out, mine = index[:o], index[o:]
+    return f"∂{element_name(shapes.output, out)}/∂{element_name(w, mine)}"

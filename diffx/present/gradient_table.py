@@ -4,6 +4,7 @@ Formatting only, no computing."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.markup import escape
@@ -66,7 +67,7 @@ def _vector_report(report: Report, console: Any, out_name: str, title: str | Non
     """A vector program: the value, each derivative shaped like its input (the reference's),
     then the methods with their worst entry; the matrices of a method that disagrees (worst
     relative error above ``SHOWN_ABOVE``) follow the table."""
-    from .matrices import point_line
+    from .matrices import point_line, value_lines
 
     shapes = report.shapes
     assert shapes is not None
@@ -74,7 +75,8 @@ def _vector_report(report: Report, console: Any, out_name: str, title: str | Non
     if report.point is not None:
         if report.point:
             console.print(escape(point_line(report.point, shapes.inputs)), highlight=False)
-        console.print(escape(f"{out_name} = {number(report.value)}"), highlight=False)
+        for line in value_lines(out_name, report.value, shapes.output_shape):
+            console.print(escape(line), highlight=False)
     shown = report.reference if report.reference in report.results else next(
         (k for k, r in report.results.items() if r.ok and r.gradient is not None), None)
     if report.point is None:  # formulas: every method's
@@ -84,6 +86,8 @@ def _vector_report(report: Report, console: Any, out_name: str, title: str | Non
     elif shown is not None:
         _print_gradients(console, report.results[shown], out_name, report)
     _vector_table(report, console)
+    if shapes.output_shape and report.wrt:
+        console.print(escape(jacobian_cost(report)), highlight=False, soft_wrap=True)
     if report.point is not None:
         for name, r in report.results.items():
             worst = report.worst.get(name)
@@ -109,8 +113,20 @@ def _print_gradients(console: Any, r: Gradient, out_name: str, report: Report,
         console.print(escape(heading), highlight=False)
         indent = "  "
     for w in report.wrt:
-        for line in gradient_lines(out_name, w, r.gradient.get(w), shapes.of(w), indent):
+        for line in gradient_lines(out_name, w, r.gradient.get(w), shapes.of(w), indent,
+                                   shapes.layout_text(w)):
             console.print(escape(line), highlight=False)
+
+
+def jacobian_cost(report: Report) -> str:
+    """The lectures' argument for a Jacobian: m reverse sweeps against n forward sweeps."""
+    from ..methods.jacobian import cost_text
+
+    shapes = report.shapes
+    assert shapes is not None
+    m = math.prod(shapes.output_shape)
+    n = sum(math.prod(shapes.inputs.get(w, ())) for w in report.wrt)
+    return cost_text(shapes.output, m, report.wrt, n)
 
 
 def _vector_table(report: Report, console: Any) -> None:

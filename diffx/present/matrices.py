@@ -33,6 +33,8 @@ def array_lines(value: Any) -> list[str]:
     arr = np.asarray(value, dtype=object if _is_text(value) else float)
     if arr.ndim == 0:
         return [_cell(arr.item())]
+    if arr.ndim > 2:  # a Jacobian of a matrix output: its slices, numpy-style
+        return _slices(arr)
     rows = [arr] if arr.ndim == 1 else [arr[i] if i is not None else None
                                         for i in _picks(arr.shape[0])]
     cols = _picks(arr.shape[-1])
@@ -54,6 +56,20 @@ def array_lines(value: Any) -> list[str]:
     return lines
 
 
+def _slices(arr: Any) -> list[str]:
+    """An array of 3 or more axes as its slices along the first, a blank line between."""
+    picks = _picks(arr.shape[0])
+    lines: list[str] = []
+    for k, i in enumerate(picks):
+        inner = ["…"] if i is None else array_lines(arr[i])
+        if k:
+            lines.append("")
+        lines += [("[" if k == 0 else " ") + line if j == 0 else " " + line if line else ""
+                  for j, line in enumerate(inner)]
+    lines[-1] += "]"
+    return lines
+
+
 def _is_text(value: Any) -> bool:
     """A formula, or an array of formulas (numbers are floats)."""
     dtype = getattr(value, "dtype", None)
@@ -66,9 +82,11 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 def gradient_lines(out_name: str, w: str, value: Any, shape: tuple[int, ...],
-                   indent: str = "") -> list[str]:
+                   indent: str = "", layout: str = "") -> list[str]:
     """``∂L/∂W1  shape (2, 2)`` and its matrix under it; a vector or a number on the same
-    line. A batch of points (extra leading axes) shows its first point and says so."""
+    line. A batch of points (extra leading axes) shows its first point and says so. A
+    Jacobian names its ``layout`` after its shape (``(numerator layout: rows are y, columns
+    are x)``)."""
     head = f"{indent}∂{out_name}/∂{w}"
     if value is None:
         return [f"{head}  —"]
@@ -83,10 +101,30 @@ def gradient_lines(out_name: str, w: str, value: Any, shape: tuple[int, ...],
     if not shape:
         return [f"{head}  {array_lines(arr)[0]}{where}"]
     lines = array_lines(arr)
-    head = f"{head}  shape {shape_text(shape)}{where}"
+    head = f"{head}  shape {shape_text(shape)}{f' ({layout})' if layout else ''}{where}"
     if len(shape) == 1:
         return [f"{head}  {lines[0]}"]
-    return [head, *(f"{indent}  {line}" for line in lines)]
+    return [head, *(f"{indent}  {line}" if line else "" for line in lines)]
+
+
+def value_lines(name: str, value: Any, shape: tuple[int, ...]) -> list[str]:
+    """``y = [-2 -2]``, or ``y  shape (2, 3)`` with its matrix under it; a batch of points
+    shows its first point and says so; a number is ``L = 0.605``."""
+    import numpy as np
+
+    if not shape:
+        return [f"{name} = {number(value)}"]
+    arr = np.asarray(value, dtype=float)
+    batch = arr.shape[:arr.ndim - len(shape)]
+    where = ""
+    if batch:
+        where = f"  (at the first of {int(np.prod(batch)):,} points, batch shape {batch})"
+        arr = arr[(0,) * len(batch)]
+    lines = array_lines(arr)
+    if len(shape) == 1:
+        return [f"{name} = {lines[0]}{where}"]
+    return [f"{name}  shape {shape_text(shape)}{where}",
+            *(f"  {line}" if line else "" for line in lines)]
 
 
 def point_line(point: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> str:

@@ -1,15 +1,32 @@
 """The JSON of a vector program's report (``diffx grad --json``): the inputs' and output's
 shapes, each gradient as ``{"shape": [...], "value": nested lists}`` (a batch's leading axes
-included in its shape), each method's relative errors per entry and its worst entry. Strict
-JSON, made by the cleaner of ``present.as_json``; a scalar program's JSON is made there."""
+included in its shape; a vector output's Jacobian in its ``layout``, with its cost), each
+method's relative errors per entry and its worst entry. Strict JSON, made by the cleaner of
+``present.as_json``; a scalar program's JSON is made there."""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..result import Report
 from .as_json import _Clean, gradient_dict, relative_errors_json
+
+
+def _jacobian_keys(report: Report) -> dict[str, Any]:
+    """A vector output's ``layout`` and the cost of its Jacobian (m reverse sweeps, n forward
+    sweeps); nothing for a scalar output."""
+    shapes = report.shapes
+    if shapes is None or not shapes.output_shape:
+        return {}
+    from .gradient_table import jacobian_cost
+
+    m = math.prod(shapes.output_shape)
+    n = sum(math.prod(shapes.inputs.get(w, ())) for w in report.wrt)
+    return {"layout": shapes.layout,
+            "jacobian_cost": {"outputs": m, "inputs": n, "reverse_sweeps": m,
+                              "forward_sweeps": n, "text": jacobian_cost(report)}}
 
 
 def vector_report_json(report: Report, graph: Any) -> str:
@@ -42,6 +59,7 @@ def vector_report_json(report: Report, graph: Any) -> str:
         "inputs": list(report.inputs),
         "shapes": shapes.as_json(),
         "output": shapes.output,
+        **_jacobian_keys(report),
         "wrt": list(report.wrt),
         "point": report.point,
         "value": report.value,
