@@ -84,3 +84,17 @@ def test_the_normalisation_still_sees_a_wrong_number():
     right = "∂y/∂x  shape (4,)  [0 4 8 12]\n symbolic │ 65.7 ms │ formulas"
     assert _without_times(right) == _without_times(right.replace("65.7 ms", "1.2 s"))
     assert _without_times(right) != _without_times(right.replace("12]", "13]"))
+
+
+def test_the_readme_section_shows_the_issue_command_and_its_real_output():
+    text = (ROOT / "README.md").read_text("utf-8")
+    section = text.split("## Vectors and matrices\n", 1)[1].split("\n## ", 1)[0]
+    assert "[docs/vectors.md](docs/vectors.md)" in section
+    block = re.search(r"```console\n\$ (.*?\\\n.*?)\n(.*?)\n```", section, re.S)
+    assert block is not None
+    command = block.group(1).replace("\\\n", " ")
+    assert command.startswith('diffx grad "z = W1 @ x + b1; h = sigmoid(z); y = W2 @ h + b2; '
+                              'L = 0.5*sum((t - y)^2)"')
+    shown = block.group(2)
+    assert "L = 0.605230169465567" in shown  # tests/test_vector_core.py's numpy backprop value
+    assert _without_times(_run(command)) == _without_times(shown)
