@@ -12,7 +12,8 @@ One computational graph, differentiated three interchangeable ways side by side:
 ``check`` checks a hand-derived gradient, ``backward`` writes a vector program's backward
 pass in matrix notation, ``adjoint`` writes the reverse sweep out as a program, ``swell``
 measures expression swell, ``render`` draws the graph, ``trace_table`` builds the primal,
-tangent and adjoint traces.
+tangent and adjoint traces, ``steps`` derives a derivative rule by rule, ``quiz`` makes an exercise on them and ``grade`` grades the
+answers.
 
 Each of them also takes a Python function with ``at`` giving the point: ``trace`` runs it once
 on traced values and gives its Graph (``name`` names an intermediate; ``diffx.math`` holds the
@@ -41,7 +42,10 @@ from .errors import DiffxError, OptionError, ParseError, PointError
 from .graph import Graph
 from .point_values import Value
 from .program import parse
+from .quiz import quiz
+from .quiz_grade import grade
 from .result import Gradient, Report
+from .steps import steps
 from .trace_table import trace_table
 from .tracer import name
 from .tracing import trace
@@ -101,6 +105,6 @@ _register_notebook_display()
 __all__ = [
     "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
     "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "grad",
-    "grad_all", "math", "name", "parse", "render", "resolve_wrt", "swell", "trace",
-    "trace_table",
+    "grad_all", "grade", "math", "name", "parse", "quiz", "render", "resolve_wrt", "steps",
+    "swell", "trace", "trace_table",
 ]

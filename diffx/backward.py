@@ -228,10 +228,24 @@ def _forward_texts(blocks: BlockProgram, named: dict[int, str],
     return out
 
 
+def edge_rules(blocks: BlockProgram, shapes: tuple[Shape, ...], wrt: tuple[str, ...]
+               ) -> dict[tuple[int, int, int], tuple[str, str]]:
+    """Each edge's share of its argument's adjoint, (argument, node, position) -> (rule, rule
+    with the elementwise derivatives written out): ``ȳ hᵀ`` on the edge from W2 to W2 @ h."""
+    named = _names(blocks)
+    texts = _forward_texts(blocks, named, shapes)
+    abstract: dict[tuple[int, int, int], Term] = {}
+    concrete: dict[tuple[int, int, int], Term] = {}
+    _sweep(blocks, shapes, wrt, named, texts, concrete=False, edges=abstract)
+    _sweep(blocks, shapes, wrt, named, texts, concrete=True, edges=concrete)
+    return {e: (render(t), render(concrete.get(e, t))) for e, t in abstract.items()}
+
+
 def _sweep(blocks: BlockProgram, shapes: tuple[Shape, ...], wrt: tuple[str, ...],
-           named: dict[int, str], texts: list[Factor], concrete: bool) -> dict[int, str]:
+           named: dict[int, str], texts: list[Factor], concrete: bool,
+           edges: dict[tuple[int, int, int], Term] | None = None) -> dict[int, str]:
     """Reverse loop: each node's adjoint as terms; a named node's line is its terms' sum, and
-    the nodes it feeds see it by its symbol (ȳ)."""
+    the nodes it feeds see it by its symbol (ȳ). ``edges`` collects each edge's term."""
     live = blocksweep.active(blocks, wrt)
     parts: dict[int, list[Term]] = {}
     lines: dict[int, str] = {}
@@ -268,6 +282,8 @@ def _sweep(blocks: BlockProgram, shapes: tuple[Shape, ...], wrt: tuple[str, ...]
                 term = unbroadcast(term, shapes[a], shapes[k])
             if term is not None:
                 parts.setdefault(a, []).append(term)
+                if edges is not None:
+                    edges[(a, k, i)] = term
     return lines
 
 

@@ -43,13 +43,16 @@ class BlockOp:
 
 
 def unbroadcast(g: Any, shape: Shape) -> Any:
-    """Sum ``g`` over the axes that broadcasting stretched, back to ``shape``."""
+    """Sum ``g`` over the axes that broadcasting stretched, back to ``shape``: the leading
+    axes in one reduction, then the stretched axes of length 1 in another (no copy when
+    nothing was stretched)."""
     g = np.asarray(g)
-    while g.ndim > len(shape):
-        g = g.sum(axis=0)
-    for axis, d in enumerate(shape):
-        if d == 1 and g.shape[axis] != 1:
-            g = g.sum(axis=axis, keepdims=True)
+    lead = g.ndim - len(shape)
+    if lead > 0:
+        g = g.sum(axis=tuple(range(lead)))
+    stretched = tuple(axis for axis, d in enumerate(shape) if d == 1 and g.shape[axis] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
     return g
 
 
@@ -206,12 +209,19 @@ def evaluate(code: int, args: tuple[Any, ...], attr: Any) -> Any:
         return _ops.BY_CODE[code].evaluate(*args, ns="numpy")
 
 
-def vjp(code: int, g: Any, args: tuple[Any, ...], out: Any, attr: Any) -> tuple[Any, ...]:
+def vjp(code: int, g: Any, args: tuple[Any, ...], out: Any, attr: Any,
+        need: tuple[bool, ...] | None = None) -> tuple[Any, ...]:
     """Each argument's share of the adjoint ``g`` of the node ``code(args) = out``, shaped
-    like the argument (the matrix chain rule of one op)."""
+    like the argument (the matrix chain rule of one op). With ``need`` (one flag per
+    argument), a share not needed is None and not computed: ``X̄ = ȳ W`` of ``X @ W.T`` costs
+    as much as the product itself when only ``W`` is differentiated by."""
+    if need is None:
+        need = (True,) * len(args)
     if code >= FIRST_CODE:
         op = BY_CODE[code]
-        return tuple(rule(g, *args, out, attr) for rule in op.vjp)
+        return tuple(rule(g, *args, out, attr) if wanted else None
+                     for rule, wanted in zip(op.vjp, need))
     with np.errstate(all="ignore"):
         partials = _ops.BY_CODE[code].local_partials(args, out, ns="numpy")
-    return tuple(unbroadcast(g * p, np.shape(x)) for p, x in zip(partials, args))
+    return tuple(unbroadcast(g * p, np.shape(x)) if wanted else None
+                 for p, x, wanted in zip(partials, args, need))

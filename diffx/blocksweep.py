@@ -98,10 +98,11 @@ def backward(program: Any, values: list[Any], wrt: Iterable[str] | None = None,
             if g is None or code in (INPUT, CONST):
                 continue
             args = blocks.args[k]
+            need = tuple(live[a] for a in args)
             shares = _blockops.vjp(code, g, tuple(values[a] for a in args), values[k],
-                                   blocks.attr[k])
-            for a, share in zip(args, shares):
-                if not live[a]:
+                                   blocks.attr[k], need)
+            for a, share, wanted in zip(args, shares, need):
+                if not wanted:
                     continue
                 share = np.asarray(share, dtype=float)
                 adj[a] = share if a not in adj else adj[a] + share
@@ -117,13 +118,16 @@ def input_adjoints(program: Any, adjoints: Mapping[int, Any], wrt: Iterable[str]
     out: dict[str, Any] = {}
     for name in wrt:
         k = nodes[name]
-        out[name] = np.asarray(adjoints.get(k, np.zeros(node_shapes[k])), dtype=float)
+        share = adjoints.get(k)
+        out[name] = np.zeros(node_shapes[k]) if share is None else np.asarray(share, dtype=float)
     return out
 
 
 def finite_warnings(values: list[Any], adjoints: Mapping[int, Any]) -> list[str]:
-    """The warning when a value or an adjoint is inf or nan (none otherwise)."""
+    """The warning when a value or an adjoint is inf or nan (none otherwise). A finite sum
+    proves every entry finite without a mask the size of the array; only a sum that is not
+    (an entry inf or nan, or finite entries whose sum overflows) is looked at entry by entry."""
     for v in (*values, *adjoints.values()):
-        if not np.all(np.isfinite(v)):
+        if not np.isfinite(np.sum(v)) and not np.all(np.isfinite(v)):
             return [NOT_FINITE]
     return []

@@ -23,20 +23,57 @@ from .graph import Graph
 from .picture import picture
 from .present import dot as _dot
 from .present import picture_files as _files
+from .vectors import VectorProgram
 
 
-def render(source_or_graph: str | Graph, *, at: Any = None, wrt: str | None = None,
+def render(source_or_graph: Any, *, at: Any = None, wrt: str | None = None,
            route: int | None = None, tree: bool = False, direction: str = "LR",
-           max_nodes: int = 300) -> Any:
+           max_nodes: int = 300, expand: bool = False, shapes: Any = None) -> Any:
     """The graph as a ``graphviz.Digraph``: a local derivative on every edge; with ``at``,
     values and adjoints on the nodes; with ``wrt``, the routes from that input highlighted and
     the route-sum in the caption (``route=K``: only the K-th route); ``tree=True`` draws the
-    expression as a tree with shared nodes copied."""
+    expression as a tree with shared nodes copied.
+
+    A vector program is drawn at the block level (one node per vector or matrix, edges with
+    their matrix rules, :mod:`diffx.block_picture`); ``expand=True``, ``tree``, ``route`` or
+    an element ``wrt`` (``W1[0,1]``) draw its scalar expansion instead."""
+    if isinstance(source_or_graph, str | VectorProgram):
+        from .methods.vector_request import parse_program
+
+        program, declared = parse_program(source_or_graph, at, shapes)
+        if isinstance(program, VectorProgram):
+            return _vector(program, declared, at, wrt, route, tree, direction, max_nodes,
+                           expand)
+        source_or_graph = program
     return _dot.to_digraph(picture(source_or_graph, at=at, wrt=wrt, route=route, tree=tree,
                                    direction=direction, max_nodes=max_nodes))
 
 
-def save(source_or_graph: str | Graph, path: str | Path, **options: Any) -> Path:
+def _vector(program: VectorProgram, declared: dict[str, Any], at: Any, wrt: str | None,
+            route: int | None, tree: bool, direction: str, max_nodes: int,
+            expand: bool) -> Any:
+    """A vector program's picture: the block level, or the scalar expansion."""
+    from .block_picture import block_picture
+    from .errors import PointError, option
+    from .methods.vector_request import block_point, element_point
+    from .present import block_dot
+
+    values = None
+    if at is not None:
+        values, batch, dims = block_point(program, at, declared)
+        if batch:
+            raise PointError(f"a picture is drawn at one point; {option('at')} gives a batch "
+                             f"of {batch} points", param="at")
+        program = program.with_shapes(dims)
+    if expand or tree or route is not None or (wrt is not None and wrt not in program.inputs):
+        point = element_point(program, values, ()) if values is not None else None
+        return _dot.to_digraph(picture(program.scalar, at=point, wrt=wrt, route=route,
+                                       tree=tree, direction=direction, max_nodes=max_nodes))
+    return block_dot.to_digraph(block_picture(program, values, wrt=wrt, direction=direction,
+                                              max_nodes=max_nodes))
+
+
+def save(source_or_graph: Any, path: str | Path, **options: Any) -> Path:
     """Render and write a picture; the format follows the extension (.svg .png .pdf .dot).
     The path is checked before anything is drawn."""
     _files.picture_format(path)

@@ -90,7 +90,7 @@ def _math_namespace() -> dict[str, Any]:
         "sigmoid": _sigmoid, "softplus": _softplus,
         "relu": lambda x: 0.0 if x <= 0 else x,
         "step": lambda x: 1.0 if x > 0 else 0.0,
-        "sign": lambda x: float((x > 0) - (x < 0)) if x == x else x,
+        "sign": lambda x: 1.0 if x > 0 else -1.0 if x < 0 else (0.0 if x == x else x),
         # ge(x, y) = Heaviside(x - y), le(x, y) = Heaviside(y - x), both 1/2 at a tie
         # (max and min split a tie between their arguments); lt, gt have no tie share
         "ge": lambda x, y: 1.0 if x > y else 0.5 if x == y else 0.0,

@@ -195,6 +195,12 @@ PICTURES = [  # (file, source or example file, options, caption)
              "w22": 0.4, "b1": 0, "b2": 0.1, "v11": 0.5, "v12": -0.6, "v21": 0.7, "v22": 0.8,
              "c1": 0, "c2": 0}, "wrt": "w11", "direction": "TB"},
      "The two-layer perceptron, top to bottom, with the routes from w11 to the loss."),
+    ("mlp-blocks.svg", "z = W1 @ x + b1; h = sigmoid(z); y = W2 @ h + b2; L = 0.5*sum((t - y)^2)",
+     {"at": "W1=[[0.1,0.2],[-0.3,0.4]],x=[1,-2],b1=[0.1,0],W2=[[0.5,-0.6],[0.7,0.8]],"
+            "b2=[0,0],t=[0.5,-0.5]"},
+     "The same perceptron in vector notation, drawn at the block level: one node per vector or "
+     "matrix with its shape, value and adjoint; each edge carries its matrix rule (∂L/∂W2 = ȳ "
+     "hᵀ) and the Jacobian's shape. --expand draws the scalar expansion instead."),
 ]
 
 

@@ -53,7 +53,7 @@ def test_help_lists_the_commands_in_their_order():
     out = invoke("--help").stdout
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
     assert listed == ["grad", "graph", "routes", "swell", "compare", "check", "trace",
-                      "adjoint"]
+                      "steps", "quiz", "adjoint"]
 
 
 def test_the_old_names_still_import_from_diffx_cli():

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 from conftest import expression_strategy, same_float
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import diffx
@@ -30,6 +30,7 @@ VALUES = st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0, -0.5, 1e-8, 3.0, -2.0])
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS, VALUES, VALUES)
+@example("(abs(y)) ^ ((x) ^ (x))", -0.5, 1.0)  # sign() of a numpy scalar in the math namespace
 def test_reverse_forward_and_array_sweeps_agree(src, x, y):
     try:
         graph = diffx.parse(src)

@@ -6,7 +6,7 @@ status 2, never a traceback. The package holds the app and its entry point here;
 and exit-status policy in ``run``; the reading of ``-x^2`` as an argument in ``args``; the
 shared options in ``options``; the reading of programs and points in ``sources``; and the
 commands in ``differentiate`` (grad, routes), ``draw`` (graph), ``measure`` (swell,
-compare, check) and ``teach`` (trace).
+compare, check) and ``teach`` (trace, steps, quiz).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .options import MethodChoice, Scheme
 from .run import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, command, flag, internal_error,
                   stop_stray_alarms)
 from .sources import read_source
-from .teach import trace
+from .teach import quiz, steps, trace
 
 __all__ = ["app", "main", "flag", "expression_arguments", "read_source", "MethodChoice",
            "Scheme", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERNAL"]
@@ -42,7 +42,7 @@ app = typer.Typer(
 )
 
 # in the order --help lists them
-for _fn in (grad, graph, routes, swell, compare, check, trace, adjoint):
+for _fn in (grad, graph, routes, swell, compare, check, trace, steps, quiz, adjoint):
     app.command(cls=DiffxCommand)(command(_fn))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .options import At, Direction, File, Shape, Source, check_whole
-from .sources import read_scalar_program
+from .sources import read_program_at
 
 
 def graph(
@@ -32,9 +32,13 @@ def graph(
     max_nodes: Annotated[int, typer.Option(
         "--max-nodes", help="Refuse graphs (or trees) with more nodes than this.")] = 300,
     shape: Shape = None,
+    expand: Annotated[bool, typer.Option(
+        "--expand", help="Draw a vector program's scalar expansion (one node per element) "
+        "instead of its block level.")] = False,
 ) -> None:
     """Draw the graph of SOURCE: the local derivative on every edge, values and adjoints on
-    the nodes (with --at), the routes from an input highlighted (with --wrt)."""
+    the nodes (with --at), the routes from an input highlighted (with --wrt). A vector
+    program is drawn at the block level, edges labelled with their matrix rules (ȳ hᵀ)."""
     from ..draw import render
     from ..methods import MAX_ROUTE_LIMIT
     from ..present.picture_files import write
@@ -45,9 +49,10 @@ def graph(
         from ..present.picture_files import picture_format
 
         picture_format(output)
-    g, point = read_scalar_program(source, file, at, shape)
-    picture = render(g, at=point, wrt=wrt, route=route, tree=tree,
-                     direction=direction.value, max_nodes=max_nodes)
+    program, point, shapes = read_program_at(source, file, at, shape)
+    picture = render(program, at=point, wrt=wrt, route=route, tree=tree,
+                     direction=direction.value, max_nodes=max_nodes, expand=expand,
+                     shapes=shapes or None)
     if output is None:
         typer.echo(picture.source)
         return

@@ -1,9 +1,12 @@
 """The teaching commands: ``trace`` (the primal, tangent and adjoint trace tables of a
-program at one point, as the survey and the lecture notes draw them)."""
+program at one point, as the survey and the lecture notes draw them), ``steps`` (a
+derivative derived rule by rule, checked against sympy) and ``quiz`` (exercises on those tables
+that grade themselves)."""
 
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +14,7 @@ import typer
 from ..errors import DiffxError
 from .options import At, File, Json, Source, check_whole
 from .run import console
-from .sources import read_point, read_program
+from .sources import read_point, read_program, read_source
 
 
 class Numbering(str, Enum):
@@ -65,3 +68,130 @@ def trace(
         typer.echo(present.latex(table, digits), nl=False)
     else:
         typer.echo(present.as_json(table, digits))
+
+
+def steps(
+    source: Source = None,
+    file: File = None,
+    wrt: Annotated[str | None, typer.Option(
+        "--wrt", help="The input to differentiate with respect to (default: the first).",
+        show_default=False)] = None,
+    tree: Annotated[bool, typer.Option(
+        "--tree", help="Derive every use of a shared part in place, as a textbook writes it "
+        "out (default: shared parts and named statements are derived once, by name).")
+    ] = False,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="Text on the terminal, Markdown, LaTeX, or JSON.")] = Format.rich,
+    limit: Annotated[int, typer.Option(
+        "--limit", help="Steps written before the rest are counted (JSON has them all).")
+    ] = 60,
+    json_out: Json = False,
+) -> None:
+    """The derivative of SOURCE derived rule by rule: sum, product, quotient, power and
+    chain rules and each function's rule from the op table, every step named, ending in the
+    formula, which is checked against sympy.diff."""
+    from ..present import steps as present
+    from ..steps import steps as derive
+
+    check_whole("--limit", limit, 1, 1_000_000)
+    if json_out and fmt not in (Format.rich, Format.json):
+        raise DiffxError(f"--json and --format {fmt.value} ask for two outputs; give one")
+    if json_out:
+        fmt = Format.json
+    s = derive(read_program(source, file), wrt=wrt, tree=tree)
+    if fmt is Format.rich:
+        present.print_steps(s, console(), limit)
+    elif fmt is Format.markdown:
+        typer.echo(present.markdown(s, limit), nl=False)
+    elif fmt is Format.latex:
+        typer.echo(present.latex(s, limit), nl=False)
+    else:
+        typer.echo(present.as_json(s))
+
+
+class Blanks(str, Enum):
+    values = "values"
+    partials = "partials"
+    adjoints = "adjoints"
+    trace = "trace"
+    gradient = "gradient"
+
+
+class QuizFormat(str, Enum):
+    markdown = "markdown"
+    latex = "latex"
+    json = "json"
+
+
+def quiz(
+    source: Source = None,
+    file: File = None,
+    at: At = None,
+    blank: Annotated[Blanks, typer.Option(
+        "--blank", help="What the exercise leaves blank.")] = Blanks.adjoints,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Makes the quiz reproducible: the random program, its point and "
+        "the trace cells left blank.")] = 0,
+    random_program: Annotated[bool, typer.Option(
+        "--random", help="Quiz on a fresh random program (see --level).")] = False,
+    level: Annotated[int | None, typer.Option(
+        "--level", help="The random program's difficulty, 1..4: its size, depth and "
+        "functions (default 1).", show_default=False)] = None,
+    fmt: Annotated[QuizFormat, typer.Option(
+        "--format", help="The exercise as Markdown, LaTeX or JSON.")] = QuizFormat.markdown,
+    key: Annotated[Path | None, typer.Option(
+        "--key", help="Also write the key (the answers, as JSON) to this file; "
+        "--grade reads it.", show_default=False)] = None,
+    picture: Annotated[Path | None, typer.Option(
+        "--picture", help="Also draw the graph to this SVG file and refer to it in the "
+        "exercise.", show_default=False)] = None,
+    grade: Annotated[Path | None, typer.Option(
+        "--grade", help="Grade answers against this quiz (the --key file or the JSON "
+        "exercise).", show_default=False)] = None,
+    answers: Annotated[Path | None, typer.Option(
+        "--answers", help="The answers to grade: JSON, or 'name = value' lines.",
+        show_default=False)] = None,
+    rtol: Annotated[float, typer.Option(
+        "--rtol", help="Relative tolerance for numeric answers.")] = 1e-3,
+    json_out: Json = False,
+) -> None:
+    """An exercise that grades itself: SOURCE (or a --random program) at --at with the
+    --blank cells left out, printed with its trace tables; --key writes the answers. With
+    --grade QUIZ --answers FILE, each blank PASSes or FAILs with the right value and the rule
+    that gives it; the exit status is 1 when any answer is wrong."""
+    from .. import quiz_grade
+    from ..present import quiz as present
+    from ..quiz import quiz as make_quiz
+    from .run import EXIT_FAILED
+
+    if grade is not None or answers is not None:
+        if grade is None or answers is None:
+            raise DiffxError("grading needs both --grade QUIZ and --answers FILE")
+        if source is not None or file is not None or random_program:
+            raise DiffxError("--grade reads the program from the quiz file; give no program")
+        q = quiz_grade.load_quiz(read_source(None, grade), str(grade))
+        result = quiz_grade.grade(q, quiz_grade.read_answers(
+            read_source(None, answers), str(answers)), rtol)
+        typer.echo(present.grade_json(result) if json_out else present.grade_text(result),
+                   nl=json_out)
+        if not result.ok:
+            raise typer.Exit(EXIT_FAILED)
+        return
+    if random_program and (source is not None or file is not None):
+        raise DiffxError("--random makes up its own program; give no program")
+    if json_out:
+        fmt = QuizFormat.json
+    if random_program:
+        q = make_quiz(None, blank=blank.value, seed=seed, level=level)
+    else:
+        q = make_quiz(read_program(source, file), at=read_point(at), blank=blank.value,
+                      seed=seed, level=level)
+    if picture is not None:
+        present.write_text(present.picture_svg(q), picture, "picture")
+    if key is not None:
+        present.write_text(present.key_json(q) + "\n", key, "key")
+    shown = str(picture) if picture is not None else None
+    text = {QuizFormat.markdown: lambda: present.markdown(q, shown),
+            QuizFormat.latex: lambda: present.latex(q, shown),
+            QuizFormat.json: lambda: present.exercise_json(q) + "\n"}[fmt]()
+    typer.echo(text, nl=False)

@@ -80,8 +80,8 @@ def _targets(program: Any, wrt: tuple[str, ...]) -> tuple[list[str], dict[str, t
     blocks: list[str] = []
     entries: dict[str, tuple] = {}
     owner = {}
-    for name in program.inputs:
-        shape = program.shape_of(name)
+    for name in program.inputs if any(w not in program.inputs for w in wrt) else ():
+        shape = program.shape_of(name)  # element names only when an element is asked for
         for idx, element in zip(np.ndindex(*shape), element_names(name, shape)):
             owner[element] = (name, idx)
     for w in wrt:

@@ -66,7 +66,7 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
     else:
         raise OptionError(f"{option('wrt')} must be an input name, names separated by commas, "
                           f"or a list of names, not {type(wrt).__name__}", param="wrt")
-    out: list[str] = []
+    out: dict[str, None] = {}  # in order, one lookup per name (a list's scan was quadratic)
     for name in names:
         if not isinstance(name, str) or not name:
             raise OptionError(f"{option('wrt')} needs input names, got {name!r}", param="wrt")
@@ -81,8 +81,7 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
                     param="wrt")
             raise OptionError(f"{option('wrt')} {name}: not an input of the expression "
                               f"(the inputs are: {inputs})", param="wrt")
-        if name not in out:
-            out.append(name)
+        out[name] = None
     return tuple(out)
 
 

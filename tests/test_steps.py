@@ -1,0 +1,267 @@
+"""``diffx steps``: a derivative derived rule by rule, each rule named, ending in a formula
+that equals sympy's; shared parts derived once by name, or written out with --tree."""
+
+import math
+import random
+
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+
+import diffx
+from diffx import ops
+from diffx.present import steps as present
+from diffx.steps import MAX_DEPTH, steps
+from diffx.sym import to_sympy
+from conftest import expression_strategy, invoke, strict_json
+
+x, y = sympy.symbols("x y", real=True)
+
+
+def _equal(a, b, symbols=(x,)) -> bool:
+    """Equal as functions: simplify to 0, or agree to 1e-10 at random points (sympy's evalf,
+    independent of diffx's own evaluation)."""
+    d = a - b
+    if d == 0 or sympy.simplify(d) == 0:
+        return True
+    rng = random.Random(3)
+    seen = 0
+    for _ in range(8):
+        at = {s: sympy.Float(rng.uniform(0.2, 0.9) * rng.choice((1, -1))) for s in symbols}
+        u, v = complex(a.evalf(30, subs=at)), complex(b.evalf(30, subs=at))
+        if not all(map(math.isfinite, (u.real, u.imag, v.real, v.imag))) or u.imag or v.imag:
+            continue
+        seen += 1
+        if abs(u - v) > 1e-10 * max(1.0, abs(u)):
+            return False
+    return seen > 0
+
+
+def _rules(s):
+    return [st.rule for st in s.steps]
+
+
+def test_product_rule_then_power_and_sin():
+    s = steps("x^2*sin(x)")
+    assert _rules(s) == ["product rule", "power rule", "the derivative of sin(x) is cos(x)"]
+    assert s.steps[0].rewrite == "(x^2)'*sin(x) + x^2*(sin(x))'"
+    assert s.steps[1].rewrite == "2*x^(2 - 1)" and s.steps[1].result == "2*x"
+    hand = 2 * x * sympy.sin(x) + x**2 * sympy.cos(x)
+    assert sympy.simplify(s.expr - hand) == 0
+    assert s.expr == sympy.diff(x**2 * sympy.sin(x), x)
+    assert s.check.agrees is True and s.formula == "x^2*cos(x) + 2*x*sin(x)"
+
+
+def test_quotient_rule():
+    s = steps("(x + 1)/(x^2 + 1)")
+    assert s.steps[0].rule == "quotient rule"
+    assert s.steps[0].rewrite == "((x + 1)'*(x^2 + 1) - (x + 1)*(x^2 + 1)')/(x^2 + 1)^2"
+    hand = ((x**2 + 1) - (x + 1) * 2 * x) / (x**2 + 1) ** 2
+    assert sympy.simplify(s.expr - hand) == 0
+    assert "sum rule and constant rule" in _rules(s)
+
+
+def test_chain_rule():
+    s = steps("sin(x^2)")
+    assert _rules(s) == ["chain rule; the derivative of sin(x) is cos(x)", "power rule"]
+    assert s.steps[0].rewrite == "cos(x^2)*(x^2)'"
+    assert sympy.simplify(s.expr - 2 * x * sympy.cos(x**2)) == 0
+
+
+def test_exp_of_sigmoid_reads_the_lectures_form_of_sigmoids_derivative():
+    s = steps("exp(sigmoid(x))")
+    assert _rules(s) == ["chain rule; the derivative of exp(x) is exp(x)",
+                         "the derivative of sigmoid(x) is sigmoid(x)*(1 - sigmoid(x))"]
+    sig = 1 / (1 + sympy.exp(-x))
+    assert _equal(s.expr, sympy.exp(sig) * sig * (1 - sig))
+    # at x = 0.3 against mpmath's numerical derivative
+    import mpmath
+    want = mpmath.diff(lambda t: mpmath.exp(1 / (1 + mpmath.exp(-t))), 0.3)
+    assert float(s.expr.subs(x, sympy.Rational(3, 10)).evalf(30)) == pytest.approx(
+        float(want), rel=1e-12)
+
+
+def test_a_named_shared_part_is_derived_once_and_used_by_name():
+    s = steps("u = x^2; y = sin(u) * u")
+    derived_u = [st for st in s.steps if st.name == "u"]
+    assert len(derived_u) == 1 and derived_u[0].result == "2*x"
+    assert s.steps[0] is derived_u[0]  # u' first, then used
+    later = s.steps[1:]
+    assert any("u'" in st.rewrite for st in later)
+    assert not any("x^2" in st.rewrite for st in later[:-1])
+    assert ("u", "u = x^2") in s.names
+    hand = sympy.diff(sympy.sin(x**2) * x**2, x)
+    assert sympy.simplify(s.expr - hand) == 0 and s.check.agrees is True
+
+
+def test_tree_form_writes_each_use_in_place_and_equals_the_dag_form():
+    dag, tree = steps("u = x^2; y = sin(u) * u"), steps("u = x^2; y = sin(u) * u", tree=True)
+    assert tree.names == () and all(st.name is None for st in tree.steps)
+    assert [st.target for st in tree.steps].count("x^2") == 2  # both uses derived
+    assert [st.target for st in dag.steps].count("x^2") == 1
+    assert [st.rewrite for st in tree.steps] != [st.rewrite for st in dag.steps]
+    assert sympy.simplify(tree.expr - dag.expr) == 0
+
+
+def test_an_unnamed_shared_node_gets_a_name():
+    s = steps("sin(x^2) * x^2")  # one x^2 node, used twice
+    assert s.names == (("u", "u = x^2"),)
+    assert s.steps[0].lhs == "u'" and s.steps[0].result == "2*x"
+    assert _equal(s.expr, sympy.diff(sympy.sin(x**2) * x**2, x))
+
+
+@pytest.mark.parametrize("src, rule", [
+    ("x^x", "general power rule"), ("2^x", "exponential rule"), ("3*x", "constant multiple rule"),
+    ("x - sin(x)", "difference rule"), ("-x^3", "constant multiple rule (-1)"),
+    ("(x^2 + 1)^3", "chain rule; power rule")])
+def test_rule_names(src, rule):
+    s = steps(src)
+    assert s.steps[0].rule == rule
+    g = diffx.parse(src)
+    assert _equal(s.expr, sympy.diff(to_sympy(g)[-1], x))
+
+
+@pytest.mark.parametrize("op", [o for o in ops.OPS if o.symbol is None], ids=lambda o: o.name)
+def test_every_functions_rule_comes_from_the_op_table_and_agrees_with_sympy(op):
+    src = f"{op.name}(0.5*x)" if op.arity == 1 else f"{op.name}(x, 0.5*x^2)"
+    s = steps(src)
+    assert s.steps[0].rule.startswith(f"chain rule; the derivative of {op.name}(x")
+    assert s.check.agrees is True
+    assert _equal(s.expr, sympy.diff(to_sympy(diffx.parse(src))[-1], x))
+
+
+def test_kinks_state_the_convention():
+    s = steps("relu(x) + abs(x) + max(x, 1)")
+    notes = " ".join(st.note for st in s.steps)
+    assert "relu has a corner at 0; its derivative there is taken as 0" in notes
+    assert "sign(0) = 0" in notes and "split 1/2" in notes and "conventions.md" in notes
+    # relu'(0) = 0 and abs'(0) = 0 in the formula itself (the convention, not sympy's default)
+    assert s.expr.subs(x, 0) == sympy.Rational(0)
+
+
+def test_with_respect_to_another_input():
+    s = steps("x*y^2", wrt="y")
+    assert s.wrt == "y" and s.steps[0].rule == "constant multiple rule"
+    assert sympy.simplify(s.expr - 2 * x * y) == 0
+
+
+EXPRESSIONS = expression_strategy(
+    ["x", "y", "0.5", "2", "x"],
+    ["sin", "cos", "exp", "log", "sqrt", "tanh", "atan", "sigmoid", "softplus", "relu",
+     "abs", "-"], max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS)
+def test_the_final_formula_equals_sympys_on_random_expressions(src):
+    g = diffx.parse(src)
+    if "x" not in g.input_nodes:
+        return
+    s = steps(g, wrt="x")
+    assert s.check.agrees is not False
+    assert _equal(s.expr, sympy.diff(to_sympy(g)[-1], x), (x, y))
+    assert _equal(steps(g, wrt="x", tree=True).expr, s.expr, (x, y))
+
+
+def test_a_deep_chain_is_refused_with_a_clear_message():
+    deep = "v0 = x\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(1, 10_001))
+    with pytest.raises(diffx.DiffxError, match=f"nested at most {MAX_DEPTH} deep; here 10,000"):
+        steps(deep)
+    r = invoke("steps", "sin(" * 10_000 + "x" + ")" * 10_000)
+    assert r.exit_code == 2 and "error: steps writes out" in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_a_chain_at_the_depth_limit_is_derived_and_the_printed_steps_are_capped():
+    chain = "v0 = x\n" + "\n".join(f"v{i} = sin(v{i - 1})" for i in range(1, MAX_DEPTH + 1))
+    s = steps(chain)
+    assert len(s.steps) == MAX_DEPTH + 1  # each statement once, then the substitution
+    hand = sympy.Integer(1)
+    v = x
+    for _ in range(MAX_DEPTH):
+        hand, v = hand * sympy.cos(v), sympy.sin(v)
+    assert s.expr == hand
+    text = "\n".join(present.text_lines(s, limit=5))
+    assert "… 46 more steps" in text and text.count("[") == 5
+    assert f"dv{MAX_DEPTH}/dx = cos(x)*cos(sin(x))" in text
+
+
+# ------------------------------------------------------------------ the command ------------
+
+def test_cli_text():
+    r = invoke("steps", "x^2*sin(x)")
+    assert r.exit_code == 0, r.output
+    assert "1. (x^2*sin(x))' = (x^2)'*sin(x) + x^2*(sin(x))'    [product rule]" in r.stdout
+    assert "d/dx (x^2*sin(x)) = x^2*cos(x) + 2*x*sin(x)" in r.stdout
+    assert "check: agrees: identical to sympy.diff" in r.stdout
+
+
+def test_cli_json_is_strict_and_complete():
+    r = invoke("steps", "u = x^2; y = sin(u) * u", "--format", "json")
+    data = strict_json(r.stdout)
+    assert [st["rule"] for st in data["steps"]][:2] == ["power rule", "product rule"]
+    assert data["names"][0] == {"name": "u", "definition": "u = x^2"}
+    assert data["formula"] == "2*x^3*cos(x^2) + 2*x*sin(x^2)" and data["check"]["agrees"]
+    assert strict_json(invoke("steps", "x^2", "--json").stdout)["steps"][0]["result"] == "2*x"
+
+
+def test_cli_markdown_and_latex():
+    md = invoke("steps", "sin(x^2)", "--format", "markdown").stdout
+    assert md.startswith("**d/dx of sin(x^2)") and "1. `(sin(x^2))' = cos(x^2)*(x^2)'`" in md
+    tex = invoke("steps", "x^(2*x)/sqrt(x)", "--format", "latex").stdout
+    assert tex.count("{") == tex.count("}") and tex.count("$") % 2 == 0
+    assert "\\begin{enumerate}" in tex and "x^{(2 \\cdot x)}" in tex
+
+
+def test_cli_tree_and_wrt():
+    r = invoke("steps", "sin(x^2) * x^2", "--tree", "--wrt", "x")
+    assert r.exit_code == 0 and "names:" not in r.stdout
+    assert r.stdout.count("(x^2)' = 2*x^(2 - 1)") == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (("x*y", "--wrt", "z"), "--wrt z: not an input"),
+    (("3",), "has no inputs"),
+    (("x", "--limit", "0"), "--limit"),
+    (("sum(W @ v)", "--wrt", "v"), "vectors or matrices"),
+])
+def test_cli_errors(args, message):
+    r = invoke("steps", *args)
+    assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output
+
+
+def test_the_docs_page_is_the_commands_real_output():
+    import os
+    import re
+    import shlex
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "steps.md").read_text("utf-8")
+    blocks = re.findall(r"```console\n\$ (.*?)\n(.*?)\n```", page, re.S)
+    assert len(blocks) == 4
+    env = {**os.environ, "COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"}
+    for command, shown in blocks:
+        args = [sys.executable, "-m", "diffx", *shlex.split(command)[1:]]
+        out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+        lines = [line.rstrip() for line in (out.stdout + out.stderr).rstrip().splitlines()]
+        assert lines == shown.splitlines(), command
+
+
+def test_the_check_can_fail_and_looks_beyond_small_points():
+    from diffx.steps import check
+
+    v = sympy.log(x - 3) / (1 + sympy.exp(-x))
+    right = sympy.diff(v, x)
+    wrong = right + sympy.Rational(1, 10**6) * sympy.tanh(x - 3) ** 2
+    bad = check(wrong, v, x, str)
+    assert bad.agrees is False and "differs from sympy.diff at x = " in bad.how
+    # defined only for x > 3: the small points give nan, the larger ones decide (the wrong
+    # formula's difference, 1, does not simplify to 0, so only the points can refute it)
+    odd = sympy.sqrt(x - 3) * sympy.sin(x) ** 3
+    written = sympy.Rational(1, 2) * sympy.sin(x) ** 3 / sympy.sqrt(x - 3) + \
+        3 * sympy.sqrt(x - 3) * sympy.sin(x) ** 2 * sympy.cos(x)
+    ok = check(written, odd, x, str)
+    assert ok.agrees is True
+    assert check(written + 1, odd, x, str).agrees is False
