@@ -119,8 +119,9 @@ step, and the centre moves towards the true one, (0.5, −0.3):""",
   whole numbers, not names.
 - Shapes that do not go together are an error naming the operation, both shapes and the column:""",
     '$ diffx grad "sum(W @ x)" --at "W=[[1,2],[3,4]], x=[1,2,3]"',
-    """- `diffx check`, `diffx graph` and `diffx routes` take `--shape` and run on the scalar
-  expansion today: what they print speaks of elements (`W1[0,1]`).
+    """- `diffx check` and `diffx routes` take `--shape` and run on the scalar expansion today:
+  what they print speaks of elements (`W1[0,1]`). Pictures of vector programs are in
+  [docs/pictures.md](pictures.md#mlp-blocks).
 - On the command line a batch of vector points comes from a range beside the vectors; a bracket
   value with an extra axis is refused when a shape is declared. The library takes batches of
   arrays.
