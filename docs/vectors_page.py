@@ -27,15 +27,16 @@ run), and `tests/test_docs_vectors.py` reruns every command and compares.
 
 | the notes | diffx | |
 | --- | --- | --- |
-| **x** (a vector), **W** (a matrix) | `x`, `W` | the shape comes from the value: `--at "x=[1,-2], W=[[1,2],[3,4]]"` (rows first) |
-| **W**⁽¹⁾**x** | `W1 @ x` | `@` is numpy's: matrix-vector, matrix-matrix, and `u @ v` the dot product |
+| **x**, **W** | `x`, `W` | shapes from the values: `--at "x=[1,-2], W=[[1,2],[3,4]]"` (rows first) |
+| **W**⁽¹⁾**x** | `W1 @ x` | numpy's `@`: matrix-vector, matrix-matrix, `u @ v` the dot product |
 | **W**ᵀ | `W.T`, `Wᵀ`, `transpose(W)` | |
-| σ(**z**), **h** ∘ **g** | `sigmoid(z)`, `h * g` | every scalar operator and function acts elementwise, with numpy's broadcasting |
+| σ(**z**), **h** ∘ **g** | `sigmoid(z)`, `h * g` | elementwise, with numpy's broadcasting |
 | **w** · **x**, **u** **v**ᵀ | `dot(w, x)`, `outer(u, v)` | |
 | ½‖**t** − **y**‖² | `0.5*sum((t - y)^2)` | also `mean`, `norm`, `softmax`, `logsumexp` |
 | x₁, w₁₂ | `x[0]`, `W[0,1]` | indices are **0-based**, as in numpy: the notes' w₁₂ is `W[0,1]` |
 
-The full grammar and the shape rules are in [the language reference](language.md#vectors-and-matrices).
+The full grammar and the shape rules are in
+[the language reference](language.md#vectors-and-matrices).
 A vector program is expanded into an ordinary scalar program with one node per element
 (`W1[0,1]`, `x[1]`), on which every method of diffx runs; the gradients are put back together
 in the inputs' shapes.""",
