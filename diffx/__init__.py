@@ -10,7 +10,8 @@ One computational graph, differentiated three interchangeable ways side by side:
 ``parse`` builds the graph, ``grad`` runs one method (``reverse``, ``symbolic``, ``numeric``,
 ``forward``), ``grad_all`` runs several and compares them, ``compare`` runs every variant,
 ``check`` checks a hand-derived gradient, ``backward`` writes a vector program's backward
-pass in matrix notation, ``adjoint`` writes the reverse sweep out as a program, ``swell``
+pass in matrix notation, ``adjoint`` writes the reverse sweep out as a program, ``hessian`` and ``hvp`` differentiate
+it again (second derivatives by every method), ``swell``
 measures expression swell, ``render`` draws the graph, ``trace_table`` builds the primal,
 tangent and adjoint traces, ``steps`` derives a derivative rule by rule, ``quiz`` makes an exercise on them and ``grade`` grades the
 answers.
@@ -40,6 +41,7 @@ from .check import check
 from .compare import compare
 from .errors import DiffxError, OptionError, ParseError, PointError
 from .graph import Graph
+from .hessian import Hessian, hessian, hessian_all, hvp
 from .point_values import Value
 from .program import parse
 from .quiz import quiz
@@ -104,7 +106,7 @@ _register_notebook_display()
 
 __all__ = [
     "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
-    "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "grad",
-    "grad_all", "grade", "math", "name", "parse", "quiz", "render", "resolve_wrt", "steps",
+    "Hessian", "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "grad",
+    "grad_all", "grade", "hessian", "hessian_all", "hvp", "math", "name", "parse", "quiz", "render", "resolve_wrt", "steps",
     "swell", "trace", "trace_table",
 ]

@@ -118,6 +118,16 @@ class Adjoint:
         gradient as a dict."""
         return python_text(self, function)
 
+    def partial_graph(self, w: str) -> Graph:
+        """The program up to the statement holding d value / d ``w``, as a Graph whose output
+        is that partial (what a second sweep differentiates for one row of the Hessian)."""
+        g = self.graph
+        out = g.assigned[self.partials[w]]
+        leaf = {k: v for k, v in g._leaf.items() if k <= out}
+        assigned = {k: v for k, v in g.assigned.items() if v <= out}
+        return Graph(g.source, g.op[: out + 1], g.a[: out + 1], g.b[: out + 1], leaf, assigned,
+                     out, len(assigned), self.partials[w])
+
     def evaluate(self, at: dict[str, float]) -> tuple[Any, dict[str, Any]]:
         """The value and the gradient the program computes at ``at`` (one forward pass)."""
         from .evaluation import evaluate
@@ -128,7 +138,8 @@ class Adjoint:
                 {w: float(vals[nodes[n]]) for w, n in self.partials.items()})
 
 
-def adjoint(source_or_graph: str | Graph, wrt: str | Iterable[str] | None = None) -> Adjoint:
+def adjoint(source_or_graph: str | Graph, wrt: str | Iterable[str] | None = None,
+            helpers: dict[str, tuple[tuple[str, ...], str]] | None = None) -> Adjoint:
     """The reverse sweep of a program as a program of its own (see the module docstring).
 
     >>> adj = adjoint("c = a + b; d = a * c")
@@ -140,13 +151,15 @@ def adjoint(source_or_graph: str | Graph, wrt: str | Iterable[str] | None = None
 
     g = parse_graph(source_or_graph)
     wrt = resolve_wrt(g, wrt)
-    return _Sweep(g, wrt).run()
+    return _Sweep(g, wrt, HELPERS if helpers is None else helpers).run()
 
 
 class _Sweep:
     """The builder of one adjoint program (loops only: graphs may be 10^5 nodes deep)."""
 
-    def __init__(self, g: Graph, wrt: tuple[str, ...]) -> None:
+    def __init__(self, g: Graph, wrt: tuple[str, ...],
+                 helpers: dict[str, tuple[tuple[str, ...], str]]) -> None:
+        self.helpers = helpers  # how the op table's helpers are written (HELPERS by default)
         self.g, self.wrt = g, wrt
         self.b = GraphBuilder("")
         self.taken = set(g.inputs) | set(g.assigned)
@@ -276,12 +289,12 @@ class _Sweep:
         if text in ("0", "1", "-1"):
             return text
         call = _CALL.match(text)
-        if call and call.group(1) not in _ops.FUNCTIONS and call.group(1) not in HELPERS:
+        if call and call.group(1) not in _ops.FUNCTIONS and call.group(1) not in self.helpers:
             raise DiffxError(f"the adjoint program cannot write the partial of {op.name} "
                              f"({text}) in the language: {call.group(1)} has no exact "
                              "form in diffx.adjoint.HELPERS")
-        if call and call.group(1) in HELPERS:
-            params, template = HELPERS[call.group(1)]
+        if call and call.group(1) in self.helpers:
+            params, template = self.helpers[call.group(1)]
             bound = {"x": x, "y": y, "out": out}
             args = [bound[a.strip()] for a in call.group(2).split(",")]
             return self.splice(template, {**dict(zip(params, args)), "out": out})

@@ -41,6 +41,9 @@ def grad(
         "--backward", help="Print the backward pass of a vector program in matrix notation, "
         "checked against the scalar sweep.")] = False,
     shape: Shape = None,
+    order: Annotated[int, typer.Option(
+        "--order", help="2: the Hessian by every method (symbolic, reverse-over-reverse, "
+        "forward-over-reverse, second differences) and their agreement.")] = 1,
 ) -> None:
     """Differentiate SOURCE by each method and show whether they agree.
 
@@ -58,6 +61,11 @@ def grad(
 
         found = backward_pass(read_source(source, file), at=read_point(at), wrt=wrt)
         return typer.echo(backward_text(found, check=found.check()))
+    check_whole("--order", order, 1, 2)
+    if order == 2:
+        from ..present.hessian import order_two
+
+        return typer.echo(order_two(*read_program_at(source, file, at, shape)[:2], wrt, json_out))
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
     program, point, shapes = read_program_at(source, file, at, shape)

@@ -1,0 +1,170 @@
+"""diffx.hessian and diffx.hvp against hand-derived Hessians, mpmath and each other."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import diffx
+from diffx.hessian import METHODS, agreement
+
+EXACT = ("symbolic", "reverse", "forward")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_lecture_program_by_hand(method):
+    # d = a*(a + b) = a^2 + ab: d_aa = 2, d_ab = 1, d_bb = 0
+    h = diffx.hessian("c = a + b; d = a * c", at={"a": 4, "b": 3}, method=method)
+    assert h.ok and h.wrt == ("a", "b")
+    np.testing.assert_allclose(h.matrix, [[2, 1], [1, 0]], atol=1e-6 if method == "numeric"
+                               else 0)
+    assert h.value == 28.0
+    assert h.asymmetry == 0.0 and h.warnings == []
+
+
+def _mpmath_hessian(f, point):
+    with mpmath.workdps(40):
+        n = len(point)
+        out = np.zeros((n, n))
+        for i in range(n):
+            for j in range(n):
+                order = [0] * n
+                order[i] += 1
+                order[j] += 1
+                out[i, j] = float(mpmath.diff(f, point, tuple(order)))
+    return out
+
+
+def test_issue_example_against_mpmath():
+    expected = _mpmath_hessian(lambda x, y: x**2 * y + mpmath.sin(x * y), (1, 2))
+    for method in METHODS:
+        h = diffx.hessian("x^2*y + sin(x*y)", at={"x": 1, "y": 2}, method=method)
+        rtol = 1e-6 if method == "numeric" else 1e-14
+        np.testing.assert_allclose(h.matrix, expected, rtol=rtol, atol=rtol)
+    # hand: f_xx = 2y - y^2 sin(xy), f_xy = 2x + cos(xy) - xy sin(xy), f_yy = -x^2 sin(xy)
+    s, c = np.sin(2.0), np.cos(2.0)
+    np.testing.assert_allclose(expected, [[4 - 4 * s, 2 + c - 2 * s], [2 + c - 2 * s, -s]],
+                               rtol=1e-14)
+
+
+LOGISTIC = "z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2; R = 0.5*w^2; Lreg = L + 0.01*R"
+
+
+def test_logistic_least_squares_by_hand():
+    # lecture notes' univariate logistic least squares with the w^2 regulariser:
+    # dL/dz = (y - t) s with s = y(1 - y); d2L/dz2 = s^2 + (y - t) s (1 - 2y); z_w = x, z_b = 1
+    w, b, x, t = 0.5, 0.1, 1.5, 1.0
+    with mpmath.workdps(40):
+        y = 1 / (1 + mpmath.exp(-(w * x + b)))
+        s = y * (1 - y)
+        lzz = float(s**2 + (y - t) * s * (1 - 2 * y))
+    expected = np.array([[lzz * x * x + 0.01, lzz * x], [lzz * x, lzz]])
+    at = {"w": w, "b": b, "x": x, "t": t}
+    for method in METHODS:
+        h = diffx.hessian(LOGISTIC, at=at, wrt=["w", "b"], method=method)
+        assert h.wrt == ("w", "b")
+        rtol = 1e-6 if method == "numeric" else 1e-13
+        np.testing.assert_allclose(h.matrix, expected, rtol=rtol)
+
+
+def test_kinks_follow_the_conventions():
+    # relu'' = 0 and abs'' = 0 at the kink; a max tie splits 1/2 to each argument
+    for method in EXACT:
+        h = diffx.hessian("relu(x)*y + abs(x)", at={"x": 0, "y": 2}, method=method)
+        np.testing.assert_array_equal(h.matrix, [[0, 0], [0, 0]])
+        h = diffx.hessian("max(x, y)*x", at={"x": 1, "y": 1}, method=method)
+        np.testing.assert_array_equal(h.matrix, [[1, 0.5], [0.5, 0]])
+    numeric = diffx.hessian("relu(x)*y + abs(x)", at={"x": 0, "y": 2}, method="numeric")
+    assert any("unreliable" in w for w in numeric.warnings)
+
+
+def test_cost_counts_sweeps_and_evaluations():
+    at = {"a": 1.0, "b": 2.0, "c": 3.0}
+    assert diffx.hessian("a*b*c", at=at, method="reverse").cost["sweeps"] == 3
+    assert diffx.hessian("a*b*c", at=at, method="forward").cost["sweeps"] == 3
+    # f(x) once, then per step 2 per diagonal entry and 4 per pair above it: 1 + 2*(6 + 12)
+    assert diffx.hessian("a*b*c", at=at, method="numeric").cost["evaluations"] == 37
+
+
+def test_hvp_equals_h_times_v():
+    src, at = "x^2*y + sin(x*y) + exp(y)/x", {"x": 1.3, "y": -0.4}
+    matrix = diffx.hessian(src, at=at, method="symbolic").matrix
+    v = np.array([0.7, -2.0])
+    got = diffx.hvp(src, at=at, v={"x": 0.7, "y": -2.0})
+    np.testing.assert_allclose([got["x"], got["y"]], matrix @ v, rtol=1e-14)
+    assert diffx.hvp(src, at=at, v=[0.7, -2.0]) == got
+
+
+def test_bad_requests_are_clear_errors():
+    with pytest.raises(diffx.DiffxError, match="at a point"):
+        diffx.hessian("x*y")
+    with pytest.raises(diffx.OptionError, match="method="):
+        diffx.hessian("x*y", at={"x": 1, "y": 1}, method="magic")
+    with pytest.raises(diffx.DiffxError, match="v= names z"):
+        diffx.hvp("x*y", at={"x": 1, "y": 1}, v={"z": 1})
+    with pytest.raises(diffx.DiffxError, match="component for each"):
+        diffx.hvp("x*y", at={"x": 1, "y": 1}, v=[1])
+
+
+def test_not_finite_is_reported():
+    h = diffx.hessian("sqrt(x)*y", at={"x": 0, "y": 1}, method="forward")
+    assert any("not finite" in w for w in h.warnings)
+
+
+_LEAF = st.sampled_from(["x", "y", "0.5", "2"])
+_EXPR = st.recursive(
+    _LEAF,
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(["+", "-", "*"]), inner, inner).map(
+            lambda t: f"({t[1]} {t[0]} {t[2]})"),
+        st.tuples(st.sampled_from(["sin", "cos", "tanh", "sigmoid", "atan"]), inner).map(
+            lambda t: f"{t[0]}({t[1]})")),
+    max_leaves=6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_EXPR, st.floats(-1.5, 1.5), st.floats(-1.5, 1.5))
+def test_every_method_agrees_on_random_expressions(expr, x, y):
+    src = f"{expr} + x*y"  # both inputs always present
+    found = diffx.hessian_all(src, at={"x": x, "y": y})
+    assert all(h.ok for h in found.values())
+    ref = found["symbolic"].matrix
+    scale = max(1.0, float(np.max(np.abs(ref))))
+    for method in ("reverse", "forward"):
+        assert np.max(np.abs(found[method].matrix - ref)) <= 1e-12 * scale, method
+        assert found[method].asymmetry <= 1e-12 * scale
+    assert np.max(np.abs(found["numeric"].matrix - ref)) <= 1e-5 * scale
+    assert agreement(found)["symbolic"] == 0.0
+
+
+def test_cli_order_two_prints_every_method_and_their_agreement():
+    import json
+
+    from typer.testing import CliRunner
+
+    from diffx.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["grad", "c = a + b; d = a * c", "--order", "2", "--at", "a=4,b=3"])
+    assert out.exit_code == 0, out.output
+    for method in METHODS:
+        assert method in out.output
+    assert "reverse 0, forward 0, numeric" in out.output
+    out = runner.invoke(app, ["grad", "x^2*y + sin(x*y)", "--order", "2", "--at", "x=1,y=2",
+                              "--json"])
+    data = json.loads(out.output)
+    assert data["forward"]["hessian"][1][1] == pytest.approx(-np.sin(2.0), rel=1e-14)
+    assert data["agreement"]["numeric"] < 1e-6
+    out = runner.invoke(app, ["grad", "x*y", "--order", "2"])
+    assert out.exit_code != 0 and "--at" in out.output
+
+
+def test_a_python_function_is_traced():
+    # f = sin(x) y^2: f_xx = -sin(x) y^2, f_xy = 2y cos(x), f_yy = 2 sin(x)
+    x, y = 0.3, 2.0
+    h = diffx.hessian(lambda x, y: np.sin(x) * y * y, at={"x": x, "y": y}, method="forward")
+    np.testing.assert_allclose(h.matrix, [[-np.sin(x) * y * y, 2 * y * np.cos(x)],
+                                          [2 * y * np.cos(x), 2 * np.sin(x)]], rtol=1e-14)
