@@ -24,6 +24,9 @@ def run(command: str) -> str:
     args = shlex.split(command)
     if args[0] == "diffx":
         args = [sys.executable, "-m", "diffx", *args[1:]]
+    elif args[0] == "python":  # an example script, run with this checkout's diffx
+        args = [sys.executable, *args[1:]]
+        env["PYTHONPATH"] = str(ROOT)
     out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     text = out.stdout + out.stderr
     if out.returncode not in (0, 1, 2):
@@ -223,6 +226,11 @@ def pictures() -> str:
     return "\n".join(lines)
 
 
+from vectors_page import LECTURE_VECTORS, VECTORS  # noqa: E402  (docs/vectors_page.py)
+
+LECTURE += LECTURE_VECTORS
+
+
 def _cli(value: object) -> str:
     if isinstance(value, dict):
         return ",".join(f"{k}={v}" for k, v in value.items())
@@ -243,7 +251,7 @@ def explore_plots() -> None:
 
 
 PAGES = {"lecture": ("lecture.md", LECTURE), "pictures": ("pictures.md", None),
-         "explore": ("explore.md", EXPLORE)}
+         "explore": ("explore.md", EXPLORE), "vectors": ("vectors.md", VECTORS)}
 
 
 def main(names: list[str]) -> None:
