@@ -111,17 +111,22 @@ binary cross-entropy, written `z = sum((x - c)^2) - r^2` with the centre **c** a
 by their number, as the notes say, and takes a gradient-descent step. The loss falls at every
 step, and the centre moves towards the true one, (0.5, −0.3):""",
     "$ python examples/circle_classifier.py",
+    """## Jacobians
+
+A vector output gives its Jacobian, by every method. The layout is named: numerator (rows are
+the outputs, as JAX and PyTorch) by default, `--layout denominator` for the transpose the
+lectures write; the cost line gives the lecture's argument, m reverse sweeps against n forward
+sweeps:""",
+    '$ diffx grad "y = W @ x" --at "W=[[1,2,3],[4,5,6]], x=[1,0,-1]" --wrt x',
     """## Limits
 
-- The output must be a scalar. A vector output is refused with a hint (its Jacobian is not
-  computed):""",
-    '$ diffx grad "y = 2*x" --at "x=[0,1,2,3]"',
-    """- Values have at most two axes; there are no slices (`W[:, 0]`), and indices are
+- Values have at most two axes; there are no slices (`W[:, 0]`), and indices are
   whole numbers, not names.
 - Shapes that do not go together are an error naming the operation, both shapes and the column:""",
     '$ diffx grad "sum(W @ x)" --at "W=[[1,2],[3,4]], x=[1,2,3]"',
-    """- `diffx check` and `diffx routes` take `--shape` and run on the scalar expansion today:
-  what they print speaks of elements (`W1[0,1]`). Pictures of vector programs are in
+    """- `diffx check` takes matrix and element claims (`--claim "W2 = outer(y - t, h)"`,
+  `--claim "W1[0,1] = ..."`), judged entry by entry; `diffx routes` runs on the scalar expansion
+  and speaks of elements (`--wrt W1[0,1]`). Pictures of vector programs are in
   [docs/pictures.md](pictures.md#mlp-blocks).
 - On the command line a batch of vector points comes from a range beside the vectors; a bracket
   value with an extra axis is refused when a shape is declared. The library takes batches of
