@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+sys.path.insert(0, str(DOCS))  # vectors_page.py
+sys.path.insert(0, str(DOCS / "lectures"))
+from classics import CLASSICS  # noqa: E402  (the worked tables and the classic examples)
 
 
 def run(command: str) -> str:
@@ -113,6 +116,7 @@ The notes compare the backward pass with central differences in double precision
 relative error near 1e-6 or better. `diffx grad` does that comparison for every method; at a
 kink it says why the methods differ instead of hiding it:""",
     "$ diffx grad \"max(0, x - 1) + max(0, 1 - x)\" --at x=1",
+    *CLASSICS,
 ]
 
 EXPLORE = [

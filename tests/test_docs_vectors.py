@@ -51,7 +51,7 @@ def test_the_page_has_every_block_it_promises():
     for needle in ("--backward", "--shape", "mlp_vectorized.dx", "2*dot(x, x)",
                    "logsumexp(z) - z[1]", "W.T @ x", "circle_classifier.py", "a=0:1:3"):
         assert needle in commands, needle
-    assert len(VECTOR_BLOCKS) >= 12 and len(LECTURE_BLOCKS) == 5
+    assert len(VECTOR_BLOCKS) >= 12 and len(LECTURE_BLOCKS) >= 5
 
 
 @pytest.mark.parametrize("command, shown", VECTOR_BLOCKS + LECTURE_BLOCKS,

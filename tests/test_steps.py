@@ -28,7 +28,10 @@ def _equal(a, b, symbols=(x,)) -> bool:
     seen = 0
     for _ in range(8):
         at = {s: sympy.Float(rng.uniform(0.2, 0.9) * rng.choice((1, -1))) for s in symbols}
-        u, v = complex(a.evalf(30, subs=at)), complex(b.evalf(30, subs=at))
+        try:
+            u, v = complex(a.evalf(30, subs=at)), complex(b.evalf(30, subs=at))
+        except (TypeError, ValueError, KeyError):  # sympy cannot evaluate there (complex x^x)
+            continue
         if not all(map(math.isfinite, (u.real, u.imag, v.real, v.imag))) or u.imag or v.imag:
             continue
         seen += 1
