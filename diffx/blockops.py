@@ -203,9 +203,9 @@ def shape_of(code: int, shapes: tuple[Shape, ...], attr: Any) -> Shape:
 
 def evaluate(code: int, args: tuple[Any, ...], attr: Any) -> Any:
     """The value of one node on numpy arrays (a scalar op elementwise, from the op table)."""
-    if code >= FIRST_CODE:
-        return BY_CODE[code].value(*args, attr)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # inf and nan are reported by the sweeps' warnings
+        if code >= FIRST_CODE:
+            return BY_CODE[code].value(*args, attr)
         return _ops.BY_CODE[code].evaluate(*args, ns="numpy")
 
 
@@ -217,11 +217,11 @@ def vjp(code: int, g: Any, args: tuple[Any, ...], out: Any, attr: Any,
     as much as the product itself when only ``W`` is differentiated by."""
     if need is None:
         need = (True,) * len(args)
-    if code >= FIRST_CODE:
-        op = BY_CODE[code]
-        return tuple(rule(g, *args, out, attr) if wanted else None
-                     for rule, wanted in zip(op.vjp, need))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # inf and nan are reported by the sweeps' warnings
+        if code >= FIRST_CODE:
+            op = BY_CODE[code]
+            return tuple(rule(g, *args, out, attr) if wanted else None
+                         for rule, wanted in zip(op.vjp, need))
         partials = _ops.BY_CODE[code].local_partials(args, out, ns="numpy")
-    return tuple(unbroadcast(g * p, np.shape(x)) if wanted else None
-                 for p, x, wanted in zip(partials, args, need))
+        return tuple(unbroadcast(g * p, np.shape(x)) if wanted else None
+                     for p, x, wanted in zip(partials, args, need))

@@ -127,7 +127,8 @@ def finite_warnings(values: list[Any], adjoints: Mapping[int, Any]) -> list[str]
     """The warning when a value or an adjoint is inf or nan (none otherwise). A finite sum
     proves every entry finite without a mask the size of the array; only a sum that is not
     (an entry inf or nan, or finite entries whose sum overflows) is looked at entry by entry."""
-    for v in (*values, *adjoints.values()):
-        if not np.isfinite(np.sum(v)) and not np.all(np.isfinite(v)):
-            return [NOT_FINITE]
+    with np.errstate(all="ignore"):  # finite entries whose sum overflows are looked at too
+        for v in (*values, *adjoints.values()):
+            if not np.isfinite(np.sum(v)) and not np.all(np.isfinite(v)):
+                return [NOT_FINITE]
     return []

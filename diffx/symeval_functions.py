@@ -20,6 +20,8 @@ def about(v: Any) -> str:
     with mpmath.workprec(64):
         exponent = int(mpmath.floor(mpmath.log10(abs(v))))
         mantissa = float(v / mpmath.power(10, exponent))
+    if abs(round(mantissa, 1)) >= 10:  # 9.99... rounds up: 1e+400, not 10e+399
+        mantissa, exponent = mantissa / 10, exponent + 1
     return f"{mantissa:.2g}e{exponent:+d}"
 
 
