@@ -101,7 +101,7 @@ def test_the_cli_says_why_in_text_and_json(monkeypatch, tmp_path):
 def test_the_json_of_a_long_listing_is_written_a_few_rows_at_a_time():
     # 333 routes of 5,998 factors are ~3·10^8 characters of JSON: held as one block before
     # writing, they took 1.7 GB; written in blocks of BLOCK_CHARS, a few tens of MB
-    from diffx.present.as_json import write_listing_json
+    from diffx.present.listing_json import write_listing_json
     from diffx.present.command_output import routes_data
 
     g = diffx.parse(logistic_program(3000))

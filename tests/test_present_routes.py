@@ -9,7 +9,7 @@ import math
 from conftest import ROUTE_SUM, invoke, logistic_program, logistic_slope, strict_json
 
 from diffx import api
-from diffx.present import as_json, text
+from diffx.present import as_json, listing_json, text
 
 SMALL_TEXT = """\
 c = a + b; d = a * c
@@ -56,7 +56,7 @@ def test_small_listing_json_is_what_dumps_writes():
 def test_non_finite_route_values_are_null_and_flagged_as_dumps_does():
     data = _routes_data("y = sqrt(x) * log(x) + x", {"x": -1.0})
     out = io.StringIO()
-    as_json.write_listing_json(data, out.write)
+    listing_json.write_listing_json(data, out.write)
     assert out.getvalue() == as_json.dumps(data) + "\n"  # warnings in the same order too
     got = strict_json(out.getvalue())
     assert got["listing"]["x"]["routes"][0]["factors"][1] is None
@@ -65,10 +65,10 @@ def test_non_finite_route_values_are_null_and_flagged_as_dumps_does():
 
 
 def test_many_non_finite_values_are_counted_past_the_cap(monkeypatch):
-    monkeypatch.setattr(as_json, "ROUTE_WARNINGS", 2)
+    monkeypatch.setattr(listing_json, "ROUTE_WARNINGS", 2)
     data = _routes_data("y = sqrt(x) * log(x) + x", {"x": -1.0})
     out = io.StringIO()
-    as_json.write_listing_json(data, out.write)
+    listing_json.write_listing_json(data, out.write)
     got = strict_json(out.getvalue())
     listed = [w for w in got["warnings"] if "routes[" in w]
     assert len(listed) == 2  # 5 nan route values: 2 named, 3 counted
@@ -102,7 +102,7 @@ def test_listing_past_the_limit_says_it_is_incomplete():
 
 def test_each_edge_is_formatted_once(monkeypatch):
     calls = {"text": 0, "json": 0}
-    signed, edge_item = text._signed, as_json._edge_item
+    signed, edge_item = text._signed, listing_json._edge_item
 
     def count_signed(x):
         calls["text"] += 1
@@ -113,7 +113,7 @@ def test_each_edge_is_formatted_once(monkeypatch):
         return edge_item(item, k)
 
     monkeypatch.setattr(text, "_signed", count_signed)
-    monkeypatch.setattr(as_json, "_edge_item", count_item)
+    monkeypatch.setattr(listing_json, "_edge_item", count_item)
     res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000")
     assert res.exit_code == 0, res.output
     res = run("routes", logistic_program(11), "--wrt", "x", "--at", "x=0.3", "--limit", "100000",

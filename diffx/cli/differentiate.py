@@ -130,7 +130,7 @@ def routes(
     if result.ok and sweep_details(result.details).route_listing is None:
         raise DiffxError(NO_LISTING)
     if json_out:
-        from ..present.as_json import write_listing_json
+        from ..present.listing_json import write_listing_json
         from ..present.command_output import routes_data
 
         write_listing_json(routes_data(g, result), sys.stdout.write)

@@ -6,12 +6,11 @@ method's relative errors per entry and its worst entry. Strict JSON, made by the
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from ..result import Report
-from .as_json import _Clean, gradient_dict, relative_errors_json
+from .as_json import report_dumps, result_entries
 
 
 def _jacobian_keys(report: Report) -> dict[str, Any]:
@@ -36,24 +35,14 @@ def vector_report_json(report: Report, graph: Any) -> str:
 
     shapes = report.shapes
     assert shapes is not None
-    clean = _Clean()
-    ref = report.results.get(report.reference) if report.reference else None
-    results = {}
-    for name, r in report.results.items():
-        entry = gradient_dict(r, graph)
+    results = result_entries(report, graph)
+    for name, entry in results.items():
         if entry["gradient"] is not None:
             entry["gradient"] = {w: {"shape": list(np.shape(v)), "value": v}
                                  for w, v in entry["gradient"].items()}
-        if name in report.relative_errors and name != report.reference:
-            errors, not_finite = relative_errors_json(
-                report.relative_errors[name], r.gradient, ref.gradient if ref else None)
-            entry["relative_error"] = errors
-            if not_finite:
-                entry["relative_error_not_finite"] = not_finite
         worst = report.worst.get(name)
         if worst is not None and name != report.reference:
             entry["worst"] = {"entry": worst.entry, "relative_error": worst.relative_error}
-        results[name] = entry
     data = {
         "expression": report.expression,
         "inputs": list(report.inputs),
@@ -66,6 +55,4 @@ def vector_report_json(report: Report, graph: Any) -> str:
         "reference": report.reference,
         "results": results,
     }
-    cleaned = clean(data, "$")
-    cleaned["warnings"] = list(report.warnings) + clean.replaced
-    return json.dumps(cleaned, indent=2, ensure_ascii=False, allow_nan=False)
+    return report_dumps(data, report)
