@@ -22,7 +22,7 @@ from ..points import normalize_point
 from ..result import Gradient, Report, errors_against_reference
 from ..vectors import VectorProgram
 from .base import Evaluated, Method, MethodError, new_result, to_python
-from .vector_request import VectorRun, parse_program, split_names
+from .vector_request import VectorRun, parse_program, wrt_names
 
 #: Values held at once when many points meet a large graph (nodes × points); beyond this the
 #: points are processed in chunks, so memory stays bounded whatever the number of points.
@@ -59,17 +59,8 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
     """The inputs to differentiate with respect to (all inputs by default), checked."""
     if wrt is None:
         return graph.inputs
-    if isinstance(wrt, str):
-        names = split_names(wrt)
-    elif isinstance(wrt, list | tuple | set | frozenset):
-        names = list(wrt)
-    else:
-        raise OptionError(f"{option('wrt')} must be an input name, names separated by commas, "
-                          f"or a list of names, not {type(wrt).__name__}", param="wrt")
     out: dict[str, None] = {}  # in order, one lookup per name (a list's scan was quadratic)
-    for name in names:
-        if not isinstance(name, str) or not name:
-            raise OptionError(f"{option('wrt')} needs input names, got {name!r}", param="wrt")
+    for name in wrt_names(wrt):
         if name not in graph.input_nodes:
             inputs = ", ".join(graph.inputs) or "none"
             if name in graph.assigned:

@@ -203,6 +203,23 @@ def vector_wrt(program: VectorProgram, wrt: Any) -> tuple[str, ...]:
     """Block names (``W1``) and element names (``W1[0,1]``) to differentiate by, checked."""
     if wrt is None:
         return program.inputs
+    elements: dict[str, set[str]] = {}  # an input's element names, listed on first use
+    out: dict[str, None] = {}  # in order, one lookup per name
+    for name in wrt_names(wrt):
+        name = "".join(name.split())
+        base = name.partition("[")[0]
+        if name not in program.inputs and (
+                base not in program.inputs or name not in elements.setdefault(
+                    base, set(program.elements(base)))):
+            raise OptionError(f"{option('wrt')} {name}: {_not_input(program, name)}",
+                              param="wrt")
+        out[name] = None
+    return tuple(out)
+
+
+def wrt_names(wrt: Any) -> list[str]:
+    """The names ``wrt`` gives (``"a,b"``, ``"W1[0,1],b"`` or a list), each a non-empty
+    string, not yet checked against the program."""
     if isinstance(wrt, str):
         names = split_names(wrt)
     elif isinstance(wrt, list | tuple | set | frozenset):
@@ -210,18 +227,10 @@ def vector_wrt(program: VectorProgram, wrt: Any) -> tuple[str, ...]:
     else:
         raise OptionError(f"{option('wrt')} must be an input name, names separated by commas, "
                           f"or a list of names, not {type(wrt).__name__}", param="wrt")
-    elements = program.scalar.input_nodes
-    out: list[str] = []
     for name in names:
         if not isinstance(name, str) or not name:
             raise OptionError(f"{option('wrt')} needs input names, got {name!r}", param="wrt")
-        name = "".join(name.split())
-        if name not in program.inputs and name not in elements:
-            raise OptionError(f"{option('wrt')} {name}: {_not_input(program, name)}",
-                              param="wrt")
-        if name not in out:
-            out.append(name)
-    return tuple(out)
+    return names
 
 
 def _not_input(program: VectorProgram, name: str) -> str:
