@@ -11,10 +11,7 @@ import pytest
 from diffx.backward import backward
 from diffx.errors import DiffxError
 from diffx.present.backward import backward_text
-
-SOURCE = "z = W1 @ x + b1; h = sigmoid(z); y = W2 @ h + b2; L = 0.5*sum((t - y)^2)"
-POINT = {"W1": [[0.1, 0.2], [-0.3, 0.4]], "x": [1, -2], "b1": [0.1, 0], "W2": [[0.5, -0.6],
-         [0.7, 0.8]], "b2": [0, 0], "t": [0.5, -0.5]}
+from oracle_vectors import MLP as SOURCE, POINT, mlp_backprop
 
 GOLDEN = """\
 L̄ = 1                             shape ()
@@ -28,16 +25,8 @@ b̄1 = z̄                            shape (2,)"""
 
 
 def _hand_backprop():
-    p = {k: np.asarray(v, dtype=float) for k, v in POINT.items()}
-    z = p["W1"] @ p["x"] + p["b1"]
-    h = 1 / (1 + np.exp(-z))
-    y = p["W2"] @ h + p["b2"]
-    y_bar = y - p["t"]
-    h_bar = p["W2"].T @ y_bar
-    z_bar = h_bar * h * (1 - h)
-    return {"L": 1.0, "y": y_bar, "W2": np.outer(y_bar, h), "b2": y_bar, "h": h_bar,
-            "z": z_bar, "W1": np.outer(z_bar, p["x"]), "b1": z_bar, "x": p["W1"].T @ z_bar,
-            "t": -y_bar}
+    _, inputs, inner = mlp_backprop(POINT)
+    return {**inputs, **inner}
 
 
 def test_the_mlp_backward_pass_in_the_lectures_notation():
