@@ -40,7 +40,8 @@ def _tables(q: Quiz, style: str) -> list[tuple[str, tuple[str, ...], list[list[s
     if q.blank == "gradient":
         return []
     w = _trace._Writer(q.table, style, 3)
-    titles, heads = _trace._titles(q.table, w), _trace._heads(w)
+    titles = _trace._titles(q.table, w, "$" if style == "tex" else "")
+    heads = _trace._heads(w)
     prim, tang, adj = _trace._all_rows(w)
     nodes = ([r.node for r in q.table.primal], [r.node for r in q.table.tangent],
              [r.node for r in q.table.adjoint])
@@ -77,12 +78,18 @@ def markdown(q: Quiz, picture: str | None = None) -> str:
 
 
 def latex(q: Quiz, picture: str | None = None) -> str:
-    """The exercise as a LaTeX fragment (plain ``tabular``; the picture with graphicx)."""
-    source = " ".join(q.source.split()).replace("\\", "/")
-    tex = lambda s: s.replace("_", "\\_").replace("#", "\\#")  # noqa: E731
+    """The exercise as a LaTeX fragment (plain ``tabular``; the picture with graphicx): the
+    program line by line in ``\\texttt``, every special character escaped."""
+    from .tex_text import tex_text
+
+    w = _trace._Writer(q.table, "tex", 6)
+    point = ", ".join(f"{w.name(k)} = {w.num(v)}" for k, v in q.point.items())
+    lines = [line.strip() for line in q.source.strip().splitlines() if line.strip()]
     out = [f"% diffx quiz --blank {q.blank} --seed {q.seed}",
-           f"\\textbf{{Exercise: {q.blank}}}\\par", f"\\texttt{{{tex(source)}}} at "
-           f"${_point(q)}$\\par", tex(_ASK[q.blank]) + "\\par", ""]
+           f"\\textbf{{Exercise: {q.blank}}}" + (f" (level {q.level})" if q.level else "")
+           + "\\par"]
+    out += [f"\\noindent\\texttt{{{tex_text(line)}}}\\par" for line in lines]
+    out += [f"at ${point}$\\par", tex_text(_ASK[q.blank]) + "\\par", ""]
     if picture:
         out += [f"\\includegraphics[width=0.8\\linewidth]{{{picture}}}\\par", ""]
     for title, head, rows in _tables(q, "tex"):
@@ -95,7 +102,7 @@ def latex(q: Quiz, picture: str | None = None) -> str:
                        f" & {value} \\\\")
         out += ["\\end{tabular}", "", "\\medskip", ""]
     out.append("\\begin{tabular}{ll}")
-    out += [f"\\texttt{{{tex(b.key)}}} & \\underline{{\\hspace{{4em}}}} \\\\"
+    out += [f"\\texttt{{{tex_text(b.key)}}} & \\underline{{\\hspace{{4em}}}} \\\\"
             for b in q.blanks]
     out += ["\\end{tabular}", ""]
     return "\n".join(out)
