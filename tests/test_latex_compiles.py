@@ -116,7 +116,7 @@ def test_hostile_text_is_escaped_not_dropped():
 
 
 def test_every_special_character_of_text_mode_compiles(tmp_path):
-    from diffx.present.tex_text import tex_text
+    from diffx.tex_text import tex_text
 
     text = "# $ % & ~ _ ^ \\ { } < > | \" π·x² − √x ÷ 3 × x⁻¹ … ½ ∂ Σ ∞ ≤ ≥ café naïve 中"
     log = _compile(tmp_path, tex_text(text) + "\n\n\\texttt{" + tex_text(text) + "}")

@@ -146,8 +146,9 @@ def quiz(
         "--picture", help="Also draw the graph to this SVG file and refer to it in the "
         "exercise.", show_default=False)] = None,
     grade: Annotated[Path | None, typer.Option(
-        "--grade", help="Grade answers against this quiz (the --key file or the JSON "
-        "exercise).", show_default=False)] = None,
+        "--grade", help="Grade answers against this quiz: the exercise as diffx quiz "
+        "printed it (Markdown or LaTeX), its --key file or its JSON.",
+        show_default=False)] = None,
     answers: Annotated[Path | None, typer.Option(
         "--answers", help="The answers to grade: JSON, or 'name = value' lines.",
         show_default=False)] = None,

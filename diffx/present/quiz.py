@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..quiz import Quiz
+from ..quiz_file import latex_record, markdown_record
 from ..quiz_grade import Grade
 from . import trace as _trace
 
@@ -73,19 +74,19 @@ def markdown(q: Quiz, picture: str | None = None) -> str:
     out += [f"> warning: {cell(w)}\n" for w in q.table.warnings]
     out += ["Answers (one per line, `name = value`):", "", "```"]
     out += [f"{b.key} = " for b in q.blanks]
-    out += ["```", ""]
+    out += ["```", "", markdown_record(q), ""]
     return "\n".join(out)
 
 
 def latex(q: Quiz, picture: str | None = None) -> str:
     """The exercise as a LaTeX fragment (plain ``tabular``; the picture with graphicx): the
     program line by line in ``\\texttt``, every special character escaped."""
-    from .tex_text import tex_text
+    from ..tex_text import tex_text
 
     w = _trace._Writer(q.table, "tex", 6)
     point = ", ".join(f"{w.name(k)} = {w.num(v)}" for k, v in q.point.items())
     lines = [line.strip() for line in q.source.strip().splitlines() if line.strip()]
-    out = [f"% diffx quiz --blank {q.blank} --seed {q.seed}",
+    out = [f"% diffx quiz --blank {q.blank} --seed {q.seed}", latex_record(q),
            f"\\textbf{{Exercise: {q.blank}}}" + (f" (level {q.level})" if q.level else "")
            + "\\par"]
     out += [f"\\noindent\\texttt{{{tex_text(line)}}}\\par" for line in lines]

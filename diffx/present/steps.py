@@ -188,7 +188,7 @@ def latex(s: Steps, limit: int = LIMIT) -> str:
 
 def _tex_text(text: str) -> str:
     """Words in LaTeX text mode, every special character escaped."""
-    from .tex_text import tex_text
+    from ..tex_text import tex_text
 
     return tex_text(text)
 
