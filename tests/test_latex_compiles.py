@@ -122,3 +122,22 @@ def test_every_special_character_of_text_mode_compiles(tmp_path):
     log = _compile(tmp_path, tex_text(text) + "\n\n\\texttt{" + tex_text(text) + "}")
     assert not re.findall(r"Missing character: There is no (.*)", log)
     assert tex_text("中") == "[U+4E2D]" and tex_text("é") == "\\'{e}"
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="drawing a .pdf needs Graphviz's dot")
+def test_diffx_quiz_latex_with_a_pdf_picture_compiles(tmp_path):
+    from conftest import invoke
+
+    res = invoke("quiz", BAYDIN, "--at", "x1=2,x2=5", "--format", "latex", "--picture",
+                 str(tmp_path / "graph.pdf"))
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "graph.pdf").read_bytes().startswith(b"%PDF")
+    _compile(tmp_path, res.stdout.replace(str(tmp_path / "graph.pdf"), "graph.pdf"))
+
+
+def test_a_latex_quiz_refuses_an_svg_picture(tmp_path):
+    from conftest import invoke
+
+    res = invoke("quiz", BAYDIN, "--at", "x1=2,x2=5", "--format", "latex", "--picture",
+                 str(tmp_path / "graph.svg"))
+    assert res.exit_code == 2 and "pdflatex includes a .pdf or .png picture" in res.stderr

@@ -131,10 +131,11 @@ def key_json(q: Quiz) -> str:
                               "working": b.working} for b in q.blanks]})
 
 
-def picture_svg(q: Quiz) -> str:
+def picture_bytes(q: Quiz, fmt: str = "svg") -> bytes:
     """The graph with values on the nodes and local partials on the edges, less what the
     quiz asks: a partials quiz keeps only the symbols ∂d/∂c on the edges; every other quiz
-    draws no adjoints; a values quiz draws no values."""
+    draws no adjoints; a values quiz draws no values. ``fmt``: svg, pdf or png (pdflatex
+    includes a pdf or png, not an svg) or dot."""
     from ..picture import picture
     from . import dot, picture_files
 
@@ -146,7 +147,11 @@ def picture_svg(q: Quiz) -> str:
     if q.blank in ("partials", "trace"):
         pic.edges = [dataclasses.replace(e, formula=None, value=None) for e in pic.edges]
     pic.routes = []
-    return picture_files.render_bytes(dot.to_digraph(pic).source, "svg").decode("utf-8")
+    return picture_files.render_bytes(dot.to_digraph(pic).source, fmt)
+
+
+def picture_svg(q: Quiz) -> str:
+    return picture_bytes(q, "svg").decode("utf-8")
 
 
 def feedback(g: Grade) -> list[str]:
@@ -186,9 +191,13 @@ def grade_json(g: Grade) -> str:
 
 
 def write_text(text: str, path: str | Path, what: str) -> None:
+    write_bytes(text.encode("utf-8"), path, what)
+
+
+def write_bytes(data: bytes, path: str | Path, what: str) -> None:
     from ..errors import DiffxError
 
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        Path(path).write_bytes(data)
     except OSError as exc:
         raise DiffxError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None
