@@ -65,7 +65,8 @@ def normalize_key(key: str) -> str:
 
 def read_answers(text: str, where: str = "the answers") -> dict[str, Any]:
     """An answers file: a JSON object (blank -> number or text) or ``name = value`` lines
-    (``#`` starts a comment)."""
+    (``#`` starts a comment; a line with no value, as the exercise prints it, is no
+    answer)."""
     if text.lstrip().startswith("{"):
         import json
 
@@ -88,7 +89,8 @@ def read_answers(text: str, where: str = "the answers") -> dict[str, Any]:
             raise DiffxError(f"{where}, line {n}: expected 'name = value', got {line!r}")
         if key.strip() in answers:
             raise DiffxError(f"{where}, line {n}: {key.strip()!r} is answered twice")
-        answers[key.strip()] = value.strip()
+        if value.strip():  # ``c_bar =`` as the exercise prints it: not answered
+            answers[key.strip()] = value.strip()
     return answers
 
 
@@ -97,12 +99,17 @@ def _no_constant(name: str) -> Any:
 
 
 def load_quiz(text: str, where: str = "the quiz") -> Quiz:
-    """A quiz from its JSON (the exercise's ``--format json`` or the key): built again from
-    the program, point, blank kind and seed it records."""
+    """A quiz from the exercise ``diffx quiz`` printed (Markdown or LaTeX, read through its
+    record line: :mod:`diffx.quiz_file`) or from its JSON (the exercise's ``--format json``
+    or the key): built again from the program, point, blank kind and seed it records."""
     import json
 
     from .quiz import quiz
 
+    if not text.lstrip().startswith("{"):
+        from .quiz_file import load
+
+        return load(text, where)
     try:
         data = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:

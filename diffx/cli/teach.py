@@ -143,11 +143,13 @@ def quiz(
         "--key", help="Also write the key (the answers, as JSON) to this file; "
         "--grade reads it.", show_default=False)] = None,
     picture: Annotated[Path | None, typer.Option(
-        "--picture", help="Also draw the graph to this SVG file and refer to it in the "
+        "--picture", help="Also draw the graph to this file (.svg, or .pdf/.png for "
+        "pdflatex, by its suffix) and refer to it in the "
         "exercise.", show_default=False)] = None,
     grade: Annotated[Path | None, typer.Option(
-        "--grade", help="Grade answers against this quiz (the --key file or the JSON "
-        "exercise).", show_default=False)] = None,
+        "--grade", help="Grade answers against this quiz: the exercise as diffx quiz "
+        "printed it (Markdown or LaTeX), its --key file or its JSON.",
+        show_default=False)] = None,
     answers: Annotated[Path | None, typer.Option(
         "--answers", help="The answers to grade: JSON, or 'name = value' lines.",
         show_default=False)] = None,
@@ -187,7 +189,11 @@ def quiz(
         q = make_quiz(read_program(source, file), at=read_point(at), blank=blank.value,
                       seed=seed, level=level)
     if picture is not None:
-        present.write_text(present.picture_svg(q), picture, "picture")
+        suffix = picture.suffix.lower().lstrip(".") or "svg"
+        if fmt is QuizFormat.latex and suffix not in ("pdf", "png"):
+            raise DiffxError(f"--picture {picture}: pdflatex includes a .pdf or .png picture, "
+                             f"not .{suffix}; name the picture graph.pdf")
+        present.write_bytes(present.picture_bytes(q, suffix), picture, "picture")
     if key is not None:
         present.write_text(present.key_json(q) + "\n", key, "key")
     shown = str(picture) if picture is not None else None

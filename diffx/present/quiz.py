@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..quiz import Quiz
+from ..quiz_file import latex_record, markdown_record
 from ..quiz_grade import Grade
 from . import trace as _trace
 
@@ -40,7 +41,8 @@ def _tables(q: Quiz, style: str) -> list[tuple[str, tuple[str, ...], list[list[s
     if q.blank == "gradient":
         return []
     w = _trace._Writer(q.table, style, 3)
-    titles, heads = _trace._titles(q.table, w), _trace._heads(w)
+    titles = _trace._titles(q.table, w, "$" if style == "tex" else "")
+    heads = _trace._heads(w)
     prim, tang, adj = _trace._all_rows(w)
     nodes = ([r.node for r in q.table.primal], [r.node for r in q.table.tangent],
              [r.node for r in q.table.adjoint])
@@ -72,17 +74,23 @@ def markdown(q: Quiz, picture: str | None = None) -> str:
     out += [f"> warning: {cell(w)}\n" for w in q.table.warnings]
     out += ["Answers (one per line, `name = value`):", "", "```"]
     out += [f"{b.key} = " for b in q.blanks]
-    out += ["```", ""]
+    out += ["```", "", markdown_record(q), ""]
     return "\n".join(out)
 
 
 def latex(q: Quiz, picture: str | None = None) -> str:
-    """The exercise as a LaTeX fragment (plain ``tabular``; the picture with graphicx)."""
-    source = " ".join(q.source.split()).replace("\\", "/")
-    tex = lambda s: s.replace("_", "\\_").replace("#", "\\#")  # noqa: E731
-    out = [f"% diffx quiz --blank {q.blank} --seed {q.seed}",
-           f"\\textbf{{Exercise: {q.blank}}}\\par", f"\\texttt{{{tex(source)}}} at "
-           f"${_point(q)}$\\par", tex(_ASK[q.blank]) + "\\par", ""]
+    """The exercise as a LaTeX fragment (plain ``tabular``; the picture with graphicx): the
+    program line by line in ``\\texttt``, every special character escaped."""
+    from ..tex_text import tex_text
+
+    w = _trace._Writer(q.table, "tex", 6)
+    point = ", ".join(f"{w.name(k)} = {w.num(v)}" for k, v in q.point.items())
+    lines = [line.strip() for line in q.source.strip().splitlines() if line.strip()]
+    out = [f"% diffx quiz --blank {q.blank} --seed {q.seed}", latex_record(q),
+           f"\\textbf{{Exercise: {q.blank}}}" + (f" (level {q.level})" if q.level else "")
+           + "\\par"]
+    out += [f"\\noindent\\texttt{{{tex_text(line)}}}\\par" for line in lines]
+    out += [f"at ${point}$\\par", tex_text(_ASK[q.blank]) + "\\par", ""]
     if picture:
         out += [f"\\includegraphics[width=0.8\\linewidth]{{{picture}}}\\par", ""]
     for title, head, rows in _tables(q, "tex"):
@@ -95,7 +103,7 @@ def latex(q: Quiz, picture: str | None = None) -> str:
                        f" & {value} \\\\")
         out += ["\\end{tabular}", "", "\\medskip", ""]
     out.append("\\begin{tabular}{ll}")
-    out += [f"\\texttt{{{tex(b.key)}}} & \\underline{{\\hspace{{4em}}}} \\\\"
+    out += [f"\\texttt{{{tex_text(b.key)}}} & \\underline{{\\hspace{{4em}}}} \\\\"
             for b in q.blanks]
     out += ["\\end{tabular}", ""]
     return "\n".join(out)
@@ -123,10 +131,11 @@ def key_json(q: Quiz) -> str:
                               "working": b.working} for b in q.blanks]})
 
 
-def picture_svg(q: Quiz) -> str:
+def picture_bytes(q: Quiz, fmt: str = "svg") -> bytes:
     """The graph with values on the nodes and local partials on the edges, less what the
     quiz asks: a partials quiz keeps only the symbols ∂d/∂c on the edges; every other quiz
-    draws no adjoints; a values quiz draws no values."""
+    draws no adjoints; a values quiz draws no values. ``fmt``: svg, pdf or png (pdflatex
+    includes a pdf or png, not an svg) or dot."""
     from ..picture import picture
     from . import dot, picture_files
 
@@ -138,7 +147,11 @@ def picture_svg(q: Quiz) -> str:
     if q.blank in ("partials", "trace"):
         pic.edges = [dataclasses.replace(e, formula=None, value=None) for e in pic.edges]
     pic.routes = []
-    return picture_files.render_bytes(dot.to_digraph(pic).source, "svg").decode("utf-8")
+    return picture_files.render_bytes(dot.to_digraph(pic).source, fmt)
+
+
+def picture_svg(q: Quiz) -> str:
+    return picture_bytes(q, "svg").decode("utf-8")
 
 
 def feedback(g: Grade) -> list[str]:
@@ -178,9 +191,13 @@ def grade_json(g: Grade) -> str:
 
 
 def write_text(text: str, path: str | Path, what: str) -> None:
+    write_bytes(text.encode("utf-8"), path, what)
+
+
+def write_bytes(data: bytes, path: str | Path, what: str) -> None:
     from ..errors import DiffxError
 
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        Path(path).write_bytes(data)
     except OSError as exc:
         raise DiffxError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None

@@ -156,6 +156,8 @@ def tex(formula: str) -> str:
 def _word(t: str) -> str:
     if t in _FUNCS:
         return f"\\{t} "
+    if t == "pi":
+        return "\\pi "
     if t.isidentifier() and len(t) > 1:
         return f"\\mathrm{{{t.replace('_', chr(92) + '_')}}}"
     if t == "_":
@@ -185,13 +187,10 @@ def latex(s: Steps, limit: int = LIMIT) -> str:
 
 
 def _tex_text(text: str) -> str:
-    """Words in LaTeX text mode; formulas inside them in math."""
-    out = []
-    for t in _TOKEN.findall(text):
-        out.append({"_": "\\_", "%": "\\%", "&": "\\&", "#": "\\#", "$": "\\$",
-                    "^": "\\^{}", "{": "\\{", "}": "\\}", "~": "\\~{}", "\\": "/",
-                    "…": "\\ldots{}", "<": "$<$", ">": "$>$", "½": "1/2"}.get(t, t))
-    return "".join(out)
+    """Words in LaTeX text mode, every special character escaped."""
+    from ..tex_text import tex_text
+
+    return tex_text(text)
 
 
 # ---------------------------------------------------------------- JSON ------------------------
