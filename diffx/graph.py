@@ -65,6 +65,8 @@ class Graph:
         self._nx: Any = None
         # the VectorProgram this graph is the scalar expansion of (set by it), else None
         self.blocks: Any = None
+        # several chosen outputs (``select``): (name, node) of each, in the order asked
+        self.chosen: tuple[tuple[str, int], ...] = ()
 
     # ---------------------------------------------------------------- basic facts ----------
     def __len__(self) -> int:
@@ -150,6 +152,8 @@ class Graph:
         if cached is None:
             live = bytearray(len(self.op))  # 1 byte per node: 0 or 1
             live[self.output] = 1
+            for _, node in self.chosen:  # several outputs: what any of them uses
+                live[node] = 1
             a, b = self.a, self.b
             for i in range(self.output, -1, -1):
                 if live[i]:
@@ -256,7 +260,7 @@ class Graph:
         live = self.reachable_from_output()
         found, line, counted_to = [], 1, 0
         source = self.source
-        for k in range(len(nodes) - 1):  # the last statement is the output
+        for k in range(len(nodes)):  # (the output's own statement is live)
             if live[nodes[k]]:
                 continue
             line += source.count("\n", counted_to, offsets[k])
@@ -276,13 +280,72 @@ class Graph:
             shown.append(f"{len(found) - 5} more")
         text = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 else shown[0]
         verb = "is" if len(found) == 1 else "are"
-        text = f"{text} {verb} not used by the output {self.output_name}"
+        outs = [name for name, _ in self.chosen]
+        by = f"the outputs {', '.join(outs[:-1])} and {outs[-1]}" if outs else \
+            f"the output {self.output_name}"
+        text = f"{text} {verb} not used by {by}"
         live = self.reachable_from_output()
         dead = [name for name, node in self.input_nodes.items() if not live[node]]
         if dead:
             text += (f"; input{'s' * (len(dead) > 1)} {', '.join(dead)} "
                      f"{'is' if len(dead) == 1 else 'are'} used only there")
         return text
+
+    def differentiated_note(self) -> str:
+        """What is differentiated, said beside the unused statements: ``only the last
+        statement, and what it uses, is differentiated`` (or the outputs chosen)."""
+        outs = [name for name, _ in self.chosen]
+        if outs:
+            return f"only {', '.join(outs[:-1])} and {outs[-1]}, and what they use, are " \
+                   "differentiated"
+        last = self._statements is not None and bool(self._statements[1]) and \
+            self._statements[1][-1] == self.output
+        what = "the last statement" if last else self.output_name
+        return f"only {what}, and what it uses, is differentiated"
+
+    # ---------------------------------------------------------------- output selection -----
+    def view(self, node: int, name: str) -> Graph:
+        """This graph with ``node`` as its output: the same node arrays (nothing copied), its
+        own cache of structure-dependent work (liveness depends on the output)."""
+        import copy
+
+        seen = copy.copy(self)
+        seen.output, seen._output_name, seen.chosen = node, name, ()
+        seen._cache, seen._nx, seen._names_cache = {}, None, None
+        return seen
+
+    def select(self, names: list[str]) -> Graph:
+        """The program with the statements ``names`` as its outputs (``--of y1,y2``): one
+        name makes that statement the output; several keep them all in ``chosen`` (the output
+        is the latest of them, and what any of them uses is live). Unknown names are a
+        :class:`~diffx.errors.OptionError` with a did-you-mean suggestion."""
+        picked = [(name, self._statement_node(name)) for name in names]
+        last = max(picked, key=lambda p: p[1])
+        seen = self.view(last[1], last[0])
+        if len(picked) > 1:
+            seen.chosen = tuple(picked)
+        return seen
+
+    def _statement_node(self, name: str) -> int:
+        from .errors import OptionError, option
+
+        if name in self.assigned:
+            return self.assigned[name]
+        if self._output_name is None and name == self.output_name:
+            return self.output  # a bare expression's output (f)
+        targets = list(self.assigned) or [self.output_name]
+        if name in self.input_nodes:
+            raise OptionError(f"{option('of')} {name}: {name!r} is an input of the program, "
+                              f"not a statement; the statements are: {', '.join(targets)}",
+                              param="of")
+        import difflib
+
+        lower = {t.lower(): t for t in reversed(targets)}  # (Y1 is y1)
+        close = difflib.get_close_matches(name.lower(), list(lower), n=1)
+        hint = f"did you mean {lower[close[0]]!r}?" if close else ""
+        raise OptionError(f"{option('of')} {name}: no statement assigns {name!r} (the "
+                          f"statements are: {', '.join(targets)}){'; ' + hint if hint else ''}",
+                          param="of")
 
     # ---------------------------------------------------------------- networkx view --------
     @property
