@@ -314,39 +314,6 @@ class Graph:
         seen._cache, seen._nx, seen._names_cache = {}, None, None
         return seen
 
-    def select(self, names: list[str]) -> Graph:
-        """The program with the statements ``names`` as its outputs (``--of y1,y2``): one
-        name makes that statement the output; several keep them all in ``chosen`` (the output
-        is the latest of them, and what any of them uses is live). Unknown names are a
-        :class:`~diffx.errors.OptionError` with a did-you-mean suggestion."""
-        picked = [(name, self._statement_node(name)) for name in names]
-        last = max(picked, key=lambda p: p[1])
-        seen = self.view(last[1], last[0])
-        if len(picked) > 1:
-            seen.chosen = tuple(picked)
-        return seen
-
-    def _statement_node(self, name: str) -> int:
-        from .errors import OptionError, option
-
-        if name in self.assigned:
-            return self.assigned[name]
-        if self._output_name is None and name == self.output_name:
-            return self.output  # a bare expression's output (f)
-        targets = list(self.assigned) or [self.output_name]
-        if name in self.input_nodes:
-            raise OptionError(f"{option('of')} {name}: {name!r} is an input of the program, "
-                              f"not a statement; the statements are: {', '.join(targets)}",
-                              param="of")
-        import difflib
-
-        lower = {t.lower(): t for t in reversed(targets)}  # (Y1 is y1)
-        close = difflib.get_close_matches(name.lower(), list(lower), n=1)
-        hint = f"did you mean {lower[close[0]]!r}?" if close else ""
-        raise OptionError(f"{option('of')} {name}: no statement assigns {name!r} (the "
-                          f"statements are: {', '.join(targets)}){'; ' + hint if hint else ''}",
-                          param="of")
-
     # ---------------------------------------------------------------- networkx view --------
     @property
     def nx(self) -> networkx.MultiDiGraph:

@@ -100,8 +100,40 @@ def select_outputs(program: Any, of: Any) -> tuple[Any, Outputs | None]:
                           f"vector program the last statement is the output (here "
                           f"{program.output_name}): make the output you want the last statement, "
                           f"or combine the outputs into one vector", param="of")
-    graph = program.select(names)
+    graph = select(program, names)
     return (graph, Outputs(graph)) if graph.chosen else (graph, None)
+
+
+def select(graph: Graph, names: list[str]) -> Graph:
+    """The program with the statements ``names`` as its outputs (``--of y1,y2``): one name
+    makes that statement the output; several keep them all in ``chosen`` (the output is the
+    latest of them, and what any of them uses is live). Unknown names are an
+    :class:`~diffx.errors.OptionError` with a did-you-mean suggestion."""
+    picked = [(name, _statement_node(graph, name)) for name in names]
+    last = max(picked, key=lambda p: p[1])
+    seen = graph.view(last[1], last[0])
+    if len(picked) > 1:
+        seen.chosen = tuple(picked)
+    return seen
+
+
+def _statement_node(graph: Graph, name: str) -> int:
+    import difflib
+
+    if name in graph.assigned:
+        return graph.assigned[name]
+    if graph._output_name is None and name == graph.output_name:
+        return graph.output  # a bare expression's output (f)
+    targets = list(graph.assigned) or [graph.output_name]
+    if name in graph.input_nodes:
+        raise OptionError(f"{option('of')} {name}: {name!r} is an input of the program, "
+                          f"not a statement; the statements are: {', '.join(targets)}",
+                          param="of")
+    lower = {t.lower(): t for t in reversed(targets)}  # (Y1 is y1)
+    close = difflib.get_close_matches(name.lower(), list(lower), n=1)
+    hint = f"did you mean {lower[close[0]]!r}?" if close else ""
+    raise OptionError(f"{option('of')} {name}: no statement assigns {name!r} (the statements "
+                      f"are: {', '.join(targets)}){'; ' + hint if hint else ''}", param="of")
 
 
 #: How a method builds the Jacobian of several outputs, per sweep over the graph.
