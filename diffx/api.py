@@ -23,7 +23,7 @@ from .vectors import VectorProgram
 
 def grad(source_or_graph: str | Graph | VectorProgram, *, at: Any = None, wrt: Any = None,
          method: str = "reverse", shapes: Any = None, layout: str = "numerator",
-         **options: Any) -> Gradient:
+         of: Any = None, **options: Any) -> Gradient:
     """Differentiate by one method; a method that cannot run raises its
     :class:`~diffx.methods.MethodError`.
 
@@ -44,7 +44,8 @@ def grad(source_or_graph: str | Graph | VectorProgram, *, at: Any = None, wrt: A
         raise OptionError(f"method= must be a method name such as 'reverse', not "
                           f"{type(method).__name__}")
     spec = get(method)
-    return run_method(spec, prepare(source_or_graph, at, wrt, shapes, layout=layout), options)
+    return run_method(spec, prepare(source_or_graph, at, wrt, shapes, layout=layout, of=of),
+                      options)
 
 
 def evaluate(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
@@ -92,9 +93,9 @@ def _output_array(req: Any, vals: Any) -> Any:
 def grad_all(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
              wrt: Any = None, methods: Iterable[str] | None = None, reference: str = "reverse",
              options: dict[str, dict[str, Any]] | None = None, shapes: Any = None,
-             layout: str = "numerator") -> Report:
+             layout: str = "numerator", of: Any = None) -> Report:
     """Differentiate by several methods (symbolic, numeric, reverse by default; a vector
-    program adds the matrix method) and compare; ``layout`` as in :func:`grad`.
+    program adds the matrix method) and compare; ``layout`` and ``of`` as in :func:`grad`.
 
     Each method's result is under its name; at a point each is measured against
     ``reference`` (else reverse, else symbolic, whichever gave a derivative). A method that
@@ -105,7 +106,7 @@ def grad_all(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
     >>> r.results["symbolic"].gradient, r.reference
     ({'x': 6.0}, 'reverse')
     """
-    req = prepare(source_or_graph, at, wrt, shapes, layout=layout)
+    req = prepare(source_or_graph, at, wrt, shapes, layout=layout, of=of)
     wanted = _method_list(methods) if methods is not None else default_methods(req.vector)
     specs = [get(m) for m in wanted]
     options = _options(options)
@@ -120,7 +121,8 @@ def grad_all(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
 def default_methods(program: Any) -> tuple[str, ...]:
     """The methods ``grad_all`` runs by default: a vector program (or a request's vector run)
     adds the matrix method, the block path beside the scalar ones."""
-    vector = isinstance(program, VectorProgram) or getattr(program, "program", None) is not None
+    vector = isinstance(program, VectorProgram) or \
+        isinstance(getattr(program, "program", None), VectorProgram)  # (not several outputs)
     return (*DEFAULT_METHODS, "matrix") if vector else DEFAULT_METHODS
 
 

@@ -65,6 +65,8 @@ class Graph:
         self._nx: Any = None
         # the VectorProgram this graph is the scalar expansion of (set by it), else None
         self.blocks: Any = None
+        # several chosen outputs (``select``): (name, node) of each, in the order asked
+        self.chosen: tuple[tuple[str, int], ...] = ()
 
     # ---------------------------------------------------------------- basic facts ----------
     def __len__(self) -> int:
@@ -150,6 +152,8 @@ class Graph:
         if cached is None:
             live = bytearray(len(self.op))  # 1 byte per node: 0 or 1
             live[self.output] = 1
+            for _, node in self.chosen:  # several outputs: what any of them uses
+                live[node] = 1
             a, b = self.a, self.b
             for i in range(self.output, -1, -1):
                 if live[i]:
@@ -256,7 +260,7 @@ class Graph:
         live = self.reachable_from_output()
         found, line, counted_to = [], 1, 0
         source = self.source
-        for k in range(len(nodes) - 1):  # the last statement is the output
+        for k in range(len(nodes)):  # (the output's own statement is live)
             if live[nodes[k]]:
                 continue
             line += source.count("\n", counted_to, offsets[k])
@@ -276,13 +280,39 @@ class Graph:
             shown.append(f"{len(found) - 5} more")
         text = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 else shown[0]
         verb = "is" if len(found) == 1 else "are"
-        text = f"{text} {verb} not used by the output {self.output_name}"
+        outs = [name for name, _ in self.chosen]
+        by = f"the outputs {', '.join(outs[:-1])} and {outs[-1]}" if outs else \
+            f"the output {self.output_name}"
+        text = f"{text} {verb} not used by {by}"
         live = self.reachable_from_output()
         dead = [name for name, node in self.input_nodes.items() if not live[node]]
         if dead:
             text += (f"; input{'s' * (len(dead) > 1)} {', '.join(dead)} "
                      f"{'is' if len(dead) == 1 else 'are'} used only there")
         return text
+
+    def differentiated_note(self) -> str:
+        """What is differentiated, said beside the unused statements: ``only the last
+        statement, and what it uses, is differentiated`` (or the outputs chosen)."""
+        outs = [name for name, _ in self.chosen]
+        if outs:
+            return f"only {', '.join(outs[:-1])} and {outs[-1]}, and what they use, are " \
+                   "differentiated"
+        last = self._statements is not None and bool(self._statements[1]) and \
+            self._statements[1][-1] == self.output
+        what = "the last statement" if last else self.output_name
+        return f"only {what}, and what it uses, is differentiated"
+
+    # ---------------------------------------------------------------- output selection -----
+    def view(self, node: int, name: str) -> Graph:
+        """This graph with ``node`` as its output: the same node arrays (nothing copied), its
+        own cache of structure-dependent work (liveness depends on the output)."""
+        import copy
+
+        seen = copy.copy(self)
+        seen.output, seen._output_name, seen.chosen = node, name, ()
+        seen._cache, seen._nx, seen._names_cache = {}, None, None
+        return seen
 
     # ---------------------------------------------------------------- networkx view --------
     @property

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .options import File, Source, Wrt
+from .options import At, File, Source, Wrt
 from .sources import read_program
 
 
@@ -24,11 +24,13 @@ def adjoint(
     emit: Annotated[Emit, typer.Option(
         "--emit", help="diffx: a diffx program; python: a Python function that needs only "
         "math and returns the value and the gradient.")] = Emit.diffx,
+    at: At = None,
 ) -> None:
     """Print the program the reverse sweep runs: the forward values, then each adjoint as the
-    sum of its contributions, and its size against the original.
+    sum of its contributions, and its size against the original. A Python function
+    (FILE.py:FUNCTION) is traced at --at.
     """
     from ..adjoint import adjoint as build
 
-    adj = build(read_program(source, file), wrt)
+    adj = build(read_program(source, file, at), wrt)
     typer.echo(adj.text() if emit is Emit.diffx else adj.python(), nl=False)

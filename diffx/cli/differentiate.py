@@ -48,6 +48,10 @@ def grad(
         "--layout", help="A vector output's Jacobian: 'numerator' (rows are the outputs, as "
         "JAX and PyTorch) or 'denominator' (rows are the inputs, the lectures' table).")
     ] = "numerator",
+    of: Annotated[str | None, typer.Option(
+        "--of", help="The outputs: statements of the program by name (y1,y2). One name "
+        "differentiates that statement; several give their Jacobian (rows are the outputs).",
+        show_default=False)] = None,
 ) -> None:
     """Differentiate SOURCE by each method and show whether they agree.
 
@@ -58,6 +62,10 @@ def grad(
     from .. import api, methods
     from ..present.command_output import add_grad_warnings, grad_failure
 
+    if of is not None and (backward or order == 2):
+        raise fail(f"--of chooses the outputs of the first derivative; it does not combine "
+                   f"with {'--backward' if backward else '--order 2'} (make the output you "
+                   f"want the last statement instead)")
     if backward:
         from ..backward import backward as backward_pass
         from ..present.backward import backward_text
@@ -82,14 +90,24 @@ def grad(
     if point is None and not program.inputs:
         point = {}  # a constant expression: its value needs no point
     report = api.grad_all(program, at=point, wrt=wrt, methods=wanted,
-                          options=options, shapes=shapes, layout=layout)
-    graph = report.graph if report.shapes is not None else program  # (the expansion)
+                          options=options, shapes=shapes, layout=layout, of=of)
+    # the expansion of a vector program; the statement --of chose (a view of the program)
+    graph = report.graph if report.shapes is not None or of else program
     if wanted is not None:
         only = report.results[wanted[0]]
         if not only.ok and only.error_kind == "usage":
             raise fail(only.error or "failed")
     add_grad_warnings(report, graph, routes)
-    if json_out:
+    out_name = graph.output_name if of and report.shapes is None else program.output_name
+    several = getattr(report.shapes, "names", ())  # --of y1,y2: their Jacobian
+    if several:
+        from ..present.outputs_table import outputs_report_json, print_outputs_report
+
+        if json_out:
+            typer.echo(outputs_report_json(report, graph))
+        else:
+            print_outputs_report(report, console(), program.title())
+    elif json_out:
         if report.shapes is not None:  # a vector program: shapes, gradients with theirs
             from ..present.vector_json import vector_report_json as report_json
         else:
@@ -99,8 +117,8 @@ def grad(
     else:
         from ..present.gradient_table import print_report
 
-        print_report(report, console(), program.output_name, title=program.title())
-    failure = grad_failure(report, program.output_name)
+        print_report(report, console(), out_name, title=program.title())
+    failure = grad_failure(report, out_name)
     if failure is not None:
         raise fail(failure, EXIT_FAILED)
 

@@ -78,10 +78,7 @@ def cost_text(out_name: str, m: int, wrt: tuple[str, ...], n: int) -> str:
 def view(graph: Graph, node: int, name: str) -> Graph:
     """The expansion with ``node`` as its output: the same node arrays (nothing copied), its
     own cache of structure-dependent work (liveness depends on the output)."""
-    seen = copy.copy(graph)
-    seen.output, seen._output_name = node, name
-    seen._cache, seen._nx = {}, None
-    return seen
+    return graph.view(node, name)
 
 
 def jacobian_rows(spec: Method, req: Any, run_on: Callable[[Graph], Gradient]) -> Gradient:
@@ -93,8 +90,14 @@ def jacobian_rows(spec: Method, req: Any, run_on: Callable[[Graph], Gradient]) -
     graph, ids = program.expansion
     out_ids = np.asarray(ids[program.blocks.output])
     shape = tuple(out_ids.shape)
-    names = element_names(program.output_name, shape)
+    names = getattr(program, "output_names", None) or element_names(program.output_name, shape)
     nodes = [int(k) for k in out_ids.ravel()]
+    if spec.name == "matrix" and getattr(program, "output_names", None):
+        from .base import MethodError
+
+        raise MethodError("the matrix method needs a vector program (one with @, .T, "
+                          "indexing or a block function such as sum); several outputs of a "
+                          "scalar program are differentiated by the scalar methods")
     if spec.name == "matrix":
         from .matrix import vjp_rows
 
@@ -192,7 +195,7 @@ def _stack(parts: list[Any], shape: tuple[int, ...], program: Any, w: str | None
         arrs = [np.asarray(p, dtype=object) for p in parts]
         stacked = np.empty((len(arrs),) + arrs[0].shape, dtype=object)
         for k, a in enumerate(arrs):
-            stacked[k] = a
+            stacked[k] = a.item() if a.ndim == 0 else a  # (a 0-d array is one formula)
         batch: tuple[int, ...] = ()
     else:
         arrs = [np.asarray(p, dtype=float) for p in parts]

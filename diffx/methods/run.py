@@ -77,8 +77,8 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
 
 
 def prepare(source_or_graph: str | Graph | VectorProgram, at: Any, wrt: Any,
-            shapes: Any = None, scalar_output: bool = True, layout: str = "numerator"
-            ) -> Request:
+            shapes: Any = None, scalar_output: bool = True, layout: str = "numerator",
+            of: Any = None) -> Request:
     """Parse, resolve ``wrt`` and normalize the point (``at=3`` is the only input's value).
 
     A vector program (or a program given vector shapes by ``shapes=`` or ``diffx.Value``
@@ -88,6 +88,13 @@ def prepare(source_or_graph: str | Graph | VectorProgram, at: Any, wrt: Any,
 
     layout = check_layout(layout)  # (a scalar program has no Jacobian, but a typo is told)
     program, declared = parse_program(source_or_graph, at, shapes)
+    if of is not None:  # chosen outputs: one statement, or their Jacobian (methods/outputs.py)
+        from .outputs import select_outputs
+
+        program, outs = select_outputs(program, of)
+        if outs is not None:  # several: the scalar request, its output the outputs' Jacobian
+            req = prepare(program, at, wrt)
+            return req._replace(vector=outs.run(req.wrt, req.point, layout))
     if isinstance(program, VectorProgram):
         return _vector_request(program, at, wrt, declared, scalar_output, layout)
     graph = program

@@ -299,4 +299,6 @@ def _entry_name(w: str, index: tuple[int, ...], shapes: Shapes) -> str:
         mine, out = index[:len(index) - o], index[len(index) - o:]
     else:
         out, mine = index[:o], index[o:]
-    return f"∂{element_name(shapes.output, out)}/∂{element_name(w, mine)}"
+    names = getattr(shapes, "names", ())  # several named outputs (methods/outputs.py)
+    shown = names[out[0]] if names else element_name(shapes.output, out)
+    return f"∂{shown}/∂{element_name(w, mine)}"

@@ -22,8 +22,7 @@ NO_LISTING = ("routes are listed at one point (or as formulas without --at), not
 def unused_warnings(graph: Any) -> list[str]:
     """The graph's sentence about statements the output does not use, if there are any."""
     text = graph.unused_warning()
-    return [f"{text} (only the last statement, and what it uses, is differentiated)"] \
-        if text else []
+    return [f"{text} ({graph.differentiated_note()})"] if text else []
 
 
 def add_grad_warnings(report: Report, graph: Any, routes: bool) -> None:
