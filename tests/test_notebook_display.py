@@ -180,3 +180,18 @@ def test_a_real_ipython_shell_shows_diffx_objects():
                         "PASS: the worst input is x, relative error 0.0e+00 (claim vs reverse) "
                         "≤ 1e-06")
     assert lines[2] == "['image/svg+xml', 'text/plain']"
+
+
+def test_grad_alls_report_reads_as_diffx_grad_prints_it_for_vectors_and_several_outputs():
+    from oracle_vectors import MLP, POINT, mlp_backprop
+
+    from diffx.present import notebook
+
+    text = notebook.text(diffx.grad_all(MLP, at=POINT))
+    value, grads, _ = mlp_backprop(POINT)
+    assert f"L = {value:.15g}" in text and "∂L/∂W1  shape (2, 2)" in text
+    assert f"{grads['b2'][0]:.6g}" in text  # -0.424761, the hand-written backprop's
+    jac = notebook.text(diffx.grad_all("y1 = x^2*z; y2 = x^3", of=["y1", "y2"],
+                                       at={"x": 2, "z": 3}))
+    rows = [line.split() for line in jac.splitlines() if line.strip().startswith("∂y")]
+    assert rows == [["∂y1", "12", "4"], ["∂y2", "12", "0"]]  # 2xz, x^2; 3x^2, 0 at (2, 3)

@@ -71,13 +71,28 @@ def _printer(obj: Any) -> Callable[[Any], None]:
     """The terminal presenter that prints ``obj`` on a rich console."""
     from . import tables
 
-    if isinstance(obj, Report):
+    if isinstance(obj, Report) and obj.made_by == "compare":
         return lambda console: tables.print_comparison(obj, console, _output_name(obj))
+    if isinstance(obj, Report):  # grad_all's: the table `diffx grad` prints
+        return lambda console: _print_gradients(obj, console)
     if isinstance(obj, CheckReport):
         return lambda console: tables.print_check(obj, console)
     if isinstance(obj, SwellTable):
         return lambda console: tables.print_swell(obj, console, formulas=True)
     raise TypeError(f"no table for {type(obj).__name__}")
+
+
+def _print_gradients(report: Report, console: Any) -> None:
+    """grad_all's report as `diffx grad` prints it: a Jacobian for several outputs, else the
+    methods side by side (a vector program's gradients with their shapes)."""
+    if getattr(report.shapes, "names", ()):
+        from .outputs_table import print_outputs_report
+
+        print_outputs_report(report, console, report.expression)
+        return
+    from .gradient_table import print_report
+
+    print_report(report, console, _output_name(report))
 
 
 def _recorded(obj: Any) -> Any:
