@@ -27,26 +27,9 @@ MLP_AT = {"w11": 0.5, "x1": 1.0, "w12": -0.3, "x2": 2.0, "b1": 0.3, "w21": 0.8, 
           "b2": -0.4, "v11": 1.2, "v12": -0.7, "c1": 0.05, "v21": 0.3, "v22": 0.9,
           "c2": -0.1, "t1": 1.0, "t2": 0.0}
 
-# The browser's bounding boxes of the visible picture labels; a pair that intersects by more
-# than a pixel each way overlaps.
-OVERLAPS = """() => {
-  const boxes = [...document.querySelectorAll('#dx-svg svg text')]
-    .filter(t => t.getClientRects().length && t.textContent.trim())
-    .map(t => [t.textContent, t.getBoundingClientRect()]);
-  const out = [];
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    const [s, a] = boxes[i], [u, b] = boxes[j];
-    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-    if (w > 1 && h > 1) out.push([s, u]);
-  }
-  return out;
-}"""
-
-
 def overlapping_labels(page) -> list[list[str]]:
     """The pairs of visible picture labels that overlap on screen."""
-    return page.evaluate(OVERLAPS)
+    return page.evaluate("window.diffxExplore.overlaps()")
 
 
 def shoot(page, name: str) -> None:

@@ -318,6 +318,40 @@ def test_a_graph_above_max_nodes_opens_collapsed(browser, tmp_path):
     page.close()
 
 
+# ---------------------------------------------------------------- labels and Jupyter
+
+def test_labels_do_not_overlap_while_stepping_and_after_a_move(browser, tmp_path):
+    page = open_page(browser, tmp_path, MLPISH, at={"w": 0.7, "x": -1.3, "b": 0.4})
+    p = page.page
+    assert p.evaluate("window.diffxExplore.overlaps()") == []
+    p.click("#dx-start")
+    for _ in range(p.evaluate("window.diffxExplore.steps") // 2):
+        p.keyboard.press("ArrowRight")
+    assert p.evaluate("window.diffxExplore.overlaps()") == []
+    p.fill("#dx-in-0", "-2.5")
+    assert p.evaluate("window.diffxExplore.overlaps()") == []
+    page.close()
+
+
+def test_the_notebook_frame_holds_the_same_page_and_runs_it(browser, tmp_path):
+    import html as _html
+
+    page = diffx.explore(ROUTE_SUM, at={"a": 4, "b": 3}, title=HOSTILE)
+    frame = page._repr_html_()
+    srcdoc = re.search(r'srcdoc="([^"]*)"', frame).group(1)
+    assert _html.unescape(srcdoc) == page.html
+    assert type(diffx.render(ROUTE_SUM)).__name__ == "Digraph"  # render stays static
+    path = tmp_path / "notebook.html"
+    path.write_text(f"<!DOCTYPE html><body data-ready=1>{frame}</body>")
+    opened = Page(browser, path)
+    inner = opened.page.frames[1]
+    inner.wait_for_selector("body[data-ready]", state="attached")
+    assert inner.get_attribute('.dx-grad-cell[data-input="a"]', "data-adjoint") == "11"
+    assert inner.text_content("#dx-title") == HOSTILE
+    assert inner.evaluate("window.pwned") is None
+    opened.close()
+
+
 # ---------------------------------------------------------------- hostile text
 
 HOSTILE = "</script><script>window.pwned = 1</script><img src=x onerror='window.pwned = 2'>\"'&"

@@ -401,7 +401,23 @@
   if (!D.drawn) document.getElementById("dx-svg").appendChild(el("p", "dx-note",
     "The graph has " + D.nodes.length + " nodes: too many to draw. Its numbers are computed here all the same."));
 
-  var api = {steps: steps.length, lastRecomputeMs: 0,
+  // the pairs of visible picture labels that overlap on screen (the docs' screenshots and
+  // the tests check there are none)
+  function overlaps() {
+    var boxes = [], out = [];
+    document.querySelectorAll("#dx-svg svg text").forEach(function (t) {
+      if (t.getClientRects().length && t.textContent.trim()) boxes.push([t.textContent, t.getBoundingClientRect()]);
+    });
+    for (var i = 0; i < boxes.length; i++) for (var j = i + 1; j < boxes.length; j++) {
+      var a = boxes[i][1], b = boxes[j][1];
+      var w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      var h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 1 && h > 1) out.push([boxes[i][0], boxes[j][0]]);
+    }
+    return out;
+  }
+
+  var api = {steps: steps.length, lastRecomputeMs: 0, overlaps: overlaps,
              go: go, setInput: function (k, x) { point[k] = x; recompute(); },
              collapse: setCollapsed, values: vals, adjoints: adj};
   window.diffxExplore = api;
