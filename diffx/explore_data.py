@@ -40,11 +40,11 @@ def _part(text: str) -> str:
 
 def groups_of(graph: Graph, live: bytearray) -> tuple[list[dict[str, Any]], dict[int, int]]:
     """The statement groups: the op nodes each statement made, in program order (a node
-    shared with an earlier statement stays in that one's group). Groups of one node are not
-    listed: there is nothing to collapse."""
+    shared with an earlier statement stays in that one's group). The elements of one block of
+    a vector program's expansion (``z[0]``, ``z[1]``, ...) form one group. Groups of one node
+    are not listed: there is nothing to collapse."""
     ends = sorted(set(graph.assigned.values()) | {graph.output})
-    groups: list[dict[str, Any]] = []
-    member: dict[int, int] = {}
+    found: list[dict[str, Any]] = []
     prev = -1
     for end in ends:
         if end <= prev:
@@ -52,15 +52,28 @@ def groups_of(graph: Graph, live: bytearray) -> tuple[list[dict[str, Any]], dict
         nodes = [n for n in range(prev + 1, end + 1)
                  if live[n] and graph.op[n] not in (INPUT, CONST)]
         prev = end
-        if len(nodes) < 2:
-            continue
-        k = len(groups)
         name = graph.name(end) or (graph.output_name if end == graph.output else None)
+        block = name.split("[")[0] if name and name.endswith("]") else None
+        if block is not None and found and found[-1]["block"] == block:
+            found[-1]["members"] += nodes
+            found[-1]["end"] = end
+            found[-1]["ends"].append(end)
+            found[-1]["elements"] += 1
+            found[-1]["label"] = f"{block}: {found[-1]['elements']} elements"
+            continue
         text = graph.text(end, limit=60)
-        groups.append({"end": end, "members": nodes,
-                       "label": f"{name} = {text}" if name and text != name else text})
-        for n in nodes:
-            member[n] = k
+        found.append({"end": end, "ends": [end], "members": nodes, "block": block,
+                      "elements": 1,
+                      "label": f"{name} = {text}" if name and text != name else text})
+    groups: list[dict[str, Any]] = []
+    member: dict[int, int] = {}
+    for g in found:
+        if len(g["members"]) < 2:
+            continue
+        for n in g["members"]:
+            member[n] = len(groups)
+        groups.append({"end": g["end"], "ends": g["ends"], "members": g["members"],
+                       "label": g["label"]})
     return groups, member
 
 

@@ -89,10 +89,11 @@ def check_page_path(path: str | Path) -> Path:
 
 def explore(source_or_graph: Any, *, at: Any = None, max_nodes: int = 300,
             direction: str = "LR", wrt: str | None = None, title: str | None = None,
-            path: str | Path | None = None) -> Explore:
+            path: str | Path | None = None, shapes: Any = None) -> Explore:
     """The interactive page of a program (text, a Graph, a vector program's scalar expansion,
     or a Python function traced at ``at``) at the point ``at``; ``wrt`` opens with that
-    input's routes shown; ``path`` also writes the page there."""
+    input's routes shown; ``path`` also writes the page there; ``shapes`` declares a vector
+    program's shapes (as for ``grad``)."""
     from .api import grad, resolve_wrt
     from .explore_data import DRAW_LIMIT, page_parts
     from .tracing import graph_of
@@ -107,6 +108,7 @@ def explore(source_or_graph: Any, *, at: Any = None, max_nodes: int = 300,
     if at is None:
         raise PointError(f"an interactive page starts from a point: give {option('at')} "
                          "(every value can then be moved in the page)", param="at")
+    source_or_graph, at = _scalar(source_or_graph, at, shapes)
     graph = graph_of(source_or_graph, at)
     result = grad(graph, at=at, method="reverse")
     point = result.point or {}
@@ -134,6 +136,26 @@ def explore(source_or_graph: Any, *, at: Any = None, max_nodes: int = 300,
     if path is not None:
         page.save(path)
     return page
+
+
+def _scalar(source: Any, at: Any, shapes: Any) -> tuple[Any, Any]:
+    """A vector program becomes its scalar expansion at the point's shapes, and the point one
+    value per element (the page steps through the elements' nodes)."""
+    from .vectors import VectorProgram
+
+    if not isinstance(source, str | VectorProgram):
+        return source, at
+    from .methods.vector_request import block_point, element_point, parse_program
+
+    program, declared = parse_program(source, at, shapes)
+    if not isinstance(program, VectorProgram):
+        return program, at
+    values, batch, dims = block_point(program, at, declared)
+    if batch:
+        raise PointError(f"an interactive page starts from one point; {option('at')} gives a "
+                         f"batch of {batch} points", param="at")
+    program = program.with_shapes(dims)
+    return program.scalar, element_point(program, values, ())
 
 
 def _formulas(graph: Any) -> dict[tuple[int, int, int], str | None] | None:

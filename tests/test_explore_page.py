@@ -318,6 +318,24 @@ def test_a_graph_above_max_nodes_opens_collapsed(browser, tmp_path):
     page.close()
 
 
+def test_a_vector_program_pages_its_expansion_with_one_group_per_block(browser, tmp_path):
+    src = "z = W @ x + b; y = sum(sigmoid(z))"
+    at = {"W": [[1, 2], [3, -4]], "x": [0.5, -0.25], "b": [0, 1]}
+    page = open_page(browser, tmp_path, src, at=at)
+    p = page.page
+    g = diffx.grad(src, at=at)
+    for name, want in (("W[1,0]", g.gradient["W"][1][0]), ("x[1]", g.gradient["x"][1]),
+                       ("b[0]", g.gradient["b"][0])):
+        shown = float(p.get_attribute(f'.dx-grad-cell[data-input="{name}"]', "data-adjoint"))
+        assert math.isclose(shown, want, rel_tol=1e-14)
+    assert p.text_content("#dx-toggle-0") == "collapse z: 2 elements"
+    p.click("#dx-toggle-0")
+    z0, z1 = (int(p.get_attribute(f"#dx-toggle-0", "data-ends").split(",")[k]) for k in (0, 1))
+    assert p.is_visible(f"#dx_n{z0}") and p.is_visible(f"#dx_n{z1}")  # both elements stay
+    assert p.eval_on_selector_all("g.node.dx-hidden", "gs => gs.length") == 6  # 4 ×, 2 +
+    page.close()
+
+
 # ---------------------------------------------------------------- labels and Jupyter
 
 def test_labels_do_not_overlap_while_stepping_and_after_a_move(browser, tmp_path):
@@ -463,5 +481,9 @@ def test_cli_writes_the_page(tmp_path):
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert "error: an interactive page starts from a point: give --at" in cli_error(
         "graph", ROUTE_SUM, "-o", str(out))
+    vec = tmp_path / "vector.html"
+    res = invoke("graph", "z = W @ x; y = sum(sigmoid(z))", "--at", "W=[[1,2],[3,4]],x=[1,-1]",
+                 "-o", str(vec))
+    assert res.exit_code == 0 and "(15 nodes," in res.output  # 6 inputs, 4 ×, 2 +, 2 σ, 1 +
     assert "error: --tree draws a static picture" in cli_error(
         "graph", ROUTE_SUM, "--at", "a=1,b=1", "--tree", "-o", str(out))

@@ -80,9 +80,7 @@ def _page(source: Source, file: File, at: At, shape: Shape, output: Path, wrt: s
                               "shows every route of the input clicked, on the DAG")
     check_page_path(output)
     program, point, shapes = read_program_at(source, file, at, shape)
-    if shapes:
-        raise OptionError("the interactive page draws scalar programs; for a vector program "
-                          "write .svg (its block picture)")
-    page = explore(program, at=point, wrt=wrt, direction=direction, max_nodes=max_nodes)
+    page = explore(program, at=point, wrt=wrt, direction=direction, max_nodes=max_nodes,
+                   shapes=shapes or None)
     path = page.save(output)
     typer.echo(f"wrote {path} ({page.nodes} nodes, {len(page.html.encode()):,} bytes)")

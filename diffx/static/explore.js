@@ -318,10 +318,9 @@
     collapsed[k] = on;
     var grp = D.groups[k], members = {};
     grp.members.forEach(function (m) { members[m] = true; });
-    grp.members.forEach(function (m) {
-      if (svgNode[m] && m !== grp.end) svgNode[m].g.classList.toggle("dx-hidden", on);
+    grp.members.forEach(function (m) {  // the statement's own nodes stand for the group
+      if (svgNode[m] && grp.ends.indexOf(m) < 0) svgNode[m].g.classList.toggle("dx-hidden", on);
     });
-    if (svgNode[grp.end]) svgNode[grp.end].g.classList.toggle("dx-summary", on);
     D.edges.forEach(function (e, j) {
       if (svgEdge[j] && members[e.head] && (members[e.tail] || byId[e.tail].kind === "const"))
         svgEdge[j].g.classList.toggle("dx-hidden", on);
@@ -337,6 +336,7 @@
   D.groups.forEach(function (grp, k) {
     var b = el("button", "dx-toggle");
     b.id = "dx-toggle-" + k;
+    b.setAttribute("data-ends", grp.ends.join(","));
     b.type = "button";
     b.addEventListener("click", function () { setCollapsed(k, !collapsed[k]); });
     glist.appendChild(b);
