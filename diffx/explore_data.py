@@ -25,7 +25,9 @@ from .graph import Graph
 from .ops import CONST, INPUT
 from .present.text import number
 
-DRAW_LIMIT = 1500  # nodes: a larger graph's page holds its numbers without a picture
+# nodes: a larger graph (and larger than max_nodes) is not drawn -- Graphviz takes seconds
+# per few hundred nodes -- but its page holds and recomputes its numbers all the same
+DRAW_LIMIT = 600
 
 
 def _num(x: Any) -> float | None:

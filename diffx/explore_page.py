@@ -10,7 +10,8 @@ adjoints shown), clicks an input to see every route to the output with its produ
 sum, clicks a node to see its local partials and adjoint with numbers, moves an input with a
 number box or a slider (every value, partial and adjoint recomputed in the page), and
 collapses or expands a statement's group of nodes; a graph above ``max_nodes`` opens
-collapsed, one above :data:`diffx.explore_data.DRAW_LIMIT` is not drawn (its numbers are).
+collapsed, one above :data:`diffx.explore_data.DRAW_LIMIT` nodes (and above ``max_nodes``) is
+not drawn (its numbers are).
 
     >>> page = explore("c = a + b; d = a * c", at={"a": 4, "b": 3})
     >>> page.html.startswith("<!DOCTYPE html>") and "dx_n3" in page.html
@@ -123,7 +124,7 @@ def explore(source_or_graph: Any, *, at: Any = None, max_nodes: int = 300,
         wrt = names[0]
     live = graph.reachable_from_output()
     count = sum(live[: graph.output + 1])
-    draw = count <= DRAW_LIMIT
+    draw = count <= max(DRAW_LIMIT, max_nodes)
     formulas = _formulas(graph) if count <= max_nodes else None
     details: Any = result.details  # the reverse method's record: values and adjoints
     data, svg = page_parts(graph, point, details.values, details.adjoints,

@@ -104,10 +104,11 @@
   function setText(t, text) { if (t && t.textContent !== text) t.textContent = text; }
 
   function known(stepPos) {  // what the walk has computed after stepPos steps
-    var seen = {}, a = null, last = null;
+    var seen = new Uint8Array(N), a = null, last = null;
     var fw = Math.min(stepPos, order.length);
-    for (var k = 0; k < fw; k++) seen[order[k]] = true;
-    if (stepPos > order.length) {
+    for (var k = 0; k < fw; k++) seen[order[k]] = 1;
+    if (stepPos === steps.length) a = adj;  // both sweeps done: the adjoints themselves
+    else if (stepPos > order.length) {
       a = new Float64Array(N);
       for (k = order.length; k < stepPos; k++) {
         var st = steps[k];
@@ -121,7 +122,7 @@
 
   function render() {
     var kn = known(pos);
-    D.nodes.forEach(function (n) {
+    if (D.drawn) D.nodes.forEach(function (n) {
       var i = n.id, s = svgNode[i], g = s ? s.g : null;
       var hasVal = !!kn.seen[i], hasAdj = kn.adj !== null;
       var vt = hasVal ? "= " + fmt(vals[i]) : "= ?";
@@ -134,7 +135,7 @@
         g.classList.toggle("dx-current", !!kn.last && kn.last.node === i);
       }
     });
-    D.edges.forEach(function (e, k) {
+    if (D.drawn) D.edges.forEach(function (e, k) {
       var s = svgEdge[k];
       if (!s) return;
       var shown = !!kn.seen[e.head];
