@@ -212,7 +212,8 @@ def _page(data: dict[str, Any], svg: str | None) -> str:
         '<div id="dx-side">\n<table class="dx-table"><thead><tr><th></th><th>value</th>'
         '<th>adjoint</th></tr></thead><tbody id="dx-grad"></tbody></table>\n'
         '<div id="dx-details"></div>\n<div id="dx-routes"></div>\n'
-        '<h4>statement groups</h4>\n<div id="dx-groups"></div>\n<div id="dx-legend"></div>\n'
+        '<h4 id="dx-groups-title">statement groups</h4>\n<div id="dx-groups"></div>\n'
+        '<div id="dx-legend"></div>\n'
         "</div>\n</div>\n"
         f'<script type="application/json" id="dx-data">{_json_for_script(data)}</script>\n'
         f"<script>\n{scripts}</script>\n</body>\n</html>\n")

@@ -334,6 +334,7 @@
     if (b) { b.textContent = (on ? "expand " : "collapse ") + grp.label; b.setAttribute("aria-pressed", on ? "true" : "false"); }
   }
   var glist = document.getElementById("dx-groups");
+  if (!D.groups.length) document.getElementById("dx-groups-title").classList.add("dx-hidden");
   D.groups.forEach(function (grp, k) {
     var b = el("button", "dx-toggle");
     b.id = "dx-toggle-" + k;
