@@ -198,10 +198,10 @@ def spell(op: Op, parts: list[tuple[str, int]]) -> tuple[str, int]:
 
 
 def js_source() -> str:
-    """The op table in JavaScript, for the interactive page (:mod:`diffx.explore_page`): one
-    ``function`` expression per op's value and one per its local partials, compiled from the
-    same expression text as the Python, numpy, mpmath and sympy forms, over the JavaScript
-    namespace of :mod:`diffx.op_namespace_js` (which follows the ``math`` namespace's kink
+    """The op table in JavaScript, for the interactive page
+    (:mod:`diffx.present.explore_page`): one ``function`` expression per op's value and one
+    per its local partials, compiled from the same expression text as the Python, numpy,
+    mpmath and sympy forms, over the JavaScript namespace of :mod:`diffx.op_namespace_js` (which follows the ``math`` namespace's kink
     conventions: relu'(0) = 0, abs'(0) = 0, a max/min tie split 1/2). The text defines
     ``DIFFX_OPS``: op code -> ``{name, arity, value(x, y), partials(x, y, out)}``."""
     import json

@@ -69,9 +69,9 @@ def graph(
 
 def _page(source: Source, file: File, at: At, shape: Shape, output: Path, wrt: str | None,
           route: int | None, tree: bool, expand: bool, direction: str, max_nodes: int) -> None:
-    """``-o FILE.html``: the interactive page (:mod:`diffx.explore_page`)."""
+    """``-o FILE.html``: the interactive page (:mod:`diffx.present.explore_page`)."""
     from ..errors import OptionError
-    from ..explore_page import check_page_path, explore
+    from ..present.explore_page import check_page_path, explore
 
     for flag, given in (("--route", route is not None), ("--tree", tree),
                         ("--expand", expand)):

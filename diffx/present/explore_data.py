@@ -18,12 +18,12 @@ import math
 import re
 from typing import Any
 
-from . import node_labels as _labels
-from . import ops as _ops
-from . import routes as _routes
-from .graph import Graph
-from .ops import CONST, INPUT
-from .present.text import number
+from .. import node_labels as _labels
+from .. import ops as _ops
+from .. import routes as _routes
+from ..graph import Graph
+from ..ops import CONST, INPUT
+from .text import number
 
 # nodes: a larger graph (and larger than max_nodes) is not drawn -- Graphviz takes seconds
 # per few hundred nodes -- but its page holds and recomputes its numbers all the same
@@ -135,8 +135,8 @@ def _svg(data: dict[str, Any], values: Any, adjoints: Any, local: list[Any],
     """The Graphviz SVG with ids on every node, edge and group, lines fixed per label."""
     import graphviz
 
-    from .present.dot import _OUTPUT, _STYLE
-    from .present.picture_files import render_bytes
+    from .dot import _OUTPUT, _STYLE
+    from .picture_files import render_bytes
 
     def esc(text: str) -> str:
         return text.replace("\\", "\\\\")

@@ -2,16 +2,16 @@
 
 ``diffx.explore(source, at=...)`` (and ``diffx graph ... -o FILE.html``) writes one HTML file
 with everything inline -- the Graphviz SVG and the graph's arrays as JSON
-(:mod:`diffx.explore_data`), the op table's JavaScript form (:func:`diffx.ops.js_source`),
-and a small dependency-free script and style sheet (``diffx/static/explore.js``,
+(:mod:`diffx.present.explore_data`), the op table's JavaScript form
+(:func:`diffx.ops.js_source`), and a small dependency-free script and style sheet (``diffx/static/explore.js``,
 ``explore.css``) -- so it opens from disk with no network. In the page the user steps through
 the forward sweep node by node and the reverse sweep edge by edge (the running sums of the
 adjoints shown), clicks an input to see every route to the output with its product and their
 sum, clicks a node to see its local partials and adjoint with numbers, moves an input with a
 number box or a slider (every value, partial and adjoint recomputed in the page), and
 collapses or expands a statement's group of nodes; a graph above ``max_nodes`` opens
-collapsed, one above :data:`diffx.explore_data.DRAW_LIMIT` nodes (and above ``max_nodes``) is
-not drawn (its numbers are).
+collapsed, one above :data:`diffx.present.explore_data.DRAW_LIMIT` nodes (and above
+``max_nodes``) is not drawn (its numbers are).
 
     >>> page = explore("c = a + b; d = a * c", at={"a": 4, "b": 3})
     >>> page.html.startswith("<!DOCTYPE html>") and "dx_n3" in page.html
@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import DiffxError, OptionError, PointError, option
+from ..errors import DiffxError, OptionError, PointError, option
 
 PAGE_SUFFIXES = (".html", ".htm")
 
@@ -95,9 +95,9 @@ def explore(source_or_graph: Any, *, at: Any = None, max_nodes: int = 300,
     or a Python function traced at ``at``) at the point ``at``; ``wrt`` opens with that
     input's routes shown; ``path`` also writes the page there; ``shapes`` declares a vector
     program's shapes (as for ``grad``)."""
-    from .api import grad, resolve_wrt
+    from ..api import grad, resolve_wrt
     from .explore_data import DRAW_LIMIT, page_parts
-    from .tracing import graph_of
+    from ..tracing import graph_of
 
     if path is not None:
         check_page_path(path)
@@ -142,11 +142,11 @@ def explore(source_or_graph: Any, *, at: Any = None, max_nodes: int = 300,
 def _scalar(source: Any, at: Any, shapes: Any) -> tuple[Any, Any]:
     """A vector program becomes its scalar expansion at the point's shapes, and the point one
     value per element (the page steps through the elements' nodes)."""
-    from .vectors import VectorProgram
+    from ..vectors import VectorProgram
 
     if not isinstance(source, str | VectorProgram):
         return source, at
-    from .methods.vector_request import block_point, element_point, parse_program
+    from ..methods.vector_request import block_point, element_point, parse_program
 
     program, declared = parse_program(source, at, shapes)
     if not isinstance(program, VectorProgram):
@@ -162,10 +162,10 @@ def _scalar(source: Any, at: Any, shapes: Any) -> tuple[Any, Any]:
 def _formulas(graph: Any) -> dict[tuple[int, int, int], str | None] | None:
     """Each edge's local derivative as a formula in the program's names (as the picture
     writes it), or None when the formulas are too large to build."""
-    from . import node_labels as _labels
-    from . import route_formulas as _rf
-    from .notation import formula_text
-    from .sym import TooLarge
+    from .. import node_labels as _labels
+    from .. import route_formulas as _rf
+    from ..notation import formula_text
+    from ..sym import TooLarge
 
     try:
         formulas = _rf.Formulas(graph, _labels.labels(graph))
@@ -173,7 +173,7 @@ def _formulas(graph: Any) -> dict[tuple[int, int, int], str | None] | None:
         return None
     out: dict[tuple[int, int, int], str | None] = {}
     live = graph.reachable_from_output()
-    from .routes import Edge
+    from ..routes import Edge
 
     with formulas.as_written():
         for node in range(graph.output + 1):
@@ -191,7 +191,7 @@ def _formulas(graph: Any) -> dict[tuple[int, int, int], str | None] | None:
 
 def _page(data: dict[str, Any], svg: str | None) -> str:
     """The page's HTML: fixed markup, the SVG, the data and the scripts, all inline."""
-    from .ops import js_source
+    from ..ops import js_source
 
     scripts = js_source() + "\n" + _static("explore.js")
     if "</script" in scripts.lower():  # diffx's own text: never, but the page depends on it
