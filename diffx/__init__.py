@@ -12,7 +12,8 @@ One computational graph, differentiated three interchangeable ways side by side:
 ``check`` checks a hand-derived gradient, ``backward`` writes a vector program's backward
 pass in matrix notation, ``adjoint`` writes the reverse sweep out as a program, ``hessian`` and ``hvp`` differentiate
 it again (second derivatives by every method), ``swell``
-measures expression swell, ``render`` draws the graph, ``trace_table`` builds the primal,
+measures expression swell, ``render`` draws the graph, ``explore`` makes an interactive page
+of it, ``trace_table`` builds the primal,
 tangent and adjoint traces, ``steps`` derives a derivative rule by rule, ``quiz`` makes an exercise on them and ``grade`` grades the
 answers.
 
@@ -63,6 +64,14 @@ def render(source_or_graph: str | Graph, **options: _Any) -> _Any:
     return _render(source_or_graph, **options)
 
 
+def explore(source_or_graph: _Any, **options: _Any) -> _Any:
+    """The interactive page of the graph at a point: step through the sweeps, follow the
+    routes, move the inputs (see :func:`diffx.present.explore_page.explore`)."""
+    from .present.explore_page import explore as _explore
+
+    return _explore(source_or_graph, **options)
+
+
 def swell(family_or_expression: str, n: _Any = None, *,
           budget: float = _swell.DEFAULT_BUDGET, formulas: bool = True,
           on_row: _Any = None, plot: str | _Path | None = None,
@@ -106,7 +115,7 @@ _register_notebook_display()
 
 __all__ = [
     "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
-    "Hessian", "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "grad",
+    "Hessian", "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "explore", "grad",
     "grad_all", "grade", "hessian", "hessian_all", "hvp", "math", "name", "parse", "quiz", "render", "resolve_wrt", "steps",
     "swell", "trace", "trace_table",
 ]

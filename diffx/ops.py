@@ -195,3 +195,25 @@ def spell(op: Op, parts: list[tuple[str, int]]) -> tuple[str, int]:
             right = f"({right})"
         return (f"{left} {op.symbol} {right}" if p == 1 else f"{left}{op.symbol}{right}"), p
     return f"{op.name}({', '.join(text for text, _ in parts)})", 9
+
+
+def js_source() -> str:
+    """The op table in JavaScript, for the interactive page
+    (:mod:`diffx.present.explore_page`): one ``function`` expression per op's value and one
+    per its local partials, compiled from the same expression text as the Python, numpy,
+    mpmath and sympy forms, over the JavaScript namespace of :mod:`diffx.op_namespace_js` (which follows the ``math`` namespace's kink
+    conventions: relu'(0) = 0, abs'(0) = 0, a max/min tie split 1/2). The text defines
+    ``DIFFX_OPS``: op code -> ``{name, arity, value(x, y), partials(x, y, out)}``."""
+    import json
+
+    from .op_namespace_js import JS_NAMESPACE
+
+    rows = []
+    for op in OPS:
+        args = _args(op).replace(" ", "")
+        rows.append(f"  {op.code}: {{name: {json.dumps(op.name)}, arity: {op.arity}, "
+                    f"value: function ({args}) {{ return {op.value}; }}, "
+                    f"partials: function ({args}, out) {{ return [{', '.join(op.partials)}]; }}}}")
+    table = ",\n".join(rows)
+    return (f"var DIFFX_OPS = (function () {{\n\"use strict\";\n{JS_NAMESPACE}\n"
+            f"return {{\n{table}\n}};\n}})();\n")

@@ -16,7 +16,9 @@ def graph(
     file: File = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the picture here; the format follows the extension: "
-        ".svg, .png, .pdf or .dot. Without it, the DOT text is printed.",
+        ".svg, .png, .pdf or .dot, or .html for an interactive page (step through the "
+        "sweeps, follow the routes, move the inputs; needs --at). Without it, the DOT text "
+        "is printed.",
         show_default=False)] = None,
     at: At = None,
     wrt: Annotated[str | None, typer.Option(
@@ -30,7 +32,8 @@ def graph(
     direction: Annotated[Direction, typer.Option(
         "--direction", help="Left to right (LR) or top to bottom (TB).")] = Direction.LR,
     max_nodes: Annotated[int, typer.Option(
-        "--max-nodes", help="Refuse graphs (or trees) with more nodes than this.")] = 300,
+        "--max-nodes", help="Refuse graphs (or trees) with more nodes than this; an .html "
+        "page opens such a graph with its statements collapsed.")] = 300,
     shape: Shape = None,
     expand: Annotated[bool, typer.Option(
         "--expand", help="Draw a vector program's scalar expansion (one node per element) "
@@ -45,6 +48,10 @@ def graph(
 
     if route is not None:
         check_whole("--route", route, 1, MAX_ROUTE_LIMIT)
+    if output is not None and output.suffix.lower() in (".html", ".htm"):
+        _page(source, file, at, shape, output, wrt, route, tree, expand, direction.value,
+              max_nodes)
+        return
     if output is not None:
         from ..present.picture_files import picture_format
 
@@ -58,3 +65,22 @@ def graph(
         return
     path = write(picture.source, output)
     typer.echo(f"wrote {path}")
+
+
+def _page(source: Source, file: File, at: At, shape: Shape, output: Path, wrt: str | None,
+          route: int | None, tree: bool, expand: bool, direction: str, max_nodes: int) -> None:
+    """``-o FILE.html``: the interactive page (:mod:`diffx.present.explore_page`)."""
+    from ..errors import OptionError
+    from ..present.explore_page import check_page_path, explore
+
+    for flag, given in (("--route", route is not None), ("--tree", tree),
+                        ("--expand", expand)):
+        if given:
+            raise OptionError(f"{flag} draws a static picture; the interactive page (.html) "
+                              "shows every route of the input clicked, on the DAG")
+    check_page_path(output)
+    program, point, shapes = read_program_at(source, file, at, shape)
+    page = explore(program, at=point, wrt=wrt, direction=direction, max_nodes=max_nodes,
+                   shapes=shapes or None)
+    path = page.save(output)
+    typer.echo(f"wrote {path} ({page.nodes} nodes, {len(page.html.encode()):,} bytes)")

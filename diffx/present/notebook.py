@@ -6,6 +6,9 @@ picture of its graph with the values and adjoints at its point; the results of `
 ``diffx check`` and ``diffx swell`` print (HTML in a notebook, plain text in the terminal
 shell). The package registers these formatters with a
 running IPython (``import diffx``, or ``%load_ext diffx``); the model never draws itself.
+``diffx.render`` stays the static picture; ``diffx.explore``'s page
+(:class:`diffx.present.explore_page.Explore`) shows itself through its own
+``_repr_html_``, the interactive page inline in a sandboxed frame.
 
     >>> from diffx import check
     >>> print(text(check("x^2", at={"x": 3}, claims={"x": "2*x"})))

@@ -68,8 +68,10 @@ def _wasm_svg(source: str) -> bytes:
 def _needs_name() -> str:
     """What a picture's file name must be, naming the option as the caller knows it: the
     library's ``path``, the CLI's ``-o`` (its naming of ``path`` is installed then)."""
-    where = "path" if option("path") == "path" else "-o"
-    return f"{where} needs a file name ending in .svg, .png, .pdf or .dot"
+    if option("path") == "path":
+        return "path needs a file name ending in .svg, .png, .pdf or .dot"
+    return ("-o needs a file name ending in .svg, .png, .pdf or .dot (or .html: an "
+            "interactive page)")
 
 
 def picture_format(path: str | Path) -> str:
