@@ -15,6 +15,10 @@ Two value namespaces share the code:
 
 The reverse sweep treats a zero adjoint as a strong zero (its node is skipped), so a branch
 that does not affect the output cannot turn the gradient into nan.
+
+This engine is also the reference of the compiled tier (:mod:`diffx.compiled`, numba), which
+runs the same op-table expressions in the same order for big graphs and must agree with it to
+the last bit; :mod:`diffx.evaluation` chooses between them.
 """
 
 from __future__ import annotations

@@ -18,9 +18,20 @@ from . import engine
 from . import ops as _ops
 from .graph import Graph
 
+#: the smallest graph (nodes up to the output) the compiled tier is considered for; its own
+#: thresholds (``diffx.compiled.MIN_NODES``, ``LOAD_NODES``) decide from there
+MIN_COMPILED = 1_000
+
 
 def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[Any], str]:
     """Forward values of every node, and the namespace they were computed in."""
+    if not arrays and graph.output >= MIN_COMPILED:
+        from . import compiled  # numba is imported only here, for a graph big enough
+
+        if compiled.worth_it(graph) and compiled.supports(graph, point):
+            vals = compiled.forward(graph, point)
+            if vals is not None:  # finite: what the math path gives, to the last bit
+                return vals, "math"
     if not arrays:
         try:
             return engine.forward(graph, point, "math"), "math"
@@ -40,7 +51,15 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
     Strong zeros both ways: when the fast sweep gives a gradient that is not finite, the
     sweep is redone with every contribution a strong product (0 times inf is 0, in the
     scalar and the array path alike), so ``sqrt(relu(x))`` at -1 gives 0 everywhere.
+    Values the compiled tier computed are swept there too; an adjoint that is not finite
+    there is redone here (the pure-Python engine reports it).
     """
+    if ns == "math" and getattr(vals, "array", None) is not None:
+        from . import compiled
+
+        done = compiled.sweep(graph, vals, wrt)  # type: ignore[arg-type]
+        if done is not None:
+            return done, "math"
     adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=False)
     if not all(all_true(is_finite(adj[graph.input_nodes[w]])) for w in wrt) \
             and may_hide_strong_zero(graph, vals):

@@ -1,0 +1,249 @@
+"""The compiled tier: forward values and the reverse sweep in machine code (numba).
+
+One generic kernel over the graph's flat arrays (:mod:`diffx.kernel_source` writes it from the
+op table), compiled once per installation into numba's on-disk cache, never per graph. It is
+imported only when a graph is big enough to pay for it (:func:`worth_it`), so small programs
+start as fast as without it. The pure-Python engine (:mod:`diffx.engine`) stays the reference
+and the fallback: numba absent, an op the kernel cannot do, complex or mpmath numbers, and any
+result that is not finite, so that inf and nan are reported (and traced to their node) exactly
+as before. Where it runs, its numbers equal the pure-Python engine's to the last bit.
+
+Values and adjoints are float64 arrays inside; callers get :class:`FloatValues`, a list of
+floats (what every report reads) that keeps its array for the sweep.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .graph import Graph
+from .ops import INPUT
+
+#: below this many nodes the kernel's call overhead (array set-up, list conversions) beats the
+#: Python loops it replaces; measured in docs/performance.md ("The compiled tier")
+MIN_NODES = 1_000
+#: loading numba and the cached kernel costs about as much as the pure-Python engine spends on
+#: this many nodes; the tier is loaded once the nodes evaluated in Python reach it (ski rental:
+#: at most twice the better choice's cost), or at once for a graph this big
+LOAD_NODES = 5_000_000
+#: compiling the kernel into an empty cache (once per installation) costs some 10 to 30 times
+#: more than loading it: with no compiled kernel in the cache yet, this many nodes first
+#: (or ``python3 -m diffx.compiled`` compiles it ahead)
+COLD_NODES = 100_000_000
+
+_kernel: Any = None  # the loaded kernel module; False: unavailable here
+_spent = 0  # nodes the pure-Python engine has evaluated while the kernel was not loaded
+
+
+class FloatValues(list):
+    """Per node a Python float (as the pure-Python engine gives), with the float64 array the
+    kernel computed them in (``array``), so that the sweep does not convert them back."""
+
+    array: Any = None
+
+
+def cache_dir() -> Path:
+    """Where the generated kernel and numba's cache of it live: ``DIFFX_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/diffx`` (``~/.cache/diffx``)."""
+    own = os.environ.get("DIFFX_CACHE_DIR")
+    if own:
+        return Path(own)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "diffx"
+
+
+def kernel() -> Any:
+    """The kernel module, loaded (and on the first use in an installation, compiled) on first
+    call; None when numba is not installed or the kernel cannot be built here."""
+    global _kernel
+    if _kernel is None:
+        _kernel = _load() or False
+    return _kernel or None
+
+
+def kernel_path() -> Path:
+    """The generated kernel module (written on first call; numba is not imported)."""
+    from . import kernel_source
+    from .op_namespaces import namespace
+
+    ops = kernel_source.kernel_ops(set(namespace("math")))
+    names = sorted(set().union(*(kernel_source.helpers(op) for op in ops)))
+    return kernel_source.kernel_file(cache_dir(), ops, names)
+
+
+@functools.lru_cache(maxsize=1)
+def is_warm() -> bool:
+    """Whether numba's cache holds the compiled kernel (its index files exist; looked at
+    once per process)."""
+    try:
+        path = kernel_path()
+    except OSError:
+        return False
+    found = {p.name.split(".")[1].split("-")[0]
+             for p in (path.parent / "__pycache__").glob(path.stem + ".*.nbi")}
+    return {"forward", "sweep"} <= found
+
+
+def warm() -> float:
+    """Load the kernel now (compiling it into the cache on the first use in an installation);
+    returns the seconds it took."""
+    import time
+
+    start = time.perf_counter()
+    if kernel() is None:
+        raise ImportError("numba is not installed or cannot compile the kernel here "
+                          "(pip install 'diffx[fast]')")
+    return time.perf_counter() - start
+
+
+def _load() -> Any:
+    try:
+        import importlib.util
+
+        import numba  # noqa: F401
+
+        path = kernel_path()
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+    except (ImportError, OSError):
+        return None
+    try:  # compile (or load from the cache) the one-point kernel on three dummy nodes
+        import numpy as np
+
+        v, op, A = np.zeros(3), np.zeros(3, np.uint8), np.zeros(3, np.int64)
+        module.forward(v, op, A, A, 3)
+        module.sweep(v, v.copy(), op, A, A, op.copy(), op.copy(), 2)
+    except Exception:  # noqa: BLE001 - numba cannot compile a helper: the Python engine runs
+        return None
+    return module
+
+
+def worth_it(graph: Graph, points: int = 1) -> bool:
+    """Whether the compiled tier should run this graph (at ``points`` points): big enough,
+    and the kernel loaded or worth loading now. Never imports numba for a small graph.
+    ``DIFFX_COMPILED=0`` turns the tier off, ``=1`` loads it for the first big graph."""
+    global _spent
+    work = graph.output * points
+    if work < MIN_NODES:
+        return False
+    mode = os.environ.get("DIFFX_COMPILED", "")
+    if mode == "0":
+        return False
+    if _kernel is None and mode != "1":
+        _spent += work
+        if _spent < LOAD_NODES or (_spent < COLD_NODES and not is_warm()):
+            return False
+    return kernel() is not None
+
+
+def _arrays(graph: Graph) -> tuple[Any, Any, Any, Any]:
+    """The graph's op codes and argument indices as numpy arrays (cached on the graph), and
+    whether the kernel does every op the graph uses."""
+    cached = graph._cache.get("compiled-arrays")
+    if cached is None:
+        import numpy as np
+
+        op = np.frombuffer(bytes(graph.op), dtype=np.uint8)
+        A = np.asarray(graph.a, dtype=np.int64)
+        B = np.asarray(graph.b, dtype=np.int64)
+        used = set(np.unique(op[:graph.output + 1]).tolist())
+        ok = used <= {INPUT, 1, *kernel().CODES}
+        cached = graph._cache["compiled-arrays"] = (op, A, B, ok)
+    return cached
+
+
+def supports(graph: Graph, point: dict[str, Any]) -> bool:
+    """The kernel does every op of the graph and the point is real floats (one or many)."""
+    import numpy as np
+
+    for v in point.values():
+        if isinstance(v, np.ndarray):
+            if v.dtype.kind != "f":
+                return False
+        elif type(v) not in (float, np.float64):
+            return False
+    return bool(_arrays(graph)[3])
+
+
+def _leaves(graph: Graph, point: dict[str, Any], shape: tuple[int, ...]) -> Any:
+    import numpy as np
+
+    vals = np.empty(shape)
+    for node, leaf in graph._leaf.items():
+        vals[node] = point[leaf] if graph.op[node] == INPUT else float(leaf[0])
+    return vals
+
+
+def forward(graph: Graph, point: dict[str, Any]) -> FloatValues | None:
+    """Every node's value at one point, or None where the pure-Python engine must decide
+    (a value that is not finite: the engine's numpy re-run reports it)."""
+    import numpy as np
+
+    op, A, B, _ = _arrays(graph)
+    vals = _leaves(graph, point, (len(op),))
+    hi = graph.output + 1
+    kernel().forward(vals, op, A, B, hi)
+    if not np.isfinite(vals[:hi]).all():
+        return None
+    out = FloatValues(vals.tolist())
+    for i in range(hi, len(op)):  # statements after the output are not evaluated (leaves are)
+        if op[i] > 1:
+            out[i] = None
+    out.array = vals
+    return out
+
+
+def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> list[float] | None:
+    """The adjoints of every node (0.0 where none flows), or None when one is not finite
+    (the pure-Python engine's careful re-run and warnings decide)."""
+    import numpy as np
+
+    op, A, B, _ = _arrays(graph)
+    n = len(op)
+    G = np.zeros(n)
+    G[graph.output] = 1.0
+    active = np.zeros(n, dtype=np.uint8)
+    for w in wrt:
+        active[graph.input_nodes[w]] = 1
+    written = np.zeros(n, dtype=np.uint8)
+    kernel().sweep(vals.array, G, op, A, B, active, written, graph.output)
+    if not np.isfinite(G).all():
+        return None
+    return G.tolist()
+
+
+def forward_many(graph: Graph, point: dict[str, Any], m: int) -> Any:
+    """Every node's value at ``m`` points: a float64 array ``[node, point]``, not finite
+    values included (the caller decides)."""
+    op, A, B, _ = _arrays(graph)
+    vals = _leaves(graph, point, (len(op), m))
+    kernel().forward_many(vals, op, A, B, graph.output + 1)
+    return vals
+
+
+def sweep_many(graph: Graph, vals: Any, wrt: tuple[str, ...]) -> Any:
+    """The adjoints ``[node, point]`` at every point of ``vals`` (from :func:`forward_many`)."""
+    import numpy as np
+
+    op, A, B, _ = _arrays(graph)
+    n, m = vals.shape
+    G = np.zeros((n, m))
+    G[graph.output] = 1.0
+    active = np.zeros(n, dtype=np.uint8)
+    for w in wrt:
+        active[graph.input_nodes[w]] = 1
+    written = np.zeros(n, dtype=np.uint8)
+    kernel().sweep_many(vals, G, op, A, B, active, written, graph.output)
+    return G
+
+
+if __name__ == "__main__":  # python3 -m diffx.compiled: compile the kernel into the cache
+    print(f"diffx compiled tier ready in {warm():.1f} s ({kernel_path()})")

@@ -1,0 +1,167 @@
+"""The compiled tier's kernel, as source text generated from the op table.
+
+One generic kernel walks the graph's flat arrays (op codes, argument indices) and switches on
+the op code; its branches are written here from each op's ``value`` and ``partials`` text in
+:mod:`diffx.ops`, so the table stays the one place that knows an operation. The helpers those
+expressions call (``sigmoid``, ``ge``, ``powlog`` ...) are the ``math`` namespace's own
+functions (:mod:`diffx.op_namespaces`), compiled by numba; only diffx's text, its identifiers
+and small integers appear in the generated code, never anything the user typed.
+
+The kernel follows the pure-Python engine (:mod:`diffx.engine`) operation for operation, so
+its numbers are the same to the last bit: the same expressions in the same order, an
+argument's first contribution assigned and the later ones added, and the strong zero (a zero
+adjoint skips an op whose partials can be infinite at finite values). Three functions:
+
+* ``forward(vals, op, A, B, hi)``: every node's value below ``hi``;
+* ``sweep(vals, G, op, A, B, active, written, output)``: the adjoints, from the output down;
+* ``forward_many``/``sweep_many``: the same over a batch axis (``vals[node, point]``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from . import ops as _ops
+from .ops import CONST
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_LOCALS = {"x", "y", "out"}
+
+
+def helpers(op: _ops.Op) -> set[str]:
+    """The namespace functions the op's value and partials call."""
+    names: set[str] = set()
+    for text in (op.value, *op.partials):
+        names.update(n for n in _NAME.findall(text) if n not in _LOCALS)
+    return names
+
+
+def kernel_ops(available: set[str]) -> list[_ops.Op]:
+    """The ops the kernel can do: those whose helpers the namespace supplies."""
+    return [op for op in _ops.OPS if helpers(op) <= available]
+
+
+def _needs_out(op: _ops.Op) -> bool:
+    return any("out" in _NAME.findall(p) for p in op.partials)
+
+
+def _term(partial: str) -> str:
+    if partial in ("1", "-1"):
+        return "g"
+    return f"g * ({partial})"
+
+
+def _branches(ops: list[_ops.Op], indent: str, at: str) -> tuple[list[str], list[str]]:
+    """The forward and the sweep branches, one per op (``at``: the point index, or '')."""
+    ix = f", {at}" if at else ""
+    fwd: list[str] = []
+    swp: list[str] = []
+    for n, op in enumerate(ops):
+        kw = "if" if n == 0 else "elif"
+        fwd.append(f"{indent}{kw} o == {op.code}:  # {op.name}")
+        args = [f"{indent}    x = vals[A[i]{ix}]"]
+        if op.arity == 2:
+            args.append(f"{indent}    y = vals[B[i]{ix}]")
+        fwd += args
+        fwd.append(f"{indent}    vals[i{ix}] = {op.value}")
+        swp.append(f"{indent}{kw} o == {op.code}:  # {op.name}")
+        swp.append(f"{indent}    g = G[i{ix}]")
+        skip = bool(op.domain or op.kink)  # a strong zero: a zero adjoint skips the node
+        inner = indent + ("        " if skip else "    ")
+        if skip:
+            swp.append(f"{indent}    if g != 0:")
+        swp += [f"    {line}" if skip else line for line in args]
+        if _needs_out(op):
+            swp.append(f"{inner}out = vals[i{ix}]")
+        for k, arg in ((0, "a"), (1, "b")):
+            if k >= op.arity:
+                continue
+            partial = op.partials[k]
+            sign = "-" if partial == "-1" else "+"
+            swp.append(f"{inner}if m{arg}:")
+            swp.append(f"{inner}    if first{arg}:")
+            swp.append(f"{inner}        G[{arg}{ix}] = {'-' if sign == '-' else ''}"
+                       f"{_term(partial)}")
+            swp.append(f"{inner}    else:")
+            swp.append(f"{inner}        G[{arg}{ix}] = G[{arg}{ix}] {sign} {_term(partial)}")
+    return fwd, swp
+
+
+def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
+    """The kernel module's source: the helpers bound from the ``math`` namespace, then the
+    forward and sweep loops for one point and for a batch of points."""
+    lines = [
+        '"""diffx compiled-tier kernel, generated from diffx.ops by diffx.kernel_source."""',
+        "import types",
+        "import numba",
+        "from diffx.op_namespaces import namespace as _namespace",
+        "_ns = _namespace('math')",
+        "_jit = dict(cache=True, error_model='numpy', nogil=True)",
+    ]
+    # the helpers: math's Python functions compiled, its builtins (math.sin ...) as they are
+    lines += [f"NAMES = {tuple(names)!r}",
+              "for _name in NAMES:",
+              "    _fn = _ns[_name]",
+              "    globals()[_name] = numba.njit(_fn) if isinstance(_fn, types.FunctionType) "
+              "else _fn"]
+    codes = ", ".join(str(op.code) for op in ops)
+    lines.append(f"CODES = ({codes},)")
+    for batch in (False, True):
+        at = "k" if batch else ""
+        ind = "            " if batch else "        "
+        fwd, swp = _branches(ops, ind, at)
+        suffix = "_many" if batch else ""
+        lines += ["", "", "@numba.njit(**_jit)",
+                  f"def forward{suffix}(vals, op, A, B, hi):",
+                  "    for i in range(hi):",
+                  "        o = op[i]",
+                  f"        if o <= {CONST}:",
+                  "            continue"]
+        if batch:
+            lines.append("        for k in range(vals.shape[1]):")
+        lines += fwd
+        lines += ["    return 0", "", "", "@numba.njit(**_jit)",
+                  f"def sweep{suffix}(vals, G, op, A, B, active, written, output):",
+                  # active: a node depends on a wrt input (leaves preset by the caller)
+                  "    for i in range(output + 1):",
+                  "        if op[i] > 1 and (active[A[i]] or (B[i] >= 0 and active[B[i]])):",
+                  "            active[i] = 1",
+                  "    written[output] = 1",
+                  "    for i in range(output, -1, -1):",
+                  "        o = op[i]",
+                  f"        if o <= {CONST} or not written[i] or not active[i]:",
+                  "            continue",
+                  "        a = A[i]",
+                  "        b = B[i]",
+                  "        ma = active[a]",
+                  "        mb = b >= 0 and active[b]",
+                  # an argument's first contribution is assigned, later ones added (as the
+                  # engine's sweep plan does); a strong-zero skip still counts as the first
+                  "        firsta = ma and not written[a]",
+                  "        if ma:",
+                  "            written[a] = 1",
+                  "        firstb = mb and not written[b]",
+                  "        if mb:",
+                  "            written[b] = 1"]
+        if batch:
+            lines.append("        for k in range(vals.shape[1]):")
+        lines += swp
+        lines.append("    return 0")
+    return "\n".join(lines) + "\n"
+
+
+def kernel_file(directory: Path, ops: list[_ops.Op], names: list[str]) -> Path:
+    """Write the kernel module into ``directory`` (once: its name is the hash of its text and
+    of the helpers' source, so numba's on-disk cache next to it stays valid) and return it."""
+    text = kernel_text(ops, names)
+    helpers_source = (Path(__file__).parent / "op_namespaces.py").read_bytes()
+    digest = hashlib.sha256(text.encode() + helpers_source).hexdigest()[:16]
+    path = directory / f"diffx_kernel_{digest}.py"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{digest}")
+        tmp.write_text(text)
+        tmp.replace(path)
+    return path
