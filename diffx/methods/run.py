@@ -107,7 +107,8 @@ def _vector_request(program: VectorProgram, at: Any, wrt: Any,
     point, batch = None, ()  # type: tuple[Any, tuple[int, ...]]
     if at is not None:
         point, batch, dims = v.block_point(program, at, declared)
-        program = program.with_shapes(dims)
+        if any(program.given.get(k) != d for k, d in dims.items()):  # (else its shapes hold)
+            program = program.with_shapes(dims)
     names = v.vector_wrt(program, wrt)
     if scalar_output and program.output_shape:
         jacobian.check_size(program, names)
