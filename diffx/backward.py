@@ -26,8 +26,8 @@ import numpy as np
 from . import blocksweep
 from . import blockops as _blockops
 from . import ops as _ops
-from .backward_terms import (Factor, Term, bar, elementwise_rule, render, render_sum, size,
-                             unbroadcast)
+from .backward_terms import (Factor, Term, bar, elementwise_rule, index_term, render,
+                             render_sum, size, unbroadcast)
 from .blocks import BlockProgram
 from .details import SweepDetails
 from .ops import CONST, INPUT
@@ -293,6 +293,8 @@ _TOKEN = re.compile(r"(?<![\w])(ḡ|Ḡ|a|b|s|n)(ᵀ?)(?![\w])")
 def _block_rule(blocks: BlockProgram, k: int, i: int, g: Term, args: list[Factor],
                 out: Factor, shapes: tuple[Shape, ...]) -> Term | None:
     op = _blockops.BY_CODE[blocks.code[k]]
+    if op.name == "index":
+        return index_term(g, blocks.attr[k], shapes[blocks.args[k][0]])
     template = op.notation(tuple(shapes[a] for a in blocks.args[k]))[i]
     words = template.split()
     simple = all(_TOKEN.fullmatch(w) or w in ("𝟙", "/") for w in words)
@@ -330,7 +332,4 @@ def _block_rule(blocks: BlockProgram, k: int, i: int, g: Term, args: list[Factor
         return factor.wrapped + t
 
     text = _TOKEN.sub(fill, template)
-    if op.name == "index":
-        text = text.replace(" at [i]", f" at [{','.join(str(j) for j in blocks.attr[k])}]")
     return Term(factors=(("", Factor(text, atomic=False)),))
-

@@ -8,7 +8,8 @@ joined by matrix products (a space) or elementwise products (``∘``), in order.
 folds the numbers (0.5 · 2 = 1), drops a factor 1 and 𝟙 next to ``∘``, and rendering writes
 −(t − y) as (y − t). ``elementwise_rule`` gives an elementwise op's share as a term, from the
 op table's partials as shown (taken by sympy with the constants put in), and ``unbroadcast``
-sums a share that broadcasting stretched.
+sums a share that broadcasting stretched; ``index_term`` writes an indexed entry's share
+with one-hot vectors (``ḡ e₁``).
 """
 
 from __future__ import annotations
@@ -119,7 +120,11 @@ def render(term: Term, shape: Shape = ()) -> str:
         term = Term(coef, term.scalars, factors)
     if not term.scalars and not factors:
         return _number(coef) + (" 𝟙" if shape else "")
-    head = " ".join(([_number(abs(coef))] if abs(coef) != 1 else []) + list(term.scalars))
+    # a scalar divisor ("/ p[1]") is written last: L̄ a / p[1]; alone it is 1 / p[1]
+    divisors = [s for s in term.scalars if s.startswith("/ ")]
+    words = [s for s in term.scalars if not s.startswith("/ ")]
+    number = [_number(abs(coef))] if abs(coef) != 1 or (divisors and not words) else []
+    head = " ".join(number + words + divisors)
     if factors:
         body = term.joined()
         if head and len(factors) == 1:
@@ -181,6 +186,12 @@ def elementwise_rule(code: int, i: int, g: Term, args: list[Factor], out: Factor
             continue
         if isinstance(factor, sp.Symbol):
             made = names[factor.name]
+        elif (isinstance(factor, sp.Pow) and factor.exp == -1 and
+              isinstance(factor.base, sp.Symbol) and is_scalar[factor.base.name]):
+            # a scalar's reciprocal divides: −L̄ / p[1], not −L̄ (1/p[1])
+            term = Term(term.coef, term.scalars + (f"/ {names[factor.base.name].wrapped}",),
+                        term.factors)
+            continue
         else:
             text = sp.sstr(factor)
             for key in sorted(names, key=len, reverse=True):
@@ -209,3 +220,20 @@ def unbroadcast(term: Term, arg: Shape, node: Shape) -> Term:
                                                           atomic=False)),))
     return Term(term.coef, term.scalars, (("", Factor(f"unbroadcast({inner}, {arg})")),))
 
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def index_term(g: Term, index: tuple[int, ...], shape: Shape) -> Term:
+    """``v[1]``'s share: the scalar adjoint times the unit vector, ``ḡ e₁``; ``W[1,0]``'s
+    ``ḡ e₁ e₀ᵀ`` (the lectures' one-hot vectors; negative indices counted from the end)."""
+    at = [int(i) % n for i, n in zip(index, shape)]
+    units = " ".join(f"e{str(i).translate(_SUB)}{'ᵀ' if pos else ''}"
+                     for pos, i in enumerate(at))
+    block = g.block()
+    scalar = render(Term(g.coef, g.scalars + ((block.wrapped,) if block else ())))
+    if scalar == "1":
+        return Term(factors=(("", Factor(units, atomic=len(at) == 1)),))
+    if " " in scalar.lstrip("−") or "/" in scalar:
+        scalar = f"({scalar})"
+    return Term(factors=(("", Factor(f"{scalar} {units}", atomic=False)),))

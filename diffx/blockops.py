@@ -149,7 +149,7 @@ _BLOCK_TABLE: tuple[tuple[Any, ...], ...] = (
      (lambda g, x, out, a: np.asarray(g).T,),
      lambda s: ("ḡᵀ",) if len(s[0]) == 2 else ("ḡ",), "ᵀ"),  # a vector's .T is itself
     ("index", 1, _index_shape, lambda x, a: np.asarray(x)[a],
-     (lambda g, x, out, a: scatter(np.shape(x), a, g),), _fixed("ḡ at [i]"), "[]"),
+     (lambda g, x, out, a: scatter(np.shape(x), a, g),), _fixed("ḡ eᵢ"), "[]"),
     ("sum", 1, _needs_array("sum", lambda s: ()), lambda x, a: np.sum(x),
      (lambda g, x, out, a: np.full(np.shape(x), g),), _fixed("ḡ 𝟙"), "Σ"),
     ("mean", 1, _needs_array("mean", lambda s: ()), lambda x, a: np.mean(x),
@@ -162,7 +162,7 @@ _BLOCK_TABLE: tuple[tuple[Any, ...], ...] = (
      _fixed("Ḡ b", "Ḡᵀ a"), "⊗"),
     ("softmax", 1, _last_axis("softmax", True), lambda x, a: softmax(x),
      (lambda g, x, out, a: out * (g - (g * out).sum(axis=-1, keepdims=True)),),
-     _fixed("s ∘ (ḡ − ⟨ḡ, s⟩)"), "softmax"),
+     _fixed("s ∘ (ḡ − (s · ḡ))"), "softmax"),
     ("logsumexp", 1, _last_axis("logsumexp", False), lambda x, a: logsumexp(x),
      (lambda g, x, out, a: np.asarray(g)[..., None] * softmax(x),),
      _fixed("ḡ softmax(a)"), "logsumexp"),

@@ -109,9 +109,13 @@ class _Writer:
                         dtype=np.int64).reshape(x.shape)
 
 
-def expand(program: BlockProgram, shapes: tuple[Shape, ...]) -> tuple[Graph, list[np.ndarray]]:
+def expand(program: BlockProgram, shapes: tuple[Shape, ...],
+           names: Callable[[str, Shape], list[str]] = element_names
+           ) -> tuple[Graph, list[np.ndarray]]:
     """The scalar Graph of ``program`` at its inferred ``shapes`` (see the module docstring),
-    and for every block node the array of its elements' scalar nodes (0-d for a scalar)."""
+    and for every block node the array of its elements' scalar nodes (0-d for a scalar).
+    ``names(input, shape)`` lists an input's element names (a caller that keeps them passes
+    its own list, so each name is one string in memory)."""
     b = GraphBuilder(program.source)
     w = _Writer(b)
     ids: list[np.ndarray] = []
@@ -120,8 +124,8 @@ def expand(program: BlockProgram, shapes: tuple[Shape, ...]) -> tuple[Graph, lis
         args = [ids[a] for a in program.args[k]]
         if code == INPUT:
             shape = shapes[k]
-            names = element_names(attr, shape)
-            out = np.array([b.input(n) for n in names], dtype=np.int64).reshape(shape)
+            out = np.array([b.input(n) for n in names(attr, shape)],
+                           dtype=np.int64).reshape(shape)
         elif code == CONST:
             out = np.array(b.const(attr[0], attr[1]), dtype=np.int64)
         elif not _blockops.is_block(code):

@@ -13,6 +13,7 @@ position); the hot paths never touch it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import ops as _ops
@@ -36,8 +37,8 @@ class Graph:
         self,
         source: str,
         op: bytearray,
-        a: list[int],
-        b: list[int],
+        a: Sequence[int],
+        b: Sequence[int],
         leaf: dict[int, Any],
         assigned: dict[str, int],
         output: int,

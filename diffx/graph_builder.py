@@ -3,7 +3,9 @@
 The parser calls ``input``, ``const`` and ``node`` in topological order and ``statement`` once
 per statement; ``node`` returns the existing node when the same op was applied to the same
 arguments before, so identical subexpressions are one node. ``finish`` hands the flat arrays to
-an immutable ``Graph`` and drops the hash-consing tables.
+an immutable ``Graph`` and drops the hash-consing tables. The argument arrays are ``array('q')``: 8 bytes a node,
+where a list holds a pointer and an int object per entry (a million-node expansion's lists
+were most of its memory).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ class GraphBuilder:
     def __init__(self, source: str) -> None:
         self.source = source
         self.op = bytearray()
-        self.a: list[int] = []
-        self.b: list[int] = []
+        # arguments in compact arrays (8 bytes a node; a list of ints holds an int object each)
+        self.a = array("q")
+        self.b = array("q")
         self.leaf: dict[int, Any] = {}
         self.assigned: dict[str, int] = {}
         self.n_statements = 0

@@ -89,7 +89,7 @@ The d2l.ai example: y = 2 **x**ᵀ**x** at **x** = [0, 1, 2, 3] has the gradient
 A linear classifier with K = 3 classes, logits **z** = **W** **x**, and the cross-entropy of
 the softmax with true class k = 1: L = −log softmax(**z**)ₖ = logsumexp(**z**) − zₖ. Its
 gradient is ∂L/∂**W** = (softmax(**z**) − **e**ₖ) **x**ᵀ, which the backward pass shows as
-**z̄** = softmax(**z**) − **e**ₖ (the term `−L̄ at [1]` puts −1 at index 1):""",
+**z̄** = softmax(**z**) − **e**ₖ (the term `−L̄ e₁`, with **e**₁ the one-hot vector of index 1, puts −1 there):""",
     f'$ diffx grad "{SOFTMAX}" --at "{SOFTMAX_AT}"',
     f'$ diffx grad "{SOFTMAX}" --at "{SOFTMAX_AT}" --method reverse --backward',
     """## Without numbers: --shape

@@ -111,6 +111,10 @@ def jacobian_rows(spec: Method, req: Any, run_on: Callable[[Graph], Gradient]) -
         last = max(range(len(nodes)), key=nodes.__getitem__)
         one = run_on(view(graph, nodes[last], names[last]))
         rows = _forward_rows(one, nodes, last)
+        from .forward_rows import check_rows  # every row gets the run's exact check
+
+        check_rows(rows, [None if k == last else view(graph, node, names[k])
+                          for k, node in enumerate(nodes)], req.arrays)
     else:
         rows = [run_on(view(graph, node, name)) for node, name in zip(nodes, names)]
     return _combine(rows, req, shape, spec.name)

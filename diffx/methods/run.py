@@ -114,14 +114,14 @@ def _vector_request(program: VectorProgram, at: Any, wrt: Any,
     point, batch = None, ()  # type: tuple[Any, tuple[int, ...]]
     if at is not None:
         point, batch, dims = v.block_point(program, at, declared)
-        program = program.with_shapes(dims)
+        if any(program.given.get(k) != d for k, d in dims.items()):  # (else its shapes hold)
+            program = program.with_shapes(dims)
     names = v.vector_wrt(program, wrt)
     if scalar_output and program.output_shape:
         jacobian.check_size(program, names)
-    elements = None if point is None else v.element_point(program, point, batch)
-    run = VectorRun(program, v.element_wrt(program, names), elements,
-                    v.shapes_of(program, layout), layout)
-    return Request(program.scalar, names, point, bool(batch), run)
+    # the expansion, its element inputs and point are made when a method first needs them
+    run = VectorRun(program, names, point, batch, v.shapes_of(program, layout), layout)
+    return Request(v.Expansion(program), names, point, bool(batch), run)
 
 
 def _bare_value(graph: Graph, at: Any) -> Any:
@@ -144,8 +144,10 @@ def run_method(spec: Method, req: Request, options: dict[str, Any]) -> Gradient:
     vector program's methods run on its expansion, and their gradients are regrouped into
     arrays shaped like the inputs."""
     if req.vector is not None:
-        from .vector_request import point_example, regroup
+        from .vector_request import point_example, regroup, run_blocks
 
+        if spec.name == "matrix" and not req.vector.program.output_shape:  # whole arrays
+            return run_blocks(spec, req.vector, req.arrays, options)
         try:
             if req.vector.program.output_shape:  # a vector output: its Jacobian
                 from .jacobian import jacobian_rows

@@ -14,23 +14,15 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
-from ..errors import DiffxError, OptionError, PointError, option
+from ..errors import OptionError, PointError, option
 from ..graph import Graph
 from ..point_values import Value, declared_shapes, real_array, value_array
 from ..result import Gradient, Shapes, Worst
 from ..vectors import VectorProgram
-
-
-class VectorRun(NamedTuple):
-    """What the methods see of a vector program: its expansion's element inputs and point."""
-
-    program: VectorProgram
-    wrt: tuple[str, ...]  # element inputs of the expansion
-    point: dict[str, Any] | None  # element values (numbers, or batch arrays)
-    shapes: Shapes
-    layout: str = "numerator"  # a vector output's Jacobian layout (methods/jacobian.py)
+from .vector_run import (Expansion, VectorRun, element_point, element_wrt,  # noqa: F401
+                         run_blocks)  # (the runner's names)
 
 
 def split_names(text: str) -> list[str]:
@@ -175,18 +167,6 @@ def block_point(program: VectorProgram, at: Any, declared: dict[str, tuple[int, 
     return values, next(iter(batches.values()), ()), dims
 
 
-def element_point(program: VectorProgram, values: dict[str, Any], batch: tuple[int, ...]
-                  ) -> dict[str, Any]:
-    """Element values for the expansion; in a batch every element is an array of its shape."""
-    import numpy as np
-
-    point = program.element_point(values)
-    if not batch:
-        return point
-    return {k: np.full(batch, v) if isinstance(v, float) else np.asarray(v, dtype=float)
-            for k, v in point.items()}
-
-
 def shapes_of(program: VectorProgram, layout: str | None = None) -> Shapes:
     """The program's shapes; a vector output's carry the Jacobian's layout."""
     return Shapes(dict(program.input_shapes), program.output_name, program.output_shape,
@@ -246,10 +226,6 @@ def _not_input(program: VectorProgram, name: str) -> str:
         return (f"'{base}' is assigned in the program, so it is not an input (the inputs "
                 f"are: {inputs})")
     return f"not an input of the program (the inputs are: {inputs})"
-
-
-def element_wrt(program: VectorProgram, wrt: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(program.element_wrt(wrt)))
 
 
 def regroup(result: Gradient, run: VectorRun, wrt: tuple[str, ...],
