@@ -4,7 +4,7 @@ worst entry per method, and the errors of shapes that do not fit."""
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import diffx
@@ -162,6 +162,7 @@ def test_shapes_errors_are_clear():
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2**31 - 1))
+@example(3, 2, 1, 519918)  # cancellation in f: numeric is off by 2e-6 and says so
 def test_every_method_agrees_per_entry_on_random_mlps(n_in, n_hidden, n_out, seed):
     rng = np.random.default_rng(seed)
     point = {"W1": rng.normal(size=(n_hidden, n_in)), "x": rng.normal(size=n_in),
@@ -173,9 +174,18 @@ def test_every_method_agrees_per_entry_on_random_mlps(n_in, n_hidden, n_out, see
         for name, g in expected.items():
             got = report.results[label].gradient[name]
             assert got.shape == g.shape
-            tol = TOLERANCE[label]
-            np.testing.assert_allclose(got, g, rtol=max(tol, 1e-6 * (label == "numeric")),
-                                       atol=1e-7 if label == "numeric" else 1e-13)
+            if label != "numeric":
+                np.testing.assert_allclose(got, g, rtol=TOLERANCE[label], atol=1e-13)
+                continue
+            # central differences: within 1e-6, or within their own error estimate, which then
+            # is reported (cancellation in f can swamp the difference quotient)
+            estimate = report.results[label].details.error_estimate
+            for index in np.ndindex(g.shape):
+                entry = f"{name}[{','.join(map(str, index))}]"
+                miss = abs(got[index] - g[index])
+                if miss > 1e-7 + 1e-6 * abs(g[index]):
+                    assert miss <= 3 * estimate[entry], (entry, got[index], g[index])
+                    assert any(w.startswith(f"∂/∂{entry}: ") for w in report.warnings)
     assert report.worst["forward"].relative_error < 1e-12
 
 
