@@ -35,11 +35,12 @@ class _Open(NamedTuple):
     first: int  # offset of the first entry (for messages about this row)
 
 
-def read_brackets(text: str, number: Callable[[str, int], float],
+def read_brackets(text: str, number: Callable[[str, int, tuple[int, ...]], float],
                   fail: Callable[..., Exception]) -> Any:
     """The float64 array written by the bracket literal ``text`` (which starts with ``[``).
 
-    ``number(entry, offset)`` reads one entry found at ``offset`` of ``text``;
+    ``number(entry, offset, index)`` reads one entry found at ``offset`` of ``text``, at
+    position ``index`` of the array (``(1,)``, or ``(row, column)``), so its errors name it;
     ``fail(reason, offset, length)`` makes the error for a problem at ``offset`` of ``text``.
     """
     import numpy as np
@@ -98,7 +99,8 @@ def read_brackets(text: str, number: Callable[[str, int], float],
         if end < n and text[end] == "[":
             raise fail("'[' inside an entry; separate entries with ','", end)
         entry = text[i:end].rstrip()
-        top.items.append(number(entry, i))
+        index = tuple(len(o.items) for o in stack)
+        top.items.append(number(entry, i, index))
         i = end
         expect_entry = False
     if stack:

@@ -98,13 +98,17 @@ def _value(name: str, text: str, where: _Where | None = None) -> Any:
     return _number(name, text, where)
 
 
-def _number(name: str, text: str, where: _Where | None, offset: int = 0) -> float:
+def _number(name: str, text: str, where: _Where | None, offset: int = 0,
+            within: str | None = None) -> float:
     """A plain number (the fast path) or one constant expression; ``offset`` is where
-    ``text`` starts inside the value (for a range's start and stop)."""
+    ``text`` starts inside the value (for a range's start and stop); ``within``: the
+    vector or matrix input whose entry ``name`` (``x[1]``) this is."""
     if _PLAIN_NUMBER.fullmatch(text):
         value = float(text)
         if not math.isfinite(value):
-            raise PointError(f"{option('at')} {name}={text}: the number is too large for a float")
+            whose = f" (entry {name} of the input {within})" if within else ""
+            raise PointError(f"{option('at')} {name}={text}: the number is too large for a "
+                             f"float{whose}")
         return value
     if where is None:
         return constant_expression(text, f"{option('at')} {name}")
@@ -123,7 +127,11 @@ def _bracket_value(name: str, text: str, where: _Where | None) -> Value:
         entry = where.entry if len(where.entry) <= 60 else where.entry[:57] + "..."
         return PointError(f"{option('at')} entry {entry!r}: {shown}")
 
-    return Value(read_brackets(text, lambda entry, at: _number(name, entry, where, at), fail))
+    def number(entry: str, at: int, index: tuple[int, ...]) -> float:
+        # an entry's errors name the input and the position: --at x[1]=1e400
+        return _number(f"{name}[{','.join(map(str, index))}]", entry, where, at, name)
+
+    return Value(read_brackets(text, number, fail))
 
 
 def _range(name: str, text: str, where: _Where | None) -> Any:

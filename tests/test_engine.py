@@ -16,7 +16,7 @@ from diffx.methods import run
 
 
 def test_forward_and_sweep_match_a_hand_written_loop():
-    n = 300
+    n = 20  # (300 chaotic steps lose every float digit: diffx then reports exact values)
     g = diffx.parse(logistic_program(n))
     x, dx = 0.3, 1.0
     for _ in range(n - 1):  # value and derivative by hand, step by step

@@ -24,13 +24,14 @@ def _three(point: dict[str, float]) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("source", ["relu(x*x/(x*x)) + x", "max(1, x*x/(x*x)) + x",
                                     "min(1, x*x/(x*x)) + x", "abs(x*x/(x*x)) + x"])
 def test_nan_propagates_through_relu_max_min_at_one_point(source: str) -> None:
-    # x*x overflows at 1e200, inf/inf is nan (IEEE), and relu/max/min/abs of nan is nan in
-    # numpy; the one-point path (Python floats) used to give relu(nan) = 0, max(1, nan) = 1
+    # x*x overflows at 1e200, inf/inf is nan in floats (relu(nan) = 0 in Python floats once
+    # hid it); the value audit finds the overflow and both paths re-run it exactly: the
+    # true f is 1 + 1e200 and its slope 1
     point = {"x": 1e200}
     one = diffx.grad(source, at=point, method="reverse")
     many = diffx.grad(source, at=_three(point), method="reverse")
-    assert math.isnan(one.value) and np.isnan(many.value).all()
-    assert math.isnan(one.gradient["x"]) and np.isnan(many.gradient["x"]).all()
+    assert one.value == 1e200 and (many.value == 1e200).all()
+    assert one.gradient["x"] == 1.0 and (many.gradient["x"] == 1.0).all()
     assert bool(one.warnings) == bool(many.warnings)
 
 
@@ -43,8 +44,8 @@ def test_fuzz_program_at_huge_magnitudes_gives_the_same_at_one_and_many_points()
         assert math.isnan(one.gradient[w])
         assert np.isnan(many.gradient[w]).all()
     assert math.isnan(one.value)
-    assert len(one.warnings) == len(many.warnings) == 1
-    assert "b*a is inf" in one.warnings[0] and "b*a is inf" in many.warnings[0]
+    assert any("b*a is inf" in w for w in one.warnings)
+    assert any("b*a is inf" in w for w in many.warnings)
 
 
 @pytest.mark.parametrize("inner", ["tanh", "atan", "sigmoid"])

@@ -41,7 +41,8 @@ def test_tan_of_a_huge_computed_argument_is_rerun_exactly(method):
     assert want == pytest.approx(3.689992139e180, rel=1e-9)
     r = diffx.grad("tan(sinh(x))", at={"x": 416.0}, method=method)
     assert r.gradient["x"] == pytest.approx(want, rel=1e-12)
-    assert any("not small against the period" in m for m in r.warnings)
+    assert any("not small against the period" in m or "ill-conditioned" in m
+               for m in r.warnings)
 
 
 @pytest.mark.parametrize("method", ["reverse", "forward"])

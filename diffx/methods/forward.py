@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import diagnose, engine, evaluation, exact, strong_zeros
+from .. import diagnose, engine, evaluation, exact, exact_points, strong_zeros
 from ..details import SweepDetails
 from ..errors import option
 from ..graph import Graph
 from ..result import Gradient
 from .base import Evaluated, MethodError, new_result, register, to_python, use_other_mode_where_nan
-from .reverse import undefined_where_nan
+from .reverse import exact_values, undefined_where_nan
 
 
 @register("forward", {}, "forward mode: one tangent sweep per input")
@@ -59,13 +59,15 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
         evaluated.finite = bool(np.isfinite(V).all())
     result.warnings += strong_zeros.hidden_zero_warnings(graph, vals, tangents, wrt, "forward",
                                                          arrays)
-    if V is not None and math.isfinite(V[graph.output]):
-        fixed, told = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
-        gradient.update(fixed)
-        result.warnings += told
+    if V is not None:
+        checked = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
+        gradient.update(checked.fixed)
+        result.warnings += checked.warnings
+        if checked.value is not None:
+            result.value = checked.value
     elif arrays and wrt:
-        result.warnings += exact.check_points(graph, point, vals, tangents, wrt, gradient,
-                                              False)
+        result.warnings += exact_values(result, exact_points.check_points(
+            graph, point, vals, tangents, wrt, gradient, False))
     result.warnings += _not_finite(graph, vals, ns, wrt, gradient, arrays, result.warnings)
     return result
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import blocksweep
+from .. import routes as _routes
 from ..details import Details
 from ..errors import option
 from ..expand import element_names
@@ -102,7 +103,37 @@ def _targets(program: Any, wrt: tuple[str, ...]) -> tuple[list[str], dict[str, t
           variants=())
 def run(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
         evaluated: Evaluated | None = None) -> Gradient:
-    return vjp_rows(graph, wrt, point, arrays, None)[0]
+    result = vjp_rows(graph, wrt, point, arrays, None)[0]
+    if point is not None and blocksweep.NOT_FINITE in result.warnings \
+            and graph is not program_of(graph) \
+            and all(w in graph.input_nodes for w in wrt):
+        _scalar_where_not_finite(graph, wrt, point, result)
+    return result
+
+
+#: said when the block sweep met inf/nan and the scalar sweep's numbers are reported
+SCALAR_TOLD = ("the matrix sweep met inf/nan, where its products have no conventions "
+               "(0 × inf is nan in a block product); the numbers reported are the scalar reverse "
+               "sweep's on the same program, which follows diffx's (a zero times an infinite "
+               "local derivative is 0, so norm'(0) = 0 as abs'(0) = 0; see docs/conventions.md) "
+               "and re-runs a value that overflowed in exact arithmetic")
+
+
+def _scalar_where_not_finite(graph: Any, wrt: tuple[str, ...], point: dict[str, Any],
+                             result: Gradient) -> None:
+    """Where the block sweep met inf or nan (``norm(x)`` at 0: ``2x · 0.5/0`` is 0 × inf;
+    at 1e300: ``x^2`` overflowed), report the scalar reverse sweep's numbers, which follow the
+    conventions every method shares (strong zeros) and recover overflow exactly."""
+    from .reverse import run as reverse_run
+
+    scalar = reverse_run(graph, wrt, point, False, None, routes=False,
+                         route_limit=_routes.DEFAULT_LIMIT, timeout=30.0)
+    if not scalar.ok or scalar.gradient is None:
+        return
+    result.gradient = dict(scalar.gradient)
+    result.value = scalar.value
+    result.warnings = [w for w in result.warnings if w != blocksweep.NOT_FINITE]
+    result.warnings += [SCALAR_TOLD, *scalar.warnings]
 
 
 def vjp_rows(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,

@@ -17,7 +17,7 @@ import math
 import time
 from typing import Any
 
-from .. import diagnose, engine, evaluation, exact, strong_zeros
+from .. import diagnose, engine, evaluation, exact, exact_points, strong_zeros
 from .. import routes as _routes
 from ..counts import count_routes
 from ..route_formulas import Formulas
@@ -88,14 +88,17 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
         evaluated.finite = bool(np.isfinite(V).all())
     result.warnings += strong_zeros.hidden_zero_warnings(
         graph, vals, {w: adj for w in wrt}, wrt, "reverse", arrays)
-    if V is not None and wrt and math.isfinite(V[graph.output]):
-        fixed, told = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
-                                        result.gradient, True)
+    if V is not None and wrt:
+        checked = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
+                                    result.gradient, True)
+        fixed = checked.fixed
         result.gradient.update(fixed)
-        result.warnings += told
+        result.warnings += checked.warnings
+        if checked.value is not None:
+            result.value = checked.value
     if arrays and wrt:
-        result.warnings += exact.check_points(graph, point, vals, adj, wrt, result.gradient,
-                                              True)
+        result.warnings += exact_values(result, exact_points.check_points(
+            graph, point, vals, adj, wrt, result.gradient, True))
     # the runner adds the point's warnings (non-finite values, kinks)
     still = tuple(w for w in wrt if not (math.isfinite(result.gradient[w])
                                           if isinstance(result.gradient[w], float)
@@ -103,6 +106,20 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     if still and not fixed:
         result.warnings += diagnose.adjoint_warnings(graph, vals, adj, still)
     details.adjoints = shown_adjoints(graph, adj, value, result.gradient)
+
+
+def exact_values(result: Gradient, checked: exact_points.PointsChecked) -> list[str]:
+    """Put f's exact values (at the points re-run exactly) into ``result.value``; returns the
+    warnings."""
+    if checked.values:
+        import numpy as np
+
+        value = np.array(result.value, dtype=float)
+        flat = value.reshape(-1)
+        for i, v in checked.values.items():
+            flat[i] = v
+        result.value = value
+    return checked.warnings
 
 
 def shown_adjoints(graph: Graph, adj: list[Any], value: Any, gradient: dict[str, Any]

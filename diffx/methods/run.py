@@ -22,6 +22,7 @@ from ..points import normalize_point
 from ..result import Gradient, Report, errors_against_reference
 from ..vectors import VectorProgram
 from .base import Evaluated, Method, MethodError, new_result, to_python
+from .graph_value import graph_value
 from .vector_request import VectorRun, parse_program, wrt_names
 
 #: Values held at once when many points meet a large graph (nodes × points); beyond this the
@@ -295,13 +296,18 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
     swept = next((r for r in results.values() if r.details.VALUE_FROM_GRAPH and r.ok
                   and r.value is not None), None)
     value, value_warnings = (swept.value, []) if swept is not None else \
-        graph_value(req.scalar())
+        graph_value(req.scalar().graph, req.scalar().point, req.arrays)
     warnings: list[str] = []
     for w in [*(w for r in results.values() for w in r.warnings), *value_warnings]:
         if w not in warnings:
             warnings.append(w)
     usable = [label for label, r in results.items() if r.ok and r.gradient is not None]
-    ref = next((label for label in (reference, *fallbacks) if label in usable), None)
+    candidates = [label for label in (reference, *fallbacks) if label in usable]
+    # a reference whose derivative is not finite (overflow-poisoned, undefined) would make
+    # every finite answer "differ": the first finite candidate serves instead
+    ref = next((label for label in candidates
+                if req.point is None or req.arrays or _finite(results[label])),
+               candidates[0] if candidates else None)
     inputs = req.vector.program.inputs if req.vector is not None else req.graph.inputs
     report = Report(expression=req.graph.source, inputs=inputs, wrt=req.wrt,
                     point=req.point, value=value, results=results, warnings=warnings,
@@ -323,32 +329,12 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
     return report
 
 
-def graph_value(req: Request) -> tuple[Any, list[str]]:
-    """The function's value from the graph's own forward pass (never from a method's
-    arithmetic), with warnings when it is not finite; at many points, chunk by chunk."""
-    from .. import diagnose, evaluation
-
-    graph, point = req.graph, req.point
-    if point is None:
-        if graph.inputs:
-            return None, []
-        point = {}
-    if not req.arrays:
-        vals, _ = evaluation.evaluate(graph, point, False)
-        return to_python(vals[graph.output]), diagnose.value_warnings(graph, vals)
+def _finite(result: Gradient) -> bool:
+    """Whether every derivative of a result at one point is a finite number."""
     import numpy as np
 
-    shape = np.broadcast_shapes(*(np.shape(v) for v in point.values()))
-    total = int(np.prod(shape))
-    per_chunk = max(1, CHUNK_VALUES // max(1, graph.size))
-    flat = {k: np.ravel(np.broadcast_to(v, shape)) for k, v in point.items()}
-    out = np.empty(total)
-    warnings: list[str] = []
-    for lo in range(0, total, per_chunk):
-        vals, _ = evaluation.evaluate(graph, {k: v[lo:lo + per_chunk] for k, v in flat.items()},
-                                    True)
-        out[lo:lo + per_chunk] = np.broadcast_to(vals[graph.output], out[lo:lo + per_chunk].shape)
-        for w in diagnose.value_warnings(graph, vals):
-            if w not in warnings:
-                warnings.append(w)
-    return out.reshape(shape), warnings
+    try:
+        return all(bool(np.all(np.isfinite(np.asarray(v, dtype=float))))
+                   for v in (result.gradient or {}).values())
+    except (TypeError, ValueError):  # complex numbers, formulas: not judged here
+        return True

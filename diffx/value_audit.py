@@ -1,0 +1,182 @@
+"""The value audit: forward values that floats could not hold, at one point.
+
+The precision audit (:mod:`diffx.precision`) looks at a sweep's contributions; this one looks
+at the forward values the sweep multiplies, over every node the output uses (constant
+subexpressions too, whose values are partials of their neighbours):
+
+* overflow: a node is infinite while its arguments are finite and nonzero
+  (``x^2`` at 1e300): everything downstream is poisoned; ``sqrt(x^2 + y^2)`` there gives
+  f = inf and a gradient of 0 (true 1.41e300 and 0.707);
+* underflow: a node is 0 or subnormal while its arguments are finite, normal and nonzero
+  (``x^2`` at 1e-200) and the op has no true zero there (add, sub, relu, max, min, abs have);
+* ill-conditioning: each node carries the float rounding of every node before it, magnified
+  by its condition; to first order its absolute error is
+  ``E = eps·|v| + Σ_k |∂v/∂arg_k|·E_k`` (inputs and literals are exact as given). A node
+  whose ``E/|v|`` passes ``2^-23`` (the precision audit's ``LOST_BITS``) has lost the digits
+  a derivative needs (``tan(sinh(416))``: sinh's one ulp, 1e164, is magnified past the
+  period; the float value -0.285 is nothing like the true -0.768).
+
+:func:`audit` returns the first such node, in the precision audit's ``(node, kind, span)``
+form, so :mod:`diffx.exact` re-runs the point in mpmath (whose exponent range is unbounded).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import ops as _ops
+from .graph import Graph
+from .magnitudes import SMALLEST_NORMAL
+
+EPS = 2.0**-53  # one rounding, relative
+CONDITION_LIMIT = 2.0**-23  # relative error past which a value has lost 30 of its 53 bits
+MAX_CONDITION_NODES = 200_000  # the error estimate's loop (pure Python) stops past this
+MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
+# Ops whose value is exactly 0 at nonzero arguments by construction, not by underflow.
+TRUE_ZEROS = frozenset({"add", "sub", "relu", "max", "min", "abs", "neg"})
+
+
+def _live_ops(graph: Graph) -> Any:
+    """The op nodes (up to the output) the output uses, as an index array (cached)."""
+    key = "value-audit-live"
+    cached = graph._cache.get(key)
+    if cached is None:
+        import numpy as np
+
+        hi = graph.output + 1
+        live = np.frombuffer(bytes(graph.reachable_from_output()[:hi]), dtype=np.uint8) != 0
+        codes = np.asarray(graph.op[:hi], dtype=np.int64)
+        cached = graph._cache[key] = np.flatnonzero(live & (codes > _ops.CONST))
+    return cached
+
+
+def _groups(graph: Graph) -> list[tuple[_ops.Op, Any, Any, Any]]:
+    """The live op nodes grouped by op: (op, nodes, first args, second args)."""
+    key = "value-audit-groups"
+    cached = graph._cache.get(key)
+    if cached is None:
+        import numpy as np
+
+        nodes = _live_ops(graph)
+        codes = np.asarray(graph.op, dtype=np.int64)[nodes]
+        a = np.asarray(graph.a, dtype=np.int64)[nodes]
+        b = np.maximum(np.asarray(graph.b, dtype=np.int64)[nodes], 0)
+        cached = []
+        for code in np.unique(codes):
+            sel = codes == code
+            cached.append((_ops.BY_CODE[int(code)], nodes[sel], a[sel], b[sel]))
+        graph._cache[key] = cached
+    return cached
+
+
+def range_faults(graph: Graph, V: Any) -> tuple[int, str] | None:
+    """The first live node (in evaluation order) that overflowed or underflowed at finite
+    arguments, and which (``"overflow"``, ``"underflow-value"``). ``V``: one point's values
+    (:func:`diffx.precision.values_array`)."""
+    found = [(int(nodes[0]), kind) for kind, nodes, _ in _faults(graph, V) if nodes.size]
+    return min(found) if found else None
+
+
+def range_fault_points(graph: Graph, V: Any) -> tuple[Any, Any]:
+    """Many points (``V``: nodes by points): per point, whether a live node overflowed, and
+    whether one overflowed or underflowed, at finite arguments."""
+    import numpy as np
+
+    over = np.zeros(V.shape[1], dtype=bool)
+    under = np.zeros(V.shape[1], dtype=bool)
+    for kind, _, points in _faults(graph, V):
+        if kind == "overflow":
+            over |= points
+        else:
+            under |= points
+    return over, over | under
+
+
+def _faults(graph: Graph, V: Any) -> list[tuple[str, Any, Any]]:
+    """Per op group and kind of fault: the nodes where it happened and (``V`` 2-D, points
+    last) the points."""
+    import numpy as np
+
+    out_list = []
+    many = V.ndim == 2
+    with np.errstate(all="ignore"):
+        for op, nodes, a, b in _groups(graph):
+            args = (V[a],) if op.arity == 1 else (V[a], V[b])
+            out = V[nodes]
+            finite = np.ones(out.shape, dtype=bool)
+            nonzero = np.ones(out.shape, dtype=bool)
+            normal = np.ones(out.shape, dtype=bool)
+            for v in args:
+                finite &= np.isfinite(v)
+                nonzero &= v != 0
+                normal &= np.abs(v) >= SMALLEST_NORMAL
+            checks = [("overflow", np.isinf(out) & finite & nonzero)]
+            if op.name not in TRUE_ZEROS:
+                checks.append(("underflow-value",
+                               (np.abs(out) < SMALLEST_NORMAL) & finite & normal))
+            for kind, hit in checks:
+                if hit.any():
+                    out_list.append((kind, nodes[hit.any(axis=1)] if many else nodes[hit],
+                                     hit.any(axis=0) if many else None))
+    return out_list
+
+
+def _coefficients(graph: Graph, V: Any) -> tuple[Any, Any]:
+    """Per node: |∂v/∂a| and |∂v/∂b| at the point (0 where there is no such argument)."""
+    import numpy as np
+
+    hi = graph.output + 1
+    c0, c1 = np.zeros(hi), np.zeros(hi)
+    with np.errstate(all="ignore"):
+        for op, nodes, a, b in _groups(graph):
+            args = (V[a],) if op.arity == 1 else (V[a], V[b])
+            parts = op.local_partials(args, V[nodes])
+            c0[nodes] = np.abs(np.broadcast_to(parts[0], nodes.shape))
+            if op.arity == 2:
+                c1[nodes] = np.abs(np.broadcast_to(parts[1], nodes.shape))
+    return c0, c1
+
+
+def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
+    """The first live node whose estimated relative error passes ``CONDITION_LIMIT``, and
+    that error; None when none does (or the graph is past ``MAX_CONDITION_NODES``)."""
+    nodes = _live_ops(graph)
+    if not nodes.size or nodes.size > MAX_CONDITION_NODES:
+        return None
+    import numpy as np
+
+    c0, c1 = _coefficients(graph, V)
+    values = V[: graph.output + 1]
+    with np.errstate(all="ignore"):
+        base = EPS * np.abs(values[nodes])
+        limit = CONDITION_LIMIT * np.abs(values[nodes])
+    a = np.asarray(graph.a, dtype=np.int64)[nodes]
+    b = np.asarray(graph.b, dtype=np.int64)[nodes]  # -1: no second argument (E[-1] is 0)
+    E = [0.0] * (graph.output + 2)  # inputs and literals: exact as given
+    for i, ai, bi, ca, cb, e, lim in zip(nodes.tolist(), a.tolist(), b.tolist(),
+                                         c0[nodes].tolist(), c1[nodes].tolist(),
+                                         base.tolist(), limit.tolist()):
+        ea, eb = E[ai], E[bi]
+        if ea:
+            e += ca * ea
+        if eb:
+            e += cb * eb
+        E[i] = e
+        if e > lim and 0 < lim < math.inf and e < math.inf:  # nonzero finite values only:
+            return i, e / (lim / CONDITION_LIMIT)  # overflow and nan are told elsewhere
+    return None
+
+
+def audit(graph: Graph, V: Any) -> tuple[int, str, int] | None:
+    """The first node whose value floats could not hold (range) or that lost its digits
+    (conditioning), how, and the decimal digits an exact re-run needs beyond its 50."""
+    fault = range_faults(graph, V)
+    if fault is not None:
+        return fault[0], fault[1], 0  # mpmath's exponent range is unbounded: no digits needed
+    bad = conditioning(graph, V)
+    if bad is None:
+        return None
+    node, rel = bad
+    return node, "conditioning", min(int(math.log10(rel / EPS)) + 1, MAX_SPAN) \
+        if rel < math.inf else MAX_SPAN
