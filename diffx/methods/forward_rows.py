@@ -11,10 +11,9 @@ when float rounding moved it off -- and the kink warnings of the nodes that row 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .. import diagnose, exact
+from .. import diagnose, exact, exact_points
 from ..graph import Graph
 from ..result import Gradient
 
@@ -31,14 +30,14 @@ def check_rows(rows: list[Gradient], views: list[Graph | None], arrays: bool) ->
         told: list[str] = []
         if arrays:
             if wrt:
-                told = exact.check_points(view, row.point, vals, tangents, wrt, gradient,
-                                          False)
+                told = exact_points.check_points(view, row.point, vals, tangents, wrt,
+                                                 gradient, False).warnings
         elif exact.auditable(view, wrt, gradient, arrays):
             V = exact.point_values(view, vals)
-            if V is not None and math.isfinite(V[view.output]):
-                fixed, told = exact.check_point(view, row.point, V, tangents, wrt, gradient,
-                                                False)
-                gradient.update(fixed)
+            if V is not None:
+                checked = exact.check_point(view, row.point, V, tangents, wrt, gradient, False)
+                gradient.update(checked.fixed)
+                told = checked.warnings
         kinks = diagnose.kink_warnings(view, vals, wrt)
         row.gradient = gradient
         row.warnings = [*row.warnings, *(w for w in (*told, *kinks) if w not in row.warnings)]

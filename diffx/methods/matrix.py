@@ -124,16 +124,22 @@ def _scalar_where_not_finite(graph: Any, wrt: tuple[str, ...], point: dict[str, 
     """Where the block sweep met inf or nan (``norm(x)`` at 0: ``2x · 0.5/0`` is 0 × inf;
     at 1e300: ``x^2`` overflowed), report the scalar reverse sweep's numbers, which follow the
     conventions every method shares (strong zeros) and recover overflow exactly."""
+    scalar = scalar_sweep(graph, wrt, point)
+    if scalar is None:
+        return
+    result.gradient = dict(scalar.gradient)  # type: ignore[arg-type]
+    result.value = scalar.value
+    result.warnings = [w for w in result.warnings if w != blocksweep.NOT_FINITE]
+    result.warnings += [SCALAR_TOLD, *scalar.warnings]
+
+
+def scalar_sweep(graph: Any, wrt: tuple[str, ...], point: dict[str, Any]) -> Gradient | None:
+    """The scalar reverse sweep of the expansion at one point (None if it failed)."""
     from .reverse import run as reverse_run
 
     scalar = reverse_run(graph, wrt, point, False, None, routes=False,
                          route_limit=_routes.DEFAULT_LIMIT, timeout=30.0)
-    if not scalar.ok or scalar.gradient is None:
-        return
-    result.gradient = dict(scalar.gradient)
-    result.value = scalar.value
-    result.warnings = [w for w in result.warnings if w != blocksweep.NOT_FINITE]
-    result.warnings += [SCALAR_TOLD, *scalar.warnings]
+    return scalar if scalar.ok and scalar.gradient is not None else None
 
 
 def vjp_rows(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,

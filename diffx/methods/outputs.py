@@ -61,6 +61,15 @@ class Outputs:
     def shape_of(self, name: str) -> tuple[int, ...]:
         return ()
 
+    def scalar_size(self) -> int:
+        return len(self.scalar)
+
+    def element_wrt(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        return names  # (scalar inputs are their own elements)
+
+    def element_point(self, values: dict[str, Any]) -> dict[str, Any]:
+        return values
+
     def regroup(self, flat: Any, names: tuple[str, ...]) -> dict[str, Any]:
         return {w: flat[w] for w in names}
 
@@ -72,7 +81,7 @@ class Outputs:
         vector output of one entry per output."""
         shapes = OutputShapes(dict(self.input_shapes), self.output_name, self.output_shape,
                               layout, self.output_names)
-        return VectorRun(self, wrt, point, shapes, layout)  # type: ignore[arg-type]
+        return VectorRun(self, wrt, point, (), shapes, layout)  # type: ignore[arg-type]
 
 
 def chosen_names(of: Any) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from ..blocksweep import NOT_FINITE
 from ..errors import DiffxError, option
 from ..graph import Graph
 from ..result import Gradient, Shapes
@@ -101,9 +102,32 @@ def run_blocks(spec: Any, run: VectorRun, arrays: bool, options: dict[str, Any])
     """A method that works on whole arrays (the matrix method), on the block program itself:
     gradients keyed by the block names asked for, no expansion built."""
     result = spec(run.program, run.names, run.values, arrays, **options)
+    if not arrays and run.values is not None and NOT_FINITE in result.warnings:
+        _elementwise(run, result)
     result.inputs, result.wrt, result.point = run.program.inputs, run.names, run.values
     result.shapes = run.shapes
     return result
+
+
+def _elementwise(run: VectorRun, result: Gradient) -> None:
+    """Where the block sweep met inf or nan at one point (``norm(x)`` at 0 or at 1e300), the
+    numbers of the expansion's scalar sweep, which follows the conventions every method shares
+    and re-runs an overflow exactly (as the matrix method does on an expansion); a program
+    too big to expand keeps the block sweep's, with its warning."""
+    from .matrix import SCALAR_TOLD, scalar_sweep
+
+    try:
+        wrt, point = run.wrt, run.point  # (refused first when the expansion is too big)
+        graph = run.program.scalar
+    except DiffxError:
+        return
+    scalar = scalar_sweep(graph, wrt, point or {})
+    if scalar is None or scalar.gradient is None:
+        return
+    result.gradient = run.program.regroup(scalar.gradient, run.names)
+    result.value = scalar.value
+    result.warnings = [w for w in result.warnings if w != NOT_FINITE]
+    result.warnings += [SCALAR_TOLD, *scalar.warnings]
 
 
 def element_point(program: VectorProgram, values: dict[str, Any], batch: tuple[int, ...]
