@@ -143,8 +143,11 @@ class Adjoint:
 
 
 def adjoint(source_or_graph: str | Graph, wrt: str | Iterable[str] | None = None,
-            helpers: dict[str, tuple[tuple[str, ...], str]] | None = None) -> Adjoint:
+            helpers: dict[str, tuple[tuple[str, ...], str]] | None = None,
+            text: bool = True) -> Adjoint:
     """The reverse sweep of a program as a program of its own (see the module docstring).
+    With ``text=False`` the Graph's ``source`` is left empty (``Adjoint.text()`` still
+    writes the program): what second derivatives use, which never print it.
 
     >>> adj = adjoint("c = a + b; d = a * c")
     >>> adj.partials, adj.evaluate({"a": 4, "b": 3})
@@ -155,14 +158,15 @@ def adjoint(source_or_graph: str | Graph, wrt: str | Iterable[str] | None = None
 
     g = parse_graph(source_or_graph)
     wrt = resolve_wrt(g, wrt)
-    return _Sweep(g, wrt, HELPERS if helpers is None else helpers).run()
+    return _Sweep(g, wrt, HELPERS if helpers is None else helpers, text).run()
 
 
 class _Sweep:
     """The builder of one adjoint program (loops only: graphs may be 10^5 nodes deep)."""
 
     def __init__(self, g: Graph, wrt: tuple[str, ...],
-                 helpers: dict[str, tuple[tuple[str, ...], str]]) -> None:
+                 helpers: dict[str, tuple[tuple[str, ...], str]], text: bool = True) -> None:
+        self.text = text  # write the program as the Graph's source
         self.helpers = helpers  # how the op table's helpers are written (HELPERS by default)
         self.g, self.wrt = g, wrt
         self.b = GraphBuilder("")
@@ -345,5 +349,7 @@ class _Sweep:
 
         adj = Adjoint(build(""), self.g, self.wrt, value, partials, tuple(self.statements),
                       self.names)
+        if not self.text:
+            return adj
         return Adjoint(build(diffx_text(adj)), self.g, self.wrt, value, partials,
                        adj.statements, adj.names)

@@ -11,12 +11,20 @@ and forward-over-reverse Hessians for :mod:`diffx.hessian`, and the Hessian-vect
 
 from __future__ import annotations
 
+import functools
+import math
+import re
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
+from . import ops as _ops
 from .errors import DiffxError
 from .graph import Graph
+from .op_namespaces import compile_source, namespace
+from .ops import CONST
+
 
 def _request(source: Any, at: Any, wrt: Any) -> tuple[Graph, tuple[str, ...], dict[str, float]]:
     from .methods.run import prepare
@@ -47,7 +55,12 @@ def _adjoint(graph: Graph, wrt: tuple[str, ...]) -> Any:
     max'' = 0, also at the kink."""
     from .adjoint import adjoint
 
-    return adjoint(graph, wrt)
+    # memoised on the (immutable) graph, as its compiled loops are: a second hvp or Hessian
+    # of the same Graph reuses the program, the way a compiled gradient is reused
+    key = ("adjoint program", wrt)
+    if key not in graph._cache:
+        graph._cache[key] = adjoint(graph, wrt, text=False)
+    return graph._cache[key]
 
 
 class _Inserted:
@@ -104,11 +117,77 @@ def _reverse(graph: Graph, h: Any) -> None:
     h.cost = {"sweeps": n, "adjoint_nodes": adj.graph.size}
 
 
-def _tangent_sweep(graph: Graph, point: dict[str, float], seed: dict[str, float]) -> list[Any]:
-    """Tangents of every node of ``graph`` along ``seed`` (input -> direction), one pass."""
+def _dual_source(present: list[int]) -> str:
+    """One loop computing every node's value and tangent (dual numbers), the op table's value
+    and partial texts over the locals x, y, out; one branch per op present, most frequent
+    first. Plain products: the strong-zero rule is left to the careful sweep it falls back to."""
+    lines = ["def dual(vals, T, ops, A, B, hi):",
+             "    for i, o, a, b in zip(range(hi + 1), ops, A, B):"]
+    first = True
+    for code in present:
+        if code <= CONST:
+            continue
+        op = _ops.BY_CODE[code]
+        sum_ = ""
+        for k, slot in enumerate(("a", "b")[: op.arity]):
+            text = op.partials[k]
+            if text != "0":
+                sign = "-" if text == "-1" else "+" if sum_ else ""
+                term = f"T[{slot}]" if text in ("1", "-1") else f"T[{slot}] * ({text})"
+                sum_ += f" {sign} {term}" if sum_ else f"{sign}{term}"
+        lines.append(f"        {'if' if first else 'elif'} o == {code}:")
+        used = set(_NAME.findall(sum_))  # locals only where a partial reads them
+        value = _NAME.sub(lambda m: m.group(1) if m.group(1) in used else
+                          {"x": "vals[a]", "y": "vals[b]"}[m.group(1)], op.value)
+        lines.extend(f"            {v} = vals[{slot}]" for v, slot in (("x", "a"), ("y", "b"))
+                     if v in used)
+        lines.append(f"            {'out = ' if 'out' in used else ''}vals[i] = {value}")
+        lines.append(f"            T[i] = {sum_ or '0.0'}")
+        first = False
+    lines.append("    return vals, T")
+    return "\n".join(lines) + "\n"
+
+
+_NAME = re.compile(r"\b(x|y|out)\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _dual_loop(source: str) -> Any:
+    return compile_source(source, "dual", dict(namespace("math")), "<diffx dual>")
+
+
+def _fast_tangents(graph: Graph, point: dict[str, float], seed: dict[str, float],
+                   outputs: list[int]) -> list[float] | None:
+    """Values and tangents in one pass over Python floats; None where a value raises or an
+    output's tangent is not finite (the careful sweep then decides, with strong zeros)."""
+    from .engine import initial_values
+
+    present = [c for c, _ in Counter(graph.op).most_common()]
+    vals = initial_values(graph, point, "math")
+    T: list[float] = [0.0] * len(graph.op)
+    for w, d in seed.items():
+        T[graph.input_nodes[w]] = d
+    try:
+        _dual_loop(_dual_source(present))(vals, T, graph.op, graph.a, graph.b, graph.output)
+    except (ArithmeticError, ValueError):
+        return None
+    if not all(math.isfinite(T[k]) for k in outputs):
+        return None
+    return T
+
+
+def _tangent_sweep(graph: Graph, point: dict[str, float], seed: dict[str, float],
+                   outputs: list[int] | None = None) -> list[Any]:
+    """Tangents of every node of ``graph`` along ``seed`` (input -> direction): the fast dual
+    pass when every tangent in ``outputs`` comes out finite, else the engine's forward pass
+    and careful tangent sweep (strong zeros: 0 times an infinite partial is 0)."""
     from . import engine
     from .evaluation import evaluate
 
+    if outputs is not None:
+        fast = _fast_tangents(graph, point, seed, outputs)
+        if fast is not None:
+            return fast
     vals, ns = evaluate(graph, point, arrays=False)
     names = tuple(seed)
     with np.errstate(all="ignore"):
@@ -133,7 +212,7 @@ def _forward(graph: Graph, h: Any) -> None:
     n = len(h.wrt)
     out = np.zeros((n, n))
     for j, w in enumerate(h.wrt):
-        T = _tangent_sweep(g, h.point, {w: 1.0})
+        T = _tangent_sweep(g, h.point, {w: 1.0}, [g.assigned[adj.partials[v]] for v in h.wrt])
         for i, v in enumerate(h.wrt):
             out[i, j] = float(T[g.assigned[adj.partials[v]]])
     h.matrix = out
@@ -161,5 +240,6 @@ def hvp(source: Any, *, at: Any = None, v: Any = None, wrt: Any = None) -> dict[
         raise DiffxError(f"v= must give a component for each of {', '.join(names)} (a dict "
                          "or a sequence in that order)")
     adj = _adjoint(graph, names)
-    T = _tangent_sweep(adj.graph, point, direction)
+    T = _tangent_sweep(adj.graph, point, direction,
+                       [adj.graph.assigned[adj.partials[w]] for w in names])
     return {w: float(T[adj.graph.assigned[adj.partials[w]]]) for w in names}
