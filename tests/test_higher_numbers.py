@@ -195,3 +195,37 @@ def test_hvp_by_hand():
     assert got == {"x": 0.25, "w": 0.0}  # hand: d/dw (w/(2√x)) = 1/4; d/dw √x = 0
     h = H.hessian("y = relu(x)*x", at={"x": -1.0}, method="forward")
     assert h.matrix.tolist() == [[0.0]]  # hand: relu(x)*x = 0 for x < 0
+
+
+# ---------------------------------------------------------------- swell --order 2
+
+def test_swell_order2_formulas_swell_while_sweeps_grow_linearly():
+    from diffx.swell_order2 import swell_order2
+
+    t = swell_order2("logistic", n=range(2, 7))
+    rows = t.rows
+    # hand count: each step adds 3 forward and 5 adjoint nodes (the seed 1 is the step's 1)
+    assert [r.adjoint_nodes for r in rows] == [11, 19, 27, 35, 43]
+    fwd = [r.forward_over_reverse_ops for r in rows]
+    assert len({b - a for a, b in zip(fwd, fwd[1:])}) == 1  # linear in n
+    ops = [r.hessian_count_ops for r in rows]
+    assert all(isinstance(o, int) for o in ops)
+    assert all(b > 3 * a for a, b in zip(ops[1:], ops[2:]))  # exponential: more than 3x a step
+    # l2 = 4x(1 - x): its second derivative is the constant -8 (one op: the sign)
+    assert rows[0].hessian_count_ops == 1
+
+
+def test_swell_order2_cli():
+    from typer.testing import CliRunner
+
+    from diffx.cli import app
+
+    out = CliRunner().invoke(app, ["swell", "logistic", "--n", "1..3", "--order", "2",
+                                   "--json"])
+    assert out.exit_code == 0
+    import json
+
+    data = json.loads(out.output)
+    assert [r["adjoint_nodes"] for r in data["rows"]] == [2, 11, 19]
+    bad = CliRunner().invoke(app, ["swell", "logistic", "--order", "2", "--csv"])
+    assert bad.exit_code == 2 and "--order 2" in bad.output
