@@ -15,10 +15,11 @@ The partials are built from the op table's texts (``diffx.ops``) by diffx's own 
 by ``eval``. Where a partial calls a helper that is not in the language, ``HELPERS`` writes it
 with the language's ops, exactly where possible:
 
-* ``sign`` is an op of the language (abs' = ``sign(x)``, 0 at 0); ``step`` (relu') is
-  ``sign(relu(x))``, read ``[x > 0]`` (relu(x) is relu's own output, so it costs one node), and
-  ``ge``/``le`` (max', min') are ``0.5 + 0.5*sign(x - y)``: 1 or 0 off a tie, 1/2 at a tie, so
-  relu'(0) = 0, abs'(0) = 0 and a max/min tie gives 1/2 each, as docs/conventions.md says;
+* ``sign`` and ``heaviside`` are ops of the language: abs' is ``sign(x)`` (0 at 0); ``step``
+  (relu') is ``sign(relu(x))``, read ``[x > 0]`` (relu(x) is relu's own output, so it costs
+  one node); ``ge``/``le`` (max', min') are ``heaviside(x - y)``: 1 or 0 off a tie, 1/2 at a
+  tie, so relu'(0) = 0, abs'(0) = 0 and a max/min tie gives 1/2 each, as
+  docs/conventions.md says; max's second argument gets the rest, ``g - g*heaviside(x - y)``;
 * ``powdx`` (d/dx x^y = y x^(y-1), 0 where y = 0) and ``powlog`` (x^y log x, 0 where x^y = 0,
   nan for x < 0) use ``abs(sign(.))`` (0 at 0, else 1) to be exact at 0^0 and 0^y; with a
   constant exponent or a constant non-zero base they are the plain ``c*x^(c-1)`` and
@@ -56,8 +57,8 @@ from .ops import CONST, INPUT
 #: and the op's output ``out``); see the module docstring for what is exact
 HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
     "step": (("p",), "sign(relu(p))"),  # [p > 0]; relu(p) is relu's own output: one node
-    "ge": (("p", "q"), "0.5 + 0.5 * sign(p - q)"),
-    "le": (("p", "q"), "0.5 + 0.5 * sign(q - p)"),
+    "ge": (("p", "q"), "heaviside(p - q)"),  # [p > q], 1/2 at a tie
+    "le": (("p", "q"), "heaviside(q - p)"),
     "powdx": (("p", "q"), "q * p^(q - abs(sign(q)))"),
     "powlog": (("p", "o"), "o * log(p^abs(sign(o))) + sqrt(-relu(-p))"),
     "dtanh": (("p",), "1 / cosh(p)^2"),

@@ -34,6 +34,7 @@ _PY_HELPERS = {
     "relu": "def _relu(x):\n    return 0.0 if x <= 0 else x\n",
     "max": "def _max(x, y):\n    return x if x >= y or x != x else y\n",
     "min": "def _min(x, y):\n    return x if x <= y or x != x else y\n",
+    "heaviside": "def _heaviside(x):\n    return 1.0 if x > 0 else 0.5 if x == 0 else 0.0\n",
     "sign": ("def _sign(x):\n"
              "    return 1.0 if x > 0 else -1.0 if x < 0 else (0.0 if x == x else x)\n"),
 }

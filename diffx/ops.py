@@ -140,6 +140,12 @@ _TABLE: tuple[Op, ...] = (
     _op("sign", 1, "sign(x)", ("0",), "sign(x)", analytic=False,
         kink="x == 0", kink_note="sign jumps from -1 to 1 at 0 (sign(0) = 0); its derivative "
         "there is taken as 0, as everywhere else"),
+    # heaviside(x) = [x > 0] with the value 1/2 at 0 (sympy's Heaviside(x), numpy's
+    # heaviside(x, 0.5)): max's and min's share of the adjoint, heaviside(x - y), which splits
+    # a tie 1/2 each; its derivative is 0 off 0 and taken as 0 at the jump
+    _op("heaviside", 1, "ge(x, 0)", ("0",), "ge(x, 0)", analytic=False,
+        kink="x == 0", kink_note="heaviside jumps from 0 to 1 at 0 (heaviside(0) = 1/2); its "
+        "derivative there is taken as 0, as everywhere else"),
 )
 
 OPS: tuple[Op, ...] = tuple(
