@@ -23,7 +23,7 @@ from . import ops as _ops
 from .errors import DiffxError
 from .graph import Graph
 from .op_namespaces import compile_source, namespace
-from .ops import CONST
+from .ops import CONST, INPUT
 
 
 def _request(source: Any, at: Any, wrt: Any) -> tuple[Graph, tuple[str, ...], dict[str, float]]:
@@ -119,30 +119,34 @@ def _reverse(graph: Graph, h: Any) -> None:
 
 def _dual_source(present: list[int]) -> str:
     """One loop computing every node's value and tangent (dual numbers), the op table's value
-    and partial texts over the locals x, y, out; one branch per op present, most frequent
-    first. Plain products: the strong-zero rule is left to the careful sweep it falls back to."""
-    lines = ["def dual(vals, T, ops, A, B, hi):",
-             "    for i, o, a, b in zip(range(hi + 1), ops, A, B):"]
+    and partial texts over the locals x, y, out; one branch per op and variant present (4 op
+    + mask, mask bit k set when argument k depends on an input: a constant's tangent term is
+    left out), most frequent first. Plain products: the strong-zero rule is left to the
+    careful sweep it falls back to."""
+    lines = ["def dual(vals, T, codes, A, B, hi):",
+             "    for i, o, a, b in zip(range(hi + 1), codes, A, B):"]
     first = True
-    for code in present:
+    for combined in present:
+        code, mask = combined >> 2, combined & 3
         if code <= CONST:
             continue
         op = _ops.BY_CODE[code]
         sum_ = ""
         for k, slot in enumerate(("a", "b")[: op.arity]):
             text = op.partials[k]
-            if text != "0":
+            if text != "0" and mask & (1 << k):
                 sign = "-" if text == "-1" else "+" if sum_ else ""
                 term = f"T[{slot}]" if text in ("1", "-1") else f"T[{slot}] * ({text})"
                 sum_ += f" {sign} {term}" if sum_ else f"{sign}{term}"
-        lines.append(f"        {'if' if first else 'elif'} o == {code}:")
+        lines.append(f"        {'if' if first else 'elif'} o == {combined}:")
         used = set(_NAME.findall(sum_))  # locals only where a partial reads them
         value = _NAME.sub(lambda m: m.group(1) if m.group(1) in used else
                           {"x": "vals[a]", "y": "vals[b]"}[m.group(1)], op.value)
         lines.extend(f"            {v} = vals[{slot}]" for v, slot in (("x", "a"), ("y", "b"))
                      if v in used)
         lines.append(f"            {'out = ' if 'out' in used else ''}vals[i] = {value}")
-        lines.append(f"            T[i] = {sum_ or '0.0'}")
+        if sum_:
+            lines.append(f"            T[i] = {sum_}")
         first = False
     lines.append("    return vals, T")
     return "\n".join(lines) + "\n"
@@ -156,19 +160,39 @@ def _dual_loop(source: str) -> Any:
     return compile_source(source, "dual", dict(namespace("math")), "<diffx dual>")
 
 
+def _dual_plan(graph: Graph) -> tuple[list[int], Any]:
+    """Per node 4 op + mask (see :func:`_dual_source`) and the compiled loop, kept with the
+    graph (one pass over its nodes)."""
+    key = ("dual plan",)
+    if key not in graph._cache:
+        op, a, b = graph.op, graph.a, graph.b
+        depends = bytearray(len(op))
+        codes = [0] * len(op)
+        for i, code in enumerate(op):
+            if code == INPUT:
+                depends[i] = 1
+            elif code > CONST:
+                mask = depends[a[i]] | (depends[b[i]] << 1 if b[i] >= 0 else 0)
+                depends[i] = 1 if mask else 0
+                codes[i] = 4 * code + mask
+        present = [c for c, _ in Counter(codes).most_common()]
+        graph._cache[key] = (codes, _dual_loop(_dual_source(present)))
+    return graph._cache[key]
+
+
 def _fast_tangents(graph: Graph, point: dict[str, float], seed: dict[str, float],
                    outputs: list[int]) -> list[float] | None:
     """Values and tangents in one pass over Python floats; None where a value raises or an
     output's tangent is not finite (the careful sweep then decides, with strong zeros)."""
     from .engine import initial_values
 
-    present = [c for c, _ in Counter(graph.op).most_common()]
+    codes, loop = _dual_plan(graph)
     vals = initial_values(graph, point, "math")
     T: list[float] = [0.0] * len(graph.op)
     for w, d in seed.items():
         T[graph.input_nodes[w]] = d
     try:
-        _dual_loop(_dual_source(present))(vals, T, graph.op, graph.a, graph.b, graph.output)
+        loop(vals, T, codes, graph.a, graph.b, graph.output)
     except (ArithmeticError, ValueError):
         return None
     if not all(math.isfinite(T[k]) for k in outputs):
