@@ -102,8 +102,8 @@ def swell_order2(family_or_expression: str, n: Any = None, *,
 def raise_callable() -> None:
     from .errors import OptionError
 
-    raise OptionError("--order 2 measures a family or one expression (trace a Python "
-                      "function with diffx.trace and pass its Graph's source)")
+    raise OptionError("the second-order swell table measures a family or one expression "
+                      "(trace a Python function with diffx.trace and pass its Graph's source)")
 
 
 def _measure(n: int | None, source: str, budget: float, stopped: set[str]) -> Order2Row:
