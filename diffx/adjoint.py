@@ -15,12 +15,15 @@ The partials are built from the op table's texts (``diffx.ops``) by diffx's own 
 by ``eval``. Where a partial calls a helper that is not in the language, ``HELPERS`` writes it
 with the language's ops, exactly where possible:
 
-* ``sign``, ``step`` (abs', relu') and ``ge``/``le`` (max', min') scale the argument by 2^1074
-  in two exact steps and clamp to [-1, 1]: every nonzero double then lands on ±1 and 0 stays 0,
-  so relu'(0) = 0, abs'(0) = 0 and a max/min tie gives 1/2 each, as docs/conventions.md says;
+* ``sign`` and ``heaviside`` are ops of the language: abs' is ``sign(x)`` (0 at 0); ``step``
+  (relu') is ``sign(relu(x))``, read ``[x > 0]`` (relu(x) is relu's own output, so it costs
+  one node); ``ge``/``le`` (max', min') are ``heaviside(x - y)``: 1 or 0 off a tie, 1/2 at a
+  tie, so relu'(0) = 0, abs'(0) = 0 and a max/min tie gives 1/2 each, as
+  docs/conventions.md says; max's second argument gets the rest, ``g - g*heaviside(x - y)``;
 * ``powdx`` (d/dx x^y = y x^(y-1), 0 where y = 0) and ``powlog`` (x^y log x, 0 where x^y = 0,
-  nan for x < 0) use the same sign trick to be exact at 0^0 and 0^y; with a constant exponent
-  or a constant non-zero base they are the plain ``c*x^(c-1)`` and ``out*log(b)``;
+  nan for x < 0) use ``abs(sign(.))`` (0 at 0, else 1) to be exact at 0^0 and 0^y; with a
+  constant exponent or a constant non-zero base they are the plain ``c*x^(c-1)`` and
+  ``out*log(b)``;
 * ``dtanh`` is 1/cosh(x)^2 (the op table's own formula); ``dsigmoid`` is sigmoid(x)*sigmoid(-x)
   and ``datan`` 1/(1 + x*x): both agree with the op table to a few units in the last place
   (the lecture's sigma(1 - sigma) would lose every digit in the tails); 1/(1 + x*x) underflows
@@ -50,23 +53,23 @@ from .graph import Graph
 from .graph_builder import GraphBuilder
 from .ops import CONST, INPUT
 
-# sign(p): p*2^537*2^537 is at least 1 in size for every nonzero double (the smallest is
-# 2^-1074; scaling by a power of 2 is exact until it overflows to inf), so the clamp gives ±1
-_SIGN = "min(1, max(-1, {} * 2^537 * 2^537))"
-
 #: how the op table's helper functions are written in the language (over their arguments p, q
 #: and the op's output ``out``); see the module docstring for what is exact
 HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
-    "sign": (("p",), _SIGN.format("p")),
-    "step": (("p",), "min(1, relu(p) * 2^537 * 2^537)"),
-    "ge": (("p", "q"), "0.5 * (1 + " + _SIGN.format("(p - q)") + ")"),
-    "le": (("p", "q"), "0.5 * (1 + " + _SIGN.format("(q - p)") + ")"),
-    "powdx": (("p", "q"), "q * p^(q - abs(" + _SIGN.format("q") + "))"),
-    "powlog": (("p", "o"), "o * log(p^abs(" + _SIGN.format("o") + ")) + sqrt(-relu(-p))"),
+    "step": (("p",), "sign(relu(p))"),  # [p > 0]; relu(p) is relu's own output: one node
+    "ge": (("p", "q"), "heaviside(p - q)"),  # [p > q], 1/2 at a tie
+    "le": (("p", "q"), "heaviside(q - p)"),
+    "powdx": (("p", "q"), "q * p^(q - abs(sign(q)))"),
+    "powlog": (("p", "o"), "o * log(p^abs(sign(o))) + sqrt(-relu(-p))"),
     "dtanh": (("p",), "1 / cosh(p)^2"),
     "dsigmoid": (("p",), "out * sigmoid(-p)"),
     "datan": (("p",), "1 / (1 + p * p)"),
 }
+
+#: partials that are 1 minus the other argument's (max and min split a tie 1/2 each): the
+#: second argument's contribution is written g - (the first's), one node instead of a partial
+#: and a product
+_COMPLEMENTS = {("ge(x, y)", "ge(y, x)"), ("le(x, y)", "le(y, x)")}
 
 _CALL = re.compile(r"^(\w+)\(([^()]*)\)$")
 _POW = _ops.BY_NAME["pow"].code
@@ -78,7 +81,8 @@ class Statement(NamedTuple):
     ``kind`` is ``value`` (``name = `` the forward node ``node``), ``seed`` (``name = 1``),
     ``zero`` (``name = 0``), ``alias`` (``name = `` the statement ``prev``) or ``add``
     (``name = prev + g * partial``; ``prev`` None for a first contribution, ``partial`` None
-    for a partial of 1, ``negate`` for a partial of -1).
+    for a partial of 1, ``negate`` for a partial of -1; ``rest`` for the term
+    ``g - g * partial``, what max and min give their second argument).
     """
 
     name: str
@@ -88,6 +92,7 @@ class Statement(NamedTuple):
     g: str | None = None
     partial: int | None = None
     negate: bool = False
+    rest: bool = False  # the term is g - g * partial (max's and min's second argument)
 
 
 @dataclass(frozen=True)
@@ -139,8 +144,11 @@ class Adjoint:
 
 
 def adjoint(source_or_graph: str | Graph, wrt: str | Iterable[str] | None = None,
-            helpers: dict[str, tuple[tuple[str, ...], str]] | None = None) -> Adjoint:
+            helpers: dict[str, tuple[tuple[str, ...], str]] | None = None,
+            text: bool = True) -> Adjoint:
     """The reverse sweep of a program as a program of its own (see the module docstring).
+    With ``text=False`` the Graph's ``source`` is left empty (``Adjoint.text()`` still
+    writes the program): what second derivatives use, which never print it.
 
     >>> adj = adjoint("c = a + b; d = a * c")
     >>> adj.partials, adj.evaluate({"a": 4, "b": 3})
@@ -151,14 +159,15 @@ def adjoint(source_or_graph: str | Graph, wrt: str | Iterable[str] | None = None
 
     g = parse_graph(source_or_graph)
     wrt = resolve_wrt(g, wrt)
-    return _Sweep(g, wrt, HELPERS if helpers is None else helpers).run()
+    return _Sweep(g, wrt, HELPERS if helpers is None else helpers, text).run()
 
 
 class _Sweep:
     """The builder of one adjoint program (loops only: graphs may be 10^5 nodes deep)."""
 
     def __init__(self, g: Graph, wrt: tuple[str, ...],
-                 helpers: dict[str, tuple[tuple[str, ...], str]]) -> None:
+                 helpers: dict[str, tuple[tuple[str, ...], str]], text: bool = True) -> None:
+        self.text = text  # write the program as the Graph's source
         self.helpers = helpers  # how the op table's helpers are written (HELPERS by default)
         self.g, self.wrt = g, wrt
         self.b = GraphBuilder("")
@@ -222,10 +231,17 @@ class _Sweep:
                 continue
             op = _ops.BY_CODE[g.op[i]]
             gname, gnode, _ = adj.pop(i)
+            complement = tuple(op.partials) in _COMPLEMENTS
+            first: int | None = None  # the first argument's term g * partial, when a node
+            share: int | str = "0"  # the first argument's partial
             for pos, arg in enumerate(g.args(i)):
-                if active[arg]:
-                    self.contribute(adj, arg, copy, gname, gnode,
-                                    self.partial(op, pos, i, copy))
+                if not active[arg]:
+                    continue
+                if pos == 1 and complement and first is not None:
+                    self.contribute(adj, arg, copy, gname, gnode, share, rest=True)
+                else:
+                    share = self.partial(op, pos, i, copy)
+                    first = self.contribute(adj, arg, copy, gname, gnode, share)
         partials = {}
         for w in self.wrt:
             node = g.input_nodes[w]
@@ -241,11 +257,12 @@ class _Sweep:
         return self.finish(value, partials)
 
     def contribute(self, adj: dict, arg: int, copy: list[int], gname: str, gnode: int,
-                   partial: int | str) -> None:
-        """Add ``g * partial`` to the adjoint of ``arg``: the first contribution names it
-        ``arg_bar``, the k-th ``arg_bar<k>``."""
+                   partial: int | str, rest: bool = False) -> int | None:
+        """Add ``g * partial`` (with ``rest``: ``g - g * partial``, a node partial) to the
+        adjoint of ``arg``: the first contribution names it ``arg_bar``, the k-th
+        ``arg_bar<k>``. Returns the node of ``g * partial`` when there is one."""
         if partial == "0":
-            return
+            return None
         b = self.b
         base = self.names[copy[arg]] + "_bar"
         prev = adj.get(arg)
@@ -253,20 +270,25 @@ class _Sweep:
         name = self.fresh(base if k == 1 else f"{base}{k}")
         negate = partial == "-1"
         p: int | None = None
+        product = None
         if isinstance(partial, int):
-            term, p = b.node(_ops.BY_NAME["mul"].code, gnode, partial), partial
+            term = product = b.node(_ops.BY_NAME["mul"].code, gnode, partial)
+            p = partial
+            if rest:
+                term = b.node(_ops.BY_NAME["sub"].code, gnode, product)
         else:
             term = gnode
         if prev is None:
             if partial == "1":
                 adj[arg] = (self.emit(Statement(name, "alias", gnode, g=gname)), gnode, k)
-                return
+                return None
             node = b.node(_ops.BY_NAME["neg"].code, term) if negate else term
         else:
             code = _ops.BY_NAME["sub" if negate else "add"].code
             node = b.node(code, prev[1], term)
-        st = Statement(name, "add", node, prev[0] if prev else None, gname, p, negate)
+        st = Statement(name, "add", node, prev[0] if prev else None, gname, p, negate, rest)
         adj[arg] = (self.emit(st), node, k)
+        return product
 
     def partial(self, op: _ops.Op, pos: int, i: int, copy: list[int]) -> int | str:
         """The local partial of node ``i`` (forward index) with respect to its argument
@@ -328,5 +350,7 @@ class _Sweep:
 
         adj = Adjoint(build(""), self.g, self.wrt, value, partials, tuple(self.statements),
                       self.names)
+        if not self.text:
+            return adj
         return Adjoint(build(diffx_text(adj)), self.g, self.wrt, value, partials,
                        adj.statements, adj.names)

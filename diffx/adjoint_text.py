@@ -34,6 +34,9 @@ _PY_HELPERS = {
     "relu": "def _relu(x):\n    return 0.0 if x <= 0 else x\n",
     "max": "def _max(x, y):\n    return x if x >= y or x != x else y\n",
     "min": "def _min(x, y):\n    return x if x <= y or x != x else y\n",
+    "heaviside": "def _heaviside(x):\n    return 1.0 if x > 0 else 0.5 if x == 0 else 0.0\n",
+    "sign": ("def _sign(x):\n"
+             "    return 1.0 if x > 0 else -1.0 if x < 0 else (0.0 if x == x else x)\n"),
 }
 _PY_RESERVED = frozenset(keyword.kwlist) | {"math", "abs", "max"} | {
     f"_{name}" for name in _PY_HELPERS}
@@ -137,6 +140,8 @@ def _lines(adj: Any, python: bool) -> list[str]:
             if st.partial is not None:
                 ptext, p = speller.spell(st.partial, own=False)
                 term = f"{g} * ({ptext})" if p <= _MUL.precedence else f"{g} * {ptext}"
+                if st.rest:  # max's and min's second argument: the rest of g
+                    term = f"({g} - {term})" if st.prev is not None else f"{g} - {term}"
             else:
                 term = g
             if st.prev is None:

@@ -17,7 +17,8 @@ products.
   rounding noise of f, is the error estimate, and a large one is a warning.
 
 Each result carries its cost and warnings, and says how far the matrix is from symmetric.
-``hvp(source, at=..., v=...)`` is H·v by one tangent sweep over the adjoint program.
+``hvp(source, at=..., v=...)`` is H·v by one tangent sweep over the adjoint program. The two
+sweeps over the adjoint program and ``hvp`` are in :mod:`diffx.hessian_sweeps`.
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ from typing import Any
 import numpy as np
 
 from .errors import DiffxError, OptionError
+from .methods.base import check_timeout
 from .graph import Graph
+from .hessian_sweeps import _forward, _request, _reverse, _value, hvp  # noqa: F401
 
 METHODS = ("symbolic", "reverse", "forward", "numeric")
 EPS = 2.0 ** -52
 #: the numeric method warns when its error estimate passes this fraction of the largest entry
 NUMERIC_TOLERANCE = 1e-5
+SYMBOLIC_TIMEOUT = 30.0  # seconds the symbolic method may take, as for the gradient
+MAX_SYMBOLIC_GRAPH = 50_000  # nodes: larger graphs are not handed to sympy (as the gradient)
 
 
 @dataclass
@@ -68,25 +73,10 @@ class Hessian:
         return float(self.matrix[i, j])
 
 
-def _request(source: Any, at: Any, wrt: Any) -> tuple[Graph, tuple[str, ...], dict[str, float]]:
-    from .methods.run import prepare
-
-    if at is None:
-        raise DiffxError("a Hessian is computed at a point: give at={...} with a value for "
-                         "every input")
-    req = prepare(source, at, wrt)
-    if req.vector is not None:
-        raise DiffxError("diffx.hessian takes a scalar program; a program over vectors and "
-                         "matrices is not supported yet")
-    if req.arrays:
-        raise DiffxError("diffx.hessian takes one point, not an array of points")
-    assert req.point is not None  # at was given
-    return req.graph, req.wrt, {k: float(v) for k, v in req.point.items()}
-
-
 def hessian(source: Any, *, at: Any = None, wrt: Any = None,
-            method: str = "reverse") -> Hessian:
-    """The Hessian of a scalar program at a point by one method (see the module docstring).
+            method: str = "reverse", timeout: float = SYMBOLIC_TIMEOUT) -> Hessian:
+    """The Hessian of a scalar program at a point by one method (see the module docstring);
+    ``timeout`` is the seconds the symbolic method may take (sympy's Hessian can swell).
 
     >>> h = hessian("c = a + b; d = a * c", at={"a": 4, "b": 3})
     >>> h.matrix.tolist(), h.cost
@@ -94,19 +84,22 @@ def hessian(source: Any, *, at: Any = None, wrt: Any = None,
     """
     if not isinstance(method, str) or method not in METHODS:
         raise OptionError(f"method= must be one of {', '.join(METHODS)}, not {method!r}")
+    timeout = check_timeout(timeout)
     graph, names, point = _request(source, at, wrt)
-    return _run(method, graph, names, point)
+    return _run(method, graph, names, point, timeout)
 
 
 def hessian_all(source: Any, *, at: Any = None, wrt: Any = None,
-                methods: Iterable[str] = METHODS) -> dict[str, Hessian]:
+                methods: Iterable[str] = METHODS,
+                timeout: float = SYMBOLIC_TIMEOUT) -> dict[str, Hessian]:
     """Every method's Hessian (a method that fails reports its error instead of raising)."""
+    timeout = check_timeout(timeout)
     methods = tuple(methods)
     for m in methods:
         if m not in METHODS:
             raise OptionError(f"unknown Hessian method {m!r}; choose from {', '.join(METHODS)}")
     graph, names, point = _request(source, at, wrt)
-    return {m: _run(m, graph, names, point) for m in methods}
+    return {m: _run(m, graph, names, point, timeout) for m in methods}
 
 
 def agreement(results: dict[str, Hessian]) -> dict[str, float | None]:
@@ -123,11 +116,14 @@ def agreement(results: dict[str, Hessian]) -> dict[str, float | None]:
     return out
 
 
-def _run(method: str, graph: Graph, wrt: tuple[str, ...], point: dict[str, float]) -> Hessian:
+def _run(method: str, graph: Graph, wrt: tuple[str, ...], point: dict[str, float],
+         timeout: float = SYMBOLIC_TIMEOUT) -> Hessian:
     h = Hessian(method, wrt, point)
     try:
-        {"symbolic": _symbolic, "reverse": _reverse, "forward": _forward,
-         "numeric": _numeric}[method](graph, h)
+        if method == "symbolic":
+            _symbolic_within(graph, h, timeout)
+        else:
+            {"reverse": _reverse, "forward": _forward, "numeric": _numeric}[method](graph, h)
     except DiffxError as exc:
         h.error, h.matrix = str(exc), None
         return h
@@ -157,6 +153,29 @@ def _finish(h: Hessian) -> None:
 
 
 # ---------------------------------------------------------------- symbolic -------------------
+def _symbolic_within(graph: Graph, h: Hessian, timeout: float) -> None:
+    """The symbolic Hessian under a time budget, as the symbolic gradient has
+    (:mod:`diffx.budget`): a swelling formula ends with a sentence, not a hang."""
+    import sympy  # noqa: F401  (imported before the clock starts)
+
+    from .budget import BudgetExceeded, run_with_budget
+
+    if graph.size > MAX_SYMBOLIC_GRAPH:
+        raise DiffxError(f"the graph has {graph.size:,} nodes, more than the symbolic Hessian "
+                         f"takes ({MAX_SYMBOLIC_GRAPH:,}); the reverse and forward methods "
+                         "differentiate the adjoint program instead")
+    try:
+        run_with_budget(lambda: _symbolic(graph, h), timeout)
+    except BudgetExceeded:
+        raise DiffxError(f"timed out after {timeout:g} s: sympy's Hessian of this formula "
+                         "swells (each second derivative is a formula of its own); the "
+                         "reverse and forward methods get the same values from the adjoint "
+                         "program in a few sweeps") from None
+    except RecursionError:
+        raise DiffxError("the expression is too deeply nested for sympy (the reverse and "
+                         "forward methods handle any depth)") from None
+
+
 def _symbolic(graph: Graph, h: Hessian) -> None:
     import sympy
 
@@ -184,126 +203,7 @@ def _symbolic(graph: Graph, h: Hessian) -> None:
     h.cost = {"formula_operations": int(sum(sympy.count_ops(e) for e in matrix))}
 
 
-# ---------------------------------------------------------------- over the adjoint -----------
-#: sign(p) as step(p) - step(-p): the same values as diffx.adjoint's clamp, but its own
-#: derivative is 0 everywhere (relu'(0) = 0 meets the overflowed ramp as a strong zero), so a
-#: second sweep gives abs'' = 0 and max''= 0 at the kink, as docs/conventions.md says, not the
-#: clamp's slope 2^1074
-_STEP = "min(1, relu({}) * 2^537 * 2^537)"
-_SIGN2 = "(" + _STEP.format("{0}") + " - " + _STEP.format("-{0}") + ")"
-
-
-def _second_order_helpers() -> dict[str, tuple[tuple[str, ...], str]]:
-    from .adjoint import HELPERS
-
-    helpers = dict(HELPERS)
-    helpers["sign"] = (("p",), _SIGN2.format("p"))
-    helpers["ge"] = (("p", "q"), "0.5 * (1 + " + _SIGN2.format("(p - q)") + ")")
-    helpers["le"] = (("p", "q"), "0.5 * (1 + " + _SIGN2.format("(q - p)") + ")")
-    helpers["powdx"] = (("p", "q"), "q * p^(q - abs(" + _SIGN2.format("q") + "))")
-    helpers["powlog"] = (("p", "o"), "o * log(p^abs(" + _SIGN2.format("o") + ")) + "
-                         "sqrt(-relu(-p))")
-    return helpers
-
-
-def _adjoint(graph: Graph, wrt: tuple[str, ...]) -> Any:
-    from .adjoint import adjoint
-
-    return adjoint(graph, wrt, helpers=_second_order_helpers())
-
-
-def _reverse(graph: Graph, h: Hessian) -> None:
-    from .api import grad
-
-    adj = _adjoint(graph, h.wrt)
-    n = len(h.wrt)
-    out = np.zeros((n, n))
-    seen: set[str] = set()
-    for i, w in enumerate(h.wrt):
-        row = grad(adj.partial_graph(w), at=h.point, wrt=h.wrt, method="reverse")
-        if not row.ok:
-            raise DiffxError(f"reverse over the adjoint program, row {w}: {row.error}")
-        gradient = row.gradient
-        assert gradient is not None  # ok at a point
-        out[i] = [float(gradient[v]) for v in h.wrt]
-        for msg in row.warnings:  # the helpers' own nodes (the 2^537 ramps) are not the user's
-            if "2^537" not in msg and "relu(-" not in msg and msg not in seen:
-                seen.add(msg)
-                h.warnings.append(f"row {w}: {msg}")
-    h.matrix = out
-    h.value = _value(graph, h.point)
-    h.cost = {"sweeps": n, "adjoint_nodes": adj.graph.size}
-
-
-def _tangent_sweep(graph: Graph, point: dict[str, float], seed: dict[str, float]) -> list[Any]:
-    """Tangents of every node of ``graph`` along ``seed`` (input -> direction), one pass."""
-    from . import engine
-    from .evaluation import evaluate
-
-    vals, ns = evaluate(graph, point, arrays=False)
-    names = tuple(seed)
-    with np.errstate(all="ignore"):
-        for space in dict.fromkeys((ns, "numpy")):
-            program = engine.Compiled(graph, names, space, arrays=False)
-            T: list[Any] = [0.0] * len(graph.op)
-            for w, d in seed.items():
-                T[graph.input_nodes[w]] = d
-            try:
-                use = vals if space == ns else [np.float64(v) if isinstance(v, float) else v
-                                                for v in vals]
-                return program.tangent_fn(use, T, program.codes, graph.a, graph.b,
-                                          graph.output)
-            except (ArithmeticError, ValueError):
-                continue
-    raise DiffxError("the tangent sweep over the adjoint program failed")
-
-
-def _forward(graph: Graph, h: Hessian) -> None:
-    adj = _adjoint(graph, h.wrt)
-    g = adj.graph
-    n = len(h.wrt)
-    out = np.zeros((n, n))
-    for j, w in enumerate(h.wrt):
-        T = _tangent_sweep(g, h.point, {w: 1.0})
-        for i, v in enumerate(h.wrt):
-            out[i, j] = float(T[g.assigned[adj.partials[v]]])
-    h.matrix = out
-    h.value = _value(graph, h.point)
-    h.cost = {"sweeps": n, "adjoint_nodes": g.size}
-
-
-def hvp(source: Any, *, at: Any = None, v: Any = None, wrt: Any = None) -> dict[str, float]:
-    """H·v at ``at`` by one tangent sweep over the adjoint program (forward-over-reverse);
-    ``v`` maps each input of ``wrt`` to its component (or is a sequence in ``wrt`` order).
-
-    >>> hvp("c = a + b; d = a * c", at={"a": 4, "b": 3}, v={"a": 1, "b": 0})
-    {'a': 2.0, 'b': 1.0}
-    """
-    graph, names, point = _request(source, at, wrt)
-    if isinstance(v, dict):
-        unknown = sorted(set(v) - set(names))
-        if unknown:
-            raise DiffxError(f"v= names {', '.join(unknown)}, not among the inputs "
-                             f"differentiated ({', '.join(names)})")
-        direction = {w: float(v.get(w, 0.0)) for w in names}
-    elif v is not None and hasattr(v, "__len__") and len(v) == len(names):
-        direction = {w: float(x) for w, x in zip(names, v)}
-    else:
-        raise DiffxError(f"v= must give a component for each of {', '.join(names)} (a dict "
-                         "or a sequence in that order)")
-    adj = _adjoint(graph, names)
-    T = _tangent_sweep(adj.graph, point, direction)
-    return {w: float(T[adj.graph.assigned[adj.partials[w]]]) for w in names}
-
-
 # ---------------------------------------------------------------- numeric --------------------
-def _value(graph: Graph, point: dict[str, float]) -> float:
-    from .evaluation import evaluate
-
-    vals, _ = evaluate(graph, point, arrays=False)
-    return float(vals[graph.output])
-
-
 def _second_differences(f: Any, x: np.ndarray, steps: np.ndarray, fx: float) -> np.ndarray:
     n = len(x)
     out = np.zeros((n, n))

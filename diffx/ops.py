@@ -133,6 +133,19 @@ _TABLE: tuple[Op, ...] = (
     _op("min", 2, "min(x, y)", ("le(x, y)", "le(y, x)"), "Min(x, y)", analytic=False,
         kink="x == y", kink_note="min has a corner where its arguments tie; "
         "the derivative there is split 1/2 to each argument (as in PyTorch and JAX)"),
+    # sign(x) = [x > 0] - [x < 0], sign(0) = 0 (sympy's sign; Heaviside(x, 0) - Heaviside(-x, 0)):
+    # abs' and the adjoint program's form of relu', max' and min' ([x > 0] is sign(relu(x)),
+    # max's tie split 0.5 + 0.5*sign(x - y)); its derivative is 0 off 0 and taken as 0 at the
+    # jump, as the second derivatives of relu, abs, max and min are (docs/conventions.md)
+    _op("sign", 1, "sign(x)", ("0",), "sign(x)", analytic=False,
+        kink="x == 0", kink_note="sign jumps from -1 to 1 at 0 (sign(0) = 0); its derivative "
+        "there is taken as 0, as everywhere else"),
+    # heaviside(x) = [x > 0] with the value 1/2 at 0 (sympy's Heaviside(x), numpy's
+    # heaviside(x, 0.5)): max's and min's share of the adjoint, heaviside(x - y), which splits
+    # a tie 1/2 each; its derivative is 0 off 0 and taken as 0 at the jump
+    _op("heaviside", 1, "ge(x, 0)", ("0",), "ge(x, 0)", analytic=False,
+        kink="x == 0", kink_note="heaviside jumps from 0 to 1 at 0 (heaviside(0) = 1/2); its "
+        "derivative there is taken as 0, as everywhere else"),
 )
 
 OPS: tuple[Op, ...] = tuple(

@@ -271,6 +271,10 @@ def _local(name: str, args: list) -> tuple:
         return _sigmoid(a), (t / (1 + t) ** 2,)
     if name == "relu":
         return (a if a > 0 else mpf(0)), (mpf(1) if a > 0 else mpf(0),)
+    if name == "sign":  # a jump: its derivative is 0, taken as 0 at 0 too
+        return mpf(mp.sign(a)), (mpf(0),)
+    if name == "heaviside":  # [a > 0], 1/2 at 0; a jump like sign
+        return (mpf(1) if a > 0 else mpf(0.5) if a == 0 else mpf(0)), (mpf(0),)
     if name == "softplus":
         return (a + mp.log1p(_exp(-a)) if a > 0 else mp.log1p(_exp(a))), (_sigmoid(a),)
     raise ValueError(name)
@@ -331,7 +335,7 @@ def _run(program: Program, point: dict, rounding: bool) -> Run:
         v, partials = _local(name, vals)
         v = rnd(v) if not (mp.isnan(v) or mp.isinf(v)) else v
         live = any(any(t != 0 for t in k[1]) for k in kids)
-        if live and ((name in ("relu", "abs") and vals[0] == 0) or (
+        if live and ((name in ("relu", "abs", "sign", "heaviside") and vals[0] == 0) or (
                 name in ("max", "min") and vals[0] == vals[1] and kids[0][2] != kids[1][2])):
             run.kink = True
         if not mp.isfinite(v):

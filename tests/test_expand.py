@@ -105,7 +105,8 @@ NUMPY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide
          "sqrt": np.sqrt, "abs": np.abs, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
          "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
          "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0),
-         "softplus": lambda z: np.log1p(np.exp(z))}
+         "softplus": lambda z: np.log1p(np.exp(z)), "sign": np.sign,
+         "heaviside": lambda z: np.heaviside(z, 0.5)}
 SHAPE_PAIRS = [((), (3,)), ((3,), ()), ((2, 3), ()), ((), (2, 3)), ((2, 3), (3,)),
                ((3,), (2, 3)), ((1, 3), (2, 3)), ((2, 1), (2, 3)), ((2, 1), (3,)),
                ((1, 3), (2, 1)), ((3,), (3,)), ((2, 3), (2, 3))]

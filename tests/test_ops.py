@@ -96,8 +96,8 @@ def test_table_is_consistent():
     assert all(op.code == i + 2 for i, op in enumerate(OPS))
     assert set(ops.FUNCTIONS) == {
         "sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh", "asin",
-        "acos", "atan", "sigmoid", "relu", "softplus", "max", "min"}
-    assert {op.name for op in OPS if not op.analytic} == {"abs", "relu", "max", "min"}
+        "acos", "atan", "sigmoid", "relu", "softplus", "max", "min", "sign", "heaviside"}
+    assert {op.name for op in OPS if not op.analytic} == {"abs", "relu", "max", "min", "sign", "heaviside"}
 
 
 def test_stable_sigmoid_and_softplus_at_extremes():

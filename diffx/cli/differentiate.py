@@ -74,11 +74,12 @@ def grad(
         found = backward_pass(read_source(source, file), at=read_point(at), wrt=wrt)
         return typer.echo(backward_text(found, check=found.check()))
     check_whole("--order", order, 1, 2)
+    check_seconds("--timeout", timeout, MAX_TIMEOUT)
     if order == 2:
         from ..present.hessian import order_two
 
-        return typer.echo(order_two(*read_program_at(source, file, at, shape)[:2], wrt, json_out))
-    check_seconds("--timeout", timeout, MAX_TIMEOUT)
+        return typer.echo(order_two(*read_program_at(source, file, at, shape)[:2], wrt, json_out,
+                                    timeout))
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
     program, point, shapes = read_program_at(source, file, at, shape)
     wanted = None if method.value == "all" else (method.value,)  # None: the defaults

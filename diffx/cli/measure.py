@@ -34,13 +34,20 @@ def swell(
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Draw sizes against n on a log scale (.png, .svg or .pdf).",
         show_default=False)] = None,
+    order: Annotated[int, typer.Option(
+        "--order", help="2: the second derivative's formulas (sympy's Hessian) against the "
+        "sweeps over the adjoint program (reverse-over-reverse, forward-over-reverse).")] = 1,
 ) -> None:
     """Measure expression swell: the function and its derivative as trees and DAGs, routes,
     sympy's time against the reverse sweep's, as n grows."""
     from ..swell import MAX_BUDGET
     from ..swell import swell as measure
+    from .options import check_whole
 
     check_seconds("--budget", budget, MAX_BUDGET)
+    check_whole("--order", order, 1, 2)
+    if order == 2:
+        return _swell_order2(family, n, budget, json_out, formulas or csv_out or plot is not None)
     if plot is not None:
         from ..present.plot import _pyplot, check_plot_path
 
@@ -69,6 +76,18 @@ def swell(
         path = plot_swell(table, plot)
         if not quiet:
             typer.echo(f"wrote {path}")
+
+
+def _swell_order2(family: str, n: str | None, budget: float, json_out: bool,
+                  unsupported: bool) -> None:
+    from ..errors import OptionError
+    from ..swell_order2 import swell_order2
+
+    if unsupported:
+        raise OptionError("--order 2 prints a table or --json; --formulas, --csv and --plot "
+                          "go with the first-order table")
+    table = swell_order2(family, n, budget=budget)
+    typer.echo(table.json() if json_out else table.text())
 
 
 def compare(

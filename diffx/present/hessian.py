@@ -65,10 +65,12 @@ def hessian_json(results: dict[str, Hessian]) -> str:
     return json.dumps(data, allow_nan=False)
 
 
-def order_two(program: Any, point: Any, wrt: Any, json_out: bool) -> str:
-    """What ``diffx grad --order 2`` prints (the caller reads the program and the point)."""
+def order_two(program: Any, point: Any, wrt: Any, json_out: bool,
+              timeout: float = 30.0) -> str:
+    """What ``diffx grad --order 2`` prints (the caller reads the program and the point);
+    ``timeout`` bounds the symbolic method, as ``--timeout`` does for the gradient."""
     if point is None:
         raise DiffxError("--order 2 gives values of the Hessian at a point: add --at, e.g. "
                          "--at " + ",".join(f"{n}=1" for n in getattr(program, "inputs", ())))
-    results = hessian_all(program, at=point, wrt=wrt)
+    results = hessian_all(program, at=point, wrt=wrt, timeout=timeout)
     return hessian_json(results) if json_out else hessian_text(results)
