@@ -156,7 +156,7 @@ every weight by name ([`examples/mlp.dx`](../../examples/mlp.dx)), then the same
 the lecture's vector notation ([`examples/mlp_vectorized.dx`](../../examples/mlp_vectorized.dx)):
 z = W₁x + b₁, h = σ(z), y = W₂h + b₂, L = ½‖t − y‖².
 
-## Written out: one reverse sweep for all sixteen inputs""",
+## Written out: one reverse sweep gives every weight""",
     f"$ diffx grad -f examples/mlp.dx --method reverse --wrt w11,w12,w21,w22,v11,v12,v21,v22 "
     f"--at {MLP_POINT}",
     """## Vectorized: the same numbers, shaped like the weights
