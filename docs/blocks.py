@@ -58,7 +58,7 @@ def run_command(command: str, cwd: Path = ROOT) -> str:
         if result.exit_code not in (0, 1, 2):
             raise SystemExit(f"{command!r} failed ({result.exit_code}):\n{result.output}"
                              f"{result.exception!r}")
-        return result.output.rstrip()
+        return "\n".join(line.rstrip() for line in result.output.rstrip().splitlines())
     if args[0] == "python":  # an example script, run with this checkout's diffx
         args = [sys.executable, *args[1:]]
         env["PYTHONPATH"] = str(ROOT)
