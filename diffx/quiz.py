@@ -85,9 +85,9 @@ def quiz(source: str | Graph | None = None, *, at: Any = None, blank: str = "adj
     """An exercise on ``source`` at ``at`` with every cell of kind ``blank`` left blank, or,
     with no source, on a random program of ``level`` 1..4 (default 1) and its random point.
 
-    >>> q = quiz("c = a + b; d = a * c", at={"a": 4, "b": 3}, blank="adjoints")
-    >>> [(b.key, b.value, b.working) for b in q.blanks][:2]
-    [('c_bar', 4.0, 'c̄ = d̄·a'), ('b_bar', 4.0, 'b̄ = c̄·1')]
+        >>> q = quiz("c = a + b; d = a * c", at={"a": 4, "b": 3}, blank="adjoints")
+        >>> [(b.key, b.value, b.working) for b in q.blanks][:2]
+        [('c_bar', 4.0, 'c̄ = d̄·a'), ('b_bar', 4.0, 'b̄ = c̄·1')]
     """
     if blank not in KINDS:
         raise DiffxError(f"{option('blank')} must be one of {', '.join(KINDS)}, not {blank!r}")

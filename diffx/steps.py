@@ -80,11 +80,11 @@ def steps(source: str | Graph, wrt: str | None = None, tree: bool = False) -> St
     """The derivative of ``source`` with respect to ``wrt`` (default: the first input),
     rule by rule. ``tree=True`` derives every use of a shared subexpression in place.
 
-    >>> s = steps("x^2*sin(x)")
-    >>> [step.rule for step in s.steps]
-    ['product rule', 'power rule', 'the derivative of sin(x) is cos(x)']
-    >>> s.formula
-    'x^2*cos(x) + 2*x*sin(x)'
+        >>> s = steps("x^2*sin(x)")
+        >>> [step.rule for step in s.steps]
+        ['product rule', 'power rule', 'the derivative of sin(x) is cos(x)']
+        >>> s.formula
+        'x^2*cos(x) + 2*x*sin(x)'
     """
     from .program import parse
 

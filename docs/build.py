@@ -1,40 +1,31 @@
 """Regenerate the documentation pages whose examples are real diffx output.
 
     python docs/build.py            # every page
-    python docs/build.py lecture    # one page
+    python docs/build.py lecture    # one page (tutorials: all the tutorials)
 
-Each page is a list of blocks: markdown text, or a shell command that is run here and shown
-with its output. Nothing in these pages is typed by hand; rerun this after changing diffx.
+Each page is a list of blocks: markdown text, a shell command (`$ diffx ...`) that is run here
+and shown with its output, or Python code (`PY:` then the code) that is run and shown with what
+it prints. The hand-written pages (HANDWRITTEN) have their `$ diffx` commands rerun and their
+outputs replaced in place. Nothing in these pages is typed by hand; rerun this after changing
+diffx. tests/test_docs_site.py reruns every block and fails when a page is stale.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-sys.path.insert(0, str(DOCS))  # vectors_page.py
+sys.path.insert(0, str(DOCS))  # vectors_page.py, blocks.py, site_pages.py, tutorials_pages.py
 sys.path.insert(0, str(DOCS / "lectures"))
+from blocks import CONSOLE, run_command, run_python  # noqa: E402
 from classics import CLASSICS  # noqa: E402  (the worked tables and the classic examples)
+from site_pages import SITE_PAGES  # noqa: E402
+from tutorials_pages import TUTORIALS  # noqa: E402
 
-
-def run(command: str) -> str:
-    env = {**os.environ, "COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"}
-    args = shlex.split(command)
-    if args[0] == "diffx":
-        args = [sys.executable, "-m", "diffx", *args[1:]]
-    elif args[0] == "python":  # an example script, run with this checkout's diffx
-        args = [sys.executable, *args[1:]]
-        env["PYTHONPATH"] = str(ROOT)
-    out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
-    text = out.stdout + out.stderr
-    if out.returncode not in (0, 1, 2):
-        raise SystemExit(f"{command!r} failed ({out.returncode}):\n{text}")
-    return text.rstrip()
+run = run_command
 
 
 def render(blocks: list[str]) -> str:
@@ -43,16 +34,35 @@ def render(blocks: list[str]) -> str:
         if block.startswith("$ "):
             command = block[2:]
             parts.append(f"```console\n$ {command}\n{run(command)}\n```")
+        elif block.startswith("PY:\n"):
+            code = block[4:].strip("\n")
+            parts.append(f"```python\n{code}\n```\n\n```text\n{run_python(code)}\n```")
         else:
             parts.append(block.strip())
     return "\n\n".join(parts) + "\n"
+
+
+HANDWRITTEN = ["adjoint.md", "language.md", "steps.md", "trace.md"]
+
+
+def refresh(text: str) -> str:
+    """The page with the output of each `$ diffx` command of its console blocks rerun."""
+    def block(match: re.Match[str]) -> str:
+        parts = re.split(r"^\$ ", match.group(1), flags=re.M)
+        out = [parts[0].rstrip("\n")] if parts[0].strip() else []
+        for part in parts[1:]:
+            command, _, shown = part.partition("\n")
+            output = run(command.strip()) if command.startswith("diffx ") else shown.rstrip("\n")
+            out.append(f"$ {command}\n{output}".rstrip("\n"))
+        return "```console\n" + "\n".join(out) + "\n```"
+    return CONSOLE.sub(block, text)
 
 
 LECTURE = [
     """# The lecture notes, reproduced
 
 Every worked example of the lecture notes diffx grew from, run with diffx. The programs are in
-[`examples/`](../examples); each comment there gives the hand derivation the notes make, and
+[`examples/`](../examples/); each comment there gives the hand derivation the notes make, and
 `tests/test_lecture.py` checks the same numbers against that derivation. This page is made by
 `python docs/build.py lecture`: the outputs below are real, only the timings vary from run to
 run.""",
@@ -159,9 +169,8 @@ grows as it shrinks.""",
     "$ diffx check \"z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2\" --at w=0.8,x=1.5,b=-0.3,t=1 "
     "--claim \"w = (y - t)*y*x\" --sweep",
     "![the step sweep](img/sweep.svg)",
-    """The library checks plain Python code the same way, like `torch.autograd.gradcheck`:
-
-```python
+    "The library checks plain Python code the same way, like `torch.autograd.gradcheck`:",
+    """PY:
 import math
 from diffx import check
 
@@ -172,9 +181,8 @@ def grad_f(x):  # a bug: d/dx1 should be 2 sin(x0) x1
     return [math.cos(x[0]) * x[1] ** 2, math.sin(x[0]) * x[1]]
 
 report = check(f, grad_f, at=[0.3, 2.0])
-report.passed, report.worst   # (False, 'x[1]')
-print(report.advice[0])
-```""",
+print(report.passed, report.worst)
+print(report.advice[0])""",
 ]
 
 PICTURES = [  # (file, source or example file, options, caption)
@@ -256,18 +264,30 @@ def explore_plots() -> None:
 
 PAGES = {"lecture": ("lecture.md", LECTURE), "pictures": ("pictures.md", None),
          "explore": ("explore.md", EXPLORE), "vectors": ("vectors.md", VECTORS)}
+PAGES.update({name[:-3]: (name, blocks) for name, blocks in SITE_PAGES.items()})
+PAGES.update({f"tutorials/{name}": (f"tutorials/{name}.md", blocks)
+              for name, blocks in TUTORIALS.items()})
+GROUPS = {"tutorials": [n for n in PAGES if n.startswith("tutorials/")],
+          "handwritten": HANDWRITTEN}
 
 
 def main(names: list[str]) -> None:
-    unknown = [n for n in names if n not in PAGES]
+    wanted = [page for name in names for page in GROUPS.get(name, [name])]
+    unknown = [n for n in wanted if n not in PAGES and n not in HANDWRITTEN]
     if unknown:
         raise SystemExit(f"{__doc__}\npages: {', '.join(PAGES)}" if set(unknown) <= {"-h", "--help"}
                          else f"unknown page {unknown[0]!r}; the pages are: {', '.join(PAGES)}")
-    for name in names or list(PAGES):
+    for name in wanted or [*PAGES, *HANDWRITTEN]:
+        if name in HANDWRITTEN:
+            path = DOCS / name
+            path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
+            print(f"refreshed docs/{name}")
+            continue
         filename, blocks = PAGES[name]
         if name == "explore":
             explore_plots()
         text = pictures() if blocks is None else render(blocks)
+        (DOCS / filename).parent.mkdir(parents=True, exist_ok=True)
         (DOCS / filename).write_text(text, encoding="utf-8")
         print(f"wrote docs/{filename}")
 
