@@ -47,7 +47,10 @@ def parse(source: str | Graph | VectorProgram,
             return parse_text(text)
         except NeedsBlocks:
             pass  # vector notation: parse again at the block level
-    return VectorProgram(parse_text(text, BlockBuilder(text)), shapes)
+    program = VectorProgram(parse_text(text, BlockBuilder(text)), shapes)
+    if all(name in program.given for name in program.inputs):
+        program.node_shapes  # every shape is known (0 @ 0): a mismatch is a ParseError now
+    return program
 
 
 def parse_expression(source: str) -> Graph:

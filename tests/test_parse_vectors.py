@@ -94,10 +94,9 @@ def test_precedence(source, expected_tree, expected):
 
 def test_matmul_and_times_go_left_to_right():
     """``W @ x[0] * v`` is ``(W @ x[0]) * v``, as ``a * b / c`` is: W @ (a scalar) fails."""
-    program = parse("W @ x[0] * v", shapes=SHAPES)
-    assert tree(program) == "((W @ x[0]) * v)"
-    with pytest.raises(ParseError) as err:
-        program.node_shapes
+    assert tree(parse("W @ x[0] * v")) == "((W @ x[0]) * v)"  # (shapes not known yet)
+    with pytest.raises(ParseError) as err:  # every shape known: refused by parse itself
+        parse("W @ x[0] * v", shapes=SHAPES)
     assert err.value.reason == ("W @ x[0]: @ needs vectors or matrices, got shapes (2, 3) "
                                 "and ()")
     assert err.value.column == 3
@@ -294,3 +293,12 @@ def test_a_new_line_inside_brackets_continues_the_index():
     with pytest.raises(ParseError) as err:
         parse("W[0\n")
     assert (err.value.reason, err.value.column) == ("'[' is never closed", 2)
+
+
+@pytest.mark.parametrize("src, column", [("0@0", 2), ("x = 2; x @ 3", 10)])
+def test_a_program_whose_shapes_are_all_known_is_checked_by_parse(src, column):
+    """No input without a shape (constants only): the mismatch is a ParseError at once, as
+    the random-text parser test expects of everything parse returns."""
+    with pytest.raises(ParseError) as err:
+        parse(src)
+    assert "@ needs vectors or matrices" in err.value.reason and err.value.column == column
