@@ -19,7 +19,6 @@ from ..quiz_grade import Grade
 from . import trace as _trace
 
 
-
 class Gap(str):
     """A blanked cell: its text is the key the answers file gives it."""
 _ASK = {
@@ -132,10 +131,12 @@ def key_json(q: Quiz) -> str:
 
 
 def picture_bytes(q: Quiz, fmt: str = "svg") -> bytes:
-    """The graph with values on the nodes and local partials on the edges, less what the
-    quiz asks: a partials quiz keeps only the symbols ∂d/∂c on the edges; every other quiz
-    draws no adjoints; a values quiz draws no values. ``fmt``: svg, pdf or png (pdflatex
-    includes a pdf or png, not an svg) or dot."""
+    """The graph with values on the nodes and local partials on the edges, less whatever
+    gives an asked blank away: no quiz draws adjoints or the partials' numbers (a partial's
+    number is a value, ``∂d/∂a = c = 7``, or an adjoint, ``ā = ȳ·∂y/∂a``); a values or
+    trace quiz draws only the inputs' values; a partials or trace quiz keeps only the
+    symbols ∂d/∂c on the edges. ``fmt``: svg, pdf or png (pdflatex includes a pdf or png,
+    not an svg) or dot."""
     from ..picture import picture
     from . import dot, picture_files
 
@@ -144,9 +145,10 @@ def picture_bytes(q: Quiz, fmt: str = "svg") -> bytes:
     pic.nodes = [dataclasses.replace(n, adjoint=None,
                                      value=n.value if keep_values or n.kind == "input"
                                      else None) for n in pic.nodes]
-    if q.blank in ("partials", "trace"):
-        pic.edges = [dataclasses.replace(e, formula=None, value=None) for e in pic.edges]
-    pic.routes = []
+    keep_formulas = q.blank not in ("partials", "trace")
+    pic.edges = [dataclasses.replace(e, formula=e.formula if keep_formulas else None,
+                                     value=None) for e in pic.edges]
+    pic.routes, pic.derivative, pic.route_sum = [], None, None
     return picture_files.render_bytes(dot.to_digraph(pic).source, fmt)
 
 

@@ -1,0 +1,65 @@
+"""What a newcomer to the teaching commands ran into: a quiz picture that gave an answer
+away, vector programs in trace and quiz, an edited point in a quiz file, formula answers to
+a gradient quiz, feedback wording, printing a table or a derivation, and ``ln``."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import diffx
+from diffx.errors import DiffxError
+from diffx.present import quiz as present
+from diffx.present.dot import _value
+from diffx.quiz import KINDS, quiz
+
+PROGRAMS = [
+    ("c = a + b; d = a * c", {"a": 4, "b": 3}),
+    ("y = a * b", {"a": 4, "b": 3}),
+    ("v = sin(x) * y; w = v + exp(x)", {"x": 0.5, "y": 2}),
+    ("v1 = log(x1); v2 = x1*x2; v3 = sin(x2); v4 = v1 + v2; y = v4 - v3", {"x1": 2, "x2": 5}),
+]
+
+
+def _labels(dot: str) -> tuple[list[str], list[str]]:
+    """The labels of the operations and edges (the inputs' labels are the given point)."""
+    inputs = re.findall(r'(n\d+) \[label="[^"]*" color="#3b73b9"', dot)
+    ops, edges = [], []
+    for line in dot.splitlines():
+        m = re.search(r'label="((?:[^"\\]|\\.)*)"', line)
+        if not m or line.strip().startswith("graph"):
+            continue
+        if "->" not in line and line.strip().startswith(tuple(f"{n} " for n in inputs)):
+            continue
+        (edges if "->" in line else ops).append(m.group(1))
+    return ops, edges
+
+
+@pytest.mark.parametrize("source,at", PROGRAMS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_quiz_picture_gives_no_blank_away(source, at, kind):
+    q = quiz(source, at=at, blank=kind, seed=7)
+    ops, edges = _labels(present.picture_bytes(q, "dot").decode())
+    given_primal = kind not in ("values", "trace")  # the exercise prints the primal trace
+    values = {_value(r.value) for r in q.table.primal} if given_primal else set()
+    for b in q.blanks:
+        asked = b.formula if b.formula is not None else _value(b.value)
+        if asked in values:
+            continue  # the same number is a given of the exercise
+        # an edge's formula (``∂w/∂v = 1``) is the program's own, given unless partials
+        # are asked; its number below it is never drawn
+        skip = 0 if kind in ("partials", "trace") else 1
+        shown = [(label, skip) for label in edges]
+        shown += [] if given_primal else [(label, 0) for label in ops]
+        for label, first in shown:
+            lines = [part.strip() for part in label.split("\\n")][first:]
+            assert all(not line.endswith(f"= {asked}") for line in lines), (b.key, label)
+        assert not any("∂" in op for op in ops)  # no adjoints on the nodes
+
+
+def test_the_values_quiz_picture_of_the_report():
+    q = quiz("c = a + b; d = a * c", at={"a": 4, "b": 3}, blank="values", seed=7)
+    dot = present.picture_bytes(q, "dot").decode()
+    assert "= 7" not in dot and "= 28" not in dot
+    assert "∂d/∂a = c" in dot  # the formulas stay: they give no number away
