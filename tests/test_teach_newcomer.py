@@ -63,3 +63,26 @@ def test_the_values_quiz_picture_of_the_report():
     dot = present.picture_bytes(q, "dot").decode()
     assert "= 7" not in dot and "= 28" not in dot
     assert "∂d/∂a = c" in dot  # the formulas stay: they give no number away
+
+
+def _exercise(fmt: str) -> tuple[str, object]:
+    q = quiz("c = a + b; d = a * c", at={"a": 4, "b": 3}, blank="adjoints", seed=7)
+    return (present.markdown(q) if fmt == "markdown" else present.latex(q)), q
+
+
+@pytest.mark.parametrize("fmt,old,new", [
+    ("markdown", "at a = 4, b = 3", "at a = 5, b = 3"),
+    ("markdown", "| c | a + b | 7 |", "| c | a + b | 8 |"),
+    ("latex", "at $a = 4, b = 3$", "at $a = 5, b = 3$"),
+    ("latex", "$c$ & $= a + b$ & $7$", "$c$ & $= a + b$ & $8$"),
+])
+def test_an_edited_point_or_given_value_is_refused_with_its_line(fmt, old, new):
+    from diffx.quiz_grade import load_quiz
+
+    text, q = _exercise(fmt)
+    assert load_quiz(text, "quiz.md").spec() == q.spec()  # untouched: read back
+    lines = text.splitlines()
+    where = next(k for k, line in enumerate(lines, 1) if line.startswith(old))
+    edited = text.replace(old, new)
+    with pytest.raises(DiffxError, match=rf"quiz\.md, line {where}: the point or table shown"):
+        load_quiz(edited, "quiz.md")

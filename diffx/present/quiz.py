@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..quiz import Quiz
-from ..quiz_file import latex_record, markdown_record
+from ..quiz_file import is_shown, latex_record, markdown_record
 from ..quiz_grade import Grade
 from . import trace as _trace
 
@@ -73,7 +73,8 @@ def markdown(q: Quiz, picture: str | None = None) -> str:
     out += [f"> warning: {cell(w)}\n" for w in q.table.warnings]
     out += ["Answers (one per line, `name = value`):", "", "```"]
     out += [f"{b.key} = " for b in q.blanks]
-    out += ["```", "", markdown_record(q), ""]
+    out += ["```", ""]
+    out += [markdown_record(q, [line for line in out if is_shown(line, True)]), ""]
     return "\n".join(out)
 
 
@@ -85,8 +86,7 @@ def latex(q: Quiz, picture: str | None = None) -> str:
     w = _trace._Writer(q.table, "tex", 6)
     point = ", ".join(f"{w.name(k)} = {w.num(v)}" for k, v in q.point.items())
     lines = [line.strip() for line in q.source.strip().splitlines() if line.strip()]
-    out = [f"% diffx quiz --blank {q.blank} --seed {q.seed}", latex_record(q),
-           f"\\textbf{{Exercise: {q.blank}}}" + (f" (level {q.level})" if q.level else "")
+    out = [f"\\textbf{{Exercise: {q.blank}}}" + (f" (level {q.level})" if q.level else "")
            + "\\par"]
     out += [f"\\noindent\\texttt{{{tex_text(line)}}}\\par" for line in lines]
     out += [f"at ${point}$\\par", tex_text(_ASK[q.blank]) + "\\par", ""]
@@ -105,7 +105,8 @@ def latex(q: Quiz, picture: str | None = None) -> str:
     out += [f"\\texttt{{{tex_text(b.key)}}} & \\underline{{\\hspace{{4em}}}} \\\\"
             for b in q.blanks]
     out += ["\\end{tabular}", ""]
-    return "\n".join(out)
+    record = latex_record(q, [line for line in out if is_shown(line, False)])
+    return "\n".join([f"% diffx quiz --blank {q.blank} --seed {q.seed}", record] + out)
 
 
 def exercise_json(q: Quiz) -> str:
