@@ -86,3 +86,34 @@ def test_an_edited_point_or_given_value_is_refused_with_its_line(fmt, old, new):
     edited = text.replace(old, new)
     with pytest.raises(DiffxError, match=rf"quiz\.md, line {where}: the point or table shown"):
         load_quiz(edited, "quiz.md")
+
+
+BAYDIN = "v1 = log(x1); v2 = x1*x2; v3 = sin(x2); v4 = v1 + v2; y = v4 - v3"
+
+
+def test_a_gradient_quiz_takes_a_formula_in_the_inputs():
+    from diffx.quiz_grade import grade
+
+    q = quiz(BAYDIN, at={"x1": 2, "x2": 5}, blank="gradient")
+    # by hand: ∂y/∂x1 = 1/x1 + x2 = 5.5, ∂y/∂x2 = x1 - cos x2 = 2 - cos 5
+    g = grade(q, {"dy/dx1": "1/x1 + x2", "dy/dx2": "x1 - cos(x2) + 1"})
+    right, wrong = g.verdicts
+    assert right.passed and "read as a formula in x1, x2: 5.5 at the point" in right.note
+    assert not wrong.passed and "read as a formula" in wrong.note
+    assert "2.71634 at the point, not within a relative 0.001" in wrong.note
+    g = grade(q, {"dy/dx1": "v2/x1 + 1/x1", "dy/dx2": "x1 - cos(x3)"})  # v2 = 10 there
+    assert g.verdicts[0].passed
+    assert not g.verdicts[1].passed and "x3 is not a name in the program" in g.verdicts[1].note
+    assert present.feedback(g)[0].startswith("PASS  ∂y/∂x1 = v2/x1 + 1/x1 (read as a formula")
+
+
+def test_the_feedback_words_a_relative_tolerance_and_a_json_null():
+    from diffx.quiz_grade import grade, read_answers
+
+    q = quiz("c = a + b; d = a * c", at={"a": 4, "b": 3}, blank="adjoints", seed=7)
+    g = grade(q, {"b_bar": 5})
+    assert "5 is not within a relative 0.001 of it" in present.feedback(g)[1]
+    with pytest.raises(DiffxError, match="must be a number or text, not null$"):
+        read_answers('{"b_bar": null}')
+    with pytest.raises(DiffxError, match="not an array$"):
+        read_answers('{"b_bar": [4]}')

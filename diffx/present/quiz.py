@@ -163,7 +163,7 @@ def feedback(g: Grade) -> list[str]:
     for v in g.verdicts:
         b = v.blank
         if v.passed:
-            lines.append(f"PASS  {b.shown} = {v.given}")
+            lines.append(f"PASS  {b.shown} = {v.given}" + (f" ({v.note})" if v.note else ""))
             continue
         right = b.working
         if b.formula is None and not right.endswith(f"= {v.expected}"):
