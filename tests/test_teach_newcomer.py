@@ -117,3 +117,16 @@ def test_the_feedback_words_a_relative_tolerance_and_a_json_null():
         read_answers('{"b_bar": null}')
     with pytest.raises(DiffxError, match="not an array$"):
         read_answers('{"b_bar": [4]}')
+
+
+def test_ln_reads_as_log():
+    import math
+
+    # Baydin et al.'s f(x1, x2) = ln x1 + x1 x2 - sin x2 at (2, 5): 11.652, ∂f/∂x1 = 5.5
+    t = diffx.trace_table("y = ln(x1) + x1*x2 - sin(x2)", at={"x1": 2, "x2": 5})
+    assert t.value == pytest.approx(math.log(2) + 10 - math.sin(5), rel=1e-15)
+    assert t.gradient["x1"] == pytest.approx(5.5, rel=1e-15)
+    assert diffx.steps("ln(x)").formula == "1/x"
+    assert diffx.evaluate("ln + 1", at={"ln": 2}) == 3.0  # still a name when not called
+    with pytest.raises(DiffxError, match="'ln' is not a function"):
+        diffx.evaluate("y = ln*2 + ln(3)", at={"ln": 2})
