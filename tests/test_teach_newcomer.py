@@ -14,6 +14,8 @@ from diffx.present import quiz as present
 from diffx.present.dot import _value
 from diffx.quiz import KINDS, quiz
 
+from conftest import invoke
+
 PROGRAMS = [
     ("c = a + b; d = a * c", {"a": 4, "b": 3}),
     ("y = a * b", {"a": 4, "b": 3}),
@@ -130,3 +132,24 @@ def test_ln_reads_as_log():
     assert diffx.evaluate("ln + 1", at={"ln": 2}) == 3.0  # still a name when not called
     with pytest.raises(DiffxError, match="'ln' is not a function"):
         diffx.evaluate("y = ln*2 + ln(3)", at={"ln": 2})
+
+
+def test_trace_takes_a_vector_program_through_its_scalar_expansion():
+    # by hand: L = sum(W @ x) = Σᵢⱼ Wᵢⱼ xⱼ, so ∂L/∂Wᵢⱼ = xⱼ and ∂L/∂xⱼ = Σᵢ Wᵢⱼ
+    t = diffx.trace_table("y = W @ x; L = sum(y)", at={"W": [[1, 2], [3, 4]], "x": [1, 1]})
+    assert t.value == 10.0
+    assert t.gradient == {"W[0,0]": 1.0, "W[0,1]": 1.0, "W[1,0]": 1.0, "W[1,1]": 1.0,
+                          "x[0]": 4.0, "x[1]": 6.0}
+    res = invoke("trace", "y = W @ x; L = sum(y)", "--at", "W=[[1,2],[3,4]], x=[1,1]",
+                 "--seed", "W[1,0]", columns=200)
+    assert res.exit_code == 0, res.output
+    assert "x̄[1] = 6" in res.stdout and "∂L/∂W[1,0] = 1 by forward mode" in res.stdout
+
+
+def test_quiz_refuses_a_vector_program_saying_why():
+    with pytest.raises(DiffxError, match=r"quiz takes scalar programs; W is a matrix \(2×2\), "
+                                         r"x is a vector \(2\)"):
+        quiz("y = W @ x; L = sum(y)", at={"W": [[1, 2], [3, 4]], "x": [1, 1]})
+    res = invoke("quiz", "y = W @ x; L = sum(y)", "--at", "W=[[1,2],[3,4]], x=[1,1]")
+    assert res.exit_code == 2 and "quiz takes scalar programs; W is a matrix" in res.output
+    assert "--shape" not in res.output
