@@ -25,6 +25,7 @@ inputs v₋ₙ₊₁ … v₀, then v1, v2, … for the operations in evaluation
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,14 @@ class TraceTable:
     derivative: float | None  # ∂f/∂seed by forward mode
     gradient: dict[str, float]  # ∂f/∂input by the reverse method
     warnings: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        """The traces in plain text, as ``diffx trace`` prints them (written by the text
+        presenter, :func:`diffx.present.trace.text`, which registers itself in ``TEXT``)."""
+        return TEXT[0](self) if TEXT else repr(self)
+
+
+TEXT: list[Callable[[TraceTable], str]] = []  # the text presenter, once it is imported
 
 
 def trace_table(source_or_graph: str | Graph, *, at: Any, seed: str | None = None,

@@ -153,3 +153,18 @@ def test_quiz_refuses_a_vector_program_saying_why():
     res = invoke("quiz", "y = W @ x; L = sum(y)", "--at", "W=[[1,2],[3,4]], x=[1,1]")
     assert res.exit_code == 2 and "quiz takes scalar programs; W is a matrix" in res.output
     assert "--shape" not in res.output
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip("\n").splitlines()]
+
+
+def test_printing_a_trace_table_or_a_derivation_shows_what_the_cli_prints():
+    t = diffx.trace_table(BAYDIN, at={"x1": 2, "x2": 5})
+    cli = invoke("trace", BAYDIN, "--at", "x1=2,x2=5", columns=300)
+    assert cli.exit_code == 0 and _lines(str(t)) == _lines(cli.stdout)
+    assert "x̄1 = 5.5   x̄2 = 1.716" in str(t) and "TraceTable(" not in str(t)
+    s = diffx.steps("x^2*sin(x)")
+    cli = invoke("steps", "x^2*sin(x)", columns=300)
+    assert cli.exit_code == 0 and _lines(str(s)) == _lines(cli.stdout)
+    assert str(s).splitlines()[-3] == "d/dx (x^2*sin(x)) = x^2*cos(x) + 2*x*sin(x)"

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from ..trace_table import AdjointRow, Part, Partial, Sym, TangentRow, Term, TraceTable
+from ..trace_table import TEXT, AdjointRow, Part, Partial, Sym, TangentRow, Term, TraceTable
 
 DIGITS = 3
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
@@ -231,6 +231,22 @@ def print_trace(t: TraceTable, console: Any, digits: int = DIGITS) -> None:
     console.print(escape(_summary(w)))
     for warning in t.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+
+
+def text(t: TraceTable, digits: int = DIGITS) -> str:
+    """The traces as plain text: what :func:`print_trace` shows, without colour (``str`` of
+    a trace table)."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    print_trace(t, Console(file=out, width=10_000, color_system=None, highlight=False,
+                           force_terminal=False, emoji=False), digits)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
+
+
+TEXT[:] = [text]  # str() of the model's object writes it so
 
 
 def _all_rows(w: _Writer) -> tuple[list[Row], list[Row], list[Row]]:
