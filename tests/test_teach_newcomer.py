@@ -168,3 +168,24 @@ def test_printing_a_trace_table_or_a_derivation_shows_what_the_cli_prints():
     cli = invoke("steps", "x^2*sin(x)", columns=300)
     assert cli.exit_code == 0 and _lines(str(s)) == _lines(cli.stdout)
     assert str(s).splitlines()[-3] == "d/dx (x^2*sin(x)) = x^2*cos(x) + 2*x*sin(x)"
+
+
+@pytest.mark.parametrize("numbering", ["names", "survey"])
+def test_baydins_latex_traces_fit_an_article_page(tmp_path, numbering):
+    import shutil
+    import subprocess
+
+    from diffx.present import trace as present_trace
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    t = diffx.trace_table(BAYDIN, at={"x1": 2, "x2": 5}, numbering=numbering)
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\begin{document}\n"
+                                      + present_trace.latex(t) + "\n\\end{document}\n",
+                                      encoding="utf-8")
+    res = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                          "-no-shell-escape", "doc.tex"], cwd=tmp_path, capture_output=True,
+                         timeout=60)
+    log = (tmp_path / "doc.log").read_text(encoding="latin-1")
+    assert res.returncode == 0, log[-2000:]
+    assert "Overfull \\hbox" not in log  # it was 18.6pt too wide
