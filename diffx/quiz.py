@@ -118,7 +118,7 @@ def _scalar_program(source: Any, at: Any) -> Graph:
     """The program's graph; a vector program is refused with what makes it one (its blanks'
     keys, ``W[0,1]_bar``, would not read back as names)."""
     from .program import parse
-    from .trace_table import array_inputs
+    from .trace_vectors import array_inputs
 
     program = parse(source)
     if isinstance(program, Graph):

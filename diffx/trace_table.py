@@ -156,7 +156,9 @@ def trace_table(source_or_graph: str | Graph, *, at: Any, seed: str | None = Non
     if numbering not in NUMBERINGS:
         raise DiffxError(f"{option('numbering')} must be one of {', '.join(NUMBERINGS)}, "
                          f"not {numbering!r}")
-    graph, at = _scalar(source_or_graph, at)
+    from .trace_vectors import scalar_program
+
+    graph, at = scalar_program(source_or_graph, at)
     if at is None and not graph.inputs:
         at = {}  # a constant program needs no point
     if at is None:
@@ -218,46 +220,6 @@ def trace_table(source_or_graph: str | Graph, *, at: Any, seed: str | None = Non
             table.adjoint.append(AdjointRow(
                 n, tuple(term(c, p, adj[c]) for c, p in children[n]), float(adj[n])))
     return table
-
-
-def array_inputs(at: Any) -> dict[str, tuple[int, ...]]:
-    """The inputs ``at`` gives a vector or matrix value, with their shapes."""
-    import numpy as np
-
-    if not isinstance(at, dict):
-        return {}
-    shapes = {}
-    for name, value in at.items():
-        try:
-            shape = np.shape(value)
-        except ValueError:  # ragged lists: the point's own reader says what is wrong
-            continue
-        if shape:
-            shapes[str(name)] = tuple(int(n) for n in shape)
-    return shapes
-
-
-def _scalar(source: Any, at: Any) -> tuple[Graph, Any]:
-    """The scalar graph a trace shows and its point: a vector program (``W @ x`` with ``W``
-    and ``x`` given as arrays) through its scalar expansion, one row per element
-    (``W[0,1]``), the point in element values."""
-    from .program import parse
-    from .vectors import VectorProgram
-
-    shapes = array_inputs(at)
-    try:
-        program = parse(source)
-    except DiffxError:
-        if not shapes or not isinstance(source, str):
-            raise
-        program = parse(source, shapes=shapes)  # a vector program, shaped by its point
-    if isinstance(program, Graph):
-        return program, at  # arrays in the point are points (one, or too many for a trace)
-    if shapes:
-        program = program.with_shapes(shapes)
-    if at is not None:
-        at = program.element_point(at)
-    return program.scalar, at
 
 
 def _one_point(req: Any) -> Any:
