@@ -53,6 +53,9 @@ from .trace_table import trace_table
 from .tracer import name
 from .tracing import trace
 from . import math_functions as math
+# print(trace_table(...)) and print(steps(...)) write what the CLI prints: the presenters
+# register their text writers with the model
+from .present import steps as _steps_text, trace as _trace_text  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -48,6 +48,7 @@ _ROOT_PREC = max(_PREC.values()) + 1  # √x^2 is (√x)^2: the root sign binds 
 
 
 _VECTOR_TOKENS = (MATMUL, LBRACK, TRANSPOSE)
+ALIASES = {"ln": "log"}  # other spellings of a function, read as the op table's name
 
 
 class _Parser:
@@ -293,6 +294,9 @@ class _Parser:
     def call(self, tok: Token) -> _Entry:
         name, start = tok[1], tok[2]
         op: Any = _ops.FUNCTIONS.get(name)
+        if op is None and name in ALIASES and name not in self.assigned \
+                and name not in self.free:
+            op = _ops.FUNCTIONS[ALIASES[name]]  # ln(x) as the lectures write it: log(x)
         if op is None and name in _blockops.FUNCTIONS and name not in self.assigned:
             if not self.blocks:
                 raise NeedsBlocks

@@ -27,6 +27,7 @@ from typing import Any
 
 from .errors import DiffxError, option
 from .graph import Graph
+from .vectors import VectorProgram
 from .trace_table import Sym, Term, TraceTable, trace_table
 
 KINDS = ("values", "partials", "adjoints", "trace", "gradient")
@@ -80,7 +81,7 @@ class Quiz:
         return name[0] + mark + name[1:]
 
 
-def quiz(source: str | Graph | None = None, *, at: Any = None, blank: str = "adjoints",
+def quiz(source: str | Graph | VectorProgram | None = None, *, at: Any = None, blank: str = "adjoints",
          seed: int = 0, level: int | None = None) -> Quiz:
     """An exercise on ``source`` at ``at`` with every cell of kind ``blank`` left blank, or,
     with no source, on a random program of ``level`` 1..4 (default 1) and its random point.
@@ -102,9 +103,7 @@ def quiz(source: str | Graph | None = None, *, at: Any = None, blank: str = "adj
     elif level is not None:
         raise DiffxError(f"{option('level')} is for a random program: give a program or "
                          "a level, not both")
-    from .program import parse_graph
-
-    graph = parse_graph(source)
+    graph = _scalar_program(source, at)
     table = trace_table(graph, at=at)
     q = Quiz(table.source, dict(table.point), blank, seed, level, graph, table, ())
     # the cells from a generator of their own: the program and point rebuild the same quiz
@@ -113,6 +112,25 @@ def quiz(source: str | Graph | None = None, *, at: Any = None, blank: str = "adj
         raise DiffxError(f"{option('blank')} {blank} leaves nothing blank in "
                          f"{' '.join(table.source.split())!r}: it has no inputs or no steps")
     return q
+
+
+def _scalar_program(source: Any, at: Any) -> Graph:
+    """The program's graph; a vector program is refused with what makes it one (its blanks'
+    keys, ``W[0,1]_bar``, would not read back as names)."""
+    from .program import parse
+    from .trace_vectors import array_inputs
+
+    program = parse(source)
+    if isinstance(program, Graph):
+        return program
+    arrays = {w: s for w, s in (program.given or array_inputs(at)).items() if s}
+    what = ", ".join(f"{w} is a " + (f"matrix ({s[0]}×{s[1]})" if len(s) == 2 else
+                                     f"vector ({s[0]})" if len(s) == 1 else
+                                     f"{len(s)}-axis array") for w, s in arrays.items())
+    raise DiffxError("quiz takes scalar programs" + (f"; {what}" if what else
+                     ", and this one is written in vector notation") +
+                     ": write its elements as scalar inputs (diffx trace shows the program's "
+                     "scalar expansion, one row per element)")
 
 
 def _blanks(q: Quiz, rng: random.Random) -> list[Blank]:

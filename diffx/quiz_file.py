@@ -8,11 +8,13 @@ not see::
     % diffx-quiz {"quiz": {...}, "blanks": [...], "check": "..."}            (LaTeX)
 
 holding the quiz's spec (the program's source, the point, the blank kind, the seed and the
-level), the blanks' keys and a check (a digest of both). Nothing in it is run: the record is
+level), the blanks' keys, a check (a digest of both) and a short digest of each line that
+shows the point or a trace table's row. Nothing in it is run: the record is
 strict JSON, the program in it goes through diffx's own parser, and the quiz (its blanks and
 their answers) is built again from the spec, exactly as ``diffx quiz`` built it. A record
 whose check does not match, whose blanks are not the rebuilt quiz's, or whose program is not
-the one the exercise shows is refused with the line it is on. The key (``--key``) and the
+the one the exercise shows, or whose point or tables were edited, is refused with the line
+it is on. The key (``--key``) and the
 exercise's JSON (``--format json``) are read as before.
 """
 
@@ -36,21 +38,38 @@ def _digest(spec: dict[str, Any], blanks: list[str]) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
 
 
-def record(q: Quiz) -> str:
+def is_shown(line: str, markdown: bool) -> bool:
+    """A line that shows the point or a trace table's row: ``at a = 4, b = 3`` and
+    ``| c | a + b | 7 |`` (Markdown), ``at $a = 4$\\par`` and ``$c$ & ... \\\\`` (LaTeX);
+    the record holds a digest of each, so that an edited point or given value is caught."""
+    text = line.strip()
+    if markdown:
+        return text.startswith(("at ", "|"))
+    return text.startswith("at $") or (text.startswith("$") and text.endswith("\\\\"))
+
+
+def _line_digest(line: str) -> str:
+    return hashlib.sha256(line.strip().encode("utf-8")).hexdigest()[:8]
+
+
+def record(q: Quiz, shown: list[str] | None = None) -> str:
     """The record's JSON on one line, pure ASCII and without ``>`` (so ``-->`` never ends
-    the Markdown comment early and no character needs LaTeX's input encoding)."""
+    the Markdown comment early and no character needs LaTeX's input encoding); ``shown``:
+    the exercise's point and table lines (:func:`is_shown`), kept as short digests."""
     spec, blanks = q.spec(), [b.key for b in q.blanks]
-    text = json.dumps({"quiz": spec, "blanks": blanks, "check": _digest(spec, blanks)},
-                      ensure_ascii=True, separators=(", ", ": "), allow_nan=False)
+    data: dict[str, Any] = {"quiz": spec, "blanks": blanks, "check": _digest(spec, blanks)}
+    if shown is not None:
+        data["shown"] = [_line_digest(line) for line in shown]
+    text = json.dumps(data, ensure_ascii=True, separators=(", ", ": "), allow_nan=False)
     return text.replace(">", "\\u003e").replace("<", "\\u003c")
 
 
-def markdown_record(q: Quiz) -> str:
-    return f"<!-- {MARK} {record(q)} -->"
+def markdown_record(q: Quiz, shown: list[str] | None = None) -> str:
+    return f"<!-- {MARK} {record(q, shown)} -->"
 
 
-def latex_record(q: Quiz) -> str:
-    return f"% {MARK} {record(q)}"
+def latex_record(q: Quiz, shown: list[str] | None = None) -> str:
+    return f"% {MARK} {record(q, shown)}"
 
 
 def load(text: str, where: str) -> Quiz:
@@ -103,8 +122,34 @@ def load(text: str, where: str) -> Quiz:
         raise DiffxError(f"{at}: the quiz record's blanks ({', '.join(blanks)}) are not the "
                          f"ones its program gives ({', '.join(rebuilt)}); the quiz was made "
                          "by another version of diffx")
-    _same_program(lines, q, where, lines[n - 1].lstrip().startswith("<!--"))
+    markdown = lines[n - 1].lstrip().startswith("<!--")
+    _same_program(lines, q, where, markdown)
+    _same_tables(lines, data.get("shown"), where, markdown, n)
     return q
+
+
+def _same_tables(lines: list[str], shown: Any, where: str, markdown: bool, at: int) -> None:
+    """The point and the trace tables the exercise shows are the ones diffx quiz wrote: an
+    edited point (``at a = 5``) or given value would be graded against the record's."""
+    if shown is None:
+        return  # a record from before the digests: its program is checked, not its tables
+    if not (isinstance(shown, list) and all(isinstance(d, str) for d in shown)):
+        raise DiffxError(f"{where}, line {at}: the quiz record's \"shown\" is not a list of "
+                         "digests; it was edited")
+    found = [(k, line) for k, line in enumerate(lines, 1)
+             if k != at and is_shown(line, markdown)]
+    for (k, line), digest in zip(found, shown):
+        if _line_digest(line) != digest:
+            raise DiffxError(f"{where}, line {k}: the point or table shown ({line.strip()!r}) "
+                             "is not the one diffx quiz wrote (the exercise was edited after "
+                             "diffx quiz wrote it, and would be graded against the record's "
+                             "point); print the quiz again")
+    if len(found) != len(shown):
+        k = found[len(shown)][0] if len(found) > len(shown) else (found[-1][0] if found
+                                                                  else at)
+        raise DiffxError(f"{where}, line {k}: the exercise shows {len(found)} point and "
+                         f"table lines where diffx quiz wrote {len(shown)} (it was edited "
+                         "after diffx quiz wrote it); print the quiz again")
 
 
 def _same_program(lines: list[str], q: Quiz, where: str, markdown: bool) -> None:

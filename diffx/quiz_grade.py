@@ -77,7 +77,7 @@ def read_answers(text: str, where: str = "the answers") -> dict[str, Any]:
         for k, v in data.items():
             if isinstance(v, bool) or not isinstance(v, int | float | str):
                 raise DiffxError(f"{where}: the answer for {k!r} must be a number or text, "
-                                 f"not {type(v).__name__}")
+                                 f"not {_json_kind(v)}")
         return data
     answers: dict[str, Any] = {}
     for n, line in enumerate(text.splitlines(), 1):
@@ -92,6 +92,13 @@ def read_answers(text: str, where: str = "the answers") -> dict[str, Any]:
         if value.strip():  # ``c_bar =`` as the exercise prints it: not answered
             answers[key.strip()] = value.strip()
     return answers
+
+
+def _json_kind(v: Any) -> str:
+    """What a JSON value is, as JSON names it (``null``, ``true``, an array, an object)."""
+    if v is None or isinstance(v, bool):
+        return "null" if v is None else str(v).lower()
+    return "an array" if isinstance(v, list) else "an object"
 
 
 def _no_constant(name: str) -> Any:
@@ -162,9 +169,12 @@ def _verdict(b: Blank, answer: Any, rtol: float, checker: _Formulas) -> Verdict:
         if b.formula is not None:
             ok, note = checker.same(b, text)
         else:
-            value = _number(answer)
+            value, read = _number(answer, checker.values if b.kind == "gradient" else None)
             ok = math.isclose(value, b.value, rel_tol=rtol, abs_tol=rtol)
-            note = None if ok else f"{_shown(value)} is not within {rtol:g} of it"
+            note = None if ok else f"{_shown(value)} is not within a relative {rtol:g} of it"
+            if read:
+                note = f"read as a formula in {read}: {_shown(value)} at the point" + (
+                    "" if ok else f", not within a relative {rtol:g} of it")
     except DiffxError as exc:
         ok, note = False, f"the answer cannot be read: {str(exc).splitlines()[0]}"
     return Verdict(b, text, ok, expected, note)
@@ -175,17 +185,27 @@ def _shown(v: float) -> str:
     return format(v, ".6g")
 
 
-def _number(answer: Any) -> float:
-    """A number, or a constant expression such as ``4*7`` or ``pi/4`` (parsed by diffx)."""
+def _number(answer: Any, names: Mapping[str, float] | None = None) -> tuple[float, str]:
+    """A number, or a constant expression such as ``4*7`` or ``pi/4`` (parsed by diffx),
+    and the names it was read in: with ``names`` (a gradient's blank: the program's names and
+    their values at the quiz's point), a formula in them (``1/x1 + x2``) is evaluated there."""
     if isinstance(answer, int | float) and not isinstance(answer, bool):
-        return float(answer)
+        return float(answer), ""
     from .api import evaluate
     from .program import parse_expression
 
     graph = parse_expression(str(answer))
-    if graph.inputs:
+    if graph.inputs and names is None:
         raise DiffxError(f"a number is expected here, not a formula in {', '.join(graph.inputs)}")
-    return float(evaluate(graph))
+    if not graph.inputs:
+        return float(evaluate(graph)), ""
+    assert names is not None
+    strange = [w for w in graph.inputs if w not in names]
+    if strange:
+        raise DiffxError(f"{', '.join(strange)} is not a name in the program (a formula "
+                         f"may use {', '.join(names)})")
+    value = float(evaluate(graph, at={w: names[w] for w in graph.inputs}))
+    return value, ", ".join(graph.inputs)
 
 
 class _Formulas:
@@ -195,6 +215,8 @@ class _Formulas:
     def __init__(self, q: Quiz) -> None:
         self.q = q
         self._exprs: list[Any] | None = None
+        # every name of the program with its value at the point (a gradient's formula)
+        self.values = {q.table.labels[r.node].name: r.value for r in q.table.primal}
 
     def _names(self) -> tuple[dict[Any, Any], dict[str, Any]]:
         import sympy

@@ -19,6 +19,7 @@ The last formula, in the inputs, is checked against ``sympy.diff`` of the graph'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,14 @@ class Steps:
     formula: str
     expr: Any
     check: Check
+
+    def __str__(self) -> str:
+        """The derivation in plain text, as ``diffx steps`` prints it (written by the text
+        presenter, :func:`diffx.present.steps.text`, which registers itself in ``TEXT``)."""
+        return TEXT[0](self) if TEXT else repr(self)
+
+
+TEXT: list[Callable[[Steps], str]] = []  # the text presenter, once it is imported
 
 
 def steps(source: str | Graph, wrt: str | None = None, tree: bool = False) -> Steps:

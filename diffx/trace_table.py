@@ -25,6 +25,7 @@ inputs v₋ₙ₊₁ … v₀, then v1, v2, … for the operations in evaluation
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +127,14 @@ class TraceTable:
     gradient: dict[str, float]  # ∂f/∂input by the reverse method
     warnings: list[str] = field(default_factory=list)
 
+    def __str__(self) -> str:
+        """The traces in plain text, as ``diffx trace`` prints them (written by the text
+        presenter, :func:`diffx.present.trace.text`, which registers itself in ``TEXT``)."""
+        return TEXT[0](self) if TEXT else repr(self)
+
+
+TEXT: list[Callable[[TraceTable], str]] = []  # the text presenter, once it is imported
+
 
 def trace_table(source_or_graph: str | Graph, *, at: Any, seed: str | None = None,
                 numbering: str = "names") -> TraceTable:
@@ -147,9 +156,9 @@ def trace_table(source_or_graph: str | Graph, *, at: Any, seed: str | None = Non
     if numbering not in NUMBERINGS:
         raise DiffxError(f"{option('numbering')} must be one of {', '.join(NUMBERINGS)}, "
                          f"not {numbering!r}")
-    from .program import parse_graph
+    from .trace_vectors import scalar_program
 
-    graph = parse_graph(source_or_graph)
+    graph, at = scalar_program(source_or_graph, at)
     if at is None and not graph.inputs:
         at = {}  # a constant program needs no point
     if at is None:

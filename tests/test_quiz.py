@@ -59,7 +59,7 @@ def test_one_wrong_blank_fails_exactly_that_blank_with_the_right_value(tmp_path)
     res = _grade(key, tmp_path, "a_bar = 11\nb_bar = 5\nc_bar = 4\n")
     assert res.exit_code == 1
     fails = [line for line in res.stdout.splitlines() if line.startswith("FAIL")]
-    assert fails == ["FAIL  b̄: you wrote 5; 5 is not within 0.001 of it; "
+    assert fails == ["FAIL  b̄: you wrote 5; 5 is not within a relative 0.001 of it; "
                      "right: b̄ = c̄·1 = 4 (sum over children)"]
     data = strict_json(_grade(key, tmp_path, "a_bar = 12\nb_bar = 4\nc_bar = 4\n",
                               "--json").stdout)

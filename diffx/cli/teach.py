@@ -14,7 +14,7 @@ import typer
 from ..errors import DiffxError
 from .options import At, File, Json, Source, check_whole
 from .run import console
-from .sources import read_point, read_program, read_source
+from .sources import read_program, read_program_at, read_scalar_program, read_source
 
 
 class Numbering(str, Enum):
@@ -57,8 +57,7 @@ def trace(
         raise DiffxError(f"--json and --format {fmt.value} ask for two outputs; give one")
     if json_out:
         fmt = Format.json
-    g = read_program(source, file, at)
-    point = read_point(at)
+    g, point = read_scalar_program(source, file, at, None)  # a vector program: its elements
     table = trace_table(g, at=point, seed=seed, numbering=numbering.value)
     if fmt is Format.rich:
         present.print_trace(table, console(), digits)
@@ -186,8 +185,8 @@ def quiz(
     if random_program:
         q = make_quiz(None, blank=blank.value, seed=seed, level=level)
     else:
-        q = make_quiz(read_program(source, file), at=read_point(at), blank=blank.value,
-                      seed=seed, level=level)
+        g, point, _ = read_program_at(source, file, at, None)  # a vector program: refused
+        q = make_quiz(g, at=point, blank=blank.value, seed=seed, level=level)
     if picture is not None:
         suffix = picture.suffix.lower().lstrip(".") or "svg"
         if fmt is QuizFormat.latex and suffix not in ("pdf", "png"):

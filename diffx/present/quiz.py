@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..quiz import Quiz
-from ..quiz_file import latex_record, markdown_record
+from ..quiz_file import is_shown, latex_record, markdown_record
 from ..quiz_grade import Grade
 from . import trace as _trace
-
 
 
 class Gap(str):
@@ -74,7 +73,8 @@ def markdown(q: Quiz, picture: str | None = None) -> str:
     out += [f"> warning: {cell(w)}\n" for w in q.table.warnings]
     out += ["Answers (one per line, `name = value`):", "", "```"]
     out += [f"{b.key} = " for b in q.blanks]
-    out += ["```", "", markdown_record(q), ""]
+    out += ["```", ""]
+    out += [markdown_record(q, [line for line in out if is_shown(line, True)]), ""]
     return "\n".join(out)
 
 
@@ -86,8 +86,7 @@ def latex(q: Quiz, picture: str | None = None) -> str:
     w = _trace._Writer(q.table, "tex", 6)
     point = ", ".join(f"{w.name(k)} = {w.num(v)}" for k, v in q.point.items())
     lines = [line.strip() for line in q.source.strip().splitlines() if line.strip()]
-    out = [f"% diffx quiz --blank {q.blank} --seed {q.seed}", latex_record(q),
-           f"\\textbf{{Exercise: {q.blank}}}" + (f" (level {q.level})" if q.level else "")
+    out = [f"\\textbf{{Exercise: {q.blank}}}" + (f" (level {q.level})" if q.level else "")
            + "\\par"]
     out += [f"\\noindent\\texttt{{{tex_text(line)}}}\\par" for line in lines]
     out += [f"at ${point}$\\par", tex_text(_ASK[q.blank]) + "\\par", ""]
@@ -106,7 +105,8 @@ def latex(q: Quiz, picture: str | None = None) -> str:
     out += [f"\\texttt{{{tex_text(b.key)}}} & \\underline{{\\hspace{{4em}}}} \\\\"
             for b in q.blanks]
     out += ["\\end{tabular}", ""]
-    return "\n".join(out)
+    record = latex_record(q, [line for line in out if is_shown(line, False)])
+    return "\n".join([f"% diffx quiz --blank {q.blank} --seed {q.seed}", record] + out)
 
 
 def exercise_json(q: Quiz) -> str:
@@ -132,10 +132,12 @@ def key_json(q: Quiz) -> str:
 
 
 def picture_bytes(q: Quiz, fmt: str = "svg") -> bytes:
-    """The graph with values on the nodes and local partials on the edges, less what the
-    quiz asks: a partials quiz keeps only the symbols ∂d/∂c on the edges; every other quiz
-    draws no adjoints; a values quiz draws no values. ``fmt``: svg, pdf or png (pdflatex
-    includes a pdf or png, not an svg) or dot."""
+    """The graph with values on the nodes and local partials on the edges, less whatever
+    gives an asked blank away: no quiz draws adjoints or the partials' numbers (a partial's
+    number is a value, ``∂d/∂a = c = 7``, or an adjoint, ``ā = ȳ·∂y/∂a``); a values or
+    trace quiz draws only the inputs' values; a partials or trace quiz keeps only the
+    symbols ∂d/∂c on the edges. ``fmt``: svg, pdf or png (pdflatex includes a pdf or png,
+    not an svg) or dot."""
     from ..picture import picture
     from . import dot, picture_files
 
@@ -144,9 +146,10 @@ def picture_bytes(q: Quiz, fmt: str = "svg") -> bytes:
     pic.nodes = [dataclasses.replace(n, adjoint=None,
                                      value=n.value if keep_values or n.kind == "input"
                                      else None) for n in pic.nodes]
-    if q.blank in ("partials", "trace"):
-        pic.edges = [dataclasses.replace(e, formula=None, value=None) for e in pic.edges]
-    pic.routes = []
+    keep_formulas = q.blank not in ("partials", "trace")
+    pic.edges = [dataclasses.replace(e, formula=e.formula if keep_formulas else None,
+                                     value=None) for e in pic.edges]
+    pic.routes, pic.derivative, pic.route_sum = [], None, None
     return picture_files.render_bytes(dot.to_digraph(pic).source, fmt)
 
 
@@ -160,7 +163,7 @@ def feedback(g: Grade) -> list[str]:
     for v in g.verdicts:
         b = v.blank
         if v.passed:
-            lines.append(f"PASS  {b.shown} = {v.given}")
+            lines.append(f"PASS  {b.shown} = {v.given}" + (f" ({v.note})" if v.note else ""))
             continue
         right = b.working
         if b.formula is None and not right.endswith(f"= {v.expected}"):

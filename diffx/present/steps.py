@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..steps import Step, Steps
+from ..steps import TEXT, Step, Steps
 
 LIMIT = 60  # steps written before the rest are counted
 
@@ -63,6 +63,14 @@ def text_lines(s: Steps, limit: int = LIMIT) -> list[str]:
     if s.check.reference:
         out.append(f"sympy.diff gives {s.check.reference}")
     return out
+
+
+def text(s: Steps, limit: int = LIMIT) -> str:
+    """The derivation as plain text, as the terminal shows it (``str`` of a derivation)."""
+    return "\n".join(text_lines(s, limit))
+
+
+TEXT[:] = [text]  # str() of the model's object writes it so
 
 
 def print_steps(s: Steps, console: Any, limit: int = LIMIT) -> None:

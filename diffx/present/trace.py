@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from ..trace_table import AdjointRow, Part, Partial, Sym, TangentRow, Term, TraceTable
+from ..trace_table import TEXT, AdjointRow, Part, Partial, Sym, TangentRow, Term, TraceTable
 
 DIGITS = 3
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
@@ -233,6 +233,22 @@ def print_trace(t: TraceTable, console: Any, digits: int = DIGITS) -> None:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
+def text(t: TraceTable, digits: int = DIGITS) -> str:
+    """The traces as plain text: what :func:`print_trace` shows, without colour (``str`` of
+    a trace table)."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    print_trace(t, Console(file=out, width=10_000, color_system=None, highlight=False,
+                           force_terminal=False, emoji=False), digits)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
+
+
+TEXT[:] = [text]  # str() of the model's object writes it so
+
+
 def _all_rows(w: _Writer) -> tuple[list[Row], list[Row], list[Row]]:
     return _primal(w), _tangent(w), _adjoint(w)
 
@@ -268,13 +284,17 @@ def markdown(t: TraceTable, digits: int = DIGITS) -> str:
 
 
 def latex(t: TraceTable, digits: int = DIGITS) -> str:
-    """One ``tabular`` per trace (plain LaTeX: no package needed), cells in math mode."""
+    """One ``tabular`` per trace (plain LaTeX: no package needed), cells in math mode; the
+    four-column traces in ``\\small`` with narrower column gaps, so that Baydin et al.'s
+    example fits an article page."""
     w = _Writer(t, "tex", digits)
     source = " ".join(t.source.split()).replace("\\", "/")
     out = [f"% diffx trace of {source} at "
            + ", ".join(f"{k}={v!r}" for k, v in t.point.items())]
     for title, head, rows in zip(_titles(t, w, "$"), _heads(w), _all_rows(w)):
         three = len(head) == 3
+        if not three:  # the tangent and adjoint traces: small, tight columns fit a page
+            out.append("{\\small\\setlength{\\tabcolsep}{3pt}%")
         out += ["\\begin{tabular}{" + ("lll" if three else "llll") + "}",
                 f"\\multicolumn{{{3 if three else 4}}}{{l}}{{{title}}} \\\\",
                 " & ".join(head) + " \\\\", "\\hline"]
@@ -282,7 +302,7 @@ def latex(t: TraceTable, digits: int = DIGITS) -> str:
             cells = [row[0], row[1], row[3]] if three else list(row)
             parts = [f"${cells[0]}$"] + [f"$= {c}$" if c else "" for c in cells[1:]]
             out.append(" & ".join(parts) + " \\\\")
-        out += ["\\end{tabular}", "", "\\medskip", ""]
+        out += ["\\end{tabular}" + ("" if three else "}"), "", "\\medskip", ""]
     return "\n".join(out)
 
 
