@@ -136,3 +136,39 @@ def test_order_two_honours_method_and_has_the_header():
     assert data["forward"]["hessian"] == [[2.0, 1.0], [1.0, 0.0]]
     bad = invoke("grad", "a*b", "--order", "2", "--at", "a=4,b=3", "--method", "matrix")
     assert bad.exit_code != 0 and "--method matrix" in bad.output and "Hessian" in bad.output
+
+
+# ---------------------------------------------------------------- 5. --of names each output once
+
+def test_a_repeated_output_name_is_an_error():
+    src = "y1 = x*z; y2 = x + z"
+    out = invoke("grad", src, "--of", "y1,y1", "--at", "x=2,z=3")
+    assert out.exit_code != 0 and "--of names y1 more than once" in out.output
+    with pytest.raises(diffx.DiffxError, match="y1 more than once"):
+        diffx.grad(src, of=["y1", "y2", "y1"], at={"x": 2, "z": 3})
+    # each once is still the Jacobian: d(xz, x + z)/d(x, z) = [[z, x], [1, 1]] = [[3, 2], [1, 1]]
+    j = diffx.grad(src, of="y1,y2", at={"x": 2, "z": 3})
+    assert j.gradient["x"].tolist() == [3.0, 1.0] and j.gradient["z"].tolist() == [2.0, 1.0]
+
+
+# ---------------------------------------------------------------- 6. messages name what was written
+
+@pytest.mark.parametrize("call, name", [("round(x)", "round()"), ("int(x)", "int()"),
+                                        ("math.floor(x)", "math.floor()")])
+def test_rounding_a_traced_value_names_the_call(tmp_path, call, name):
+    path = tmp_path / "r.py"
+    path.write_text(f"import math\n\ndef f(x):\n    return {call} * x\n", "utf-8")
+    out = invoke("grad", f"{path}:f", "--at", "x=1.2")
+    assert out.exit_code != 0
+    assert f"line 4 of f (r.py): {name} was given a traced value" in out.output
+    assert "step function" in out.output and "math.sin" not in out.output
+
+
+def test_a_python_file_without_a_function_gets_the_function_hint(tmp_path, mine):
+    marker = tmp_path / "ran"
+    mine.write_text(SOURCE + f"\nopen({str(marker)!r}, 'w').close()\n", "utf-8")
+    out = invoke("grad", str(mine), "--at", "x=1")
+    assert out.exit_code != 0
+    assert f"{mine}:FUNCTION (its functions: g, rounded)" in out.output
+    assert "-f" not in out.output
+    assert not marker.exists()  # the file was read, never run
