@@ -172,3 +172,15 @@ def test_a_python_file_without_a_function_gets_the_function_hint(tmp_path, mine)
     assert f"{mine}:FUNCTION (its functions: g, rounded)" in out.output
     assert "-f" not in out.output
     assert not marker.exists()  # the file was read, never run
+
+
+def test_swell_and_the_graph_command_carry_the_branch_warning(mine):
+    assert any(_branch(w) for w in diffx.swell(g, at=AT).warnings)
+    assert diffx.swell("x*x*y").warnings == []
+    out = invoke("graph", f"{mine}:g", "--at", "x=2,y=1")
+    assert out.exit_code == 0 and _branch(out.stderr)
+    assert out.stdout.lstrip().startswith("digraph")  # the DOT text stays clean
+    # compare, check, render already carried it (the runner adds it to every result)
+    assert all(any(_branch(w) for w in r.warnings)
+               for r in diffx.compare(g, at=AT).results.values())
+    assert any(_branch(w) for w in diffx.check(g, at=AT).warnings)
