@@ -107,6 +107,9 @@ class Adjoint:
     partials: dict[str, str]  # input -> statement name of d value / d input
     statements: tuple[Statement, ...] = field(repr=False)
     names: dict[int, str] = field(repr=False)  # forward node -> the name it is printed by
+    #: what the original graph carries (a traced function's branch taken): the program holds
+    #: only where the original does, so its texts repeat these as comments
+    warnings: tuple[str, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -143,21 +146,23 @@ class Adjoint:
                 {w: float(vals[nodes[n]]) for w, n in self.partials.items()})
 
 
-def adjoint(source_or_graph: str | Graph, wrt: str | Iterable[str] | None = None,
+def adjoint(source_or_graph: Any, wrt: str | Iterable[str] | None = None,
             helpers: dict[str, tuple[tuple[str, ...], str]] | None = None,
-            text: bool = True) -> Adjoint:
+            text: bool = True, *, at: Any = None) -> Adjoint:
     """The reverse sweep of a program as a program of its own (see the module docstring).
     With ``text=False`` the Graph's ``source`` is left empty (``Adjoint.text()`` still
-    writes the program): what second derivatives use, which never print it.
+    writes the program): what second derivatives use, which never print it. A Python
+    function is traced at ``at`` (as ``grad`` traces it); a branch it took there is in the
+    result's ``warnings`` and in its texts as a comment.
 
     >>> adj = adjoint("c = a + b; d = a * c")
     >>> adj.partials, adj.evaluate({"a": 4, "b": 3})
     ({'a': 'a_bar2', 'b': 'b_bar'}, (28.0, {'a': 11.0, 'b': 4.0}))
     """
     from .methods.run import resolve_wrt
-    from .program import parse_graph
+    from .tracing import graph_of
 
-    g = parse_graph(source_or_graph)
+    g = graph_of(source_or_graph, at)  # a Python function is traced at ``at``
     wrt = resolve_wrt(g, wrt)
     return _Sweep(g, wrt, HELPERS if helpers is None else helpers, text).run()
 
@@ -348,9 +353,10 @@ class _Sweep:
             return Graph(source, b.op, b.a, b.b, b.leaf, dict(assigned), last,
                          len(self.statements), name)
 
+        told = tuple(getattr(self.g, "warnings", ()))  # a traced function's branch
         adj = Adjoint(build(""), self.g, self.wrt, value, partials, tuple(self.statements),
-                      self.names)
+                      self.names, told)
         if not self.text:
             return adj
         return Adjoint(build(diffx_text(adj)), self.g, self.wrt, value, partials,
-                       adj.statements, adj.names)
+                       adj.statements, adj.names, told)

@@ -119,6 +119,7 @@ def agreement(results: dict[str, Hessian]) -> dict[str, float | None]:
 def _run(method: str, graph: Graph, wrt: tuple[str, ...], point: dict[str, float],
          timeout: float = SYMBOLIC_TIMEOUT) -> Hessian:
     h = Hessian(method, wrt, point)
+    h.warnings.extend(getattr(graph, "warnings", ()))  # a traced function's branch taken
     try:
         if method == "symbolic":
             _symbolic_within(graph, h, timeout)

@@ -244,9 +244,17 @@ def _forward(graph: Graph, h: Any) -> None:
     h.cost = {"sweeps": n, "adjoint_nodes": g.size}
 
 
-def hvp(source: Any, *, at: Any = None, v: Any = None, wrt: Any = None) -> dict[str, float]:
+class HessianVector(dict[str, float]):
+    """H·v as a dict (input -> component) with ``warnings``: what the graph carries (a traced
+    function's branch taken, for which alone the product holds)."""
+
+    warnings: list[str]
+
+
+def hvp(source: Any, *, at: Any = None, v: Any = None, wrt: Any = None) -> HessianVector:
     """H·v at ``at`` by one tangent sweep over the adjoint program (forward-over-reverse);
     ``v`` maps each input of ``wrt`` to its component (or is a sequence in ``wrt`` order).
+    The dict has ``warnings`` (a traced function's branch taken there).
 
     >>> hvp("c = a + b; d = a * c", at={"a": 4, "b": 3}, v={"a": 1, "b": 0})
     {'a': 2.0, 'b': 1.0}
@@ -266,4 +274,6 @@ def hvp(source: Any, *, at: Any = None, v: Any = None, wrt: Any = None) -> dict[
     adj = _adjoint(graph, names)
     T = _tangent_sweep(adj.graph, point, direction,
                        [adj.graph.assigned[adj.partials[w]] for w in names])
-    return {w: float(T[adj.graph.assigned[adj.partials[w]]]) for w in names}
+    out = HessianVector((w, float(T[adj.graph.assigned[adj.partials[w]]])) for w in names)
+    out.warnings = list(getattr(graph, "warnings", ()))
+    return out

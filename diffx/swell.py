@@ -95,6 +95,8 @@ class SwellTable:
     description: str
     budget: float
     rows: list[SwellRow]
+    #: what a traced function's graph carries (the branch taken at the traced point)
+    warnings: list[str] = field(default_factory=list)
 
     COLUMNS = ("n", "inputs", "dag_nodes", "tree_nodes", "routes", "reverse_ops",
                "reverse_seconds", "numeric_evaluations", "diff_seconds", "count_ops",
@@ -172,7 +174,8 @@ def swell(family_or_expression: str, n: Any = None, *, budget: float = DEFAULT_B
     else:
         ns, sources = [None], [family_or_expression]
         name, description = family_or_expression, "a single expression"
-    table = SwellTable(name, description, float(budget), [])
+    table = SwellTable(name, description, float(budget), [],
+                       [w for s in sources for w in getattr(s, "warnings", ())])
     stopped: set[str] = set()
     for k, source in zip(ns, sources):
         row = _measure(k, source, budget, stopped, formulas)

@@ -194,6 +194,9 @@ def _needs_float(what: str, hint: str = _PLAIN_FLOAT) -> Callable[..., Any]:
     return method
 
 
+_ROUNDING = ("{name} is a step function (its derivative is 0 wherever it exists), so diffx "
+             "has no op for it: round plain numbers before or after the traced call, or leave "
+             "{name} out")
 _NO_OP = ("diffx traces + - * / **, abs, numpy ufuncs and diffx.math, and has no op for this "
           "one (it has no derivative)")
 
@@ -218,11 +221,15 @@ class Tracer:
     __eq__, __ne__ = _comparison("=="), _comparison("!=")
     __hash__ = object.__hash__
     __float__ = _needs_float("float() (or a math.* function)")
-    __int__ = __index__ = _needs_float("int() (or using it as an index)")
-    __complex__ = _needs_float("complex()")
-    __round__ = _needs_float("round()")
-    __trunc__, __floor__, __ceil__ = (_needs_float("math.trunc()"), _needs_float("math.floor()"),
-                                      _needs_float("math.ceil()"))
+    __int__ = _needs_float("int()", _ROUNDING.format(name="int()"))
+    __index__ = _needs_float("an index (a list, range or slice)", "a traced value cannot "
+                             "choose an element; index with plain whole numbers")
+    __complex__ = _needs_float("complex()", "diffx traces real numbers only")
+    __round__ = _needs_float("round()", _ROUNDING.format(name="round()"))
+    __trunc__, __floor__, __ceil__ = (
+        _needs_float("math.trunc()", _ROUNDING.format(name="math.trunc()")),
+        _needs_float("math.floor()", _ROUNDING.format(name="math.floor()")),
+        _needs_float("math.ceil()", _ROUNDING.format(name="math.ceil()")))
     __floordiv__ = __rfloordiv__ = _needs_float("// (floor division)", _NO_OP)
     __mod__ = __rmod__ = _needs_float("% (the remainder)", _NO_OP)
 

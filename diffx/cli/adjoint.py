@@ -33,4 +33,6 @@ def adjoint(
     from ..adjoint import adjoint as build
 
     adj = build(read_program(source, file, at), wrt)
+    for w in adj.warnings:  # a traced function's branch: the program holds only there
+        typer.echo(f"warning: {w}", err=True)
     typer.echo(adj.text() if emit is Emit.diffx else adj.python(), nl=False)

@@ -79,7 +79,7 @@ def grad(
         from ..present.hessian import order_two
 
         return typer.echo(order_two(*read_program_at(source, file, at, shape)[:2], wrt, json_out,
-                                    timeout))
+                                    timeout, method.value))
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
     program, point, shapes = read_program_at(source, file, at, shape)
     wanted = None if method.value == "all" else (method.value,)  # None: the defaults

@@ -57,6 +57,8 @@ def graph(
 
         picture_format(output)
     program, point, shapes = read_program_at(source, file, at, shape)
+    for w in getattr(program, "warnings", ()):  # a traced function's branch taken
+        typer.echo(f"warning: {w}", err=True)
     picture = render(program, at=point, wrt=wrt, route=route, tree=tree,
                      direction=direction.value, max_nodes=max_nodes, expand=expand,
                      shapes=shapes or None)

@@ -192,6 +192,24 @@ def _decode(data: bytes, where: str) -> str:
                          "UTF-8)") from None
 
 
+def _functions_in(path: str) -> str:
+    """``(its functions: f, g)`` read from the file's top level by ``ast`` (the file is parsed,
+    never run); empty when it cannot be read cheaply."""
+    import ast
+
+    try:
+        if os.path.getsize(path) > 2**20:
+            return ""
+        tree = ast.parse(Path(path).read_text("utf-8"))
+    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+        return ""
+    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    if not names:
+        return " (it defines no function at its top level)"
+    more = f", and {len(names) - 20} more" if len(names) > 20 else ""
+    return f" (its functions: {', '.join(names[:20])}{more})"
+
+
 def parse_source(text: str, from_argument: bool,
                  shapes: dict[str, tuple[int, ...]] | None = None, blocks: bool = False) -> Any:
     """Parse the program; if an argument that fails to parse names a file, say to use -f.
@@ -205,6 +223,10 @@ def parse_source(text: str, from_argument: bool,
         return parse_graph(parse(text, shapes=shapes or None))
     except ParseError as exc:
         if from_argument and "\n" not in text and os.path.isfile(text.strip()):
+            if text.strip().endswith(".py"):
+                raise DiffxError(f"'{text.strip()}' is a Python file: name the function to "
+                                 f"trace, {text.strip()}:FUNCTION"
+                                 f"{_functions_in(text.strip())}") from None
             raise DiffxError(f"{exc}\n'{text.strip()}' is a file: to read a program from it, "
                              f"write -f {text.strip()}") from None
         raise

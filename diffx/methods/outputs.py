@@ -85,14 +85,20 @@ class Outputs:
 
 
 def chosen_names(of: Any) -> list[str]:
-    """The output names ``of`` gives (``"y1,y2"`` or a list), each once, not yet checked."""
+    """The output names ``of`` gives (``"y1,y2"`` or a list), not yet checked; a name given
+    twice is an error (a Jacobian has one row per output, and y1,y1 asks for two)."""
     try:
         names = wrt_names(of)
     except OptionError:
         raise OptionError(f"{option('of')} must be a statement's name, names separated by "
                           f"commas, or a list of names, such as ['y1', 'y2']; got {of!r}",
                           param="of") from None
-    return list(dict.fromkeys(n.strip() for n in names))
+    stripped = [n.strip() for n in names]
+    twice = [n for n in dict.fromkeys(stripped) if stripped.count(n) > 1]
+    if twice:
+        raise OptionError(f"{option('of')} names {', '.join(twice)} more than once; name each "
+                          "output once (a Jacobian has one row per output)", param="of")
+    return stripped
 
 
 def select_outputs(program: Any, of: Any) -> tuple[Any, Outputs | None]:

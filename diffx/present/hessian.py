@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from ..errors import DiffxError
-from ..hessian import Hessian, agreement, hessian_all
+from ..hessian import METHODS, Hessian, agreement, hessian_all
 from .text import number
 
 DIGITS = 10
@@ -19,8 +19,9 @@ def _cost(h: Hessian) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in h.cost.items())
 
 
-def hessian_text(results: dict[str, Hessian]) -> str:
-    """The tables and the agreement line, as plain text."""
+def hessian_text(results: dict[str, Hessian], shared: tuple[str, ...] = ()) -> str:
+    """The tables and the agreement line, as plain text; ``shared`` are warnings every
+    method carries (the caller prints them once, in the header), left out of each table."""
     lines: list[str] = []
     for method, h in results.items():
         lines.append(f"{method}" + (f"  ({_cost(h)})" if h.cost else ""))
@@ -37,11 +38,11 @@ def hessian_text(results: dict[str, Hessian]) -> str:
                          + "  ".join(c.rjust(width) for c in row))
         if h.error_estimate is not None and h.error_estimate.size:
             lines.append(f"  error estimate up to ±{number(float(h.error_estimate.max()), 2)}")
-        lines.extend(f"  warning: {w}" for w in h.warnings)
+        lines.extend(f"  warning: {w}" for w in h.warnings if w not in shared)
         lines.append("")
     agree = agreement(results)
     first = next((m for m, h in results.items() if h.matrix is not None), None)
-    if first is not None:
+    if first is not None and len(results) > 1:
         parts = [f"{m} {number(e, 2)}" for m, e in agree.items() if e is not None and m != first]
         lines.append(f"largest difference from {first}, relative to max(1, its largest entry): "
                      + (", ".join(parts) if parts else "none"))
@@ -52,8 +53,8 @@ def _finite(v: float) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def hessian_json(results: dict[str, Hessian]) -> str:
-    data: dict[str, Any] = {}
+def hessian_json(results: dict[str, Hessian], header: dict[str, Any] | None = None) -> str:
+    data: dict[str, Any] = dict(header or {})
     for method, h in results.items():
         data[method] = {
             "wrt": list(h.wrt), "value": None if h.value is None else _finite(h.value),
@@ -66,11 +67,32 @@ def hessian_json(results: dict[str, Hessian]) -> str:
 
 
 def order_two(program: Any, point: Any, wrt: Any, json_out: bool,
-              timeout: float = 30.0) -> str:
-    """What ``diffx grad --order 2`` prints (the caller reads the program and the point);
+              timeout: float = 30.0, method: str = "all") -> str:
+    """What ``diffx grad --order 2`` prints (the caller reads the program and the point):
+    the header of the first derivative's table (the expression, the point, the value, the
+    graph's own warnings once), then a table per method (``method`` one of them, or all);
     ``timeout`` bounds the symbolic method, as ``--timeout`` does for the gradient."""
     if point is None:
         raise DiffxError("--order 2 gives values of the Hessian at a point: add --at, e.g. "
                          "--at " + ",".join(f"{n}=1" for n in getattr(program, "inputs", ())))
-    results = hessian_all(program, at=point, wrt=wrt, timeout=timeout)
-    return hessian_json(results) if json_out else hessian_text(results)
+    if method != "all" and method not in METHODS:
+        raise DiffxError(f"--method {method} has no Hessian: --order 2 runs "
+                         f"{', '.join(METHODS)} (or all)")
+    methods = METHODS if method == "all" else (method,)
+    results = hessian_all(program, at=point, wrt=wrt, methods=methods, timeout=timeout)
+    first = next(iter(results.values()))
+    shared = tuple(w for w in first.warnings
+                   if all(w in h.warnings for h in results.values()))
+    told = tuple(w for w in getattr(program, "warnings", ()) if w in shared)
+    value = next((h.value for h in results.values() if h.value is not None), None)
+    title = program.title() if hasattr(program, "title") else str(program)
+    out_name = getattr(program, "output_name", "f")
+    if json_out:
+        return hessian_json(results, {
+            "expression": title, "point": {k: _finite(v) for k, v in first.point.items()},
+            "value": None if value is None else _finite(value), "warnings": list(told)})
+    head = [title, "at " + ", ".join(f"{k}={number(v, DIGITS)}" for k, v in first.point.items())]
+    if value is not None:
+        head.append(f"{out_name} = {number(value)}")
+    head.extend(f"warning: {w}" for w in told)
+    return "\n".join([*head, "", hessian_text(results, told)])
