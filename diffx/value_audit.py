@@ -178,5 +178,7 @@ def audit(graph: Graph, V: Any) -> tuple[int, str, int] | None:
     if bad is None:
         return None
     node, rel = bad
-    return node, "conditioning", min(int(math.log10(rel / EPS)) + 1, MAX_SPAN) \
-        if rel < math.inf else MAX_SPAN
+    if not rel < math.inf:
+        return node, "conditioning", MAX_SPAN
+    # (rel / EPS may overflow where rel does not: subtract the logarithms)
+    return node, "conditioning", min(int(math.log10(rel) - math.log10(EPS)) + 1, MAX_SPAN)

@@ -193,3 +193,16 @@ def test_fuzz_huge_and_tiny_magnitudes(program: tuple[str, object], x: float, y:
             ok = (got[w] == expected) if math.isinf(expected) else \
                 close(got[w], expected, FUZZ_REL)
             assert ok or warned, (text, at, method, w, got[w], expected, got.warnings)
+
+
+def test_conditioning_past_the_float_range_does_not_crash():
+    """sin(y^2) at y = 1e154: rounding magnified by ~1e308, past what rel/eps can hold (an
+    OverflowError once); reverse agrees with 2y·cos(y^2) at the exact square, by mpmath."""
+    import mpmath
+
+    r = diffx.grad("x + sin(y^2)", at={"x": 1e300, "y": 1e154})
+    with mpmath.workdps(400):
+        y = mpmath.mpf(1e154)
+        want = float(2 * y * mpmath.cos(y * y))
+    assert r.gradient["x"] == 1.0
+    assert r.gradient["y"] == pytest.approx(want, rel=1e-12)
