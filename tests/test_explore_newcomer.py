@@ -255,3 +255,13 @@ def test_a_wide_graph_fits_beside_the_side_panel(browser, tmp_path):
     assert box[0] > box[1] and box[2] <= box[3]
     assert p.text_content("#dx-zoom") == "fit to width"
     page.close()
+
+
+# ---------------------------------------------------------------- the CLI: parse error first
+
+def test_the_expressions_parse_error_comes_before_the_points_check():
+    res = invoke("grad", "y = α*2", "--at", "α=1")
+    assert res.exit_code != 0
+    assert "outside ASCII" in res.output and "not an input name" not in res.output
+    res = invoke("grad", "y = x*2", "--at", "α=1")  # a good expression: the point's error
+    assert res.exit_code != 0 and "'α' is not an input name" in res.output
