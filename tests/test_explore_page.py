@@ -171,14 +171,14 @@ def test_stepping_shows_the_forward_then_the_reverse_sweep(browser, tmp_path):
         p.keyboard.press("ArrowRight")
         assert page.lines(f"dx_n{node}")[1] == f"= {value}"
         assert "forward" in p.text_content("#dx-status")
-    assert page.lines("dx_n3")[2] == "∂d/∂d = ?"
+    assert page.lines("dx_n3")[2] == "d̄ = ?"
     p.click("#dx-step")  # the seed
-    assert page.lines("dx_n3")[2] == "∂d/∂d = 1"
+    assert page.lines("dx_n3")[2] == "d̄ = 1"
     # reverse, edge by edge: d's edges (a: ∂d/∂a = c = 7, c: ∂d/∂c = a = 4), then c's
-    expected = [("dx_n0", "∂d/∂a = 7", "running sum 0 + 7 = 7"),
-                ("dx_n2", "∂d/∂c = 4", "running sum 0 + 4 = 4"),
-                ("dx_n0", "∂d/∂a = 11", "running sum 7 + 4 = 11"),
-                ("dx_n1", "∂d/∂b = 4", "running sum 0 + 4 = 4")]
+    expected = [("dx_n0", "ā = 7", "running sum 0 + 7 = 7"),
+                ("dx_n2", "c̄ = 4", "running sum 0 + 4 = 4"),
+                ("dx_n0", "ā = 11", "running sum 7 + 4 = 11"),
+                ("dx_n1", "b̄ = 4", "running sum 0 + 4 = 4")]
     for ident, line, status in expected:
         p.keyboard.press("ArrowRight")
         assert page.lines(ident)[2] == line
@@ -190,7 +190,7 @@ def test_stepping_shows_the_forward_then_the_reverse_sweep(browser, tmp_path):
         cell = p.text_content(f'.dx-grad-cell[data-input="{name}"]')
         assert cell == number(g.gradient[name], 6)
     p.keyboard.press("ArrowLeft")
-    assert page.lines("dx_n1")[2] == "∂d/∂b = 0"  # one step back: b's contribution undone
+    assert page.lines("dx_n1")[2] == "b̄ = 0"  # one step back: b's contribution undone
     page.close()
 
 
@@ -240,10 +240,10 @@ def test_clicking_a_node_shows_its_partials_and_adjoint(browser, tmp_path):
     partials = p.eval_on_selector_all(".dx-partial", "ls => ls.map(l => l.textContent)")
     assert partials == ["∂d/∂a = c = 7", "∂d/∂c = a = 4"]
     p.click("#dx_n2")
-    assert p.text_content(".dx-adjoint") == "∂d/∂c = ∂d/∂d·∂d/∂c = 1·4 = 4"
+    assert p.text_content(".dx-adjoint") == "c̄ = d̄·∂d/∂c = 1·4 = 4"
     p.click("#dx_n0")
     assert p.text_content(".dx-adjoint") == \
-        "∂d/∂a = ∂d/∂c·∂c/∂a + ∂d/∂d·∂d/∂a = 4·1 + 1·7 = 11"
+        "ā = c̄·∂c/∂a + d̄·∂d/∂a = 4·1 + 1·7 = 11"
     page.close()
 
 

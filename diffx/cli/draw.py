@@ -16,8 +16,8 @@ def graph(
     file: File = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the picture here; the format follows the extension: "
-        ".svg, .png, .pdf or .dot, or .html for an interactive page (step through the "
-        "sweeps, follow the routes, move the inputs; needs --at). Without it, the DOT text "
+        ".svg, .png, .pdf or .dot, or .html (or .htm) for an interactive page (step through "
+        "the sweeps, follow the routes, move the inputs; needs --at). Without it, the DOT text "
         "is printed.",
         show_default=False)] = None,
     at: At = None,
@@ -33,7 +33,7 @@ def graph(
         "--direction", help="Left to right (LR) or top to bottom (TB).")] = Direction.LR,
     max_nodes: Annotated[int, typer.Option(
         "--max-nodes", help="Refuse graphs (or trees) with more nodes than this; an .html "
-        "page opens such a graph with its statements collapsed.")] = 300,
+        "or .htm page opens such a graph with its statements collapsed.")] = 300,
     shape: Shape = None,
     expand: Annotated[bool, typer.Option(
         "--expand", help="Draw a vector program's scalar expansion (one node per element) "
@@ -71,15 +71,16 @@ def graph(
 
 def _page(source: Source, file: File, at: At, shape: Shape, output: Path, wrt: str | None,
           route: int | None, tree: bool, expand: bool, direction: str, max_nodes: int) -> None:
-    """``-o FILE.html``: the interactive page (:mod:`diffx.present.explore_page`)."""
+    """``-o FILE.html`` (or ``.htm``): the interactive page
+    (:mod:`diffx.present.explore_page`)."""
     from ..errors import OptionError
     from ..present.explore_page import check_page_path, explore
 
     for flag, given in (("--route", route is not None), ("--tree", tree),
                         ("--expand", expand)):
         if given:
-            raise OptionError(f"{flag} draws a static picture; the interactive page (.html) "
-                              "shows every route of the input clicked, on the DAG")
+            raise OptionError(f"{flag} draws a static picture; the interactive page (.html "
+                              "or .htm) shows every route of the input clicked, on the DAG")
     check_page_path(output)
     program, point, shapes = read_program_at(source, file, at, shape)
     page = explore(program, at=point, wrt=wrt, direction=direction, max_nodes=max_nodes,

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import DiffxError
+from ..errors import DiffxError, ParseError, PointError
 
 MAX_SOURCE_BYTES = 256 * 2**20  # a million-node program is about 40 MiB of text
 
@@ -43,7 +43,11 @@ def read_program_at(source: str | None, file: Path | None, at: list[str] | str |
         return read_program(source, file, at), point, dict(read_shapes(shape) or {})
     text = read_source(source, file)
     shapes = read_shapes(shape)
-    point = read_point(at, shapes)
+    try:
+        point = read_point(at, shapes)
+    except PointError:  # an expression that does not parse says so first, not its point
+        _raise_parse_error(text, from_argument=file is None and source != "-")
+        raise
     if isinstance(point, dict):
         shapes = declared_shapes(point, shapes)
         for name, value in point.items():  # ranges and CSV columns are batches (rows first)
@@ -53,6 +57,16 @@ def read_program_at(source: str | None, file: Path | None, at: list[str] | str |
                            shapes=shapes if any((shapes or {}).values()) else None,
                            blocks=True)
     return program, point, shapes or {}
+
+
+def _raise_parse_error(text: str, from_argument: bool) -> None:
+    """Raise the program's own parse error, if it has one (its shapes aside)."""
+    try:
+        parse_source(text, from_argument=from_argument, blocks=True)
+    except ParseError as exc:
+        raise exc from None
+    except DiffxError:
+        pass
 
 
 def read_scalar_program(source: str | None, file: Path | None, at: list[str] | str | None,

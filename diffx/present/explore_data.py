@@ -36,8 +36,30 @@ def _num(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _part(text: str) -> str:
-    return f"({text})" if any(c in text for c in " +-*/^") else text
+_NAME = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)(\[[0-9, ]+\])?")
+
+
+def adjoint_name(label: str) -> str:
+    """A node's adjoint as the notes and ``--backward`` write it: a bar over a name (``ā``,
+    ``v̄1``, ``z̄[0]``), ``adj(w*x)`` for a label that is an expression."""
+    from ..backward_terms import bar
+
+    m = _NAME.fullmatch(label)
+    if m is None:
+        return f"adj({label})"
+    return bar(m.group(1)) + (m.group(2) or "")
+
+
+def _precedence(graph: Graph, labels: Any, node: int) -> int:
+    """The precedence of a node's label as an operand (as ``Graph.text`` spells it): a name or
+    a function call binds tightest, a negative constant as a unary minus, an inline
+    expression as its operator."""
+    if graph.op[node] == INPUT or labels.is_short_name(node):
+        return 9
+    if graph.op[node] == CONST:
+        return 3 if labels(node).startswith("-") else 9
+    op = _ops.BY_CODE[graph.op[node]]
+    return op.precedence if op.symbol else 9
 
 
 def groups_of(graph: Graph, live: bytearray) -> tuple[list[dict[str, Any]], dict[int, int]]:
@@ -104,7 +126,8 @@ def page_parts(graph: Graph, point: dict[str, float], values: Any, adjoints: Any
         else:
             op = _ops.BY_CODE[code]
             shown = name or (label if label in labels.legend else None)
-            spelled = _ops.spell(op, [(labels(a), 9) for a in graph.args(node)])[0]
+            spelled = _ops.spell(op, [(labels(a), _precedence(graph, labels, a))
+                                      for a in graph.args(node)])[0]
             entry.update(kind="op", header=f"{shown} = {op.label}" if shown else op.label,
                          expr=f"{label} = {spelled}" if label != spelled else spelled,
                          opName=op.name)
@@ -121,7 +144,7 @@ def page_parts(graph: Graph, point: dict[str, float], values: Any, adjoints: Any
         "inputs": [{"name": name, "node": graph.input_nodes[name], "value": _num(point[name])}
                    for name in graph.inputs if live[graph.input_nodes[name]]],
         "nodes": nodes, "edges": edges, "groups": groups, "legend": dict(labels.legend),
-        "adjointNames": {str(n["id"]): f"∂{out_name}/∂{_part(n['label'])}" for n in nodes},
+        "adjointNames": {str(n["id"]): adjoint_name(n["label"]) for n in nodes},
         "drawn": draw, "collapsed": collapsed,
     }
     local = [None if e["constant"] else _routes.local_value(

@@ -1,7 +1,7 @@
 """The interactive page: one self-contained HTML file that steps through the sweeps.
 
-``diffx.explore(source, at=...)`` (and ``diffx graph ... -o FILE.html``) writes one HTML file
-with everything inline -- the Graphviz SVG and the graph's arrays as JSON
+``diffx.explore(source, at=...)`` (and ``diffx graph ... -o FILE.html``, or ``.htm``) writes
+one HTML file with everything inline -- the Graphviz SVG and the graph's arrays as JSON
 (:mod:`diffx.present.explore_data`), the op table's JavaScript form
 (:func:`diffx.ops.js_source`), and a small dependency-free script and style sheet (``diffx/static/explore.js``,
 ``explore.css``) -- so it opens from disk with no network. In the page the user steps through
@@ -76,12 +76,15 @@ class Explore:
 
 
 def check_page_path(path: str | Path) -> Path:
-    """A page's file: a name ending in .html whose folder exists (checked before drawing)."""
+    """A page's file: a name ending in .html or .htm whose folder exists (checked before
+    drawing)."""
     if not isinstance(path, str | Path) or not str(path).strip():
-        raise OptionError(f"{option('path')} needs a file name ending in .html, got {path!r}")
+        raise OptionError(f"{option('path')} needs a file name ending in .html or .htm, got "
+                          f"{path!r}")
     p = Path(path)
     if p.suffix.lower() not in PAGE_SUFFIXES:
-        raise OptionError(f"an interactive page is written to a file ending in .html; got {p}")
+        raise OptionError(f"an interactive page is written to a file ending in .html or .htm; "
+                          f"got {p}")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise DiffxError(f"cannot write {p}: the folder {parent} does not exist")
@@ -206,6 +209,8 @@ def _page(data: dict[str, Any], svg: str | None) -> str:
         '<button type="button" id="dx-back" title="one step back (←)">◀ back</button>'
         '<button type="button" id="dx-step" title="one step (→)">step ▶</button>'
         '<button type="button" id="dx-end" title="both sweeps done">end »</button>'
+        '<button type="button" id="dx-zoom" title="the drawing at its own size (scrolls) '
+        'or shrunk to the window\'s width">actual size</button>'
         '<span id="dx-pos"></span><span id="dx-timing"></span></div>\n'
         '<div id="dx-inputs"></div>\n<div id="dx-status"></div>\n</header>\n'
         '<div id="dx-main">\n<div id="dx-svg">' + (svg or "") + "</div>\n"

@@ -70,8 +70,8 @@ def _needs_name() -> str:
     library's ``path``, the CLI's ``-o`` (its naming of ``path`` is installed then)."""
     if option("path") == "path":
         return "path needs a file name ending in .svg, .png, .pdf or .dot"
-    return ("-o needs a file name ending in .svg, .png, .pdf or .dot (or .html: an "
-            "interactive page)")
+    return ("-o needs a file name ending in .svg, .png, .pdf or .dot (or .html or .htm: "
+            "an interactive page)")
 
 
 def picture_format(path: str | Path) -> str:

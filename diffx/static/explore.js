@@ -135,6 +135,12 @@
         g.classList.toggle("dx-current", !!kn.last && kn.last.node === i);
       }
     });
+    if (D.drawn) Object.keys(svgGroup).forEach(function (k) {  // a step inside a collapsed group
+      var st = kn.last, m = !st ? undefined : st.phase === "reverse" ?
+        (hiddenIn[D.edges[st.edge].tail] !== undefined ? hiddenIn[D.edges[st.edge].tail] : hiddenIn[D.edges[st.edge].head])
+        : hiddenIn[st.node];
+      svgGroup[k].g.classList.toggle("dx-current", m === Number(k));
+    });
     if (D.drawn) D.edges.forEach(function (e, k) {
       var s = svgEdge[k];
       if (!s) return;
@@ -160,8 +166,19 @@
       return;
     }
     if (!st) { box.appendChild(el("span", "dx-line", "Press step (or →) to walk the forward sweep.")); return; }
-    var line;
-    if (st.phase === "forward") {
+    var line, inside = st.phase === "forward" ? hiddenIn[st.node] :
+      st.phase === "reverse" ? hiddenIn[D.edges[st.edge].tail] : undefined;
+    if (inside === undefined && st.phase === "reverse") inside = hiddenIn[D.edges[st.edge].head];
+    if (inside !== undefined) {  // a step inside a collapsed statement: name the statement
+      var grp = D.groups[inside], e0 = st.phase === "reverse" ? D.edges[st.edge] : null;
+      if (!e0) line = "forward: inside the collapsed statement " + grp.label +
+        " (node " + (grp.members.indexOf(st.node) + 1) + " of " + grp.members.length + ")";
+      else if (hiddenIn[e0.tail] === undefined)
+        line = "reverse: " + D.adjointNames[e0.tail] + " += " + fmt(contrib[st.edge]) +
+          " from inside the collapsed statement " + grp.label + "   running sum " +
+          fmt(kn.adj[e0.tail] - contrib[st.edge]) + " + " + signed(contrib[st.edge]) + " = " + fmt(kn.adj[e0.tail]);
+      else line = "reverse: inside the collapsed statement " + grp.label;
+    } else if (st.phase === "forward") {
       var n = byId[st.node];
       if (n.kind === "input") line = "forward: input " + n.label + " = " + fmt(vals[n.id]);
       else if (n.kind === "const") line = "forward: constant " + n.label;
@@ -189,7 +206,9 @@
     var out = el("tr");
     out.appendChild(el("td", "", D.outputName));
     out.appendChild(el("td", "dx-num", kn.seen[D.output] ? fmt(vals[D.output]) : "?"));
-    out.appendChild(el("td", "", ""));
+    var oc = el("td", "dx-num dx-grad-cell", kn.adj ? fmt(kn.adj[D.output]) : "?");
+    oc.setAttribute("data-output", D.outputName);
+    out.appendChild(oc);
     body.appendChild(out);
     D.inputs.forEach(function (inp) {
       var tr = el("tr");
@@ -218,7 +237,7 @@
       nodeEdges[i].forEach(function (k) {
         var e = D.edges[k];
         if (e.constant) return;
-        var li = el("li", "dx-partial", e.symbol + (e.formula ? " = " + e.formula : "") + " = " + fmt(partial[k]));
+        var li = el("li", "dx-partial", e.symbol + (e.formula && e.formula !== fmt(partial[k]) ? " = " + e.formula : "") + " = " + fmt(partial[k]));
         li.setAttribute("data-value", String(partial[k]));
         ul.appendChild(li);
       });
@@ -280,9 +299,7 @@
         var names = [inName].concat(ks.map(function (k) { return byId[D.edges[k].head].label; }));
         ks.forEach(function (k) { prod *= partial[k]; });
         sum += prod;
-        var li = el("li", "dx-route-item", names.join(" → ") + ":  " +
-          (ks.map(function (k) { return D.edges[k].symbol; }).join("·") || "1") + " = " +
-          (ks.map(function (k) { return signed(partial[k]); }).join("·") || "1") + " = " + fmt(prod));
+        var li = el("li", "dx-route-item", names.join(" → ") + ": " + routeText(ks, prod));
         li.setAttribute("data-product", String(prod));
         li.setAttribute("data-edges", ks.join(","));
         ol.appendChild(li);
@@ -297,6 +314,17 @@
       box.appendChild(el("p", "dx-route-sum", "too many routes to list; the reverse sweep adds them up: " +
         D.adjointNames[inputNode] + " = " + fmt(adj[inputNode])));
     }
+  }
+  function routeText(ks, prod) {  // ∂c/∂a·∂d/∂c = 1·a = 1·4 = 4, each form once
+    var forms = [ks.map(function (k) { return D.edges[k].symbol; }).join("·") || "1"];
+    if (ks.every(function (k) { return D.edges[k].formula; }))
+      forms.push(ks.map(function (k) {
+        var f = D.edges[k].formula;
+        return ks.length > 1 && /[ +\-*\/]/.test(f.replace(/^-/, "")) ? "(" + f + ")" : f;
+      }).join("·"));
+    if (ks.length > 1) forms.push(ks.map(function (k) { return signed(partial[k]); }).join("·"));
+    forms.push(fmt(prod));
+    return forms.filter(function (f, j) { return j === 0 || f !== forms[j - 1]; }).join(" = ");
   }
   function clearRoutes() {
     routeInput = null;
@@ -314,24 +342,107 @@
   });
 
   // ------------------------------------------------------------------ collapsing groups
-  var collapsed = {};
-  function setCollapsed(k, on) {
-    collapsed[k] = on;
-    var grp = D.groups[k], members = {};
-    grp.members.forEach(function (m) { members[m] = true; });
-    grp.members.forEach(function (m) {  // the statement's own nodes stand for the group
-      if (svgNode[m] && grp.ends.indexOf(m) < 0) svgNode[m].g.classList.toggle("dx-hidden", on);
+  // A collapsed group reads as one node: its inner nodes (and the constants only they use)
+  // are hidden, its dashed box shrinks around the statement's own node(s) and is labelled
+  // with the statement, and an edge with a hidden end is redrawn as a straight arrow to or
+  // from that box (one arrow per pair of boxes, without the inner edge's label).
+  var collapsed = {}, hiddenIn = {};  // hiddenIn[node]: the collapsed group hiding it
+  var keep = {nodes: {}, edges: {}, groups: {}};  // the layout as Graphviz drew it
+  Object.keys(svgEdge).forEach(function (k) {
+    var g = svgEdge[k].g, path = g.querySelector("path"), head = g.querySelector("polygon");
+    keep.edges[k] = {path: path, d: path ? path.getAttribute("d") : null,
+                     head: head, points: head ? head.getAttribute("points") : null};
+  });
+  Object.keys(svgGroup).forEach(function (k) {
+    var poly = svgGroup[k].g.querySelector("polygon"), t = svgGroup[k].text;
+    svgGroup[k].poly = poly;
+    keep.groups[k] = {points: poly ? poly.getAttribute("points") : null,
+                      x: t ? t.getAttribute("x") : null, y: t ? t.getAttribute("y") : null};
+  });
+  function box(g) { var b = g.getBBox(); return {x: b.x, y: b.y, w: b.width, h: b.height}; }
+  function groupBox(k) {  // around the statement's own node(s)
+    var bs = D.groups[k].ends.filter(function (m) { return svgNode[m]; })
+      .map(function (m) { return box(svgNode[m].g); });
+    if (!bs.length) return null;
+    var x0 = Math.min.apply(null, bs.map(function (b) { return b.x; })) - 6;
+    var y0 = Math.min.apply(null, bs.map(function (b) { return b.y; })) - 6;
+    var x1 = Math.max.apply(null, bs.map(function (b) { return b.x + b.w; })) + 6;
+    var y1 = Math.max.apply(null, bs.map(function (b) { return b.y + b.h; })) + 6;
+    return {x: x0, y: y0, w: x1 - x0, h: y1 - y0};
+  }
+  function toward(b, p) {  // where the line from b's centre to p leaves the box b
+    var cx = b.x + b.w / 2, cy = b.y + b.h / 2, dx = p[0] - cx, dy = p[1] - cy;
+    var t = Math.min(dx ? (b.w / 2) / Math.abs(dx) : Infinity, dy ? (b.h / 2) / Math.abs(dy) : Infinity);
+    if (!isFinite(t) || t > 1) t = 1;
+    return [cx + dx * t, cy + dy * t];
+  }
+  function layout() {
+    hiddenIn = {};
+    var boxes = {};
+    D.groups.forEach(function (grp, k) {
+      if (!collapsed[k]) return;
+      grp.members.forEach(function (m) { if (grp.ends.indexOf(m) < 0) hiddenIn[m] = k; });
     });
+    D.nodes.forEach(function (n) {  // a constant is hidden when only hidden nodes use it
+      if (n.kind !== "const" || !userEdges[n.id].length) return;
+      var hs = userEdges[n.id].map(function (k) { return hiddenIn[D.edges[k].head]; });
+      if (hs.every(function (h) { return h !== undefined; })) hiddenIn[n.id] = hs[0];
+    });
+    Object.keys(svgNode).forEach(function (i) {
+      svgNode[i].g.classList.toggle("dx-hidden", hiddenIn[i] !== undefined);
+    });
+    Object.keys(svgGroup).forEach(function (k) {
+      var s = svgGroup[k], orig = keep.groups[k], grp = D.groups[k];
+      var b = collapsed[k] ? groupBox(Number(k)) : null;
+      s.g.classList.toggle("dx-collapsed", !!collapsed[k]);
+      if (b && s.poly) {
+        boxes[k] = b;
+        s.poly.setAttribute("points", [[b.x, b.y], [b.x + b.w, b.y], [b.x + b.w, b.y + b.h],
+          [b.x, b.y + b.h], [b.x, b.y]].map(function (p) { return p.join(","); }).join(" "));
+        if (s.text) { s.text.setAttribute("x", String(b.x + b.w / 2)); s.text.setAttribute("y", String(b.y - 4)); }
+      } else {
+        if (s.poly && orig.points) s.poly.setAttribute("points", orig.points);
+        if (s.text && orig.x !== null) { s.text.setAttribute("x", orig.x); s.text.setAttribute("y", orig.y); }
+      }
+      setText(s.text, collapsed[k] ? "▸ " + grp.label : grp.label);
+    });
+    var drawn = {};
     D.edges.forEach(function (e, j) {
-      if (svgEdge[j] && members[e.head] && (members[e.tail] || byId[e.tail].kind === "const"))
-        svgEdge[j].g.classList.toggle("dx-hidden", on);
+      var s = svgEdge[j], kp = keep.edges[j];
+      if (!s) return;
+      var ht = hiddenIn[e.tail], hh = hiddenIn[e.head];
+      var texts = s.texts;
+      if (ht === undefined && hh === undefined) {  // as drawn
+        s.g.classList.remove("dx-hidden");
+        if (kp.path) kp.path.setAttribute("d", kp.d);
+        if (kp.head) kp.head.setAttribute("points", kp.points);
+        for (var t = 0; t < texts.length; t++) texts[t].classList.remove("dx-hidden");
+        return;
+      }
+      var key = (ht === undefined ? "n" + e.tail : "g" + ht) + ">" + (hh === undefined ? "n" + e.head : "g" + hh);
+      if (ht === hh || (ht !== undefined && !boxes[ht]) || (hh !== undefined && !boxes[hh]) || drawn[key]) {
+        s.g.classList.add("dx-hidden");
+        return;
+      }
+      drawn[key] = true;
+      var bt = ht === undefined ? box(svgNode[e.tail].g) : boxes[ht];
+      var bh = hh === undefined ? box(svgNode[e.head].g) : boxes[hh];
+      var a = toward(bt, [bh.x + bh.w / 2, bh.y + bh.h / 2]), z = toward(bh, [bt.x + bt.w / 2, bt.y + bt.h / 2]);
+      var len = Math.hypot(z[0] - a[0], z[1] - a[1]) || 1, ux = (z[0] - a[0]) / len, uy = (z[1] - a[1]) / len;
+      var base = [z[0] - 7 * ux, z[1] - 7 * uy];
+      s.g.classList.remove("dx-hidden");
+      if (kp.path) kp.path.setAttribute("d", "M" + a[0] + "," + a[1] + "L" + base[0] + "," + base[1]);
+      if (kp.head) kp.head.setAttribute("points", [[base[0] - 3.5 * uy, base[1] + 3.5 * ux], z,
+        [base[0] + 3.5 * uy, base[1] - 3.5 * ux]].map(function (p) { return p.join(","); }).join(" "));
+      for (t = 0; t < texts.length; t++) texts[t].classList.add("dx-hidden");
     });
-    if (svgGroup[k]) {
-      svgGroup[k].g.classList.toggle("dx-collapsed", on);
-      setText(svgGroup[k].text, (on ? "▸ " : "") + grp.label + (on ? "  (" + grp.members.length + " nodes)" : ""));
-    }
+  }
+  function setCollapsed(k, on, later) {  // later: the caller lays out once for many
+    collapsed[k] = on;
+    if (D.drawn && !later) layout();
     var b = document.getElementById("dx-toggle-" + k);
-    if (b) { b.textContent = (on ? "expand " : "collapse ") + grp.label; b.setAttribute("aria-pressed", on ? "true" : "false"); }
+    if (b) { b.textContent = (on ? "expand " : "collapse ") + D.groups[k].label; b.setAttribute("aria-pressed", on ? "true" : "false"); }
+    if (selected !== null || pos < steps.length || walking) render();
   }
   var glist = document.getElementById("dx-groups");
   if (!D.groups.length) document.getElementById("dx-groups-title").classList.add("dx-hidden");
@@ -343,8 +454,9 @@
     b.addEventListener("click", function () { setCollapsed(k, !collapsed[k]); });
     glist.appendChild(b);
     if (svgGroup[k]) svgGroup[k].text && svgGroup[k].text.addEventListener("click", function () { setCollapsed(k, !collapsed[k]); });
-    setCollapsed(k, !!D.collapsed);
+    setCollapsed(k, !!D.collapsed, true);
   });
+  if (D.drawn && D.collapsed) layout();
 
   // ------------------------------------------------------------------ the inputs
   function recompute() {
@@ -358,24 +470,48 @@
     var row = el("div", "dx-input");
     var lab = el("label", "", inp.name + " ");
     var num = el("input"), rng = el("input");
-    num.type = "number"; num.step = "any"; num.id = "dx-in-" + k;
+    // a text box (inputmode decimal): a number box would empty itself on "abc" and hide
+    // what was typed; here bad text is named and the last good value kept
+    num.type = "text"; num.setAttribute("inputmode", "decimal"); num.id = "dx-in-" + k;
+    var msg = el("span", "dx-bad");
+    msg.id = "dx-bad-" + k;
+    msg.setAttribute("role", "status");
     num.value = String(point[k]);
     var v = isFinite(point[k]) ? point[k] : 0, w = Math.max(1, Math.abs(v)) * 2;
     rng.type = "range"; rng.id = "dx-range-" + k;
     rng.min = String(v - w); rng.max = String(v + w); rng.step = String(w / 100);
     rng.value = String(v);
     num.setAttribute("aria-label", inp.name);
+    function reading() {  // the box's number, or why it is not one
+      var text = num.value.trim(), x = Number(text);
+      if (!text) return {why: "an empty box is not a number"};
+      if (x !== x || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
+        return {why: text + " is not a number"};
+      if (!isFinite(x)) return {why: text + " is not a finite number"};
+      return {x: x};
+    }
     num.addEventListener("input", function () {
-      var x = parseFloat(num.value);
-      if (!isFinite(x)) return;
-      point[k] = x; rng.value = String(x); recompute();
+      var r = reading();
+      if (r.why !== undefined) {
+        msg.textContent = r.why + "; still at " + inp.name + " = " + fmt(point[k]);
+        row.classList.add("dx-invalid");
+        return;
+      }
+      msg.textContent = ""; row.classList.remove("dx-invalid");
+      point[k] = r.x; rng.value = String(r.x); recompute();
+    });
+    num.addEventListener("change", function () {  // leaving the box: back to the good value
+      if (reading().why !== undefined) num.value = String(point[k]);
+      msg.textContent = ""; row.classList.remove("dx-invalid");
     });
     rng.addEventListener("input", function () {
       var x = parseFloat(rng.value);
-      point[k] = x; num.value = String(x); recompute();
+      point[k] = x; num.value = String(x); msg.textContent = ""; row.classList.remove("dx-invalid");
+      recompute();
     });
     lab.appendChild(num);
     row.appendChild(lab);
+    row.appendChild(msg);
     row.appendChild(rng);
     ibox.appendChild(row);
   });
@@ -386,11 +522,18 @@
     pos = Math.max(0, Math.min(steps.length, p));
     render();
   }
-  function step() { go(pos >= steps.length ? 1 : pos + 1); }
+  function step() {  // the end is the end while walking (« start goes back)
+    if (pos >= steps.length) go(walking ? steps.length : 1);
+    else go(pos + 1);
+  }
   document.getElementById("dx-step").addEventListener("click", step);
   document.getElementById("dx-back").addEventListener("click", function () { go(pos - 1); });
   document.getElementById("dx-start").addEventListener("click", function () { go(0); });
   document.getElementById("dx-end").addEventListener("click", function () { go(steps.length, false); });
+  document.getElementById("dx-zoom").addEventListener("click", function () {
+    var full = document.getElementById("dx-svg").classList.toggle("dx-full");
+    this.textContent = full ? "fit to width" : "actual size";
+  });
   document.addEventListener("keydown", function (ev) {
     if (ev.target && ev.target.tagName === "INPUT") return;
     if (ev.key === "ArrowRight" || ev.key === "ArrowDown") { step(); ev.preventDefault(); }
@@ -404,12 +547,16 @@
     "The graph has " + D.nodes.length + " nodes: too many to draw. Its numbers are computed here all the same."));
 
   // the pairs of visible picture labels that overlap on screen (the docs' screenshots and
-  // the tests check there are none)
+  // the tests check there are none), measured with the drawing at its actual size: shrunk to
+  // the window, a small font's line boxes overlap by a pixel where the letters do not
   function overlaps() {
-    var boxes = [], out = [];
+    var boxes = [], out = [], holder = document.getElementById("dx-svg");
+    var fit = !holder.classList.contains("dx-full");
+    holder.classList.add("dx-full");
     document.querySelectorAll("#dx-svg svg text").forEach(function (t) {
       if (t.getClientRects().length && t.textContent.trim()) boxes.push([t.textContent, t.getBoundingClientRect()]);
     });
+    if (fit) holder.classList.remove("dx-full");
     for (var i = 0; i < boxes.length; i++) for (var j = i + 1; j < boxes.length; j++) {
       var a = boxes[i][1], b = boxes[j][1];
       var w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
