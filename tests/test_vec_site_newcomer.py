@@ -1,0 +1,51 @@
+"""A newcomer's report on vectors and the docs site: a vector output's backward check compares
+like with like and says when it disagrees, CSV points with the matrix method, a claim's error
+position in the user's text, every link of the built site resolving, docstrings as text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import diffx
+from diffx.cli import app
+
+
+def _cli(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+# -- 1. the backward check of a vector output --------------------------------------------------
+def test_backward_check_of_a_vector_output_is_seeded_with_ones_like_the_pass():
+    # L = W x, L̄ = 1: W̄ = 1 xᵀ = [[1,2],[1,2]], x̄ = Wᵀ 1 = [4, 6] (by hand)
+    back = diffx.backward("L = W @ x", at={"W": [[1, 2], [3, 4]], "x": [1, 2]})
+    values = {line.name: line.value for line in back.lines}
+    assert np.array_equal(values["W"], [[1, 2], [1, 2]])
+    assert np.array_equal(values["x"], [4, 6])
+    check = back.check()
+    assert check.worst < 1e-12 and check.agrees
+    out = _cli("grad", "L = W @ x", "--at", "W=[[1,2],[3,4]], x=[1,2]", "--backward")
+    assert out.exit_code == 0, out.output
+    assert "L̄ = 1 (every entry: the gradient of sum(L))" in out.output
+    assert "agrees within 0.0e+00" in out.output
+
+
+def test_a_backward_check_past_its_tolerance_disagrees_and_the_command_fails(monkeypatch):
+    from diffx.backward import Backward
+    from diffx.present.backward import check_text
+
+    back = diffx.backward("y = W @ x", at={"W": [[1, 2], [3, 4]], "x": [1, 2]})
+    assert back.lines[1].name == "W"  # W̄ = 1 xᵀ = [[1, 2], [1, 2]]
+    back.lines[1].value = back.lines[1].value + 2.0  # a wrong adjoint: 2 off in every entry
+    check = back.check()
+    assert check.worst == pytest.approx(2.0)  # |2| / max(1, |ref| = 1) at W[0,0]
+    assert check.entry in ("W[0,0]", "W[1,0]")
+    assert not check.agrees
+    text = check_text(check)
+    assert "DISAGREES" in text and "agrees within" not in text
+    bad = check
+    monkeypatch.setattr(Backward, "check", lambda self: bad)
+    out = _cli("grad", "y = W @ x", "--at", "W=[[1,2],[3,4]], x=[1,2]", "--backward")
+    assert out.exit_code == 1
+    assert "DISAGREES" in out.output
