@@ -49,3 +49,33 @@ def test_a_backward_check_past_its_tolerance_disagrees_and_the_command_fails(mon
     out = _cli("grad", "y = W @ x", "--at", "W=[[1,2],[3,4]], x=[1,2]", "--backward")
     assert out.exit_code == 1
     assert "DISAGREES" in out.output
+
+
+# -- 2. CSV points with the matrix method ------------------------------------------------------
+def _csv(tmp_path, rows):
+    path = tmp_path / "pts.csv"
+    path.write_text("x[0],x[1],a[0],a[1]\n" + "".join(r + "\n" for r in rows))
+    return str(path)
+
+
+def test_the_matrix_method_counts_the_points_of_a_csv_file_not_their_entries(tmp_path):
+    out = _cli("grad", "sum(x*a)", "--at", _csv(tmp_path, ["1,2,3,4", "5,6,7,8"]),
+               "--method", "matrix")
+    assert out.exit_code == 2
+    assert "the other methods run on the 2 points" in out.output
+
+
+def test_a_csv_file_of_one_row_is_one_point(tmp_path):
+    # sum(x*a) at x=[1,2], a=[3,4]: 1*3 + 2*4 = 11, ∂/∂x = a = [3 4], ∂/∂a = x = [1 2]
+    path = _csv(tmp_path, ["1,2,3,4"])
+    for method in ("matrix", "reverse"):
+        out = _cli("grad", "sum(x*a)", "--at", path, "--method", method)
+        assert out.exit_code == 0, out.output
+        assert "points" not in out.output
+        assert "f = 11\n" in out.output
+        assert "[3 4]" in out.output and "[1 2]" in out.output
+    scalar = tmp_path / "one.csv"
+    scalar.write_text("x,y\n3,2\n")
+    out = _cli("grad", "x*y", "--at", str(scalar), "--method", "reverse")
+    assert out.exit_code == 0, out.output
+    assert "at x=3, y=2" in out.output and "points" not in out.output
