@@ -79,3 +79,20 @@ def test_a_csv_file_of_one_row_is_one_point(tmp_path):
     out = _cli("grad", "x*y", "--at", str(scalar), "--method", "reverse")
     assert out.exit_code == 0, out.output
     assert "at x=3, y=2" in out.output and "points" not in out.output
+
+
+# -- 3. a claim's error is placed in the claim as typed ----------------------------------------
+def test_a_claims_parse_error_names_the_column_in_the_claim_and_echoes_it():
+    out = _cli("check", "L = sum(x*x)", "--at", "x=[1,2]", "--claim", "x = outer(x, x, x)")
+    assert out.exit_code != 0
+    text = out.output
+    assert "claim_" not in text and "line 2" not in text
+    # the third argument of outer(x, x, x) starts at column 13 of the formula; the parser
+    # points at the separator before it, column 11 (as for the same formula alone)
+    alone = _cli("grad", "outer(x, x, x)", "--at", "x=[1,2]")
+    column = alone.output.split(" at column ")[1].split("\n")[0]
+    assert f"at column {column}\n  outer(x, x, x)\n" in text
+    lines = text.splitlines()
+    caret = next(i for i, line in enumerate(lines) if line.strip().startswith("^"))
+    assert lines[caret - 1] == "  outer(x, x, x)"
+    assert lines[caret].index("^") == 2 + int(column) - 1
