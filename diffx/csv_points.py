@@ -1,4 +1,4 @@
-"""CSV files of points: one point per row, a header row of input names.
+r"""CSV files of points: one point per row, a header row of input names.
 
 The file is read whole, so everything about it is capped: it must be a regular file (a device
 such as /dev/zero, a FIFO or a directory is refused before it is opened), of at most
@@ -38,7 +38,7 @@ _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[\s*([0-9]{1,9})\s*(?:,\s*([0-9
 
 
 def read_csv_points(path: str | Path) -> dict[str, Any]:
-    """A CSV file with a header of input names: one point per row, as arrays (a file of one
+    r"""A CSV file with a header of input names: one point per row, as arrays (a file of one
     row is that one point: a number per input).
 
     The file must be a regular UTF-8 file (a byte-order mark is allowed) of at most
@@ -93,7 +93,7 @@ def read_csv_points(path: str | Path) -> dict[str, Any]:
 
 
 def _lines(path: str | Path, stream: io.StringIO) -> Iterator[str]:
-    """The lines of ``stream`` (ending in \n, \r\n or \r), none longer than MAX_CSV_LINE."""
+    r"""The lines of ``stream`` (ending in \n, \r\n or \r), none longer than MAX_CSV_LINE."""
     number = 0
     while True:
         line = stream.readline(MAX_CSV_LINE + 1)

@@ -222,6 +222,10 @@ def test_the_site_builds_strict(tmp_path):
     assert (tmp_path / "site" / "examples" / "logistic_training_step.py").is_file()
     assert not (tmp_path / "site" / "build.py").exists()  # docs' own scripts stay out
     assert broken_links(tmp_path / "site") == []
+    # the docstrings' Sphinx roles are links (or code), never text; escapes stay escapes
+    assert ":class:" not in api and ":func:" not in api
+    assert 'href="#diffx.Graph"><code>Graph</code></a>' in api
+    assert "<code>\\r\\n</code>" in api and "\r" not in api
 
 
 class _Links(HTMLParser):

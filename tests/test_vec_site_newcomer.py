@@ -96,3 +96,42 @@ def test_a_claims_parse_error_names_the_column_in_the_claim_and_echoes_it():
     caret = next(i for i, line in enumerate(lines) if line.strip().startswith("^"))
     assert lines[caret - 1] == "  outer(x, x, x)"
     assert lines[caret].index("^") == 2 + int(column) - 1
+
+
+# -- 5. docstrings as the API page shows them --------------------------------------------------
+def _public_docstrings():
+    import inspect
+
+    for name in diffx.__all__:
+        obj = getattr(diffx, name)
+        yield name, inspect.getdoc(obj) or ""
+        if inspect.isclass(obj):
+            for member, value in vars(obj).items():
+                if not member.startswith("_") and callable(value):
+                    yield f"{name}.{member}", inspect.getdoc(value) or ""
+
+
+def test_public_docstrings_hold_no_control_characters():
+    # a "\r\n" in a docstring that is not raw becomes a real CR LF on the API page
+    assert "``\\r\\n``" in diffx.parse.__doc__
+    bad = [name for name, doc in _public_docstrings()
+           if any(ch in doc for ch in "\r\t\x0b\x0c\x00")]
+    assert bad == []
+
+
+def test_the_docs_hook_makes_sphinx_roles_cross_references():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "hooks.py"
+    spec = importlib.util.spec_from_file_location("docs_hooks", path)
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    html = ("<p>a :class:<code>~diffx.vectors.VectorProgram</code>, :func:<code>grad</code> "
+            "and :mod:<code>diffx.engine</code></p>")
+    out = hooks.on_page_content(html, None, None, None)
+    assert out == (
+        '<p>a <autoref identifier="diffx.vectors.VectorProgram" slug="diffx.VectorProgram" '
+        'optional><code>VectorProgram</code></autoref>, <autoref identifier="grad" '
+        'slug="diffx.grad" optional><code>grad</code></autoref> and <autoref '
+        'identifier="diffx.engine" optional><code>diffx.engine</code></autoref></p>')
