@@ -135,3 +135,21 @@ def test_the_docs_hook_makes_sphinx_roles_cross_references():
         'optional><code>VectorProgram</code></autoref>, <autoref identifier="grad" '
         'slug="diffx.grad" optional><code>grad</code></autoref> and <autoref '
         'identifier="diffx.engine" optional><code>diffx.engine</code></autoref></p>')
+
+
+# -- 6. the docs extra is the site's tools only ------------------------------------------------
+def test_the_docs_extra_holds_only_what_the_site_build_needs():
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml")
+                            .read_text("utf-8"))["project"]
+    extras = project["optional-dependencies"]
+
+    def names(specs):
+        return {spec.split(">")[0].split("=")[0].split("<")[0].split("[")[0] for spec in specs}
+
+    assert names(extras["docs"]) == {"mkdocs", "mkdocs-material", "mkdocstrings",
+                                     "mkdocs-jupyter"}
+    assert "mkdocstrings[python]>=0.26" in extras["docs"]
+    assert set(extras["docs"]) <= set(extras["test"])  # the site is built by the tests too
