@@ -10,8 +10,10 @@ intermediates are inlined. A term is a coefficient, scalar factors and array fac
 constants fold (0.5 · 2 = 1), a factor 1 is dropped, and −(t − y) is written (y − t). Where a
 rule is not one of these simple products it is printed as written in its record.
 
-Every line's value is the block sweep's (``diffx.blocksweep``); ``Backward.check()`` compares
-each with the scalar reverse sweep's adjoints of its elements on the expansion.
+Every line's value is the block sweep's (``diffx.blocksweep``), seeded with ones at a vector
+output (the gradient of the sum of its entries); ``Backward.check()`` compares each with the
+scalar reverse sweep's adjoints of its elements on the expansion, seeded the same way (one
+sweep per output entry, summed).
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from .blocks import BlockProgram
 from .details import SweepDetails
 from .ops import CONST, INPUT
 from .shapes import Shape
+
+# block and scalar sweeps do the same arithmetic in another order: rounding apart, never more
+CHECK_TOLERANCE = 1e-8
 
 
 @dataclass
@@ -54,6 +59,13 @@ class BackwardCheck:
     worst: float
     entry: str
     per_line: dict[str, float] = field(default_factory=dict)
+    tolerance: float = CHECK_TOLERANCE
+    seed: str = ""  # how the output's adjoint was seeded, said in the text
+
+    @property
+    def agrees(self) -> bool:
+        """Whether every entry is within ``tolerance`` (relative, at least absolute)."""
+        return bool(self.worst <= self.tolerance)
 
 
 @dataclass
@@ -72,12 +84,21 @@ class Backward:
 
         program = self.program
         graph, ids = program.expansion
-        result = grad(graph, at=program.element_point(self.point),
-                      wrt=program.element_wrt(self.wrt), method="reverse")
-        details = result.details
-        assert isinstance(details, SweepDetails)  # the reverse method's
-        adjoints = details.adjoints
-        assert adjoints is not None  # kept at one point
+        at = program.element_point(self.point)
+        element_wrt = program.element_wrt(self.wrt)
+        outs = ids[program.blocks.output]
+        adjoints: Any = None
+        # the block sweep seeds a vector output with ones (the gradient of the sum of its
+        # entries): the scalar sweep is seeded alike, one sweep per entry, summed
+        for node in outs.flat:
+            result = grad(graph.view(int(node), graph.output_name), at=at, wrt=element_wrt,
+                          method="reverse")
+            details = result.details
+            assert isinstance(details, SweepDetails)  # the reverse method's
+            assert details.adjoints is not None  # kept at one point
+            these = np.array([float(v) for v in details.adjoints])
+            adjoints = these if adjoints is None else adjoints + these
+        assert adjoints is not None  # an output has at least one entry
         worst, entry, per_line = 0.0, "", {}
         from .expand import element_names
 
@@ -91,7 +112,9 @@ class Backward:
             if rel.size and float(rel.max()) >= worst:
                 worst = float(rel.max())
                 entry = element_names(line.name, line.shape)[int(np.argmax(rel))]
-        return BackwardCheck(worst, entry, per_line)
+        name = program.blocks.output_name or "f"
+        seed = f"{bar(name)} = 1 (every entry: the gradient of sum({name}))" if outs.ndim else ""
+        return BackwardCheck(worst, entry, per_line, seed=seed)
 
 
 def backward(source: Any, *, at: Any = None, shapes: Any = None,

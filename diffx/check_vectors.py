@@ -190,8 +190,9 @@ def _claim_value(program: Any, target: str, formula: str, point: dict[str, Any],
     label = "claim_"
     while label in blocks.assigned or label in program.inputs:
         label += "_"
+    head = f"{blocks.source}\n{label} = "
     try:
-        combined = parse(f"{blocks.source}\n{label} = {formula}", shapes=dict(
+        combined = parse(head + formula, shapes=dict(
             program.input_shapes))
         assert isinstance(combined, VectorProgram)  # given shapes: the block level
         unknown = [n for n in combined.inputs if n not in program.inputs]
@@ -200,6 +201,8 @@ def _claim_value(program: Any, target: str, formula: str, point: dict[str, Any],
                               "name assigned in the program", param="claims")
         combined.node_shapes  # noqa: B018  (shape errors of the formula, here)
     except ParseError as exc:
+        if exc.source == head + formula and exc.offset >= len(head):  # in the claim: its text
+            exc = ParseError(exc.reason, formula, exc.offset - len(head), exc.length)
         raise DiffxError(f"{where}: {exc}", param="claims") from None
     value = blocksweep.forward(combined, point)[combined.blocks.output]
     base = target.partition("[")[0]

@@ -1,4 +1,4 @@
-"""CSV files of points: one point per row, a header row of input names.
+r"""CSV files of points: one point per row, a header row of input names.
 
 The file is read whole, so everything about it is capped: it must be a regular file (a device
 such as /dev/zero, a FIFO or a directory is refused before it is opened), of at most
@@ -38,7 +38,8 @@ _ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[\s*([0-9]{1,9})\s*(?:,\s*([0-9
 
 
 def read_csv_points(path: str | Path) -> dict[str, Any]:
-    """A CSV file with a header of input names: one point per row, as arrays.
+    r"""A CSV file with a header of input names: one point per row, as arrays (a file of one
+    row is that one point: a number per input).
 
     The file must be a regular UTF-8 file (a byte-order mark is allowed) of at most
     ``MAX_CSV_BYTES`` bytes and ``MAX_POINTS`` rows; lines may end in ``\n``, ``\r\n`` or
@@ -86,11 +87,13 @@ def read_csv_points(path: str | Path) -> dict[str, Any]:
         raise PointError(f"{path}, line {reader.line_num}: {reason}") from None
     if header is None or not rows:
         raise PointError(f"{path} needs a header row of input names and at least one row")
+    if rows == 1:  # one row is one point, not a batch of one
+        return {h: float(c[0]) for h, c in zip(header, columns)}
     return {h: np.frombuffer(c, dtype=float).copy() for h, c in zip(header, columns)}
 
 
 def _lines(path: str | Path, stream: io.StringIO) -> Iterator[str]:
-    """The lines of ``stream`` (ending in \n, \r\n or \r), none longer than MAX_CSV_LINE."""
+    r"""The lines of ``stream`` (ending in \n, \r\n or \r), none longer than MAX_CSV_LINE."""
     number = 0
     while True:
         line = stream.readline(MAX_CSV_LINE + 1)
@@ -181,7 +184,8 @@ def _join_brackets(row: list[str]) -> list[str]:
 def group_elements(path: str | Path, columns: dict[str, Any],
                    shapes: dict[str, tuple[int, ...]] | None = None) -> dict[str, Any]:
     """The columns of a CSV file of points with the element columns of each vector or matrix
-    input (``x[0]``, ``W[1,0]``) gathered into one array of shape ``(rows,) + shape``.
+    input (``x[0]``, ``W[1,0]``) gathered into one array of shape ``(rows,) + shape`` (for a
+    file of one row, which ``read_csv_points`` gives as numbers, one ``Value`` of ``shape``).
 
     The shape of an input is ``shapes[name]`` when declared, else read off its headers (the
     largest index plus one on each axis). Either way the header must name every element, and a
@@ -224,7 +228,13 @@ def group_elements(path: str | Path, columns: dict[str, Any],
                 f"{needed[0]} to {needed[-1]}"
             raise PointError(f"{path}: {name} is {kind}, so the header needs {both} (missing "
                              f"{', '.join(missing[:3])}{', ...' * (len(missing) > 3)})")
-        out[name] = np.stack([columns[h] for h in needed], axis=-1).reshape((-1,) + shape)
+        cells = [columns[h] for h in needed]
+        if all(np.ndim(c) == 0 for c in cells):  # a file of one row: one value, not a batch
+            from .point_values import Value
+
+            out[name] = Value(np.array(cells, dtype=float).reshape(shape))
+        else:
+            out[name] = np.stack(cells, axis=-1).reshape((-1,) + shape)
     return out
 
 

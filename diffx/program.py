@@ -22,7 +22,7 @@ from .vectors import VectorProgram
 
 def parse(source: str | Graph | VectorProgram,
           shapes: Mapping[str, tuple[int, ...]] | None = None) -> Graph | VectorProgram:
-    """Parse an expression or program into a :class:`Graph` (a Graph is returned unchanged),
+    r"""Parse an expression or program into a :class:`Graph` (a Graph is returned unchanged),
     or, for a program in vector notation (``@``, ``W.T``, ``v[0]``, ``sum(...)``) or when
     ``shapes`` gives an input a shape, into a :class:`~diffx.vectors.VectorProgram`.
 
@@ -88,7 +88,7 @@ def _no_vectors_here(source: str) -> ParseError:
 
 
 def normalize_source(source: str) -> str:
-    """Drop a leading byte-order mark; ``\r\n`` and a lone ``\r`` become ``\n``."""
+    r"""Drop a leading byte-order mark; ``\r\n`` and a lone ``\r`` become ``\n``."""
     if source.startswith("\ufeff"):
         source = source[1:]
     if "\r" in source:

@@ -1,7 +1,12 @@
 """MkDocs hook: the pages link to the repository's own files (`../examples/mlp.dx` from a page
 in docs/), which is right on GitHub; on the site the examples are served from `examples/`
 (docs/examples links to ../examples), so such links are rewritten to point there. Any other
-link that leaves docs/ is left alone and fails `mkdocs build --strict`."""
+link that leaves docs/ is left alone and fails `mkdocs build --strict`.
+
+The docstrings name other objects with Sphinx roles (:class:`~diffx.vectors.VectorProgram`),
+which mkdocstrings shows as text: each is made a cross-reference that mkdocs-autorefs links
+when the site documents the object (by its full name or as ``diffx.<name>``), else plain code,
+with ``~`` showing only the last part of the name as Sphinx does."""
 
 from __future__ import annotations
 
@@ -44,3 +49,17 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         return match.group(0)
 
     return LINK.sub(rewrite, markdown)
+
+
+ROLE = re.compile(r":(?:class|func|meth|mod|attr|exc|data|obj):<code>(~?)([A-Za-z_][\w.]*)</code>")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    def crossref(match: re.Match[str]) -> str:
+        short, name = match.groups()
+        shown = name.rpartition(".")[2] if short else name
+        also = f"diffx.{name.rpartition('.')[2]}"
+        slug = f' slug="{also}"' if also != name else ""
+        return f'<autoref identifier="{name}"{slug} optional><code>{shown}</code></autoref>'
+
+    return ROLE.sub(crossref, html)

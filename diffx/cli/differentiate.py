@@ -72,7 +72,11 @@ def grad(
         from .sources import read_point, read_source
 
         found = backward_pass(read_source(source, file), at=read_point(at), wrt=wrt)
-        return typer.echo(backward_text(found, check=found.check()))
+        checked = found.check()
+        typer.echo(backward_text(found, check=checked))
+        if not checked.agrees:  # a backward pass that disagrees with the scalar sweep fails
+            raise typer.Exit(1)
+        return None
     check_whole("--order", order, 1, 2)
     check_seconds("--timeout", timeout, MAX_TIMEOUT)
     if order == 2:

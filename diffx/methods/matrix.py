@@ -151,7 +151,9 @@ def vjp_rows(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arr
     if point is None:
         raise MethodError(f"the matrix method computes values: add {option('at')}")
     if arrays:
-        n = int(np.prod(np.broadcast_shapes(*(np.shape(v) for v in point.values()))))
+        # a batch value has shape B + (the input's shape): the points are B's, not the entries
+        n = max((int(np.prod(np.shape(v)[:np.ndim(v) - len(program.shape_of(k))]))
+                 for k, v in point.items() if k in program.inputs), default=1)
         raise MethodError(f"the matrix method takes one point (the other methods run on the "
                           f"{n:,} points)")
     blocks, entries = _targets(program, wrt)

@@ -37,7 +37,18 @@ def backward_text(backward: Any, values: bool = False, check: Any = None) -> str
         if values:
             out.extend("    " + row for row in _matrix(line.value))
     if check is not None:
-        out.append(f"checked against the scalar sweep: every entry agrees within {check.worst:.1e}"
-                   + (f" (worst {check.entry})" if check.entry else ""))
+        out.append(check_text(check))
     out.extend(f"warning: {w}" for w in backward.warnings)
     return "\n".join(out)
+
+
+def check_text(check: Any) -> str:
+    """``checked against the scalar sweep ...: every entry agrees within 1.1e-16``, or, past
+    the check's tolerance, that it DISAGREES and where the worst entry is."""
+    seeded = f", seeded {check.seed}" if getattr(check, "seed", "") else ""
+    where = f" (worst {check.entry})" if check.entry else ""
+    if check.agrees:
+        return f"checked against the scalar sweep{seeded}: every entry agrees within " \
+               f"{check.worst:.1e}{where}"
+    return f"checked against the scalar sweep{seeded}: it DISAGREES by {check.worst:.1e}" \
+           f"{where}, past the tolerance {check.tolerance:.0e}"
