@@ -46,3 +46,35 @@ def test_symbolic_zero_only_when_the_true_value_underflows():
     assert g.gradient["x"] == 0.0
     g = grad("tanh(3*x)^0.5", at={"x": 1e5}, method="symbolic")
     assert g.gradient["x"] == 0.0
+
+
+def _softplus(z):
+    return mpmath.log1p(mpmath.exp(z))
+
+
+HUGE_ARGS = [
+    ("softplus(x^3)", 1e100, lambda x: _softplus(x**3)),
+    ("softplus(2*x)", 1e200, lambda x: _softplus(2 * x)),
+    ("softplus(x)", 1e300, _softplus),
+    ("x*sigmoid(3*x)", 1e300, lambda x: x * _sig(3 * x)),
+]
+
+
+@pytest.mark.parametrize("source, x, f", HUGE_ARGS, ids=[t[0] for t in HUGE_ARGS])
+def test_symbolic_softplus_of_a_huge_argument(source, x, f):
+    g = grad(source, at={"x": x}, method="symbolic")
+    with mpmath.workdps(80):
+        want_f = float(f(mpmath.mpf(x)))
+        h = mpmath.mpf(x) * mpmath.mpf(10) ** -30
+        want = float((f(mpmath.mpf(x) + h) - f(mpmath.mpf(x) - h)) / (2 * h))
+    assert g.value == pytest.approx(want_f, rel=1e-12)
+    assert g.gradient["x"] == pytest.approx(want, rel=1e-12)
+    assert not g.warnings  # f is finite: no sentence about an infinite value
+
+
+def test_softplus_squared_is_finite_in_its_slope_and_says_why_its_value_is_not():
+    g = grad("softplus(x)^2", at={"x": 1e200}, method="symbolic")
+    assert g.gradient["x"] == pytest.approx(2e200, rel=1e-12)
+    assert math.isinf(g.value)
+    assert any("beyond the largest float" in w for w in g.warnings)
+    assert not any("takes exp of" in w for w in g.warnings)  # exp(1e200) is not the reason
