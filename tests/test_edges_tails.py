@@ -78,3 +78,36 @@ def test_softplus_squared_is_finite_in_its_slope_and_says_why_its_value_is_not()
     assert math.isinf(g.value)
     assert any("beyond the largest float" in w for w in g.warnings)
     assert not any("takes exp of" in w for w in g.warnings)  # exp(1e200) is not the reason
+
+
+SCALED = [  # f(x ± h) == f(x) in floats while f' (written out in mpmath) is a tiny double
+    ("sigmoid(3*x)", 100.0, lambda x: 3 * _sig(3 * x) * _sig(-3 * x)),
+    ("sigmoid(x)", 40.0, lambda x: _sig(x) * _sig(-x)),
+    ("tanh(3*x)^0.5", 30.0, lambda x: 
+     1.5 * mpmath.sech(3 * x) ** 2 / mpmath.sqrt(mpmath.tanh(3 * x))),
+    ("1 - sigmoid(-5*x)", 50.0, lambda x: 5 * _sig(-5 * x) * _sig(5 * x)),
+]
+
+
+@pytest.mark.parametrize("source, x, f", SCALED, ids=[t[0] for t in SCALED])
+def test_numeric_zero_difference_of_a_nonzero_derivative_warns(source, x, f):
+    with mpmath.workdps(80):
+        assert float(f(mpmath.mpf(x))) > 0  # the true slope is a positive double
+    g = grad(source, at={"x": x}, method="numeric")
+    assert g.gradient["x"] == 0.0
+    assert any("the difference is exactly 0" in w for w in g.warnings), g.warnings
+
+
+def test_numeric_zero_difference_warns_over_an_array():
+    g = grad("sigmoid(3*x)", at={"x": [100.0, 100.5, 101.0]}, method="numeric")
+    assert list(g.gradient["x"]) == [0.0, 0.0, 0.0]
+    assert any("the difference is exactly 0" in w for w in g.warnings), g.warnings
+
+
+@pytest.mark.parametrize("source, x", [("x^2", 0.0), ("cos(x - 1)", 1.0), ("max(x, 5)", 1.0),
+                                       ("sigmoid(3*x)", 1000.0)])
+def test_numeric_exact_zero_goes_without_a_warning(source, x):
+    # symmetric about x (derivative 0), or a slope 3e^-3000 that is 0 as a double
+    g = grad(source, at={"x": x}, method="numeric")
+    assert g.gradient["x"] == 0.0
+    assert not any("difference is exactly 0" in w or "resolution" in w for w in g.warnings)
