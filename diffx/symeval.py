@@ -190,7 +190,7 @@ def _precision_needed(terms: list[Any], total: Any, need: list[Any]) -> None:
     spread = max(mags) - min(mags)
     lost = max(mags) - mpmath.mag(total) if total != 0 and mpmath.isfinite(total) else 0
     need[0] = max(need[0], int(max(spread, lost)) + 64)
-    if total == 0 and len(need) > 2:  # cancelled to the last bit: its true size is below 2^(top - prec)
+    if total == 0 and len(need) > 2:  # cancelled to the last bit: maybe tiny, not 0
         need[2] = int(max(mags)) if need[2] is None else max(need[2], int(max(mags)))
 
 
