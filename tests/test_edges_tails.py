@@ -111,3 +111,23 @@ def test_numeric_exact_zero_goes_without_a_warning(source, x):
     g = grad(source, at={"x": x}, method="numeric")
     assert g.gradient["x"] == 0.0
     assert not any("difference is exactly 0" in w or "resolution" in w for w in g.warnings)
+
+
+def test_symbolic_over_many_points_rechecks_float_zeros():
+    g = grad("tanh(3*x)^0.5", at={"x": [30.0, 31.0]}, method="symbolic")
+    with mpmath.workdps(80):
+        want = [float(1.5 * mpmath.sech(3 * mpmath.mpf(x)) ** 2
+                      / mpmath.sqrt(mpmath.tanh(3 * mpmath.mpf(x)))) for x in (30, 31)]
+    assert list(g.gradient["x"]) == pytest.approx(want, rel=1e-12)
+    assert not g.warnings
+
+
+def test_symbolic_zeros_past_the_rechecked_ones_are_reported():
+    import numpy as np
+
+    xs = np.linspace(30.0, 40.0, 1000)
+    g = grad("tanh(3*x)^0.5", at={"x": xs}, method="symbolic")
+    assert g.gradient["x"][0] == pytest.approx(4.0285105729269257e-78, rel=1e-12)
+    assert any("exactly 0 at 800 points" in w for w in g.warnings), g.warnings
+    g = grad("relu(x)", at={"x": np.linspace(-1.0, 1.0, 1000)}, method="symbolic")
+    assert not g.warnings  # its zeros are true zeros
