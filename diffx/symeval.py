@@ -50,9 +50,12 @@ def evaluate(expr: Any, point: dict[Any, float]) -> Value:
     prec = before = PRECISIONS[0]
     while True:
         why: list[str] = []
-        need: list[Any] = [0, None]  # bits the formula needs, and a sentence when beyond reach
+        # bits the formula needs, a sentence when beyond reach, the size (in bits) of the
+        # largest terms of a sum that cancelled exactly (or None), the largest value's size
+        need: list[Any] = [0, None, None, 0]
         with mpmath.workprec(prec):
             v = _walk(expr, point, why, need)
+            _resolve_cancelled(need)
             result = _to_double(v, prec)
             if not why and isinstance(result, float) and math.isinf(result) and \
                     mpmath.isfinite(v):
@@ -73,6 +76,18 @@ def evaluate(expr: Any, point: dict[Any, float]) -> Value:
                 f"digits than {MAX_PREC:,} bits can hold)"))
         previous, before, was_enough = result, prec, enough
         prec = min(MAX_PREC, max(2 * prec, need[0] + 64))
+
+
+ZERO_BITS = 1074 + 64  # below 2^-1074 relative to the largest term a sum is 0 as a double
+
+
+def _resolve_cancelled(need: list[Any]) -> None:
+    """A sum that cancelled to exactly 0 (1.5 - 1.5·tanh(90)^2 at 128 bits) may be tiny
+    rather than 0: it is resolved down to the smallest double below its largest term, times
+    the largest value in the formula (which may multiply it), within the cap. (A zero that
+    the cap cannot resolve stays 0: sech^2 of 2^(8e9) times 2^(8e9) is 0 to every digit.)"""
+    if need[2] is not None:
+        need[0] = max(need[0], min(need[2] + ZERO_BITS + max(0, need[3]), MAX_PREC))
 
 
 def _same(a: float | complex, b: float | complex, rel: float = 0.0) -> bool:
@@ -105,6 +120,7 @@ def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[Any],
     done: dict[int, Any]
     done, keep = memo if memo is not None else ({}, [])  # keep: objects stay alive, ids unique
     stack: list[tuple[Any, bool]] = [(expr, False)]
+    sized = len(need) > 3  # callers that only ask for the bits pass [bits, sentence]
     while stack:
         e, ready = stack.pop()
         if id(e) in done:
@@ -133,6 +149,8 @@ def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[Any],
                 v = v.real
         done[id(e)] = v
         keep.append(e)
+        if sized and isinstance(v, mpmath.mpf) and v != 0 and mpmath.isfinite(v):
+            need[3] = max(need[3], int(mpmath.mag(v)))
     return done[id(expr)]
 
 
@@ -172,6 +190,8 @@ def _precision_needed(terms: list[Any], total: Any, need: list[Any]) -> None:
     spread = max(mags) - min(mags)
     lost = max(mags) - mpmath.mag(total) if total != 0 and mpmath.isfinite(total) else 0
     need[0] = max(need[0], int(max(spread, lost)) + 64)
+    if total == 0 and len(need) > 2:  # cancelled to the last bit: maybe tiny, not 0
+        need[2] = int(max(mags)) if need[2] is None else max(need[2], int(max(mags)))
 
 
 def _product(args: list[Any]) -> Any:

@@ -10,7 +10,11 @@ from typing import Any
 
 import mpmath
 
-HUGE = 2.0**40  # exp/sinh/cosh of more than this is inf (its value has 2^40-bit exponents)
+HUGE = 2.0**40  # sinh/cosh/tanh beyond this are ±inf or ±1 (mpmath would build 2^40-bit integers)
+# exp is computed up to here (any double and then some: softplus(1e300) = log(1 + exp(1e300))
+# is 1e300, and its slope exp(1e300)/(1 + exp(1e300)) is 1); mpmath keeps the exponent as an
+# integer of about 1,100 bits, so this costs about as much as a 1,100-bit argument reduction
+EXP_HUGE = mpmath.ldexp(1, 1100)
 
 
 def about(v: Any) -> str:
@@ -53,10 +57,10 @@ def pick(values: list[Any], larger: bool) -> Any:
 def exp_limited(z: Any, why: list[str]) -> Any:
     r = real(z)
     if not mpmath.isnan(r):
-        if r > HUGE:
+        if r > EXP_HUGE:
             why.append(f"it takes exp of {about(r)}, a number far beyond the float range")
             return mpmath.inf
-        if r < -HUGE:
+        if r < -EXP_HUGE:
             return mpmath.mpf(0)
     return mpmath.exp(z)
 
@@ -72,7 +76,7 @@ def power(b: Any, x: Any, why: list[str]) -> Any:
         why.append("the formula divides by zero at this point (a negative power of 0)")
         return mpmath.inf
     if isinstance(x, mpmath.mpf) and mpmath.isint(x):
-        if abs(x) * abs(mpmath.log(abs(b), 2)) > HUGE:  # 2^(2^40) or beyond: inf or 0
+        if abs(x) * abs(mpmath.log(abs(b), 2)) > EXP_HUGE:  # 2^(2^1100) or beyond: inf or 0
             big = (abs(b) > 1) == (x > 0)
             if big:
                 why.append("it raises to a power far beyond the float range")
@@ -81,7 +85,7 @@ def power(b: Any, x: Any, why: list[str]) -> Any:
     if isinstance(b, mpmath.mpf) and b < 0:
         b = mpmath.mpc(b)
     size = real(x * mpmath.log(b)) if not mpmath.isinf(b) else None
-    if size is not None and not mpmath.isnan(size) and abs(size) > HUGE:
+    if size is not None and not mpmath.isnan(size) and abs(size) > EXP_HUGE:
         if size > 0:
             why.append("it raises to a power far beyond the float range")
         return mpmath.inf if size > 0 else mpmath.mpf(0)

@@ -71,6 +71,9 @@ FLAT_HIDDEN = 1e-8  # past EXACT_CHECKS points, a flat f hiding a slope below th
 EXACT_CHECKS = 20  # points of an array whose symmetry is checked in mpmath
 EXACT_DIGITS = 50  # digits beyond those that hold x ± h exactly
 FLOAT_MATCH = 1e-6  # the exact f at x + h within this of the float f there
+# digits that see f(x + h) − f(x − h) = 2h·f' for any f' down to the smallest double (5e-324),
+# beyond log10(|f|/h): sigmoid(3x) at 100 differs at ±h only in its 133rd digit
+DOUBLE_DIGITS = 324
 MAX_SPAN = 700  # decimal range of node magnitudes past which the symmetry is not checked
 
 
@@ -225,7 +228,9 @@ def symmetric(graph: Graph, point: dict[str, Any], w: str, k: int, x: float,
         span = int(mpmath.log10(max(sizes) / min(sizes))) if sizes else 0
         if span > MAX_SPAN:
             return False  # beyond doubles (or far past them): no proof, the warning stays
-        with mpmath.workdps(int((53 + spread) * 0.302) + 1 + span + EXACT_DIGITS):
+        over_h = max(0, int(mpmath.log10(max(sizes) / h))) if sizes else 0
+        with mpmath.workdps(int((53 + spread) * 0.302) + 1 + span + EXACT_DIGITS +
+                            DOUBLE_DIGITS + over_h):
             p = {name: mpmath.mpf(v) for name, v in at.items()}
             both = []
             for sign in (1, -1):

@@ -60,6 +60,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
     result.formula = formulas
     if "note" in phase:
         result.warnings.append(phase["note"])
+    if "unchecked" in phase:
+        result.warnings.append(phase["unchecked"])
     from ..notation import legend
 
     result.details = SymbolicDetails(count_ops={w: s[0] for w, s in sizes.items()},
@@ -197,7 +199,7 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     if point is not None:
         phase["now"] = "evaluating the formula at the point"
         if arrays:
-            values, value = _lambdified(f, derivs, syms, point, graph)
+            values, value = _lambdified(f, derivs, syms, point, graph, phase)
         else:
             at = {syms[k]: float(v) for k, v in point.items()}
             values = {w: value_at(d, at) for w, d in derivs.items()}
@@ -206,7 +208,7 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
 
 
 def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dict[str, Any],
-                graph: Graph) -> tuple[dict[str, Any], Any]:
+                graph: Graph, phase: dict[str, str]) -> tuple[dict[str, Any], Any]:
     """Many points: the formulas become numpy functions (symbols dummified, so no user text
     reaches the generated code)."""
     import numpy as np
@@ -223,24 +225,42 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
         outs = fn(*[np.asarray(point[k], dtype=float) for k in graph.inputs])
     shape = np.shape(point[graph.inputs[0]]) if graph.inputs else ()
     outs = [np.broadcast_to(np.asarray(o, dtype=float), shape).copy() for o in outs]
-    _exact_where_not_finite(outs, [f, *derivs.values()], syms, point, graph, shape)
+    unchecked = _exact_where_not_finite(outs, [f, *derivs.values()], syms, point, graph, shape)
+    if unchecked:
+        phase["unchecked"] = (
+            f"the symbolic formulas' float values are exactly 0 at {unchecked:,} points that "
+            "were not checked in high precision, while some checked zeros were not 0 (a "
+            "formula like 1 - tanh(x)^2 cancels in floats): the zeros there are unreliable; "
+            "the reverse method, or fewer points, resolves them")
     return dict(zip(derivs, outs[1:])), outs[0]
 
 
 MAX_REEVALUATED = 2_000  # non-finite float values re-evaluated with mpmath, per formula
+MAX_ZEROS = 200  # float zeros re-evaluated with mpmath, per formula
 
 
 def _exact_where_not_finite(outs: list[Any], exprs: list[Any], syms: dict[str, Any],
-                            point: dict[str, Any], graph: Graph, shape: tuple) -> None:
-    """Where floats overflowed (sigmoid'(800) is inf/inf = nan in floats, 0 exactly), the
-    formula is evaluated again with mpmath at those points (see :mod:`diffx.symeval`)."""
+                            point: dict[str, Any], graph: Graph, shape: tuple) -> int:
+    """Where floats overflowed (sigmoid'(800) is inf/inf = nan in floats, 0 exactly) or gave
+    exactly 0 (1.5 - 1.5·tanh(90)^2 cancels to 0 in floats, 4e-78 exactly), the formula is
+    evaluated again with mpmath at those points (see :mod:`diffx.symeval`). Returns how many
+    float zeros went unchecked in a formula where a checked one was not 0 (else 0)."""
     import numpy as np
 
     from ..symeval import evaluate
 
     grids = {k: np.broadcast_to(np.asarray(point[k], dtype=float), shape) for k in graph.inputs}
+    unchecked = 0
     for out, expr in zip(outs, exprs):
+        if getattr(expr, "is_zero", False):
+            continue  # the formula is 0 itself
+        zeros = np.argwhere(out == 0)
         bad = np.argwhere(~np.isfinite(out))[:MAX_REEVALUATED]
-        for idx in map(tuple, bad):
+        wrong_zero = False
+        for n, idx in enumerate(map(tuple, [*bad, *zeros[:MAX_ZEROS]])):
             v = evaluate(expr, {syms[k]: float(grids[k][idx]) for k in graph.inputs}).value
             out[idx] = v if isinstance(v, float) else np.nan
+            wrong_zero |= n >= len(bad) and out[idx] != 0
+        if wrong_zero and len(zeros) > MAX_ZEROS:
+            unchecked = max(unchecked, len(zeros) - MAX_ZEROS)
+    return unchecked
