@@ -23,6 +23,7 @@ form, so :mod:`diffx.exact` re-runs the point in mpmath (whose exponent range is
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Any
 
 from . import ops as _ops
@@ -153,19 +154,28 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
         limit = CONDITION_LIMIT * np.abs(values[nodes])
     a = np.asarray(graph.a, dtype=np.int64)[nodes]
     b = np.asarray(graph.b, dtype=np.int64)[nodes]  # -1: no second argument (E[-1] is 0)
-    E = [0.0] * (graph.output + 2)  # inputs and literals: exact as given
-    for i, ai, bi, ca, cb, e, lim in zip(nodes.tolist(), a.tolist(), b.tolist(),
-                                         c0[nodes].tolist(), c1[nodes].tolist(),
-                                         base.tolist(), limit.tolist()):
-        ea, eb = E[ai], E[bi]
-        if ea:
-            e += ca * ea
-        if eb:
-            e += cb * eb
-        E[i] = e
-        if e > lim and 0 < lim < math.inf and e < math.inf:  # nonzero finite values only:
-            return i, e / (lim / CONDITION_LIMIT)  # overflow and nan are told elsewhere
+    c0, c1 = c0[nodes], c1[nodes]
+    # inputs and literals: exact as given; a float array, and the loop's lists made a slice
+    # at a time, so the audit holds a few bytes per node, not seven Python lists of them
+    E = array("d", bytes(8 * (graph.output + 2)))
+    for lo in range(0, nodes.size, CHUNK):
+        hi = lo + CHUNK
+        for i, ai, bi, ca, cb, e, lim in zip(nodes[lo:hi].tolist(), a[lo:hi].tolist(),
+                                             b[lo:hi].tolist(), c0[lo:hi].tolist(),
+                                             c1[lo:hi].tolist(), base[lo:hi].tolist(),
+                                             limit[lo:hi].tolist()):
+            ea, eb = E[ai], E[bi]
+            if ea:
+                e += ca * ea
+            if eb:
+                e += cb * eb
+            E[i] = e
+            if e > lim and 0 < lim < math.inf and e < math.inf:  # nonzero finite only:
+                return i, e / (lim / CONDITION_LIMIT)  # overflow and nan are told elsewhere
     return None
+
+
+CHUNK = 1 << 14  # nodes per slice of the conditioning loop
 
 
 def audit(graph: Graph, V: Any) -> tuple[int, str, int] | None:
