@@ -182,13 +182,15 @@ def audit(graph: Graph, V: Any) -> tuple[int, str, int] | None:
     """The first node whose value floats could not hold (range) or that lost its digits
     (conditioning), how, and the decimal digits an exact re-run needs beyond its 50."""
     fault = range_faults(graph, V)
+    bad = conditioning(graph, V)  # (also beside a range fault: its digits are needed too)
+    span = 0  # mpmath's exponent range is unbounded: a range fault alone needs no digits
+    if bad is not None:
+        rel = bad[1]
+        # (rel / EPS may overflow where rel does not: subtract the logarithms)
+        span = MAX_SPAN if not rel < math.inf else \
+            min(int(math.log10(rel) - math.log10(EPS)) + 1, MAX_SPAN)
     if fault is not None:
-        return fault[0], fault[1], 0  # mpmath's exponent range is unbounded: no digits needed
-    bad = conditioning(graph, V)
+        return fault[0], fault[1], span
     if bad is None:
         return None
-    node, rel = bad
-    if not rel < math.inf:
-        return node, "conditioning", MAX_SPAN
-    # (rel / EPS may overflow where rel does not: subtract the logarithms)
-    return node, "conditioning", min(int(math.log10(rel) - math.log10(EPS)) + 1, MAX_SPAN)
+    return bad[0], "conditioning", span

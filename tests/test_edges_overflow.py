@@ -142,7 +142,7 @@ def oracle(tree: object, at: dict[str, float], wrt: str) -> tuple[object, object
         if kind == "leaf":
             text = node[1]
             results[id(node)] = ((mpmath.mpf(at[text]), mpmath.mpf(int(text == wrt)))
-                                 if text in at else (mpmath.mpf(float(text)), mpmath.mpf(0)))
+                                 if text in at else (mpmath.mpf(text), mpmath.mpf(0)))
             continue
         kids = node[2:]
         if not done:
@@ -206,3 +206,17 @@ def test_conditioning_past_the_float_range_does_not_crash():
         want = float(2 * y * mpmath.cos(y * y))
     assert r.gradient["x"] == 1.0
     assert r.gradient["y"] == pytest.approx(want, rel=1e-12)
+
+
+def test_a_literal_means_the_number_typed_in_every_exact_method():
+    """1e150 is 10^150 to the symbolic method and to the exact re-run alike (not its nearest
+    double): at x = 1e300, cos(x + 1e150) depends on the literal's last units."""
+    src = "sqrt((1e-300)^2 + (sin((x + 1e150)))^2)"
+    report = diffx.grad_all(src, at={"x": 1e300})
+    with mpmath.workdps(500):
+        u = mpmath.mpf(1e300) + mpmath.mpf(10) ** 150
+        s = mpmath.sin(u)
+        want = float(s * mpmath.cos(u) / mpmath.sqrt(mpmath.mpf(10) ** -600 + s * s))
+    assert want == pytest.approx(-0.5992394434072548, rel=1e-12)
+    for method in ("symbolic", "reverse"):
+        assert report.results[method].gradient["x"] == pytest.approx(want, rel=1e-12), method

@@ -27,7 +27,7 @@ def _tan_sinh():
 
 def _tan_atan_cosh(w):
     x, y = mpmath.mpf(-30), mpmath.mpf(-0.7)
-    c = mpmath.mpf(0.001)  # the float constant, as diffx reads it
+    c = mpmath.mpf(1) / 1000  # the literal as typed (0.001), as the exact methods read it
     u = mpmath.atan(y / c) * mpmath.cosh(x)
     sec2 = mpmath.sec(u) ** 2
     if w == "y":
