@@ -158,6 +158,8 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
     # inputs and literals: exact as given; a float array, and the loop's lists made a slice
     # at a time, so the audit holds a few bytes per node, not seven Python lists of them
     E = array("d", bytes(8 * (graph.output + 2)))
+    for node, e in _literal_errors(graph):
+        E[node] = e
     for lo in range(0, nodes.size, CHUNK):
         hi = lo + CHUNK
         for i, ai, bi, ca, cb, e, lim in zip(nodes[lo:hi].tolist(), a[lo:hi].tolist(),
@@ -176,6 +178,26 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
 
 
 CHUNK = 1 << 14  # nodes per slice of the conditioning loop
+
+
+def _literal_errors(graph: Graph) -> list[tuple[int, float]]:
+    """The rounding of each literal that is not exactly its double (``1e300``, ``0.1``, pi):
+    the exact methods read the number typed (docs/conventions.md), the float sweep its
+    nearest double; inputs are exact as given."""
+    from fractions import Fraction
+
+    out = []
+    for node, leaf in graph._leaf.items():
+        if graph.op[node] == _ops.INPUT or node > graph.output:
+            continue
+        value, text = leaf
+        try:
+            exact = Fraction(text) == Fraction(value)
+        except (ValueError, OverflowError):  # pi, e, or not a finite number
+            exact = False
+        if not exact and math.isfinite(value):
+            out.append((node, EPS * abs(value)))
+    return out
 
 
 def audit(graph: Graph, V: Any) -> tuple[int, str, int] | None:

@@ -220,3 +220,13 @@ def test_a_literal_means_the_number_typed_in_every_exact_method():
     assert want == pytest.approx(-0.5992394434072548, rel=1e-12)
     for method in ("symbolic", "reverse"):
         assert report.results[method].gradient["x"] == pytest.approx(want, rel=1e-12), method
+
+
+def test_a_literal_that_is_not_its_double_counts_in_the_conditioning_audit():
+    """sin(1e300): the double of the literal 1e300 is off by about 1e283, so sin of it has no
+    correct digit; the audit re-runs it exactly (sin(10^300), by mpmath), as symbolic reads it."""
+    report = diffx.grad_all("x + x*sin(1e300)", at={"x": 1e300})
+    with mpmath.workdps(500):
+        want = float(1 + mpmath.sin(mpmath.mpf(10) ** 300))
+    for method in ("symbolic", "reverse"):
+        assert report.results[method].gradient["x"] == pytest.approx(want, rel=1e-12), method
