@@ -5,6 +5,7 @@ Formatting only, no computing."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from rich.markup import escape
@@ -130,21 +131,28 @@ def jacobian_cost(report: Report) -> str:
 
 
 def _vector_table(report: Report, console: Any) -> None:
+    methods_table(report, console, _worst_cell, " (worst entry)")
+
+
+def methods_table(report: Report, console: Any, agreement: Callable[[Report, str], str],
+                  header: str = "", cost: Callable[[Gradient], str] = _cost) -> None:
+    """A row per method: its agreement with the reference (where there is one to compare
+    with), its time and its cost; a method that failed shows its error."""
     from rich.table import Table
 
     compare = _compares(report)
     table = Table(show_edge=False, header_style="bold")
     table.add_column("method")
     if compare:
-        table.add_column(f"vs {report.reference} (worst entry)", justify="right")
+        table.add_column(f"vs {report.reference}{header}", justify="right")
     table.add_column("time", justify="right")
     table.add_column("cost", overflow="fold")
     for name, r in report.results.items():
         if r.error is not None:
             row = [name] + ([""] if compare else []) + ["", f"[red]{escape(r.error)}[/red]"]
         else:
-            row = [name] + ([_worst_cell(report, name)] if compare else []) + [
-                seconds(r.seconds), escape(_cost(r))]
+            row = [name] + ([agreement(report, name)] if compare else []) + [
+                seconds(r.seconds), escape(cost(r))]
         table.add_row(*row)
     console.print(table)
 
@@ -214,20 +222,7 @@ def _tall(report: Report, console: Any, out_name: str) -> None:
             cells.append("" if r.error is not None else escape(_cell(r, w)))
         table.add_row(f"∂{out_name}/∂{w}", *cells)
     console.print(table)
-    costs = Table(show_edge=False, header_style="bold")
-    costs.add_column("method")
-    if compare:
-        costs.add_column(f"vs {report.reference}", justify="right")
-    costs.add_column("time", justify="right")
-    costs.add_column("cost", overflow="fold")
-    for name, r in report.results.items():
-        if r.error is not None:
-            row = [name] + ([""] if compare else []) + ["", f"[red]{escape(r.error)}[/red]"]
-        else:
-            row = [name] + ([_agreement(report, name)] if compare else []) + [
-                seconds(r.seconds), _cost(r)]
-        costs.add_row(*row)
-    console.print(costs)
+    methods_table(report, console, _agreement)
 
 
 def _short(text: str, limit: int = 70) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from rich.markup import escape
 
 from ..result import Gradient, Report
-from .text import count, number, seconds
+from .text import count, number
 
 SHOWN_ABOVE = 1e-6  # a method whose worst relative error is above this shows its matrix
 
@@ -60,9 +60,8 @@ def _cost(r: Gradient) -> str:
 def print_outputs_report(report: Report, console: Any, title: str) -> None:
     """The report of several outputs on the terminal (see the module docstring)."""
     import numpy as np
-    from rich.table import Table
 
-    from .gradient_table import _routes_and_warnings, _worst_cell, jacobian_cost
+    from .gradient_table import _routes_and_warnings, _worst_cell, jacobian_cost, methods_table
 
     shapes = report.shapes
     assert shapes is not None
@@ -90,22 +89,7 @@ def print_outputs_report(report: Report, console: Any, title: str) -> None:
         console.print(escape(what), highlight=False)
         for line in matrix_lines(report, report.results[shown], "  "):
             console.print(escape(line), highlight=False)
-    compare = report.point is not None and report.reference is not None and \
-        len(report.results) > 1
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column("method")
-    if compare:
-        table.add_column(f"vs {report.reference} (worst entry)", justify="right")
-    table.add_column("time", justify="right")
-    table.add_column("cost", overflow="fold")
-    for name, r in report.results.items():
-        if r.error is not None:
-            row = [name] + ([""] if compare else []) + ["", f"[red]{escape(r.error)}[/red]"]
-        else:
-            row = [name] + ([_worst_cell(report, name)] if compare else []) + [
-                seconds(r.seconds), escape(_cost(r))]
-        table.add_row(*row)
-    console.print(table)
+    methods_table(report, console, _worst_cell, " (worst entry)", _cost)
     if report.wrt:
         console.print(escape(jacobian_cost(report)), highlight=False, soft_wrap=True)
     if report.point is not None:
