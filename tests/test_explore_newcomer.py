@@ -10,68 +10,18 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 
 import pytest
 
 import diffx
 from diffx.errors import DiffxError
 
+from browser_page import browser, open_page  # noqa: F401 (browser: a fixture)
 from conftest import invoke
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REQUIRE = os.environ.get("DIFFX_REQUIRE_BROWSER") == "1"  # set by .ci/run
 ROUTE_SUM = "c = a + b; d = a * c"
 MLPISH = "z = w*x + b; h = tanh(z) * exp(-z*z/4); y = h*h + sigmoid(x - w)"
 BAR = "\u0304"  # the combining macron, as --backward and the quiz write adjoints
-
-
-def _have_browser() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return os.path.exists(CHROMIUM)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not _have_browser():
-        if REQUIRE:
-            pytest.fail("DIFFX_REQUIRE_BROWSER=1 but chromium or playwright is missing")
-        pytest.skip("no headless chromium (apt-get install chromium; pip install playwright)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-class Page:
-    """One page open in the browser; script errors are recorded and must stay none."""
-
-    def __init__(self, browser, path, width=1400):
-        self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": width, "height": 900})
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(path.as_uri())
-        self.page.wait_for_selector("body[data-ready]", state="attached")
-
-    def lines(self, ident: str) -> list[str]:
-        return self.page.eval_on_selector_all(f"#{ident} text", "ts => ts.map(t => t.textContent)")
-
-    def close(self):
-        assert self.errors == []
-        self.page.close()
-
-
-def open_page(browser, tmp_path, source, name="page.html", width=1400, **options):
-    path = tmp_path / name
-    diffx.explore(source, path=path, **options)
-    return Page(browser, path, width)
 
 
 def bar(name: str) -> str:

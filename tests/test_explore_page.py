@@ -13,7 +13,6 @@ import json
 import math
 import os
 import re
-import shutil
 import time
 
 import numpy as np
@@ -24,68 +23,11 @@ from diffx import ops
 from diffx.errors import DiffxError
 from diffx.present.text import number
 
+from browser_page import Page, browser, open_page  # noqa: F401 (browser: a fixture)
 from conftest import invoke
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REQUIRE = os.environ.get("DIFFX_REQUIRE_BROWSER") == "1"  # set by .ci/run
 ROUTE_SUM = "c = a + b; d = a * c"
 MLPISH = "z = w*x + b; h = tanh(z) * exp(-z*z/4); y = h*h + sigmoid(x - w)"
-
-
-def _have_browser() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return os.path.exists(CHROMIUM)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not _have_browser():
-        if REQUIRE:
-            pytest.fail("DIFFX_REQUIRE_BROWSER=1 but chromium or playwright is missing")
-        pytest.skip("no headless chromium (apt-get install chromium; pip install playwright)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-class Page:
-    """One page open in the browser; records script errors and any network request."""
-
-    def __init__(self, browser, path):
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        start = time.perf_counter()
-        self.page.goto(path.as_uri())
-        self.page.wait_for_selector("body[data-ready]", state="attached")
-        self.ready_s = time.perf_counter() - start
-
-    def lines(self, ident: str) -> list[str]:
-        return self.page.eval_on_selector_all(f"#{ident} text", "ts => ts.map(t => t.textContent)")
-
-    def attr(self, selector: str, name: str) -> str:
-        return self.page.get_attribute(selector, name)
-
-    def close(self):
-        assert self.errors == []
-        assert all(u.startswith("file:") for u in self.requests), self.requests
-        self.page.close()
-
-
-def open_page(browser, tmp_path, source, name="page.html", **options):
-    path = tmp_path / name
-    diffx.explore(source, path=path, **options)
-    return Page(browser, path)
 
 
 # ---------------------------------------------------------------- the op table in JavaScript
