@@ -125,9 +125,14 @@ def _scalar_where_not_finite(graph: Any, wrt: tuple[str, ...], point: dict[str, 
     at 1e300: ``x^2`` overflowed), report the scalar reverse sweep's numbers, which follow the
     conventions every method shares (strong zeros) and recover overflow exactly."""
     scalar = scalar_sweep(graph, wrt, point)
-    if scalar is None:
-        return
-    result.gradient = dict(scalar.gradient)  # type: ignore[arg-type]
+    if scalar is not None and scalar.gradient is not None:
+        adopt_scalar(result, scalar, dict(scalar.gradient))
+
+
+def adopt_scalar(result: Gradient, scalar: Gradient, gradient: dict[str, Any]) -> None:
+    """Report the scalar sweep's numbers (``gradient``: its gradient, regrouped as the result
+    is keyed) in place of the block sweep's, and say why."""
+    result.gradient = gradient
     result.value = scalar.value
     result.warnings = [w for w in result.warnings if w != blocksweep.NOT_FINITE]
     result.warnings += [SCALAR_TOLD, *scalar.warnings]

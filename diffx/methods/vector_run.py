@@ -114,7 +114,7 @@ def _elementwise(run: VectorRun, result: Gradient) -> None:
     numbers of the expansion's scalar sweep, which follows the conventions every method shares
     and re-runs an overflow exactly (as the matrix method does on an expansion); a program
     too big to expand keeps the block sweep's, with its warning."""
-    from .matrix import SCALAR_TOLD, scalar_sweep
+    from .matrix import adopt_scalar, scalar_sweep
 
     try:
         wrt, point = run.wrt, run.point  # (refused first when the expansion is too big)
@@ -124,10 +124,7 @@ def _elementwise(run: VectorRun, result: Gradient) -> None:
     scalar = scalar_sweep(graph, wrt, point or {})
     if scalar is None or scalar.gradient is None:
         return
-    result.gradient = run.program.regroup(scalar.gradient, run.names)
-    result.value = scalar.value
-    result.warnings = [w for w in result.warnings if w != NOT_FINITE]
-    result.warnings += [SCALAR_TOLD, *scalar.warnings]
+    adopt_scalar(result, scalar, run.program.regroup(scalar.gradient, run.names))
 
 
 def element_point(program: VectorProgram, values: dict[str, Any], batch: tuple[int, ...]
