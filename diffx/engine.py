@@ -282,21 +282,12 @@ def _exact_leaves(graph: Graph, point: dict[str, Any], vals: list[Any]) -> list[
     """In mpmath (the exact re-runs) a decimal literal is the number typed, ``1e150`` is
     10^150 at the working precision, as the symbolic method reads it (:func:`diffx.sym.constant`),
     not its nearest double; pi and e are mpmath's."""
-    import mpmath
-
     from .sym import constant
+    from .symeval import leaf_value
 
     for node, leaf in graph._leaf.items():
-        if graph.op[node] == INPUT:
-            vals[node] = point[leaf]
-            continue
-        exact = constant(leaf[1], leaf[0])
-        if exact.is_Rational:
-            vals[node] = mpmath.mpf(int(exact.p)) / int(exact.q)
-        elif exact.is_Float:
-            vals[node] = mpmath.mpf(exact._mpf_)
-        else:  # pi, e
-            vals[node] = +mpmath.pi if str(exact) == "pi" else +mpmath.e
+        vals[node] = point[leaf] if graph.op[node] == INPUT else \
+            leaf_value(constant(leaf[1], leaf[0]), {})
     return vals
 
 

@@ -126,7 +126,7 @@ def _walk(expr: Any, point: dict[Any, float], why: list[str], need: list[Any],
         if id(e) in done:
             continue
         if not e.args:
-            done[id(e)] = _leaf(e, point)
+            done[id(e)] = leaf_value(e, point)
             keep.append(e)
             continue
         if not ready:
@@ -161,7 +161,9 @@ def _short(e: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _leaf(e: Any, point: dict[Any, float]) -> Any:
+def leaf_value(e: Any, point: dict[Any, float]) -> Any:
+    """A formula's leaf in mpmath: a symbol's value at ``point``, a number exactly (a rational
+    at the working precision), pi and e."""
     import sympy
 
     if e in point:
