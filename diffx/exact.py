@@ -30,6 +30,8 @@ HOW_LOST = {  # what the precision audit found, per kind
     "overflow": "its value overflowed to infinity at finite arguments, so every value and "
                 "derivative computed from it is unreliable in floats",
     "underflow-value": "its value underflowed to zero or a subnormal at nonzero arguments",
+    "cancelled": "it is exactly 0 in floats, yet the roundings before it do not cancel, so "
+                 "its true value may be anything of their size",
     "conditioning": "the float rounding before it is magnified past 2^-23 of its value "
                     "(ill-conditioned), so that value and the derivatives using it are "
                     "unreliable in floats",
@@ -76,10 +78,11 @@ def check_point(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, list[A
     finite = math.isfinite(V[graph.output])
     if found is None and not finite:
         return Checked({}, [])
-    if found is None:
+    if finite:  # the sweep's own audit; beside a value's fault, for the digits it needs
         for w in (wrt[:1] if reverse else wrt):
-            found = precision.audit(graph, V, D[w], (w,) if not reverse else wrt, reverse)
-            if found is not None:
+            swept = precision.audit(graph, V, D[w], (w,) if not reverse else wrt, reverse)
+            if swept is not None:
+                found = swept if found is None else found[:2] + (max(found[2], swept[2]),)
                 break
     doubtful = finite and not all(math.isfinite(gradient[w]) for w in wrt)
     if found is None and not doubtful:

@@ -2,7 +2,8 @@
 
 :func:`check_points` audits an array sweep (:func:`diffx.precision.audit_points` for the
 sweep's contributions, :func:`diffx.value_audit.range_fault_points` for values that overflowed
-or underflowed) and re-runs the points it finds exactly as a single point would be
+or underflowed, :func:`diffx.value_audit.conditioning_points` for values that lost their
+digits) and re-runs the points it finds exactly as a single point would be
 (:func:`diffx.exact.check_point`), up to ``MAX_RECOVERED`` of them; past that it warns, and
 a derivative at a point where a value overflowed is reported as nan (unreliable).
 """
@@ -59,8 +60,10 @@ def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
     shape = np.broadcast_shapes(*(np.shape(v) for v in point.values()))
     over = np.zeros(0, dtype=np.int64)
     if all(not np.iscomplexobj(v) for v in vals[:graph.output + 1]):
-        over_mask, ranged = value_audit.range_fault_points(graph, _value_rows(graph, vals, shape))
+        V = _value_rows(graph, vals, shape)
+        over_mask, ranged = value_audit.range_fault_points(graph, V)
         over = np.flatnonzero(over_mask)
+        ranged |= value_audit.conditioning_points(graph, V)
         where = np.union1d(where, np.flatnonzero(ranged))
     value = np.ravel(vals[graph.output])
     value = np.ravel(np.broadcast_to(value.reshape(np.shape(vals[graph.output])), shape))

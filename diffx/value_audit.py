@@ -123,25 +123,34 @@ def _faults(graph: Graph, V: Any) -> list[tuple[str, Any, Any]]:
     return out_list
 
 
-def _coefficients(graph: Graph, V: Any) -> tuple[Any, Any]:
-    """Per node: |∂v/∂a| and |∂v/∂b| at the point (0 where there is no such argument)."""
+def _coefficients(graph: Graph, V: Any, needed: Any = None) -> tuple[Any, Any]:
+    """Per node: |∂v/∂a| and |∂v/∂b| at the point, or per node and point when ``V`` is
+    nodes by points (0 where there is no such argument); only at the ``needed`` nodes (a
+    boolean per node) when given."""
     import numpy as np
 
-    hi = graph.output + 1
-    c0, c1 = np.zeros(hi), np.zeros(hi)
+    rows = (graph.output + 1,) + V.shape[1:]
+    c0, c1 = np.zeros(rows), np.zeros(rows)
     with np.errstate(all="ignore"):
         for op, nodes, a, b in _groups(graph):
+            if needed is not None:
+                keep = needed[nodes]
+                if not keep.any():
+                    continue
+                nodes, a, b = nodes[keep], a[keep], b[keep]
             args = (V[a],) if op.arity == 1 else (V[a], V[b])
             parts = op.local_partials(args, V[nodes])
-            c0[nodes] = np.abs(np.broadcast_to(parts[0], nodes.shape))
+            c0[nodes] = np.abs(np.broadcast_to(parts[0], nodes.shape + V.shape[1:]))
             if op.arity == 2:
-                c1[nodes] = np.abs(np.broadcast_to(parts[1], nodes.shape))
+                c1[nodes] = np.abs(np.broadcast_to(parts[1], nodes.shape + V.shape[1:]))
     return c0, c1
 
 
 def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
     """The first live node whose estimated relative error passes ``CONDITION_LIMIT``, and
-    that error; None when none does (or the graph is past ``MAX_CONDITION_NODES``)."""
+    that error; None when none does (or the graph is past ``MAX_CONDITION_NODES``). A value
+    that is exactly 0 while the roundings before it are not (``1 - tanh(60)``: tanh rounds
+    to 1) has lost every digit: its relative error is reported as infinite."""
     nodes = _live_ops(graph)
     if not nodes.size or nodes.size > MAX_CONDITION_NODES:
         return None
@@ -152,8 +161,7 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
     with np.errstate(all="ignore"):
         base = EPS * np.abs(values[nodes])
         limit = CONDITION_LIMIT * np.abs(values[nodes])
-    a = np.asarray(graph.a, dtype=np.int64)[nodes]
-    b = np.asarray(graph.b, dtype=np.int64)[nodes]  # -1: no second argument (E[-1] is 0)
+    a, b = _operands(graph, nodes)
     c0, c1 = c0[nodes], c1[nodes]
     # inputs and literals: exact as given; a float array, and the loop's lists made a slice
     # at a time, so the audit holds a few bytes per node, not seven Python lists of them
@@ -172,9 +180,72 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
             if eb:
                 e += cb * eb
             E[i] = e
-            if e > lim and 0 < lim < math.inf and e < math.inf:  # nonzero finite only:
-                return i, e / (lim / CONDITION_LIMIT)  # overflow and nan are told elsewhere
+            if e < math.inf and (e > lim and 0 < lim < math.inf or lim == 0 < e):
+                # nonzero finite, or a computed exact zero; overflow and nan are told
+                # elsewhere
+                return i, e / (lim / CONDITION_LIMIT) if lim else math.inf
     return None
+
+
+def conditioning_points(graph: Graph, V: Any) -> Any:
+    """Many points (``V``: nodes by points): per point, whether a live node's estimated
+    relative error passes ``CONDITION_LIMIT`` (:func:`conditioning`'s test, row by row, a
+    slice of points at a time); all False past ``MAX_POINT_CONDITION`` node-points."""
+    import numpy as np
+
+    nodes = _live_ops(graph)
+    bad = np.zeros(V.shape[1], dtype=bool)
+    if not nodes.size or nodes.size > MAX_CONDITION_NODES or \
+            nodes.size * V.shape[1] > MAX_POINT_CONDITION:
+        return bad
+    a, b = _operands(graph, nodes)
+    literal = _literal_errors(graph)
+    # which values carry an error: every op's (one rounding at least), the inexact
+    # literals'; inputs and exact literals carry none, so an op on those alone needs no
+    # partials (the costly ones, x^y's in y, are mostly of that kind: y^2)
+    erring = np.zeros(graph.output + 2, dtype=bool)
+    erring[nodes] = True
+    erring[[node for node, _ in literal]] = True
+    needed = np.zeros(graph.output + 1, dtype=bool)
+    needed[nodes] = erring[a] | erring[b]
+    step = max(1, POINT_SLICE // (graph.output + 2))
+    with np.errstate(all="ignore"):
+        for lo in range(0, V.shape[1], step):
+            W = V[:, lo:lo + step]
+            c0, c1 = _coefficients(graph, W, needed)
+            E = np.zeros((graph.output + 2, W.shape[1]))
+            for node, e in literal:
+                E[node] = e
+            for i, ai, bi in zip(nodes.tolist(), a.tolist(), b.tolist()):
+                e = np.abs(W[i])
+                e *= EPS
+                for c, k in ((c0, ai), (c1, bi)):
+                    if erring[k]:  # an error of exactly 0 adds nothing, as at one point
+                        e += np.where(E[k] != 0, c[i] * E[k], 0.0)
+                E[i] = e
+            v = np.abs(W[nodes])
+            e = E[nodes]
+            lost = (e < math.inf) & (((e > CONDITION_LIMIT * v) & (0 < v) & (v < math.inf))
+                                     | ((v == 0) & (e > 0)))
+            bad[lo:lo + step] = lost.any(axis=0)
+    return bad
+
+
+def _operands(graph: Graph, nodes: Any) -> tuple[Any, Any]:
+    """The first and second arguments of ``nodes`` (-1: none, whose error row is 0); ``u - u``
+    has none here: its two roundings are one and cancel exactly."""
+    import numpy as np
+
+    a = np.asarray(graph.a, dtype=np.int64)[nodes]
+    b = np.asarray(graph.b, dtype=np.int64)[nodes].copy()
+    codes = np.asarray(graph.op, dtype=np.int64)[nodes]
+    same = (codes == _ops.BY_NAME["sub"].code) & (a == b)
+    a[same] = b[same] = -1
+    return a, b
+
+
+MAX_POINT_CONDITION = 20_000_000  # node-points the many-points conditioning audit takes on
+POINT_SLICE = 1 << 21  # node-points per slice of it (16 MiB of errors)
 
 
 CHUNK = 1 << 14  # nodes per slice of the conditioning loop
@@ -200,6 +271,17 @@ def _literal_errors(graph: Graph) -> list[tuple[int, float]]:
     return out
 
 
+def _magnitude_span(values: Any) -> int:
+    """The decimal digits the finite nonzero ``values`` span (at most ``MAX_SPAN``)."""
+    import numpy as np
+
+    sizes = np.abs(values)
+    sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+    if not sizes.size:
+        return 0
+    return min(int(np.log10(sizes.max()) - np.log10(sizes.min())) + 1, MAX_SPAN)
+
+
 def audit(graph: Graph, V: Any) -> tuple[int, str, int] | None:
     """The first node whose value floats could not hold (range) or that lost its digits
     (conditioning), how, and the decimal digits an exact re-run needs beyond its 50."""
@@ -209,10 +291,13 @@ def audit(graph: Graph, V: Any) -> tuple[int, str, int] | None:
     if bad is not None:
         rel = bad[1]
         # (rel / EPS may overflow where rel does not: subtract the logarithms)
-        span = MAX_SPAN if not rel < math.inf else \
-            min(int(math.log10(rel) - math.log10(EPS)) + 1, MAX_SPAN)
+        if V[bad[0]] == 0:  # a computed exact zero: its digits are sized by the decimal
+            span = _magnitude_span(V[: graph.output + 1])  # range of the values around it
+        else:
+            span = MAX_SPAN if not rel < math.inf else \
+                min(int(math.log10(rel) - math.log10(EPS)) + 1, MAX_SPAN)
     if fault is not None:
         return fault[0], fault[1], span
     if bad is None:
         return None
-    return bad[0], "conditioning", span
+    return bad[0], "cancelled" if V[bad[0]] == 0 else "conditioning", span

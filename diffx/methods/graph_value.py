@@ -33,14 +33,62 @@ def graph_value(graph: Graph, point: dict[str, Any] | None, arrays: bool
     flat = {k: np.ravel(np.broadcast_to(v, shape)) for k, v in point.items()}
     out = np.empty(total)
     warnings: list[str] = []
+    lost: list[Any] = []
     for lo in range(0, total, per_chunk):
-        vals, _ = evaluation.evaluate(graph, {k: v[lo:lo + per_chunk] for k, v in flat.items()},
-                                    True)
+        part = {k: v[lo:lo + per_chunk] for k, v in flat.items()}
+        vals, _ = evaluation.evaluate(graph, part, True)
         out[lo:lo + per_chunk] = np.broadcast_to(vals[graph.output], out[lo:lo + per_chunk].shape)
         for w in diagnose.value_warnings(graph, vals):
             if w not in warnings:
                 warnings.append(w)
-    return out.reshape(shape), warnings
+        lost.append(lo + _lost_points(graph, vals, out[lo:lo + per_chunk].shape))
+    where = np.concatenate(lost) if lost else np.zeros(0, dtype=np.int64)
+    return out.reshape(shape), warnings + _exact_at_points(graph, flat, out, where)
+
+
+def _lost_points(graph: Graph, vals: list[Any], shape: tuple[int, ...]) -> Any:
+    """The points (flat indices into the chunk) where the value audit finds a value floats
+    could not hold: overflow, underflow, or lost digits."""
+    import numpy as np
+
+    from .. import value_audit
+    from ..exact_points import _value_rows
+
+    if any(np.iscomplexobj(v) for v in vals[:graph.output + 1]):
+        return np.zeros(0, dtype=np.int64)
+    V = _value_rows(graph, vals, shape)
+    _, faults = value_audit.range_fault_points(graph, V)
+    return np.flatnonzero(faults | value_audit.conditioning_points(graph, V))
+
+
+def _exact_at_points(graph: Graph, flat: dict[str, Any], out: Any, where: Any) -> list[str]:
+    """Many points: f re-run in mpmath at the points ``where`` (up to the array path's
+    ``MAX_RECOVERED``), as one point would be; ``out`` (flat) is patched in place."""
+    from .. import exact
+    from ..exact_points import MAX_RECOVERED
+
+    if not where.size:
+        return []
+    if where.size > MAX_RECOVERED:
+        return [f"f may have lost precision in floats at {where.size:,} of {out.size:,} "
+                f"points (a value there could not be held in floats or lost its digits); "
+                f"diffx recomputes up to {MAX_RECOVERED} such points in high-precision "
+                "arithmetic, here there are more"]
+    told, first = 0, ""
+    for i in where.tolist():
+        got = exact.exact_run(graph, {k: float(v[i]) for k, v in flat.items()}, (), True)
+        if isinstance(got, str) or exact._agree(float(out[i]), got[2]):
+            continue
+        if not told:
+            where_ = ", ".join(f"{k} = {v[i]:.17g}" for k, v in flat.items())
+            first = (f"f lost precision in floats (first at {where_}): got {out[i]:.17g}, "
+                     f"{got[0]}-digit arithmetic gives {float(got[2]):.17g}")
+        out[i] = float(got[2])
+        told += 1
+    if not told:
+        return []
+    return [f"at {told:,} of {out.size:,} points: {first}; the high-precision values are "
+            "reported"]
 
 
 def _exact_value(graph: Graph, point: dict[str, Any], vals: list[Any], value: Any,

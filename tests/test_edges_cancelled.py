@@ -1,0 +1,119 @@
+"""Values that cancel to exactly 0 in floats, and many points giving what one point gives.
+
+``1 - tanh(60)`` is 0 in floats (tanh rounds to 1) but 1.5e-52 in truth; the value audit
+must see that a computed exact zero lost every digit, and the exact re-run must report the
+true value and derivatives. Over many points, the array path audits the same way as one point
+(``relu(x + 1e16 - 1e16 - x)*x + x`` at x = 3 once gave 2 at an array point, 1 alone). The
+oracle is mpmath by dual numbers at 400 digits (tests/test_edges_overflow.py's).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_edges_overflow import FUZZ_REL, WARNED, close, oracle, programs
+
+import diffx
+from diffx import evaluation, value_audit
+from diffx.exact_points import _value_rows
+
+
+def _true(text: str, x: float) -> tuple[float, float]:
+    """f and f' of a one-input expression at x, in mpmath at 400 digits (numerical
+    differentiation of the exact function, independent of diffx)."""
+    f = {"(1 - tanh(2*x))*x": lambda t: (1 - mpmath.tanh(2 * t)) * t,
+         "relu(x + 1e16 - 1e16 - x)*x + x": lambda t: t}[text]
+    with mpmath.workdps(400):
+        return float(f(mpmath.mpf(x))), float(mpmath.diff(f, mpmath.mpf(x)))
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "numeric"])
+def test_a_computed_exact_zero_is_rerun_exactly(method: str) -> None:
+    value, slope = _true("(1 - tanh(2*x))*x", 30.0)
+    got = diffx.grad("(1 - tanh(2*x))*x", at={"x": 30.0}, method=method)
+    if method == "numeric":  # f's differences are exactly 0 in floats, and it says so
+        assert got["x"] == 0 and any("exactly 0" in w for w in got.warnings)
+        return
+    assert close(got.value, value, 1e-12)  # 4.6e-51, not the float 0
+    assert close(got["x"], slope, 1e-12)  # -1.8249e-50, not -1.8402e-50
+    assert any("exactly 0 in floats" in w for w in got.warnings)
+
+
+def test_the_report_value_is_exact_whichever_methods_ran() -> None:
+    value, _ = _true("(1 - tanh(2*x))*x", 30.0)
+    for methods in (["numeric"], ["symbolic", "numeric"], None):
+        report = diffx.grad_all("(1 - tanh(2*x))*x", at={"x": 30.0}, methods=methods)
+        assert close(report.value, value, 1e-12), methods
+
+
+def test_many_points_give_what_one_point_gives() -> None:
+    text = "relu(x + 1e16 - 1e16 - x)*x + x"
+    xs = np.array([3.0, 0.5, -2.0, 7.25])
+    many = diffx.grad(text, at={"x": xs})
+    for i, x in enumerate(xs):
+        one = diffx.grad(text, at={"x": float(x)})
+        value, slope = _true(text, float(x))
+        assert float(np.ravel(many.value)[i]) == one.value == value
+        assert float(many["x"][i]) == one["x"] == slope
+
+
+def test_u_minus_u_and_exact_arithmetic_are_not_flagged() -> None:
+    """``u - u`` is 0 with no error at all; ``x*x - x^2`` is 0 in floats and in truth: the
+    audit may re-run it, but nothing is reported."""
+    for text in ("sin(x) - sin(x) + x", "x*x - x^2 + x", "(x + 1) - (1 + x) + x"):
+        got = diffx.grad(text, at={"x": 0.3}, method="reverse")
+        assert got["x"] == 1.0 and not any("precision" in w for w in got.warnings), text
+    graph = diffx.parse("tanh(x)^2 - tanh(x)^2")
+    vals, _ = evaluation.evaluate(graph, {"x": 0.7}, False)
+    V = np.array([*map(float, vals[:graph.output + 1]), 1.0])
+    assert value_audit.conditioning(graph, V) is None
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs(), x=st.sampled_from([0.7, -2.0, 3e-200, 1e154, 30.0]),
+       y=st.sampled_from([0.7, -2.0, 1e-300, 1e200, 30.0]))
+def test_conditioning_of_many_points_is_that_of_each_point(
+        program: tuple[str, object], x: float, y: float) -> None:
+    """The array audit flags exactly the points the one-point audit flags."""
+    text, _ = program
+    graph = diffx.parse(text)
+    point = {"x": np.array([x, y, 0.5]), "y": np.array([y, x, -1.5])}
+    at = {k: point[k] for k in graph.inputs}
+    if not at:
+        return
+    vals, _ = evaluation.evaluate(graph, at, True)
+    V = _value_rows(graph, vals, (3,))
+    many = value_audit.conditioning_points(graph, V)
+    for j in range(3):
+        one = value_audit.conditioning(graph, V[:, j].copy())
+        assert bool(many[j]) == (one is not None), (text, j)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs(), x=st.sampled_from([0.7, -2.0, 3e-200, 1e154, 30.0]),
+       y=st.sampled_from([0.7, 1e-300, 1e200, 30.0]))
+def test_fuzz_arrays_against_mpmath(program: tuple[str, object], x: float, y: float) -> None:
+    """Random programs at two points at once: each point's derivative is mpmath's, or a
+    warning says why not."""
+    text, tree = program
+    graph = diffx.parse(text)
+    if not graph.inputs:
+        return
+    pts = [{"x": x, "y": y}, {"x": y, "y": x}]
+    got = diffx.grad(graph, at={k: np.array([p[k] for p in pts]) for k in graph.inputs},
+                     method="reverse")
+    warned = any(WARNED.search(w) for w in got.warnings)
+    for j, p in enumerate(pts):
+        for w in graph.inputs:
+            with mpmath.workdps(400):
+                _, slope = oracle(tree, p, w)
+            if not mpmath.isfinite(slope):
+                continue
+            expected, g = float(slope), float(np.ravel(got[w])[j])
+            ok = g == expected if math.isinf(expected) else close(g, expected, FUZZ_REL)
+            assert ok or warned, (text, p, w, g, expected, got.warnings)
