@@ -117,3 +117,16 @@ def test_fuzz_arrays_against_mpmath(program: tuple[str, object], x: float, y: fl
             expected, g = float(slope), float(np.ravel(got[w])[j])
             ok = g == expected if math.isinf(expected) else close(g, expected, FUZZ_REL)
             assert ok or warned, (text, p, w, g, expected, got.warnings)
+
+
+def test_a_cancelled_zero_times_a_huge_value_is_sized_by_the_magnitudes() -> None:
+    """(1 - tanh(x)^2)*exp(2*x) at 300: 0 × 3.8e260 in floats (f = 0, slope -8), truly
+    4/(1 + e^-600)^2 = 4 and 16e^-600/(1 + e^-600)^3: the exact re-run must take the 260
+    digits between the two magnitudes, not agree on 0 at 50 and 100 digits."""
+    with mpmath.workdps(800):
+        x = mpmath.mpf(300)
+        value = (1 - mpmath.tanh(x) ** 2) * mpmath.exp(2 * x)
+        slope = mpmath.diff(lambda t: (1 - mpmath.tanh(t) ** 2) * mpmath.exp(2 * t), x)
+    for method in ("reverse", "forward"):
+        got = diffx.grad("(1-tanh(x)^2)*exp(2*x)", at={"x": 300.0}, method=method)
+        assert close(got.value, float(value), 1e-12) and close(got["x"], float(slope), 1e-9)
