@@ -16,6 +16,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,10 +71,15 @@ def run_command(command: str, cwd: Path = ROOT) -> str:
 
 
 def run_python(code: str) -> str:
-    """What the code prints, run by this Python with this checkout's diffx first on the path."""
+    """What the code prints, saved as a script and run by this Python from the checkout's
+    folder, with this checkout's diffx first on the path (as a file, not `python -c`, so that
+    a message quoting a line of the code finds it, as it does for a reader's script)."""
     env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         env=env, timeout=600)
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "example.py"
+        script.write_text(code + "\n", encoding="utf-8")
+        out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                             cwd=ROOT, env=env, timeout=600)
     if out.returncode != 0:
         raise SystemExit(f"a Python block failed:\n{code}\n{out.stderr}")
     return (out.stdout + out.stderr).rstrip()

@@ -1,19 +1,25 @@
 """Regenerate the documentation pages whose examples are real diffx output.
 
     python docs/build.py            # every page
-    python docs/build.py lecture    # one page (tutorials: all the tutorials)
+    python docs/build.py lecture    # one page (tutorials: all the tutorials; traced:
+                                    # docs/python-functions.md and docs/hessian.md)
 
 Each page is a list of blocks: markdown text, a shell command (`$ diffx ...`) that is run here
 and shown with its output, or Python code (`PY:` then the code) that is run and shown with what
-it prints. The hand-written pages (HANDWRITTEN) have their `$ diffx` commands rerun and their
-outputs replaced in place. Nothing in these pages is typed by hand; rerun this after changing
+it prints. A command that writes a picture (`-o docs/img/...`, `--plot docs/img/...`) draws the
+picture the page shows next. The hand-written pages (HANDWRITTEN) have their `$ diffx` commands
+rerun and their outputs replaced in place; docs/traced_pages.py builds the two pages on traced
+Python functions. Nothing in these pages is typed by hand; rerun this after changing
 diffx. tests/test_docs_site.py reruns every block and fails when a page is stale.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,13 +39,28 @@ def render(blocks: list[str]) -> str:
     for block in blocks:
         if block.startswith("$ "):
             command = block[2:]
-            parts.append(f"```console\n$ {command}\n{run(command)}\n```")
+            parts.append(f"```console\n$ {command}\n{run_writing(command)}\n```")
         elif block.startswith("PY:\n"):
             code = block[4:].strip("\n")
             parts.append(f"```python\n{code}\n```\n\n```text\n{run_python(code)}\n```")
         else:
             parts.append(block.strip())
     return "\n\n".join(parts) + "\n"
+
+
+def run_writing(command: str) -> str:
+    """The command's output; one that writes a file into the current folder (`-o NAME`, as a
+    reader would run it) is run in a temporary folder, so that the checkout is left as it was."""
+    args = shlex.split(command)
+    if "-o" not in args or "/" in args[args.index("-o") + 1]:
+        return run(command)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            return run(command)
+        finally:
+            os.chdir(here)
 
 
 HANDWRITTEN = ["adjoint.md", "language.md", "steps.md", "trace.md"]
@@ -142,7 +163,7 @@ derivative. Counted over sympy's own DAG of distinct subexpressions, the derivat
 gently (Laue's observation); the reverse sweep's cost grows linearly; the routes double.
 With `--formulas` the simplified derivatives are printed as the lecture table prints them
 (for n = 1..4, `tests/test_explore.py` checks them against the table).""",
-    "$ diffx swell logistic --n 1..10 --formulas",
+    "$ diffx swell logistic --n 1..10 --formulas --plot docs/img/swell-logistic.svg",
     "![expression swell of the logistic map](img/swell-logistic.svg)",
     """`logistic-expanded` computes the same map as l(n+1) = 4(l(n) − l(n)·l(n)): the same
 function, the same derivative, but 3^(n−1) routes instead of 2^(n−1), because l(n)·l(n) uses
@@ -167,7 +188,7 @@ may use the program's own names:""",
 step could be to blame. `--sweep` shows the V: truncation error falls with the step, round-off
 grows as it shrinks.""",
     "$ diffx check \"z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2\" --at w=0.8,x=1.5,b=-0.3,t=1 "
-    "--claim \"w = (y - t)*y*x\" --sweep",
+    "--claim \"w = (y - t)*y*x\" --sweep --plot docs/img/sweep.svg",
     "![the step sweep](img/sweep.svg)",
     "The library checks plain Python code the same way, like `torch.autograd.gradcheck`:",
     """PY:
@@ -217,23 +238,18 @@ PICTURES = [  # (file, source or example file, options, caption)
 
 
 def pictures() -> str:
-    sys.path.insert(0, str(ROOT))
-    from diffx.draw import save
-
-    (DOCS / "img").mkdir(exist_ok=True)
+    """The pictures page: each picture drawn by the `diffx graph ... -o docs/img/FILE` command
+    the page shows (run from the checkout's folder), with what the command printed."""
     lines = ["# Pictures", "",
-             "Made by `python docs/build.py pictures`, which calls `diffx.draw.save` for each "
-             "picture below (the same as `diffx graph ... -o FILE`); none is drawn by hand.",
-             ""]
+             "Made by `python docs/build.py pictures`, which runs each command below from the "
+             "checkout's folder; none is drawn by hand.", ""]
     for filename, source, options, text in PICTURES:
-        path = ROOT / source
-        src = path.read_text() if source.endswith(".dx") else source
-        save(src, DOCS / "img" / filename, **options)
         args = " ".join(f"--{k} {_cli(v)}" if v is not True else f"--{k}"
                         for k, v in options.items())
         target = f"-f {source}" if source.endswith(".dx") else f'"{source}"'
+        command = f"diffx graph {target} {args} -o docs/img/{filename}"
         lines += [f"## {filename[:-4].replace('-', ' ')}", "", text, "",
-                  f"```console\n$ diffx graph {target} {args} -o {filename}\n```", "",
+                  f"```console\n$ {command}\n{run(command)}\n```", "",
                   f"![{filename}](img/{filename})", ""]
     return "\n".join(lines)
 
@@ -244,22 +260,10 @@ LECTURE += LECTURE_VECTORS
 
 
 def _cli(value: object) -> str:
+    """The option's value as a shell takes it (quoted where brackets would be a pattern)."""
     if isinstance(value, dict):
         return ",".join(f"{k}={v}" for k, v in value.items())
-    return str(value)
-
-
-def explore_plots() -> None:
-    sys.path.insert(0, str(ROOT))
-    from diffx.check import check
-    from diffx.present.plot import plot_sweep, plot_swell
-    from diffx.swell import swell
-
-    (DOCS / "img").mkdir(exist_ok=True)
-    plot_swell(swell("logistic", n="1..12", formulas=False), DOCS / "img" / "swell-logistic.svg")
-    report = check("z = w*x + b; y = sigmoid(z); L = 0.5*(y - t)^2",
-                   at={"w": 0.8, "x": 1.5, "b": -0.3, "t": 1}, sweep=True)
-    plot_sweep(report, DOCS / "img" / "sweep.svg")
+    return f'"{value}"' if "[" in str(value) else str(value)
 
 
 PAGES = {"lecture": ("lecture.md", LECTURE), "pictures": ("pictures.md", None),
@@ -272,7 +276,15 @@ GROUPS = {"tutorials": [n for n in PAGES if n.startswith("tutorials/")],
 
 
 def main(names: list[str]) -> None:
+    os.chdir(ROOT)  # the pages' commands name files from the checkout's folder
     wanted = [page for name in names for page in GROUPS.get(name, [name])]
+    if not names or "traced" in wanted:
+        import traced_pages
+
+        traced_pages.main()
+        wanted = [n for n in wanted if n != "traced"]
+        if names and not wanted:
+            return
     unknown = [n for n in wanted if n not in PAGES and n not in HANDWRITTEN]
     if unknown:
         raise SystemExit(f"{__doc__}\npages: {', '.join(PAGES)}" if set(unknown) <= {"-h", "--help"}
@@ -284,8 +296,6 @@ def main(names: list[str]) -> None:
             print(f"refreshed docs/{name}")
             continue
         filename, blocks = PAGES[name]
-        if name == "explore":
-            explore_plots()
         text = pictures() if blocks is None else render(blocks)
         (DOCS / filename).parent.mkdir(parents=True, exist_ok=True)
         (DOCS / filename).write_text(text, encoding="utf-8")

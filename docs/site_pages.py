@@ -47,7 +47,8 @@ pip install -e ".[docs]"      # this site: mkdocs build --strict, or mkdocs serv
 ```
 
 Pictures need no system Graphviz (a WebAssembly build is a dependency); with Graphviz's `dot`
-on the PATH it is used instead. Check the install:""",
+on the PATH it is used instead. (These installs are the one block of the site the doc tests do
+not run: they change the environment the tests run in.) Check the install:""",
     "$ diffx --version",
 ]
 

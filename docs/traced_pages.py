@@ -2,11 +2,12 @@
 
     python docs/traced_pages.py
 
-builds docs/hessian.md and the section "A training step, traced" of docs/python-functions.md
-(between its markers; the rest of that page is written by hand). Blocks are as in build.py:
-markdown text, or a command (``$ ...``) run here and pasted with its output, so every output
-shown is real; tests/test_hessian_page.py reruns every command and checks the numbers against
-derivations by hand.
+builds docs/hessian.md and docs/python-functions.md (its first part from
+docs/functions_page.py, then the section "A training step, traced" between its markers). Blocks
+are as in build.py: markdown text, a command (``$ ...``) or Python code (``PY:``) run here and
+pasted with its output, or a file's listing, so every output shown is real;
+tests/test_hessian_page.py reruns every command and checks the numbers against derivations by
+hand, and tests/test_docs_site.py reruns every block of both pages.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs"))
+from functions_page import FUNCTIONS, listing  # noqa: E402
 DOCS = ROOT / "docs"
 EXAMPLE = "examples/logistic_training_step.py"
 BEGIN = "<!-- training-step: made by python docs/traced_pages.py; do not edit by hand -->"
@@ -23,12 +26,6 @@ END = "<!-- /training-step -->"
 POINT = "w=0.8,b=-0.3"
 LLS_POINT = "w=0.8,x=1.5,b=-0.3,t=1,lambda=0.1"
 
-
-def function_source() -> str:
-    """The example's ``loss`` function as it is in the file (the page quotes it)."""
-    text = (ROOT / EXAMPLE).read_text("utf-8")
-    start = text.index("EXAMPLES = ")
-    return text[start:text.index("\n\n\ndef step")].strip()
 
 
 TRAINING_STEP = [
@@ -39,7 +36,7 @@ The lecture's univariate logistic least squares model (CSC311: z = wx + b, y = �
 L = ½(y − t)², with the L2 regulariser R = ½w² and L_reg = L + λR), trained on a mini-batch
 of three examples, is an ordinary Python function in
 [`examples/logistic_training_step.py`](../examples/logistic_training_step.py):""",
-    f"```python\nimport diffx\n\n{function_source()}\n```",
+    listing(EXAMPLE, "import diffx", "\n\n\ndef step"),
     """It runs on floats; the file's `step` asks diffx for the gradient and takes a
 gradient-descent step (learning rate 0.5):""",
     f"$ python {EXAMPLE}",
@@ -76,17 +73,9 @@ reruns every command and checks the numbers against the derivation by hand writt
     """## One example, with the lecture's regulariser
 
 The lecture's model (CSC311, "univariate logistic least squares regression"), in
-[`examples/logistic_least_squares.dx`](../examples/logistic_least_squares.dx):
-
-```
-z = w*x + b
-y = sigmoid(z)
-L = 0.5*(y - t)^2
-R = 0.5*w^2
-Lreg = L + lambda*R
-```
-
-The Hessian with respect to the parameters w and b, at the lecture's point w = 0.8, x = 1.5,
+[`examples/logistic_least_squares.dx`](../examples/logistic_least_squares.dx):""",
+    listing("examples/logistic_least_squares.dx", "z = w*x", language="text"),
+    """The Hessian with respect to the parameters w and b, at the lecture's point w = 0.8, x = 1.5,
 b = −0.3, t = 1 and λ = 0.1:""",
     f"$ diffx grad -f examples/logistic_least_squares.dx --order 2 --wrt w,b --at {LLS_POINT}",
     """**By hand.** L depends on w and b only through z, so with q = d²L/dz² the Hessian of L is
@@ -135,15 +124,8 @@ def main() -> None:
     render = _build().render
     (DOCS / "hessian.md").write_text(render(HESSIAN), encoding="utf-8")
     print("wrote docs/hessian.md")
-    page = DOCS / "python-functions.md"
-    text = page.read_text("utf-8")
-    section = render(TRAINING_STEP).rstrip("\n")
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    page.write_text(text, encoding="utf-8")
-    print("wrote the training step of docs/python-functions.md")
+    (DOCS / "python-functions.md").write_text(render(FUNCTIONS + TRAINING_STEP), encoding="utf-8")
+    print("wrote docs/python-functions.md")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ example with diffx commands and library calls, and shows the same numbers the le
 by hand. Every output on these pages is real: `python docs/build.py tutorials` writes them and
 `tests/test_docs_site.py` reruns them (only timings vary from run to run).
 
+Run the commands and the Python from the folder of a checkout of diffx, with diffx installed
+([install](../start/install.md)): the programs they read (`-f examples/route_sum.dx`,
+`open("examples/logistic_least_squares.dx")`) are in its `examples/` folder.
+
 | Tutorial | Lecture | The number to get |
 |---|---|---|
 | [The route-sum](route-sum.md) | Karatzas, *MLP & Backpropagation* | ∂d/∂a = 11 at a = 4, b = 3 |
@@ -55,11 +59,11 @@ sweep, which is the route-sum computed in its factored form.
     '$ diffx routes "c = a + b; d = a * c" --at a=4,b=3',
     """## 3. Draw it
 
-`diffx graph "c = a + b; d = a * c" --at a=4,b=3 --wrt a -o route-sum.svg` draws the lecture's
-picture: values and adjoints on the nodes, local derivatives on the edges, the two routes from
-a in red ([all pictures](../pictures.md)):
-
-![the route-sum](../img/route-sum.svg)
+`diffx graph` draws the lecture's picture into `route-sum.svg`: values and adjoints on the
+nodes, local derivatives on the edges, the two routes from a in red
+([all pictures](../pictures.md)):""",
+    '$ diffx graph "c = a + b; d = a * c" --at a=4,b=3 --wrt a -o route-sum.svg',
+    """![the route-sum](../img/route-sum.svg)
 
 ## 4. From Python""",
     """PY:
@@ -207,8 +211,10 @@ print(sympy.expand(ours - lecture) == 0)
 print(diffx.grad(open("examples/logistic_map.dx").read(), at={"x": 0.3}).details.routes)""",
     """## The plot
 
-`diffx swell logistic --n 1..12 --plot swell.svg` (library: `diffx.swell("logistic",
-n="1..12", plot="swell.svg")`) draws the sizes against n:
+`diffx swell logistic --n 1..10 --plot swell.svg` (library: `diffx.swell("logistic",
+n="1..10", plot="swell.svg")`) draws the sizes against n; the picture below is the one the
+same table draws on [the swell page](../explore.md) (it takes about half a minute: sympy
+differentiates every row):
 
 ![expression swell of the logistic map](../img/swell-logistic.svg)
 

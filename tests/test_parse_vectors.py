@@ -257,10 +257,11 @@ def test_the_language_docs_vector_examples_run():
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
     shown = section[section.index("```console") + len("```console\n"):]
-    shown = shown[:shown.index("```")]
+    command, _, shown = shown[:shown.index("```")].partition("\n")
+    assert command == '$ diffx grad "W1 @ x" --shape W1=2x3,x=2'
     with pytest.raises(ParseError) as err:
         parse("W1 @ x", shapes={"W1": (2, 3), "x": (2,)}).node_shapes
-    assert str(err.value) == shown.rstrip("\n")
+    assert "error: " + str(err.value) == shown.rstrip("\n")
     for source in ("z = W1 @ x + b1\nh = sigmoid(z)\ny = W2 @ h + b2\nL = 0.5*sum((t - y)^2)",
                    "x.T @ A @ x", "a*W @ x", "-W.T", "W.T[0]", "x[-1]"):
         assert source.split("\n")[0] in section
