@@ -54,8 +54,13 @@ def _build(source: str, name: str, ns: str) -> Callable:
     return compile_source(source, name, space)
 
 
-def _by_frequency(codes: Sequence[int]) -> list[int]:
-    return [code for code, _ in Counter(codes).most_common()]
+def _by_frequency(codes: Any, values: range = range(256)) -> list[int]:
+    """The distinct ``values`` in ``codes`` by frequency, ties in order of first appearance
+    (the order of ``Counter(codes).most_common()``), counted at C speed in a bytearray."""
+    if not isinstance(codes, bytearray):
+        return [code for code, _ in Counter(codes).most_common() if code in values]
+    found = [(-codes.count(v), codes.find(v), v) for v in values if v in codes]
+    return [v for _, _, v in sorted(found)]
 
 
 def _forward_source(present: list[int]) -> str:
@@ -175,17 +180,9 @@ def _sweep_plan(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, list[tuple[int
                 if vid == 256:  # more variants than a byte holds: a list instead
                     plan = list(plan)
             plan[i] = vid
-        cached = graph._cache[key] = (plan, variants, _most_common(plan, len(variants)))
+        order = _by_frequency(plan, range(1, len(variants)))  # id 0 (skipped) left out
+        cached = graph._cache[key] = (plan, variants, order)
     return cached
-
-
-def _most_common(plan: Any, n_variants: int) -> list[int]:
-    """The variant ids but 0 by frequency, ties in order of first appearance (what
-    ``Counter(plan).most_common()`` gives), counted at C speed in a bytearray."""
-    if not isinstance(plan, bytearray):
-        return [vid for vid, _ in Counter(plan).most_common() if vid]
-    seen = [(-plan.count(vid), plan.find(vid), vid) for vid in range(1, n_variants)]
-    return [vid for _, _, vid in sorted(seen)]
 
 
 def _tangent_source(present: list[int]) -> str:
@@ -226,11 +223,10 @@ class Compiled:
             graph._cache[forward_key] = _build(_forward_source(present), "forward", ns)
         self.forward_fn = graph._cache[forward_key]
         self.plan: Any
-        self.sweep_fn: Any
-        self.tangent_fn: Any
+        self.sweep_fn: Any = None
+        self.tangent_fn: Any = None
         if forward_only:  # no active codes, no sweep plan: walks over every node it needs not
-            self.codes, self.n_edges, self.plan = bytearray(), 0, b""
-            self.sweep_fn, self.tangent_fn, self.need_out = None, None, False
+            self.codes, self.n_edges, self.plan, self.need_out = bytearray(), 0, b"", False
             return
         self.codes, self.n_edges = _active_codes(graph, wrt)
         self.plan, variants, order = _sweep_plan(graph, wrt) if wrt else (b"", [], [])
@@ -254,9 +250,7 @@ def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int]:
     cached = graph._cache.get(key)
     if cached is None:
         n = len(graph.op)
-        # depends on a wrt input: found in the same forward pass; one slot more, always 0,
-        # is what active[-1] reads for a missing second argument
-        active = bytearray(n + 1)
+        active = bytearray(n + 1)  # depends on wrt; the slot more (0) is active[-1]: no arg
         for w in wrt:
             active[graph.input_nodes[w]] = 1
         codes = bytearray(n)  # combined codes are below 4 * 32
@@ -266,8 +260,7 @@ def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int]:
                 if mask:
                     active[i] = 1
                     codes[i] = 4 * code + mask
-        # edges: one per set bit of each mask, counted at C speed
-        edges = sum(codes.translate(_MASK_BITS))
+        edges = sum(codes.translate(_MASK_BITS))  # a set bit of a mask: an edge
         cached = graph._cache[key] = (codes, edges)
     return cached
 

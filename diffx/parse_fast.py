@@ -269,6 +269,7 @@ class FastStatements:
                  negate: Any) -> None:
         self.source = source
         self.builder = builder
+        self.next_separators = -1, -1  # (new line, ';'): see _run
         self.shapes: dict[bytes, Any] = {}  # skeleton -> replay function (or _no, _blank)
         self.seen: set[bytes] = set()  # skeletons met once (compiled when met again)
         consts: dict[str, int] = {}  # literal text -> its node
@@ -320,7 +321,9 @@ class FastStatements:
         source = self.source
         n = len(source)
         find, get = source.find, self.shapes.get
-        nl = sc = -1
+        # the next new line and ';' at or after pos, kept from call to call: found afresh on
+        # every call, each would scan to the end of a long line (quadratic)
+        nl, sc = self.next_separators
         while pos < n:
             if nl < pos:
                 nl = find("\n", pos)
@@ -337,6 +340,7 @@ class FastStatements:
             if fn is None:
                 fn = self._learn(skel)
             if not fn(statement, pos):
+                self.next_separators = nl, sc
                 return pos
             pos = end + 1
         return -1

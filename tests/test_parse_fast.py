@@ -186,3 +186,34 @@ def test_library_parse_uses_it_and_agrees_on_values():
         d *= 3 - 6 * x
         x = 3 * x * (1 - x)
     assert r.gradient["x"] == pytest.approx(d, rel=1e-9)
+
+
+def test_the_lexer_holds_one_token_at_a_time():
+    """A long program on one line (';'-separated, as typed on a command line): reading all its
+    tokens needs memory for a token or two, not for the line's tokens (about 100 bytes each)."""
+    import tracemalloc
+
+    from diffx.lexer import END, tokens
+
+    source = "; ".join(f"y{k} = 2*x + y{k}" for k in range(20_000))
+    tracemalloc.start()
+    try:
+        count = 0
+        for tok in tokens(source):
+            if tok[0] == END:
+                break
+            count += 1
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 20_000 * 8 - 1
+    assert peak < 20_000  # bytes: the line's 160,000 tokens would take megabytes
+
+
+def test_unusual_statements_on_one_line_restart_the_general_parser_where_they_start():
+    """Every statement unusual (an implicit product): each is read by the general parser from
+    its own start, and the graph is the general parser's."""
+    for sep in ("; ", "\n"):
+        text = sep.join(["y0 = x"] + [f"y{k + 1} = 2y{k}" for k in range(300)])
+        assert outcome(text, True) == outcome(text, False)
+        assert len(parse_text(text)) == 1 + 1 + 300
