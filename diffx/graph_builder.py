@@ -4,8 +4,8 @@ The parser calls ``input``, ``const`` and ``node`` in topological order and ``st
 per statement; ``node`` returns the existing node when the same op was applied to the same
 arguments before, so identical subexpressions are one node. ``finish`` hands the flat arrays to
 an immutable ``Graph`` and drops the hash-consing tables. The argument arrays are
-``array('q')``: 8 bytes a node, where a list holds a pointer and an int object per entry (a
-million-node expansion's lists were most of its memory).
+``array('i')``: 4 bytes a node (node indices stay below 2**31), where a list holds a pointer and
+an int object per entry (a million-node expansion's lists were most of its memory).
 
 Hash-consing without a dict entry per node: a node ``code(a, b)`` can only equal an earlier
 node with the same arguments, and so with the same *anchor*, the later of its arguments. Each
@@ -35,16 +35,16 @@ class GraphBuilder:
     def __init__(self, source: str) -> None:
         self.source = source
         self.op = bytearray()
-        # arguments in compact arrays (8 bytes a node; a list of ints holds an int object each)
-        self.a = array("q")
-        self.b = array("q")
+        # arguments in compact arrays (4 bytes a node; a list of ints holds an int object each)
+        self.a = array("i")
+        self.b = array("i")
         self.leaf: dict[int, Any] = {}
         self.assigned: dict[str, int] = {}
         self.n_statements = 0
         self.last: tuple[str | None, int] | None = None
         # one entry per statement: its target (None for a bare expression), node, offset
         self.statement_names: list[str | None] = []
-        self.statement_nodes = array("q")
+        self.statement_nodes = array("i")
         self.statement_offsets = array("q")
         # hash-consing: the first two nodes anchored on each node, then a dict for the rest
         self._first = array("i")
