@@ -9,15 +9,18 @@ For 10^5 and 10^6 nodes, with the statements separated by new lines and by ``;``
   ``exec(compile(...))`` for the gradient's comparison.
 
 Contenders are timed in interleaved rounds (the order rotated each round) and every ratio is
-taken within a round; the median over the rounds is printed with the range.
+taken within a round; the median over the rounds is printed with the range. The compiled tier
+(numba, diffx.compiled) is off unless ``--compiled`` is given: it loads itself once enough
+nodes went through the process, which would change the engine half-way through the runs.
 
-    python3 benchmarks/parse_speed.py [--rounds 3] [--sizes 100000,1000000]
+    python3 benchmarks/parse_speed.py [--rounds 3] [--sizes 100000,1000000] [--compiled]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import time
@@ -97,7 +100,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--compiled", action="store_true",
+                        help="let the compiled tier load when it would (off by default)")
     args = parser.parse_args()
+    if not args.compiled:
+        os.environ["DIFFX_COMPILED"] = "0"  # read by diffx.compiled.worth_it on each call
     for nodes in (int(s) for s in args.sizes.split(",")):
         for form in FORMS:
             run(nodes, form, args.rounds)
