@@ -43,16 +43,17 @@ def _shape(rng: random.Random, size: int) -> str:
     return expr
 
 
-def _fill(rng: random.Random, shape: str, names: list[str]) -> str:
+def _fill(rng: random.Random, shape: str, names: list[str], numbers: list[str],
+          spaced: bool) -> str:
     out = []
     for c in shape:
         if c == "N":
             out.append(rng.choice(names))
         elif c == "K":
-            out.append(rng.choice(NUMBERS))
+            out.append(rng.choice(numbers))
         else:
             out.append(c)
-            if c in "+-*/" and rng.random() < 0.3:
+            if c in "+-*/" and spaced:
                 out.append(" ")
     return "".join(out)
 
@@ -65,7 +66,11 @@ UNUSUAL = ["q = 2x", "q = 1e-3*{n}", "q = {n} # a comment; with a ';'", "q = pi*
 def random_program(seed: int) -> str:
     rng = random.Random(seed)
     shapes = [_shape(rng, rng.randint(0, 5)) for _ in range(rng.randint(1, 3))]
-    names = ["x", "y"]
+    # half the programs keep every name and number one length, so that statements of a shape
+    # share their skeleton and are replayed; the others vary, so that skeletons differ
+    uniform = rng.random() < 0.5
+    names = ["x00", "y00"] if uniform else ["x", "y"]
+    numbers = ["1", "2", "4", "7"] if uniform else NUMBERS
     lines = []
     for k in range(rng.randint(1, 25)):
         if rng.random() < 0.1:
@@ -78,9 +83,11 @@ def random_program(seed: int) -> str:
             lines.append(template.replace("{n}", rng.choice(names)))
             names += names_after
             continue
-        target = f"v{k}" if rng.random() < 0.9 else None
-        expr = _fill(rng, rng.choice(shapes), names)
-        lines.append(f"{target}{rng.choice(['=', ' = ', '  =  '])}{expr}" if target else expr)
+        target = (f"v{k:02d}" if uniform else f"v{k}") if rng.random() < 0.9 else None
+        expr = _fill(rng, rng.choice(shapes), names, numbers,
+                     not uniform and rng.random() < 0.3)
+        equals = " = " if uniform else rng.choice(["=", " = ", "  =  "])
+        lines.append(f"{target}{equals}{expr}" if target else expr)
         if target:
             names.append(target)
     seps = ["\n", ";", "; ", " ;\n", "\n\n"]
