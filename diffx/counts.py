@@ -147,19 +147,30 @@ def _count_log(graph: Any) -> dict[str, tuple[int | None, float]]:
     log10 = math.log10
     for i in range(out, -1, -1):
         r = L[i]
-        if r == ninf or a[i] < 0:
+        if r == ninf:
+            continue
+        x = a[i]
+        if x < 0:
             continue
         L[i] = ninf  # passed on: drop it, so that memory follows the frontier
-        for arg in (a[i], b[i]):
-            if arg < 0:
-                break
-            cur = L[arg]
-            if cur == ninf:
-                L[arg] = r
-            elif cur >= r:
-                L[arg] = cur + log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 else cur
-            else:
-                L[arg] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
+        y = b[i]
+        # log10(10**r + 10**cur) for each argument, the larger term factored out
+        cur = L[x]
+        if cur == ninf:
+            L[x] = r
+        elif cur >= r:
+            L[x] = cur + log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 else cur
+        else:
+            L[x] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
+        if y < 0:
+            continue
+        cur = L[y]
+        if cur == ninf:
+            L[y] = r
+        elif cur >= r:
+            L[y] = cur + log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 else cur
+        else:
+            L[y] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
     return {name: (None, L[node]) for name, node in graph.input_nodes.items()}
 
 

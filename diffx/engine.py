@@ -54,8 +54,13 @@ def _build(source: str, name: str, ns: str) -> Callable:
     return compile_source(source, name, space)
 
 
-def _by_frequency(codes: Sequence[int]) -> list[int]:
-    return [code for code, _ in Counter(codes).most_common()]
+def _by_frequency(codes: Any, values: range = range(256)) -> list[int]:
+    """The distinct ``values`` in ``codes`` by frequency, ties in order of first appearance
+    (the order of ``Counter(codes).most_common()``), counted at C speed in a bytearray."""
+    if not isinstance(codes, bytearray):
+        return [code for code, _ in Counter(codes).most_common() if code in values]
+    found = [(-codes.count(v), codes.find(v), v) for v in values if v in codes]
+    return [v for _, _, v in sorted(found)]
 
 
 def _forward_source(present: list[int]) -> str:
@@ -153,29 +158,29 @@ def _sweep_plan(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, list[tuple[int
         # node is used by a node the output needs (liveness, found in the same pass)
         written = bytearray(len(a))
         written[graph.output] = 1
-        ids: dict[tuple[int, int, int], int] = {}
+        # variant ids by (active code << 2 | first writes): a list, not a dict of tuples
+        vid_of = [0] * (256 << 2)
         variants: list[tuple[int, int, int]] = [(0, 0, 0)]
         plan: Any = bytearray(len(a))
         for i in range(graph.output, -1, -1):
             c = codes[i]
             if not c or not written[i]:
                 continue
-            active, assign = c & 3, 0
-            if active & 1 and not written[a[i]]:
-                assign |= 1
+            assign = 0
+            if c & 1 and not written[a[i]]:
+                assign = 1
                 written[a[i]] = 1
-            if active & 2 and not written[b[i]]:
+            if c & 2 and not written[b[i]]:
                 assign |= 2
                 written[b[i]] = 1
-            variant = (c >> 2, active, assign)
-            vid = ids.get(variant)
-            if vid is None:
-                vid = ids[variant] = len(variants)
-                variants.append(variant)
+            vid = vid_of[c << 2 | assign]
+            if not vid:
+                vid = vid_of[c << 2 | assign] = len(variants)
+                variants.append((c >> 2, c & 3, assign))
                 if vid == 256:  # more variants than a byte holds: a list instead
                     plan = list(plan)
             plan[i] = vid
-        order = [vid for vid, _ in Counter(plan).most_common() if vid]
+        order = _by_frequency(plan, range(1, len(variants)))  # id 0 (skipped) left out
         cached = graph._cache[key] = (plan, variants, order)
     return cached
 
@@ -209,7 +214,7 @@ class Compiled:
     """The compiled loops for one graph, one namespace and one set of active inputs."""
 
     def __init__(self, graph: Graph, wrt: tuple[str, ...], ns: str, arrays: bool,
-                 careful: bool = False) -> None:
+                 careful: bool = False, forward_only: bool = False) -> None:
         self.graph = graph
         self.ns = ns
         forward_key = ("forward", ns)
@@ -217,8 +222,13 @@ class Compiled:
             present = _by_frequency(graph.op)
             graph._cache[forward_key] = _build(_forward_source(present), "forward", ns)
         self.forward_fn = graph._cache[forward_key]
-        self.codes, self.n_edges = _active_codes(graph, wrt)
         self.plan: Any
+        self.sweep_fn: Any = None
+        self.tangent_fn: Any = None
+        if forward_only:  # no active codes, no sweep plan: walks over every node it needs not
+            self.codes, self.n_edges, self.plan, self.need_out = bytearray(), 0, b"", False
+            return
+        self.codes, self.n_edges = _active_codes(graph, wrt)
         self.plan, variants, order = _sweep_plan(graph, wrt) if wrt else (b"", [], [])
         sweep_key = ("sweep", ns, arrays, wrt, careful)
         if sweep_key not in graph._cache:
@@ -240,21 +250,22 @@ def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int]:
     cached = graph._cache.get(key)
     if cached is None:
         n = len(graph.op)
-        active = bytearray(n)  # depends on a wrt input: found in the same forward pass
+        active = bytearray(n + 1)  # depends on wrt; the slot more (0) is active[-1]: no arg
         for w in wrt:
             active[graph.input_nodes[w]] = 1
         codes = bytearray(n)  # combined codes are below 4 * 32
-        edges = 0
         for i, code, a, b in zip(range(n), graph.op, graph.a, graph.b):
-            if code <= CONST:
-                continue
-            mask = (1 if active[a] else 0) | (2 if b >= 0 and active[b] else 0)
-            if mask:
-                active[i] = 1
-                codes[i] = 4 * code + mask
-                edges += (mask & 1) + (mask >> 1)
+            if code > CONST:
+                mask = active[a] | active[b] << 1
+                if mask:
+                    active[i] = 1
+                    codes[i] = 4 * code + mask
+        edges = sum(codes.translate(_MASK_BITS))  # a set bit of a mask: an edge
         cached = graph._cache[key] = (codes, edges)
     return cached
+
+
+_MASK_BITS = bytes((c & 1) + (c >> 1 & 1) for c in range(256))
 
 
 # ---------------------------------------------------------------- public loops ---------------
@@ -296,7 +307,7 @@ def forward(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
 
     Nodes after the output (statements the output does not use) are not evaluated.
     """
-    program = Compiled(graph, (), ns, arrays=False)
+    program = Compiled(graph, (), ns, arrays=False, forward_only=True)
     vals = initial_values(graph, point, ns)
     n, hi = len(graph.a), graph.output + 1
     if hi == n:

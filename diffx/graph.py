@@ -13,7 +13,9 @@ position); the hot paths never touch it.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import ops as _ops
@@ -21,6 +23,8 @@ from .ops import CONST, INPUT
 
 if TYPE_CHECKING:
     import networkx
+
+_SCANNED_LOOKUPS = 32  # Graph.name: look-ups answered by a scan before a table is built
 
 
 class Unused(NamedTuple):
@@ -53,6 +57,7 @@ class Graph:
         self._leaf = leaf  # input node -> name; const node -> (value, text)
         self.assigned = assigned  # name -> node, in program order
         self._names_cache: dict[int, str] | None = None
+        self._name_lookups = 0
         self.output = output
         self.n_statements = n_statements
         self._output_name = output_name  # the last statement's target, None for an expression
@@ -81,7 +86,8 @@ class Graph:
     @property
     def n_ops(self) -> int:
         """Number of operation nodes (not leaves)."""
-        return sum(1 for code in self.op if code > CONST)
+        op = self.op  # counted at C speed: every node but the leaves
+        return len(op) - op.count(INPUT) - op.count(CONST)
 
     @property
     def n_evaluated(self) -> int:
@@ -89,12 +95,15 @@ class Graph:
         cached = self._cache.get("n_evaluated")
         if cached is None:
             out = self.output
-            cached = self._cache["n_evaluated"] = sum(1 for c in self.op[: out + 1] if c > CONST)
+            op, hi = self.op, out + 1
+            cached = self._cache["n_evaluated"] = \
+                hi - op.count(INPUT, 0, hi) - op.count(CONST, 0, hi)
         return cached
 
     @property
     def n_edges(self) -> int:
-        return sum(1 for x in self.a if x >= 0) + sum(1 for x in self.b if x >= 0)
+        # arguments are node indices or -1 for none: counted at C speed
+        return len(self.a) - self.a.count(-1) + len(self.b) - self.b.count(-1)
 
     def args(self, node: int) -> tuple[int, ...]:
         a, b = self.a[node], self.b[node]
@@ -132,7 +141,16 @@ class Graph:
         if self.op[node] == INPUT:
             return self._leaf[node]
         if self._names_cache is None:
-            names: dict[int, str] = {}  # built on first use: node -> first name assigned
+            # a few look-ups (a report naming a node or two) scan the names at C speed; the
+            # table node -> first name (about 17 bytes a node) is built for the many
+            self._name_lookups += 1
+            if self._name_lookups <= _SCANNED_LOOKUPS:
+                try:
+                    at = operator.indexOf(self.assigned.values(), node)
+                except ValueError:
+                    return None
+                return next(islice(self.assigned, at, None))
+            names: dict[int, str] = {}  # node -> first name assigned
             for name, n in self.assigned.items():
                 names.setdefault(n, name)
             self._names_cache = names
@@ -151,17 +169,19 @@ class Graph:
         """Nodes the output depends on (one backward pass over the arrays)."""
         cached = self._cache.get("live")
         if cached is None:
-            live = bytearray(len(self.op))  # 1 byte per node: 0 or 1
-            live[self.output] = 1
+            n, out = len(self.op), self.output
+            # 1 byte per node: 0 or 1; one slot more, for a missing argument's -1 to mark
+            live = bytearray(n + 1)
+            live[out] = 1
             for _, node in self.chosen:  # several outputs: what any of them uses
                 live[node] = 1
-            a, b = self.a, self.b
-            for i in range(self.output, -1, -1):
+            skip = n - 1 - out
+            for i, x, y in zip(range(out, -1, -1), islice(reversed(self.a), skip, None),
+                               islice(reversed(self.b), skip, None)):
                 if live[i]:
-                    if a[i] >= 0:
-                        live[a[i]] = 1
-                    if b[i] >= 0:
-                        live[b[i]] = 1
+                    live[x] = 1
+                    live[y] = 1
+            del live[n]
             cached = self._cache["live"] = live
         return cached
 
@@ -194,38 +214,11 @@ class Graph:
         return active
 
     def text(self, node: int, limit: int = 48, use_names: bool = True) -> str:
-        """Infix text of a node, built without recursion and cut to ``limit`` characters.
+        """Infix text of a node, built without recursion and cut to ``limit`` characters;
+        named intermediates are shown by name (see :func:`diffx.graph_text.node_text`)."""
+        from .graph_text import node_text
 
-        Named intermediates are shown by name (``a*c``), so the text stays short for shared
-        subexpressions; the node itself is always spelled out.
-        """
-        memo: dict[int, tuple[str, int]] = {}
-        stack = [(node, False)]
-        while stack:
-            n, expanded = stack.pop()
-            if n in memo:
-                continue
-            if use_names and n != node and self.name(n) is not None:
-                memo[n] = (self.name(n), 9)  # type: ignore[assignment]
-                continue
-            code = self.op[n]
-            if code == INPUT:
-                memo[n] = (self._leaf[n], 9)
-                continue
-            if code == CONST:
-                txt = self._leaf[n][1]
-                memo[n] = (txt, 3 if txt.startswith("-") else 9)
-                continue
-            args = self.args(n)
-            if not expanded:
-                stack.append((n, True))
-                stack.extend((x, False) for x in args if x not in memo)
-                continue
-            s, p = _ops.spell(_ops.BY_CODE[code], [memo[x] for x in args])
-            if len(s) > limit:
-                s = s[: limit - 1] + "…"
-            memo[n] = (s, p)
-        return memo[node][0]
+        return node_text(self, node, limit, use_names)
 
     def title(self) -> str:
         """How reports name the graph: its source if it is one short line, else its output."""
@@ -312,7 +305,7 @@ class Graph:
 
         seen = copy.copy(self)
         seen.output, seen._output_name, seen.chosen = node, name, ()
-        seen._cache, seen._nx, seen._names_cache = {}, None, None
+        seen._cache, seen._nx, seen._names_cache, seen._name_lookups = {}, None, None, 0
         return seen
 
     # ---------------------------------------------------------------- networkx view --------

@@ -1,6 +1,6 @@
 """The tokenizer of the expression language: source text to tokens with their offsets.
 
-Line by line, one regular-expression match per token: the blanks before it, then a number, a
+One regular-expression match per token over the whole source: the blanks before it, then a number, a
 name, an operator, a punctuation mark, one of the Unicode math forms, or a stray character (an
 error that names it and its column). ``#`` starts a comment. A newline is a statement separator
 token; the end token repeats forever, so look-ahead past the end is harmless.
@@ -33,22 +33,26 @@ MATMUL, LBRACK, RBRACK, TRANSPOSE = range(10, 14)
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FROM_SUPERSCRIPT = str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789")
 
-# One match per token, line by line: the blanks before it (group 1), then exactly one of
-# number, name, operator, punctuation, a superscript power, or a stray character.
+# One match per token over the whole source (no line is ever copied or held): the blanks before
+# it (group 1), then exactly one of a new line, a comment, a number, a name, an operator,
+# punctuation, a superscript power, or a stray character.
 TOKEN_RE = re.compile(
     r"""
     ([ \t\r\f\v]*)
     (?:
-        ((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)   # 2 number
-      | ([A-Za-z_][A-Za-z0-9_]*|π)                          # 3 name
-      | (\*\*|[-+*/^·×⋅÷−])                                 # 4 operator
-      | ([(),=;√@\[\]]|\.T(?![A-Za-z0-9_])|ᵀ)                # 5 punctuation
-      | ([⁻⁺][⁰¹²³⁴⁵⁶⁷⁸⁹]*|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)                   # 6 superscript power
-      | ([^ \t\r\f\v])                                      # 7 anything else: an error
+        (\n)                                                # 2 new line: a separator
+      | (\#[^\n]*)                                          # 3 comment, to the end of the line
+      | ((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)   # 4 number
+      | ([A-Za-z_][A-Za-z0-9_]*|π)                          # 5 name
+      | (\*\*|[-+*/^·×⋅÷−])                                 # 6 operator
+      | ([(),=;√@\[\]]|\.T(?![A-Za-z0-9_])|ᵀ)                # 7 punctuation
+      | ([⁻⁺][⁰¹²³⁴⁵⁶⁷⁸⁹]*|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)                   # 8 superscript power
+      | ([^ \t\r\f\v])                                      # 9 anything else: an error
     )
     """,
     re.VERBOSE | re.ASCII,
 )
+_NEWLINE, _COMMENT, _NUMBER, _NAME, _OPERATOR, _PUNCT, _SUPER = range(2, 9)
 PUNCT = {"(": LPAR, ")": RPAR, ",": COMMA, "=": ASSIGN, ";": SEP, "√": ROOT, "@": MATMUL,
          "[": LBRACK, "]": RBRACK, ".T": TRANSPOSE, "ᵀ": TRANSPOSE}
 _ASCII_OP = {"·": "*", "×": "*", "⋅": "*", "÷": "/", "−": "-"}
@@ -64,55 +68,43 @@ _LOOKALIKE = {"–": "-", "—": "-", "‐": "-", "∗": "*", "∙": "*", "•":
 Token = tuple[int, str, int, int]  # kind, text, start, end
 
 
-def tokens(source: str) -> Iterator[Token]:
-    """Tokens with their offsets; a newline is a SEP token; the END token repeats forever."""
-    findall = TOKEN_RE.findall
-    line_start = 0
+def tokens(source: str, start: int = 0) -> Iterator[Token]:
+    """Tokens with their offsets from ``start`` (the start of a statement, or 0); a newline is
+    a SEP token; the END token repeats forever. One match at a time: a long line's tokens are
+    never all held at once."""
     n = len(source)
-    while line_start <= n:
-        line_end = source.find("\n", line_start)
-        if line_end == -1:
-            line_end = n
-        line = source[line_start:line_end]
-        hash_at = line.find("#")
-        if hash_at != -1:
-            line = line[:hash_at]
-        pos = line_start
-        for blank, num, name, op, punct, sup, bad in findall(line):
-            pos += len(blank)
-            if name:
-                end = pos + len(name)
-                yield NAME, ("pi" if name == "π" else name), pos, end
-                pos = end
-            elif num:
-                end = pos + len(num)
-                nxt = line[end - line_start:end - line_start + 1]
-                if nxt and nxt in _AFTER_NUMBER:
-                    _check_number(source, line, line_start, num, pos, end)
-                yield NUM, num, pos, end
-                pos = end
-            elif op:
-                yield OP, _ASCII_OP.get(op, op), pos, pos + len(op)
-                pos += len(op)
-            elif punct:
-                yield PUNCT[punct], punct, pos, pos + len(punct)
-                pos += len(punct)
-            elif sup:
-                yield from _superscript(source, sup, pos)
-                pos += len(sup)
-            else:
-                raise ParseError(_stray(bad), source, pos)
-        if line_end < n:
-            yield SEP, "\n", line_end, line_end + 1
-        line_start = line_end + 1
+    for m in TOKEN_RE.finditer(source, start):
+        kind = m.lastindex or 0  # (a match always has one group set)
+        pos, end = m.start(kind), m.end()
+        if kind == _NAME:
+            name = m.group(kind)
+            yield NAME, ("pi" if name == "π" else name), pos, end
+        elif kind == _NUMBER:
+            num = m.group(kind)
+            if end < n and source[end] in _AFTER_NUMBER:
+                _check_number(source, num, pos, end)
+            yield NUM, num, pos, end
+        elif kind == _OPERATOR:
+            op = m.group(kind)
+            yield OP, _ASCII_OP.get(op, op), pos, end
+        elif kind == _PUNCT:
+            punct = m.group(kind)
+            yield PUNCT[punct], punct, pos, end
+        elif kind == _NEWLINE:
+            yield SEP, "\n", pos, end
+        elif kind == _SUPER:
+            yield from _superscript(source, m.group(kind), pos)
+        elif kind != _COMMENT:
+            raise ParseError(_stray(m.group(kind)), source, pos)
     while True:  # the end repeats, so look-ahead past it is harmless
         yield END, "", n, n
 
 
-def _check_number(source: str, line: str, line_start: int, num: str, start: int,
-                  end: int) -> None:
-    """A number followed by e/E, '_' or (after 0) x/b/o: a malformed literal, or fine (2ex)."""
-    match = _WORD_RE.match(line, end - line_start)
+def _check_number(source: str, num: str, start: int, end: int) -> None:
+    """A number followed by e/E, '_' or (after 0) x/b/o: a malformed literal, or fine (2ex).
+    (What follows is read from the source itself: a new line or a comment's '#' never
+    continues a word or a power, so no line limit is needed.)"""
+    match = _WORD_RE.match(source, end)
     assert match is not None  # the pattern matches the empty string too
     word = match.group()
     first = word[0]
@@ -120,7 +112,7 @@ def _check_number(source: str, line: str, line_start: int, num: str, start: int,
     if first in "eE":
         if word not in ("e", "E"):
             return  # 2exp(x), 2ex: a number before a longer name multiplies
-        power = line[end - line_start + 1:end - line_start + 3]  # what follows the e
+        power = source[end + 1:end + 3]  # what follows the e
         if power[:1] in _POWER_STARTS or power == "**":
             return  # 8e^(2x), 2e²: as lecture notes write 8e^{2x}; no exponent looks so
         reason = (f"malformed number '{num}{first}': an exponent needs digits (write "

@@ -119,8 +119,10 @@ def missing_operand(source: str, tok: Token, top: tuple[str, str] | None) -> Par
     return ParseError(message, source, start, max(1, end - start))
 
 
-def missing_operator(source: str, tok: Token) -> ParseError:
-    """An operand where an operator should be: ``x y``, ``2 (x)``, ``(a)(b)``."""
+def missing_operator(source: str, tok: Token, blocks: bool = False) -> ParseError:
+    """An operand where an operator should be: ``x y``, ``2 (x)``, ``(a)(b)``. In a vector
+    program (``blocks``) the hint offers ``@`` too (``xᵀ A x`` is not read as a product:
+    write ``x.T @ A @ x``)."""
     kind, _, start, end = tok
     prev = source[:start].rstrip()
     hint = ""
@@ -128,8 +130,22 @@ def missing_operator(source: str, tok: Token) -> ParseError:
         hint = "; write '*' to multiply"
     elif kind in (NAME, NUM) and start > len(prev):
         hint = "; write '*' to multiply, or ';' to start a new statement"
+    if blocks:
+        hint = hint.replace("write '*' to multiply", "write '@' for a matrix product or '*' "
+                            "for an elementwise one")
     return ParseError(f"missing operator before {describe(tok)}{hint}", source, start,
                       max(1, end - start))
+
+
+def waiting(source: str, kind: str, name: str, at: int) -> tuple[str, str]:
+    """What waits on top of the parser's operator stack, for a message: ``("call",
+    "'sin('")``, ``("paren", "'('")`` or ``("operator", "'*'")`` (read at ``at``)."""
+    if kind == "paren":
+        return "paren", "'('"
+    if kind == "call":
+        return "call", f"'{name}('"
+    sym = source[at:at + 2]
+    return "operator", f"'{sym if sym == '**' else sym[:1]}'"
 
 
 def check_one_expression(source: str) -> None:

@@ -25,12 +25,12 @@ from typing import Any
 from . import blockops as _blockops
 from . import ops as _ops
 from . import parse_errors as _errors
-from .errors import DiffxError, ParseError
-from .graph import Graph
+from .errors import ParseError
 from .graph_builder import GraphBuilder
 from .lexer import (ASSIGN, COMMA, END, LBRACK, LPAR, MATMUL, NAME, NUM, OP, ROOT, RPAR,
                     SEP, TRANSPOSE, Token, tokens)
 from .parse_errors import n_arguments
+from .parse_fast import FastStatements
 from .vector_syntax import BlockCall, NeedsBlocks, read_index
 
 # operator-stack entries: (kind, precedence, payload, offset); precedences from the op table
@@ -52,14 +52,16 @@ ALIASES = {"ln": "log"}  # other spellings of a function, read as the op table's
 
 
 class _Parser:
-    def __init__(self, source: str, builder: Any = None) -> None:
+    def __init__(self, source: str, builder: Any = None, fast: bool = True) -> None:
         self.source = source
+        self.fast = fast
         self.b: Any = GraphBuilder(source) if builder is None else builder
         self.blocks = builder is not None  # vector mode: @, [], .T and block functions
         self.gen = tokens(source).__next__
         self.ahead: Token | None = None
         self.assigned = self.b.assigned  # name -> node (offsets are found again on error)
         self.free: dict[str, int] = {}  # input name -> offset of its first use
+        self.resume, self.stop = 0, (END, "", 0, 0)  # fast path: where to resume; what ended
 
     # -- token stream with one token of look-ahead
     def next(self) -> Token:
@@ -78,7 +80,15 @@ class _Parser:
 
     # -- programs
     def program(self) -> Any:  # the builder's result: a Graph, or a BlockProgram
+        # shapes met before are replayed (diffx.parse_fast); the others are read here
+        fast = None if self.blocks or not self.fast else \
+            FastStatements(self.source, self.b, self.free, self.negate)
         while True:
+            if fast is not None:
+                at = fast.run(self.resume)
+                if at < 0:
+                    break
+                self.gen, self.ahead = tokens(self.source, at).__next__, None
             tok = self.next()
             while tok[0] == SEP:
                 tok = self.next()
@@ -99,6 +109,9 @@ class _Parser:
                 first = tok
             node = self.expression(first, target)
             self.b.statement(target[1] if target else None, node, statement_at)
+            if self.stop[0] == END:
+                break
+            self.resume = self.stop[3]  # past the statement's separator
         if not self.b.n_statements:
             raise self.error("empty expression: nothing to differentiate", 0)
         return self.b.finish()
@@ -205,7 +218,7 @@ class _Parser:
                         raise self.error("'(' is never closed", _paren_at(entry, self.source))
                     else:
                         self.reduce(entry, values)
-                self.ahead = ahead
+                self.ahead, self.stop = ahead, tok
                 return values[-1]
             elif kind == ASSIGN:
                 raise self.error("'=' must follow a name at the start of a statement "
@@ -217,7 +230,7 @@ class _Parser:
                 expect_operand = self.postfix(tok, stack, values)
                 ahead, self.ahead = self.ahead, None
             else:
-                raise self.missing_operator(tok)
+                raise _errors.missing_operator(self.source, tok, self.blocks)
             if ahead is not None:
                 tok, ahead = ahead, None
             else:
@@ -238,16 +251,6 @@ class _Parser:
         values[-1] = self.b.index(values[-1], index, start)
         return False
 
-    def missing_operator(self, tok: Token) -> ParseError:
-        """``x y``: in a vector program the hint offers ``@`` too (``xᵀ A x`` is not read as
-        a product: write ``x.T @ A @ x``)."""
-        err = _errors.missing_operator(self.source, tok)
-        if self.blocks and "write '*' to multiply" in err.reason:
-            reason = err.reason.replace("write '*' to multiply", "write '@' for a matrix "
-                                        "product or '*' for an elementwise one")
-            err = ParseError(reason, self.source, err.offset, err.length)
-        return err
-
     def push_binary(self, stack: list[_Entry], values: list[int], symbol: str, at: int) -> None:
         prec, right = _PREC[symbol], _RIGHT[symbol]
         while stack and stack[-1][0] in (_BIN, _NEG, _POS, _ROOT) and (
@@ -256,17 +259,12 @@ class _Parser:
         stack.append((_BIN, prec, _BINARY[symbol], at))
 
     def stack_top(self, stack: list[_Entry]) -> tuple[str, str] | None:
-        """What waits on top of the operator stack, for a message: ``("call", "'sin('")``,
-        ``("paren", "'('")`` or ``("operator", "'*'")``; None for an empty stack."""
+        """What waits on top of the operator stack, for a message; None for none."""
         if not stack:
             return None
-        kind, at = stack[-1][0], stack[-1][3]
-        if kind == _PAREN:
-            return "paren", "'('"
-        if kind == _CALL:
-            return "call", f"'{stack[-1][2][0].name}('"
-        sym = self.source[at:at + 2]
-        return "operator", f"'{sym if sym == '**' else sym[:1]}'"
+        kind, _, payload, at = stack[-1]
+        return _errors.waiting(self.source, {_PAREN: "paren", _CALL: "call"}.get(kind, "op"),
+                               payload[0].name if kind == _CALL else "", at)
 
     def number(self, text: str, start: int) -> int:
         value = float(text)
@@ -323,16 +321,19 @@ class _Parser:
             y = values.pop()
             values.append(self.b.node(entry[2], values.pop(), y, entry[3]))
         elif kind == _NEG:
-            x = values.pop()
-            if self.b.is_literal(x):  # -3 is the constant -3, not neg(3)
-                value, text = self.b.leaf[x]
-                text = text[1:] if text.startswith("-") else "-" + text
-                values.append(self.b.const(-value, text))
-            else:
-                values.append(self.b.node(_NEG_CODE, x))
+            values.append(self.negate(values.pop()))
         elif kind == _ROOT:
             values.append(self.b.node(_SQRT_CODE, values.pop()))
         # _POS: unary plus changes nothing
+
+
+    def negate(self, x: int) -> int:
+        """Unary minus: ``-3`` is the constant -3, not neg(3)."""
+        if self.b.is_literal(x):
+            value, text = self.b.leaf[x]
+            text = text[1:] if text.startswith("-") else "-" + text
+            return self.b.const(-value, text)
+        return self.b.node(_NEG_CODE, x)
 
 
 def _paren_at(entry: _Entry, source: str) -> int:
@@ -341,7 +342,8 @@ def _paren_at(entry: _Entry, source: str) -> int:
     return source.index("(", entry[3])
 
 
-def parse_text(text: str, builder: Any = None) -> Any:
+def parse_text(text: str, builder: Any = None, fast: bool = True) -> Any:
     """The program in ``text`` (normalised) as ``builder`` builds it: a Graph by default. In
-    scalar mode the first vector notation raises ``NeedsBlocks`` (see diffx.program)."""
-    return _Parser(text, builder).program()
+    scalar mode the first vector notation raises ``NeedsBlocks`` (see diffx.program).
+    ``fast=False``: no statement is replayed (the reference the fast path is tested against)."""
+    return _Parser(text, builder, fast).program()
