@@ -202,8 +202,11 @@ class _Derivation:
             out = self.rules.value(i, [self.value[a] for a in args]) if i in self.sym \
                 else self.value[i]
             parts = self.rules.partials(i, [self.value[a] for a in args], out)
-            self.d[i] = sympy.Add(*[p * self._dexpr(a) for p, a in zip(parts, args)
-                                    if self.active[a]])
+            # a strong zero (docs/conventions.md): an argument whose derivative is exactly 0
+            # adds nothing, even where its partial is infinite (sqrt(x - x): 0/(2·0) is 0)
+            self.d[i] = sympy.Add(*[p * d for p, d in ((p, self._dexpr(a)) for p, a
+                                                       in zip(parts, args) if self.active[a])
+                                    if d != 0])
 
     def _dexpr(self, a: int) -> Any:
         return 1 if a == self.x else self.dsym[a] if a in self.dsym else self.d[a]

@@ -272,3 +272,14 @@ def test_the_check_can_fail_and_looks_beyond_small_points():
     ok = check(written, odd, x, str)
     assert ok.agrees is True
     assert check(written + 1, odd, x, str).agrees is False
+
+
+@pytest.mark.parametrize("src", ["sqrt((x) - (x))", "sqrt(x - x) + x", "log(abs(x - x) + 1)*x"])
+def test_a_zero_inner_derivative_is_a_strong_zero(src):
+    """The chain rule's u'·f'(u) with u' = 0 is 0 even where f'(u) is infinite (sqrt(0)), as
+    in every method (docs/conventions.md, strong zeros); sympy.diff of the simplified f
+    agrees."""
+    g = diffx.parse(src)
+    s = steps(g, wrt="x")
+    assert s.check.agrees is True
+    assert _equal(s.expr, sympy.diff(to_sympy(g)[-1], x), (x, y))
