@@ -10,6 +10,7 @@ a derivative at a point where a value overflowed is reported as nan (unreliable)
 
 from __future__ import annotations
 
+import contextvars
 import math
 from typing import Any, NamedTuple
 
@@ -18,6 +19,10 @@ from .exact import HOW_LOST, Checked, check_point, point_values, verify
 from .graph import Graph
 
 MAX_RECOVERED = 200  # points of an array re-run exactly; past this the array path only warns
+#: what is left of ``MAX_RECOVERED`` for the request under way (a one-element list), shared
+#: by its chunks so that chunked points recover the same points as the whole array
+RECOVERY: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("recovery",
+                                                                            default=None)
 
 
 class PointsChecked(NamedTuple):
@@ -45,8 +50,9 @@ def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
                  ) -> PointsChecked:
     """Many points: the points where the audits find lost precision, or a derivative that
     is not finite where the function is, are re-run one at a time exactly as a single point
-    would be (up to ``MAX_RECOVERED`` of them), so that many points give what one point
-    gives; ``gradient`` (arrays) is corrected in place. Past that, a warning says so."""
+    would be (the first ``MAX_RECOVERED`` of them, over all the chunks of a request), so
+    that many points give what one point gives; ``gradient`` (arrays) is corrected in place.
+    For the points past that, a warning says so."""
     import numpy as np
 
     D_of = (lambda w: D) if reverse else (lambda w: D[w])
@@ -73,31 +79,45 @@ def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
             where = np.union1d(where, np.flatnonzero(~np.isfinite(g) & np.isfinite(value)))
     if not where.size:
         return PointsChecked([], {})
-    sampled = found is not None and found[4]
-    if where.size <= MAX_RECOVERED and not sampled:
-        return _recover(graph, point, gradient, where, wrt, reverse)
-    told = []
+    budget = RECOVERY.get()  # shared by the chunks of one request
+    left = 0 if found is not None and found[4] else \
+        max(0, budget[0] if budget is not None else MAX_RECOVERED)  # (sampled: not all seen)
+    take, rest = where[:left], where[left:]
+    if budget is not None:
+        budget[0] -= take.size
+    checked = _recover(graph, point, gradient, take, wrt, reverse) if take.size else \
+        PointsChecked([], {})
+    if not rest.size:
+        return checked
+    told = list(checked.warnings)
     name = "reverse sweep" if reverse else "forward (tangent) sweep"
+    total = int(np.prod(shape))
+    over = np.intersect1d(over, rest)
     if over.size:
         for w in wrt:
             g = np.broadcast_to(np.asarray(gradient[w], dtype=float), shape).copy()
             g.reshape(-1)[over] = math.nan
             gradient[w] = g
-        told.append(f"the float {name} is unreliable at {over.size:,} of "
-                    f"{int(np.prod(shape)):,} points: a value there overflowed to infinity "
-                    f"at finite arguments; diffx recomputes up to {MAX_RECOVERED} such points "
-                    "in high-precision arithmetic, here there are more, so the derivatives "
-                    "there are reported as nan")
-    if found is None:
-        return PointsChecked(told, {})
-    node, kind, bad, n, _, _ = found
-    how = HOW_LOST[kind]
-    among = f"{n:,} points audited (an even sample)" if sampled else f"{n:,} points"
-    return PointsChecked(told + [
-        f"the float {name} may have lost precision at {bad:,} of {among} (first at "
-        f"{graph.describe(node)}: {how}); the derivatives there may be inaccurate; "
-        f"diffx recomputes up to {MAX_RECOVERED} such points in high-precision "
-        "arithmetic, here there are more"], {})
+        told.append(f"the float {name} is unreliable at {over.size:,} of {total:,} points: a "
+                    "value there overflowed to infinity at finite arguments; diffx recomputes "
+                    f"up to {MAX_RECOVERED} such points in high-precision arithmetic, here "
+                    "there are more, so the derivatives there are reported as nan")
+    first = ""
+    if found is not None:
+        node, kind, bad, n, sampled, _ = found
+        first = f"; first at {graph.describe(node)}: {HOW_LOST[kind]}"
+        if sampled:
+            told.append(f"the float {name} may have lost precision at {bad:,} of {n:,} points "
+                        f"audited (an even sample{first}); the derivatives there may be "
+                        f"inaccurate; diffx recomputes up to {MAX_RECOVERED} such points in "
+                        "high-precision arithmetic, here there are more")
+            return PointsChecked(told, checked.values)
+    told.append(f"the float {name} may have lost precision at {rest.size:,} more of {total:,} "
+                f"points (a value there overflowed, underflowed or lost its digits, or a "
+                f"sweep's contributions cancelled{first}); the derivatives there may be "
+                f"inaccurate; diffx recomputes up to {MAX_RECOVERED} such points in "
+                "high-precision arithmetic, here there are more")
+    return PointsChecked(told, checked.values)
 
 
 def _one_point(graph: Graph, at: dict[str, float], got: dict[str, float],

@@ -14,6 +14,29 @@ from typing import Any
 from ..errors import DiffxError, ParseError, PointError
 
 MAX_SOURCE_BYTES = 256 * 2**20  # a million-node program is about 40 MiB of text
+READ_CHUNK = 2**20
+
+
+def _read_capped(stream: Any) -> Any:
+    """All of ``stream`` (a regular file's size at once, a pipe or a device a chunk at a
+    time, never allocating the cap), or None when it holds more than ``MAX_SOURCE_BYTES``."""
+    try:
+        size = os.fstat(stream.fileno()).st_size
+    except (OSError, AttributeError, ValueError):  # io.StringIO and the like: no descriptor
+        size = 0
+    if size:
+        data = stream.read(min(size, MAX_SOURCE_BYTES) + 1)
+        return None if len(data) > MAX_SOURCE_BYTES else data
+    parts: list[Any] = []
+    total = 0
+    while True:
+        part = stream.read(READ_CHUNK)
+        if not part:
+            return parts[0][:0].join(parts) if parts else part
+        total += len(part)
+        if total > MAX_SOURCE_BYTES:
+            return None
+        parts.append(part)
 
 
 def read_program(source: str | None, file: Path | None, at: list[str] | str | None = None,
@@ -159,10 +182,10 @@ def read_source(source: str | None, file: Path | None) -> str:
             return _stdin()
         try:
             with open(file, "rb") as fh:
-                data = fh.read(MAX_SOURCE_BYTES + 1)
+                data = _read_capped(fh)
         except OSError as exc:
             raise DiffxError(f"cannot read {file}: {exc.strerror or exc}") from None
-        if len(data) > MAX_SOURCE_BYTES:
+        if data is None:
             raise DiffxError(f"{file} is larger than {MAX_SOURCE_BYTES // 2**20} MiB; diffx "
                              "reads programs up to that size")
         return _decode(data, str(file))
@@ -181,14 +204,14 @@ def _stdin() -> str:
         raise DiffxError("'-' reads the program from standard input, but standard input is "
                          "closed; pipe the program in, or give it as an argument")
     try:
-        data = stream.read(MAX_SOURCE_BYTES + 1)
+        data = _read_capped(stream)
     except (OSError, ValueError) as exc:
         raise DiffxError(f"cannot read standard input: {getattr(exc, 'strerror', None) or exc}"
                          ) from None
+    if data is None:
+        raise DiffxError(f"standard input is larger than {MAX_SOURCE_BYTES // 2**20} MiB")
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
-    if len(data) > MAX_SOURCE_BYTES:
-        raise DiffxError(f"standard input is larger than {MAX_SOURCE_BYTES // 2**20} MiB")
     text = _decode(data, "standard input")
     if not text.strip():
         raise DiffxError("'-' reads the program from standard input, but standard input is "

@@ -173,14 +173,20 @@ def run_method(spec: Method, req: Request, options: dict[str, Any]) -> Gradient:
     per_chunk = max(1, CHUNK_VALUES // max(1, graph.size))
     if total <= per_chunk:
         return _broadcast(_run_at(spec, graph, req.wrt, point, True, options), shape)
+    from ..exact_points import MAX_RECOVERED, RECOVERY
+
     flat = {k: np.ravel(v) for k, v in point.items()}
     parts = []
-    for lo in range(0, total, per_chunk):
-        chunk = {k: v[lo:lo + per_chunk] for k, v in flat.items()}
-        size = len(next(iter(chunk.values())))
-        part = _broadcast(_run_at(spec, graph, req.wrt, chunk, True, options), (size,))
-        _shed_bulk(part)  # every chunk's values and adjoints would hold nodes x points
-        parts.append(part)
+    budget = RECOVERY.set([MAX_RECOVERED])  # the exact re-runs' points, for all the chunks
+    try:
+        for lo in range(0, total, per_chunk):
+            chunk = {k: v[lo:lo + per_chunk] for k, v in flat.items()}
+            size = len(next(iter(chunk.values())))
+            part = _broadcast(_run_at(spec, graph, req.wrt, chunk, True, options), (size,))
+            _shed_bulk(part)  # every chunk's values and adjoints would hold nodes x points
+            parts.append(part)
+    finally:
+        RECOVERY.reset(budget)
     return _merge(parts, point, shape, graph)
 
 
