@@ -48,3 +48,20 @@ def test_parsed_and_chunked_results_keep_their_expression():
     every = diffx.grad("x*x", at={"x": xs})
     assert every.expression == "x*x"
     np.testing.assert_array_equal(every["x"], 2 * xs)
+
+
+@pytest.mark.parametrize("f, text", [
+    (lambda x, y: x * y + x * y, "x*y + x*y"),
+    (lambda x, y: np.sin(x * 2) * np.sin(x * 2) + np.multiply(x, 2) * y,
+     "sin(x*2)*sin(x*2) + x*2*y"),
+    (lambda x, y: 2 * x - (2 * x) / y + abs(2 * x) ** 2, "2*x - 2*x/y + abs(2*x)^2"),
+    (lambda x, y: diffx.math.tanh(y - 1) + (y - 1) * np.tanh(y - 1) * x,
+     "tanh(y - 1) + (y - 1)*tanh(y - 1)*x"),
+])
+def test_the_trace_shares_subexpressions_as_the_parser_does(f, text):
+    traced = diffx.trace(f, x=0.5, y=2.0)
+    parsed = diffx.parse(text)
+    assert traced.size == parsed.size
+    assert sorted(traced.op) == sorted(parsed.op)
+    point = {"x": 0.5, "y": 2.0}
+    assert diffx.grad(traced, at=point).gradient == diffx.grad(parsed, at=point).gradient
