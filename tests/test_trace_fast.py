@@ -4,6 +4,7 @@ read, and the result still gives the same text when asked."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -65,3 +66,73 @@ def test_the_trace_shares_subexpressions_as_the_parser_does(f, text):
     assert sorted(traced.op) == sorted(parsed.op)
     point = {"x": 0.5, "y": 2.0}
     assert diffx.grad(traced, at=point).gradient == diffx.grad(parsed, at=point).gradient
+
+
+def _random_program(rng) -> str:
+    """A seeded random program over a, b, c: named statements, every op kind (unary minus,
+    left- and right-associative operators, calls of one and two arguments), negative
+    constants, so parentheses of every kind appear."""
+    pool = ["a", "b", "c", "2", "0.5", "pi"]
+    lines = []
+    for k in range(rng.randint(1, 5)):
+        for _ in range(rng.randint(1, 6)):
+            x, y = rng.choice(pool), rng.choice(pool)
+            form = rng.choice(["({x} + {y})", "({x} - {y})", "({x} * {y})", "({x} / {y})",
+                               "({x} ^ {y})", "(-{x})", "sin({x})", "max({x}, {y})",
+                               "({x} * -3)", "(-2 - {x})", "tanh({x} - {y})"])
+            pool.append(form.format(x=x, y=y))
+        lines.append(f"t{k} = {pool[-1]}")
+        pool.append(f"t{k}")
+    lines.append(f"{pool[-1]} * {rng.choice(pool)} - {rng.choice(pool)}")
+    return "\n".join(lines)
+
+
+def test_bounded_text_is_the_graph_text():
+    import random
+
+    from diffx.graph import Graph
+    from diffx.traced_graph import bounded_text
+
+    rng = random.Random(11)
+    for _ in range(60):
+        g = diffx.parse(_random_program(rng))
+        for node in range(g.size):
+            for limit in (3, 7, 12, 48, 400):
+                for names in (True, False):
+                    assert bounded_text(g, node, limit, names) == Graph.text(g, node, limit,
+                                                                             names)
+
+
+def test_a_traced_chain_is_described_as_the_graph_would():
+    from diffx.graph import Graph
+
+    g = diffx.trace(logistic, x=0.3)
+    chain = diffx.trace(lambda x: _chain(x, 3000), x=0.3)
+    for graph in (g, chain):
+        for node in (graph.output, graph.output - 1, graph.size // 2, 0):
+            assert graph.text(node) == Graph.text(graph, node)
+            assert graph.describe(node) == Graph.describe(graph, node)
+    assert chain.text(chain.output).endswith("…")
+
+
+def _chain(x, n):
+    for k in range(n):
+        x = np.sin(x) * 2 - x / 3 if k % 2 else -x ** 2 + 1.5
+    return x
+
+
+def test_the_chaotic_map_names_where_the_adjoint_overflowed():
+    def chaotic(x):
+        for _ in range(20000):
+            x = 4.0 * x * (1 - x)
+        return x
+
+    result = diffx.grad(diffx.trace(chaotic, x=0.3), at={"x": 0.3})
+    # the derivative doubles each step and overflows: the warning names the node, written as
+    # the graph writes it (the first 47 characters of its text)
+    assert math.isnan(result["x"])
+    assert result.warnings == [
+        "the gradient with respect to x is not finite: the adjoint overflowed at 1 - "
+        "4.0*4.0*4.0*4.0… (the derivative of the output with respect to it is a product of "
+        "local derivatives larger than the largest float; it was finite at "
+        "4.0*4.0*4.0*4.0*4.0*4.0*4.0*4.0*4.0*4.0*4.0*4.0…)"]
