@@ -15,6 +15,7 @@ import functools
 import math
 import re
 from collections import Counter
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ def _request(source: Any, at: Any, wrt: Any) -> tuple[Graph, tuple[str, ...], di
     if req.arrays:
         raise DiffxError("diffx.hessian takes one point, not an array of points")
     assert req.point is not None  # at was given
-    return req.graph, req.wrt, {k: float(v) for k, v in req.point.items()}
+    return req.graph, req.wrt, req.point  # (one point: normalize_point made every value a float)
 
 
 def _value(graph: Graph, point: dict[str, float]) -> float:
@@ -60,6 +61,15 @@ def _adjoint(graph: Graph, wrt: tuple[str, ...]) -> Any:
     key = ("adjoint program", wrt)
     if key not in graph._cache:
         graph._cache[key] = adjoint(graph, wrt, text=False)
+    return graph._cache[key]
+
+
+def _partial_nodes(graph: Graph, wrt: tuple[str, ...]) -> list[int]:
+    """The adjoint program's node of each partial, in ``wrt`` order (kept with the program)."""
+    key = ("adjoint partial nodes", wrt)
+    if key not in graph._cache:
+        adj = _adjoint(graph, wrt)
+        graph._cache[key] = [adj.graph.assigned[adj.partials[w]] for w in wrt]
     return graph._cache[key]
 
 
@@ -121,14 +131,18 @@ def _dual_source(present: list[int]) -> str:
     """One loop computing every node's value and tangent (dual numbers), the op table's value
     and partial texts over the locals x, y, out; one branch per op and variant present (4 op
     + mask, mask bit k set when argument k depends on an input: a constant's tangent term is
-    left out), most frequent first. Plain products: the strong-zero rule is left to the
+    left out), most frequent first (an input or constant, code 0, is one of them: a weight
+    matrix makes leaves a third of the nodes). Plain products: the strong-zero rule is left to the
     careful sweep it falls back to."""
     lines = ["def dual(vals, T, codes, A, B, hi):",
              "    for i, o, a, b in zip(range(hi + 1), codes, A, B):"]
     first = True
     for combined in present:
         code, mask = combined >> 2, combined & 3
-        if code <= CONST:
+        if code <= CONST:  # the leaves (code 0): a branch of their own in frequency order,
+            lines.append(f"        {'if' if first else 'elif'} o == 0:")  # not a miss in all
+            lines.append("            pass")
+            first = False
             continue
         op = _ops.BY_CODE[code]
         sum_ = ""
@@ -195,7 +209,7 @@ def _fast_tangents(graph: Graph, point: dict[str, float], seed: dict[str, float]
         loop(vals, T, codes, graph.a, graph.b, graph.output)
     except (ArithmeticError, ValueError):
         return None
-    if not all(math.isfinite(T[k]) for k in outputs):
+    if not all(map(math.isfinite, map(T.__getitem__, outputs))):
         return None
     return T
 
@@ -265,15 +279,15 @@ def hvp(source: Any, *, at: Any = None, v: Any = None, wrt: Any = None) -> Hessi
         if unknown:
             raise DiffxError(f"v= names {', '.join(unknown)}, not among the inputs "
                              f"differentiated ({', '.join(names)})")
-        direction = {w: float(v.get(w, 0.0)) for w in names}
+        direction = dict(zip(names, map(float, map(v.get, names, repeat(0.0)))))
     elif v is not None and hasattr(v, "__len__") and len(v) == len(names):
         direction = {w: float(x) for w, x in zip(names, v)}
     else:
         raise DiffxError(f"v= must give a component for each of {', '.join(names)} (a dict "
                          "or a sequence in that order)")
     adj = _adjoint(graph, names)
-    T = _tangent_sweep(adj.graph, point, direction,
-                       [adj.graph.assigned[adj.partials[w]] for w in names])
-    out = HessianVector((w, float(T[adj.graph.assigned[adj.partials[w]]])) for w in names)
+    outputs = _partial_nodes(graph, names)
+    T = _tangent_sweep(adj.graph, point, direction, outputs)
+    out = HessianVector(zip(names, map(float, map(T.__getitem__, outputs))))
     out.warnings = list(getattr(graph, "warnings", ()))
     return out

@@ -40,6 +40,7 @@ BOUNDED_PARTIALS = frozenset({"sin", "cos", "tanh", "atan", "sigmoid", "softplus
 # lose. At |u| >= 2^30 that is 2^-23 or more, the loss the audit's LOST_BITS stands for.
 PERIODIC = frozenset({"sin", "cos", "tan"})
 PERIODIC_LIMIT = 2.0**30
+_PERIODIC_CODES = frozenset(_ops.BY_NAME[name].code for name in PERIODIC)
 
 
 def periodic(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, Any]:
@@ -52,8 +53,7 @@ def periodic(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, Any]:
 
         codes, _ = engine._active_codes(graph, wrt)
         plan = engine._sweep_plan(graph, wrt)[0]
-        nodes = [i for i in range(graph.output + 1) if codes[i] and plan[i]
-                 and _ops.BY_CODE[codes[i] >> 2].name in PERIODIC
+        nodes = [i for i in graph.nodes_with(_PERIODIC_CODES) if codes[i] and plan[i]
                  and graph.op[graph.a[i]] > _ops.CONST]
         cached = graph._cache[key] = (np.asarray(nodes, dtype=np.int64),
                                       np.asarray([graph.a[i] for i in nodes], dtype=np.int64))

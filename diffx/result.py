@@ -9,6 +9,7 @@ here computes a derivative or draws.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -70,6 +71,26 @@ class Worst(NamedTuple):
     relative_error: float  # nan when a value there is not finite
 
 
+class _LazyText:
+    """A text field that may be given as a function returning it, called when the text is
+    first read: a traced graph's program text costs a pass over all its nodes (a 10^5-step
+    loop spent longer on it than on its gradient), and most results are never printed."""
+
+    def __init__(self, slot: str) -> None:
+        self._slot = slot
+
+    def __get__(self, obj: Any, owner: Any = None) -> str:
+        if obj is None:
+            raise AttributeError(self._slot)
+        value = obj.__dict__[self._slot]
+        if callable(value):
+            value = obj.__dict__[self._slot] = value()
+        return value
+
+    def __set__(self, obj: Any, value: str | Callable[[], str]) -> None:
+        obj.__dict__[self._slot] = value
+
+
 @dataclass
 class Gradient:
     """What one method found.
@@ -84,7 +105,7 @@ class Gradient:
     """
 
     method: str
-    expression: str
+    expression: str  # (also given as a function giving it: see _LazyText)
     inputs: tuple[str, ...]
     wrt: tuple[str, ...]
     point: dict[str, Any] | None
@@ -114,6 +135,9 @@ class Gradient:
         if self.error:
             return f"Gradient({self.method}: error {self.error!r})"
         return f"Gradient({self.method}: {self.gradient!r}, value={self.value!r})"
+
+
+Gradient.expression = _LazyText("_expression")  # type: ignore[assignment]
 
 
 @dataclass

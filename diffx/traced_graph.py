@@ -60,6 +60,75 @@ class TracedGraph(Graph):
     def title(self) -> str:
         return f"{self.function}({', '.join(self.inputs)})"
 
+    def text(self, node: int, limit: int = 48, use_names: bool = True) -> str:
+        """As :meth:`Graph.text`, written from the left and stopped after ``limit``
+        characters: a message about a node of a 10^5-step loop reads a few dozen nodes, not
+        the whole chain below it."""
+        return bounded_text(self, node, limit, use_names)
+
+
+def bounded_text(g: Graph, node: int, limit: int = 48, use_names: bool = True) -> str:
+    """:meth:`Graph.text` of ``node`` (its infix text, named intermediates by name, cut to
+    ``limit`` characters with "…"), written left to right with an explicit stack and stopped
+    once ``limit`` characters are out: O(limit + depth) instead of a pass over every node
+    below. The same text: a node's spelling (:func:`diffx.ops.spell`) decides its parentheses
+    from its arguments' precedences, which depend on their ops alone, and the text cut at
+    every level keeps the whole text's first ``limit - 1`` characters."""
+    op_codes, leaf = g.op, g._leaf
+
+    def named(n: int) -> str | None:
+        return g.name(n) if use_names and n != node else None
+
+    def precedence(n: int) -> int:
+        code = op_codes[n]
+        if code == CONST:
+            return 3 if leaf[n][1].startswith("-") else 9
+        if code == INPUT or named(n) is not None:
+            return 9
+        return _ops.BY_CODE[code].precedence if _ops.BY_CODE[code].symbol else 9
+
+    out: list[str] = []
+    size = 0
+    stack: list[str | int] = [node]
+    while stack and size <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            size += len(item)
+            continue
+        code = op_codes[item]
+        label = named(item)
+        if label is not None or code == INPUT:
+            stack.append(label if label is not None else leaf[item])
+            continue
+        if code == CONST:
+            stack.append(leaf[item][1])
+            continue
+        op = _ops.BY_CODE[code]
+        args = g.args(item)
+        parts: list[str | int] = []
+        if op.arity == 1 and op.symbol:
+            wrap = precedence(args[0]) < op.precedence
+            parts = ["-", *(["(", args[0], ")"] if wrap else [args[0]])]
+        elif op.symbol:
+            p, (left, right) = op.precedence, args
+            lp, rp = precedence(left), precedence(right)
+            wrap_l = lp < p or (op.right and lp == p)
+            wrap_r = rp < p or (not op.right and rp == p and op.name in ("sub", "div"))
+            parts = [*(["(", left, ")"] if wrap_l else [left]),
+                     f" {op.symbol} " if p == 1 else op.symbol,
+                     *(["(", right, ")"] if wrap_r else [right])]
+        else:
+            parts = [f"{op.name}("]
+            for k, x in enumerate(args):
+                parts += [", ", x] if k else [x]
+            parts.append(")")
+        stack.extend(reversed(parts))
+    text = "".join(out)
+    if op_codes[node] > CONST and len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text
+
 
 def _program(g: TracedGraph) -> tuple[str, tuple[list[str | None], Any, Any]]:
     """The graph as a diffx program, and its statements (names, nodes, offsets), in one

@@ -2,10 +2,11 @@
 
 :func:`diffx.tracing.trace` calls ``f`` once with one :class:`Tracer` per parameter. Each operation on a tracer
 (``+ - * / **``, unary ``-``, ``abs``, numpy ufuncs through ``__array_ufunc__``, the functions
-of ``diffx.math``) adds one node to a :class:`~diffx.graph_builder.GraphBuilder`, which shares
-identical subexpressions as the parser does, so the result is the scalar Graph a program would
-give. Python floats and ints become constant leaves; loops unroll by themselves. Nothing here
-recurses: an operation is one builder call, values are computed by a forward loop.
+of ``diffx.math``) adds one node to the arrays of a :class:`~diffx.graph_builder.GraphBuilder`,
+sharing identical subexpressions as the parser does (the trace keeps its own table for that,
+so an operation costs no call beyond its operator method), so the result is the scalar Graph
+a program would give. Python floats and ints become constant leaves; loops unroll by themselves. Nothing here
+recurses: an operation is one dict lookup (hash-consing), values are computed by a forward loop.
 
 A tracer has a value only where Python needs one: a comparison (``if x > 0``) is answered at
 the traced point and recorded with its line, and the graph then carries a warning that it
@@ -66,6 +67,10 @@ class Trace:
 
     def __init__(self, point: dict[str, float]) -> None:
         self.builder = GraphBuilder("")
+        # the trace's own hash-consing over the builder's arrays, as GraphBuilder.node does
+        # it (the same op on the same arguments is one node): an operation on a tracer then
+        # costs no call beyond its operator method, which was most of tracing's time
+        self.ops: dict[tuple[int, int, int], int] = {}
         self.point = point
         self.values: list[float] = []  # values of nodes 0..len-1, extended on demand
         self.branches: dict[tuple[str, int, str], list[Any]] = {}  # line -> [True n, False n, op]
@@ -114,8 +119,21 @@ class Trace:
                 raise TraceError(f"{what} cannot be traced with an argument of type "
                                  f"{type(x).__name__} (traced values and numbers only)")
             nodes.append(node)
-        node = self.builder.node(op.code, nodes[0], nodes[1] if len(nodes) > 1 else -1)
-        return Tracer(self, node)
+        return self.node(op.code, nodes[0], nodes[1] if len(nodes) > 1 else -1)
+
+    def node(self, code: int, a: int, b: int) -> Tracer:
+        """The tracer of ``code(a, b)``: an existing node for the same op on the same
+        arguments, else a new one (the operators inline this)."""
+        key = (code, a, b)
+        node = self.ops.get(key)
+        if node is None:
+            node = self.ops[key] = len(self.builder.op)
+            self.builder.op.append(code)
+            self.builder.a.append(a)
+            self.builder.b.append(b)
+        out = _new_tracer(Tracer)
+        out._trace, out._node = self, node
+        return out
 
     # ------------------------------------------------------------ values -----------------
     def value(self, node: int) -> float:
@@ -157,6 +175,9 @@ def evaluate(op: _ops.Op, args: tuple[Any, ...]) -> float:
 
 
 def _binary(name: str, reflected: bool = False) -> Callable[[Tracer, Any], Any]:
+    """The operator method: the common cases (another tracer of this trace, a float met
+    before) are read inline and the node is hash-consed inline (:meth:`Trace.node`), since
+    this runs once per traced operation."""
     op = _ops.BY_NAME[name]
     code, what = op.code, f"the operator {'**' if name == 'pow' else op.symbol}"
 
@@ -164,17 +185,30 @@ def _binary(name: str, reflected: bool = False) -> Callable[[Tracer, Any], Any]:
         run = self._trace
         if not run.open:
             run.node_of(self, what)  # raises: the trace has finished
-        if other.__class__ is Tracer and other._trace is run:
-            b = other._node  # the common case, kept short: one builder call per operation
+        cls = other.__class__
+        if cls is Tracer and other._trace is run:
+            b = other._node
         else:
-            found = run.node_of(other, what)
+            found = run._plain.get((cls, other)) if cls is float or cls is int else None
             if found is None:
-                return NotImplemented
+                found = run.node_of(other, what)
+                if found is None:
+                    return NotImplemented
             b = found
-        a = self._node
         if reflected:
-            a, b = b, a
-        return Tracer(run, run.builder.node(code, a, b))
+            key = (code, b, self._node)
+        else:
+            key = (code, self._node, b)
+        node = run.ops.get(key)
+        if node is None:
+            ops = run.builder.op
+            node = run.ops[key] = len(ops)
+            ops.append(code)
+            run.builder.a.append(key[1])
+            run.builder.b.append(key[2])
+        out = _new_tracer(Tracer)
+        out._trace, out._node = run, node
+        return out
     return method
 
 
@@ -268,6 +302,9 @@ class Tracer:
         if not self._trace.open:
             return f"<traced value, node {self._node}>"
         return f"<traced value {self._trace.value(self._node)!r}, node {self._node}>"
+
+
+_new_tracer = object.__new__  # a Tracer without calling __init__: the operators' fast path
 
 
 def name(value: Any, label: str) -> Any:

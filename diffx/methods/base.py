@@ -152,8 +152,10 @@ def get(name: str) -> Method:
 
 def new_result(method: str, graph: Graph, wrt: tuple[str, ...],
                point: dict[str, Any] | None) -> Gradient:
-    return Gradient(method=method, expression=graph.source, inputs=graph.inputs, wrt=wrt,
-                    point=point, graph=graph)
+    """A method's empty result; its ``expression``, the graph's program text, is written when
+    first read (a traced graph writes it in a pass over all its nodes)."""
+    return Gradient(method=method, expression=lambda: graph.source,  # type: ignore[arg-type]
+                    inputs=graph.inputs, wrt=wrt, point=point, graph=graph)
 
 
 def to_python(x: Any) -> Any:

@@ -128,7 +128,10 @@ def shown_adjoints(graph: Graph, adj: list[Any], value: Any, gradient: dict[str,
     gradient is: nan wherever f itself is undefined (``log(x)`` at -1 has no ∂f/∂x, though the
     sweep multiplied 1/x = -1), and an input's adjoint is its reported derivative (where the
     sweep's was replaced: by forward mode, or by the exact re-run)."""
-    shown = [undefined_where_nan(a, value) for a in adj]
+    if isinstance(value, float) and not math.isnan(value):
+        shown = list(adj)  # (undefined_where_nan changes nothing: f is defined)
+    else:
+        shown = [undefined_where_nan(a, value) for a in adj]
     for w, g in gradient.items():
         if isinstance(g, float) and isinstance(shown[graph.input_nodes[w]], float | int):
             shown[graph.input_nodes[w]] = g
