@@ -159,7 +159,7 @@ def _exact_at(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...], reverse
             else:
                 grads = {w: engine.tangents(graph, vals, w, "mpmath")[graph.output]
                          for w in wrt}
-        except (ArithmeticError, ValueError, TypeError) as exc:
+        except (ArithmeticError, ValueError, TypeError, MemoryError) as exc:
             said = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
             return f"mpmath raised {type(exc).__name__}{': ' + said if said else ''}"
     if any(isinstance(v, mpmath.mpc) for v in grads.values()):

@@ -179,11 +179,16 @@ def _numpy_namespace() -> dict[str, Any]:
 #: its exponent (cosh(10^(10^10)) builds a 4 GB integer in one uninterruptible call), and no
 #: derivative diffx reports in doubles depends on it
 MAX_MPMATH_MAG = 2048
+#: ... and an argument below 2^-MIN_MPMATH_MAG (about 10^-315,653): adding it to an ordinary
+#: number, as a complex power's logarithm does, shifts a mantissa by its exponent (10^(-10^13)
+#: asks for terabytes)
+MIN_MPMATH_MAG = 2**20
 
 
 def _too_large(v: Any) -> bool:
     parts = [v._mpf_] if hasattr(v, "_mpf_") else list(getattr(v, "_mpc_", ()))
-    return any(m[1] and m[2] + m[3] > MAX_MPMATH_MAG for m in parts)  # nonzero mantissa
+    return any(m[1] and not -MIN_MPMATH_MAG <= m[2] + m[3] <= MAX_MPMATH_MAG
+               for m in parts)  # nonzero mantissa
 
 
 def bounded_mpmath(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
@@ -192,7 +197,7 @@ def bounded_mpmath(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     def call(*args: Any) -> Any:
         if any(_too_large(v) for v in args):
             raise OverflowError(f"{name} of a number past 2^{MAX_MPMATH_MAG} (about 10^616) "
-                                "is not computed")
+                                f"or below 2^-{MIN_MPMATH_MAG} is not computed")
         return fn(*args)
     return call
 

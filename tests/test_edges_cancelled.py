@@ -130,3 +130,17 @@ def test_a_cancelled_zero_times_a_huge_value_is_sized_by_the_magnitudes() -> Non
     for method in ("reverse", "forward"):
         got = diffx.grad("(1-tanh(x)^2)*exp(2*x)", at={"x": 300.0}, method=method)
         assert close(got.value, float(value), 1e-12) and close(got["x"], float(slope), 1e-9)
+
+
+def test_an_astronomically_small_value_in_the_exact_rerun_is_refused_not_a_crash() -> None:
+    """s4 - a cancels to 0 in floats, so the point is re-run exactly, where a complex power
+    of a negative base by 10^(-10^13) once asked mpmath for terabytes (MemoryError)."""
+    src = ("s1 = ((a + b) / b); s2 = asin(b); s3 = ((0.5 ^ (-2)) / max(b, a)); "
+           "s4 = ((a + exp(s3)) ^ 1); s5 = b; s6 = (s4 - a); "
+           "s7 = ((((((s5 - s4) ^ (s4 ^ s5)) ^ 3) + s1) + s2) + s6)")
+    at = {"a": 3.3137563448748156e+262, "b": -47274807190.67978}
+    for method in ("reverse", "forward"):
+        got = diffx.grad(src, at=at, method=method)
+        assert math.isnan(got["b"]) and any("asin needs" in w for w in got.warnings)
+    many = diffx.grad(src, at={k: np.array([v, v]) for k, v in at.items()}, method="reverse")
+    assert np.isnan(many["b"]).all()
