@@ -16,7 +16,6 @@ are defined here per kind of number.
 from __future__ import annotations
 
 import math
-import operator
 import types
 from collections.abc import Callable
 from typing import Any
@@ -67,6 +66,14 @@ def _powlog(x: float, out: float) -> float:
     return 0.0 if out == 0 else out * math.log(x)
 
 
+def _pow(x: float, y: float) -> float:
+    # a negative base has a power only at whole exponents, -inf too (IEEE's pow(-inf, 0.5)
+    # is inf, numpy's sqrt(-inf) nan: one answer, the domain's)
+    if x == -math.inf and y != math.floor(y):
+        return math.nan
+    return math.pow(x, y)
+
+
 def _powok(x: float, y: float) -> bool:
     return x > 0 or float(y).is_integer() or (x == 0 and y > 0)
 
@@ -86,7 +93,7 @@ def _math_namespace() -> dict[str, Any]:
         "asin": math.asin, "acos": math.acos, "atan": math.atan, "abs": abs,
         # nan propagates through max, min, relu and sign as in numpy (Python's max(1, nan)
         # is 1), so that one point and many points agree
-        "pow": math.pow, "max": _max, "min": _min,
+        "pow": _pow, "max": _max, "min": _min,
         "sigmoid": _sigmoid, "softplus": _softplus,
         "relu": lambda x: 0.0 if x <= 0 else x,
         "step": lambda x: 1.0 if x > 0 else 0.0,
@@ -151,6 +158,16 @@ def _numpy_namespace() -> dict[str, Any]:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(y == 0, 0.0, y * x ** (y - 1))
 
+    def power(x: Any, y: Any) -> Any:
+        # ndarray ** 2 takes numpy's fast square path (np.power does not); -inf to an
+        # exponent that is not whole is nan, as every namespace gives (``_pow``)
+        out = x ** y
+        if np.iscomplexobj(x) or np.iscomplexobj(y) or \
+                np.ndim(y) == 0 and float(y).is_integer():  # (the complex step's, as given)
+            return out
+        bad = np.isneginf(x) & (np.floor(y) != y)
+        return np.where(bad, np.nan, out) if np.any(bad) else out
+
     def szmul(t: Any, p: Any) -> Any:  # a strong zero: 0 * anything is 0, also 0 * inf
         with np.errstate(invalid="ignore"):
             return np.where((t == 0) | (p == 0), 0.0, t * p)
@@ -159,7 +176,7 @@ def _numpy_namespace() -> dict[str, Any]:
         "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
         "sqrt": np.sqrt, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
         "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "abs": np.abs,
-        "pow": operator.pow,  # ndarray ** 2 takes numpy's fast square path; np.power does not
+        "pow": power,
         "max": np.maximum, "min": np.minimum,
         "sigmoid": sigmoid, "softplus": softplus,
         "relu": lambda x: np.maximum(x, 0.0),

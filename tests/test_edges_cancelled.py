@@ -144,3 +144,20 @@ def test_an_astronomically_small_value_in_the_exact_rerun_is_refused_not_a_crash
         assert math.isnan(got["b"]) and any("asin needs" in w for w in got.warnings)
     many = diffx.grad(src, at={k: np.array([v, v]) for k, v in at.items()}, method="reverse")
     assert np.isnan(many["b"]).all()
+
+
+def test_minus_infinity_to_a_fractional_power_is_nan_at_one_point_and_many() -> None:
+    """A negative base has a power only at whole exponents (docs/conventions.md), -inf too:
+    IEEE's pow(-inf, 0.5) is inf, numpy's sqrt path nan; one point and an array once
+    disagreed (a finite gradient against nan)."""
+    from diffx.op_namespaces import namespace
+
+    for ns in ("math", "numpy"):
+        pw = namespace(ns)["pow"]
+        assert math.isnan(pw(-math.inf, 0.5)) and math.isnan(pw(-math.inf, 1.5))
+        assert pw(-math.inf, 2.0) == math.inf and pw(-math.inf, 3.0) == -math.inf
+    src = "s = (x - 1e308 - 1e308)^0.5; s + x"
+    one = diffx.grad(src, at={"x": 1.0}, method="reverse")
+    many = diffx.grad(src, at={"x": np.array([1.0, 1.0])}, method="reverse")
+    assert math.isnan(one.value) and np.isnan(many.value).all()
+    assert math.isnan(one["x"]) and np.isnan(many["x"]).all()
