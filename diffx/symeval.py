@@ -232,6 +232,14 @@ def _mul(e: Any, args: list[Any], done: dict[int, Any], why: list[str]) -> Any:
         why.insert(0, f"{_short(e)} is 0 times inf at this point, both powers of 0: the limit "
                    "the formula stands for is not decided by its value here")
         return mpmath.nan
+    if any(args[i] == 0 for i in of_zero) and any(
+            mpmath.isinf(args[j]) and a.is_Add for j, a in enumerate(e.args)):
+        # x^cosh(x)·(log(x)·sinh(x) + cosh(x)/x) at 0: the sum's 1/x meets the power's 0
+        # (their product is cosh(x)·x^(cosh(x) - 1), 1 there), so 0 is not the limit
+        why.insert(0, f"{_short(e)} is 0 times inf at this point, a power of 0 times a sum "
+                   "that is infinite there: the limit the formula stands for is not decided "
+                   "by its value here")
+        return mpmath.nan
     return _product(args)
 
 

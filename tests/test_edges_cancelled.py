@@ -161,3 +161,14 @@ def test_minus_infinity_to_a_fractional_power_is_nan_at_one_point_and_many() -> 
     many = diffx.grad(src, at={"x": np.array([1.0, 1.0])}, method="reverse")
     assert math.isnan(one.value) and np.isnan(many.value).all()
     assert math.isnan(one["x"]) and np.isnan(many["x"]).all()
+
+
+def test_a_power_of_zero_times_an_infinite_sum_is_not_a_strong_zero() -> None:
+    """d/dx x^cosh(x) = x^cosh(x)·(log(x)·sinh(x) + cosh(x)/x), 0·inf at x = 0 where the
+    true slope is cosh(0)·0^(cosh(0) - 1) = 1 (reverse and forward: powdx = y·x^(y-1)): the
+    symbolic value is nan with a sentence, not a silent 0; x^y·log x at 0 stays 0."""
+    report = diffx.grad_all("x^cosh(x)", at={"x": 0.0}, methods=["symbolic", "reverse"])
+    assert report.results["reverse"]["x"] == 1.0
+    assert math.isnan(report.results["symbolic"]["x"])
+    assert any("power of 0 times a sum" in w for w in report.warnings)
+    assert diffx.grad("x^y", at={"x": 0.0, "y": 2.0}, method="symbolic")["y"] == 0.0
