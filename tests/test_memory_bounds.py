@@ -19,7 +19,8 @@ import mpmath
 import pytest
 
 import diffx
-from diffx.op_namespaces import MAX_MPMATH_MAG, namespace
+from diffx.op_namespace_mp import MAX_MPMATH_MAG
+from diffx.op_namespaces import namespace
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HUGE = "s6 = cosh(a) / ((-0.1) ^ 1e10); s7 = b ^ cosh(s6)"
