@@ -111,7 +111,8 @@ class NumericDetails(Details):
         steps = self.step or {}
         h = next(iter(steps.values()), None) if steps else None
         h_text = f" h={number(h, 2)}" if h is not None and not hasattr(h, "shape") else ""
-        return f"{cost.get('evaluations', 0):,} evals ({self.scheme}{h_text})"
+        n = cost.get('evaluations', 0)
+        return f"{n:,} eval{'' if n == 1 else 's'} ({self.scheme}{h_text})"
 
     def built(self, graph: Any) -> str:
         steps = self.step or {}

@@ -172,3 +172,16 @@ def test_a_power_of_zero_times_an_infinite_sum_is_not_a_strong_zero() -> None:
     assert math.isnan(report.results["symbolic"]["x"])
     assert any("power of 0 times a sum" in w for w in report.warnings)
     assert diffx.grad("x^y", at={"x": 0.0, "y": 2.0}, method="symbolic")["y"] == 0.0
+
+
+def test_a_point_where_the_function_has_no_value_is_nan_in_symbolic_too() -> None:
+    """(x-1)^2/(x-1) at 1 is 0/0: no value, so no derivative (docs/conventions.md), though
+    sympy's formula is x - 1; at 2 the derivative is 1 (by hand)."""
+    report = diffx.grad_all("(x-1)^2/(x-1)", at={"x": 1.0}, methods=["symbolic", "reverse"])
+    assert math.isnan(report.results["symbolic"]["x"])
+    assert math.isnan(report.results["reverse"]["x"])
+    assert any("simplified that away" in w for w in report.warnings)
+    assert diffx.grad("(x-1)^2/(x-1)", at={"x": 2.0}, method="symbolic")["x"] == 1.0
+    # an underflow's 0/0 is floats' doing, not the function's: symbolic keeps its value
+    got = diffx.grad("(x*1e-200)/(x*1e-200) + x", at={"x": 1e-200}, method="symbolic")
+    assert got["x"] == 1.0

@@ -22,6 +22,7 @@ from ..details import SymbolicDetails
 from ..budget import BudgetExceeded, run_with_budget
 from ..errors import DiffxError
 from ..graph import Graph
+from ..ops import CONST
 from ..result import Gradient
 from .base import Evaluated, MethodError, check_timeout, new_result, register, to_python
 
@@ -86,7 +87,37 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         if "note" in phase:  # already said: undefined everywhere
             result.warnings = [w for w in result.warnings
                                if not w.startswith("the function has no value")]
+        _undefined_in_the_graph(result, graph, evaluated or Evaluated(graph, point, False))
     return result  # the runner adds the point's warnings (non-finite values, kinks)
+
+
+def _undefined_in_the_graph(result: Gradient, graph: Graph, evaluated: Evaluated) -> None:
+    """Where the function itself has no value (0/0 at finite arguments, reaching f), the
+    derivative is nan, although sympy's formula may have cancelled the fault away
+    (``(x-1)^2/(x-1)`` is ``x - 1`` to sympy): one convention for every method. A nan that
+    floats made (an underflow to 0/0) is not such a fault."""
+    vals = evaluated.values
+    out = vals[graph.output]
+    if not (isinstance(out, float) and math.isnan(out)) or not isinstance(result.value, float) \
+            or math.isnan(result.value):
+        return
+    from .. import value_audit
+    from ..exact import point_values
+
+    V = point_values(graph, vals)
+    if V is None or value_audit.range_faults(graph, V) is not None:
+        return
+    live = graph.reachable_from_output()
+    for i in range(graph.output + 1):
+        if live[i] and graph.op[i] > CONST and math.isnan(vals[i]) and \
+                all(math.isfinite(vals[a]) for a in graph.args(i)):
+            result.value = math.nan
+            result.gradient = {w: math.nan for w in result.gradient or ()}
+            result.warnings.append(
+                f"the function has no value at this point ({graph.describe(i)} is nan at "
+                "finite arguments), though sympy's formula, which simplified that away, has "
+                "one; so the symbolic derivative is nan, as the sweeps give it")
+            return
 
 
 _WHY = {
