@@ -120,6 +120,11 @@ def _origin(graph: Graph, node: int, vals: list[Any], bad: Any) -> str:
 
     sample = _pick(vals[node], bad)
     what = "nan (not a number)" if math.isnan(float(sample)) else f"{float(sample)}"
+    if not isinstance(bad, bool) and np.ndim(vals[node]):  # many points: nan and inf apart
+        at = np.broadcast_to(vals[node], np.shape(bad))[bad]
+        nans = int(np.isnan(at).sum())
+        if 0 < nans < at.size:
+            what = f"not finite (nan at {nans:,}, infinite at {at.size - nans:,} of them)"
     reason = ""
     if op.domain:
         cond = _ops.condition(op, "domain")

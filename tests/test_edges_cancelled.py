@@ -185,3 +185,11 @@ def test_a_point_where_the_function_has_no_value_is_nan_in_symbolic_too() -> Non
     # an underflow's 0/0 is floats' doing, not the function's: symbolic keeps its value
     got = diffx.grad("(x*1e-200)/(x*1e-200) + x", at={"x": 1e-200}, method="symbolic")
     assert got["x"] == 1.0
+
+
+def test_a_warning_over_many_points_tells_nan_from_infinite() -> None:
+    """log(x) at x = 1, 0, -1: -inf at 0, nan at -1 (by hand): one warning counts each."""
+    got = diffx.grad("log(x)*y", at={"x": np.array([1.0, 0.0, -1.0]), "y": 1.0},
+                     method="reverse")
+    (w,) = [w for w in got.warnings if w.startswith("log(x) is")]
+    assert "nan at 1, infinite at 1 of them" in w and "(at 2 of 3 points)" in w
