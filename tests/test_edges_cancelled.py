@@ -193,3 +193,9 @@ def test_a_warning_over_many_points_tells_nan_from_infinite() -> None:
                      method="reverse")
     (w,) = [w for w in got.warnings if w.startswith("log(x) is")]
     assert "nan at 1, infinite at 1 of them" in w and "(at 2 of 3 points)" in w
+
+
+def test_numeric_says_why_its_differences_of_an_overflowed_f_are_nan() -> None:
+    got = diffx.grad("sqrt(x^2+y^2)", at={"x": 1e200, "y": 1e200}, method="numeric")
+    assert math.isnan(got["x"]) and math.isnan(got["y"])
+    assert any("∂/∂x, ∂/∂y: finite differences need f's values" in w for w in got.warnings)
