@@ -10,11 +10,11 @@ loop's, element for element (tests/test_engine_fast_plan.py).
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from typing import Any
 
 from .graph import Graph
+from .node_arrays import _index_array
 from .ops import CONST
 
 
@@ -125,16 +125,6 @@ def _plan_arrays(graph: Graph, codes: bytearray) -> tuple[Any, list[tuple[int, i
     plan: Any = bytearray(ids.astype(np.uint8).tobytes()) if len(variants) <= 256 \
         else ids.tolist()
     return plan, variants
-
-
-def _index_array(seq: Any) -> Any:
-    """A node-index sequence (``array('i')``, a list) as a numpy array, without a copy where
-    it can be shared."""
-    import numpy as np
-
-    if isinstance(seq, array) and len(seq):
-        return np.frombuffer(seq, dtype=np.dtype(seq.typecode))
-    return np.asarray(seq, dtype=np.int64)
 
 
 def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int]:

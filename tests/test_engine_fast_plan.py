@@ -104,3 +104,18 @@ def _logistic(x, steps, r):
     for _ in range(steps):
         x = r * x * (1 - x)
     return x
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs())
+def test_liveness_matches_the_backward_pass(source: str) -> None:
+    graph = diffx.parse(source)
+    out = graph.output
+    live = bytearray(len(graph.op) + 1)  # the definition: a backward pass from the output
+    live[out] = 1
+    for i in range(out, -1, -1):
+        if live[i]:
+            live[graph.a[i]] = 1
+            live[graph.b[i]] = 1
+    del live[len(graph.op)]
+    assert graph.reachable_from_output() == live
