@@ -16,7 +16,11 @@ backward pass), and :func:`structural_sizes` measures a sympy formula by structu
 from __future__ import annotations
 
 import math
+from array import array
+from itertools import islice
 from typing import Any
+
+from .ops import CONST
 
 EXACT_BITS = 4096  # tree counts are exact integers up to 2**4096, logarithms past that
 STR_BITS = 13_000  # integers below this many bits (3,913 digits) print with str()
@@ -140,20 +144,21 @@ def _count_exact(graph: Any) -> dict[str, tuple[int | None, float]] | None:
 
 
 def _count_log(graph: Any) -> dict[str, tuple[int | None, float]]:
-    a, b, out = graph.a, graph.b, graph.output
+    a, b = _without_constants(graph)
+    out = graph.output
     ninf = -math.inf
     L = [ninf] * len(a)
     L[out] = 0.0
     log10 = math.log10
-    for i in range(out, -1, -1):
+    skip = len(a) - 1 - out
+    for i, x, y in zip(range(out, -1, -1), islice(reversed(a), skip, None),
+                       islice(reversed(b), skip, None)):
+        if x < 0:
+            continue
         r = L[i]
         if r == ninf:
             continue
-        x = a[i]
-        if x < 0:
-            continue
         L[i] = ninf  # passed on: drop it, so that memory follows the frontier
-        y = b[i]
         # log10(10**r + 10**cur) for each argument, the larger term factored out
         cur = L[x]
         if cur == ninf:
@@ -172,6 +177,28 @@ def _count_log(graph: Any) -> dict[str, tuple[int | None, float]]:
         else:
             L[y] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
     return {name: (None, L[node]) for name, node in graph.input_nodes.items()}
+
+
+def _without_constants(graph: Any) -> tuple[array, array]:
+    """Each node's arguments with the constants left out (the others first, in order):
+    routes that end at a constant are never read, and the inputs' sums take their terms in
+    the same order. A node whose arguments are all constants passes nothing on (-1)."""
+    import numpy as np
+
+    from .node_arrays import _index_array
+
+    n = len(graph.op)
+    leaf = np.frombuffer(graph.op, dtype=np.uint8) == CONST
+    const = np.zeros(n + 1, dtype=bool)  # the slot more: a missing argument's -1
+    const[:n] = leaf
+    A, B = _index_array(graph.a).astype(np.int64), _index_array(graph.b).astype(np.int64)
+    A = np.where(const[A], -1, A)
+    B = np.where(const[B], -1, B)
+    first = np.where(A < 0, B, A)
+    second = np.where(A < 0, -1, B)
+    # (array('q') from the bytes: a copy at C speed, where tolist() makes an int a node)
+    return (array("q", first.astype(np.int64).tobytes()),
+            array("q", second.astype(np.int64).tobytes()))
 
 
 # ---------------------------------------------------------------- formulas -----------------

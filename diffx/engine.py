@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Any
@@ -34,6 +33,7 @@ from . import ops as _ops
 from .graph import Graph
 from .op_namespaces import compile_source, ieee_division, mpmath_ieee, namespace
 from .ops import CONST, INPUT
+from .sweep_plan import _active_codes, _by_frequency, _sweep_plan
 
 # ---------------------------------------------------------------- code generation ------------
 
@@ -52,15 +52,6 @@ def _build(source: str, name: str, ns: str) -> Callable:
         source = ieee_division(source)
         space.update(mpmath_ieee())
     return compile_source(source, name, space)
-
-
-def _by_frequency(codes: Any, values: range = range(256)) -> list[int]:
-    """The distinct ``values`` in ``codes`` by frequency, ties in order of first appearance
-    (the order of ``Counter(codes).most_common()``), counted at C speed in a bytearray."""
-    if not isinstance(codes, bytearray):
-        return [code for code, _ in Counter(codes).most_common() if code in values]
-    found = [(-codes.count(v), codes.find(v), v) for v in values if v in codes]
-    return [v for _, _, v in sorted(found)]
 
 
 def _forward_source(present: list[int]) -> str:
@@ -141,50 +132,6 @@ def _simple(expr: str) -> bool:
     return re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*(\[[a-z]\])?", expr) is not None
 
 
-def _sweep_plan(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, list[tuple[int, int, int]],
-                                                             list[int]]:
-    """Per node a small variant id for the sweep: (op, active arguments, first writes).
-
-    Walking in sweep order, an argument's first contribution is marked as an assignment.
-    Nodes the output does not use, or that do not depend on ``wrt``, get id 0 (skipped).
-    Returns the ids, the variants by id, and the ids in order of frequency.
-    """
-    key = ("sweep-plan", wrt)
-    cached = graph._cache.get(key)
-    if cached is None:
-        codes, _ = _active_codes(graph, wrt)
-        a, b = graph.a, graph.b
-        # written: an argument already got its first contribution; nonzero also means the
-        # node is used by a node the output needs (liveness, found in the same pass)
-        written = bytearray(len(a))
-        written[graph.output] = 1
-        # variant ids by (active code << 2 | first writes): a list, not a dict of tuples
-        vid_of = [0] * (256 << 2)
-        variants: list[tuple[int, int, int]] = [(0, 0, 0)]
-        plan: Any = bytearray(len(a))
-        for i in range(graph.output, -1, -1):
-            c = codes[i]
-            if not c or not written[i]:
-                continue
-            assign = 0
-            if c & 1 and not written[a[i]]:
-                assign = 1
-                written[a[i]] = 1
-            if c & 2 and not written[b[i]]:
-                assign |= 2
-                written[b[i]] = 1
-            vid = vid_of[c << 2 | assign]
-            if not vid:
-                vid = vid_of[c << 2 | assign] = len(variants)
-                variants.append((c >> 2, c & 3, assign))
-                if vid == 256:  # more variants than a byte holds: a list instead
-                    plan = list(plan)
-            plan[i] = vid
-        order = _by_frequency(plan, range(1, len(variants)))  # id 0 (skipped) left out
-        cached = graph._cache[key] = (plan, variants, order)
-    return cached
-
-
 def _tangent_source(present: list[int]) -> str:
     """Forward-mode sweep: the tangent of every node from its arguments' tangents."""
     lines = ["def tangents(vals, T, codes, A, B, hi):",
@@ -238,34 +185,6 @@ class Compiled:
             tan = _build(_tangent_source(_by_frequency(self.codes)), "tangents", ns)
             graph._cache[sweep_key] = (fn, tan, need_out)
         self.sweep_fn, self.tangent_fn, self.need_out = graph._cache[sweep_key]
-
-
-def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int]:
-    """Per node ``4*op + mask``, mask bit k set when argument k depends on a ``wrt`` input.
-
-    Nodes that depend on no ``wrt`` input get code 0 and are skipped by the sweeps; so are the
-    partials towards constant arguments (``x^2`` never evaluates d/dy x^y = x^y log x).
-    """
-    key = ("active", wrt)
-    cached = graph._cache.get(key)
-    if cached is None:
-        n = len(graph.op)
-        active = bytearray(n + 1)  # depends on wrt; the slot more (0) is active[-1]: no arg
-        for w in wrt:
-            active[graph.input_nodes[w]] = 1
-        codes = bytearray(n)  # combined codes are below 4 * 32
-        for i, code, a, b in zip(range(n), graph.op, graph.a, graph.b):
-            if code > CONST:
-                mask = active[a] | active[b] << 1
-                if mask:
-                    active[i] = 1
-                    codes[i] = 4 * code + mask
-        edges = sum(codes.translate(_MASK_BITS))  # a set bit of a mask: an edge
-        cached = graph._cache[key] = (codes, edges)
-    return cached
-
-
-_MASK_BITS = bytes((c & 1) + (c >> 1 & 1) for c in range(256))
 
 
 # ---------------------------------------------------------------- public loops ---------------

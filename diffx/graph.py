@@ -168,6 +168,10 @@ class Graph:
     def reachable_from_output(self) -> bytearray:
         """Nodes the output depends on (one backward pass over the arrays)."""
         cached = self._cache.get("live")
+        if cached is None and not self.chosen:  # the usual graph, in numpy passes
+            from .node_arrays import all_used
+
+            cached = self._cache["live"] = all_used(self)
         if cached is None:
             n, out = len(self.op), self.output
             # 1 byte per node: 0 or 1; one slot more, for a missing argument's -1 to mark
