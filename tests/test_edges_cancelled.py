@@ -199,3 +199,8 @@ def test_numeric_says_why_its_differences_of_an_overflowed_f_are_nan() -> None:
     got = diffx.grad("sqrt(x^2+y^2)", at={"x": 1e200, "y": 1e200}, method="numeric")
     assert math.isnan(got["x"]) and math.isnan(got["y"])
     assert any("∂/∂x, ∂/∂y: finite differences need f's values" in w for w in got.warnings)
+
+
+def test_numeric_does_not_call_a_pole_an_overflow() -> None:
+    got = diffx.grad("log(x)", at={"x": 0.0}, method="numeric")
+    assert not any("finite differences need" in w for w in got.warnings)

@@ -96,7 +96,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         with _quiet():
             result.warnings += _kinks_within_steps(graph, point, wrt, steps, arrays)
     result.warnings += notes
-    if not arrays and isinstance(f0, float) and math.isinf(f0):
+    if not arrays and isinstance(f0, float) and math.isinf(f0) and _value_overflowed(graph, vals):
         import numpy as np
 
         lost = [w for w in wrt if not np.all(np.isfinite(gradient[w]))]
@@ -108,6 +108,16 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
                 "point in high-precision arithmetic")
     return result
 
+
+
+def _value_overflowed(graph: Graph, vals: list[Any]) -> bool:
+    """Whether a value overflowed at finite, nonzero arguments (not a pole: log(0))."""
+    from .. import value_audit
+    from ..exact import point_values
+
+    V = point_values(graph, vals)
+    fault = value_audit.range_faults(graph, V) if V is not None else None
+    return fault is not None and fault[1] == "overflow"
 
 
 def _quiet() -> Any:
