@@ -15,6 +15,7 @@ import importlib.util
 import math
 import re
 import shlex
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -26,6 +27,9 @@ import diffx
 from diffx.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs"))
+from blocks import same  # noqa: E402  (the site's own comparison of output with a page)
+
 PAGE = ROOT / "docs" / "lecture.md"
 BLOCK = re.compile(r"```console\n\$ (diffx .+?)\n(.*?)\n```", re.S)
 ENV = {"COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"}
@@ -37,20 +41,6 @@ def page() -> str:
 
 def blocks() -> list[tuple[str, str]]:
     return BLOCK.findall(page())
-
-
-TIME = re.compile(r"\b\d+(\.\d+)? ?(µs|ms|ns|s)\b")
-
-
-def same(output: str, shown: str) -> bool:
-    """Equal line for line; where timings appear (they vary, and rich wraps a table's cells by
-    their width), equal as the multiset of words with the timings masked."""
-    if not TIME.search(shown):
-        return [line.rstrip() for line in output.strip("\n").splitlines()] == \
-            [line.rstrip() for line in shown.strip("\n").splitlines()]
-    words = [sorted(re.sub(r"[━╇┃│]", " ", TIME.sub("T", text)).split())
-             for text in (output, shown)]
-    return words[0] == words[1]
 
 
 def build_module():
