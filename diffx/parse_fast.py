@@ -232,25 +232,24 @@ def _replay_code(skel: bytes) -> types.CodeType | None:
 def _inline_node(var: str, code: str, x: str, y: str) -> list[str]:
     """GraphBuilder.node(code, x, y) for a binary op, inline but for its dict: the anchor (the
     later argument) has no node yet, or its first or second one is this node; else the call."""
+    same = f"op[{var}] != {code} or A[{var}] != {x} or B[{var}] != {y}"
+
+    def new_in(slot: str, pad: str) -> list[str]:  # a new node, filed in the anchor's slot
+        return [f"{pad}if {var} < 0:",
+                f"{pad}    {var} = {slot}[k] = len(A)",
+                f"{pad}    op_append({code})",
+                f"{pad}    A_append({x})",
+                f"{pad}    B_append({y})",
+                f"{pad}    first_append(-1)",
+                f"{pad}    second_append(-1)"]
+
     return [f"    k = {x} if {x} > {y} else {y}",
             f"    {var} = first[k]",
-            f"    if {var} < 0:",
-            f"        {var} = first[k] = len(A)",
-            f"        op_append({code})",
-            f"        A_append({x})",
-            f"        B_append({y})",
-            "        first_append(-1)",
-            "        second_append(-1)",
-            f"    elif op[{var}] != {code} or A[{var}] != {x} or B[{var}] != {y}:",
+            *new_in("first", "    "),
+            f"    elif {same}:",
             f"        {var} = second[k]",
-            f"        if {var} < 0:",
-            f"            {var} = second[k] = len(A)",
-            f"            op_append({code})",
-            f"            A_append({x})",
-            f"            B_append({y})",
-            "            first_append(-1)",
-            "            second_append(-1)",
-            f"        elif op[{var}] != {code} or A[{var}] != {x} or B[{var}] != {y}:",
+            *new_in("second", "        "),
+            f"        elif {same}:",
             f"            {var} = node({code}, {x}, {y})"]
 
 
