@@ -45,6 +45,21 @@ def _value_rows(graph: Graph, vals: list[Any], shape: tuple[int, ...]) -> Any:
     return V
 
 
+def value_faults(graph: Graph, vals: list[Any], shape: tuple[int, ...]) -> tuple[Any, Any]:
+    """Many points' forward values, audited as one point's are (:mod:`diffx.value_audit`):
+    the points (flat indices) where a value overflowed, and those where one overflowed,
+    underflowed or lost its digits. Complex values (the complex step's) are not audited."""
+    import numpy as np
+
+    if any(np.iscomplexobj(v) for v in vals[:graph.output + 1]):
+        none = np.zeros(0, dtype=np.int64)
+        return none, none
+    V = _value_rows(graph, vals, shape)
+    over, faulty = value_audit.range_fault_points(graph, V)
+    faulty |= value_audit.conditioning_points(graph, V)
+    return np.flatnonzero(over), np.flatnonzero(faulty)
+
+
 def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
                  wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool
                  ) -> PointsChecked:
@@ -64,13 +79,8 @@ def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
             where = found[5]
             break
     shape = np.broadcast_shapes(*(np.shape(v) for v in point.values()))
-    over = np.zeros(0, dtype=np.int64)
-    if all(not np.iscomplexobj(v) for v in vals[:graph.output + 1]):
-        V = _value_rows(graph, vals, shape)
-        over_mask, ranged = value_audit.range_fault_points(graph, V)
-        over = np.flatnonzero(over_mask)
-        ranged |= value_audit.conditioning_points(graph, V)
-        where = np.union1d(where, np.flatnonzero(ranged))
+    over, faulty = value_faults(graph, vals, shape)
+    where = np.union1d(where, faulty)
     value = np.ravel(vals[graph.output])
     value = np.ravel(np.broadcast_to(value.reshape(np.shape(vals[graph.output])), shape))
     for w in wrt:

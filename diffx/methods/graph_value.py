@@ -16,6 +16,7 @@ def graph_value(graph: Graph, point: dict[str, Any] | None, arrays: bool
     """The function's value from the graph's own forward pass (never from a method's
     arithmetic), with warnings when it is not finite; at many points, chunk by chunk."""
     from .. import diagnose, evaluation
+    from ..exact_points import value_faults
 
     if point is None:
         if graph.inputs:
@@ -41,24 +42,9 @@ def graph_value(graph: Graph, point: dict[str, Any] | None, arrays: bool
         for w in diagnose.value_warnings(graph, vals):
             if w not in warnings:
                 warnings.append(w)
-        lost.append(lo + _lost_points(graph, vals, out[lo:lo + per_chunk].shape))
+        lost.append(lo + value_faults(graph, vals, out[lo:lo + per_chunk].shape)[1])
     where = np.concatenate(lost) if lost else np.zeros(0, dtype=np.int64)
     return out.reshape(shape), warnings + _exact_at_points(graph, flat, out, where)
-
-
-def _lost_points(graph: Graph, vals: list[Any], shape: tuple[int, ...]) -> Any:
-    """The points (flat indices into the chunk) where the value audit finds a value floats
-    could not hold: overflow, underflow, or lost digits."""
-    import numpy as np
-
-    from .. import value_audit
-    from ..exact_points import _value_rows
-
-    if any(np.iscomplexobj(v) for v in vals[:graph.output + 1]):
-        return np.zeros(0, dtype=np.int64)
-    V = _value_rows(graph, vals, shape)
-    _, faults = value_audit.range_fault_points(graph, V)
-    return np.flatnonzero(faults | value_audit.conditioning_points(graph, V))
 
 
 def _exact_at_points(graph: Graph, flat: dict[str, Any], out: Any, where: Any) -> list[str]:
