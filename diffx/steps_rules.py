@@ -117,6 +117,12 @@ class Rules:
             else:
                 fn, names = pg
                 result.append(_ops.namespace("sympy")[fn](*[vals[a] for a in names]))
+        if _ops.BY_CODE[self.g.op[i]].name == "pow" and getattr(args[0], "is_zero", False):
+            import sympy
+
+            # a base that is identically 0: 0^y is 0 for y > 0 (so d/dy is 0, powlog's
+            # convention), and inf or 1 elsewhere, where it has no derivative in y
+            result[1] = sympy.Piecewise((0, args[1] > 0), (sympy.nan, True))
         return result
 
 
