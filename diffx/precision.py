@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
 from typing import Any
 
 from . import engine, magnitudes
@@ -102,12 +103,17 @@ def _lost_partial(op: _ops.Op, p: Any, args: tuple[Any, ...], out: Any) -> Any:
     return ordinary & small
 
 
-def floats(graph: Graph, seq: list[Any], extra: tuple[float, ...] = ()) -> Any:
+def floats(graph: Graph, seq: Sequence[Any], extra: tuple[float, ...] = ()) -> Any:
     """``seq[:output + 1]`` (Python floats) and ``extra`` as a float64 array. ``struct``
     converts a list of floats at C speed, several times faster than ``np.fromiter``."""
     import numpy as np
 
     hi = graph.output + 1
+    array = getattr(seq, "array", None)  # the compiled tier's values: already float64
+    if array is not None:
+        view = np.concatenate([array[:hi], extra]) if extra else array[:hi]
+        view.flags.writeable = False  # read-only, as the converted form is
+        return view
     key = ("floats", hi, len(extra))
     packer = graph._cache.get(key)
     if packer is None:
@@ -116,12 +122,12 @@ def floats(graph: Graph, seq: list[Any], extra: tuple[float, ...] = ()) -> Any:
                          dtype=np.float64)
 
 
-def values_array(graph: Graph, vals: list[Any]) -> Any:
+def values_array(graph: Graph, vals: Sequence[Any]) -> Any:
     """The forward values up to the output as a float array, and a last slot holding 1."""
     return floats(graph, vals, (1.0,))
 
 
-def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
+def audit(graph: Graph, V: Any, D: Sequence[Any], wrt: tuple[str, ...],
           reverse: bool) -> tuple[int, str, int] | None:
     """The first node (in sweep order) where the float sweep lost precision, how, and the
     decimal digits its magnitudes span (what an exact re-run needs at least).
@@ -131,6 +137,11 @@ def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
     """
     import numpy as np
 
+    if reverse and getattr(D, "marks", None) is not None:  # swept by the compiled tier
+        from . import compiled
+
+        if not compiled.screen(graph, V, D, wrt):  # type: ignore[arg-type]
+            return None  # nothing the audit below could flag
     Dm = floats(graph, D)
     found, total, _ = _scan(graph, V, Dm, wrt, reverse)
     if not found:
@@ -146,7 +157,7 @@ def audit(graph: Graph, V: Any, D: list[Any], wrt: tuple[str, ...],
 AUDIT_EDGE_POINTS = 200_000  # edges x points audited in full; past this an even sample
 
 
-def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...],
+def audit_points(graph: Graph, vals: Sequence[Any], D: Sequence[Any], wrt: tuple[str, ...],
                  reverse: bool) -> tuple[int, str, int, int, bool, Any] | None:
     """:func:`audit` over many points (values are arrays): the first node, how, at how many
     points, out of how many, whether only an evenly spread sample was audited, and the flat
@@ -185,7 +196,21 @@ def audit_points(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ..
 FSUM_CHECKS = 1_000  # exact sums tried per audit before a zero is taken as suspicious
 
 
-def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any, sources: Any) -> None:
+def _grouped(graph: Graph, targets: Any, key: tuple[Any, ...]) -> tuple[Any, Any, Any, Any]:
+    """The edges sorted by the node they go into (stable), the nodes, where each one's edges
+    start and how many there are (built once per graph and ``key``)."""
+    import numpy as np
+
+    cached = graph._cache.get(("audit-grouped", key))
+    if cached is None:
+        order = np.argsort(targets, kind="stable")
+        keys, starts, counts = np.unique(targets[order], return_index=True, return_counts=True)
+        cached = graph._cache[("audit-grouped", key)] = (order, keys, starts, counts)
+    return cached
+
+
+def _forgive_exact_zeros(graph: Graph, key: tuple[Any, ...], lost: Any, Dm: Any, signed: Any,
+                         targets: Any, sources: Any) -> None:
     """A zero adjoint whose contributions all come from one node and sum to exactly 0
     (``x - x``, ``x/x``: equal terms of opposite sign, by structure) lost nothing: clear those
     flags. Terms from different nodes that happen to cancel in floats (``s1/s2`` against
@@ -197,8 +222,7 @@ def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any, sources:
     zero = lost & (Dm == 0)
     if not zero.any():
         return
-    order = np.argsort(targets, kind="stable")
-    keys, starts, counts = np.unique(targets[order], return_index=True, return_counts=True)
+    order, keys, starts, counts = _grouped(graph, targets, key)
     pairs = keys[counts == 2]
     if pairs.size:
         first = order[starts[counts == 2]]
@@ -209,9 +233,9 @@ def _forgive_exact_zeros(lost: Any, Dm: Any, signed: Any, targets: Any, sources:
         opposite = (signed[first] == -signed[second]) & same
         lost[pairs] &= ~opposite
     zeros = np.argwhere(lost & (Dm == 0))
-    for spot in zeros[:FSUM_CHECKS]:
-        node = spot[0]
-        into = targets == node
+    at = np.searchsorted(keys, zeros[:FSUM_CHECKS, 0])
+    for spot, k in zip(zeros[:FSUM_CHECKS], at):
+        into = order[starts[k]:starts[k] + counts[k]]  # the edges into this node
         if np.unique(sources[into]).size != 1:
             continue
         terms = signed[into] if lost.ndim == 1 else signed[into, spot[1]]
@@ -282,7 +306,8 @@ def _scan(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: bool
         lost = total > 2.0**LOST_BITS * np.abs(Dm)  # an infinite total: not finite anyway
         if lost.any():
             lost &= np.isfinite(total)
-            _forgive_exact_zeros(lost, Dm, signed, targets, nodes_e if reverse else args_e)
+            _forgive_exact_zeros(graph, (wrt, reverse), lost, Dm, signed, targets,
+                                 nodes_e if reverse else args_e)
         per_nodes, per_args = magnitudes.periodic(graph, wrt)
         periodic = magnitudes.periodic_loss(V, per_args) if per_nodes.size else None
     found = []
