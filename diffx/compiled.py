@@ -18,6 +18,7 @@ import functools
 import os
 import sys
 from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .graph import Graph
@@ -39,11 +40,43 @@ _kernel: Any = None  # the loaded kernel module; False: unavailable here
 _spent = 0  # nodes the pure-Python engine has evaluated while the kernel was not loaded
 
 
-class FloatValues(list):
-    """Per node a Python float (as the pure-Python engine gives), with the float64 array the
-    kernel computed them in (``array``), so that the sweep does not convert them back."""
+class FloatValues(Sequence[Any]):
+    """Per node a Python float, as the pure-Python engine gives (None for a statement after
+    the output, which is not evaluated), read from the float64 ``array`` the kernel computed
+    them in. Reading one node reads the array; the list of Python floats is made only when
+    something iterates over or slices the whole (``tolist``), so a gradient's passes that
+    read the array (the audits, the sweep) never convert 300,000 floats and back."""
 
-    array: Any = None
+    __slots__ = ("array", "_live", "_op", "_list", "marks")
+
+    def __init__(self, array: Any, live: int, op: Any = None) -> None:
+        self.array = array  # float64, one entry per node
+        self._live = live  # nodes below this are all evaluated (up to the output)
+        self._op = op  # the graph's op codes: past ``live``, a statement's value is None
+        self._list: list[Any] | None = None
+        self.marks: Any = None  # adjoints: the sweep's active and written flags per node
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, i: Any) -> Any:
+        if self._list is None and type(i) is int and 0 <= i < self._live:
+            return self.array.item(i)
+        return self.tolist()[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.tolist())
+
+    def tolist(self) -> list[Any]:
+        """The values as the pure-Python engine's list (made once)."""
+        if self._list is None:
+            out = self.array.tolist()
+            if self._op is not None:
+                for i in range(self._live, len(out)):  # statements after the output
+                    if self._op[i] > 1:
+                        out[i] = None
+            self._list = out
+        return self._list
 
 
 def cache_dir() -> Path:
@@ -121,6 +154,7 @@ def _load() -> Any:
         v, op, A = np.zeros(3), np.zeros(3, np.uint8), np.zeros(3, np.int64)
         module.forward(v, op, A, A, 3)
         module.sweep(v, v.copy(), op, A, A, op.copy(), op.copy(), 2)
+        module.screen(v, v.copy(), op, A, A, op.copy(), op.copy(), 2, v.copy())
     except Exception:  # noqa: BLE001 - numba cannot compile a helper: the Python engine runs
         return None
     return module
@@ -193,15 +227,10 @@ def forward(graph: Graph, point: dict[str, Any]) -> FloatValues | None:
     kernel().forward(vals, op, A, B, hi)
     if not np.isfinite(vals[:hi]).all():
         return None
-    out = FloatValues(vals.tolist())
-    for i in range(hi, len(op)):  # statements after the output are not evaluated (leaves are)
-        if op[i] > 1:
-            out[i] = None
-    out.array = vals
-    return out
+    return FloatValues(vals, hi, op)
 
 
-def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> list[float] | None:
+def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> FloatValues | None:
     """The adjoints of every node (0.0 where none flows), or None when one is not finite
     (the pure-Python engine's careful re-run and warnings decide)."""
     import numpy as np
@@ -217,7 +246,31 @@ def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> list[float] 
     kernel().sweep(vals.array, G, op, A, B, active, written, graph.output)
     if not np.isfinite(G).all():
         return None
-    return G.tolist()
+    out = FloatValues(G, n)
+    out.marks = (active, written)
+    return out
+
+
+def screen(graph: Graph, V: Any, adj: FloatValues, wrt: tuple[str, ...]) -> bool:
+    """Whether the precision audit (:func:`diffx.precision.audit`, reverse, one point) could
+    flag anything in the sweep that gave ``adj``: every test looser than the audit's (as
+    :mod:`diffx.magnitudes` screens many points), so False means the audit would find
+    nothing. ``V``: the forward values (at least up to the output)."""
+    import numpy as np
+
+    from .magnitudes import SCREEN_BITS, periodic, periodic_loss
+
+    op, A, B, _ = _arrays(graph)
+    active, written = adj.marks
+    G = adj.array
+    M = np.zeros(len(G))
+    if kernel().screen(V, G, op, A, B, active, written, graph.output, M):
+        return True
+    with np.errstate(over="ignore"):
+        if (M > 2.0**SCREEN_BITS * np.abs(G)).any():
+            return True
+    args = periodic(graph, wrt)[1]
+    return bool(args.size and periodic_loss(V, args).any())
 
 
 def forward_many(graph: Graph, point: dict[str, Any], m: int) -> Any:

@@ -20,7 +20,7 @@ which method made a result:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -58,7 +58,7 @@ class Details:
         """Fields kept out of the JSON (per-node arrays: see ``node_values``)."""
         return ()
 
-    def node_values(self) -> tuple[list[Any], list[Any]] | None:
+    def node_values(self) -> tuple[Sequence[Any], Sequence[Any]] | None:
         """Every node's forward value and adjoint, when the method kept them."""
         return None
 
@@ -133,8 +133,8 @@ class SweepDetails(Details):
 
     BULK: ClassVar[tuple[str, ...]] = ("values", "adjoints", "tangents")
     VALUE_FROM_GRAPH: ClassVar[bool] = True
-    values: list[Any] | None = None
-    adjoints: list[Any] | None = None
+    values: Sequence[Any] | None = None
+    adjoints: Sequence[Any] | None = None
     tangents: dict[str, list[Any]] | None = None
     route_sum: dict[str, str] | None = None
     simplified: dict[str, str] | None = None
@@ -162,7 +162,7 @@ class SweepDetails(Details):
     def hidden(self) -> tuple[str, ...]:
         return self.BULK
 
-    def node_values(self) -> tuple[list[Any], list[Any]] | None:
+    def node_values(self) -> tuple[Sequence[Any], Sequence[Any]] | None:
         if self.adjoints is None or self.values is None:
             return None
         return self.values, self.adjoints

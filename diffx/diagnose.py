@@ -10,6 +10,7 @@ legitimately disagree.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from . import ops as _ops
@@ -50,7 +51,7 @@ def _pick(v: Any, mask: Any) -> Any:
     return chosen.flat[0] if chosen.size else v
 
 
-def _args_at(graph: Graph, node: int, vals: list[Any], mask: Any = None) -> str:
+def _args_at(graph: Graph, node: int, vals: Sequence[Any], mask: Any = None) -> str:
     parts = []
     for k, arg in enumerate(graph.args(node)):
         if graph.is_const(arg) or arg in graph.args(node)[:k]:
@@ -66,7 +67,7 @@ def _where(mask: Any) -> str:
     return f" (at {int(mask.sum()):,} of {mask.size:,} points)"
 
 
-def value_warnings(graph: Graph, vals: list[Any], finite: bool | None = None) -> list[str]:
+def value_warnings(graph: Graph, vals: Sequence[Any], finite: bool | None = None) -> list[str]:
     """Explain non-finite values: the nodes where finite arguments gave inf or nan.
 
     Every live node is looked at, not only the output: a nan that a later operation masks
@@ -113,7 +114,7 @@ def _masked(bad: Any, out_ok: Any, is_output: bool) -> str:
     return ""
 
 
-def _origin(graph: Graph, node: int, vals: list[Any], bad: Any) -> str:
+def _origin(graph: Graph, node: int, vals: Sequence[Any], bad: Any) -> str:
     op = graph.op_of(node)
     assert op is not None
     import numpy as np
@@ -141,7 +142,7 @@ def _origin(graph: Graph, node: int, vals: list[Any], bad: Any) -> str:
             f"{_where(bad)}{reason}")
 
 
-def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[str]:
+def kink_warnings(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...]) -> list[str]:
     """Nodes evaluated exactly at a kink (relu/abs at 0, max/min at a tie, sqrt at 0)."""
     kinky = graph.nodes_with(KINK_CODES)
     if not kinky:
@@ -180,7 +181,7 @@ def kink_warnings(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> list[s
     return found
 
 
-def adjoint_warnings(graph: Graph, vals: list[Any], G: list[Any],
+def adjoint_warnings(graph: Graph, vals: Sequence[Any], G: Sequence[Any],
                      wrt: tuple[str, ...]) -> list[str]:
     """Explain a non-finite gradient of a finite function.
 

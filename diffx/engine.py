@@ -235,7 +235,7 @@ def forward(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
                               islice(graph.b, hi))
 
 
-def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str = "math",
+def sweep(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str = "math",
           arrays: bool = False, careful: bool = False) -> list[Any]:
     """The reverse sweep: the adjoint d output / d node of every node, in one pass.
 
@@ -255,7 +255,7 @@ def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str = "math",
     return program.sweep_fn(vals, G, down(G), down(program.plan), down(graph.a),
                             down(graph.b), outs)
 
-def tangents(graph: Graph, vals: list[Any], wrt: str, ns: str = "math") -> list[Any]:
+def tangents(graph: Graph, vals: Sequence[Any], wrt: str, ns: str = "math") -> list[Any]:
     """Forward mode: d node / d ``wrt`` for every node, in one forward pass."""
     program = Compiled(graph, (wrt,), ns, arrays=False)
     T: list[Any] = [0.0] * len(graph.op)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from itertools import islice
+from collections.abc import Sequence
 from typing import Any
 
 from . import engine
@@ -22,8 +23,12 @@ from .graph import Graph
 #: thresholds (``diffx.compiled.MIN_NODES``, ``LOAD_NODES``) decide from there
 MIN_COMPILED = 1_000
 
+#: every node's value (or adjoint): a list from the pure-Python engine, a read-only sequence
+#: over a float64 array from the compiled tier (:class:`diffx.compiled.FloatValues`)
+Values = Sequence[Any]
 
-def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[Any], str]:
+
+def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[Values, str]:
     """Forward values of every node, and the namespace they were computed in."""
     if not arrays and graph.output >= MIN_COMPILED:
         from . import compiled  # numba is imported only here, for a graph big enough
@@ -44,8 +49,8 @@ def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[list[An
         return engine.forward(graph, npoint, "numpy"), "numpy"
 
 
-def sweep(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str,
-          arrays: bool) -> tuple[list[Any], str]:
+def sweep(graph: Graph, vals: Values, wrt: tuple[str, ...], ns: str,
+          arrays: bool) -> tuple[Values, str]:
     """Adjoints of every node; like ``evaluate``, falls back to numpy when ``math`` raises.
 
     Strong zeros both ways: when the fast sweep gives a gradient that is not finite, the
@@ -74,7 +79,7 @@ ZERO_PARTIAL_CODES = frozenset(_ops.BY_NAME[n].code for n in (
     "max", "min", "relu", "abs", "pow", "asin", "acos", "tanh", "atan", "sigmoid", "div"))
 
 
-def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
+def may_hide_strong_zero(graph: Graph, vals: Sequence[Any]) -> bool:
     """Whether 0 times inf (or nan) can have happened in a sweep at one point: a local
     partial is 0 only at a zero value (x*0) or in the ops of ``ZERO_PARTIAL_CODES``, and
     infinite or nan only next to a zero or non-finite value or in those ops. All are found
@@ -86,7 +91,7 @@ def may_hide_strong_zero(graph: Graph, vals: list[Any]) -> bool:
         or not all_finite_floats(vals, hi)
 
 
-def _sweep_in(graph: Graph, vals: list[Any], wrt: tuple[str, ...], ns: str, arrays: bool,
+def _sweep_in(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str, arrays: bool,
               careful: bool) -> tuple[list[Any], str]:
     if ns == "math":
         try:
@@ -114,7 +119,7 @@ def all_true(mask: Any) -> bool:
     return bool(mask) if isinstance(mask, bool) else bool(mask.all())
 
 
-def all_finite_floats(vals: list[Any], hi: int) -> bool:
+def all_finite_floats(vals: Sequence[Any], hi: int) -> bool:
     """One point in Python floats: all of ``vals[:hi]`` finite, checked at C speed (a sum of
     finite floats is finite unless it overflows; then the slow check decides)."""
     try:

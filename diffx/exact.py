@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import struct
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from . import engine, precision, value_audit
@@ -58,7 +59,7 @@ def auditable(graph: Graph, wrt: tuple[str, ...], gradient: dict[str, Any], arra
     return finite or graph.n_evaluated <= MAX_EXACT_NODES
 
 
-def point_values(graph: Graph, vals: list[Any]) -> Any:
+def point_values(graph: Graph, vals: Sequence[Any]) -> Any:
     """One point's forward values as a float array (for the precision audit), or None when
     they are not real floats."""
     try:
@@ -67,7 +68,7 @@ def point_values(graph: Graph, vals: list[Any]) -> Any:
         return None
 
 
-def check_point(graph: Graph, point: dict[str, Any], V: Any, D: dict[str, list[Any]],
+def check_point(graph: Graph, point: dict[str, Any], V: Any, D: Mapping[str, Sequence[Any]],
                 wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool) -> Checked:
     """One point: audit the forward values (:mod:`diffx.value_audit`: overflow, underflow,
     ill-conditioning) and the float sweep (``D``: per input, the adjoints or its tangents);

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from . import engine, precision, value_audit
@@ -32,7 +33,7 @@ class PointsChecked(NamedTuple):
     values: dict[int, float]
 
 
-def _value_rows(graph: Graph, vals: list[Any], shape: tuple[int, ...]) -> Any:
+def _value_rows(graph: Graph, vals: Sequence[Any], shape: tuple[int, ...]) -> Any:
     """The values up to the output as a (nodes + 1) × points array (a last row of 1)."""
     import numpy as np
 
@@ -45,7 +46,7 @@ def _value_rows(graph: Graph, vals: list[Any], shape: tuple[int, ...]) -> Any:
     return V
 
 
-def value_faults(graph: Graph, vals: list[Any], shape: tuple[int, ...]) -> tuple[Any, Any]:
+def value_faults(graph: Graph, vals: Sequence[Any], shape: tuple[int, ...]) -> tuple[Any, Any]:
     """Many points' forward values, audited as one point's are (:mod:`diffx.value_audit`):
     the points (flat indices) where a value overflowed, and those where one overflowed,
     underflowed or lost its digits. Complex values (the complex step's) are not audited."""
@@ -60,7 +61,7 @@ def value_faults(graph: Graph, vals: list[Any], shape: tuple[int, ...]) -> tuple
     return np.flatnonzero(over), np.flatnonzero(faulty)
 
 
-def check_points(graph: Graph, point: dict[str, Any], vals: list[Any], D: Any,
+def check_points(graph: Graph, point: dict[str, Any], vals: Sequence[Any], D: Any,
                  wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool
                  ) -> PointsChecked:
     """Many points: the points where the audits find lost precision, or a derivative that

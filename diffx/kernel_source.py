@@ -10,11 +10,16 @@ and small integers appear in the generated code, never anything the user typed.
 The kernel follows the pure-Python engine (:mod:`diffx.engine`) operation for operation, so
 its numbers are the same to the last bit: the same expressions in the same order, an
 argument's first contribution assigned and the later ones added, and the strong zero (a zero
-adjoint skips an op whose partials can be infinite at finite values). Three functions:
+adjoint skips an op whose partials can be infinite at finite values). Its functions:
 
 * ``forward(vals, op, A, B, hi)``: every node's value below ``hi``;
 * ``sweep(vals, G, op, A, B, active, written, output)``: the adjoints, from the output down;
-* ``forward_many``/``sweep_many``: the same over a batch axis (``vals[node, point]``).
+* ``forward_many``/``sweep_many``: the same over a batch axis (``vals[node, point]``);
+* ``screen(vals, G, op, A, B, active, written, output, M)``: after a one-point sweep, whether
+  the precision audit could find anything (:func:`diffx.compiled.screen`);
+* ``condition(vals, E, op, A, B, nodes, sub, limit_rel)``: the value audit's error
+  recurrence over the live op ``nodes`` (:func:`diffx.value_audit.conditioning`), its
+  partials from the op table like the sweep's.
 """
 
 from __future__ import annotations
@@ -89,6 +94,46 @@ def _branches(ops: list[_ops.Op], indent: str, at: str) -> tuple[list[str], list
     return fwd, swp
 
 
+def _screen_branches(ops: list[_ops.Op], indent: str) -> list[str]:
+    """The precision screen's branches (one point): every contribution ``g * partial`` the
+    sweep made, recomputed from the finished values and adjoints, its magnitude added into
+    ``M`` of the node it went to. Returns 1 at once where the audit could flag a contribution
+    or a partial: a product or a partial (of an op whose partials are not exact copies) that
+    is 0, subnormal, within two rounding steps of that, or nan, and an unbounded partial that
+    is infinite. Looser than :func:`diffx.precision.audit` (no exemptions)."""
+    from .magnitudes import BOUNDED_PARTIALS, EXACT_PARTIALS
+
+    out: list[str] = []
+    for n, op in enumerate(ops):
+        out.append(f"{indent}{'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}")
+        out.append(f"{indent}    x = vals[A[i]]")
+        if op.arity == 2:
+            out.append(f"{indent}    y = vals[B[i]]")
+        if _needs_out(op):
+            out.append(f"{indent}    out = vals[i]")
+        for k, arg in ((0, "a"), (1, "b")):
+            if k >= op.arity:
+                continue
+            partial = op.partials[k]
+            out.append(f"{indent}    if m{arg}:")
+            if partial in ("1", "-1"):
+                out.append(f"{indent}        c = abs(g)")
+            else:
+                out.append(f"{indent}        p = {partial}")
+                if op.name not in EXACT_PARTIALS:
+                    out.append(f"{indent}        w = abs(p)")
+                    out.append(f"{indent}        if not w >= TINY:")
+                    out.append(f"{indent}            return 1")
+                    if op.kink is None and op.name not in BOUNDED_PARTIALS:
+                        out.append(f"{indent}        if not w < INF:")
+                        out.append(f"{indent}            return 1")
+                out.append(f"{indent}        c = abs(g * p)")
+            out.append(f"{indent}        if not c >= TINY:")
+            out.append(f"{indent}            return 1")
+            out.append(f"{indent}        M[{arg}] += c")
+    return out
+
+
 def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
     """The kernel module's source: the helpers bound from the ``math`` namespace, then the
     forward and sweep loops for one point and for a batch of points."""
@@ -149,6 +194,56 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
             lines.append("        for k in range(vals.shape[1]):")
         lines += swp
         lines.append("    return 0")
+    # the precision screen over one point's finished sweep (written: the sweep's own marks)
+    lines += ["", "", "TINY = 2 * 2.2250738585072014e-308", "INF = float('inf')", "", "",
+              "@numba.njit(**_jit)",
+              "def screen(vals, G, op, A, B, active, written, output, M):",
+              "    for i in range(output, -1, -1):",
+              "        o = op[i]",
+              f"        if o <= {CONST} or not written[i] or not active[i]:",
+              "            continue",
+              "        g = G[i]",
+              "        if g == 0 or not abs(g) < INF:",
+              "            return 1",
+              "        ma = active[A[i]]",
+              "        mb = B[i] >= 0 and active[B[i]]",
+              "        a = A[i]",
+              "        b = B[i]"]
+    lines += _screen_branches(ops, "        ")
+    lines.append("    return 0")
+    # the value audit's error recurrence (diffx.value_audit.conditioning): per live op node,
+    # E = eps·|v| + |∂v/∂a|·E_a + |∂v/∂b|·E_b; returns the first node past its limit, or -1
+    lines += ["", "", "EPS = 2.0 ** -53", "", "", "@numba.njit(**_jit)",
+              "def condition(vals, E, op, A, B, nodes, sub, limit_rel):",
+              "    for k in range(nodes.size):",
+              "        i = nodes[k]",
+              "        o = op[i]",
+              "        out = vals[i]",
+              "        a = A[i]",
+              "        b = B[i]",
+              "        x = vals[a]",
+              "        y = vals[b] if b >= 0 else 0.0",
+              "        c0 = 0.0",
+              "        c1 = 0.0"]
+    for n, op in enumerate(ops):
+        lines.append(f"        {'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}")
+        lines.append(f"            c0 = abs({op.partials[0]})")
+        if op.arity == 2:
+            lines.append(f"            c1 = abs({op.partials[1]})")
+    lines += ["        e = EPS * abs(out)",
+              "        if not (o == sub and a == b):  # u - u: one rounding, cancelled exactly",
+              "            ea = E[a]",
+              "            if ea:",
+              "                e += c0 * ea",
+              "            if b >= 0:",
+              "                eb = E[b]",
+              "                if eb:",
+              "                    e += c1 * eb",
+              "        E[i] = e",
+              "        lim = limit_rel * abs(out)",
+              "        if e < INF and (e > lim and 0 < lim < INF or lim == 0 < e):",
+              "            return i",
+              "    return -1"]
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import node_labels as _labels
@@ -30,7 +30,7 @@ from .graph import Graph
 FORMULA_NODES = 5_000  # route listings spell local derivatives as formulas up to this size
 
 
-def route_listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any] | None,
+def route_listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: Sequence[Any] | None,
                   gradient: dict[str, Any] | None, arrays: bool = False,
                   ) -> tuple[dict[str, Any], dict[str, str]]:
     """Up to ``limit`` routes per input in ``wrt``, and the legend of the labels they use.
@@ -61,7 +61,7 @@ def route_listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any
             gc.enable()
 
 
-def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: list[Any] | None,
+def _listing(graph: Graph, wrt: tuple[str, ...], limit: int, vals: Sequence[Any] | None,
              gradient: dict[str, Any] | None, arrays: bool
              ) -> tuple[dict[str, Any], dict[str, str]]:
     from .methods.base import to_python
@@ -113,7 +113,7 @@ class _EdgeCache:
     and values (made at once), and formula texts (made when a listed route first needs one)."""
 
     def __init__(self, graph: Graph, labels: _labels.Labels, edges: list[_routes.Edge],
-                 vals: list[Any] | None, formulas: list[Any]) -> None:
+                 vals: Sequence[Any] | None, formulas: list[Any]) -> None:
         from .methods.base import to_python
 
         self.graph, self.labels, self.edges = graph, labels, edges

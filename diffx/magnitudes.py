@@ -23,6 +23,7 @@ is nothing to find this costs about one more sweep.
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
 from typing import Any
 
 from . import engine
@@ -164,8 +165,8 @@ def _build(source: str) -> Any:
     return types.FunctionType(code, space, "screen")
 
 
-def screen(graph: Graph, vals: list[Any], D: list[Any], wrt: tuple[str, ...], reverse: bool,
-           shape: tuple[int, ...]) -> Any:
+def screen(graph: Graph, vals: Sequence[Any], D: Sequence[Any], wrt: tuple[str, ...],
+           reverse: bool, shape: tuple[int, ...]) -> Any:
     """Per point (flat, over ``shape``), whether the precision audit could flag it: the
     points where contributions may have cancelled, a product underflowed or a partial was
     lost. ``D``: the adjoints (``reverse``) or the tangents with respect to ``wrt[0]``."""

@@ -13,6 +13,7 @@ Labels for the nodes are in :mod:`diffx.node_labels`, the local derivatives as s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from .graph import Graph
@@ -110,7 +111,7 @@ def walk_routes(graph: Graph, wrt: str, limit: int = DEFAULT_LIMIT,
     return edges, found, True, 0
 
 
-def local_value(graph: Graph, vals: list[Any], edge: Edge) -> Any:
+def local_value(graph: Graph, vals: Sequence[Any], edge: Edge) -> Any:
     """The local derivative on an edge at the forward values ``vals`` (inf or nan where the
     op has none, e.g. sqrt at 0: numpy floats, so that 0.5/0 is inf rather than an error)."""
     import numpy as np

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import engine
@@ -47,7 +48,7 @@ def _reads(op: _ops.Op, k: int) -> frozenset[str]:
     return frozenset(_NAMES.findall(op.partials[k]))
 
 
-def hidden_zero_warnings(graph: Graph, vals: list[Any], flows: dict[str, list[Any]],
+def hidden_zero_warnings(graph: Graph, vals: Sequence[Any], flows: Mapping[str, Sequence[Any]],
                          wrt: tuple[str, ...], method: str, arrays: bool) -> list[str]:
     """One warning per input whose derivative a strong zero may have hidden.
 
@@ -65,7 +66,9 @@ def hidden_zero_warnings(graph: Graph, vals: list[Any], flows: dict[str, list[An
 
     nvals = [np.asarray(v) for v in vals]
     found = []
-    adj = None
+    adj: Sequence[Any] | None = None
+    G: Sequence[Any]
+    T: Sequence[Any]
     for w in wrt:
         with np.errstate(all="ignore"):
             if method == "reverse":
@@ -83,7 +86,7 @@ def hidden_zero_warnings(graph: Graph, vals: list[Any], flows: dict[str, list[An
     return found
 
 
-def _screen(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> bool:
+def _screen(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...]) -> bool:
     """Whether some live node depending on ``wrt`` has an infinite or nan local partial at
     finite values towards an argument that depends on ``wrt`` (only such an edge lets a strong
     zero decide a contribution; d/dy x^y for a constant y = 2 is never used)."""
@@ -122,7 +125,7 @@ def _screen(graph: Graph, vals: list[Any], wrt: tuple[str, ...]) -> bool:
     return False
 
 
-def _singular(graph: Graph, node: int, vals: list[Any]) -> Any:
+def _singular(graph: Graph, node: int, vals: Sequence[Any]) -> Any:
     """Where a node sits on a true singularity of its partials: an argument exactly 0 (sqrt,
     0^e, division by 0) or its kink (asin at ±1). An infinite partial elsewhere is an
     overflow (log at 1e-310), not an infinity a strong zero could hide."""

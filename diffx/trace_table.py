@@ -25,7 +25,7 @@ inputs v₋ₙ₊₁ … v₀, then v1, v2, … for the operations in evaluation
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -280,7 +280,7 @@ def _children(graph: Graph, rows: list[int]) -> dict[int, list[tuple[int, int]]]
     return kids
 
 
-def _partial_value(graph: Graph, vals: list[Any], child: int, position: int) -> float:
+def _partial_value(graph: Graph, vals: Sequence[Any], child: int, position: int) -> float:
     from .routes import Edge, local_value
 
     return float(local_value(graph, vals, Edge(graph.args(child)[position], child, position)))

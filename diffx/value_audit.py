@@ -33,6 +33,7 @@ from .magnitudes import SMALLEST_NORMAL
 EPS = 2.0**-53  # one rounding, relative
 CONDITION_LIMIT = 2.0**-23  # relative error past which a value has lost 30 of its 53 bits
 MAX_CONDITION_NODES = 200_000  # the error estimate's loop (pure Python) stops past this
+KERNEL_NODES = 1_000  # from this many live ops the compiled tier's loop runs, when loaded
 MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
 # Ops whose value is exactly 0 at nonzero arguments by construction, not by underflow.
 TRUE_ZEROS = frozenset({"add", "sub", "relu", "max", "min", "abs", "neg"})
@@ -75,6 +76,12 @@ def range_faults(graph: Graph, V: Any) -> tuple[int, str] | None:
     """The first live node (in evaluation order) that overflowed or underflowed at finite
     arguments, and which (``"overflow"``, ``"underflow-value"``). ``V``: one point's values
     (:func:`diffx.precision.values_array`)."""
+    import numpy as np
+
+    live = V[_live_ops(graph)]
+    with np.errstate(invalid="ignore"):
+        if not (np.abs(live) < SMALLEST_NORMAL).any() and np.isfinite(live).all():
+            return None  # every value finite and normal: nothing overflowed or underflowed
     found = [(int(nodes[0]), kind) for kind, nodes, _ in _faults(graph, V) if nodes.size]
     return min(found) if found else None
 
@@ -146,16 +153,42 @@ def _coefficients(graph: Graph, V: Any, needed: Any = None) -> tuple[Any, Any]:
     return c0, c1
 
 
+def _loaded_kernel() -> Any:
+    """The compiled tier's kernel when this process has already loaded it (never loads it:
+    the tier decides that), else None."""
+    import sys
+
+    compiled = sys.modules.get("diffx.compiled")
+    return getattr(compiled, "_kernel", None) or None
+
+
 def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
     """The first live node whose estimated relative error passes ``CONDITION_LIMIT``, and
-    that error; None when none does (or the graph is past ``MAX_CONDITION_NODES``). A value
+    that error; None when none does (or the graph is past ``MAX_CONDITION_NODES``). Where
+    the compiled tier is loaded the same loop runs in machine code. A value
     that is exactly 0 while the roundings before it are not (``1 - tanh(60)``: tanh rounds
     to 1) has lost every digit: its relative error is reported as infinite."""
     nodes = _live_ops(graph)
+    kernel = _loaded_kernel() if nodes.size >= KERNEL_NODES else None
     if not nodes.size or nodes.size > MAX_CONDITION_NODES:
         return None
     import numpy as np
 
+    # inputs and literals: exact as given; a float array, and the loop's lists made a slice
+    # at a time, so the audit holds a few bytes per node, not seven Python lists of them
+    E = array("d", bytes(8 * (graph.output + 2)))
+    for node, e in _literal_errors(graph):
+        E[node] = e
+    if kernel is not None:  # the same recurrence in machine code, partials and all
+        from .compiled import _arrays
+
+        op, A, B, _ = _arrays(graph)
+        i = kernel.condition(V, np.frombuffer(E, dtype=np.float64), op, A, B, nodes,
+                             _ops.BY_NAME["sub"].code, CONDITION_LIMIT)
+        if i < 0:
+            return None
+        lim = CONDITION_LIMIT * abs(float(V[i]))
+        return i, E[i] / (lim / CONDITION_LIMIT) if lim else math.inf
     c0, c1 = _coefficients(graph, V)
     values = V[: graph.output + 1]
     with np.errstate(all="ignore"):
@@ -163,11 +196,6 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
         limit = CONDITION_LIMIT * np.abs(values[nodes])
     a, b = _operands(graph, nodes)
     c0, c1 = c0[nodes], c1[nodes]
-    # inputs and literals: exact as given; a float array, and the loop's lists made a slice
-    # at a time, so the audit holds a few bytes per node, not seven Python lists of them
-    E = array("d", bytes(8 * (graph.output + 2)))
-    for node, e in _literal_errors(graph):
-        E[node] = e
     for lo in range(0, nodes.size, CHUNK):
         hi = lo + CHUNK
         for i, ai, bi, ca, cb, e, lim in zip(nodes[lo:hi].tolist(), a[lo:hi].tolist(),

@@ -12,7 +12,7 @@ find methods only through :data:`REGISTRY`, so a new method is one module with o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,16 +71,16 @@ class Evaluated:
 
     def __init__(self, graph: Graph, point: dict[str, Any], arrays: bool) -> None:
         self.graph, self.point, self.arrays = graph, point, arrays
-        self._pass: tuple[list[Any], str] | None = None
+        self._pass: tuple[Sequence[Any], str] | None = None
         self._kinks: dict[tuple[str, ...], list[str]] = {}
         self._values_said: list[str] | None = None
         self.finite: bool | None = None  # every value finite, when a method has found out
 
     @property
-    def values(self) -> list[Any]:
+    def values(self) -> Sequence[Any]:
         return self.forward()[0]
 
-    def forward(self) -> tuple[list[Any], str]:
+    def forward(self) -> tuple[Sequence[Any], str]:
         """Every node's value and the namespace (``"math"`` or ``"numpy"``) that computed them."""
         if self._pass is None:
             from .. import evaluation
@@ -173,7 +173,7 @@ def to_python(x: Any) -> Any:
 
 
 
-def use_other_mode_where_nan(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
+def use_other_mode_where_nan(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...],
                              gradient: dict[str, Any], other: Callable[[str], Any],
                              said: str) -> list[str]:
     """Where one sweep gives nan for a function that is defined there, infinite terms

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     return result
 
 
-def _not_finite(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
+def _not_finite(graph: Graph, vals: Sequence[Any], ns: str, wrt: tuple[str, ...],
                 gradient: dict[str, Any], arrays: bool, told: list[str]) -> list[str]:
     """A derivative that is not finite where the function is: said as the reverse method
     says it (the node whose local derivative is infinite), which its sweep finds."""
@@ -88,7 +89,7 @@ def _not_finite(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
                      "a local derivative on a route to the output is infinite or undefined"]
 
 
-def _cancelled_infinities(graph: Graph, vals: list[Any], ns: str, wrt: tuple[str, ...],
+def _cancelled_infinities(graph: Graph, vals: Sequence[Any], ns: str, wrt: tuple[str, ...],
                           gradient: dict[str, Any], arrays: bool) -> list[str]:
     """Tangents that are nan where f is defined (``sqrt(x - y) - sqrt(x - y)`` at x = y):
     the reverse sweep adds the adjoints first (1 - 1 = 0); its value is used."""

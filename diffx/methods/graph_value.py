@@ -3,6 +3,7 @@ none (never from a method's own arithmetic), chunk by chunk at many points."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..graph import Graph
@@ -77,7 +78,7 @@ def _exact_at_points(graph: Graph, flat: dict[str, Any], out: Any, where: Any) -
             "reported"]
 
 
-def _exact_value(graph: Graph, point: dict[str, Any], vals: list[Any], value: Any,
+def _exact_value(graph: Graph, point: dict[str, Any], vals: Sequence[Any], value: Any,
                  warnings: list[str]) -> tuple[Any, list[str]]:
     """One point: where the value audit finds a value floats could not hold (overflow,
     underflow, ill-conditioning), f's value in mpmath, as the sweeps report it."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from .. import diagnose, evaluation
@@ -110,7 +111,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
 
 
 
-def _value_overflowed(graph: Graph, vals: list[Any]) -> bool:
+def _value_overflowed(graph: Graph, vals: Sequence[Any]) -> bool:
     """Whether a value overflowed at finite, nonzero arguments (not a pole: log(0))."""
     from .. import value_audit
     from ..exact import point_values

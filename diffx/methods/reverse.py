@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from .. import diagnose, engine, evaluation, exact, exact_points, strong_zeros
@@ -122,12 +123,21 @@ def exact_values(result: Gradient, checked: exact_points.PointsChecked) -> list[
     return checked.warnings
 
 
-def shown_adjoints(graph: Graph, adj: list[Any], value: Any, gradient: dict[str, Any]
-                   ) -> list[Any]:
+def shown_adjoints(graph: Graph, adj: Sequence[Any], value: Any, gradient: dict[str, Any]
+                   ) -> Sequence[Any]:
     """The adjoints as a report shows them (per node in JSON, on the picture), told as the
     gradient is: nan wherever f itself is undefined (``log(x)`` at -1 has no ∂f/∂x, though the
     sweep multiplied 1/x = -1), and an input's adjoint is its reported derivative (where the
     sweep's was replaced: by forward mode, or by the exact re-run)."""
+    array = getattr(adj, "array", None)
+    if array is not None and isinstance(value, float) and not math.isnan(value):
+        from ..compiled import FloatValues  # the compiled tier's: no list of floats made
+
+        copy = array.copy()
+        for w, g in gradient.items():
+            if isinstance(g, float):
+                copy[graph.input_nodes[w]] = g
+        return FloatValues(copy, len(copy))
     if isinstance(value, float) and not math.isnan(value):
         shown = list(adj)  # (undefined_where_nan changes nothing: f is defined)
     else:
@@ -138,7 +148,7 @@ def shown_adjoints(graph: Graph, adj: list[Any], value: Any, gradient: dict[str,
     return shown
 
 
-def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
+def _cancelled_infinities(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...],
                           gradient: dict[str, Any], arrays: bool) -> list[str]:
     """Adjoints that are nan where f is defined (``sqrt(x - x)``): forward mode adds the
     routes' tangents first (1 - 1 = 0); its value is used."""
@@ -149,7 +159,7 @@ def _cancelled_infinities(graph: Graph, vals: list[Any], wrt: tuple[str, ...],
         "reported")
 
 
-def _tangent(graph: Graph, vals: list[Any], w: str, arrays: bool) -> Any:
+def _tangent(graph: Graph, vals: Sequence[Any], w: str, arrays: bool) -> Any:
     """d output / d ``w`` by forward mode (math first, numpy where math raises)."""
     import numpy as np
 
