@@ -10,7 +10,9 @@ Workloads: the logistic map l = r l (1 - l) (three operations per step) at 10^3,
 steps, so that the derivatives compared are numbers); a random DAG with 10 inputs whose output
 is the sum of its sinks (every node live); a 15-operation expression at 10^5 points; a
 million-node program through the command line against CPython running the same program (time
-and peak memory, in subprocesses); and start-up latency against `python -c "import sympy"`.
+and peak memory, in subprocesses); the compiled tier's one-time costs; and start-up latency
+against `python -c "import sympy"`. diffx is timed with its pure-Python engine and, where
+numba is installed (`diffx[fast]`), with its compiled tier, loaded in the untimed first run.
 
 Within a workload the contenders are interleaved round by round (harness.py) and each ratio is
 the median of the ratios taken within each round. Peers that are not installed, or predicted
@@ -21,6 +23,7 @@ one thread, like numpy and diffx.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -46,6 +49,26 @@ PLAIN, REP, ONE, FWD = ("plain Python forward, float literals (no gradient)",
                         "diffx gradient, one shot (from source text)",
                         "diffx forward (diffx.evaluate)")
 ENGINE = "diffx engine alone: forward + sweep, no audit or warnings"
+# the compiled tier (diffx[fast], numba): loaded in the untimed first run, its one-time cost
+# shown apart (section "the compiled tier's one-time costs"); the pure-Python contenders run
+# with the tier off, so that loading it during the run cannot change what they measure
+REP_C, ONE_C, FWD_C = (f"{REP}, compiled tier", f"{ONE}, compiled tier",
+                       f"{FWD}, compiled tier")
+
+
+def tier(on: bool, make):
+    """``make``'s runner with the compiled tier forced on or off (``DIFFX_COMPILED``)."""
+    def made():
+        fn = make()
+
+        def run():
+            os.environ["DIFFX_COMPILED"] = "1" if on else "0"
+            try:
+                return fn()
+            finally:
+                del os.environ["DIFFX_COMPILED"]
+        return run
+    return made
 MG_ON, MG_OFF = "micrograd, gc on", "micrograd, gc off"
 JIT, JIT_C = "JAX jit, fori_loop (compile excluded)", "JAX jit, fori_loop (compile included)"
 
@@ -69,11 +92,18 @@ def logistic(b: Bench, steps: int, r: int, slow: dict[str, float]) -> None:
     contenders = [
         Contender(PLAIN, lambda: peers.make_A_plain(steps, r)),
         Contender("central differences, plain Python", lambda: peers.make_A_central(steps, r)),
-        Contender(FWD, lambda: _at(lambda at: diffx.evaluate(graph, at=at), new_points())),
-        Contender(REP, lambda: _at(lambda at: diffx.grad(graph, at=at)["x"], new_points())),
-        Contender(ENGINE, lambda: engine_alone(graph, ("x",), new_points()),
+        Contender(FWD, tier(False, lambda: _at(lambda at: diffx.evaluate(graph, at=at),
+                                               new_points()))),
+        Contender(REP, tier(False, lambda: _at(lambda at: diffx.grad(graph, at=at)["x"],
+                                               new_points()))),
+        Contender(ENGINE, tier(False, lambda: engine_alone(graph, ("x",), new_points())),
                   note="internal calls, for reference"),
-        Contender(ONE, lambda: lambda: diffx.grad(source, at={"x": 0.3})["x"]),
+        Contender(ONE, tier(False, lambda: lambda: diffx.grad(source, at={"x": 0.3})["x"])),
+        Contender(FWD_C, tier(True, lambda: _at(lambda at: diffx.evaluate(graph, at=at),
+                                                new_points()))),
+        Contender(REP_C, tier(True, lambda: _at(lambda at: diffx.grad(graph, at=at)["x"],
+                                                new_points()))),
+        Contender(ONE_C, tier(True, lambda: lambda: diffx.grad(source, at={"x": 0.3})["x"])),
         peer(MG_ON, peers.make_A_micrograd),
         peer(MG_OFF, peers.make_A_micrograd, gc_off=True),
         peer("torch, scalar tensors", peers.make_A_torch),
@@ -92,19 +122,25 @@ def logistic(b: Bench, steps: int, r: int, slow: dict[str, float]) -> None:
     medians = b.contest(section, contenders, [
         ("micrograd gc on / diffx repeated", MG_ON, REP, t("≥ 20")),
         ("micrograd gc off / diffx repeated", MG_OFF, REP, ""),
-        ("diffx repeated / plain Python forward (float literals)", REP, PLAIN,
-         t("≤ 10 (issue 14: < 1)")),
+        ("diffx repeated / plain Python forward (float literals)", REP, PLAIN, t("≤ 10")),
+        ("diffx repeated, compiled / plain Python forward (float literals)", REP_C, PLAIN,
+         t("issue 14: < 1")),
         ("micrograd gc on / diffx one shot", MG_ON, ONE, t("≥ 3")),
-        ("micrograd gc off / diffx one shot", MG_OFF, ONE, t("issue 14: ≥ 3")),
+        ("micrograd gc off / diffx one shot", MG_OFF, ONE, ""),
+        ("micrograd gc off / diffx one shot, compiled", MG_OFF, ONE_C, t("issue 14: ≥ 3")),
         ("diffx gradient / diffx forward (cheap gradient)", REP, FWD,
          "≤ 3" if steps >= 100_000 else ""),
+        ("diffx gradient / diffx forward, both compiled", REP_C, FWD_C, ""),
         ("diffx engine alone / diffx forward", ENGINE, FWD, ""),
+        ("diffx repeated / diffx repeated, compiled", REP, REP_C, ""),
         ("torch / diffx repeated", "torch, scalar tensors", REP, ""),
-        ("diffx repeated / JAX jit, compile excluded", REP, JIT, t("issue 14: ≤ 3")),
-        ("JAX jit, compile included / diffx one shot", JIT_C, ONE, t("issue 14: ≥ 1")),
+        ("diffx repeated, compiled / JAX jit, compile excluded", REP_C, JIT,
+         t("issue 14: ≤ 3")),
+        ("JAX jit, compile included / diffx one shot, compiled", JIT_C, ONE_C,
+         t("issue 14: ≥ 1")),
     ])
     for c in contenders:
-        if c.label in medians and c.label not in (PLAIN, REP, ONE, FWD):
+        if c.label in medians and c.label not in (PLAIN, REP, ONE, FWD, REP_C, ONE_C, FWD_C):
             slow[c.label] = medians[c.label] / steps
 
 
@@ -138,20 +174,24 @@ def random_dag(b: Bench, ops: int) -> None:
     point = {f"x{i}": v for i, v in enumerate(x) if f"x{i}" in graph.input_nodes}
     b.contest(section, [
         Contender(PLAIN.replace(", float literals", ""), lambda: peers.make_B_plain(x, spec)),
-        Contender(FWD, lambda: lambda: diffx.evaluate(graph, at=point)),
-        Contender(REP, lambda: lambda: diffx.grad(graph, at=point)["x0"]),
-        Contender(ONE, lambda: lambda: diffx.grad(source, at=point)["x0"]),
-        Contender(ENGINE, lambda: engine_alone(graph, tuple(point), lambda: point),
+        Contender(FWD, tier(False, lambda: lambda: diffx.evaluate(graph, at=point))),
+        Contender(REP, tier(False, lambda: lambda: diffx.grad(graph, at=point)["x0"])),
+        Contender(ONE, tier(False, lambda: lambda: diffx.grad(source, at=point)["x0"])),
+        Contender(ENGINE, tier(False, lambda: engine_alone(graph, tuple(point), lambda: point)),
                   note="internal calls, for reference"),
+        Contender(FWD_C, tier(True, lambda: lambda: diffx.evaluate(graph, at=point))),
+        Contender(REP_C, tier(True, lambda: lambda: diffx.grad(graph, at=point)["x0"])),
         Contender(MG_ON, lambda: peers.make_B_micrograd(x, spec)),
         Contender(MG_OFF, lambda: peers.make_B_micrograd(x, spec), gc_off=True),
         Contender("torch, scalar tensors", lambda: peers.make_B_torch(x, spec)),
         Contender("HIPS autograd", lambda: peers.make_B_autograd(x, spec)),
     ], [
-        ("diffx gradient / diffx forward (cheap gradient)", REP, FWD, "≤ 3 (issue 14 too)"),
+        ("diffx gradient / diffx forward (cheap gradient)", REP, FWD, "≤ 3"),
+        ("diffx gradient / diffx forward, both compiled", REP_C, FWD_C, "issue 14: ≤ 3"),
         ("diffx engine alone / diffx forward", ENGINE, FWD, ""),
         ("micrograd gc on / diffx repeated", MG_ON, REP, ""),
-        ("micrograd gc off / diffx repeated", MG_OFF, REP, "issue 14: ≥ 20"),
+        ("micrograd gc off / diffx repeated", MG_OFF, REP, ""),
+        ("micrograd gc off / diffx repeated, compiled", MG_OFF, REP_C, "issue 14: ≥ 20"),
         ("torch / diffx repeated", "torch, scalar tensors", REP, ""),
         ("diffx repeated / plain Python forward", REP, "plain Python forward (no gradient)", ""),
     ])
@@ -265,6 +305,35 @@ def million(b: Bench, sizes: list[int], runs: int = 3) -> None:
                           f"≤ {1.2 * scale:g} (issue 14: ≤ {1.1 * scale:g})")
 
 
+_WARM = "import time, diffx.compiled as c; t = time.perf_counter(); c.warm(); " \
+        "print(time.perf_counter() - t)"
+
+
+def tier_costs(b: Bench, cold: bool, runs: int = 3) -> None:
+    """The compiled tier's one-time costs, in fresh processes: loading numba and the cached
+    kernel (once per process), and compiling the kernel into an empty cache (once per
+    installation)."""
+    section = "the compiled tier's one-time costs (fresh processes; not in the ratios above)"
+    print(f"\n{section}", flush=True)
+    loads = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", _WARM], capture_output=True, text=True)
+        if done.returncode != 0:
+            b.row(section, "loading numba and the kernel", "failed: " +
+                  done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed")
+            return
+        loads.append(float(done.stdout.split()[-1]))
+    b.row(section, "loading numba and the cached kernel, once per process",
+          f"{_t(statistics.median(loads))} (median of {runs} runs)")
+    if cold:
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run([sys.executable, "-c", _WARM], capture_output=True, text=True,
+                                  env={**os.environ, "DIFFX_CACHE_DIR": tmp})
+        if done.returncode == 0:
+            b.row(section, "compiling the kernel into an empty cache, once per installation",
+                  _t(float(done.stdout.split()[-1])))
+
+
 def startup(b: Bench, runs: int = 9) -> None:
     section = "start-up: a newcomer's command against `python -c \"import sympy\"`"
     print(f"\n{section}", flush=True)
@@ -293,7 +362,7 @@ def startup(b: Bench, runs: int = 9) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
-    parser.add_argument("--only", default="logistic,finite,dag,points,million,startup",
+    parser.add_argument("--only", default="logistic,finite,dag,points,million,tier,startup",
                         help="comma-separated workloads")
     parser.add_argument("--max-seconds", type=float, default=MAX_SECONDS,
                         help="skip a contender predicted to take longer than this per run")
@@ -320,6 +389,8 @@ def main() -> None:
         many_points(b, 10_000 if args.quick else 100_000)
     if "million" in only:
         million(b, [10**4, 10**5] if args.quick else [10**5, 10**6])
+    if "tier" in only:
+        tier_costs(b, cold=not args.quick)
     if "startup" in only:
         startup(b)
     if args.write:
