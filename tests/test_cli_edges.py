@@ -392,3 +392,18 @@ def test_an_ordinary_exception_in_one_method_leaves_the_others_running(monkeypat
     assert res.exit_code == 0, res.output
     assert "internal error in the symbolic method" in _row(res.stdout, "symbolic")
     assert "6" in _row(res.stdout, "reverse") and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("command", ["grad", "compare", "check"])
+def test_format_json_points_to_json_where_the_command_has_no_format(command):
+    """trace, steps and quiz take --format json; grad, compare and check write JSON with
+    --json, and the error says so instead of guessing a close name (--at)."""
+    r = invoke(command, "x^2", "--at", "x=1", "--format", "json")
+    assert r.exit_code == 2
+    assert "this command writes JSON with --json" in r.output
+    assert "--at" not in r.output.split("No such option")[-1]
+
+
+def test_format_is_still_an_option_of_trace():
+    r = invoke("trace", "x^2", "--at", "x=1", "--format", "json")
+    assert r.exit_code == 0 and strict_json(r.stdout)["source"] == "x^2"

@@ -56,4 +56,12 @@ class DiffxCommand(typer.core.TyperCommand):
                 takes_value = not getattr(param, "is_flag", False) and not getattr(param, "count", False)
                 for name in (*param.opts, *param.secondary_opts):
                     options[name] = takes_value
-        return super().parse_args(ctx, expression_arguments(args, options))
+        try:
+            return super().parse_args(ctx, expression_arguments(args, options))
+        except Exception as exc:  # typer's usage error (its own copy of click's NoSuchOption)
+            if getattr(exc, "option_name", None) == "--format" and "--json" in options:
+                # trace, steps and quiz have --format (json among its choices); this one
+                # writes JSON with --json, which the close-match guess does not offer
+                said = "No such option: --format (this command writes JSON with --json)"
+                exc.possibilities, exc.message = None, said  # type: ignore[attr-defined]
+            raise
