@@ -134,7 +134,8 @@ class Gradient:
     def __repr__(self) -> str:
         if self.error:
             return f"Gradient({self.method}: error {self.error!r})"
-        return f"Gradient({self.method}: {self.gradient!r}, value={self.value!r})"
+        said = f", warnings={self.warnings!r}" if self.warnings else ""  # (a doubt is shown)
+        return f"Gradient({self.method}: {self.gradient!r}, value={self.value!r}{said})"
 
 
 Gradient.expression = _LazyText("_expression")  # type: ignore[assignment]

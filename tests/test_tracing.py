@@ -370,3 +370,13 @@ def test_cli_function_without_a_point_and_a_file_that_fails_to_import(tmp_path):
     res = invoke("grad", f"{tmp_path / 'broken.py'}:f", "--at", "x=1")
     assert res.exit_code == 2 and "RuntimeError at line 2: at import" in res.output
     assert "Traceback" not in res.output
+
+
+def test_printing_a_gradient_shows_its_warnings():
+    """A derivative that may be wrong says so where a user looks: the printed result holds
+    the traced branch's warning; a result without doubts prints without it."""
+    at = {"x": 0.7, "y": 2.0}
+    g = diffx.grad(issue_f, at=at)
+    shown = repr(g)
+    assert "warnings=" in shown and "branch" in shown and g.warnings[0] in shown
+    assert "warnings=" not in repr(diffx.grad("x*y", at=at))
