@@ -12,20 +12,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import DiffxError, OptionError, PointError
-from .graph import Graph
 from .methods import DEFAULT_METHODS, get, to_python
 from .methods.run import Variant, prepare, resolve_wrt, run_method, run_report
-from .methods.vector_request import parse_program
+from .methods.vector_request import Source, parse_program
 from .program import parse
 from .result import Gradient, Report
 from .vectors import VectorProgram
 
 
-def grad(source_or_graph: str | Graph | VectorProgram, *, at: Any = None, wrt: Any = None,
+def grad(source_or_graph: Source, *, at: Any = None, wrt: Any = None,
          method: str = "reverse", shapes: Any = None, layout: str = "numerator",
          of: Any = None, **options: Any) -> Gradient:
     """Differentiate by one method; a method that cannot run raises its
-    :class:`~diffx.methods.MethodError`.
+    :class:`~diffx.methods.MethodError`. The source is a program's text, a parsed graph, or a
+    Python function of floats, traced at the point (docs/python-functions.md).
 
     A vector program (``W1 @ x + b``) takes arrays in ``at`` (one value each; with a shape
     declared in ``shapes=`` or by a ``diffx.Value``, extra leading axes are a batch of points)
@@ -48,7 +48,7 @@ def grad(source_or_graph: str | Graph | VectorProgram, *, at: Any = None, wrt: A
                       options)
 
 
-def evaluate(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
+def evaluate(source_or_graph: Source, *, at: Any = None,
              shapes: Any = None) -> Any:
     """The function's value at a point (or an array of values at many points); a vector
     program's output is an array of its shape (batch axes first).
@@ -90,7 +90,7 @@ def _output_array(req: Any, vals: Any) -> Any:
     return stacked.reshape(stacked.shape[:-1] + out.shape)
 
 
-def grad_all(source_or_graph: str | Graph | VectorProgram, *, at: Any = None,
+def grad_all(source_or_graph: Source, *, at: Any = None,
              wrt: Any = None, methods: Iterable[str] | None = None, reference: str = "reverse",
              options: dict[str, dict[str, Any]] | None = None, shapes: Any = None,
              layout: str = "numerator", of: Any = None) -> Report:

@@ -23,7 +23,7 @@ from ..result import Gradient, Report, errors_against_reference
 from ..vectors import VectorProgram
 from .base import Evaluated, Method, MethodError, new_result, to_python
 from .graph_value import graph_value
-from .vector_request import VectorRun, parse_program, wrt_names
+from .vector_request import Source, VectorRun, parse_program, wrt_names
 
 #: Values held at once when many points meet a large graph (nodes × points); beyond this the
 #: points are processed in chunks, so memory stays bounded whatever the number of points.
@@ -77,7 +77,7 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
     return tuple(out)
 
 
-def prepare(source_or_graph: str | Graph | VectorProgram, at: Any, wrt: Any,
+def prepare(source_or_graph: Source, at: Any, wrt: Any,
             shapes: Any = None, scalar_output: bool = True, layout: str = "numerator",
             of: Any = None) -> Request:
     """Parse, resolve ``wrt`` and normalize the point (``at=3`` is the only input's value).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import OptionError, PointError, option
@@ -21,6 +21,10 @@ from ..graph import Graph
 from ..point_values import Value, declared_shapes, real_array, value_array
 from ..result import Gradient, Shapes, Worst
 from ..vectors import VectorProgram
+
+#: what the library's functions differentiate: a program's text, a parsed graph or vector
+#: program, or a Python function of floats (traced at the point, :mod:`diffx.tracing`)
+Source = str | Graph | VectorProgram | Callable[..., Any]
 from .vector_run import (Expansion, VectorRun, element_point, element_wrt,  # noqa: F401
                          run_blocks)  # (the runner's names)
 
@@ -65,7 +69,7 @@ def check_shapes(shapes: Any) -> dict[str, tuple[int, ...]] | None:
     return out
 
 
-def parse_program(source: Any, at: Any, shapes: Any
+def parse_program(source: Source, at: Any, shapes: Any
                   ) -> tuple[Graph | VectorProgram, dict[str, tuple[int, ...]]]:
     """The program, parsed once, and the declared shapes: a vector program when the source
     uses vector notation or some input is given a vector or matrix shape (by ``shapes=`` or a
