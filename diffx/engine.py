@@ -235,6 +235,14 @@ def forward(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
                               islice(graph.b, hi))
 
 
+def as_list(vals: Sequence[Any]) -> Sequence[Any]:
+    """The values as the loops read them fastest: the compiled tier's array-backed values
+    (:class:`diffx.compiled.FloatValues`) as their list of floats (made once), else as given."""
+    tolist = getattr(vals, "tolist", None)
+    return tolist() if tolist is not None and not isinstance(vals, list) and \
+        getattr(vals, "array", None) is not None else vals
+
+
 def sweep(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str = "math",
           arrays: bool = False, careful: bool = False) -> list[Any]:
     """The reverse sweep: the adjoint d output / d node of every node, in one pass.
@@ -243,6 +251,7 @@ def sweep(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str = "ma
     ``careful``: every product is a strong zero (slower; for a sweep that was not finite).
     """
     program = Compiled(graph, wrt, ns, arrays, careful)
+    vals = as_list(vals)
     n = len(graph.a)
     G: list[Any] = [0.0] * n
     G[graph.output] = 1.0  # d output / d output
@@ -258,6 +267,7 @@ def sweep(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str = "ma
 def tangents(graph: Graph, vals: Sequence[Any], wrt: str, ns: str = "math") -> list[Any]:
     """Forward mode: d node / d ``wrt`` for every node, in one forward pass."""
     program = Compiled(graph, (wrt,), ns, arrays=False)
+    vals = as_list(vals)
     T: list[Any] = [0.0] * len(graph.op)
     T[graph.input_nodes[wrt]] = 1.0
     return program.tangent_fn(vals, T, program.codes, graph.a, graph.b, graph.output)
