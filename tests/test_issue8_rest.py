@@ -167,6 +167,17 @@ def test_a_denominator_changing_sign_within_the_step_is_reported():
         pytest.approx(want, rel=1e-12, abs=0)
 
 
+def test_a_removable_zero_over_zero_is_not_called_a_pole():
+    """(x^2 - 1)/(x - 1) is x + 1 with a hole at 1: both sides of the quotient change sign
+    within the step, and the warning says 0/0, not a pole. Its slope is 1 on both sides."""
+    r = diffx.grad("(x^2-1)/(x-1)", at={"x": 1.0}, method="numeric")
+    [said] = [m for m in r.warnings if "change sign" in m]
+    assert "numerator and the denominator of (x^2 - 1)/(x - 1) both change sign (a 0/0)" \
+        in said and "pole" not in said
+    pole = diffx.grad("1/x", at={"x": 1e-9}, method="numeric", step=1e-6)
+    assert any("denominator of 1/x changes sign (a pole)" in m for m in pole.warnings)
+
+
 def test_a_denominator_away_from_zero_says_nothing():
     r = diffx.grad("1/x", at={"x": 1e-3}, method="numeric")
     assert r.gradient["x"] == pytest.approx(-1e6, rel=1e-6, abs=0)

@@ -57,8 +57,13 @@ def kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...]
             if np.any(crossed):
                 where = "" if np.ndim(crossed) == 0 else \
                     f" (at {int(np.sum(crossed)):,} of {np.size(crossed):,} points)"
-                what = (f"the denominator of {graph.describe(i)} changes sign (a pole)"
-                        if rule is _BRANCH["div"] else f"{graph.describe(i)} has a kink")
+                what = f"{graph.describe(i)} has a kink"
+                if rule is _BRANCH["div"]:  # a pole; 0/0 when the numerator turns there too
+                    top = [np.sign(np.asarray(v[args[0]])) for v in side]
+                    what = (f"the numerator and the denominator of {graph.describe(i)} both "
+                            "change sign (a 0/0)" if np.any(crossed & (
+                                top[0] != top[1])) else
+                            f"the denominator of {graph.describe(i)} changes sign (a pole)")
                 found.append(f"∂/∂{w}: {what} between {w} - h and "
                              f"{w} + h{where}: the difference averages the slopes on its two "
                              f"sides; a smaller {option('step')}, or the reverse method, avoids "
