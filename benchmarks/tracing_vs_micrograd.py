@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import statistics
 import sys
 import time
@@ -97,6 +98,10 @@ def contest(steps: int, r: float, rounds: int = ROUNDS) -> None:
     print(f"\nlogistic map r = {r:g}, {steps:,} steps, x = {X0}")
     for name in runs:
         print(f"  {name:20} {statistics.median(times[name]):8.3f} s   d/dx = {values[name]:.6g}")
+    if all(math.isnan(v) for v in values.values()):
+        print(f"  (nan from both: at r = {r:g} the derivative about doubles each step and "
+              "overflows long before the last one; past that, arithmetic on infinities gives "
+              "nan. r = 3 compares finite numbers)")
     for peer in ("micrograd, gc on", "micrograd, gc off"):
         ratio = statistics.median(m / d for m, d in zip(times[peer], times["diffx trace + grad"]))
         verdict = "meets" if ratio >= TARGET else "below"
