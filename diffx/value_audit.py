@@ -72,16 +72,23 @@ def _groups(graph: Graph) -> list[tuple[_ops.Op, Any, Any, Any]]:
     return cached
 
 
+def _all_normal(values: Any) -> bool:
+    """Every value finite and at least the smallest normal double in size: then no op could
+    have overflowed or underflowed (the checks of :func:`_faults` need an infinite, zero or
+    subnormal value), so that pass is skipped."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        size = np.abs(values)
+        return bool((size >= SMALLEST_NORMAL).all() and (size < np.inf).all())
+
+
 def range_faults(graph: Graph, V: Any) -> tuple[int, str] | None:
     """The first live node (in evaluation order) that overflowed or underflowed at finite
     arguments, and which (``"overflow"``, ``"underflow-value"``). ``V``: one point's values
     (:func:`diffx.precision.values_array`)."""
-    import numpy as np
-
-    live = V[_live_ops(graph)]
-    with np.errstate(invalid="ignore"):
-        if not (np.abs(live) < SMALLEST_NORMAL).any() and np.isfinite(live).all():
-            return None  # every value finite and normal: nothing overflowed or underflowed
+    if _all_normal(V[_live_ops(graph)]):
+        return None  # every value finite and normal: nothing overflowed or underflowed
     found = [(int(nodes[0]), kind) for kind, nodes, _ in _faults(graph, V) if nodes.size]
     return min(found) if found else None
 
@@ -93,6 +100,8 @@ def range_fault_points(graph: Graph, V: Any) -> tuple[Any, Any]:
 
     over = np.zeros(V.shape[1], dtype=bool)
     under = np.zeros(V.shape[1], dtype=bool)
+    if _all_normal(V[_live_ops(graph)]):
+        return over, under  # every value finite and normal: nothing overflowed or underflowed
     for kind, _, points in _faults(graph, V):
         if kind == "overflow":
             over |= points
