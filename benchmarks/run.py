@@ -1,6 +1,6 @@
 """diffx against its peers in one run: interleaved rounds, medians of per-round ratios.
 
-    pip install -e ".[bench]"          # the peers: micrograd, torch==2.13.0, jax, autograd, ...
+    pip install -e ".[bench,fast]"     # the peers: micrograd, torch==2.13.0, jax, autograd, ...; numba
     python benchmarks/run.py           # every workload (peers that would take too long skip)
     python benchmarks/run.py --quick   # small sizes, a few minutes
     python benchmarks/run.py --write docs/performance.md
