@@ -44,8 +44,13 @@ def _datan(x: float) -> float:
 
 
 def _dtanh(x: float) -> float:
-    # sech^2 x; past |x| = 356 it is below the smallest normal float (cosh^2 would overflow)
-    return 0.0 if abs(x) > 356.0 else 1.0 / math.cosh(x) ** 2
+    # sech^2 x; past |x| = 356 it is below the smallest normal float (cosh^2 would overflow).
+    # c * c, not c ** 2: CPython's float ** 2 calls pow, which may round the square
+    # differently from the product numpy, numba and JavaScript's forms compute
+    if abs(x) > 356.0:
+        return 0.0
+    c = math.cosh(x)
+    return 1.0 / (c * c)
 
 
 def _dsigmoid(x: float) -> float:
@@ -145,7 +150,8 @@ def _numpy_namespace() -> dict[str, Any]:
 
     def dtanh(x: Any) -> Any:
         with np.errstate(over="ignore"):  # cosh^2 overflows where sech^2 underflows: 0
-            return 1.0 / np.cosh(x) ** 2
+            c = np.cosh(x)
+            return 1.0 / (c * c)
 
     def dsigmoid(x: Any) -> Any:
         if np.iscomplexobj(x):

@@ -219,3 +219,26 @@ def test_batch_equals_one_point_at_a_time():
         hi = graph.output + 1
         assert bits(vals[:hi, k].tolist()) == bits(want[0][:hi])
         assert bits(adj[:hi, k].tolist()) == bits(want[1][:hi])
+
+
+def test_tanh_slope_is_the_same_double_with_and_without_the_tier():
+    """sech^2 as 1/(c*c): CPython's float ** 2 calls pow, which rounded the square of
+    cosh(0.5045099354794744) one ulp away from the product numba computes, so the tier's
+    slope differed from the pure-Python engine's at 72 of 100,000 points. Now 2,000 random
+    points agree by float.hex; at that x the array path (numpy's cosh, also squared by a
+    product) gives the same double too."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(5)
+    x0 = 0.5045099354794744
+    xs = [x0] + [rng.uniform(-5.0, 5.0) for _ in range(1999)]
+    graph = diffx.parse("tanh(x)")
+    for x in xs:
+        one = engine.sweep(graph, engine.forward(graph, {"x": x}), ("x",))[0]
+        kernel = compiled_pass(graph, {"x": x}, ("x",))[1][0]
+        assert one.hex() == kernel.hex(), x
+    many = diffx.grad(graph, at={"x": np.array([x0, 0.1])})["x"]
+    assert float(many[0]).hex() == diffx.grad(graph, at={"x": x0})["x"].hex() \
+        == "0x1.90fadd535d8c2p-1"
