@@ -47,8 +47,10 @@ class Details:
         """The record as JSON data: every field that is set, in order, bulk arrays aside."""
         out = {}
         for f in dataclasses.fields(self):
+            if f.name in self.hidden() or f.name == "chunks":
+                continue
             v = getattr(self, f.name)
-            if v is not None and f.name not in self.hidden() and f.name != "chunks":
+            if v is not None:
                 out[f.name] = v
         if self.chunks is not None:
             out["chunks"] = self.chunks
@@ -120,6 +122,30 @@ class NumericDetails(Details):
         return f"step {h:.2g}" if isinstance(h, float) else ""
 
 
+class _NodeList:
+    """A per-node field (values, adjoints) that reads as a plain list: the compiled tier's
+    array-backed values (:class:`diffx.compiled.FloatValues`) are kept as given and become
+    their list of Python floats on first read, so a report that never reads them never
+    converts them, and a reader always gets what the pure-Python engine gives."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return None  # the field's default
+        value = getattr(obj, self.slot, None)
+        tolist = getattr(value, "tolist", None)
+        if tolist is not None and getattr(value, "array", None) is not None \
+                and not isinstance(value, list):
+            value = tolist()
+            setattr(obj, self.slot, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        setattr(obj, self.slot, value)
+
+
 @dataclass
 class SweepDetails(Details):
     """The sweeps over the graph (reverse and forward mode).
@@ -133,8 +159,8 @@ class SweepDetails(Details):
 
     BULK: ClassVar[tuple[str, ...]] = ("values", "adjoints", "tangents")
     VALUE_FROM_GRAPH: ClassVar[bool] = True
-    values: Sequence[Any] | None = None
-    adjoints: Sequence[Any] | None = None
+    values: Sequence[Any] | None = _NodeList()  # type: ignore[assignment]
+    adjoints: Sequence[Any] | None = _NodeList()  # type: ignore[assignment]
     tangents: dict[str, list[Any]] | None = None
     route_sum: dict[str, str] | None = None
     simplified: dict[str, str] | None = None

@@ -165,3 +165,21 @@ def test_the_error_recurrence_flags_the_logistic_map_as_python_does():
     assert got[1] > value_audit.CONDITION_LIMIT
     # node 58 is 1 - l18: l0 = x (0), the literal 3 (1), 1 (2), then three ops per step
     assert got[0] == 3 + 3 * 18 + 1 and graph.op_of(got[0]).name == "sub"
+
+
+def test_a_results_values_and_adjoints_are_lists_with_the_tier_as_without(monkeypatch):
+    """The tier keeps values and adjoints in float64 arrays, but a result's details give
+    the lists the pure-Python engine gives: equal element for element (float.hex), JSON
+    serialisable, comparable with a list."""
+    import json
+
+    src = "\n".join(["l0 = x"] + [f"l{k} = 3*l{k - 1}*(1 - l{k - 1})" for k in range(1, 1001)])
+    graph = diffx.parse(src)
+    got = {}
+    for mode in ("1", "0"):
+        monkeypatch.setenv("DIFFX_COMPILED", mode)
+        d = diffx.grad(graph, at={"x": 0.3}, method="reverse").details
+        assert type(d.values) is list and type(d.adjoints) is list
+        assert json.loads(json.dumps(d.values)) == d.values
+        got[mode] = ([v.hex() for v in d.values], [a.hex() for a in d.adjoints])
+    assert got["1"] == got["0"]
