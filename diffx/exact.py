@@ -179,6 +179,11 @@ def _agree(got: float, true: Any) -> bool:
     return abs(mpmath.mpf(got) - true) <= AGREE * abs(true) + precision.SMALLEST_NORMAL
 
 
+def _listed(names: list[str]) -> str:
+    """'∂/∂x is' or '∂/∂x, ∂/∂y are', for a sentence about derivatives."""
+    return ", ".join(f"∂/∂{w}" for w in names) + (" is" if len(names) == 1 else " are")
+
+
 def verify(graph: Graph, point: dict[str, Any], gradient: dict[str, Any],
            found: tuple[int, str, int] | None, wrt: tuple[str, ...], reverse: bool,
            value: float | None = None) -> Checked:
@@ -199,9 +204,15 @@ def verify(graph: Graph, point: dict[str, Any], gradient: dict[str, Any],
         if found[1] == "overflow":
             # a finite derivative after an overflow is garbage (0 from 0.5/inf); an
             # infinite one is as close as a float gets to one past the float range
-            return Checked({w: math.nan for w in wrt if math.isfinite(gradient[w])}, [
+            garbage = [w for w in wrt if math.isfinite(gradient[w])]
+            kept = [w for w in wrt if w not in garbage]
+            said = [f"{_listed(garbage)} reported as nan"] if garbage else []
+            if kept:
+                said.append(f"{_listed(kept)} left as the floats' infinity (the true value "
+                            "lies past the float range, or is undefined)")
+            return Checked({w: math.nan for w in garbage}, [
                 f"the float {name} is unreliable{where}; a high-precision re-run could not "
-                f"be made here ({result}), so the derivatives are reported as nan"])
+                f"be made here ({result}), so {', and '.join(said)}"])
         return Checked({}, [f"the float {name} may have lost precision{where}; a "
                             f"high-precision check could not be run here ({result}), so the "
                             "derivatives may be inaccurate"])

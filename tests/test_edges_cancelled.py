@@ -204,3 +204,15 @@ def test_numeric_says_why_its_differences_of_an_overflowed_f_are_nan() -> None:
 def test_numeric_does_not_call_a_pole_an_overflow() -> None:
     got = diffx.grad("log(x)", at={"x": 0.0}, method="numeric")
     assert not any("finite differences need" in w for w in got.warnings)
+
+
+def test_an_infinite_derivative_past_the_re_runs_range_is_said_to_be_kept():
+    """The logistic map at x = 2 leaves [0, 1]: by step 9 the value overflows (true size
+    about 10^329, by hand: it squares and triples each step), and the exact re-run's numbers
+    pass its own bound too. The derivative stays -inf, and the warning says it was kept, not
+    that it was reported as nan."""
+    src = "\n".join(["l0 = x"] + [f"l{k} = 3*l{k - 1}*(1 - l{k - 1})" for k in range(1, 12)])
+    r = diffx.grad(src, at={"x": 2.0}, method="reverse")
+    assert r["x"] == -math.inf
+    [said] = [w for w in r.warnings if "re-run could not be made" in w]
+    assert "∂/∂x is left as the floats' infinity" in said and "reported as nan" not in said
