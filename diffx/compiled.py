@@ -299,4 +299,9 @@ def sweep_many(graph: Graph, vals: Any, wrt: tuple[str, ...]) -> Any:
 
 
 if __name__ == "__main__":  # python3 -m diffx.compiled: compile the kernel into the cache
+    if sys.argv[1:]:
+        print("usage: python3 -m diffx.compiled\n\ncompiles the compiled tier's kernel into "
+              f"its cache ({cache_dir()}; DIFFX_CACHE_DIR sets another), so that the first "
+              "big graph does not wait for it; takes no options")
+        sys.exit(0 if sys.argv[1] in ("-h", "--help") else 2)
     print(f"diffx compiled tier ready in {warm():.1f} s ({kernel_path()})")
