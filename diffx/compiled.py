@@ -303,5 +303,5 @@ if __name__ == "__main__":  # python3 -m diffx.compiled: compile the kernel into
         print("usage: python3 -m diffx.compiled\n\ncompiles the compiled tier's kernel into "
               f"its cache ({cache_dir()}; DIFFX_CACHE_DIR sets another), so that the first "
               "big graph does not wait for it; takes no options")
-        sys.exit(0 if sys.argv[1] in ("-h", "--help") else 2)
+        sys.exit(0 if sys.argv[1].lstrip("-") in ("h", "help") else 2)
     print(f"diffx compiled tier ready in {warm():.1f} s ({kernel_path()})")
