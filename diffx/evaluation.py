@@ -23,8 +23,9 @@ from .graph import Graph
 #: thresholds (``diffx.compiled.MIN_NODES``, ``LOAD_NODES``) decide from there
 MIN_COMPILED = 1_000
 
-#: every node's value (or adjoint): a list from the pure-Python engine, a read-only sequence
-#: over a float64 array from the compiled tier (:class:`diffx.compiled.FloatValues`)
+#: every node's value (or adjoint): a list from the pure-Python engine (an ``array('d')`` for
+#: one point in Python floats, :func:`diffx.engine.packs`), a read-only sequence over a
+#: float64 array from the compiled tier (:class:`diffx.compiled.FloatValues`)
 Values = Sequence[Any]
 
 
@@ -38,8 +39,9 @@ def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[Values,
             if vals is not None:  # finite: what the math path gives, to the last bit
                 return vals, "math"
     if not arrays:
-        try:
-            return engine.forward(graph, point, "math"), "math"
+        try:  # one point in floats: the values in an array('d') (engine.packs)
+            return engine.forward(graph, point, "math", engine.packs(graph, point, "math")), \
+                "math"
         except (ArithmeticError, ValueError):
             pass
     import numpy as np
@@ -92,7 +94,7 @@ def may_hide_strong_zero(graph: Graph, vals: Sequence[Any]) -> bool:
 
 
 def _sweep_in(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str, arrays: bool,
-              careful: bool) -> tuple[list[Any], str]:
+              careful: bool) -> tuple[Values, str]:
     if ns == "math":
         try:
             return engine.sweep(graph, vals, wrt, "math", arrays=False, careful=careful), "math"
