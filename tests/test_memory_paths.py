@@ -1,0 +1,169 @@
+"""The memory-saving forms of a one-point gradient give what the plain forms give, bit for bit:
+forward values and adjoints packed in ``array('d')`` (engine.packs) against lists of floats,
+and the sweep plan's numpy passes in many small chunks against the loop that defines the plan.
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import diffx
+from diffx import engine, sweep_plan
+
+PROGRAMS = [
+    ("x*x*x", {"x": 2.0}),
+    ("l1 = 4*x*(1 - x)\nl2 = 4*l1*(1 - l1)", {"x": 0.3}),
+    ("\n".join(["l0 = x"] + [f"l{k + 1} = 4*l{k}*(1 - l{k})" for k in range(600)]),
+     {"x": 0.3}),  # the adjoint overflows: nan gradient, warnings
+    ("sqrt(x - x)", {"x": 1.5}),  # cancelled infinities: forward mode's value
+    ("sqrt(relu(x))", {"x": -1.0}),  # strong zeros: the careful sweep
+    ("log(x) + y", {"x": -1.0, "y": 2.0}),  # math raises: the numpy path
+    ("max(x, y) * min(x, y) + abs(x - y)", {"x": 0.5, "y": 0.5}),  # kinks
+    ("(x + 1e16) - 1e16", {"x": 0.1}),  # cancellation: the precision audit
+    ("exp(x) * 0", {"x": 800.0}),  # overflow times zero
+    ("x^y + tanh(y) / x", {"x": 1.7, "y": -0.4}),
+]
+
+
+def _bits(v: Any) -> Any:
+    """A value compared bit for bit (nan equal to nan, -0.0 apart from 0.0)."""
+    if isinstance(v, float):
+        return struct.pack("<d", v)
+    if isinstance(v, dict):
+        return {k: _bits(x) for k, x in v.items()}
+    if v is None or isinstance(v, str | int):
+        return v
+    if hasattr(v, "dtype"):  # numpy's (the numpy path's values)
+        return str(v.dtype), np.asarray(v).tobytes()
+    return [_bits(x) for x in v]
+
+
+def _grad(source: str, at: dict[str, float], packed: bool, monkeypatch: Any) -> Any:
+    monkeypatch.setattr(engine, "packs", engine.packs if packed else lambda *a: False)
+    return diffx.grad(diffx.parse(source), at=at, method="reverse")
+
+
+@pytest.mark.parametrize("source,at", PROGRAMS)
+def test_packed_values_give_the_list_results(source: str, at: dict[str, float],
+                                             monkeypatch: Any) -> None:
+    packed = _grad(source, at, True, monkeypatch)
+    plain = _grad(source, at, False, monkeypatch)
+    assert packed.ok and plain.ok
+    assert isinstance(plain.details.values, list)
+    assert _bits(packed.gradient) == _bits(plain.gradient)
+    assert _bits(packed.value) == _bits(plain.value)
+    assert packed.warnings == plain.warnings
+    assert _bits(packed.details.values) == _bits(plain.details.values)
+    assert _bits(packed.details.adjoints) == _bits(plain.details.adjoints)
+    assert packed.cost == plain.cost
+
+
+def test_values_are_packed_and_right() -> None:
+    # hand-derived: l1 = 4x(1-x) = 0.84 at 0.3; l2 = 4 l1 (1 - l1); dl2/dx = (4 - 8 l1)(4 - 8x)
+    result = diffx.grad("l1 = 4*x*(1 - x)\nl2 = 4*l1*(1 - l1)", at={"x": 0.3},
+                        method="reverse")
+    assert isinstance(result.details.values, array)
+    assert isinstance(result.details.adjoints, array)
+    l1 = 4 * 0.3 * (1 - 0.3)
+    assert result.value == pytest.approx(4 * l1 * (1 - l1), rel=1e-15)
+    assert result.gradient["x"] == pytest.approx((4 - 8 * l1) * (4 - 8 * 0.3), rel=1e-14)
+    # the input's shown adjoint is its reported derivative
+    graph = diffx.parse("l1 = 4*x*(1 - x)\nl2 = 4*l1*(1 - l1)")
+    assert result.details.adjoints[graph.input_nodes["x"]] == result.gradient["x"]
+
+
+def test_what_is_not_packed() -> None:
+    graph = diffx.parse("y = x*x + 1\nunused = sin(x)\nout = y")
+    graph_used = diffx.parse("y = x*x\nout = y + 1")
+    assert not engine.packs(graph_used, {"x": 2}, "math")  # an int stays an int in a list
+    assert not engine.packs(graph_used, {"x": 2.0}, "numpy")
+    assert engine.packs(graph_used, {"x": 2.0}, "math")
+    assert graph.output != len(graph.op) - 1  # a statement after the output has no value
+    assert not engine.packs(graph, {"x": 2.0}, "math")
+    found = diffx.grad(graph, at={"x": 2.0}, method="reverse")
+    assert isinstance(found.details.values, list) and found.details.values[-1] is None
+    assert found.value == 5.0 and found.gradient["x"] == 4.0
+    ints = diffx.grad("x^3 + x", at={"x": 2}, method="reverse")  # read as the float 2.0
+    assert ints.value == 10.0 and ints.gradient["x"] == 13.0
+
+
+UNARY = ["sin", "exp", "log", "sqrt", "-", "abs", "tanh"]
+BINARY = ["+", "-", "*", "/", "^"]
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> str:
+    """Straight-line programs over x and y whose output uses every statement."""
+    names = ["x", "y", "2", "3.5"]
+    lines = []
+    for k in range(draw(st.integers(1, 15))):
+        if draw(st.booleans()):
+            fn = draw(st.sampled_from(UNARY))
+            arg = draw(st.sampled_from(names))
+            expr = f"-({arg})" if fn == "-" else f"{fn}({arg})"
+        else:
+            left, right = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+            expr = f"({left}) {draw(st.sampled_from(BINARY))} ({right})"
+        lines.append(f"v{k} = {expr}")
+        names.append(f"v{k}")
+    lines.append("out = " + " + ".join(names[4:]))
+    return "\n".join(lines)
+
+
+@settings(max_examples=150, deadline=None)
+@given(programs(), st.integers(1, 9), st.sampled_from([("x",), ("y",), ("x", "y")]))
+def test_plan_in_small_chunks_matches_the_loop(source: str, chunk: int,
+                                               wrt: tuple[str, ...]) -> None:
+    graph = diffx.parse(source)
+    wrt = tuple(w for w in wrt if w in graph.inputs)
+    codes, _ = sweep_plan._active_loop(graph, wrt)
+    old = sweep_plan._CHUNK
+    sweep_plan._CHUNK = chunk
+    try:
+        found = sweep_plan._plan_arrays(graph, codes)
+    finally:
+        sweep_plan._CHUNK = old
+    if found is not None:
+        plan, variants = sweep_plan._plan_loop(graph, codes)
+        assert (list(found[0]), found[1]) == (list(plan), variants)
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs(), st.floats(-3, 3), st.floats(-3, 3))
+def test_packed_random_programs(source: str, x: float, y: float) -> None:
+    graph = diffx.parse(source)
+    at = {k: v for k, v in (("x", x), ("y", y)) if k in graph.inputs}
+    packed = diffx.grad(graph, at=at, method="reverse")
+    real = engine.packs
+    engine.packs = lambda *a: False  # type: ignore[assignment]
+    try:
+        plain = diffx.grad(diffx.parse(source), at=at, method="reverse")
+    finally:
+        engine.packs = real  # type: ignore[assignment]
+    assert packed.ok == plain.ok
+    if packed.ok:
+        assert _bits(packed.gradient) == _bits(plain.gradient)
+        assert packed.warnings == plain.warnings
+        assert _bits(packed.details.adjoints) == _bits(plain.details.adjoints)
+
+
+def test_plan_in_chunks_on_a_long_program() -> None:
+    graph = diffx.parse("\n".join(["l0 = x"] + [f"l{k + 1} = 4*l{k}*(1 - l{k}) + sin(l{k})"
+                                                 for k in range(300)]))
+    codes, _ = sweep_plan._active_loop(graph, ("x",))
+    old = sweep_plan._CHUNK
+    sweep_plan._CHUNK = 64
+    try:
+        found = sweep_plan._plan_arrays(graph, codes)
+    finally:
+        sweep_plan._CHUNK = old
+    assert found is not None  # the numpy passes apply here, in many chunks
+    plan, variants = sweep_plan._plan_loop(graph, codes)
+    assert (list(found[0]), found[1]) == (list(plan), variants)
