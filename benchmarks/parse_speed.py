@@ -6,7 +6,11 @@ For 10^5 and 10^6 nodes, with the statements separated by new lines and by ``;``
 - one-shot ``diffx.grad(text, at={"x": 0.3}, method="reverse")``: microseconds per node;
 - the tracemalloc peak of that one-shot gradient, in bytes per node over the source text;
 - the peer: CPython's ``compile()`` of the same program as Python source (float literals), and
-  ``exec(compile(...))`` for the gradient's comparison.
+  ``exec(compile(...))`` for the gradient's comparison;
+- through the command line, in fresh processes: ``diffx grad -f FILE --method reverse --at
+  x=0.3`` against ``exec(compile(...))`` of the same program as a Python file, timed from
+  start to exit, and diffx's whole-process peak RSS (VmHWM, read by the child itself, the
+  interpreter and imports included) in bytes per node.
 
 Contenders are timed in interleaved rounds (the order rotated each round) and every ratio is
 taken within a round; the median over the rounds is printed with the range. The compiled tier
@@ -14,6 +18,7 @@ taken within a round; the median over the rounds is printed with the range. The 
 nodes went through the process, which would change the engine half-way through the runs.
 
     python3 benchmarks/parse_speed.py [--rounds 3] [--sizes 100000,1000000] [--compiled]
+                                      [--no-cli]
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ import argparse
 import gc
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -67,6 +74,68 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.3g} (range {min(values):.3g}-{max(values):.3g})"
 
 
+# the child reads its own peak RSS (the parent's rusage would count pages copied before exec)
+_PEAK = """
+import sys
+from diffx.cli import main
+sys.argv = ["diffx", *sys.argv[1:]]
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+with open("/proc/self/status") as fh:
+    peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+print(f"peak-kib {peak}", file=sys.stderr)
+sys.exit(code)
+"""
+_CPYTHON = "import sys; p = sys.argv[1]; exec(compile(open(p).read(), p, 'exec'), {})"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(args: list[str]) -> tuple[float, int]:
+    """Wall time and peak RSS in bytes (0 when the child does not report it) of one fresh
+    process, which must succeed; this checkout's diffx is the one imported."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    start = time.perf_counter()
+    done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env=env, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{args[:3]} failed ({done.returncode}): {done.stderr[-500:]}")
+    peak = next((int(line.split()[1]) * 1024 for line in done.stderr.splitlines()
+                 if line.startswith("peak-kib ")), 0)
+    return seconds, peak
+
+
+def run_cli(nodes: int, form: str, rounds: int) -> None:
+    """``diffx grad -f FILE --method reverse`` and ``exec(compile())`` in fresh processes,
+    interleaved (the order alternated each round)."""
+    text, python, n = programs(nodes, FORMS[form])
+    with tempfile.TemporaryDirectory() as tmp:
+        dx, py = Path(tmp) / "logistic.dx", Path(tmp) / "logistic.py"
+        dx.write_text(text)
+        py.write_text(python)
+        runs: dict[str, list[tuple[float, int]]] = {"diffx": [], "python": []}
+        commands = {"diffx": [sys.executable, "-c", _PEAK, "grad", "-f", str(dx), "--method",
+                              "reverse", "--at", "x=0.3"],
+                    "python": [sys.executable, "-c", _CPYTHON, str(py)]}
+        for r in range(rounds):
+            for name in (["diffx", "python"] if r % 2 == 0 else ["python", "diffx"]):
+                runs[name].append(child(commands[name]))
+    seconds = [t for t, _ in runs["diffx"]]
+    peaks = [p for _, p in runs["diffx"]]
+    ratio = [d / p for (d, _), (p, _) in zip(runs["diffx"], runs["python"])]
+    print(f"\n{n:,} nodes through the command line, statements separated by {form}, "
+          f"{rounds} interleaved runs in fresh processes")
+    print(f"  diffx grad --method reverse {summary(seconds)} s")
+    print(f"  CPython exec(compile())     {summary([t for t, _ in runs['python']])} s")
+    print(f"  diffx / exec(compile())     {summary(ratio)} (per run)")
+    print(f"  diffx whole-process peak    {summary([p / 2**20 for p in peaks])} MiB = "
+          f"{summary([p / n for p in peaks])} bytes/node (VmHWM: interpreter and imports "
+          "included)")
+
+
 def run(nodes: int, form: str, rounds: int) -> None:
     text, python, n = programs(nodes, FORMS[form])
     contenders: dict[str, Callable[[], Any]] = {
@@ -102,12 +171,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--compiled", action="store_true",
                         help="let the compiled tier load when it would (off by default)")
+    parser.add_argument("--no-cli", action="store_true",
+                        help="leave out the command-line runs in fresh processes")
     args = parser.parse_args()
     if not args.compiled:
         os.environ["DIFFX_COMPILED"] = "0"  # read by diffx.compiled.worth_it on each call
     for nodes in (int(s) for s in args.sizes.split(",")):
         for form in FORMS:
             run(nodes, form, args.rounds)
+    if not args.no_cli:
+        for nodes in (int(s) for s in args.sizes.split(",")):
+            for form in FORMS:
+                run_cli(nodes, form, args.rounds)
 
 
 if __name__ == "__main__":

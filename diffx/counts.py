@@ -191,14 +191,23 @@ def _without_constants(graph: Any) -> tuple[array, array]:
     leaf = np.frombuffer(graph.op, dtype=np.uint8) == CONST
     const = np.zeros(n + 1, dtype=bool)  # the slot more: a missing argument's -1
     const[:n] = leaf
-    A, B = _index_array(graph.a).astype(np.int64), _index_array(graph.b).astype(np.int64)
-    A = np.where(const[A], -1, A)
-    B = np.where(const[B], -1, B)
-    first = np.where(A < 0, B, A)
-    second = np.where(A < 0, -1, B)
-    # (array('q') from the bytes: a copy at C speed, where tolist() makes an int a node)
-    return (array("q", first.astype(np.int64).tobytes()),
-            array("q", second.astype(np.int64).tobytes()))
+    # the graph's own int32 arrays where they are (a 10^6-node graph: half the memory)
+    index = np.int32 if isinstance(graph.a, array) and graph.a.itemsize == 4 else np.int64
+    A, B = _index_array(graph.a).astype(index, copy=False), \
+        _index_array(graph.b).astype(index, copy=False)
+    A = np.where(const[A], index(-1), A)
+    B = np.where(const[B], index(-1), B)
+    del leaf, const
+    missing = A < 0
+    first = np.where(missing, B, A)
+    del A
+    second = np.where(missing, index(-1), B)
+    del B, missing
+    # (an array filled from the buffer: a copy at C speed, where tolist() makes an int a node)
+    out = array("i" if index is np.int32 else "q"), array("i" if index is np.int32 else "q")
+    out[0].frombytes(memoryview(first).cast("B"))
+    out[1].frombytes(memoryview(second).cast("B"))
+    return out
 
 
 # ---------------------------------------------------------------- formulas -----------------

@@ -20,6 +20,7 @@ which method made a result:
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -124,8 +125,9 @@ class NumericDetails(Details):
 
 class _NodeList:
     """A per-node field (values, adjoints) that reads as a plain list: the compiled tier's
-    array-backed values (:class:`diffx.compiled.FloatValues`) are kept as given and become
-    their list of Python floats on first read, so a report that never reads them never
+    array-backed values (:class:`diffx.compiled.FloatValues`) and a big graph's packed ones
+    (``array('d')``, :func:`diffx.engine.packs`) are kept as given and become their list of
+    Python floats on first read, so a report that never reads them never
     converts them, and a reader always gets what the pure-Python engine gives."""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -135,10 +137,9 @@ class _NodeList:
         if obj is None:
             return None  # the field's default
         value = getattr(obj, self.slot, None)
-        tolist = getattr(value, "tolist", None)
-        if tolist is not None and getattr(value, "array", None) is not None \
-                and not isinstance(value, list):
-            value = tolist()
+        if isinstance(value, array) or getattr(value, "array", None) is not None \
+                and hasattr(value, "tolist"):
+            value = value.tolist()  # type: ignore[union-attr]
             setattr(obj, self.slot, value)
         return value
 

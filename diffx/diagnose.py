@@ -10,6 +10,7 @@ legitimately disagree.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from typing import Any
 
@@ -194,7 +195,12 @@ def adjoint_warnings(graph: Graph, vals: Sequence[Any], G: Sequence[Any],
         return []
     lead = f"the gradient with respect to {', '.join(bad_inputs)} is not finite"
     first = None
-    if isinstance(G[graph.output], float):
+    if isinstance(G, array) and G.typecode == "d":  # the engine's packed adjoints
+        import numpy as np
+
+        bad = np.flatnonzero(~np.isfinite(np.frombuffer(G, np.float64, graph.output + 1)))
+        first = int(bad[-1]) if bad.size else None
+    elif isinstance(G[graph.output], float):
         isfinite = math.isfinite
         for i in range(graph.output, -1, -1):
             g = G[i]

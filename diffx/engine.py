@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+from array import array
 from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Any
@@ -221,14 +222,24 @@ def _exact_leaves(graph: Graph, point: dict[str, Any], vals: list[Any]) -> list[
     return vals
 
 
-def forward(graph: Graph, point: dict[str, Any], ns: str = "math") -> list[Any]:
+def forward(graph: Graph, point: dict[str, Any], ns: str = "math",
+            packed: bool = False) -> Sequence[Any]:
     """Evaluate every node at ``point`` (values per input name); returns the value list.
 
     Nodes after the output (statements the output does not use) are not evaluated.
+    ``packed`` (the ``math`` namespace, every input a Python float, the output the last node:
+    see :func:`packs`): the values are written into an ``array('d')``, 8 bytes a node
+    instead of a list slot and a float object (32); every value there is a Python float, so
+    the array holds each one exactly.
     """
     program = Compiled(graph, (), ns, arrays=False, forward_only=True)
-    vals = initial_values(graph, point, ns)
     n, hi = len(graph.a), graph.output + 1
+    if packed:
+        vals: Any = array("d", (0.0,)) * n
+        for node, leaf in graph._leaf.items():
+            vals[node] = point[leaf] if graph.op[node] == INPUT else float(leaf[0])
+    else:
+        vals = initial_values(graph, point, ns)
     if hi == n:
         return program.forward_fn(vals, range(n), graph.op, graph.a, graph.b)
     return program.forward_fn(vals, range(hi), islice(graph.op, hi), islice(graph.a, hi),
@@ -243,8 +254,26 @@ def as_list(vals: Sequence[Any]) -> Sequence[Any]:
         getattr(vals, "array", None) is not None else vals
 
 
+#: from this many nodes a one-point pass keeps its values and adjoints in ``array('d')``
+#: (8 bytes a node instead of 32 for a list slot and a float object); the loops then read
+#: and write 35-40 % slower, so smaller graphs keep lists (docs/performance.md)
+PACK_NODES = 500_000
+
+
+def packs(graph: Graph, point: dict[str, Any], ns: str) -> bool:
+    """Whether :func:`forward` keeps the values in an ``array('d')``: a graph of
+    ``PACK_NODES`` or more, one point in the ``math`` namespace, whose ops give a Python float
+    for Python floats (or raise), every input a Python float (an int would be one in a list
+    and a float in the array), and every node evaluated (a statement after the output has no
+    value, None in a list)."""
+    return ns == "math" and len(graph.op) >= PACK_NODES \
+        and graph.output == len(graph.op) - 1 \
+        and all(type(point[leaf]) is float for node, leaf in graph._leaf.items()
+                if graph.op[node] == INPUT)
+
+
 def sweep(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str = "math",
-          arrays: bool = False, careful: bool = False) -> list[Any]:
+          arrays: bool = False, careful: bool = False) -> Sequence[Any]:
     """The reverse sweep: the adjoint d output / d node of every node, in one pass.
 
     ``vals`` are the forward values. Adjoints of nodes that do not depend on ``wrt`` stay 0.
@@ -253,7 +282,9 @@ def sweep(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str = "ma
     program = Compiled(graph, wrt, ns, arrays, careful)
     vals = as_list(vals)
     n = len(graph.a)
-    G: list[Any] = [0.0] * n
+    # values in an array('d') (:func:`packs`): every adjoint is a float too, kept likewise
+    G: Any = array("d", (0.0,)) * n if ns == "math" and isinstance(vals, array) \
+        else [0.0] * n
     G[graph.output] = 1.0  # d output / d output
     skip = n - 1 - graph.output  # nodes after the output get no adjoint
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from array import array
 from itertools import islice
 from collections.abc import Sequence
 from typing import Any
@@ -23,8 +24,9 @@ from .graph import Graph
 #: thresholds (``diffx.compiled.MIN_NODES``, ``LOAD_NODES``) decide from there
 MIN_COMPILED = 1_000
 
-#: every node's value (or adjoint): a list from the pure-Python engine, a read-only sequence
-#: over a float64 array from the compiled tier (:class:`diffx.compiled.FloatValues`)
+#: every node's value (or adjoint): a list from the pure-Python engine (an ``array('d')`` for
+#: one point in Python floats, :func:`diffx.engine.packs`), a read-only sequence over a
+#: float64 array from the compiled tier (:class:`diffx.compiled.FloatValues`)
 Values = Sequence[Any]
 
 
@@ -38,8 +40,9 @@ def evaluate(graph: Graph, point: dict[str, Any], arrays: bool) -> tuple[Values,
             if vals is not None:  # finite: what the math path gives, to the last bit
                 return vals, "math"
     if not arrays:
-        try:
-            return engine.forward(graph, point, "math"), "math"
+        try:  # one point in floats: the values in an array('d') (engine.packs)
+            return engine.forward(graph, point, "math", engine.packs(graph, point, "math")), \
+                "math"
         except (ArithmeticError, ValueError):
             pass
     import numpy as np
@@ -87,12 +90,27 @@ def may_hide_strong_zero(graph: Graph, vals: Sequence[Any]) -> bool:
     if not isinstance(vals[graph.output], float):
         return True
     hi = graph.output + 1
-    return bool(graph.nodes_with(ZERO_PARTIAL_CODES)) or 0.0 in vals \
-        or not all_finite_floats(vals, hi)
+    if graph.nodes_with(ZERO_PARTIAL_CODES):
+        return True
+    packed = _packed(vals, hi)
+    if packed is not None:  # (every node is evaluated: the output is the last)
+        import numpy as np
+
+        return bool((packed == 0.0).any()) or not bool(np.isfinite(packed).all())
+    return 0.0 in vals or not all_finite_floats(vals, hi)
+
+
+def _packed(vals: Sequence[Any], hi: int) -> Any:
+    """``vals[:hi]`` as a float64 view when they are the engine's ``array('d')``, else None."""
+    if isinstance(vals, array) and vals.typecode == "d":
+        import numpy as np
+
+        return np.frombuffer(vals, dtype=np.float64, count=hi)
+    return None
 
 
 def _sweep_in(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...], ns: str, arrays: bool,
-              careful: bool) -> tuple[list[Any], str]:
+              careful: bool) -> tuple[Values, str]:
     if ns == "math":
         try:
             return engine.sweep(graph, vals, wrt, "math", arrays=False, careful=careful), "math"
@@ -122,6 +140,11 @@ def all_true(mask: Any) -> bool:
 def all_finite_floats(vals: Sequence[Any], hi: int) -> bool:
     """One point in Python floats: all of ``vals[:hi]`` finite, checked at C speed (a sum of
     finite floats is finite unless it overflows; then the slow check decides)."""
+    packed = _packed(vals, hi)
+    if packed is not None:
+        import numpy as np
+
+        return bool(np.isfinite(packed).all())
     try:
         with warnings.catch_warnings():  # numpy scalars among them warn on inf - inf
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -78,6 +78,9 @@ def _plan_loop(graph: Graph, codes: bytearray) -> tuple[Any, list[tuple[int, int
     return plan, variants
 
 
+_CHUNK = 1 << 18  # contributions a numpy pass of :func:`_plan_arrays` takes at once
+
+
 def _plan_arrays(graph: Graph, codes: bytearray) -> tuple[Any, list[tuple[int, int, int]]] | None:
     """:func:`_plan_loop`'s result in numpy passes, when every active node up to the output is
     an argument of an active node up to the output (then all of them are live, by induction
@@ -93,6 +96,8 @@ def _plan_arrays(graph: Graph, codes: bytearray) -> tuple[Any, list[tuple[int, i
     c = np.frombuffer(codes, dtype=np.uint8)[:hi]
     A, B = _index_array(graph.a)[:hi], _index_array(graph.b)[:hi]
     live = np.flatnonzero(c)  # active nodes up to the output, ascending
+    if hi < 2**31:
+        live = live.astype(np.int32)
     lc = c[live]
     use_a, use_b = (lc & 1).astype(bool), (lc & 2).astype(bool)
     used = np.zeros(hi + 1, dtype=bool)
@@ -102,15 +107,26 @@ def _plan_arrays(graph: Graph, codes: bytearray) -> tuple[Any, list[tuple[int, i
     if not used[live].all():
         return None
     # the contributions in reverse sweep order: node ascending, its second argument first
+    # (indices in int32 where they fit, the passes over them in chunks: a 10^6-node graph's
+    # plan peaks at a fraction of the memory of whole int64 passes)
     k = len(live)
-    target = np.full(2 * k, -1, dtype=np.int64)
+    index = np.int32 if 2 * k + hi < 2**31 else np.int64
+    target = np.full(2 * k, -1, dtype=index)
     target[0::2] = np.where(use_b, B[live], -1)
     target[1::2] = np.where(use_a, A[live], -1)
-    last = np.full(hi + 1, -1, dtype=np.int64)
-    last[target] = np.arange(2 * k)  # repeated targets: the last assignment stays
-    first = last[target] == np.arange(2 * k)
-    assign = (first[1::2] & use_a).astype(np.int64) | (first[0::2] & use_b).astype(np.int64) << 1
-    keys = lc.astype(np.int64) << 2 | assign
+    last = np.full(hi + 1, -1, dtype=index)
+    chunks = range(0, 2 * k, _CHUNK)
+    for lo in chunks:  # repeated targets: the last assignment stays (chunks in order)
+        last[target[lo:lo + _CHUNK]] = np.arange(lo, min(lo + _CHUNK, 2 * k), dtype=index)
+    first = np.empty(2 * k, dtype=bool)
+    for lo in chunks:
+        first[lo:lo + _CHUNK] = last[target[lo:lo + _CHUNK]] == np.arange(
+            lo, min(lo + _CHUNK, 2 * k), dtype=index)
+    del target, last
+    assign = (first[1::2] & use_a).astype(np.int32) | (first[0::2] & use_b).astype(np.int32) << 1
+    del first
+    keys = lc.astype(np.int32) << 2 | assign  # below 128 << 2
+    del assign
     # variant ids in order of first appearance in sweep order (the greatest node first)
     top = np.full(128 << 2, -1, dtype=np.int64)
     top[keys] = live
@@ -120,10 +136,9 @@ def _plan_arrays(graph: Graph, codes: bytearray) -> tuple[Any, list[tuple[int, i
     vid_of[present] = np.arange(1, len(present) + 1)
     variants = [(0, 0, 0)] + [(int(key) >> 4, int(key) >> 2 & 3, int(key) & 3)
                               for key in present]
-    ids = np.zeros(len(codes), dtype=np.int64)
+    ids = np.zeros(len(codes), dtype=np.uint8 if len(variants) <= 256 else np.int64)
     ids[live] = vid_of[keys]
-    plan: Any = bytearray(ids.astype(np.uint8).tobytes()) if len(variants) <= 256 \
-        else ids.tolist()
+    plan: Any = bytearray(ids.tobytes()) if len(variants) <= 256 else ids.tolist()
     return plan, variants
 
 

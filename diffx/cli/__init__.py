@@ -24,8 +24,8 @@ from .differentiate import grad, routes
 from .draw import graph
 from .measure import check, compare, swell
 from .options import MethodChoice, Scheme
-from .run import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, command, flag, internal_error,
-                  stop_stray_alarms)
+from .run import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, big_blocks_to_system, command,
+                  flag, internal_error, stop_stray_alarms)
 from .sources import read_source
 from .teach import quiz, steps, trace
 
@@ -73,6 +73,7 @@ def main() -> None:
     typer handles usage errors itself (exit 2); diffx's own errors and anything unexpected
     become one line on stderr instead of a traceback.
     """
+    big_blocks_to_system()
     try:
         app()
     except DiffxError as exc:

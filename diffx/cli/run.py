@@ -85,6 +85,22 @@ def stop_stray_alarms() -> None:
                 raise
 
 
+def big_blocks_to_system() -> None:
+    """Let freed big blocks go back to the system at once. glibc's malloc serves a block of
+    128 KiB or more from a mapping of its own, unmapped when freed, but raises that threshold
+    to the largest such block freed so far (up to 32 MiB); from then on a big program's
+    temporary arrays (the sweep plan's, the route counts') come from the heap, whose freed
+    space stays with the process: on a 10^6-node program, about 10 MiB more peak memory.
+    The command line fixes the threshold where it starts; with another C library nothing
+    changes."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError, TypeError):
+        pass
+
+
 def internal_error(exc: BaseException) -> tuple[str, int]:
     """The ``error:`` line and exit status for an exception diffx did not expect."""
     from ..budget import BudgetExceeded

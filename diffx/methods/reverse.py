@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from array import array
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         else:
             result.gradient = result.formula = {}
     else:
+        count_routes(graph)  # (cached) counted before the values exist: a lower memory peak
         _values(graph, wrt, point, arrays, evaluated or Evaluated(graph, point, arrays), result,
                 details)
     if routes:
@@ -128,18 +130,22 @@ def shown_adjoints(graph: Graph, adj: Sequence[Any], value: Any, gradient: dict[
     """The adjoints as a report shows them (per node in JSON, on the picture), told as the
     gradient is: nan wherever f itself is undefined (``log(x)`` at -1 has no ∂f/∂x, though the
     sweep multiplied 1/x = -1), and an input's adjoint is its reported derivative (where the
-    sweep's was replaced: by forward mode, or by the exact re-run)."""
-    array = getattr(adj, "array", None)
-    if array is not None and isinstance(value, float) and not math.isnan(value):
+    sweep's was replaced: by forward mode, or by the exact re-run). A list or ``array('d')``
+    of the sweep's is changed in place where f is defined (the caller's last use of it)."""
+    kernel = getattr(adj, "array", None)
+    if kernel is not None and isinstance(value, float) and not math.isnan(value):
         from ..compiled import FloatValues  # the compiled tier's: no list of floats made
 
-        copy = array.copy()
+        copy = kernel.copy()
         for w, g in gradient.items():
             if isinstance(g, float):
                 copy[graph.input_nodes[w]] = g
         return FloatValues(copy, len(copy))
-    if isinstance(value, float) and not math.isnan(value):
-        shown = list(adj)  # (undefined_where_nan changes nothing: f is defined)
+    if isinstance(value, float) and not math.isnan(value) and isinstance(adj, list | array):
+        shown = adj  # the sweep's own, changed in place: no copy (undefined_where_nan
+        # changes nothing where f is defined, and nothing reads the sweep's after this)
+    elif isinstance(value, float) and not math.isnan(value):
+        shown = list(adj)
     else:
         shown = [undefined_where_nan(a, value) for a in adj]
     for w, g in gradient.items():
