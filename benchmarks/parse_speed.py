@@ -43,13 +43,15 @@ import diffx  # noqa: E402
 from peers import logistic_source  # noqa: E402
 
 FORMS = {"new lines": "\n", "';' on one line": "; "}
+R = 4  # the map's r (--r): 4 overflows, so the precision audit (finite gradients only) is
+# skipped; 3 stays finite and the audit runs, with its own per-edge arrays
 
 
 def programs(nodes: int, sep: str) -> tuple[str, str, int]:
     """(diffx text, Python text, node count): three nodes a step, plus x and the constants."""
     steps = -(-(nodes - 3) // 3)
-    text = logistic_source(steps).replace("\n", sep)
-    python = "x = 0.3\n" + logistic_source(steps, python=True).replace("\n", sep)
+    text = logistic_source(steps, R).replace("\n", sep)
+    python = "x = 0.3\n" + logistic_source(steps, R, python=True).replace("\n", sep)
     return text, python, 3 * steps + 3
 
 
@@ -173,7 +175,11 @@ def main() -> None:
                         help="let the compiled tier load when it would (off by default)")
     parser.add_argument("--no-cli", action="store_true",
                         help="leave out the command-line runs in fresh processes")
+    parser.add_argument("--r", type=int, default=4, choices=(3, 4),
+                        help="the map's r: 4 overflows (no precision audit), 3 stays finite")
     args = parser.parse_args()
+    global R
+    R = args.r
     if not args.compiled:
         os.environ["DIFFX_COMPILED"] = "0"  # read by diffx.compiled.worth_it on each call
     for nodes in (int(s) for s in args.sizes.split(",")):
