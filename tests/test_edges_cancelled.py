@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_edges_overflow import FUZZ_REL, WARNED, close, oracle, programs
 
 import diffx
-from diffx import evaluation, value_audit
+from diffx import evaluation, exact, value_audit
 from diffx.exact_points import _value_rows
 
 
@@ -216,3 +216,45 @@ def test_an_infinite_derivative_past_the_re_runs_range_is_said_to_be_kept():
     assert r["x"] == -math.inf
     [said] = [w for w in r.warnings if "re-run could not be made" in w]
     assert "∂/∂x is left as the floats' infinity" in said and "reported as nan" not in said
+
+
+def _logistic(steps: int, r: int) -> str:
+    return "\n".join(["l0 = x"] + [f"l{k} = {r}*l{k - 1}*(1 - l{k - 1})"
+                                   for k in range(1, steps + 1)])
+
+
+def _logistic_mp(steps: int, r: int, x: float, digits: int = 60) -> tuple[float, float]:
+    """l_n and dl_n/dx by the recurrence dl_k = r (1 - 2 l_(k-1)) dl_(k-1)."""
+    with mpmath.workdps(digits):
+        l, d = mpmath.mpf(x), mpmath.mpf(1)
+        for _ in range(steps):
+            l, d = r * l * (1 - l), r * (1 - 2 * l) * d
+        return float(l), float(d)
+
+
+@pytest.mark.parametrize("steps", [3_000, 10_000])
+def test_the_logistic_map_at_r3_is_not_called_ill_conditioned(steps):
+    """The conditioning bound triples each step on l*(1 - l) (|3(1 - l)| + |3l|, where the
+    true factor is |3 - 6l|, about 1), so it fires by step 18; the values checked at 40
+    digits hold to a few roundings, and no warning is given (at 10,000 steps the graph is
+    past the exact re-run's 20,000 operations: it used to warn "may be inaccurate")."""
+    graph = diffx.parse(_logistic(steps, 3))
+    V = exact.point_values(graph, diffx.evaluation.evaluate(graph, {"x": 0.3}, False)[0])
+    assert value_audit.conditioning(graph, V) is not None  # the bound fires
+    r = diffx.grad(graph, at={"x": 0.3}, method="reverse")
+    value, slope = _logistic_mp(steps, 3, 0.3)
+    assert r.warnings == []
+    assert r["x"] == pytest.approx(slope, rel=1e-11, abs=0)
+    assert r.value == pytest.approx(value, rel=1e-13, abs=0)
+
+
+def test_the_chaotic_map_is_still_re_run_exactly():
+    """At r = 4 the floats lose a bit a step: by 1,000 steps every digit of the float value
+    is gone, the 40-digit check disagrees, and the exact re-run's value is reported."""
+    graph = diffx.parse(_logistic(1_000, 4))
+    V = exact.point_values(graph, diffx.evaluation.evaluate(graph, {"x": 0.3}, False)[0])
+    assert not exact.values_hold(graph, {"x": 0.3}, V)
+    r = diffx.grad(graph, at={"x": 0.3}, method="reverse")
+    assert any("ill-conditioned" in w for w in r.warnings)
+    # chaos doubles an error each step: 1,000 steps need some 300 digits, 700 are used
+    assert r.value == pytest.approx(_logistic_mp(1_000, 4, 0.3, 700)[0], rel=1e-9)
