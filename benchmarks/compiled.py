@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import peers  # noqa: E402
-from harness import Bench, Contender  # noqa: E402
+from harness import Bench, Contender, engine_alone, forced_tier as tier  # noqa: E402
 
 import diffx  # noqa: E402
-from diffx import compiled, evaluation  # noqa: E402
+from diffx import compiled  # noqa: E402
 
 COMP, PY = "diffx.grad, compiled tier", "diffx.grad, pure-Python engine"
 ENG_C, ENG_P = "engine alone, compiled tier", "engine alone, pure-Python engine"
@@ -39,28 +39,9 @@ PLAIN = "plain Python forward, float literals (no gradient)"
 JIT = "JAX jit, fori_loop (compile excluded)"
 
 
-def tier(on: bool, fn):
-    """``fn`` with the compiled tier forced on or off (DIFFX_COMPILED)."""
-    def run():
-        os.environ["DIFFX_COMPILED"] = "1" if on else "0"
-        try:
-            return fn()
-        finally:
-            del os.environ["DIFFX_COMPILED"]
-    return run
-
-
 def points():
     counter = iter(range(10**9))
     return lambda: {"x": 0.3 + 1e-9 * next(counter)}
-
-
-def engine(graph, new_point):
-    def run():
-        vals, ns = evaluation.evaluate(graph, new_point(), False)
-        adj, _ = evaluation.sweep(graph, vals, ("x",), ns, False)
-        return adj[graph.input_nodes["x"]]
-    return run
 
 
 def kernel_alone(graph, new_point):
@@ -99,8 +80,8 @@ def logistic(b: Bench, steps: int, r: int) -> None:
         Contender(PLAIN, lambda: peers.make_A_plain(steps, r)),
         Contender(COMP, lambda: tier(True, lambda p=points(): diffx.grad(graph, at=p())["x"])),
         Contender(PY, lambda: tier(False, lambda p=points(): diffx.grad(graph, at=p())["x"])),
-        Contender(ENG_C, lambda: tier(True, engine(graph, points()))),
-        Contender(ENG_P, lambda: tier(False, engine(graph, points()))),
+        Contender(ENG_C, lambda: tier(True, engine_alone(graph, ("x",), points()))),
+        Contender(ENG_P, lambda: tier(False, engine_alone(graph, ("x",), points()))),
         Contender(KERNEL, lambda: kernel_alone(graph, points())),
         Contender(RAW, lambda: kernel_raw(graph, points())),
     ]
@@ -147,7 +128,7 @@ def one_time(b: Bench, runs: int) -> None:
     b.row(section, "of which import numba", f"{numba[runs // 2]:.2f} s (median of {runs})")
     graph = diffx.parse(peers.logistic_source(20_000, 3))
     per = b.contest(section + ": the pure-Python engine's cost per node", [
-        Contender(ENG_P, lambda: tier(False, engine(graph, points())))], [])
+        Contender(ENG_P, lambda: tier(False, engine_alone(graph, ("x",), points())))], [])
     nodes = per[ENG_P] / (graph.output + 1)
     b.row(section, "load cost in pure-Python engine nodes (LOAD_NODES)",
           f"{warm[runs // 2] / nodes:,.0f} nodes (at {nodes * 1e9:.0f} ns per node)")
@@ -162,7 +143,8 @@ def break_even(b: Bench) -> None:
         print(f"\n{section}", flush=True)
         graph = diffx.parse(peers.logistic_source(steps, 3))
         b.contest(section, [Contender(KERNEL, lambda g=graph: kernel_alone(g, points())),
-                            Contender(ENG_P, lambda g=graph: tier(False, engine(g, points())))],
+                            Contender(ENG_P, lambda g=graph: tier(
+                                False, engine_alone(g, ("x",), points())))],
                   [("pure-Python engine / kernel", ENG_P, KERNEL, "> 1 above MIN_NODES")])
 
 

@@ -25,6 +25,55 @@ ROUND_BUDGET = 20.0  # seconds of timed rounds a contest aims at (at least MIN_R
 MIN_ROUNDS, MAX_ROUNDS = 3, 15
 
 
+# ``python -c CLI_PEAK ARGS``: diffx's command line in a fresh process, which then writes its
+# own peak RSS to stderr (read by the child itself: the parent's rusage would count the pages
+# it had before exec); :func:`reported_peak` reads it back
+CLI_PEAK = """
+import sys
+from diffx.cli import main
+sys.argv = ["diffx", *sys.argv[1:]]
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+with open("/proc/self/status") as fh:
+    peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+print(f"peak-kib {peak}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def reported_peak(stderr: str) -> int:
+    """The peak RSS in bytes a ``CLI_PEAK`` child wrote to its stderr (0 when it did not)."""
+    return next((int(line.split()[1]) * 1024 for line in stderr.splitlines()
+                 if line.startswith("peak-kib ")), 0)
+
+
+def forced_tier(on: bool, fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` run with diffx's compiled tier forced on or off (``DIFFX_COMPILED``)."""
+    def run() -> Any:
+        os.environ["DIFFX_COMPILED"] = "1" if on else "0"
+        try:
+            return fn()
+        finally:
+            del os.environ["DIFFX_COMPILED"]
+    return run
+
+
+def engine_alone(graph: Any, wrt: tuple[str, ...], new_point: Callable[[], Any]
+                 ) -> Callable[[], Any]:
+    """The forward pass and reverse sweep as diffx.grad runs them, without the precision audit,
+    the warnings and the result object: what the engine itself costs (d/d wrt[0] returned)."""
+    from diffx import evaluation
+
+    def run() -> Any:
+        vals, ns = evaluation.evaluate(graph, new_point(), False)
+        adj, _ = evaluation.sweep(graph, vals, wrt, ns, False)
+        return adj[graph.input_nodes[wrt[0]]]
+    return run
+
+
 @dataclass
 class Contender:
     label: str

@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import diffx  # noqa: E402
+from harness import CLI_PEAK, reported_peak  # noqa: E402
 from peers import logistic_source  # noqa: E402
 
 FORMS = {"new lines": "\n", "';' on one line": "; "}
@@ -76,21 +77,6 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.3g} (range {min(values):.3g}-{max(values):.3g})"
 
 
-# the child reads its own peak RSS (the parent's rusage would count pages copied before exec)
-_PEAK = """
-import sys
-from diffx.cli import main
-sys.argv = ["diffx", *sys.argv[1:]]
-code = 0
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code or 0
-with open("/proc/self/status") as fh:
-    peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-print(f"peak-kib {peak}", file=sys.stderr)
-sys.exit(code)
-"""
 _CPYTHON = "import sys; p = sys.argv[1]; exec(compile(open(p).read(), p, 'exec'), {})"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,9 +91,7 @@ def child(args: list[str]) -> tuple[float, int]:
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{args[:3]} failed ({done.returncode}): {done.stderr[-500:]}")
-    peak = next((int(line.split()[1]) * 1024 for line in done.stderr.splitlines()
-                 if line.startswith("peak-kib ")), 0)
-    return seconds, peak
+    return seconds, reported_peak(done.stderr)
 
 
 def run_cli(nodes: int, form: str, rounds: int) -> None:
@@ -119,7 +103,7 @@ def run_cli(nodes: int, form: str, rounds: int) -> None:
         dx.write_text(text)
         py.write_text(python)
         runs: dict[str, list[tuple[float, int]]] = {"diffx": [], "python": []}
-        commands = {"diffx": [sys.executable, "-c", _PEAK, "grad", "-f", str(dx), "--method",
+        commands = {"diffx": [sys.executable, "-c", CLI_PEAK, "grad", "-f", str(dx), "--method",
                               "reverse", "--at", "x=0.3"],
                     "python": [sys.executable, "-c", _CPYTHON, str(py)]}
         for r in range(rounds):

@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import peers  # noqa: E402
 import peers_points  # noqa: E402
-from harness import (MAX_SECONDS, ROUND_BUDGET, Bench, Contender, _t,  # noqa: E402
-                     machine, markdown)
+from harness import (CLI_PEAK, MAX_SECONDS, ROUND_BUDGET, Bench, Contender,  # noqa: E402
+                     _t, engine_alone, forced_tier, machine, markdown, reported_peak)
 
 import diffx  # noqa: E402
 
@@ -54,23 +54,13 @@ ENGINE = "diffx engine alone: forward + sweep, no audit or warnings"
 # with the tier off, so that loading it during the run cannot change what they measure
 REP_C, ONE_C, FWD_C = (f"{REP}, compiled tier", f"{ONE}, compiled tier",
                        f"{FWD}, compiled tier")
+MG_ON, MG_OFF = "micrograd, gc on", "micrograd, gc off"
+JIT, JIT_C = "JAX jit, fori_loop (compile excluded)", "JAX jit, fori_loop (compile included)"
 
 
 def tier(on: bool, make):
-    """``make``'s runner with the compiled tier forced on or off (``DIFFX_COMPILED``)."""
-    def made():
-        fn = make()
-
-        def run():
-            os.environ["DIFFX_COMPILED"] = "1" if on else "0"
-            try:
-                return fn()
-            finally:
-                del os.environ["DIFFX_COMPILED"]
-        return run
-    return made
-MG_ON, MG_OFF = "micrograd, gc on", "micrograd, gc off"
-JIT, JIT_C = "JAX jit, fori_loop (compile excluded)", "JAX jit, fori_loop (compile included)"
+    """``make`` (a contender's maker) whose runner has the compiled tier forced on or off."""
+    return lambda: forced_tier(on, make())
 
 
 def logistic(b: Bench, steps: int, r: int, slow: dict[str, float]) -> None:
@@ -148,19 +138,6 @@ def _at(fn, new_point):
     return lambda: fn(new_point())
 
 
-def engine_alone(graph, wrt, new_point):
-    """The forward pass and reverse sweep as diffx.grad runs them, without the precision audit,
-    the warnings and the result object: what the engine itself costs."""
-    from diffx import evaluation
-
-    def run():
-        vals, ns = evaluation.evaluate(graph, new_point(), False)
-        adj, _ = evaluation.sweep(graph, vals, wrt, ns, False)
-        return adj[graph.input_nodes[wrt[0]]]
-
-    return run
-
-
 # ---------------------------------------------------------------- workload B
 
 def random_dag(b: Bench, ops: int) -> None:
@@ -230,21 +207,6 @@ def many_points(b: Bench, n: int) -> None:
 
 # ---------------------------------------------------------------- million nodes, start-up
 
-_PEAK = """
-import sys
-from diffx.cli import main
-sys.argv = ["diffx", *sys.argv[1:]]
-code = 0
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code or 0
-with open("/proc/self/status") as fh:
-    peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-print(f"peak-kib {peak}", file=sys.stderr)
-sys.exit(code)
-"""
-
 _CPYTHON = "import sys; p = sys.argv[1]; exec(compile(open(p).read(), p, 'exec'), {'x': 0.3})"
 
 
@@ -254,11 +216,7 @@ def _child(args: list[str]) -> tuple[float, int, int]:
     start = time.perf_counter()
     done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
-    peak = 0
-    for line in done.stderr.splitlines():
-        if line.startswith("peak-kib "):
-            peak = int(line.split()[1]) * 1024
-    return seconds, peak, done.returncode
+    return seconds, reported_peak(done.stderr), done.returncode
 
 
 def million(b: Bench, sizes: list[int], runs: int = 3) -> None:
@@ -276,7 +234,7 @@ def million(b: Bench, sizes: list[int], runs: int = 3) -> None:
             pysrc.write_text(peers.logistic_source(steps, python=True))
             dx, py = [], []
             for _ in range(runs):  # interleaved
-                dx.append(_child([sys.executable, "-c", _PEAK, "grad", "-f", str(path),
+                dx.append(_child([sys.executable, "-c", CLI_PEAK, "grad", "-f", str(path),
                                   "--method", "reverse", "--at", "x=0.3"]))
                 py.append(_child([sys.executable, "-c", _CPYTHON, str(pysrc)]))
             if any(r[2] != 0 for r in dx + py):
