@@ -18,11 +18,12 @@ BINARY = ["+", "-", "*", "/", "^"]
 
 
 @st.composite
-def programs(draw: st.DrawFn) -> str:
-    """Random straight-line programs over x, y (and constants), some statements unused."""
+def programs(draw: st.DrawFn, statements: int = 12, all_used: bool = False) -> str:
+    """Random straight-line programs over x, y (and constants) of up to ``statements``
+    statements, some unused unless ``all_used`` (then a last one adds them all up)."""
     names = ["x", "y", "2", "3.5"]
     lines = []
-    for k in range(draw(st.integers(1, 12))):
+    for k in range(draw(st.integers(1, statements))):
         if draw(st.booleans()):
             fn = draw(st.sampled_from(UNARY))
             arg = draw(st.sampled_from(names))
@@ -32,7 +33,7 @@ def programs(draw: st.DrawFn) -> str:
             expr = f"({left}) {draw(st.sampled_from(BINARY))} ({right})"
         lines.append(f"v{k} = {expr}")
         names.append(f"v{k}")
-    if draw(st.booleans()):  # an output that uses more of them
+    if all_used or draw(st.booleans()):  # an output that uses more of them
         lines.append("out = " + " + ".join(names[4:]))
     return "\n".join(lines)
 

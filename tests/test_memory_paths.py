@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import diffx
 from diffx import engine, evaluation, sweep_plan
+from test_engine_fast_plan import programs as fast_plan_programs
 
 @pytest.fixture(autouse=True, scope="module")
 def _pure_python_engine() -> Iterator[None]:
@@ -116,27 +117,10 @@ def test_what_is_not_packed(monkeypatch: Any) -> None:
     assert ints.value == 10.0 and ints.gradient["x"] == 13.0
 
 
-UNARY = ["sin", "exp", "log", "sqrt", "-", "abs", "tanh"]
-BINARY = ["+", "-", "*", "/", "^"]
-
-
-@st.composite
-def programs(draw: st.DrawFn) -> str:
-    """Straight-line programs over x and y whose output uses every statement."""
-    names = ["x", "y", "2", "3.5"]
-    lines = []
-    for k in range(draw(st.integers(1, 15))):
-        if draw(st.booleans()):
-            fn = draw(st.sampled_from(UNARY))
-            arg = draw(st.sampled_from(names))
-            expr = f"-({arg})" if fn == "-" else f"{fn}({arg})"
-        else:
-            left, right = draw(st.sampled_from(names)), draw(st.sampled_from(names))
-            expr = f"({left}) {draw(st.sampled_from(BINARY))} ({right})"
-        lines.append(f"v{k} = {expr}")
-        names.append(f"v{k}")
-    lines.append("out = " + " + ".join(names[4:]))
-    return "\n".join(lines)
+def programs() -> st.SearchStrategy[str]:
+    """Straight-line programs over x and y whose output uses every statement (the packed
+    path needs the output to be the last node)."""
+    return fast_plan_programs(statements=15, all_used=True)
 
 
 @settings(max_examples=150, deadline=None)
