@@ -132,25 +132,24 @@ def shown_adjoints(graph: Graph, adj: Sequence[Any], value: Any, gradient: dict[
     sweep multiplied 1/x = -1), and an input's adjoint is its reported derivative (where the
     sweep's was replaced: by forward mode, or by the exact re-run). A list or ``array('d')``
     of the sweep's is changed in place where f is defined (the caller's last use of it)."""
+    defined = isinstance(value, float) and not math.isnan(value)
     kernel = getattr(adj, "array", None)
-    if kernel is not None and isinstance(value, float) and not math.isnan(value):
-        from ..compiled import FloatValues  # the compiled tier's: no list of floats made
+    shown: Any
+    if defined and kernel is not None:  # the compiled tier's (read-only): its array copied,
+        from ..compiled import FloatValues  # no list of floats made
 
-        copy = kernel.copy()
-        for w, g in gradient.items():
-            if isinstance(g, float):
-                copy[graph.input_nodes[w]] = g
-        return FloatValues(copy, len(copy))
-    if isinstance(value, float) and not math.isnan(value) and isinstance(adj, list | array):
-        shown = adj  # the sweep's own, changed in place: no copy (undefined_where_nan
+        shown = FloatValues(kernel.copy(), len(kernel))
+        into = shown.array
+    elif defined and isinstance(adj, list | array):
+        shown = into = adj  # the sweep's own, changed in place: no copy (undefined_where_nan
         # changes nothing where f is defined, and nothing reads the sweep's after this)
-    elif isinstance(value, float) and not math.isnan(value):
-        shown = list(adj)
+    elif defined:
+        shown = into = list(adj)
     else:
-        shown = [undefined_where_nan(a, value) for a in adj]
+        shown = into = [undefined_where_nan(a, value) for a in adj]
     for w, g in gradient.items():
-        if isinstance(g, float) and isinstance(shown[graph.input_nodes[w]], float | int):
-            shown[graph.input_nodes[w]] = g
+        if isinstance(g, float) and isinstance(into[graph.input_nodes[w]], float | int):
+            into[graph.input_nodes[w]] = g
     return shown
 
 
