@@ -58,6 +58,13 @@ def _term(partial: str) -> str:
     return f"g * ({partial})"
 
 
+def _reads(op: _ops.Op, indent: str, ix: str = "") -> list[str]:
+    """A branch's reads of its arguments' values, ``x`` and (binary) ``y`` (``ix``: the
+    point index of a batch, as ``, k``)."""
+    return [f"{indent}x = vals[A[i]{ix}]"] + ([f"{indent}y = vals[B[i]{ix}]"]
+                                               if op.arity == 2 else [])
+
+
 def _branches(ops: list[_ops.Op], indent: str, at: str) -> tuple[list[str], list[str]]:
     """The forward and the sweep branches, one per op (``at``: the point index, or '')."""
     ix = f", {at}" if at else ""
@@ -66,9 +73,7 @@ def _branches(ops: list[_ops.Op], indent: str, at: str) -> tuple[list[str], list
     for n, op in enumerate(ops):
         kw = "if" if n == 0 else "elif"
         fwd.append(f"{indent}{kw} o == {op.code}:  # {op.name}")
-        args = [f"{indent}    x = vals[A[i]{ix}]"]
-        if op.arity == 2:
-            args.append(f"{indent}    y = vals[B[i]{ix}]")
+        args = _reads(op, indent + "    ", ix)
         fwd += args
         fwd.append(f"{indent}    vals[i{ix}] = {op.value}")
         swp.append(f"{indent}{kw} o == {op.code}:  # {op.name}")
@@ -106,9 +111,7 @@ def _screen_branches(ops: list[_ops.Op], indent: str) -> list[str]:
     out: list[str] = []
     for n, op in enumerate(ops):
         out.append(f"{indent}{'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}")
-        out.append(f"{indent}    x = vals[A[i]]")
-        if op.arity == 2:
-            out.append(f"{indent}    y = vals[B[i]]")
+        out += _reads(op, indent + "    ")
         if _needs_out(op):
             out.append(f"{indent}    out = vals[i]")
         for k, arg in ((0, "a"), (1, "b")):
