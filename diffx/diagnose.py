@@ -10,12 +10,11 @@ legitimately disagree.
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Sequence
 from typing import Any
 
 from . import ops as _ops
-from .evaluation import all_finite_floats, all_true, is_finite
+from .evaluation import all_finite_floats, all_true, is_finite, packed_view
 from .graph import Graph
 
 MAX_REPORTED = 3  # origins named per kind of problem; the rest are counted
@@ -195,10 +194,11 @@ def adjoint_warnings(graph: Graph, vals: Sequence[Any], G: Sequence[Any],
         return []
     lead = f"the gradient with respect to {', '.join(bad_inputs)} is not finite"
     first = None
-    if isinstance(G, array) and G.typecode == "d":  # the engine's packed adjoints
+    packed = packed_view(G, graph.output + 1)  # the engine's packed adjoints
+    if packed is not None:
         import numpy as np
 
-        bad = np.flatnonzero(~np.isfinite(np.frombuffer(G, np.float64, graph.output + 1)))
+        bad = np.flatnonzero(~np.isfinite(packed))
         first = int(bad[-1]) if bad.size else None
     elif isinstance(G[graph.output], float):
         isfinite = math.isfinite

@@ -92,7 +92,7 @@ def may_hide_strong_zero(graph: Graph, vals: Sequence[Any]) -> bool:
     hi = graph.output + 1
     if graph.nodes_with(ZERO_PARTIAL_CODES):
         return True
-    packed = _packed(vals, hi)
+    packed = packed_view(vals, hi)
     if packed is not None:  # (every node is evaluated: the output is the last)
         import numpy as np
 
@@ -100,7 +100,7 @@ def may_hide_strong_zero(graph: Graph, vals: Sequence[Any]) -> bool:
     return 0.0 in vals or not all_finite_floats(vals, hi)
 
 
-def _packed(vals: Sequence[Any], hi: int) -> Any:
+def packed_view(vals: Sequence[Any], hi: int) -> Any:
     """``vals[:hi]`` as a float64 view when they are the engine's ``array('d')``, else None."""
     if isinstance(vals, array) and vals.typecode == "d":
         import numpy as np
@@ -140,7 +140,7 @@ def all_true(mask: Any) -> bool:
 def all_finite_floats(vals: Sequence[Any], hi: int) -> bool:
     """One point in Python floats: all of ``vals[:hi]`` finite, checked at C speed (a sum of
     finite floats is finite unless it overflows; then the slow check decides)."""
-    packed = _packed(vals, hi)
+    packed = packed_view(vals, hi)
     if packed is not None:
         import numpy as np
 

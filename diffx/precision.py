@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import math
 import struct
-from array import array
 from collections.abc import Sequence
 from typing import Any
 
 from . import engine, magnitudes
 from . import ops as _ops
+from .evaluation import packed_view
 from .graph import Graph
 from .magnitudes import EXACT_PARTIALS, SMALLEST_NORMAL
 
@@ -116,8 +116,8 @@ def floats(graph: Graph, seq: Sequence[Any], extra: tuple[float, ...] = ()) -> A
         view = np.concatenate([kernel[:hi], extra]) if extra else kernel[:hi]
         view.flags.writeable = False  # read-only, as the converted form is
         return view
-    if isinstance(seq, array) and seq.typecode == "d":  # the engine's packed values: a copy
-        view = np.frombuffer(seq, dtype=np.float64, count=hi)
+    view = packed_view(seq, hi)  # the engine's packed values: a copy
+    if view is not None:
         view = np.concatenate([view, extra]) if extra else view.copy()
         view.flags.writeable = False
         return view
