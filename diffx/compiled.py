@@ -98,6 +98,12 @@ def kernel() -> Any:
     return _kernel or None
 
 
+def loaded() -> Any:
+    """The kernel module when this process has already loaded it, else None (never loads
+    it: :func:`worth_it` decides that)."""
+    return _kernel or None
+
+
 def kernel_path() -> Path:
     """The generated kernel module (written on first call; numba is not imported)."""
     from . import kernel_source

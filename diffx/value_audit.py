@@ -162,15 +162,6 @@ def _coefficients(graph: Graph, V: Any, needed: Any = None) -> tuple[Any, Any]:
     return c0, c1
 
 
-def _loaded_kernel() -> Any:
-    """The compiled tier's kernel when this process has already loaded it (never loads it:
-    the tier decides that), else None."""
-    import sys
-
-    compiled = sys.modules.get("diffx.compiled")
-    return getattr(compiled, "_kernel", None) or None
-
-
 def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
     """The first live node whose estimated relative error passes ``CONDITION_LIMIT``, and
     that error; None when none does (or the graph is past ``MAX_CONDITION_NODES``). Where
@@ -178,7 +169,9 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
     that is exactly 0 while the roundings before it are not (``1 - tanh(60)``: tanh rounds
     to 1) has lost every digit: its relative error is reported as infinite."""
     nodes = _live_ops(graph)
-    kernel = _loaded_kernel() if nodes.size >= KERNEL_NODES else None
+    from .compiled import loaded  # (numba is imported only where the tier loads it)
+
+    kernel = loaded() if nodes.size >= KERNEL_NODES else None
     if not nodes.size or nodes.size > MAX_CONDITION_NODES:
         return None
     import numpy as np
