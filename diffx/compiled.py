@@ -47,7 +47,7 @@ class FloatValues(Sequence[Any]):
     something iterates over or slices the whole (``tolist``), so a gradient's passes that
     read the array (the audits, the sweep) never convert 300,000 floats and back."""
 
-    __slots__ = ("array", "_live", "_op", "_list", "marks")
+    __slots__ = ("array", "_live", "_op", "_list", "marks", "screened")
 
     def __init__(self, array: Any, live: int, op: Any = None) -> None:
         self.array = array  # float64, one entry per node
@@ -55,6 +55,7 @@ class FloatValues(Sequence[Any]):
         self._op = op  # the graph's op codes: past ``live``, a statement's value is None
         self._list: list[Any] | None = None
         self.marks: Any = None  # adjoints: the sweep's active and written flags per node
+        self.screened = False  # adjoints: the sweep's screen found something to audit
 
     def __len__(self) -> int:
         return len(self.array)
@@ -159,8 +160,7 @@ def _load() -> Any:
 
         v, op, A = np.zeros(3), np.zeros(3, np.uint8), np.zeros(3, np.int64)
         module.forward(v, op, A, A, 3)
-        module.sweep(v, v.copy(), op, A, A, op.copy(), op.copy(), 2)
-        module.screen(v, v.copy(), op, A, A, op.copy(), op.copy(), 2, v.copy())
+        module.sweep(v, v.copy(), op, A, A, op.copy(), op.copy(), 2, v.copy())
     except Exception:  # noqa: BLE001 - numba cannot compile a helper: the Python engine runs
         return None
     return module
@@ -238,8 +238,11 @@ def forward(graph: Graph, point: dict[str, Any]) -> FloatValues | None:
 
 def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> FloatValues | None:
     """The adjoints of every node (0.0 where none flows), or None when one is not finite
-    (the pure-Python engine's careful re-run and warnings decide)."""
+    (the pure-Python engine's careful re-run and warnings decide). The kernel screens the
+    contributions as it makes them (see :func:`screen`)."""
     import numpy as np
+
+    from .magnitudes import SCREEN_BITS
 
     op, A, B, _ = _arrays(graph)
     n = len(op)
@@ -249,11 +252,17 @@ def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> FloatValues 
     for w in wrt:
         active[graph.input_nodes[w]] = 1
     written = np.zeros(n, dtype=np.uint8)
-    kernel().sweep(vals.array, G, op, A, B, active, written, graph.output)
+    M = np.zeros(n)
+    flag = kernel().sweep(vals.array, G, op, A, B, active, written, graph.output, M)
     if not np.isfinite(G).all():
         return None
     out = FloatValues(G, n)
     out.marks = (active, written)
+    # the inputs' own test (the kernel tests each op node's when the sweep reaches it)
+    leaves = [graph.input_nodes[w] for w in wrt]
+    with np.errstate(over="ignore"):
+        out.screened = bool(flag) or bool((M[leaves] > 2.0**SCREEN_BITS
+                                           * np.abs(G[leaves])).any())
     return out
 
 
@@ -261,20 +270,13 @@ def screen(graph: Graph, V: Any, adj: FloatValues, wrt: tuple[str, ...]) -> bool
     """Whether the precision audit (:func:`diffx.precision.audit`, reverse, one point) could
     flag anything in the sweep that gave ``adj``: every test looser than the audit's (as
     :mod:`diffx.magnitudes` screens many points), so False means the audit would find
-    nothing. ``V``: the forward values (at least up to the output)."""
-    import numpy as np
+    nothing. The sweep's own tests (each contribution, each node's adjoint against the sum
+    of its contributions' sizes) ran in the kernel as it swept; the periodic arguments'
+    are here. ``V``: the forward values (at least up to the output)."""
+    from .magnitudes import periodic, periodic_loss
 
-    from .magnitudes import SCREEN_BITS, periodic, periodic_loss
-
-    op, A, B, _ = _arrays(graph)
-    active, written = adj.marks
-    G = adj.array
-    M = np.zeros(len(G))
-    if kernel().screen(V, G, op, A, B, active, written, graph.output, M):
+    if adj.screened:
         return True
-    with np.errstate(over="ignore"):
-        if (M > 2.0**SCREEN_BITS * np.abs(G)).any():
-            return True
     args = periodic(graph, wrt)[1]
     return bool(args.size and periodic_loss(V, args).any())
 

@@ -13,10 +13,11 @@ argument's first contribution assigned and the later ones added, and the strong 
 adjoint skips an op whose partials can be infinite at finite values). Its functions:
 
 * ``forward(vals, op, A, B, hi)``: every node's value below ``hi``;
-* ``sweep(vals, G, op, A, B, active, written, output)``: the adjoints, from the output down;
-* ``forward_many``/``sweep_many``: the same over a batch axis (``vals[node, point]``);
-* ``screen(vals, G, op, A, B, active, written, output, M)``: after a one-point sweep, whether
-  the precision audit could find anything (:func:`diffx.compiled.screen`);
+* ``sweep(vals, G, op, A, B, active, written, output, M)``: the adjoints, from the output
+  down, screened as they are made: returns 1 where the precision audit could find anything
+  (:func:`diffx.compiled.screen`), ``M`` getting each node's sum of contributions' sizes;
+* ``forward_many``/``sweep_many``: the same over a batch axis (``vals[node, point]``),
+  unscreened;
 * ``condition(vals, E, op, A, B, nodes, sub, limit_rel)``: the value audit's error
   recurrence over the live op ``nodes`` (:func:`diffx.value_audit.conditioning`), its
   partials from the op table like the sweep's.
@@ -65,8 +66,12 @@ def _reads(op: _ops.Op, indent: str, ix: str = "") -> list[str]:
                                                if op.arity == 2 else [])
 
 
-def _branches(ops: list[_ops.Op], indent: str, at: str) -> tuple[list[str], list[str]]:
-    """The forward and the sweep branches, one per op (``at``: the point index, or '')."""
+def _branches(ops: list[_ops.Op], indent: str, at: str, screened: bool = False
+              ) -> tuple[list[str], list[str]]:
+    """The forward and the sweep branches, one per op (``at``: the point index, or '';
+    ``screened``: the one-point sweep that also screens, see :func:`_screen_lines`)."""
+    from .magnitudes import BOUNDED_PARTIALS, EXACT_PARTIALS
+
     ix = f", {at}" if at else ""
     fwd: list[str] = []
     swp: list[str] = []
@@ -89,8 +94,13 @@ def _branches(ops: list[_ops.Op], indent: str, at: str) -> tuple[list[str], list
             if k >= op.arity:
                 continue
             partial = op.partials[k]
-            sign = "-" if partial == "-1" else "+"
             swp.append(f"{inner}if m{arg}:")
+            if screened:
+                swp += _screen_lines(op, partial, arg, inner + "    ",
+                                     op.name in EXACT_PARTIALS,
+                                     op.kink is None and op.name not in BOUNDED_PARTIALS)
+                continue
+            sign = "-" if partial == "-1" else "+"
             swp.append(f"{inner}    if first{arg}:")
             swp.append(f"{inner}        G[{arg}{ix}] = {'-' if sign == '-' else ''}"
                        f"{_term(partial)}")
@@ -99,42 +109,32 @@ def _branches(ops: list[_ops.Op], indent: str, at: str) -> tuple[list[str], list
     return fwd, swp
 
 
-def _screen_branches(ops: list[_ops.Op], indent: str) -> list[str]:
-    """The precision screen's branches (one point): every contribution ``g * partial`` the
-    sweep made, recomputed from the finished values and adjoints, its magnitude added into
-    ``M`` of the node it went to. Returns 1 at once where the audit could flag a contribution
-    or a partial: a product or a partial (of an op whose partials are not exact copies) that
-    is 0, subnormal, within two rounding steps of that, or nan, and an unbounded partial that
-    is infinite. Looser than :func:`diffx.precision.audit` (no exemptions)."""
-    from .magnitudes import BOUNDED_PARTIALS, EXACT_PARTIALS
-
-    out: list[str] = []
-    for n, op in enumerate(ops):
-        out.append(f"{indent}{'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}")
-        out += _reads(op, indent + "    ")
-        if _needs_out(op):
-            out.append(f"{indent}    out = vals[i]")
-        for k, arg in ((0, "a"), (1, "b")):
-            if k >= op.arity:
-                continue
-            partial = op.partials[k]
-            out.append(f"{indent}    if m{arg}:")
-            if partial in ("1", "-1"):
-                out.append(f"{indent}        c = abs(g)")
-            else:
-                out.append(f"{indent}        p = {partial}")
-                if op.name not in EXACT_PARTIALS:
-                    out.append(f"{indent}        w = abs(p)")
-                    out.append(f"{indent}        if not w >= TINY:")
-                    out.append(f"{indent}            return 1")
-                    if op.kink is None and op.name not in BOUNDED_PARTIALS:
-                        out.append(f"{indent}        if not w < INF:")
-                        out.append(f"{indent}            return 1")
-                out.append(f"{indent}        c = abs(g * p)")
-            out.append(f"{indent}        if not c >= TINY:")
-            out.append(f"{indent}            return 1")
-            out.append(f"{indent}        M[{arg}] += c")
-    return out
+def _screen_lines(op: _ops.Op, partial: str, arg: str, pad: str, exact: bool,
+                  unbounded: bool) -> list[str]:
+    """One contribution ``d = g * partial`` of the one-point sweep that screens as it goes:
+    assigned or added as the plain sweep does (the same operations: ``g * (p)`` with ``p``
+    computed first, ``G - g`` as ``G + (-g)``), and flagged where the precision audit could
+    flag it: the product or a partial (of an op whose partials are not exact copies) that
+    is 0, subnormal, within two rounding steps of that, or nan, and an unbounded partial
+    that is infinite. Its magnitude is added into ``M`` of the node it goes to. Looser than
+    :func:`diffx.precision.audit` (no exemptions)."""
+    if partial in ("1", "-1"):
+        out = [f"{pad}d = {'-' if partial == '-1' else ''}g"]
+    else:
+        out = [f"{pad}p = {partial}"]
+        if not exact:
+            out += [f"{pad}w = abs(p)", f"{pad}if not w >= TINY:", f"{pad}    flag = 1"]
+            if unbounded:
+                out += [f"{pad}if not w < INF:", f"{pad}    flag = 1"]
+        out.append(f"{pad}d = g * p")
+    return out + [f"{pad}c = abs(d)",
+                  f"{pad}if not c >= TINY:",
+                  f"{pad}    flag = 1",
+                  f"{pad}M[{arg}] += c",
+                  f"{pad}if first{arg}:",
+                  f"{pad}    G[{arg}] = d",
+                  f"{pad}else:",
+                  f"{pad}    G[{arg}] = G[{arg}] + d"]
 
 
 def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
@@ -156,10 +156,14 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "else _fn"]
     codes = ", ".join(str(op.code) for op in ops)
     lines.append(f"CODES = ({codes},)")
+    from .magnitudes import SCREEN_BITS
+
+    lines += ["TINY = 2 * 2.2250738585072014e-308", "INF = float('inf')",
+              f"BIG = 2.0 ** {SCREEN_BITS}"]
     for batch in (False, True):
         at = "k" if batch else ""
         ind = "            " if batch else "        "
-        fwd, swp = _branches(ops, ind, at)
+        fwd, swp = _branches(ops, ind, at, screened=not batch)
         suffix = "_many" if batch else ""
         lines += ["", "", "@numba.njit(**_jit)",
                   f"def forward{suffix}(vals, op, A, B, hi):",
@@ -171,7 +175,9 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
             lines.append("        for k in range(vals.shape[1]):")
         lines += fwd
         lines += ["    return 0", "", "", "@numba.njit(**_jit)",
-                  f"def sweep{suffix}(vals, G, op, A, B, active, written, output):",
+                  f"def sweep{suffix}(vals, G, op, A, B, active, written, output"
+                  f"{'' if batch else ', M'}):",
+                  "    flag = 0",
                   # active: a node depends on a wrt input (leaves preset by the caller)
                   "    for i in range(output + 1):",
                   "        if op[i] > 1 and (active[A[i]] or (B[i] >= 0 and active[B[i]])):",
@@ -195,25 +201,12 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
                   "            written[b] = 1"]
         if batch:
             lines.append("        for k in range(vals.shape[1]):")
+        else:  # the screen's tests of the node's own adjoint, final once it is reached
+            lines += ["        g = G[i]",
+                      "        if g == 0 or not abs(g) < INF or M[i] > BIG * abs(g):",
+                      "            flag = 1"]
         lines += swp
-        lines.append("    return 0")
-    # the precision screen over one point's finished sweep (written: the sweep's own marks)
-    lines += ["", "", "TINY = 2 * 2.2250738585072014e-308", "INF = float('inf')", "", "",
-              "@numba.njit(**_jit)",
-              "def screen(vals, G, op, A, B, active, written, output, M):",
-              "    for i in range(output, -1, -1):",
-              "        o = op[i]",
-              f"        if o <= {CONST} or not written[i] or not active[i]:",
-              "            continue",
-              "        g = G[i]",
-              "        if g == 0 or not abs(g) < INF:",
-              "            return 1",
-              "        ma = active[A[i]]",
-              "        mb = B[i] >= 0 and active[B[i]]",
-              "        a = A[i]",
-              "        b = B[i]"]
-    lines += _screen_branches(ops, "        ")
-    lines.append("    return 0")
+        lines.append("    return flag")
     # the value audit's error recurrence (diffx.value_audit.conditioning): per live op node,
     # E = eps·|v| + |∂v/∂a|·E_a + |∂v/∂b|·E_b; returns the first node past its limit, or -1
     lines += ["", "", "EPS = 2.0 ** -53", "", "", "@numba.njit(**_jit)",
