@@ -47,7 +47,7 @@ class FloatValues(Sequence[Any]):
     something iterates over or slices the whole (``tolist``), so a gradient's passes that
     read the array (the audits, the sweep) never convert 300,000 floats and back."""
 
-    __slots__ = ("array", "_live", "_op", "_list", "marks", "screened")
+    __slots__ = ("array", "_live", "_op", "_list", "marks", "screened", "normal")
 
     def __init__(self, array: Any, live: int, op: Any = None) -> None:
         self.array = array  # float64, one entry per node
@@ -56,6 +56,7 @@ class FloatValues(Sequence[Any]):
         self._list: list[Any] | None = None
         self.marks: Any = None  # adjoints: the sweep's active and written flags per node
         self.screened = False  # adjoints: the sweep's screen found something to audit
+        self.normal = False  # values: every op's value is finite and normal (none is 0)
 
     def __len__(self) -> int:
         return len(self.array)
@@ -225,15 +226,15 @@ def _leaves(graph: Graph, point: dict[str, Any], shape: tuple[int, ...]) -> Any:
 def forward(graph: Graph, point: dict[str, Any]) -> FloatValues | None:
     """Every node's value at one point, or None where the pure-Python engine must decide
     (a value that is not finite: the engine's numpy re-run reports it)."""
-    import numpy as np
-
     op, A, B, _ = _arrays(graph)
     vals = _leaves(graph, point, (len(op),))
     hi = graph.output + 1
-    kernel().forward(vals, op, A, B, hi)
-    if not np.isfinite(vals[:hi]).all():
+    status = kernel().forward(vals, op, A, B, hi)
+    if status & 2:
         return None
-    return FloatValues(vals, hi, op)
+    out = FloatValues(vals, hi, op)
+    out.normal = status == 0
+    return out
 
 
 def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> FloatValues | None:

@@ -100,6 +100,13 @@ def may_hide_strong_zero(graph: Graph, vals: Sequence[Any]) -> bool:
     return 0.0 in vals or not all_finite_floats(vals, hi)
 
 
+def known_normal(vals: Values) -> bool:
+    """Whether the forward pass that gave ``vals`` found every op's value finite and at least
+    the smallest normal double in size (the compiled tier's kernel checks as it evaluates), so
+    that the value audit's range pass has nothing to find; False when it did not check."""
+    return bool(getattr(vals, "normal", False))
+
+
 def packed_view(vals: Sequence[Any], hi: int) -> Any:
     """``vals[:hi]`` as a float64 view when they are the engine's ``array('d')``, else None."""
     if isinstance(vals, array) and vals.typecode == "d":

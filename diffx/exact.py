@@ -100,13 +100,14 @@ def values_hold(graph: Graph, point: dict[str, Any], V: Any) -> bool:
 
 
 def check_point(graph: Graph, point: dict[str, Any], V: Any, D: Mapping[str, Sequence[Any]],
-                wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool) -> Checked:
+                wrt: tuple[str, ...], gradient: dict[str, Any], reverse: bool,
+                normal: bool = False) -> Checked:
     """One point: audit the forward values (:mod:`diffx.value_audit`: overflow, underflow,
     ill-conditioning) and the float sweep (``D``: per input, the adjoints or its tangents);
     where either lost precision, or a derivative is not finite while the function is, re-run
     it in mpmath and report those values (and f's) with a warning naming the node. A value
     audit runs even where f is not finite: an overflow may be all that made it so."""
-    found = value_audit.audit(graph, V)
+    found = value_audit.audit(graph, V, normal)
     if found is not None and found[1] == "conditioning" and values_hold(graph, point, V):
         found = None  # the error bound was pessimistic: every value checked at 40 digits
     finite = math.isfinite(V[graph.output])

@@ -12,7 +12,9 @@ its numbers are the same to the last bit: the same expressions in the same order
 argument's first contribution assigned and the later ones added, and the strong zero (a zero
 adjoint skips an op whose partials can be infinite at finite values). Its functions:
 
-* ``forward(vals, op, A, B, hi)``: every node's value below ``hi``;
+* ``forward(vals, op, A, B, hi)``: every node's value below ``hi``; returns 0 when every
+  op's value is finite and normal, else bit 1 set for a zero or subnormal one, bit 2 for one
+  (or a leaf's) that is not finite;
 * ``sweep(vals, G, op, A, B, active, written, output, M)``: the adjoints, from the output
   down, screened as they are made: returns 1 where the precision audit could find anything
   (:func:`diffx.compiled.screen`), ``M`` getting each node's sum of contributions' sizes;
@@ -158,7 +160,7 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
     lines.append(f"CODES = ({codes},)")
     from .magnitudes import SCREEN_BITS
 
-    lines += ["TINY = 2 * 2.2250738585072014e-308", "INF = float('inf')",
+    lines += ["NORMAL = 2.2250738585072014e-308", "TINY = 2 * NORMAL", "INF = float('inf')",
               f"BIG = 2.0 ** {SCREEN_BITS}"]
     for batch in (False, True):
         at = "k" if batch else ""
@@ -167,14 +169,22 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
         suffix = "_many" if batch else ""
         lines += ["", "", "@numba.njit(**_jit)",
                   f"def forward{suffix}(vals, op, A, B, hi):",
+                  "    status = 0",
                   "    for i in range(hi):",
                   "        o = op[i]",
-                  f"        if o <= {CONST}:",
-                  "            continue"]
+                  f"        if o <= {CONST}:"]
+        if not batch:  # an input or literal that is not finite
+            lines += ["            if not abs(vals[i]) < INF:",
+                      "                status |= 2"]
+        lines += ["            continue"]
         if batch:
             lines.append("        for k in range(vals.shape[1]):")
         lines += fwd
-        lines += ["    return 0", "", "", "@numba.njit(**_jit)",
+        if not batch:  # 1: a value is 0 or subnormal, 2: one is not finite
+            lines += ["        v = abs(vals[i])",
+                      "        if not (NORMAL <= v < INF):",
+                      "            status |= 1 if v < NORMAL else 2"]
+        lines += ["    return status", "", "", "@numba.njit(**_jit)",
                   f"def sweep{suffix}(vals, G, op, A, B, active, written, output"
                   f"{'' if batch else ', M'}):",
                   "    flag = 0",

@@ -83,11 +83,12 @@ def _all_normal(values: Any) -> bool:
         return bool((size >= SMALLEST_NORMAL).all() and (size < np.inf).all())
 
 
-def range_faults(graph: Graph, V: Any) -> tuple[int, str] | None:
+def range_faults(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str] | None:
     """The first live node (in evaluation order) that overflowed or underflowed at finite
     arguments, and which (``"overflow"``, ``"underflow-value"``). ``V``: one point's values
-    (:func:`diffx.precision.values_array`)."""
-    if _all_normal(V[_live_ops(graph)]):
+    (:func:`diffx.precision.values_array`); ``normal``: every op's value is already known
+    finite and normal (:func:`diffx.evaluation.known_normal`)."""
+    if normal or _all_normal(V[_live_ops(graph)]):
         return None  # every value finite and normal: nothing overflowed or underflowed
     found = [(int(nodes[0]), kind) for kind, nodes, _ in _faults(graph, V) if nodes.size]
     return min(found) if found else None
@@ -312,10 +313,11 @@ def _magnitude_span(values: Any) -> int:
     return min(int(np.log10(sizes.max()) - np.log10(sizes.min())) + 1, MAX_SPAN)
 
 
-def audit(graph: Graph, V: Any) -> tuple[int, str, int] | None:
+def audit(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str, int] | None:
     """The first node whose value floats could not hold (range) or that lost its digits
-    (conditioning), how, and the decimal digits an exact re-run needs beyond its 50."""
-    fault = range_faults(graph, V)
+    (conditioning), how, and the decimal digits an exact re-run needs beyond its 50
+    (``normal``: as for :func:`range_faults`)."""
+    fault = range_faults(graph, V, normal)
     bad = conditioning(graph, V)  # (also beside a range fault: its digits are needed too)
     span = 0  # mpmath's exponent range is unbounded: a range fault alone needs no digits
     if bad is not None:

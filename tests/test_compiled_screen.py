@@ -183,3 +183,29 @@ def test_a_results_values_and_adjoints_are_lists_with_the_tier_as_without(monkey
         assert json.loads(json.dumps(d.values)) == d.values
         got[mode] = ([v.hex() for v in d.values], [a.hex() for a in d.adjoints])
     assert got["1"] == got["0"]
+
+
+def _report(src: str, point: dict[str, float]) -> tuple[str, str, list[str]]:
+    r = diffx.grad(src, at=point, method="reverse")
+    return repr({w: float(g).hex() for w, g in r.gradient.items()}), repr(r.value), r.warnings
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.sampled_from(POINTS + [700.0, -800.0]),
+       st.sampled_from(POINTS + [-3.0, 1e-300, 1e-310]))
+def test_the_gradient_and_its_warnings_are_the_same_with_and_without_the_tier(src, x, y):
+    """Small graphs sent through the tier (its size thresholds lowered): where the kernel's
+    forward pass finds every value finite and normal the value audit's range pass is skipped,
+    and the sweep screens as it goes; the report (derivatives to the last bit, f's value,
+    every warning, the exact re-runs' included) is the pure-Python engine's."""
+    from diffx import evaluation
+
+    inputs = diffx.parse(src).inputs
+    point = {k: v for k, v in (("x", x), ("y", y)) if k in inputs}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DIFFX_COMPILED", "0")
+        want = _report(src, point)
+        mp.setenv("DIFFX_COMPILED", "1")
+        mp.setattr(evaluation, "MIN_COMPILED", 0)
+        mp.setattr(compiled, "MIN_NODES", 0)
+        assert _report(src, point) == want

@@ -61,7 +61,8 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     result.warnings += strong_zeros.hidden_zero_warnings(graph, vals, tangents, wrt, "forward",
                                                          arrays)
     if V is not None:
-        checked = exact.check_point(graph, point, V, tangents, wrt, gradient, False)
+        checked = exact.check_point(graph, point, V, tangents, wrt, gradient, False,
+                                    evaluation.known_normal(vals))
         gradient.update(checked.fixed)
         result.warnings += checked.warnings
         if checked.value is not None:

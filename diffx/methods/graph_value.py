@@ -83,11 +83,12 @@ def _exact_value(graph: Graph, point: dict[str, Any], vals: Sequence[Any], value
     """One point: where the value audit finds a value floats could not hold (overflow,
     underflow, ill-conditioning), f's value in mpmath, as the sweeps report it."""
     from .. import exact, value_audit
+    from ..evaluation import known_normal
 
     V = exact.point_values(graph, vals)
     if V is None or not isinstance(value, float):
         return value, warnings
-    found = value_audit.audit(graph, V)
+    found = value_audit.audit(graph, V, known_normal(vals))
     if found is None:
         return value, warnings
     got = exact.exact_run(graph, point, (), True, found[2])

@@ -93,7 +93,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
         graph, vals, {w: adj for w in wrt}, wrt, "reverse", arrays)
     if V is not None and wrt:
         checked = exact.check_point(graph, point, V, {w: adj for w in wrt}, wrt,
-                                    result.gradient, True)
+                                    result.gradient, True, evaluation.known_normal(vals))
         fixed = checked.fixed
         result.gradient.update(fixed)
         result.warnings += checked.warnings
