@@ -54,7 +54,7 @@ class FloatValues(Sequence[Any]):
         self._live = live  # nodes below this are all evaluated (up to the output)
         self._op = op  # the graph's op codes: past ``live``, a statement's value is None
         self._list: list[Any] | None = None
-        self.marks: Any = None  # adjoints: the sweep's active and written flags per node
+        self.marks: Any = None  # adjoints: the sweep plan's flags per node (see _plan)
         self.screened = False  # adjoints: the sweep's screen found something to audit
         self.normal = False  # values: every op's value is finite and normal (none is 0)
 
@@ -126,7 +126,7 @@ def is_warm() -> bool:
         return False
     found = {p.name.split(".")[1].split("-")[0]
              for p in (path.parent / "__pycache__").glob(path.stem + ".*.nbi")}
-    return {"forward", "sweep"} <= found
+    return {"forward", "sweep", "plan"} <= found
 
 
 def warm() -> float:
@@ -161,7 +161,8 @@ def _load() -> Any:
 
         v, op, A = np.zeros(3), np.zeros(3, np.uint8), np.zeros(3, np.int64)
         module.forward(v, op, A, A, 3)
-        module.sweep(v, v.copy(), op, A, A, op.copy(), op.copy(), 2, v.copy())
+        module.plan(op, A, A, op.copy(), op.copy(), 2, op.copy())
+        module.sweep(v, v.copy(), op, A, A, op, 2, v.copy())
     except Exception:  # noqa: BLE001 - numba cannot compile a helper: the Python engine runs
         return None
     return module
@@ -249,22 +250,39 @@ def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> FloatValues 
     n = len(op)
     G = np.zeros(n)
     G[graph.output] = 1.0
-    active = np.zeros(n, dtype=np.uint8)
-    for w in wrt:
-        active[graph.input_nodes[w]] = 1
-    written = np.zeros(n, dtype=np.uint8)
     M = np.zeros(n)
-    flag = kernel().sweep(vals.array, G, op, A, B, active, written, graph.output, M)
+    plan = _plan(graph, wrt)
+    flag = kernel().sweep(vals.array, G, op, A, B, plan, graph.output, M)
     if not np.isfinite(G).all():
         return None
     out = FloatValues(G, n)
-    out.marks = (active, written)
+    out.marks = plan
     # the inputs' own test (the kernel tests each op node's when the sweep reaches it)
     leaves = [graph.input_nodes[w] for w in wrt]
     with np.errstate(over="ignore"):
         out.screened = bool(flag) or bool((M[leaves] > 2.0**SCREEN_BITS
                                            * np.abs(G[leaves])).any())
     return out
+
+
+def _plan(graph: Graph, wrt: tuple[str, ...]) -> Any:
+    """The sweep's plan for these inputs (the kernel's ``plan``: per node, whether the sweep
+    takes it and where its contributions go, first or added), cached on the graph: it does
+    not depend on the point."""
+    key = ("compiled-plan", wrt)
+    cached = graph._cache.get(key)
+    if cached is None:
+        import numpy as np
+
+        op, A, B, _ = _arrays(graph)
+        n = len(op)
+        active = np.zeros(n, dtype=np.uint8)
+        for w in wrt:
+            active[graph.input_nodes[w]] = 1
+        cached = np.zeros(n, dtype=np.uint8)
+        kernel().plan(op, A, B, active, np.zeros(n, dtype=np.uint8), graph.output, cached)
+        graph._cache[key] = cached
+    return cached
 
 
 def screen(graph: Graph, V: Any, adj: FloatValues, wrt: tuple[str, ...]) -> bool:
@@ -299,11 +317,7 @@ def sweep_many(graph: Graph, vals: Any, wrt: tuple[str, ...]) -> Any:
     n, m = vals.shape
     G = np.zeros((n, m))
     G[graph.output] = 1.0
-    active = np.zeros(n, dtype=np.uint8)
-    for w in wrt:
-        active[graph.input_nodes[w]] = 1
-    written = np.zeros(n, dtype=np.uint8)
-    kernel().sweep_many(vals, G, op, A, B, active, written, graph.output)
+    kernel().sweep_many(vals, G, op, A, B, _plan(graph, wrt), graph.output)
     return G
 
 

@@ -15,8 +15,11 @@ adjoint skips an op whose partials can be infinite at finite values). Its functi
 * ``forward(vals, op, A, B, hi)``: every node's value below ``hi``; returns 0 when every
   op's value is finite and normal, else bit 1 set for a zero or subnormal one, bit 2 for one
   (or a leaf's) that is not finite;
-* ``sweep(vals, G, op, A, B, active, written, output, M)``: the adjoints, from the output
-  down, screened as they are made: returns 1 where the precision audit could find anything
+* ``plan(op, A, B, active, written, output, flags)``: the sweep's plan for a set of inputs
+  (``active`` preset at them): per node a byte of flags, whether the sweep takes the node and
+  whether each argument gets a contribution, the first or a later one;
+* ``sweep(vals, G, op, A, B, plan, output, M)``: the adjoints, from the output down, by the
+  plan, screened as they are made: returns 1 where the precision audit could find anything
   (:func:`diffx.compiled.screen`), ``M`` getting each node's sum of contributions' sizes;
 * ``forward_many``/``sweep_many``: the same over a batch axis (``vals[node, point]``),
   unscreened;
@@ -185,30 +188,20 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
                       "        if not (NORMAL <= v < INF):",
                       "            status |= 1 if v < NORMAL else 2"]
         lines += ["    return status", "", "", "@numba.njit(**_jit)",
-                  f"def sweep{suffix}(vals, G, op, A, B, active, written, output"
+                  f"def sweep{suffix}(vals, G, op, A, B, plan, output"
                   f"{'' if batch else ', M'}):",
                   "    flag = 0",
-                  # active: a node depends on a wrt input (leaves preset by the caller)
-                  "    for i in range(output + 1):",
-                  "        if op[i] > 1 and (active[A[i]] or (B[i] >= 0 and active[B[i]])):",
-                  "            active[i] = 1",
-                  "    written[output] = 1",
                   "    for i in range(output, -1, -1):",
-                  "        o = op[i]",
-                  f"        if o <= {CONST} or not written[i] or not active[i]:",
+                  "        f = plan[i]",
+                  "        if not f:",
                   "            continue",
+                  "        o = op[i]",
                   "        a = A[i]",
                   "        b = B[i]",
-                  "        ma = active[a]",
-                  "        mb = b >= 0 and active[b]",
-                  # an argument's first contribution is assigned, later ones added (as the
-                  # engine's sweep plan does); a strong-zero skip still counts as the first
-                  "        firsta = ma and not written[a]",
-                  "        if ma:",
-                  "            written[a] = 1",
-                  "        firstb = mb and not written[b]",
-                  "        if mb:",
-                  "            written[b] = 1"]
+                  "        ma = f & 2",
+                  "        firsta = f & 4",
+                  "        mb = f & 8",
+                  "        firstb = f & 16"]
         if batch:
             lines.append("        for k in range(vals.shape[1]):")
         else:  # the screen's tests of the node's own adjoint, final once it is reached
@@ -217,6 +210,36 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
                       "            flag = 1"]
         lines += swp
         lines.append("    return flag")
+    # the sweep plan: per node, whether the sweep takes it and, per argument, whether a
+    # contribution goes there (it depends on a wrt input) and whether it is the first
+    lines += ["", "", "@numba.njit(**_jit)",
+              "def plan(op, A, B, active, written, output, flags):",
+              # active: a node depends on a wrt input (leaves preset by the caller)
+              "    for i in range(output + 1):",
+              "        if op[i] > 1 and (active[A[i]] or (B[i] >= 0 and active[B[i]])):",
+              "            active[i] = 1",
+              "    written[output] = 1",
+              "    for i in range(output, -1, -1):",
+              f"        if op[i] <= {CONST} or not written[i] or not active[i]:",
+              "            continue",
+              "        a = A[i]",
+              "        b = B[i]",
+              # an argument's first contribution is assigned, later ones added (as the
+              # engine's sweep plan does); a strong-zero skip still counts as the first
+              "        f = 1",
+              "        if active[a]:",
+              "            if not written[a]:",
+              "                f |= 4",
+              "            written[a] = 1",
+              "        if b >= 0 and active[b]:",
+              "            f |= 8",
+              "            if not written[b]:",
+              "                f |= 16",
+              "            written[b] = 1",
+              "        if active[a]:",
+              "            f |= 2",
+              "        flags[i] = f",
+              "    return 0"]
     # the value audit's error recurrence (diffx.value_audit.conditioning): per live op node,
     # E = eps·|v| + |∂v/∂a|·E_a + |∂v/∂b|·E_b; returns the first node past its limit, or -1
     lines += ["", "", "EPS = 2.0 ** -53", "", "", "@numba.njit(**_jit)",
