@@ -253,15 +253,16 @@ def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> FloatValues 
     M = np.zeros(n)
     plan = _plan(graph, wrt)
     flag = kernel().sweep(vals.array, G, op, A, B, plan, graph.output, M)
-    if not np.isfinite(G).all():
+    # the inputs' own tests (the kernel tests each op node's adjoint when the sweep reaches
+    # it; the nodes it does not reach keep their 0)
+    leaves = [graph.input_nodes[w] for w in wrt]
+    if flag & 2 or not np.isfinite(G[leaves]).all():
         return None
     out = FloatValues(G, n)
     out.marks = plan
-    # the inputs' own test (the kernel tests each op node's when the sweep reaches it)
-    leaves = [graph.input_nodes[w] for w in wrt]
     with np.errstate(over="ignore"):
-        out.screened = bool(flag) or bool((M[leaves] > 2.0**SCREEN_BITS
-                                           * np.abs(G[leaves])).any())
+        out.screened = bool(flag & 1) or bool((M[leaves] > 2.0**SCREEN_BITS
+                                               * np.abs(G[leaves])).any())
     return out
 
 

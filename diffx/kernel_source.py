@@ -19,8 +19,9 @@ adjoint skips an op whose partials can be infinite at finite values). Its functi
   (``active`` preset at them): per node a byte of flags, whether the sweep takes the node and
   whether each argument gets a contribution, the first or a later one;
 * ``sweep(vals, G, op, A, B, plan, output, M)``: the adjoints, from the output down, by the
-  plan, screened as they are made: returns 1 where the precision audit could find anything
-  (:func:`diffx.compiled.screen`), ``M`` getting each node's sum of contributions' sizes;
+  plan, screened as they are made: returns bit 1 set where the precision audit could find
+  anything (:func:`diffx.compiled.screen`), ``M`` getting each node's sum of contributions'
+  sizes, and bit 2 where an op node's adjoint is not finite;
 * ``forward_many``/``sweep_many``: the same over a batch axis (``vals[node, point]``),
   unscreened;
 * ``condition(vals, E, op, A, B, nodes, sub, limit_rel)``: the value audit's error
@@ -128,13 +129,13 @@ def _screen_lines(op: _ops.Op, partial: str, arg: str, pad: str, exact: bool,
     else:
         out = [f"{pad}p = {partial}"]
         if not exact:
-            out += [f"{pad}w = abs(p)", f"{pad}if not w >= TINY:", f"{pad}    flag = 1"]
+            out += [f"{pad}w = abs(p)", f"{pad}if not w >= TINY:", f"{pad}    flag |= 1"]
             if unbounded:
-                out += [f"{pad}if not w < INF:", f"{pad}    flag = 1"]
+                out += [f"{pad}if not w < INF:", f"{pad}    flag |= 1"]
         out.append(f"{pad}d = g * p")
     return out + [f"{pad}c = abs(d)",
                   f"{pad}if not c >= TINY:",
-                  f"{pad}    flag = 1",
+                  f"{pad}    flag |= 1",
                   f"{pad}M[{arg}] += c",
                   f"{pad}if first{arg}:",
                   f"{pad}    G[{arg}] = d",
@@ -206,8 +207,10 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
             lines.append("        for k in range(vals.shape[1]):")
         else:  # the screen's tests of the node's own adjoint, final once it is reached
             lines += ["        g = G[i]",
-                      "        if g == 0 or not abs(g) < INF or M[i] > BIG * abs(g):",
-                      "            flag = 1"]
+                      "        if not abs(g) < INF:",
+                      "            flag |= 2",
+                      "        elif g == 0 or M[i] > BIG * abs(g):",
+                      "            flag |= 1"]
         lines += swp
         lines.append("    return flag")
     # the sweep plan: per node, whether the sweep takes it and, per argument, whether a

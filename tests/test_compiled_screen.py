@@ -209,3 +209,24 @@ def test_the_gradient_and_its_warnings_are_the_same_with_and_without_the_tier(sr
         mp.setattr(evaluation, "MIN_COMPILED", 0)
         mp.setattr(compiled, "MIN_NODES", 0)
         assert _report(src, point) == want
+
+
+def test_an_adjoint_that_overflows_inside_the_graph_goes_to_the_python_engine(monkeypatch):
+    """The chaotic logistic map (r = 4): its values stay in [0, 1] but the adjoints double
+    each step, past the largest double after about 1,024 steps, inside the graph (the input's
+    own adjoint is inf too). The kernel hands the sweep back, and the report is the
+    pure-Python engine's: the derivative is not finite, with its warnings."""
+    steps = 1100
+    src = "\n".join(["l0 = x"] + [f"l{k} = 4*l{k - 1}*(1 - l{k - 1})"
+                                    for k in range(1, steps + 1)])
+    graph = diffx.parse(src)
+    vals = compiled.forward(graph, {"x": 0.3})
+    assert vals is not None  # the values are finite
+    assert compiled.sweep(graph, vals, ("x",)) is None
+    results = {}
+    for mode in ("1", "0"):
+        monkeypatch.setenv("DIFFX_COMPILED", mode)
+        r = diffx.grad(graph, at={"x": 0.3}, method="reverse")
+        results[mode] = (repr(r["x"]), r.value.hex(), r.warnings)
+    assert results["1"] == results["0"]
+    assert results["0"][2]  # told why

@@ -57,7 +57,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     result.warnings += _cancelled_infinities(graph, vals, ns, wrt, gradient, arrays)
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, gradient, arrays) else None
     if V is not None:  # (spares the runner's value warnings a pass over the values)
-        evaluated.finite = bool(np.isfinite(V).all())
+        evaluated.finite = evaluation.known_normal(vals) or bool(np.isfinite(V).all())
     result.warnings += strong_zeros.hidden_zero_warnings(graph, vals, tangents, wrt, "forward",
                                                          arrays)
     if V is not None:

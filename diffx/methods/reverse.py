@@ -88,7 +88,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
         else None
     if V is not None:  # (spares the runner's value warnings a pass over the values)
-        evaluated.finite = bool(np.isfinite(V).all())
+        evaluated.finite = evaluation.known_normal(vals) or bool(np.isfinite(V).all())
     result.warnings += strong_zeros.hidden_zero_warnings(
         graph, vals, {w: adj for w in wrt}, wrt, "reverse", arrays)
     if V is not None and wrt:
