@@ -52,10 +52,12 @@ def periodic(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, Any]:
     if cached is None:
         import numpy as np
 
-        codes, _ = engine._active_codes(graph, wrt)
-        plan = engine._sweep_plan(graph, wrt)[0]
-        nodes = [i for i in graph.nodes_with(_PERIODIC_CODES) if codes[i] and plan[i]
-                 and graph.op[graph.a[i]] > _ops.CONST]
+        nodes = graph.nodes_with(_PERIODIC_CODES)
+        if nodes:  # (the sweep's plan only where there is a periodic op)
+            codes, _ = engine._active_codes(graph, wrt)
+            plan = engine._sweep_plan(graph, wrt)[0]
+            nodes = [i for i in nodes if codes[i] and plan[i]
+                     and graph.op[graph.a[i]] > _ops.CONST]
         cached = graph._cache[key] = (np.asarray(nodes, dtype=np.int64),
                                       np.asarray([graph.a[i] for i in nodes], dtype=np.int64))
     return cached
