@@ -163,6 +163,8 @@ def _load() -> Any:
         module.forward(v, op, A, A, 3)
         module.plan(op, A, A, op.copy(), op.copy(), 2, op.copy())
         module.sweep(v, v.copy(), op, A, A, op, 2, v.copy())
+        for index in (np.int32, np.int64):  # (route counts: the graph's own index arrays)
+            module.routes_log(np.full(3, -1, index), np.full(3, -1, index), 2, v.copy())
     except Exception:  # noqa: BLE001 - numba cannot compile a helper: the Python engine runs
         return None
     return module

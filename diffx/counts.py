@@ -143,9 +143,24 @@ def _count_exact(graph: Any) -> dict[str, tuple[int | None, float]] | None:
             for name, node in graph.input_nodes.items()}
 
 
+KERNEL_NODES = 1_000  # from this many nodes the compiled tier's loop counts, where it is loaded
+
+
 def _count_log(graph: Any) -> dict[str, tuple[int | None, float]]:
     a, b = _without_constants(graph)
     out = graph.output
+    from .compiled import loaded  # (numba is imported only where the tier loads it)
+
+    kernel = loaded() if out >= KERNEL_NODES else None
+    if kernel is not None:  # the same loop, the same operations, in machine code
+        import numpy as np
+
+        logs = np.full(len(a), -math.inf)
+        logs[out] = 0.0
+        kernel.routes_log(np.frombuffer(a, dtype=np.int32 if a.itemsize == 4 else np.int64),
+                          np.frombuffer(b, dtype=np.int32 if b.itemsize == 4 else np.int64),
+                          out, logs)
+        return {name: (None, float(logs[node])) for name, node in graph.input_nodes.items()}
     ninf = -math.inf
     L = [ninf] * len(a)
     L[out] = 0.0

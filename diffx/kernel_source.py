@@ -149,6 +149,7 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
     lines = [
         '"""diffx compiled-tier kernel, generated from diffx.ops by diffx.kernel_source."""',
         "import types",
+        "from math import log10 as _log10",
         "import numba",
         "from diffx.op_namespaces import namespace as _namespace",
         "_ns = _namespace('math')",
@@ -242,6 +243,28 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "        if active[a]:",
               "            f |= 2",
               "        flags[i] = f",
+              "    return 0"]
+    # the routes' count as a logarithm (diffx.counts._count_log, the same operations): per
+    # node from the output down, log10 of its routes passed on to its arguments
+    lines += ["", "", "@numba.njit(**_jit)",
+              "def routes_log(A, B, out, L):",
+              "    for i in range(out, -1, -1):",
+              "        r = L[i]",
+              "        if A[i] < 0 or r == -INF:",
+              "            continue",
+              "        L[i] = -INF",
+              "        for x in (A[i], B[i]):",
+              "            if x < 0:",
+              "                break",
+              "            cur = L[x]",
+              "            if cur == -INF:",
+              "                L[x] = r",
+              "            elif cur >= r:",
+              "                L[x] = cur + _log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 "
+              "else cur",
+              "            else:",
+              "                L[x] = r + _log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 "
+              "else r",
               "    return 0"]
     # the value audit's error recurrence (diffx.value_audit.conditioning): per live op node,
     # E = eps·|v| + |∂v/∂a|·E_a + |∂v/∂b|·E_b; returns the first node past its limit, or -1

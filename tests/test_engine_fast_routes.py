@@ -62,3 +62,35 @@ def _logistic(x, steps):
     for _ in range(steps):
         x = 3.0 * x * (1 - x)
     return x
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs())
+def test_the_compiled_tiers_log_counts_are_the_same_bit_for_bit(source: str) -> None:
+    """Where the tier is loaded its loop counts (here on small graphs too): the same
+    operations in the same order as the Python loop and the definition."""
+    import pytest
+
+    pytest.importorskip("numba")
+    from diffx import compiled
+
+    if compiled.kernel() is None:
+        pytest.skip("the compiled kernel cannot be built here")
+    graph = diffx.parse(source)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(counts, "KERNEL_NODES", 0)
+        got = {w: log for w, (_, log) in counts._count_log(graph).items()}
+    assert got == _full_log_pass(graph)
+
+
+def test_the_compiled_tier_counts_a_deep_loop_as_python_does() -> None:
+    import pytest
+
+    pytest.importorskip("numba")
+    from diffx import compiled
+
+    if compiled.kernel() is None:
+        pytest.skip("the compiled kernel cannot be built here")
+    graph = diffx.trace(lambda x: _logistic(x, 5000), x=0.3)
+    assert graph.output >= counts.KERNEL_NODES
+    assert counts._count_log(graph)["x"][1] == _full_log_pass(graph)["x"]
