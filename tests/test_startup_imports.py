@@ -108,3 +108,55 @@ def test_steps_print_as_the_text_presenter_writes_them_however_reached(how):
     shown, written = out
     assert shown == written
     assert "product rule" in shown and not shown.startswith("Steps(")
+
+
+# ---------------------------------------------------------------- the command line -----------
+
+# what `diffx grad ... --method reverse` has no use for: sympy, the other commands' modules and
+# the library behind them (teaching, swell, second order, drawing), networkx, matplotlib
+NOT_FOR_REVERSE = {"sympy", "networkx", "matplotlib", "mpmath",
+                   "diffx.cli.teach", "diffx.cli.measure", "diffx.cli.draw", "diffx.cli.adjoint",
+                   "diffx.swell", "diffx.quiz", "diffx.quiz_grade", "diffx.steps",
+                   "diffx.trace_table", "diffx.present.trace", "diffx.present.steps",
+                   "diffx.adjoint", "diffx.hessian", "diffx.check", "diffx.compare",
+                   "diffx.backward", "diffx.draw", "diffx.sym"}
+
+
+def command_modules(*argv: str) -> tuple[str, set[str]]:
+    """The output of ``python -m diffx ARGV`` and the modules it loaded, in a fresh
+    interpreter."""
+    code = ("import io, json, runpy, sys, contextlib\n"
+            f"sys.argv = ['diffx', *{list(argv)!r}]\n"
+            "out = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out):\n"
+            "    try:\n        runpy.run_module('diffx', run_name='__main__')\n"
+            "    except SystemExit as exc:\n        assert not exc.code, exc.code\n"
+            "print(json.dumps([out.getvalue(), sorted(sys.modules)]))")
+    text, modules = fresh(code)
+    return text, set(modules)
+
+
+def test_the_reverse_command_loads_neither_sympy_nor_the_other_commands():
+    text, modules = command_modules("grad", "a*(a+b)", "--at", "a=4,b=3", "--method",
+                                    "reverse", "--json")
+    assert json.loads(text)["results"]["reverse"]["gradient"] == {"a": 11.0, "b": 4.0}
+    assert "diffx.cli.differentiate" in modules and "diffx.methods.reverse" in modules
+    assert not NOT_FOR_REVERSE & modules, sorted(NOT_FOR_REVERSE & modules)
+
+
+def test_help_and_version_load_no_command_library():
+    text, modules = command_modules("--version")
+    assert text == f"diffx {diffx.__version__}\n"
+    assert not {"diffx.api", "diffx.methods", "numpy", "sympy"} & modules
+    text, modules = command_modules("--help")
+    assert all(c in text for c in ("grad", "graph", "routes", "swell", "compare", "check",
+                                   "trace", "steps", "quiz", "adjoint"))
+    assert not {"diffx.api", "sympy"} & modules  # the commands' modules, not the library
+
+
+def test_a_teaching_command_loads_its_own_module():
+    text, modules = command_modules("trace", "a*(a+b)", "--at", "a=4,b=3", "--format",
+                                    "markdown")
+    assert "diffx.cli.teach" in modules and "diffx.present.trace" in modules
+    assert "a\u0304 = 11   b\u0304 = 4" in text  # 2a + b and a at (4, 3)
+    assert not {"diffx.cli.measure", "diffx.swell"} & modules
