@@ -6,7 +6,8 @@ status 2, never a traceback. The package holds the app and its entry point here;
 and exit-status policy in ``run``; the reading of ``-x^2`` as an argument in ``args``; the
 shared options in ``options``; the reading of programs and points in ``sources``; and the
 commands in ``differentiate`` (grad, routes), ``draw`` (graph), ``measure`` (swell,
-compare, check) and ``teach`` (trace, steps, quiz).
+compare, check), ``teach`` (trace, steps, quiz) and ``adjoint``. A command's module, and the
+library it calls, is imported only when that command runs (or ``--help`` lists it).
 """
 
 from __future__ import annotations
