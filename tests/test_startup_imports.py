@@ -114,14 +114,14 @@ def test_steps_print_as_the_text_presenter_writes_them_however_reached(how):
 
 # what `diffx grad ... --method reverse` has no use for: sympy, the other commands' modules and
 # the library behind them (teaching, swell, second order, drawing, tracing Python functions),
-# networkx, matplotlib
+# networkx, matplotlib, numpy.ma (which np.unique would load)
 NOT_FOR_REVERSE = {"sympy", "networkx", "matplotlib", "mpmath",
                    "diffx.cli.teach", "diffx.cli.measure", "diffx.cli.draw", "diffx.cli.adjoint",
                    "diffx.swell", "diffx.quiz", "diffx.quiz_grade", "diffx.steps",
                    "diffx.trace_table", "diffx.present.trace", "diffx.present.steps",
                    "diffx.adjoint", "diffx.hessian", "diffx.check", "diffx.compare",
                    "diffx.backward", "diffx.draw", "diffx.sym", "diffx.tracing", "diffx.tracer",
-                   "diffx.traced_graph"}
+                   "diffx.traced_graph", "numpy.ma"}
 
 
 def command_modules(*argv: str) -> tuple[str, set[str]]:
