@@ -30,34 +30,110 @@ diffx in a running shell registers the display (:mod:`diffx.present.notebook`), 
 ``%load_ext diffx``.
 """
 
+from __future__ import annotations
+
 import sys as _sys
-from pathlib import Path as _Path
+from importlib import import_module as _import_module
+from types import ModuleType as _ModuleType
+from typing import TYPE_CHECKING
 from typing import Any as _Any
 
-from . import swell as _swell
-from .adjoint import Adjoint, adjoint
-from .api import evaluate, grad, grad_all, resolve_wrt
-from .backward import backward
-from .check import check
-from .compare import compare
-from .errors import DiffxError, OptionError, ParseError, PointError
-from .graph import Graph
-from .hessian import Hessian, hessian, hessian_all, hvp
-from .point_values import Value
-from .program import parse
-from .quiz import quiz
-from .quiz_grade import grade
-from .result import Gradient, Report
-from .steps import steps
-from .trace_table import trace_table
-from .tracer import name
-from .tracing import trace
-from . import math_functions as math
-# print(trace_table(...)) and print(steps(...)) write what the CLI prints: the presenters
-# register their text writers with the model
-from .present import steps as _steps_text, trace as _trace_text  # noqa: F401
+if TYPE_CHECKING:  # what the type checker and IDEs see; at run time each is loaded on first use
+    from pathlib import Path as _Path
+
+    from . import math_functions as math
+    from .adjoint import Adjoint, adjoint
+    from .api import evaluate, grad, grad_all, resolve_wrt
+    from .backward import backward
+    from .check import check
+    from .compare import compare
+    from .errors import DiffxError, OptionError, ParseError, PointError
+    from .graph import Graph
+    from .hessian import Hessian, hessian, hessian_all, hvp
+    from .point_values import Value
+    from .program import parse
+    from .quiz import quiz
+    from .quiz_grade import grade
+    from .result import Gradient, Report
+    from .steps import steps
+    from .swell import SwellTable
+    from .trace_table import trace_table
+    from .tracer import name
+    from .tracing import trace
 
 __version__ = "0.1.0"
+
+# The public names, each loaded from its module when first used (PEP 562), so that
+# ``import diffx`` and a command that needs little (``diffx grad --method reverse``) load
+# neither sympy nor the teaching modules: name -> (module, attribute; None: the module).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "Adjoint": (".adjoint", "Adjoint"), "adjoint": (".adjoint", "adjoint"),
+    "evaluate": (".api", "evaluate"), "grad": (".api", "grad"),
+    "grad_all": (".api", "grad_all"), "resolve_wrt": (".api", "resolve_wrt"),
+    "backward": (".backward", "backward"), "check": (".check", "check"),
+    "compare": (".compare", "compare"),
+    "DiffxError": (".errors", "DiffxError"), "OptionError": (".errors", "OptionError"),
+    "ParseError": (".errors", "ParseError"), "PointError": (".errors", "PointError"),
+    "Graph": (".graph", "Graph"),
+    "Hessian": (".hessian", "Hessian"), "hessian": (".hessian", "hessian"),
+    "hessian_all": (".hessian", "hessian_all"), "hvp": (".hessian", "hvp"),
+    "Value": (".point_values", "Value"), "parse": (".program", "parse"),
+    "quiz": (".quiz", "quiz"), "grade": (".quiz_grade", "grade"),
+    "Gradient": (".result", "Gradient"), "Report": (".result", "Report"),
+    "steps": (".steps", "steps"), "trace_table": (".trace_table", "trace_table"),
+    "name": (".tracer", "name"), "trace": (".tracing", "trace"),
+    "math": (".math_functions", None),
+}
+
+__all__ = [
+    "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
+    "Hessian", "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "explore", "grad",
+    "grad_all", "grade", "hessian", "hessian_all", "hvp", "math", "name", "parse", "quiz", "render", "resolve_wrt", "steps",
+    "swell", "trace", "trace_table",
+]
+
+# print(trace_table(...)) and print(steps(...)) write what the CLI prints: the presenters
+# register their text writers with the model, so importing the model, by any path, imports
+# its presenter too (see _Package)
+_TEXT_WRITERS = {"trace_table": ".present.trace", "steps": ".present.steps"}
+
+
+def __getattr__(attr: str) -> _Any:
+    """A public name, loaded from its module on first use and kept."""
+    try:
+        module, inside = _LAZY[attr]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {attr!r}") from None
+    value = _import_module(module, __name__)
+    if inside is not None:
+        value = getattr(value, inside)
+    globals()[attr] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(_ModuleType):
+    """The package ``diffx``, where importing a submodule does two things more.
+
+    Python binds a submodule, once imported, as an attribute of its package: ``diffx.steps``
+    would become the module ``diffx.steps`` in place of the function :func:`diffx.steps`. The
+    public name is kept. And a model whose ``str()`` a presenter writes
+    (``_TEXT_WRITERS``) brings its presenter in, whoever imported it.
+    """
+
+    def __setattr__(self, attr: str, value: _Any) -> None:
+        if isinstance(value, _ModuleType) and value.__name__ == f"{__name__}.{attr}":
+            if attr in _TEXT_WRITERS:
+                _import_module(_TEXT_WRITERS[attr], __name__)
+            if attr in __all__:  # the function of that name, not its module
+                return
+        super().__setattr__(attr, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def render(source_or_graph: str | Graph, **options: _Any) -> _Any:
@@ -76,23 +152,26 @@ def explore(source_or_graph: _Any, **options: _Any) -> _Any:
 
 
 def swell(family_or_expression: str, n: _Any = None, *,
-          budget: float = _swell.DEFAULT_BUDGET, formulas: bool = True,
+          budget: float = 10.0, formulas: bool = True,
           on_row: _Any = None, plot: str | _Path | None = None,
-          at: _Any = None) -> _swell.SwellTable:
+          at: _Any = None) -> SwellTable:
     """Measure swell for a family (``logistic``, ``logistic-expanded``, ``sigmoid-chain``,
     ``product``) over ``n`` (default 1..8), for a single expression, or for a Python function
     traced at ``at`` (see
     :func:`diffx.swell.swell`). ``plot=PATH`` (.png, .svg, .pdf) also draws the sizes against
-    n (:func:`diffx.present.plot.plot_swell`); the path is checked before any measuring."""
+    n (:func:`diffx.present.plot.plot_swell`); the path is checked before any measuring.
+    ``budget`` is :data:`diffx.swell.DEFAULT_BUDGET` seconds per sympy cell unless given."""
+    from .swell import check_request, swell as measure
+
     if plot is None:
-        return _swell.swell(family_or_expression, n, budget=budget, formulas=formulas,
-                            on_row=on_row, at=at)
+        return measure(family_or_expression, n, budget=budget, formulas=formulas,
+                       on_row=on_row, at=at)
     from .present.plot import check_plot_path, plot_swell
 
-    _swell.check_request(family_or_expression, n, budget)
+    check_request(family_or_expression, n, budget)
     check_plot_path(plot)
-    table = _swell.swell(family_or_expression, n, budget=budget, formulas=formulas,
-                         on_row=on_row, at=at)
+    table = measure(family_or_expression, n, budget=budget, formulas=formulas,
+                    on_row=on_row, at=at)
     plot_swell(table, plot)
     return table
 
@@ -115,10 +194,3 @@ def _register_notebook_display() -> None:
 
 
 _register_notebook_display()
-
-__all__ = [
-    "Adjoint", "DiffxError", "Gradient", "Graph", "OptionError", "ParseError", "PointError",
-    "Hessian", "Report", "Value", "adjoint", "backward", "check", "compare", "evaluate", "explore", "grad",
-    "grad_all", "grade", "hessian", "hessian_all", "hvp", "math", "name", "parse", "quiz", "render", "resolve_wrt", "steps",
-    "swell", "trace", "trace_table",
-]

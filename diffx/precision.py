@@ -59,7 +59,7 @@ def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
         nodes_l, args_l, coef_l, pidx_l = [], [], [], []
         groups, nodes_n, args_n = [], [], []
         offset = 0
-        for code in np.unique(codes[live]):
+        for code in np.flatnonzero(np.bincount(codes[live])):  # np.unique would load numpy.ma
             nodes = np.flatnonzero(live & (codes == code))
             op = _ops.BY_CODE[int(code) >> 2]
             for k, arg in ((0, a[nodes]), (1, b[nodes])):

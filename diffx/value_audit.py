@@ -65,7 +65,7 @@ def _groups(graph: Graph) -> list[tuple[_ops.Op, Any, Any, Any]]:
         a = np.asarray(graph.a, dtype=np.int64)[nodes]
         b = np.maximum(np.asarray(graph.b, dtype=np.int64)[nodes], 0)
         cached = []
-        for code in np.unique(codes):
+        for code in np.flatnonzero(np.bincount(codes)):  # np.unique would load numpy.ma
             sel = codes == code
             cached.append((_ops.BY_CODE[int(code)], nodes[sel], a[sel], b[sel]))
         graph._cache[key] = cached

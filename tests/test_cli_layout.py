@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace as NS
 
 import pytest
+import typer.main
 
 import diffx
 from diffx.present import command_output
@@ -60,7 +61,7 @@ def test_the_old_names_still_import_from_diffx_cli():
     from diffx.cli import (MethodChoice, Scheme, app, expression_arguments, flag, main,
                            read_source)
 
-    assert callable(main) and app.registered_commands
+    assert callable(main) and "grad" in typer.main.get_command(app).list_commands(None)
     assert flag("claims") == "--claim" and flag("route_limit") == "--route-limit"
     assert expression_arguments(["-x^2", "--at", "x=3"], {"--at": True}) == \
         ["--at", "x=3", "--", "-x^2"]

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 from ..errors import OptionError, PointError, option
 from ..graph import Graph
-from ..tracing import graph_of
 from ..points import normalize_point
 from ..result import Gradient, Report, errors_against_reference
 from ..vectors import VectorProgram
