@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import diffx
+from diffx.value_audit import CONDITION_LIMIT
 
 EXPRESSIONS = expression_strategy(
     ["x", "y", "0", "1", "0.5", "2", "x", "y"],
@@ -28,9 +29,19 @@ EXPRESSIONS = expression_strategy(
 VALUES = st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0, -0.5, 1e-8, 3.0, -2.0])
 
 
+def close_to_limit(a: float, b: float) -> bool:
+    """Equal up to the value audit's conditioning limit (2^-23 relative): the error a value
+    may carry without a precision warning (docs/conventions.md), or alike where not
+    finite."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return same_float(a, b)
+    return abs(a - b) <= CONDITION_LIMIT * max(1.0, abs(a), abs(b))
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS, VALUES, VALUES)
 @example("(abs(y)) ^ ((x) ^ (x))", -0.5, 1.0)  # sign() of a numpy scalar in the math namespace
+@example("(x) / (log((x) ^ (y)))", 0.5, 1e-8)  # log of 1 - 7e-9: numpy's pow is math's + 1 ulp
 def test_reverse_forward_and_array_sweeps_agree(src, x, y):
     try:
         graph = diffx.parse(src)
@@ -48,8 +59,9 @@ def test_reverse_forward_and_array_sweeps_agree(src, x, y):
         r, f = reverse[w], forward[w]
         if not recovered:
             assert same_float(r, f), (src, at, w, r, f)
-            for a in array[w]:
-                assert same_float(r, float(a)), (src, at, w, r, a)
+            for a in array[w]:  # numpy's exp, log, pow may differ from math's by an ulp,
+                # which an ill-conditioned step magnifies up to the audit's limit
+                assert close_to_limit(r, float(a)), (src, at, w, r, a)
         # both values of the array agree with each other, always
         assert same_float(float(array[w][0]), float(array[w][1]))
 
