@@ -185,7 +185,7 @@ def branch_warnings(run: Trace, fn: str) -> list[str]:
     parts = []
     for (file, line, where), (yes, no, symbol) in items[:5]:
         text = linecache.getline(file, line).strip()
-        said = (f"True" if not no else "False" if not yes else
+        said = ("True" if not no else "False" if not yes else
                 f"True {yes} times, False {no} times")
         place = f"line {line} of {where}"
         if file != first_file:

@@ -211,7 +211,6 @@ def _wide(report: Report, console: Any, out_name: str) -> None:
 def _tall(report: Report, console: Any, out_name: str) -> None:
     from rich.table import Table
 
-    compare = _compares(report)
     table = Table(show_edge=False, header_style="bold")
     table.add_column("")
     for name in report.results:
