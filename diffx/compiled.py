@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .graph import Graph
-from .ops import INPUT
+from .ops import CONST, INPUT
 
 #: below this many nodes the kernel's call overhead (array set-up, list conversions) beats the
 #: Python loops it replaces; measured in docs/performance.md ("The compiled tier")
@@ -68,6 +68,9 @@ class FloatValues(Sequence[Any]):
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.tolist())
+
+    def __contains__(self, value: Any) -> bool:
+        return value in self.tolist()  # (Sequence's own would read node by node)
 
     def tolist(self) -> list[Any]:
         """The values as the pure-Python engine's list (made once)."""
@@ -242,8 +245,9 @@ def forward(graph: Graph, point: dict[str, Any]) -> FloatValues | None:
 
 def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> FloatValues | None:
     """The adjoints of every node (0.0 where none flows), or None when one is not finite
-    (the pure-Python engine's careful re-run and warnings decide). The kernel screens the
-    contributions as it makes them (see :func:`screen`)."""
+    (the pure-Python engine's careful re-run and warnings decide) unless the graph's
+    arithmetic is plain (:data:`PLAIN_ARITHMETIC`). The kernel screens the contributions as
+    it makes them (see :func:`screen`); a sweep that is not finite is audited in full."""
     import numpy as np
 
     from .magnitudes import SCREEN_BITS
@@ -258,14 +262,36 @@ def sweep(graph: Graph, vals: FloatValues, wrt: tuple[str, ...]) -> FloatValues 
     # the inputs' own tests (the kernel tests each op node's adjoint when the sweep reaches
     # it; the nodes it does not reach keep their 0)
     leaves = [graph.input_nodes[w] for w in wrt]
-    if flag & 2 or not np.isfinite(G[leaves]).all():
+    finite = not flag & 2 and bool(np.isfinite(G[leaves]).all())
+    if not finite and not (vals.normal and _plain_arithmetic(graph)):
         return None
     out = FloatValues(G, n)
     out.marks = plan
     with np.errstate(over="ignore"):
-        out.screened = bool(flag & 1) or bool((M[leaves] > 2.0**SCREEN_BITS
-                                               * np.abs(G[leaves])).any())
+        out.screened = not finite or bool(flag & 1) or bool(
+            (M[leaves] > 2.0**SCREEN_BITS * np.abs(G[leaves])).any())
     return out
+
+
+#: ops whose partials in the ``math`` namespace are plain IEEE arithmetic or functions that
+#: cannot raise at a finite argument (a division's divisor is not 0 where its value is
+#: finite): where only these are used and every value is finite, normal and not 0, the
+#: pure-Python engine's sweep makes the same operations without an exception (none switches
+#: it to numpy), so its inf and nan adjoints are the kernel's, bit for bit
+PLAIN_ARITHMETIC = frozenset({"add", "sub", "mul", "neg", "div", "exp", "sin", "cos", "tan"})
+
+
+def _plain_arithmetic(graph: Graph) -> bool:
+    key = "compiled-plain-arithmetic"
+    cached = graph._cache.get(key)
+    if cached is None:
+        from .ops import BY_CODE
+
+        op = _arrays(graph)[0]
+        used = {int(c) for c in set(op[:graph.output + 1].tobytes())}
+        cached = graph._cache[key] = all(c <= CONST or BY_CODE[c].name in PLAIN_ARITHMETIC
+                                         for c in used)
+    return cached
 
 
 def _plan(graph: Graph, wrt: tuple[str, ...]) -> Any:

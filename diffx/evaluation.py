@@ -66,13 +66,18 @@ def sweep(graph: Graph, vals: Values, wrt: tuple[str, ...], ns: str,
         from . import compiled
 
         done = compiled.sweep(graph, vals, wrt)  # type: ignore[arg-type]
-        if done is not None:
+        if done is not None and not _redo_with_strong_zeros(graph, vals, wrt, done):
             return done, "math"
     adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=False)
-    if not all(all_true(is_finite(adj[graph.input_nodes[w]])) for w in wrt) \
-            and may_hide_strong_zero(graph, vals):
+    if _redo_with_strong_zeros(graph, vals, wrt, adj):
         adj, ns = _sweep_in(graph, vals, wrt, ns, arrays, careful=True)
     return adj, ns
+
+
+def _redo_with_strong_zeros(graph: Graph, vals: Values, wrt: tuple[str, ...],
+                            adj: Values) -> bool:
+    return not all(all_true(is_finite(adj[graph.input_nodes[w]])) for w in wrt) \
+        and may_hide_strong_zero(graph, vals)
 
 
 # ops with a zero partial at nonzero values (the losing side of max/min, relu; tanh', atan',
@@ -108,11 +113,15 @@ def known_normal(vals: Values) -> bool:
 
 
 def packed_view(vals: Sequence[Any], hi: int) -> Any:
-    """``vals[:hi]`` as a float64 view when they are the engine's ``array('d')``, else None."""
+    """``vals[:hi]`` as a float64 view when they are the engine's ``array('d')`` or the
+    compiled tier's float64 array (:class:`diffx.compiled.FloatValues`), else None."""
     if isinstance(vals, array) and vals.typecode == "d":
         import numpy as np
 
         return np.frombuffer(vals, dtype=np.float64, count=hi)
+    kernel = getattr(vals, "array", None)
+    if kernel is not None and hi <= len(vals):
+        return kernel[:hi]
     return None
 
 

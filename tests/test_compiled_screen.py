@@ -10,6 +10,8 @@ digits are hand-checked or checked by mpmath at 50 digits.
 
 from __future__ import annotations
 
+import math
+
 
 import mpmath
 import pytest
@@ -211,18 +213,35 @@ def test_the_gradient_and_its_warnings_are_the_same_with_and_without_the_tier(sr
         assert _report(src, point) == want
 
 
-def test_an_adjoint_that_overflows_inside_the_graph_goes_to_the_python_engine(monkeypatch):
+def _chaotic(step: str, steps: int = 1100) -> str:
+    return "\n".join(["l0 = x"] + [f"l{k} = " + step.replace("l", f"l{k - 1}")
+                                    for k in range(1, steps + 1)])
+
+
+@pytest.mark.parametrize("step, plain", [
+    ("4*l*(1 - l)", True),  # add, sub, mul: the kernel's inf and nan stand
+    ("4*sqrt(l*l)*(1 - l)", False),  # sqrt: the pure-Python engine redoes the sweep
+])
+def test_an_adjoint_that_overflows_inside_the_graph(monkeypatch, step, plain):
     """The chaotic logistic map (r = 4): its values stay in [0, 1] but the adjoints double
     each step, past the largest double after about 1,024 steps, inside the graph (the input's
-    own adjoint is inf too). The kernel hands the sweep back, and the report is the
-    pure-Python engine's: the derivative is not finite, with its warnings."""
-    steps = 1100
-    src = "\n".join(["l0 = x"] + [f"l{k} = 4*l{k - 1}*(1 - l{k - 1})"
-                                    for k in range(1, steps + 1)])
-    graph = diffx.parse(src)
+    own adjoint is not finite either). Where the graph's arithmetic is plain the kernel's
+    sweep is the pure-Python engine's to the last bit and is kept, else the kernel hands
+    the sweep back; either way the report is the pure-Python engine's: the derivative is
+    not finite, with its warnings."""
+    from diffx import engine
+
+    graph = diffx.parse(_chaotic(step))
     vals = compiled.forward(graph, {"x": 0.3})
     assert vals is not None  # the values are finite
-    assert compiled.sweep(graph, vals, ("x",)) is None
+    adj = compiled.sweep(graph, vals, ("x",))
+    if plain:
+        assert adj is not None and adj.screened  # audited in full, as without the tier
+        python = engine.sweep(graph, list(vals), ("x",), "math", arrays=False)
+        assert [v.hex() for v in adj] == [float(v).hex() for v in python]
+        assert not math.isfinite(adj[graph.input_nodes["x"]])
+    else:
+        assert adj is None
     results = {}
     for mode in ("1", "0"):
         monkeypatch.setenv("DIFFX_COMPILED", mode)
