@@ -133,14 +133,21 @@ def is_warm() -> bool:
 
 
 def warm() -> float:
-    """Load the kernel now (compiling it into the cache on the first use in an installation);
-    returns the seconds it took."""
+    """Load the kernel now (compiling it into the cache on the first use in an installation,
+    for one point and for batches of points, with the argument types diffx passes it, so
+    that no later call compiles); returns the seconds it took."""
     import time
 
     start = time.perf_counter()
-    if kernel() is None:
+    module = kernel()
+    if module is None:
         raise ImportError("numba is not installed or cannot compile the kernel here "
                           "(pip install 'diffx[fast]')")
+    import numpy as np  # the batch loops too (loaded here only: one point needs none)
+
+    v, op, A = np.zeros((3, 2)), np.zeros(3, np.uint8), np.zeros(3, np.int64)
+    module.forward_many(v, op, A, A, 3)
+    module.sweep_many(v, v.copy(), op, A, A, op.copy(), 2)
     return time.perf_counter() - start
 
 
@@ -168,6 +175,9 @@ def _load() -> Any:
         module.sweep(v, v.copy(), op, A, A, op, 2, v.copy())
         for index in (np.int32, np.int64):  # (route counts: the graph's own index arrays)
             module.routes_log(np.full(3, -1, index), np.full(3, -1, index), 2, v.copy())
+        V = v.copy()  # the value audit's recurrence reads the audit's read-only values
+        V.flags.writeable = False
+        module.condition(V, v.copy(), op, A, A, A[:0], 0, 1.0)
     except Exception:  # noqa: BLE001 - numba cannot compile a helper: the Python engine runs
         return None
     return module
@@ -198,7 +208,8 @@ def _arrays(graph: Graph) -> tuple[Any, Any, Any, Any]:
     if cached is None:
         import numpy as np
 
-        op = np.frombuffer(bytes(graph.op), dtype=np.uint8)
+        # (writable, as the kernel was compiled for: numba compiles a read-only array anew)
+        op = np.frombuffer(bytearray(graph.op), dtype=np.uint8)
         A = np.asarray(graph.a, dtype=np.int64)
         B = np.asarray(graph.b, dtype=np.int64)
         used = set(np.unique(op[:graph.output + 1]).tolist())

@@ -242,3 +242,26 @@ def test_tanh_slope_is_the_same_double_with_and_without_the_tier():
     many = diffx.grad(graph, at={"x": np.array([x0, 0.1])})["x"]
     assert float(many[0]).hex() == diffx.grad(graph, at={"x": x0})["x"].hex() \
         == "0x1.90fadd535d8c2p-1"
+
+
+def test_a_gradient_after_warming_compiles_nothing(monkeypatch):
+    """``python3 -m diffx.compiled`` compiles the kernel ahead with the argument types diffx
+    passes it: a big graph's gradient afterwards (one point, routes past 2^4096, the value
+    audit's recurrence, a batch) adds no signature to any kernel function, so it never
+    waits for numba."""
+    import numpy as np
+
+    compiled.warm()
+    module = compiled.kernel()
+    names = ("forward", "sweep", "plan", "routes_log", "condition", "forward_many",
+             "sweep_many")
+    before = {n: list(getattr(module, n).signatures) for n in names}
+    steps = 5000  # 2^5000 routes; 15,003 nodes: the value audit's recurrence runs
+    src = "\n".join(["l0 = x"] + [f"l{k} = 3*l{k - 1}*(1 - l{k - 1})"
+                                    for k in range(1, steps + 1)])
+    monkeypatch.setenv("DIFFX_COMPILED", "1")
+    graph = diffx.parse(src)
+    diffx.grad(graph, at={"x": 0.3}, method="reverse")
+    vals = compiled.forward_many(graph, {"x": np.array([0.2, 0.3])}, 2)
+    compiled.sweep_many(graph, vals, ("x",))
+    assert {n: list(getattr(module, n).signatures) for n in names} == before
