@@ -112,7 +112,9 @@ def __getattr__(attr: str) -> _Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names (loaded or not) and the module's own dunders, not the helpers and
+    submodules the package holds (tab completion shows the API)."""
+    return sorted(set(__all__) | {name for name in globals() if name.startswith("__")})
 
 
 class _Package(_ModuleType):

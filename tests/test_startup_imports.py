@@ -56,6 +56,8 @@ def test_every_public_name_resolves_and_is_listed():
     for name in diffx.__all__:
         assert getattr(diffx, name) is not None, name
     assert set(diffx.__all__) <= set(dir(diffx))
+    # the API, not the package's helpers and loaded submodules
+    assert not {n for n in dir(diffx) if not n.startswith("__")} - set(diffx.__all__)
     assert diffx.grad is importlib.import_module("diffx.api").grad
     assert diffx.math is importlib.import_module("diffx.math_functions")
     assert diffx.DiffxError is importlib.import_module("diffx.errors").DiffxError
