@@ -283,9 +283,9 @@ class _Parser:
             return self.b.const(_ops.CONSTANTS[name], name)
         if target is not None and name == target[1]:
             raise self.error(
-                f"'{name}' is used in its own definition; a program assigns each name once, "
-                f"so write e.g. {_errors.fresh(name, self.assigned)} = ... using {name} "
-                "defined earlier", start, len(name))
+                f"'{name}' is used in its own definition (a program assigns each name once: "
+                f"write e.g. {_errors.fresh(name, self.assigned)} = ... from an earlier "
+                f"{name})", start, len(name))
         self.free.setdefault(name, start)
         return self.b.input(name)
 
