@@ -76,8 +76,6 @@ def _branches(ops: list[_ops.Op], indent: str, at: str, screened: bool = False
               ) -> tuple[list[str], list[str]]:
     """The forward and the sweep branches, one per op (``at``: the point index, or '';
     ``screened``: the one-point sweep that also screens, see :func:`_screen_lines`)."""
-    from .magnitudes import BOUNDED_PARTIALS, EXACT_PARTIALS
-
     ix = f", {at}" if at else ""
     fwd: list[str] = []
     swp: list[str] = []
@@ -102,9 +100,7 @@ def _branches(ops: list[_ops.Op], indent: str, at: str, screened: bool = False
             partial = op.partials[k]
             swp.append(f"{inner}if m{arg}:")
             if screened:
-                swp += _screen_lines(op, partial, arg, inner + "    ",
-                                     op.name in EXACT_PARTIALS,
-                                     op.kink is None and op.name not in BOUNDED_PARTIALS)
+                swp += _screen_lines(op, partial, arg, inner + "    ")
                 continue
             sign = "-" if partial == "-1" else "+"
             swp.append(f"{inner}    if first{arg}:")
@@ -115,8 +111,7 @@ def _branches(ops: list[_ops.Op], indent: str, at: str, screened: bool = False
     return fwd, swp
 
 
-def _screen_lines(op: _ops.Op, partial: str, arg: str, pad: str, exact: bool,
-                  unbounded: bool) -> list[str]:
+def _screen_lines(op: _ops.Op, partial: str, arg: str, pad: str) -> list[str]:
     """One contribution ``d = g * partial`` of the one-point sweep that screens as it goes:
     assigned or added as the plain sweep does (the same operations: ``g * (p)`` with ``p``
     computed first, ``G - g`` as ``G + (-g)``), and flagged where the precision audit could
@@ -124,13 +119,15 @@ def _screen_lines(op: _ops.Op, partial: str, arg: str, pad: str, exact: bool,
     is 0, subnormal, within two rounding steps of that, or nan, and an unbounded partial
     that is infinite. Its magnitude is added into ``M`` of the node it goes to. Looser than
     :func:`diffx.precision.audit` (no exemptions)."""
+    from .magnitudes import BOUNDED_PARTIALS, EXACT_PARTIALS
+
     if partial in ("1", "-1"):
         out = [f"{pad}d = {'-' if partial == '-1' else ''}g"]
     else:
         out = [f"{pad}p = {partial}"]
-        if not exact:
+        if op.name not in EXACT_PARTIALS:
             out += [f"{pad}w = abs(p)", f"{pad}if not w >= TINY:", f"{pad}    flag |= 1"]
-            if unbounded:
+            if op.kink is None and op.name not in BOUNDED_PARTIALS:
                 out += [f"{pad}if not w < INF:", f"{pad}    flag |= 1"]
         out.append(f"{pad}d = g * p")
     return out + [f"{pad}c = abs(d)",
