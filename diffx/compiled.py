@@ -201,9 +201,9 @@ def worth_it(graph: Graph, points: int = 1) -> bool:
     return kernel() is not None
 
 
-def _arrays(graph: Graph) -> tuple[Any, Any, Any, Any]:
+def _arrays(graph: Graph) -> tuple[Any, Any, Any, frozenset[int]]:
     """The graph's op codes and argument indices as numpy arrays (cached on the graph), and
-    whether the kernel does every op the graph uses."""
+    the op codes it uses up to its output."""
     cached = graph._cache.get("compiled-arrays")
     if cached is None:
         import numpy as np
@@ -212,9 +212,8 @@ def _arrays(graph: Graph) -> tuple[Any, Any, Any, Any]:
         op = np.frombuffer(bytearray(graph.op), dtype=np.uint8)
         A = np.asarray(graph.a, dtype=np.int64)
         B = np.asarray(graph.b, dtype=np.int64)
-        used = set(np.unique(op[:graph.output + 1]).tolist())
-        ok = used <= {INPUT, 1, *kernel().CODES}
-        cached = graph._cache["compiled-arrays"] = (op, A, B, ok)
+        used = frozenset(op[:graph.output + 1].tobytes())
+        cached = graph._cache["compiled-arrays"] = (op, A, B, used)
     return cached
 
 
@@ -228,7 +227,7 @@ def supports(graph: Graph, point: dict[str, Any]) -> bool:
                 return False
         elif type(v) not in (float, np.float64):
             return False
-    return bool(_arrays(graph)[3])
+    return _arrays(graph)[3] <= {INPUT, CONST, *kernel().CODES}
 
 
 def _leaves(graph: Graph, point: dict[str, Any], shape: tuple[int, ...]) -> Any:
@@ -293,16 +292,9 @@ PLAIN_ARITHMETIC = frozenset({"add", "sub", "mul", "neg", "div", "exp", "sin", "
 
 
 def _plain_arithmetic(graph: Graph) -> bool:
-    key = "compiled-plain-arithmetic"
-    cached = graph._cache.get(key)
-    if cached is None:
-        from .ops import BY_CODE
+    from .ops import BY_CODE
 
-        op = _arrays(graph)[0]
-        used = {int(c) for c in set(op[:graph.output + 1].tobytes())}
-        cached = graph._cache[key] = all(c <= CONST or BY_CODE[c].name in PLAIN_ARITHMETIC
-                                         for c in used)
-    return cached
+    return all(c <= CONST or BY_CODE[c].name in PLAIN_ARITHMETIC for c in _arrays(graph)[3])
 
 
 def _plan(graph: Graph, wrt: tuple[str, ...]) -> Any:
