@@ -155,11 +155,11 @@ def _count_log(graph: Any) -> dict[str, tuple[int | None, float]]:
     if kernel is not None:  # the same loop, the same operations, in machine code
         import numpy as np
 
+        index = np.int32 if a.itemsize == 4 else np.int64  # (both arrays alike)
         logs = np.full(len(a), -math.inf)
         logs[out] = 0.0
-        kernel.routes_log(np.frombuffer(a, dtype=np.int32 if a.itemsize == 4 else np.int64),
-                          np.frombuffer(b, dtype=np.int32 if b.itemsize == 4 else np.int64),
-                          out, logs)
+        kernel.routes_log(np.frombuffer(a, dtype=index), np.frombuffer(b, dtype=index), out,
+                          logs)
         return {name: (None, float(logs[node])) for name, node in graph.input_nodes.items()}
     ninf = -math.inf
     L = [ninf] * len(a)
