@@ -84,16 +84,21 @@ def test_swell_default_budget_is_the_measuring_modules():
         module.DEFAULT_BUDGET
 
 
+def shown_and_written(how: str, var: str, presenter: str) -> list[str]:
+    """In a fresh process: ``str()`` of the model ``var`` that ``how`` made, and what the
+    presenter's ``text`` writes of it. str() comes first: the test's own import of the
+    presenter must not be what registers it."""
+    return fresh(f"{how}\nshown = str({var})\nimport json\nfrom {presenter} import text\n"
+                 f"print(json.dumps([shown, text({var})]))")
+
+
 @pytest.mark.parametrize("how", [
     "import diffx; t = diffx.trace_table('a*(a+b)', at={'a': 4, 'b': 3})",
     "from diffx import trace_table; t = trace_table('a*(a+b)', at={'a': 4, 'b': 3})",
     "from diffx.trace_table import trace_table; t = trace_table('a*(a+b)', at={'a': 4, 'b': 3})",
 ])
 def test_a_trace_table_prints_as_the_text_presenter_writes_it_however_reached(how):
-    # str() first: the test's own import of the presenter must not be what registers it
-    out = fresh(how + "\nshown = str(t)\nimport json\nfrom diffx.present.trace import text\n"
-                "print(json.dumps([shown, text(t)]))")
-    shown, written = out
+    shown, written = shown_and_written(how, "t", "diffx.present.trace")
     assert shown == written
     # the adjoints of a*(a+b) at (4, 3): ā = 2a + b = 11, b̄ = a = 4
     assert "forward primal trace" in shown and "a\u0304 = 11" in shown and \
@@ -105,9 +110,7 @@ def test_a_trace_table_prints_as_the_text_presenter_writes_it_however_reached(ho
     "from diffx.steps import steps; s = steps('x^2*sin(x)')",
 ])
 def test_steps_print_as_the_text_presenter_writes_them_however_reached(how):
-    out = fresh(how + "\nshown = str(s)\nimport json\nfrom diffx.present.steps import text\n"
-                "print(json.dumps([shown, text(s)]))")
-    shown, written = out
+    shown, written = shown_and_written(how, "s", "diffx.present.steps")
     assert shown == written
     assert "product rule" in shown and not shown.startswith("Steps(")
 
