@@ -178,6 +178,9 @@ def _load() -> Any:
         V = v.copy()  # the value audit's recurrence reads the audit's read-only values
         V.flags.writeable = False
         module.condition(V, v.copy(), op, A, A, A[:0], 0, 1.0)
+        from .parse_tables import tables  # the machine parser, on a one-name program
+
+        module.parse_program(np.frombuffer(b"x", np.uint8), *tables())
     except Exception:  # noqa: BLE001 - numba cannot compile a helper: the Python engine runs
         return None
     return module

@@ -26,7 +26,8 @@ adjoint skips an op whose partials can be infinite at finite values). Its functi
   unscreened;
 * ``condition(vals, E, op, A, B, nodes, sub, limit_rel)``: the value audit's error
   recurrence over the live op ``nodes`` (:func:`diffx.value_audit.conditioning`), its
-  partials from the op table like the sweep's.
+  partials from the op table like the sweep's;
+* ``parse_program`` and its helpers: :mod:`diffx.parse_machine`'s text, compiled as it is.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .ops import CONST
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _LOCALS = {"x", "y", "out"}
+_DEF = re.compile(r"^def ([A-Za-z_][A-Za-z_0-9]*)\(", re.MULTILINE)
 
 
 def helpers(op: _ops.Op) -> set[str]:
@@ -245,10 +247,16 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
     # node from the output down, log10 of its routes passed on to its arguments
     lines += ["", "", "@numba.njit(**_jit)",
               "def routes_log(A, B, out, L):",
+              "    top = -INF",  # the largest count met, and the largest an op passed on
+              "    peak = -INF",
               "    for i in range(out, -1, -1):",
               "        r = L[i]",
+              "        if r > top:",
+              "            top = r",
               "        if A[i] < 0 or r == -INF:",
               "            continue",
+              "        if r > peak:",
+              "            peak = r",
               "        L[i] = -INF",
               "        for x in (A[i], B[i]):",
               "            if x < 0:",
@@ -262,7 +270,7 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "            else:",
               "                L[x] = r + _log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 "
               "else r",
-              "    return 0"]
+              "    return top, peak"]
     # the value audit's error recurrence (diffx.value_audit.conditioning): per live op node,
     # E = eps·|v| + |∂v/∂a|·E_a + |∂v/∂b|·E_b; returns the first node past its limit, or -1
     lines += ["", "", "EPS = 2.0 ** -53", "", "", "@numba.njit(**_jit)",
@@ -296,6 +304,13 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "        if e < INF and (e > lim and 0 < lim < INF or lim == 0 < e):",
               "            return i",
               "    return -1"]
+    # the machine parser of big programs: diffx.parse_machine's text, compiled here with the
+    # kernel (its functions are plain Python there, run by the tests as they are)
+    machine = (Path(__file__).parent / "parse_machine.py").read_text()
+    lines += ["", "", machine,
+              f"PARSER = {tuple(_DEF.findall(machine))!r}",
+              "for _name in PARSER:",
+              "    globals()[_name] = numba.njit(**_jit)(globals()[_name])"]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,611 @@
+"""The parser of big programs in machine code: the same graph as diffx.parser, or a refusal.
+
+diffx.parser reads a statement at about a microsecond a node; a program of a million nodes spends
+most of its time there. This module reads the plain subset of the language from the program's
+bytes in one pass: names, decimal numbers without exponent, ``+ - * / ^ **``, unary minus and
+plus, parentheses, calls of the op table's functions, ``name = ...`` statements separated by
+``;`` or new lines, ``#`` comments, and a new line inside parentheses. It builds the nodes in the
+order the general parser calls its builder (the same shunting-yard: the same precedences, the
+same moments of reduction, a literal's negation folded into a constant), shares them as
+GraphBuilder does, and so gives the same graph node for node.
+
+Anything else it refuses, at the first sign, and builds nothing the caller keeps: a byte outside
+the subset (vector notation, Unicode forms, ``2x``, ``1e-3``), a name of the op table used as a
+value or assigned, ``pi`` and ``e``, ``ln`` and the block functions, a number with more than 15
+significant digits or 22 decimals (where one division would not be its correctly rounded
+double), and every error. The general parser then reads the program from the start, so every
+message is its own.
+
+The functions are plain Python over numpy arrays, written for numba: diffx.kernel_source copies
+this file's text into the compiled tier's kernel, where they are compiled (and cached) with it;
+run as they are here, they are the same algorithm at Python's speed, which the tests use.
+Nothing here recurses: operators wait on an explicit stack, as in diffx.parser.
+"""
+
+import math
+
+import numpy as np
+
+# token kinds
+T_NAME, T_NUM, T_OP, T_LPAR, T_RPAR, T_COMMA, T_ASSIGN, T_SEP, T_END, T_BAD = range(10)
+# operator-stack entries
+S_BIN, S_NEG, S_POS, S_PAREN, S_CALL = range(5)
+# what a name is: not yet bound, assigned by a statement, an input, a function of the op
+# table, or a name this parser leaves to the general one (pi, e, ln, the block functions)
+N_FREE, N_ASSIGNED, N_INPUT, N_FUNCTION, N_REFUSED = range(5)
+INPUT_CODE, CONST_CODE = 0, 1  # diffx.ops.INPUT and CONST
+MAX_DIGITS = 15  # significant digits: below 2^53, so the integer is exact
+POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles (10^22 is the last)
+
+
+def _char_class(c):  # 1 letter or '_', 2 digit, 0 anything else
+    if (97 <= c <= 122) or (65 <= c <= 90) or c == 95:
+        return 1
+    if 48 <= c <= 57:
+        return 2
+    return 0
+
+
+def next_token(src, pos):
+    """(kind, start, end) of the token at or after ``pos`` (blanks and a comment skipped)."""
+    n = src.size
+    while pos < n:
+        c = src[pos]
+        if c == 32 or c == 9 or c == 13 or c == 12 or c == 11:
+            pos += 1
+        elif c == 35:  # '#': a comment, up to (not including) the new line
+            while pos < n and src[pos] != 10:
+                pos += 1
+        else:
+            break
+    if pos >= n:
+        return T_END, n, n
+    c = src[pos]
+    cls = _char_class(c)
+    if cls == 1:
+        end = pos + 1
+        while end < n and _char_class(src[end]) != 0:
+            end += 1
+        return T_NAME, pos, end
+    if cls == 2 or (c == 46 and pos + 1 < n and _char_class(src[pos + 1]) == 2):
+        end = pos
+        while end < n and src[end] >= 48 and src[end] <= 57:
+            end += 1
+        if end < n and src[end] == 46:
+            end += 1
+            while end < n and src[end] >= 48 and src[end] <= 57:
+                end += 1
+        # an exponent, 2x, 2(x+1), 0x10, 1_000, 2.5.3: the general parser decides
+        if end < n and (_char_class(src[end]) != 0 or src[end] == 40 or src[end] == 46):
+            return T_BAD, pos, end
+        return T_NUM, pos, end
+    if c == 42 and pos + 1 < n and src[pos + 1] == 42:  # '**'
+        return T_OP, pos, pos + 2
+    if c == 43 or c == 45 or c == 42 or c == 47 or c == 94:  # + - * / ^
+        return T_OP, pos, pos + 1
+    if c == 40:
+        return T_LPAR, pos, pos + 1
+    if c == 41:
+        return T_RPAR, pos, pos + 1
+    if c == 44:
+        return T_COMMA, pos, pos + 1
+    if c == 61:
+        return T_ASSIGN, pos, pos + 1
+    if c == 59 or c == 10:
+        return T_SEP, pos, pos + 1
+    return T_BAD, pos, pos + 1
+
+
+def number_value(src, start, end):
+    """The double nearest the decimal ``src[start:end]``, or -1.0 where one division of exact
+    doubles would not give it (too many digits)."""
+    m = 0
+    digits = 0
+    decimals = 0
+    after_point = False
+    for i in range(start, end):
+        c = src[i]
+        if c == 46:
+            after_point = True
+            continue
+        if after_point:
+            decimals += 1
+        if digits or c != 48:
+            digits += 1
+        m = m * 10 + (int(c) - 48)
+    if digits > MAX_DIGITS or decimals > 22:
+        return -1.0
+    return float(m) / POW10[decimals]
+
+
+
+def _grown(arr, need, fill=0):
+    """``arr`` itself when it holds ``need`` entries, else a copy twice as long (or more), the
+    new entries ``fill``."""
+    if need <= arr.shape[0]:
+        return arr
+    out = np.full((max(need, 2 * arr.shape[0]),) + arr.shape[1:], fill, arr.dtype)
+    out[:arr.shape[0]] = arr
+    return out
+
+
+def _power_of_two(n):
+    """The least power of two at least ``n`` (a hash table's size: its mask is size - 1)."""
+    size = 64
+    while size < n:
+        size *= 2
+    return size
+
+
+def _name_hash(buf, start, end):
+    h = np.uint64(14695981039346656037)
+    for i in range(start, end):
+        h = (h ^ np.uint64(buf[i])) * np.uint64(1099511628211)
+    return h ^ (h >> np.uint64(31))  # (FNV's low bits alone depend on the bytes' low bits)
+
+
+def _node_hash(code, a, b):
+    h = np.uint64(code + 1) * np.uint64(0x9E3779B97F4A7C15)
+    h = (h ^ np.uint64(a + 1)) * np.uint64(0xC2B2AE3D27D4EB4F)
+    h = (h ^ np.uint64(b + 1)) * np.uint64(0x165667B19E3779F9)
+    return h ^ (h >> np.uint64(29))
+
+
+def _value_hash(value):
+    m, ex = math.frexp(value)  # (-0.0 and 0.0 alike)
+    q = np.int64(m * 9007199254740992.0)
+    return (np.uint64(q & 0x7FFFFFFFFFFFFFFF) ^ np.uint64(ex + 4096)) * np.uint64(
+        0x9E3779B97F4A7C15)
+
+
+def _find_name(src, reserved, n_reserved, table, spans, hashes, start, end, h):
+    """(slot, id) of the name ``src[start:end]`` in the open-addressed ``table``; id -1 where
+    it is new (the slot is then free). Names below ``n_reserved`` are spans of ``reserved``."""
+    mask = np.uint64(table.size - 1)
+    j = h & mask
+    length = end - start
+    while True:
+        i = table[j]
+        if i < 0:
+            return j, -1
+        if hashes[i] == h and spans[i, 1] - spans[i, 0] == length:
+            buf = reserved if i < n_reserved else src
+            at = spans[i, 0]
+            same = True
+            for k in range(length):
+                if buf[at + k] != src[start + k]:
+                    same = False
+                    break
+            if same:
+                return j, i
+        j = (j + np.uint64(1)) & mask
+
+
+def _rehash(table, hashes, count):
+    mask = np.uint64(table.size - 1)
+    table[:] = -1
+    for i in range(count):
+        j = hashes[i] & mask
+        while table[j] >= 0:
+            j = (j + np.uint64(1)) & mask
+        table[j] = i
+
+
+def _node(code, a, b, op, A, B, first, second, table, n_over, nodes):
+    """(the node ``code(a, b)``, the count of nodes, the count in ``table``): an existing one
+    if the same op was applied to the same arguments before, else a new one (the arrays have
+    room for it). As in GraphBuilder, a node is looked for among the first two nodes anchored
+    on its later argument (``first``, ``second``: a recent node, in cache), and only a third
+    or later one in the hash ``table``."""
+    anchor = a if a > b else b
+    i = first[anchor]
+    if i < 0:
+        first[anchor] = nodes
+    elif op[i] == code and A[i] == a and B[i] == b:
+        return i, nodes, n_over
+    else:
+        i = second[anchor]
+        if i < 0:
+            second[anchor] = nodes
+        elif op[i] == code and A[i] == a and B[i] == b:
+            return i, nodes, n_over
+        else:
+            mask = np.uint64(table.size - 1)
+            j = _node_hash(code, a, b) & mask
+            while True:
+                i = table[j]
+                if i < 0:
+                    break
+                if op[i] == code and A[i] == a and B[i] == b:
+                    return i, nodes, n_over
+                j = (j + np.uint64(1)) & mask
+            table[j] = nodes
+            n_over += 1
+    op[nodes] = code
+    A[nodes] = a
+    B[nodes] = b
+    return nodes, nodes + 1, n_over
+
+
+def _const(value, start, end, negated, op, A, B, nodes, table, cval, cint, n_consts):
+    """(the constant ``value``'s node, nodes, constants): shared by value, as GraphBuilder.const
+    does; a new one records its text (``src[start:end]``, with a '-' before it if
+    ``negated``). While parsing, a constant node's A holds its constant's row."""
+    mask = np.uint64(table.size - 1)
+    j = _value_hash(value) & mask
+    while True:
+        i = table[j]
+        if i < 0:
+            break
+        if cval[i] == value:
+            return cint[i, 0], nodes, n_consts
+        j = (j + np.uint64(1)) & mask
+    table[j] = n_consts
+    cval[n_consts] = value
+    cint[n_consts, 0] = nodes
+    cint[n_consts, 1] = start
+    cint[n_consts, 2] = end
+    cint[n_consts, 3] = negated
+    op[nodes] = CONST_CODE
+    A[nodes] = n_consts
+    B[nodes] = -1
+    return nodes, nodes + 1, n_consts + 1
+
+
+def _rehash_consts(table, cval, count):
+    mask = np.uint64(table.size - 1)
+    table[:] = -1
+    for i in range(count):
+        j = _value_hash(cval[i]) & mask
+        while table[j] >= 0:
+            j = (j + np.uint64(1)) & mask
+        table[j] = i
+
+
+def _rehash_nodes(old, table, op, A, B):
+    mask = np.uint64(table.size - 1)
+    table[:] = -1
+    for i in old:
+        if i >= 0:
+            j = _node_hash(op[i], A[i], B[i]) & mask
+            while table[j] >= 0:
+                j = (j + np.uint64(1)) & mask
+            table[j] = i
+
+
+def _statement_bytes(src, pos):
+    """The bytes from ``pos`` to the end of the next statement (blank statements before it
+    included): a bound on the tokens, nodes and names reading it can add."""
+    n = src.size
+    i = pos
+    depth = 0
+    started = False
+    while i < n:
+        c = src[i]
+        if c == 35:  # a comment, up to the new line
+            while i < n and src[i] != 10:
+                i += 1
+            continue
+        if c == 40:
+            depth += 1
+        elif c == 41:
+            depth -= 1
+        elif c == 59 or c == 10:  # ';' ends a statement anywhere, a new line outside '('
+            if started and (c == 59 or depth <= 0):
+                return i + 1 - pos
+        elif not (c == 32 or c == 9 or c == 13 or c == 12 or c == 11):
+            started = True
+        i += 1
+    return n - pos + 1
+
+
+def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
+                  reserved, reserved_end, reserved_code, reserved_arity):
+    """The program in ``src`` (its ASCII bytes) as flat arrays, or a refusal.
+
+    ``bin_*``: per byte, the op code, precedence and right-associativity of a binary operator
+    (``**`` reads as ``^``); ``reserved``: the op table's function names and the names left to
+    the general parser, back to back (each one's end in ``reserved_end``), with their op code
+    and arity (code -1: refused wherever it appears).
+
+    Returns (refused at, op, A, B, inputs, constants' values, constants, name spans,
+    statements): ``refused at`` is -1 for a program read, else the offset where it gave up
+    (the arrays are then to be ignored); inputs: rows (node, name id); constants: rows (node,
+    start, end, negated); name spans: (start, end) of each name's first use in ``src`` (ids
+    past the reserved ones); statements: rows (name id or -1, node, offset).
+
+    The arrays grow between statements, each by the statement's length in bytes (a bound on
+    what reading it adds), so that :func:`_statements` never reallocates one.
+    """
+    n_reserved = reserved_end.size
+    op = np.zeros(1024, np.uint8)
+    A = np.full(1024, -1, np.int32)
+    B = np.full(1024, -1, np.int32)
+    first = np.full(1024, -1, np.int32)
+    second = np.full(1024, -1, np.int32)
+    node_table = np.full(1 << 6, -1, np.int64)  # a node's third and later users
+    cval = np.zeros(16)
+    cint = np.zeros((16, 4), np.int64)
+    const_table = np.full(1 << 6, -1, np.int64)
+    # names: (start, end) of the first use, hash, kind, node (a function's op code), arity
+    spans = np.zeros((max(256, 2 * n_reserved), 2), np.int64)
+    hashes = np.zeros(spans.shape[0], np.uint64)
+    nkind = np.zeros(spans.shape[0], np.int64)
+    nnode = np.zeros(spans.shape[0], np.int64)
+    narity = np.zeros(spans.shape[0], np.int64)
+    name_table = np.full(1 << 10, -1, np.int64)
+    start = 0
+    for k in range(n_reserved):
+        end = reserved_end[k]
+        h = _name_hash(reserved, start, end)
+        slot, _ = _find_name(reserved, reserved, k, name_table, spans, hashes, start, end, h)
+        name_table[slot] = k
+        spans[k, 0], spans[k, 1], hashes[k] = start, end, h
+        nkind[k] = N_FUNCTION if reserved_code[k] >= 0 else N_REFUSED
+        nnode[k], narity[k] = reserved_code[k], reserved_arity[k]
+        start = end
+    inputs = np.zeros((16, 2), np.int64)
+    stmts = np.zeros((1024, 3), np.int64)
+    # the operator stack (kind, precedence, op code or the called name's id, commas so far)
+    # and the value stack
+    stack = np.zeros((64, 4), np.int64)
+    vals = np.zeros(64, np.int64)
+    # counts: nodes, constants, names, inputs, statements, nodes in node_table
+    count = np.zeros(6, np.int64)
+    count[2] = n_reserved
+    pos = 0
+    while True:
+        room = _statement_bytes(src, pos) + 2
+        nodes, n_consts, names, n_inputs, n_stmts, n_over = count
+        if nodes + room > op.size:
+            op = _grown(op, nodes + room)
+            A = _grown(A, nodes + room, -1)
+            B = _grown(B, nodes + room, -1)
+            first = _grown(first, nodes + room, -1)
+            second = _grown(second, nodes + room, -1)
+        if 2 * (n_over + room) > node_table.size:
+            old = node_table
+            node_table = np.full(_power_of_two(2 * (n_over + room)), -1, np.int64)
+            _rehash_nodes(old, node_table, op, A, B)
+        if n_consts + room > cval.size:
+            cval = _grown(cval, n_consts + room)
+            cint = _grown(cint, n_consts + room)
+        if 2 * (n_consts + room) > const_table.size:
+            const_table = np.full(_power_of_two(2 * (n_consts + room)), -1, np.int64)
+            _rehash_consts(const_table, cval, n_consts)
+        if names + room > spans.shape[0]:
+            spans = _grown(spans, names + room)
+            hashes = _grown(hashes, names + room)
+            nkind = _grown(nkind, names + room)
+            nnode = _grown(nnode, names + room)
+            narity = _grown(narity, names + room)
+        if 2 * (names + room) > name_table.size:
+            name_table = np.full(_power_of_two(2 * (names + room)), -1, np.int64)
+            _rehash(name_table, hashes, names)
+        inputs = _grown(inputs, n_inputs + room)
+        stmts = _grown(stmts, n_stmts + room)
+        stack = _grown(stack, room)
+        vals = _grown(vals, room)
+        pos = _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right,
+                          unary_prec, neg_code, op, A, B, first, second, node_table, cval,
+                          cint, const_table, spans, hashes, nkind, nnode, narity, name_table,
+                          inputs, stmts, stack, vals, count)
+        if pos < 0:
+            break
+    refused = -2 - pos
+    if refused < 0 and count[4] == 0:
+        refused = 0  # nothing to differentiate: the general parser's message
+    nodes, n_consts, names, n_inputs, n_stmts, _ = count
+    for k in range(n_consts):  # a constant's A held its row while parsing
+        A[cint[k, 0]] = -1
+    return (refused, op[:nodes], A[:nodes], B[:nodes], inputs[:n_inputs], cval[:n_consts],
+            cint[:n_consts], spans[n_reserved:names], stmts[:n_stmts])
+
+
+def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, unary_prec,
+               neg_code, op, A, B, first, second, node_table, cval, cint, const_table, spans,
+               hashes, nkind, nnode, narity, name_table, inputs, stmts, stack, vals, count):
+    """Read statements from ``pos`` on into the arrays while they have room for the next one
+    (its length in bytes); returns the offset of the first without room, -1 at the end of the
+    program, or -2 - the offset where the machine parser gives up."""
+    nodes, n_consts, names, n_inputs, n_stmts, n_over = count
+    refused = -1
+    while True:
+        room = _statement_bytes(src, pos) + 2
+        if nodes + room > op.size or 2 * (n_over + room) > node_table.size or \
+                n_consts + room > cval.size or 2 * (n_consts + room) > const_table.size or \
+                names + room > spans.shape[0] or 2 * (names + room) > name_table.size or \
+                n_inputs + room > inputs.shape[0] or n_stmts + room > stmts.shape[0] or \
+                room > stack.shape[0] or room > vals.size:
+            kind = T_SEP  # (not the end: the caller makes room)
+            break
+        kind, s, e = next_token(src, pos)
+        while kind == T_SEP:
+            kind, s, e = next_token(src, e)
+        if kind == T_END:
+            break
+        stmt_at = s
+        target_end = -1  # no target
+        target_hash = np.uint64(0)
+        if kind == T_NAME:
+            k2, s2, e2 = next_token(src, e)
+            if k2 == T_ASSIGN:
+                target_hash = _name_hash(src, s, e)
+                _, known = _find_name(src, reserved, n_reserved, name_table, spans, hashes, s, e,
+                                      target_hash)
+                if known >= 0:  # assigned twice, an input, a reserved name: an error
+                    refused = s
+                    break
+                target_end = e
+                kind, s, e = next_token(src, e2)
+                if kind == T_SEP or kind == T_END:  # nothing after '='
+                    refused = s
+                    break
+        expect = True
+        depth = 0
+        sp = 0
+        vp = 0
+        while True:
+            if kind == T_SEP and depth > 0 and src[s] == 10:
+                pass  # a new line inside parentheses continues the statement
+            elif expect:
+                if kind == T_NAME:
+                    h = _name_hash(src, s, e)
+                    slot, nid = _find_name(src, reserved, n_reserved, name_table, spans, hashes,
+                                           s, e, h)
+                    k2, s2, e2 = next_token(src, e)
+                    if k2 == T_LPAR:
+                        if nid < 0 or nkind[nid] != N_FUNCTION or \
+                                next_token(src, e2)[0] == T_RPAR:
+                            refused = s  # not a function, or f(): the general parser's error
+                            break
+                        stack[sp, 0], stack[sp, 1], stack[sp, 2], stack[sp, 3] = S_CALL, 0, nid, 0
+                        sp += 1
+                        depth += 1
+                        e = e2  # past the '('
+                    else:
+                        if nid < 0:  # a new input, unless it is the target itself
+                            if target_end >= 0 and h == target_hash and \
+                                    e - s == target_end - stmt_at:
+                                same = True
+                                for k in range(e - s):
+                                    if src[s + k] != src[stmt_at + k]:
+                                        same = False
+                                        break
+                                if same:
+                                    refused = s  # used in its own definition
+                                    break
+                            nid = names
+                            names += 1
+                            name_table[slot] = nid
+                            spans[nid, 0], spans[nid, 1], hashes[nid] = s, e, h
+                            nkind[nid] = N_INPUT
+                            nnode[nid] = nodes
+                            op[nodes] = INPUT_CODE
+                            A[nodes] = -1
+                            B[nodes] = -1
+                            inputs[n_inputs, 0], inputs[n_inputs, 1] = nodes, nid
+                            n_inputs += 1
+                            nodes += 1
+                        elif nkind[nid] != N_ASSIGNED and nkind[nid] != N_INPUT:
+                            refused = s  # a function without parentheses, pi, e, ...
+                            break
+                        vals[vp] = nnode[nid]
+                        vp += 1
+                        expect = False
+                elif kind == T_NUM:
+                    value = number_value(src, s, e)
+                    if value < 0.0:
+                        refused = s
+                        break
+                    vals[vp], nodes, n_consts = _const(value, s, e, 0, op, A, B, nodes,
+                                                       const_table, cval, cint, n_consts)
+                    vp += 1
+                    expect = False
+                elif kind == T_OP and e - s == 1 and (src[s] == 45 or src[s] == 43):
+                    stack[sp, 0] = S_NEG if src[s] == 45 else S_POS
+                    stack[sp, 1] = unary_prec
+                    sp += 1
+                elif kind == T_LPAR:
+                    stack[sp, 0], stack[sp, 1] = S_PAREN, 0
+                    sp += 1
+                    depth += 1
+                else:
+                    refused = s
+                    break
+            elif kind == T_OP or kind == T_RPAR or kind == T_COMMA or kind == T_SEP or \
+                    kind == T_END:
+                # reduce: the operators that bind tighter than this one (or as tight, left
+                # associative), or all of them up to a '(' or a call, or the whole stack
+                c = 0
+                prec = -1
+                right = 0
+                if kind == T_OP:
+                    c = src[s] if e - s == 1 else 94  # '**' is '^'
+                    prec = bin_prec[c]
+                    right = bin_right[c]
+                while sp > 0 and stack[sp - 1, 0] <= S_POS and (
+                        prec < 0 or stack[sp - 1, 1] > prec or
+                        (stack[sp - 1, 1] == prec and not right)):
+                    sp -= 1
+                    what = stack[sp, 0]
+                    if what == S_BIN:
+                        vp -= 1
+                        vals[vp - 1], nodes, n_over = _node(
+                            stack[sp, 2], vals[vp - 1], vals[vp], op, A, B, first, second,
+                            node_table, n_over, nodes)
+                    elif what == S_NEG:
+                        x = vals[vp - 1]
+                        if op[x] == CONST_CODE:  # -3 is the constant -3, not neg(3)
+                            row = A[x]
+                            vals[vp - 1], nodes, n_consts = _const(
+                                -cval[row], cint[row, 1], cint[row, 2], 1 - cint[row, 3], op, A,
+                                B, nodes, const_table, cval, cint, n_consts)
+                        else:
+                            vals[vp - 1], nodes, n_over = _node(
+                                neg_code, x, -1, op, A, B, first, second, node_table, n_over,
+                                nodes)
+                    # (S_POS: unary plus changes nothing)
+                if kind == T_OP:
+                    stack[sp, 0], stack[sp, 1], stack[sp, 2] = S_BIN, prec, bin_code[c]
+                    sp += 1
+                    expect = True
+                elif kind == T_RPAR:
+                    if sp == 0:
+                        refused = s
+                        break
+                    sp -= 1
+                    depth -= 1
+                    if stack[sp, 0] == S_CALL:
+                        nid = stack[sp, 2]
+                        if stack[sp, 3] + 1 != narity[nid]:
+                            refused = s
+                            break
+                        if narity[nid] == 1:
+                            vals[vp - 1], nodes, n_over = _node(
+                                nnode[nid], vals[vp - 1], -1, op, A, B, first, second,
+                                node_table, n_over, nodes)
+                        else:
+                            vp -= 1
+                            vals[vp - 1], nodes, n_over = _node(
+                                nnode[nid], vals[vp - 1], vals[vp], op, A, B, first, second,
+                                node_table, n_over, nodes)
+                elif kind == T_COMMA:
+                    if sp == 0 or stack[sp - 1, 0] != S_CALL or \
+                            stack[sp - 1, 3] + 1 >= narity[stack[sp - 1, 2]]:
+                        refused = s
+                        break
+                    stack[sp - 1, 3] += 1
+                    expect = True
+                else:  # the statement's end
+                    if sp > 0:  # a '(' never closed
+                        refused = s
+                        break
+                    node = vals[vp - 1]
+                    name_id = -1
+                    if target_end >= 0:  # the target: a new name, bound to the node
+                        slot, _ = _find_name(src, reserved, n_reserved, name_table, spans, hashes,
+                                             stmt_at, target_end, target_hash)
+                        name_id = names
+                        names += 1
+                        name_table[slot] = name_id
+                        spans[name_id, 0], spans[name_id, 1] = stmt_at, target_end
+                        hashes[name_id] = target_hash
+                        nkind[name_id] = N_ASSIGNED
+                        nnode[name_id] = node
+                    stmts[n_stmts, 0], stmts[n_stmts, 1], stmts[n_stmts, 2] = \
+                        name_id, node, stmt_at
+                    n_stmts += 1
+                    break
+            else:  # '=' inside an expression, two operands in a row, a stray byte
+                refused = s
+                break
+            kind, s, e = next_token(src, e)
+        if refused >= 0 or kind == T_END:
+            break
+        pos = e
+    count[0], count[1], count[2], count[3], count[4], count[5] = \
+        nodes, n_consts, names, n_inputs, n_stmts, n_over
+    if refused >= 0:
+        return -2 - refused
+    return -1 if kind == T_END else pos
