@@ -122,7 +122,11 @@ def count_routes(graph: Any) -> dict[str, tuple[int | None, float]]:
     """
     cached = graph._cache.get("routes")
     if cached is None:
-        cached = graph._cache["routes"] = _count_exact(graph) or _count_log(graph)
+        # where the compiled tier counts, the logarithms come first (a few milliseconds),
+        # and the exact pass runs only where it may succeed
+        logs, gives_up = _count_log(graph) if _kernel(graph) is not None else (None, False)
+        exact = None if gives_up else _count_exact(graph)
+        cached = graph._cache["routes"] = exact or logs or _count_log(graph)[0]
     return cached
 
 
@@ -146,21 +150,35 @@ def _count_exact(graph: Any) -> dict[str, tuple[int | None, float]] | None:
 KERNEL_NODES = 1_000  # from this many nodes the compiled tier's loop counts, where it is loaded
 
 
-def _count_log(graph: Any) -> dict[str, tuple[int | None, float]]:
-    a, b = _without_constants(graph)
-    out = graph.output
+def _kernel(graph: Any) -> Any:
     from .compiled import loaded  # (numba is imported only where the tier loads it)
 
-    kernel = loaded() if out >= KERNEL_NODES else None
+    return loaded() if graph.output >= KERNEL_NODES else None
+
+
+# log10(2**EXACT_ROUTE_BITS), and a margin far above the logarithms' rounding
+_EXACT_LOG10, _MARGIN = EXACT_ROUTE_BITS * math.log10(2), 0.01
+
+
+def _count_log(graph: Any) -> tuple[dict[str, tuple[int | None, float]], bool]:
+    """The counts as logarithms, and whether the exact pass is sure to give up (an op
+    passes on more than 2**4096 routes): known where the compiled tier counts, else False."""
+    a, b = _without_constants(graph)
+    out = graph.output
+    kernel = _kernel(graph)
     if kernel is not None:  # the same loop, the same operations, in machine code
         import numpy as np
 
         index = np.int32 if a.itemsize == 4 else np.int64  # (both arrays alike)
         logs = np.full(len(a), -math.inf)
         logs[out] = 0.0
-        kernel.routes_log(np.frombuffer(a, dtype=index), np.frombuffer(b, dtype=index), out,
-                          logs)
-        return {name: (None, float(logs[node])) for name, node in graph.input_nodes.items()}
+        top, peak = kernel.routes_log(np.frombuffer(a, dtype=index),
+                                      np.frombuffer(b, dtype=index), out, logs)
+        counts: dict[str, tuple[int | None, float]] = {
+            name: (None, float(logs[node])) for name, node in graph.input_nodes.items()}
+        if top < _EXACT_LOG10 - _MARGIN:
+            return counts, False  # every count fits: the exact pass counts them
+        return counts, bool(peak > _EXACT_LOG10 + _MARGIN)
     ninf = -math.inf
     L = [ninf] * len(a)
     L[out] = 0.0
@@ -191,7 +209,7 @@ def _count_log(graph: Any) -> dict[str, tuple[int | None, float]]:
             L[y] = cur + log10(1.0 + 10.0 ** (r - cur)) if r - cur > -30 else cur
         else:
             L[y] = r + log10(1.0 + 10.0 ** (cur - r)) if cur - r > -30 else r
-    return {name: (None, L[node]) for name, node in graph.input_nodes.items()}
+    return {name: (None, L[node]) for name, node in graph.input_nodes.items()}, False
 
 
 def _without_constants(graph: Any) -> tuple[array, array]:

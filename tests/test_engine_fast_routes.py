@@ -38,7 +38,7 @@ def _full_log_pass(graph: diffx.Graph) -> dict[str, float]:
 @given(programs())
 def test_log_counts_match_the_full_pass_bit_for_bit(source: str) -> None:
     graph = diffx.parse(source)
-    got = {w: log for w, (_, log) in counts._count_log(graph).items()}
+    got = {w: log for w, (_, log) in counts._count_log(graph)[0].items()}
     assert got == _full_log_pass(graph)
 
 
@@ -53,7 +53,7 @@ def test_log_counts_of_a_deep_traced_loop() -> None:
 
 def test_log_counts_with_constant_only_nodes() -> None:
     graph = diffx.parse("c = 2 * 3\nd = c * x + exp(2) * x\nf = d * d + c")
-    got = {w: log for w, (_, log) in counts._count_log(graph).items()}
+    got = {w: log for w, (_, log) in counts._count_log(graph)[0].items()}
     assert got == _full_log_pass(graph)
     assert math.isclose(10 ** got["x"], counts._count_exact(graph)["x"][0])
 
@@ -79,7 +79,7 @@ def test_the_compiled_tiers_log_counts_are_the_same_bit_for_bit(source: str) -> 
     graph = diffx.parse(source)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(counts, "KERNEL_NODES", 0)
-        got = {w: log for w, (_, log) in counts._count_log(graph).items()}
+        got = {w: log for w, (_, log) in counts._count_log(graph)[0].items()}
     assert got == _full_log_pass(graph)
 
 
@@ -93,4 +93,29 @@ def test_the_compiled_tier_counts_a_deep_loop_as_python_does() -> None:
         pytest.skip("the compiled kernel cannot be built here")
     graph = diffx.trace(lambda x: _logistic(x, 5000), x=0.3)
     assert graph.output >= counts.KERNEL_NODES
-    assert counts._count_log(graph)["x"][1] == _full_log_pass(graph)["x"]
+    assert counts._count_log(graph)[0]["x"][1] == _full_log_pass(graph)["x"]
+
+
+def test_where_the_tier_counts_first_the_counts_are_those_of_the_exact_pass() -> None:
+    """With the tier loaded the logarithms come first and the exact pass runs only where it
+    may succeed: just below, at and just above 2**4096 routes (and where only a node of
+    constants passes that many on), the counts are those of the pure-Python passes."""
+    import pytest
+
+    pytest.importorskip("numba")
+    from diffx import compiled
+
+    if compiled.kernel() is None:
+        pytest.skip("the compiled kernel cannot be built here")
+    for steps in (4094, 4095, 4096, 4097, 4098):
+        for extra in ("", " + 0*(2*3)"):
+            lines = ["d0 = x"] + [f"d{k + 1} = d{k} + d{k}" for k in range(steps)]
+            graph = diffx.parse("\n".join(lines) + extra)
+            assert graph.output >= counts.KERNEL_NODES
+            fresh = diffx.parse(graph.source)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(counts, "KERNEL_NODES", 10**9)  # the pure-Python passes
+                want = counts.count_routes(fresh)
+            got = counts.count_routes(graph)
+            assert got == want, steps
+            assert (got["x"][0] is None) == (steps > 4096)  # d1 passes on 2**(steps-1)
