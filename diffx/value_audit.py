@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import ops as _ops
 from .graph import Graph
+from .kernel_source import _needs_out
 from .magnitudes import SMALLEST_NORMAL
 
 EPS = 2.0**-53  # one rounding, relative
@@ -73,14 +74,15 @@ def _groups(graph: Graph) -> list[tuple[_ops.Op, Any, Any, Any]]:
 
 
 def _all_normal(values: Any) -> bool:
-    """Every value finite and at least the smallest normal double in size: then no op could
-    have overflowed or underflowed (the checks of :func:`_faults` need an infinite, zero or
-    subnormal value), so that pass is skipped."""
+    """Every one of ``values`` (a copy: overwritten with their sizes) finite and at least the
+    smallest normal double in size: then no op could have overflowed or underflowed (the
+    checks of :func:`_faults` need an infinite, zero or subnormal value), so that pass is
+    skipped."""
     import numpy as np
 
-    with np.errstate(invalid="ignore"):
-        size = np.abs(values)
-        return bool((size >= SMALLEST_NORMAL).all() and (size < np.inf).all())
+    size = np.abs(values, out=values)
+    # (the least and the greatest size: nan, which is neither, makes both tests fail)
+    return not size.size or bool(size.min() >= SMALLEST_NORMAL and size.max() < np.inf)
 
 
 def range_faults(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str] | None:
@@ -229,37 +231,115 @@ def conditioning_points(graph: Graph, V: Any) -> Any:
     if not nodes.size or nodes.size > MAX_CONDITION_NODES or \
             nodes.size * V.shape[1] > MAX_POINT_CONDITION:
         return bad
-    a, b = _operands(graph, nodes)
-    literal = _literal_errors(graph)
-    # which values carry an error: every op's (one rounding at least), the inexact
-    # literals'; inputs and exact literals carry none, so an op on those alone needs no
-    # partials (the costly ones, x^y's in y, are mostly of that kind: y^2)
-    erring = np.zeros(graph.output + 2, dtype=bool)
-    erring[nodes] = True
-    erring[[node for node, _ in literal]] = True
-    needed = np.zeros(graph.output + 1, dtype=bool)
-    needed[nodes] = erring[a] | erring[b]
-    step = max(1, POINT_SLICE // (graph.output + 2))
+    plan = _point_plan(graph)
+    step = max(1, min(POINT_STEP, POINT_SLICE // (graph.output + 2), V.shape[1]))
+    E = np.empty((graph.output + 2, step))  # (only the rows of erring values are read)
+    for node, e in plan.literal:
+        E[node] = e
+    scratch = np.empty((2, step)), np.empty(step, dtype=bool)
     with np.errstate(all="ignore"):
         for lo in range(0, V.shape[1], step):
-            W = V[:, lo:lo + step]
-            c0, c1 = _coefficients(graph, W, needed)
-            E = np.zeros((graph.output + 2, W.shape[1]))
-            for node, e in literal:
-                E[node] = e
-            for i, ai, bi in zip(nodes.tolist(), a.tolist(), b.tolist()):
-                e = np.abs(W[i])
-                e *= EPS
-                for c, k in ((c0, ai), (c1, bi)):
-                    if erring[k]:  # an error of exactly 0 adds nothing, as at one point
-                        e += np.where(E[k] != 0, c[i] * E[k], 0.0)
-                E[i] = e
-            v = np.abs(W[nodes])
-            e = E[nodes]
-            lost = (e < math.inf) & (((e > CONDITION_LIMIT * v) & (0 < v) & (v < math.inf))
-                                     | ((v == 0) & (e > 0)))
-            bad[lo:lo + step] = lost.any(axis=0)
+            hi = min(lo + step, V.shape[1])
+            _condition_slice(plan, V[:, lo:hi], E[:, :hi - lo], scratch, bad[lo:hi])
     return bad
+
+
+class _PointPlan(NamedTuple):
+    """What :func:`conditioning_points` does per slice, worked out once per graph."""
+
+    literal: list[tuple[int, float]]  # the inexact literals and their roundings
+    # per op group with a node that has an erring argument: the op, those nodes, their
+    # arguments (for indexing V; a missing second one as 0), their rows' places in ``rows``
+    groups: list[tuple[_ops.Op, Any, Any, Any, list[int]]]
+    # per live op node, in order: the node and, per argument, the erring argument (or -1:
+    # none, or one carrying no error, which adds nothing)
+    rows: list[tuple[int, int, int]]
+
+
+def _point_plan(graph: Graph) -> _PointPlan:
+    """The plan of :func:`conditioning_points` for ``graph`` (cached)."""
+    key = "value-audit-point-plan"
+    cached = graph._cache.get(key)
+    if cached is None:
+        import numpy as np
+
+        nodes = _live_ops(graph)
+        a, b = _operands(graph, nodes)
+        literal = _literal_errors(graph)
+        # which values carry an error: every op's (one rounding at least), the inexact
+        # literals'; inputs and exact literals carry none, so an op on those alone needs
+        # no partials (the costly ones, x^y's in y, are mostly of that kind: y^2) and can
+        # lose no digits (its error is its one rounding: eps·|v| <= limit·|v|)
+        erring = np.zeros(graph.output + 2, dtype=bool)
+        erring[nodes] = True
+        erring[[node for node, _ in literal]] = True
+        ea = np.where(erring[a], a, -1)
+        eb = np.where(erring[b], b, -1)
+        rows = list(zip(nodes.tolist(), ea.tolist(), eb.tolist()))
+        place = {node: k for k, node in enumerate(nodes.tolist())}
+        needed = np.zeros(graph.output + 1, dtype=bool)
+        needed[nodes] = (ea >= 0) | (eb >= 0)
+        groups = []
+        for op, gnodes, ga, gb in _groups(graph):
+            keep = needed[gnodes]
+            if keep.any():
+                groups.append((op, gnodes[keep], ga[keep], gb[keep],
+                               [place[n] for n in gnodes[keep].tolist()]))
+        cached = graph._cache[key] = _PointPlan(literal, groups, rows)
+    return cached
+
+
+def _condition_slice(plan: _PointPlan, W: Any, E: Any, scratch: tuple[Any, Any],
+                     bad: Any) -> None:
+    """:func:`conditioning_points` on one slice of points ``W`` (nodes by points): the
+    errors into ``E`` (its rows of inexact literals preset), ``bad`` set where a value lost
+    its digits. The same operations as the reference recurrence, in the same order, so the
+    same errors to the last bit: a term ``|∂v/∂arg|·E_arg`` adds nothing where ``E_arg`` is
+    exactly 0 (not ``inf·0``, nan)."""
+    import numpy as np
+
+    n = W.shape[1]
+    term, limit = scratch[0][0, :n], scratch[0][1, :n]
+    lost = scratch[1][:n]
+    coef: list[Any] = [None] * len(plan.rows) * 2  # per row and argument: |∂v/∂arg|
+    whole: list[bool] = [True] * len(plan.rows) * 2  # ... and whether it is finite
+    for op, nodes, a, b, places in plan.groups:
+        args = (W[a],) if op.arity == 1 else (W[a], W[b])
+        parts = op.local_partials(args, W[nodes] if _needs_out(op) else None)
+        for k, p in enumerate(parts):
+            if np.ndim(p) == 0:
+                c = abs(float(p))
+                for j in places:
+                    coef[2 * j + k], whole[2 * j + k] = c, c < math.inf
+                continue
+            p = np.abs(np.broadcast_to(p, (nodes.size, n)))
+            finite = (p.max(axis=1) < math.inf).tolist()
+            for r, j in enumerate(places):
+                coef[2 * j + k], whole[2 * j + k] = p[r], finite[r]
+    for j, (i, ai, bi) in enumerate(plan.rows):
+        e = E[i]
+        np.abs(W[i], out=e)
+        if ai < 0 and bi < 0:  # one rounding: no digits lost
+            e *= EPS
+            continue
+        np.multiply(e, CONDITION_LIMIT, out=limit)
+        e *= EPS
+        for k, arg in ((0, ai), (1, bi)):
+            if arg < 0:
+                continue
+            c = coef[2 * j + k]
+            if isinstance(c, float) and c == 1.0:
+                e += E[arg]  # (1·E is E, and 0 where E is 0)
+                continue
+            np.multiply(c, E[arg], out=term)
+            if not whole[2 * j + k]:  # inf·0 or nan·0 where the error is 0: adds nothing
+                np.copyto(term, 0.0, where=E[arg] == 0)
+            e += term
+        # lost: e > limit·|v| below infinity (at v = 0: e > 0; v inf or nan: never)
+        np.greater(e, limit, out=lost)
+        if lost.any():
+            lost &= e < math.inf
+            bad |= lost
 
 
 def _operands(graph: Graph, nodes: Any) -> tuple[Any, Any]:
@@ -277,6 +357,7 @@ def _operands(graph: Graph, nodes: Any) -> tuple[Any, Any]:
 
 MAX_POINT_CONDITION = 20_000_000  # node-points the many-points conditioning audit takes on
 POINT_SLICE = 1 << 21  # node-points per slice of it (16 MiB of errors)
+POINT_STEP = 1 << 14  # points per slice at most (a row of errors stays in the cache)
 
 
 CHUNK = 1 << 14  # nodes per slice of the conditioning loop
