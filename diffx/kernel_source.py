@@ -26,7 +26,8 @@ adjoint skips an op whose partials can be infinite at finite values). Its functi
   unscreened;
 * ``condition(vals, E, op, A, B, nodes, sub, limit_rel)``: the value audit's error
   recurrence over the live op ``nodes`` (:func:`diffx.value_audit.conditioning`), its
-  partials from the op table like the sweep's.
+  partials from the op table like the sweep's; ``condition_many`` the same over a batch
+  (:func:`diffx.value_audit.conditioning_points`).
 """
 
 from __future__ import annotations
@@ -296,7 +297,52 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "        if e < INF and (e > lim and 0 < lim < INF or lim == 0 < e):",
               "            return i",
               "    return -1"]
+    lines += _condition_many(ops)
     return "\n".join(lines) + "\n"
+
+
+def _condition_many(ops: list[_ops.Op]) -> list[str]:
+    """``condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad)``: ``condition``
+    over a batch (``vals[node, point]``, errors into ``E`` alike), ``bad[point]`` set where a
+    value lost its digits (:func:`diffx.value_audit.conditioning_points`: the same
+    operations). ``EA``/``EB``: per node of ``nodes`` its argument that carries an error, or
+    -1 (none, or ``u - u``'s, whose roundings cancel): a node with neither only rounds once
+    and loses no digits. A node's op is switched on once, its points looped inside."""
+    lines = ["", "", "@numba.njit(**_jit)",
+             "def condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad):",
+             "    m = vals.shape[1]",
+             "    for j in range(nodes.size):",
+             "        i = nodes[j]",
+             "        o = op[i]",
+             "        a = A[i]",
+             "        b = B[i]",
+             "        ea = EA[j]",
+             "        eb = EB[j]",
+             "        if ea < 0 and eb < 0:",
+             "            for k in range(m):",
+             "                E[i, k] = EPS * abs(vals[i, k])",
+             "            continue"]
+    for n, op in enumerate(ops):
+        lines += [f"        {'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}",
+                  "            for k in range(m):",
+                  "                out = vals[i, k]",
+                  "                x = vals[a, k]"]
+        if op.arity == 2:
+            lines.append("                y = vals[b, k]")
+        # a term adds nothing where its argument's error is exactly 0 (not inf·0)
+        lines += ["                e = EPS * abs(out)",
+                  "                if ea >= 0:",
+                  "                    t = E[ea, k]",
+                  f"                    c = abs({op.partials[0]}) * t",
+                  "                    e += c if t != 0 else 0.0"]
+        if op.arity == 2:
+            lines += ["                if eb >= 0:",
+                      "                    t = E[eb, k]",
+                      f"                    c = abs({op.partials[1]}) * t",
+                      "                    e += c if t != 0 else 0.0"]
+        lines += ["                E[i, k] = e",
+                  "                bad[k] |= (e < INF) & (e > limit_rel * abs(out))"]
+    return lines
 
 
 def kernel_file(directory: Path, ops: list[_ops.Op], names: list[str]) -> Path:

@@ -23,6 +23,7 @@ form, so :mod:`diffx.exact` re-runs the point in mpmath (whose exponent range is
 from __future__ import annotations
 
 import math
+import os
 from array import array
 from typing import Any, NamedTuple
 
@@ -223,13 +224,26 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
 def conditioning_points(graph: Graph, V: Any) -> Any:
     """Many points (``V``: nodes by points): per point, whether a live node's estimated
     relative error passes ``CONDITION_LIMIT`` (:func:`conditioning`'s test, row by row, a
-    slice of points at a time); all False past ``MAX_POINT_CONDITION`` node-points."""
+    slice of points at a time); all False past ``MAX_POINT_CONDITION`` node-points. Where
+    the compiled tier is loaded the same recurrence runs in machine code."""
     import numpy as np
 
     nodes = _live_ops(graph)
     bad = np.zeros(V.shape[1], dtype=bool)
     if not nodes.size or nodes.size > MAX_CONDITION_NODES or \
             nodes.size * V.shape[1] > MAX_POINT_CONDITION:
+        return bad
+    kernel = _points_kernel(graph)
+    if kernel is not None:  # the same recurrence in machine code, partials and all
+        from .compiled import _arrays
+
+        op, A, B, _ = _arrays(graph)
+        E = np.empty((graph.output + 2, V.shape[1]))  # (only erring values' rows are read)
+        for node, e in _literal_errors(graph):
+            E[node] = e
+        plan = _point_plan(graph)
+        kernel.condition_many(np.ascontiguousarray(V), E, op, A, B, nodes, plan.ea, plan.eb,
+                              CONDITION_LIMIT, bad)
         return bad
     plan = _point_plan(graph)
     step = max(1, min(POINT_STEP, POINT_SLICE // (graph.output + 2), V.shape[1]))
@@ -244,6 +258,19 @@ def conditioning_points(graph: Graph, V: Any) -> Any:
     return bad
 
 
+def _points_kernel(graph: Graph) -> Any:
+    """The compiled tier's kernel when it is loaded (``DIFFX_COMPILED=1``: loaded now;
+    ``=0``: never used) and does every op of ``graph``, else None."""
+    from . import compiled
+
+    mode = os.environ.get("DIFFX_COMPILED", "")
+    kernel = None if mode == "0" else compiled.kernel() if mode == "1" else compiled.loaded()
+    if kernel is None or not hasattr(kernel, "condition_many"):
+        return None
+    return kernel if compiled._arrays(graph)[3] <= {_ops.INPUT, _ops.CONST, *kernel.CODES} \
+        else None
+
+
 class _PointPlan(NamedTuple):
     """What :func:`conditioning_points` does per slice, worked out once per graph."""
 
@@ -254,6 +281,8 @@ class _PointPlan(NamedTuple):
     # per live op node, in order: the node and, per argument, the erring argument (or -1:
     # none, or one carrying no error, which adds nothing)
     rows: list[tuple[int, int, int]]
+    ea: Any  # those arguments as index arrays (for the compiled tier)
+    eb: Any
 
 
 def _point_plan(graph: Graph) -> _PointPlan:
@@ -285,7 +314,7 @@ def _point_plan(graph: Graph) -> _PointPlan:
             if keep.any():
                 groups.append((op, gnodes[keep], ga[keep], gb[keep],
                                [place[n] for n in gnodes[keep].tolist()]))
-        cached = graph._cache[key] = _PointPlan(literal, groups, rows)
+        cached = graph._cache[key] = _PointPlan(literal, groups, rows, ea, eb)
     return cached
 
 

@@ -190,6 +190,12 @@ def mismatches() -> int:
 # ---------------------------------------------------------------- the tests
 
 
+@pytest.fixture(autouse=True)
+def numpy_path(monkeypatch):
+    """The numpy form (the compiled tier off, even where an earlier test loaded it)."""
+    monkeypatch.setenv("DIFFX_COMPILED", "0")
+
+
 def test_the_corpus_has_points_of_every_kind():
     """The comparison means something: the reference flags lost digits, overflow and
     underflow somewhere in the corpus, and leaves most points alone."""
@@ -261,4 +267,24 @@ def test_a_mutated_audit_is_caught(monkeypatch, mutation):
         monkeypatch.setattr(value_audit, "_all_normal", lambda values: True)
     for graph, _ in CORPUS:
         graph._cache.pop("value-audit-point-plan", None)
+    assert mismatches() > 0
+
+
+def test_the_compiled_recurrence_flags_the_same_points(monkeypatch):
+    """Where the compiled tier is loaded, ``conditioning_points`` runs its batch recurrence
+    (its partials from the op table's text, in machine code): the same points as the
+    reference, and a mutated limit is caught there too."""
+    pytest.importorskip("numba")
+    from diffx import compiled
+
+    if compiled.kernel() is None:
+        pytest.skip("the compiled kernel cannot be built here")
+    calls = []
+    real = value_audit._points_kernel
+    monkeypatch.setattr(value_audit, "_points_kernel",
+                        lambda graph: calls.append(real(graph)) or calls[-1])
+    monkeypatch.delenv("DIFFX_COMPILED", raising=False)
+    assert mismatches() == 0
+    assert all(k is compiled.kernel() for k in calls) and len(calls) == len(CORPUS)
+    monkeypatch.setattr(value_audit, "CONDITION_LIMIT", LIMIT * 4)
     assert mismatches() > 0
