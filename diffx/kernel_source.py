@@ -305,12 +305,13 @@ def _condition_many(ops: list[_ops.Op]) -> list[str]:
     """``condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad)``: ``condition``
     over a batch (``vals[node, point]``, errors into ``E`` alike), ``bad[point]`` set where a
     value lost its digits (:func:`diffx.value_audit.conditioning_points`: the same
-    operations). ``EA``/``EB``: per node of ``nodes`` its argument that carries an error, or
+    operations); returns 1 when an op's value is not finite and normal, else 0. ``EA``/``EB``: per node of ``nodes`` its argument that carries an error, or
     -1 (none, or ``u - u``'s, whose roundings cancel): a node with neither only rounds once
     and loses no digits. A node's op is switched on once, its points looped inside."""
     lines = ["", "", "@numba.njit(**_jit)",
              "def condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad):",
              "    m = vals.shape[1]",
+             "    normal = True",
              "    for j in range(nodes.size):",
              "        i = nodes[j]",
              "        o = op[i]",
@@ -320,7 +321,9 @@ def _condition_many(ops: list[_ops.Op]) -> list[str]:
              "        eb = EB[j]",
              "        if ea < 0 and eb < 0:",
              "            for k in range(m):",
-             "                E[i, k] = EPS * abs(vals[i, k])",
+             "                v = abs(vals[i, k])",
+             "                E[i, k] = EPS * v",
+             "                normal &= NORMAL <= v < INF",
              "            continue"]
     for n, op in enumerate(ops):
         lines += [f"        {'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}",
@@ -330,7 +333,9 @@ def _condition_many(ops: list[_ops.Op]) -> list[str]:
         if op.arity == 2:
             lines.append("                y = vals[b, k]")
         # a term adds nothing where its argument's error is exactly 0 (not inf·0)
-        lines += ["                e = EPS * abs(out)",
+        lines += ["                v = abs(out)",
+                  "                normal &= NORMAL <= v < INF",
+                  "                e = EPS * v",
                   "                if ea >= 0:",
                   "                    t = E[ea, k]",
                   f"                    c = abs({op.partials[0]}) * t",
@@ -341,8 +346,8 @@ def _condition_many(ops: list[_ops.Op]) -> list[str]:
                       f"                    c = abs({op.partials[1]}) * t",
                       "                    e += c if t != 0 else 0.0"]
         lines += ["                E[i, k] = e",
-                  "                bad[k] |= (e < INF) & (e > limit_rel * abs(out))"]
-    return lines
+                  "                bad[k] |= (e < INF) & (e > limit_rel * v)"]
+    return lines + ["    return 0 if normal else 1"]
 
 
 def kernel_file(directory: Path, ops: list[_ops.Op], names: list[str]) -> Path:

@@ -21,6 +21,7 @@ import pytest
 
 import diffx
 from diffx import evaluation, exact_points, value_audit
+from diffx import value_audit_points as points_audit
 from diffx.magnitudes import SMALLEST_NORMAL
 
 EPS, LIMIT = 2.0**-53, 2.0**-23
@@ -140,8 +141,13 @@ def points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def value_rows(graph, x, y):
+    """The values up to the output as a (nodes + 1) × points array (a last row of 1)."""
     vals, _ = evaluation.evaluate(graph, {"x": x, "y": y}, True)
-    return exact_points._value_rows(graph, vals, x.shape)
+    hi = graph.output + 1
+    V = np.ones((hi + 1, x.size))
+    for i in range(hi):
+        V[i] = vals[i]
+    return V
 
 
 def corpus():
@@ -181,9 +187,15 @@ def mismatches() -> int:
         over, faulty = value_audit.range_fault_points(graph, V)
         want_over, want_faulty = reference_range(graph, V)
         cond = value_audit.conditioning_points(graph, V)
-        wrong += not (np.array_equal(cond, reference_conditioning(graph, V))
+        want_cond = reference_conditioning(graph, V)
+        # and as a gradient's audit runs them: from the rows of values, both at once
+        rows = list(V[:graph.output + 1])
+        at_over, at_faulty = exact_points.value_faults(graph, rows, (V.shape[1],))
+        wrong += not (np.array_equal(cond, want_cond)
                       and np.array_equal(over, want_over)
-                      and np.array_equal(faulty, want_faulty))
+                      and np.array_equal(faulty, want_faulty)
+                      and np.array_equal(at_over, np.flatnonzero(want_over))
+                      and np.array_equal(at_faulty, np.flatnonzero(want_faulty | want_cond)))
     return wrong
 
 
@@ -232,17 +244,17 @@ def test_same_points_as_the_reference():
 
 def test_slices_do_not_change_the_answer(monkeypatch):
     """A slice of points at a time (here 7) flags what the whole array flags."""
-    monkeypatch.setattr(value_audit, "POINT_STEP", 7)
+    monkeypatch.setattr(points_audit, "POINT_STEP", 7)
     assert mismatches() == 0
 
 
 @pytest.mark.parametrize("mutation", ["limit", "eps", "zero-term", "second-term",
-                                      "skip-quiet-rows", "normal"])
+                                      "skip-quiet-rows", "normal", "normal-on-the-way"])
 def test_a_mutated_audit_is_caught(monkeypatch, mutation):
     if mutation == "limit":
-        monkeypatch.setattr(value_audit, "CONDITION_LIMIT", LIMIT * 4)
+        monkeypatch.setattr(points_audit, "CONDITION_LIMIT", LIMIT * 4)
     elif mutation == "eps":
-        monkeypatch.setattr(value_audit, "EPS", EPS / 64)
+        monkeypatch.setattr(points_audit, "EPS", EPS / 64)
     elif mutation == "zero-term":  # inf·0 where the error is 0 left as nan
         real = np.copyto
         monkeypatch.setattr(np, "copyto", lambda dst, src, where=True, **kw: None)
@@ -252,19 +264,21 @@ def test_a_mutated_audit_is_caught(monkeypatch, mutation):
             monkeypatch.setattr(np, "copyto", real)
         return
     elif mutation == "second-term":  # the second argument's error dropped
-        plan = value_audit._point_plan
+        plan = points_audit._point_plan
 
         def dropped(graph):
             p = plan(graph)
             return p._replace(rows=[(i, a, -1) for i, a, _ in p.rows])
-        monkeypatch.setattr(value_audit, "_point_plan", dropped)
+        monkeypatch.setattr(points_audit, "_point_plan", dropped)
     elif mutation == "skip-quiet-rows":  # every row treated as one carrying no error
-        plan = value_audit._point_plan
-        monkeypatch.setattr(value_audit, "_point_plan",
+        plan = points_audit._point_plan
+        monkeypatch.setattr(points_audit, "_point_plan",
                             lambda g: plan(g)._replace(rows=[(i, -1, -1)
                                                              for i, _, _ in plan(g).rows]))
     elif mutation == "normal":
-        monkeypatch.setattr(value_audit, "_all_normal", lambda values: True)
+        monkeypatch.setattr(points_audit, "_all_normal", lambda values: True)
+    elif mutation == "normal-on-the-way":  # zeros and subnormals taken for normal values
+        monkeypatch.setattr(points_audit, "SMALLEST_NORMAL", 0.0)
     for graph, _ in CORPUS:
         graph._cache.pop("value-audit-point-plan", None)
     assert mismatches() > 0
@@ -280,11 +294,32 @@ def test_the_compiled_recurrence_flags_the_same_points(monkeypatch):
     if compiled.kernel() is None:
         pytest.skip("the compiled kernel cannot be built here")
     calls = []
-    real = value_audit._points_kernel
-    monkeypatch.setattr(value_audit, "_points_kernel",
+    real = points_audit._points_kernel
+    monkeypatch.setattr(points_audit, "_points_kernel",
                         lambda graph: calls.append(real(graph)) or calls[-1])
     monkeypatch.delenv("DIFFX_COMPILED", raising=False)
+    monkeypatch.setattr(points_audit, "KERNEL_WORK", 0)  # (the corpus's arrays are small)
     assert mismatches() == 0
-    assert all(k is compiled.kernel() for k in calls) and len(calls) == len(CORPUS)
-    monkeypatch.setattr(value_audit, "CONDITION_LIMIT", LIMIT * 4)
+    assert all(k is compiled.kernel() for k in calls) and len(calls) == 2 * len(CORPUS)
+    monkeypatch.setattr(points_audit, "POINT_STEP", 7)  # slices of 7 points, and a rest
+    assert mismatches() == 0
+    monkeypatch.setattr(points_audit, "CONDITION_LIMIT", LIMIT * 4)
     assert mismatches() > 0
+
+
+def test_the_compiled_recurrence_compiles_nothing_after_warming(monkeypatch):
+    """The tier's load compiles ``condition_many`` with the argument types the audit passes
+    it: a gradient at many points afterwards (slices, and a shorter last one) adds none."""
+    pytest.importorskip("numba")
+    from diffx import compiled
+
+    compiled.warm()
+    module = compiled.kernel()
+    before = list(module.condition_many.signatures)
+    assert before
+    monkeypatch.setenv("DIFFX_COMPILED", "1")
+    monkeypatch.setattr(points_audit, "POINT_STEP", 1000)
+    x = np.linspace(-3, 3, 2500)
+    diffx.grad("sin(x)*exp(-(y*y)) + tanh(x*y)/(1 + x*x) + 0.5*cos(x - y)",
+               at={"x": x, "y": x[::-1].copy()})
+    assert list(module.condition_many.signatures) == before
