@@ -182,10 +182,13 @@ def many_points(b: Bench, n: int) -> None:
     print(f"\n{section}", flush=True)
     x, y = peers_points.c_points(n)
     at = {"x": x, "y": y}
+    grad, grad_c = "diffx reverse gradient", "diffx reverse gradient, compiled tier"
     b.contest(section, [
         Contender("numpy forward (no gradient)", lambda: peers_points.make_C_numpy(n)),
-        Contender(FWD, lambda: lambda: diffx.evaluate(graph, at=at)),
-        Contender("diffx reverse gradient", lambda: lambda: diffx.grad(graph, at=at)),
+        Contender(FWD, tier(False, lambda: lambda: diffx.evaluate(graph, at=at))),
+        Contender(grad, tier(False, lambda: lambda: diffx.grad(graph, at=at))),
+        # the tier (loaded in the untimed first run) runs the value audit's recurrence
+        Contender(grad_c, tier(True, lambda: lambda: diffx.grad(graph, at=at))),
         Contender("sympy gradient, lambdified to numpy", lambda: peers_points.make_C_sympy(n),
                   note="diff and lambdify untimed"),
         Contender("sympy gradient, lambdified with cse=True",
@@ -200,6 +203,9 @@ def many_points(b: Bench, n: int) -> None:
          "sympy gradient, lambdified to numpy", "≤ 2"),
         ("diffx gradient / diffx forward (cheap gradient)", "diffx reverse gradient", FWD,
          "≤ 3"),
+        ("diffx gradient, compiled tier / sympy lambdified gradient", grad_c,
+         "sympy gradient, lambdified to numpy", ""),
+        ("diffx gradient, compiled tier / diffx forward", grad_c, FWD, ""),
         ("diffx gradient / torch vectorised (1 thread)", "diffx reverse gradient",
          "torch, vectorised (1 thread)", ""),
     ])

@@ -178,6 +178,9 @@ def _load() -> Any:
         V = v.copy()  # the value audit's recurrence reads the audit's read-only values
         V.flags.writeable = False
         module.condition(V, v.copy(), op, A, A, A[:0], 0, 1.0)
+        W = np.zeros((3, 2))  # ... and over many points (diffx.value_audit)
+        module.condition_many(W, W.copy(), op, A, A, A[:0], A[:0], A[:0], 1.0,
+                              np.zeros(2, np.bool_))
         from .parse_tables import tables  # the machine parser, on a one-name program
 
         module.parse_program(np.frombuffer(b"x", np.uint8), *tables())

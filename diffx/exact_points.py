@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from . import engine, precision, value_audit
+from . import engine, precision, value_audit_points
 from .exact import HOW_LOST, Checked, check_point, point_values, verify
 from .graph import Graph
 
@@ -47,17 +47,19 @@ def _value_rows(graph: Graph, vals: Sequence[Any], shape: tuple[int, ...]) -> An
 
 
 def value_faults(graph: Graph, vals: Sequence[Any], shape: tuple[int, ...]) -> tuple[Any, Any]:
-    """Many points' forward values, audited as one point's are (:mod:`diffx.value_audit`):
-    the points (flat indices) where a value overflowed, and those where one overflowed,
+    """Many points' forward values, audited as one point's are (:mod:`diffx.value_audit`,
+    over the points by :mod:`diffx.value_audit_points`, a slice of points at a time): the
+    points (flat indices) where a value overflowed, and those where one overflowed,
     underflowed or lost its digits. Complex values (the complex step's) are not audited."""
     import numpy as np
 
-    if any(np.iscomplexobj(v) for v in vals[:graph.output + 1]):
+    hi = graph.output + 1
+    if any(np.iscomplexobj(v) for v in vals[:hi]):
         none = np.zeros(0, dtype=np.int64)
         return none, none
-    V = _value_rows(graph, vals, shape)
-    over, faulty = value_audit.range_fault_points(graph, V)
-    faulty |= value_audit.conditioning_points(graph, V)
+    rows = [v if np.ndim(v) == 0 else np.ravel(np.broadcast_to(v, shape)) for v in vals[:hi]]
+    over, faulty, lost = value_audit_points.point_faults(graph, rows, int(np.prod(shape)))
+    faulty |= lost
     return np.flatnonzero(over), np.flatnonzero(faulty)
 
 

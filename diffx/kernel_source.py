@@ -26,7 +26,8 @@ adjoint skips an op whose partials can be infinite at finite values). Its functi
   unscreened;
 * ``condition(vals, E, op, A, B, nodes, sub, limit_rel)``: the value audit's error
   recurrence over the live op ``nodes`` (:func:`diffx.value_audit.conditioning`), its
-  partials from the op table like the sweep's;
+  partials from the op table like the sweep's; ``condition_many`` the same over a batch
+  (:func:`diffx.value_audit.conditioning_points`);
 * ``parse_program`` and its helpers: :mod:`diffx.parse_machine`'s text, compiled as it is.
 """
 
@@ -304,6 +305,7 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "        if e < INF and (e > lim and 0 < lim < INF or lim == 0 < e):",
               "            return i",
               "    return -1"]
+    lines += _condition_many(ops)
     # the machine parser of big programs: diffx.parse_machine's text, compiled here with the
     # kernel (its functions are plain Python there, run by the tests as they are)
     machine = (Path(__file__).parent / "parse_machine.py").read_text()
@@ -312,6 +314,55 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "for _name in PARSER:",
               "    globals()[_name] = numba.njit(**_jit)(globals()[_name])"]
     return "\n".join(lines) + "\n"
+
+
+def _condition_many(ops: list[_ops.Op]) -> list[str]:
+    """``condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad)``: ``condition``
+    over a batch (``vals[node, point]``, errors into ``E`` alike), ``bad[point]`` set where a
+    value lost its digits (:func:`diffx.value_audit.conditioning_points`: the same
+    operations); returns 1 when an op's value is not finite and normal, else 0. ``EA``/``EB``: per node of ``nodes`` its argument that carries an error, or
+    -1 (none, or ``u - u``'s, whose roundings cancel): a node with neither only rounds once
+    and loses no digits. A node's op is switched on once, its points looped inside."""
+    lines = ["", "", "@numba.njit(**_jit)",
+             "def condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad):",
+             "    m = vals.shape[1]",
+             "    normal = True",
+             "    for j in range(nodes.size):",
+             "        i = nodes[j]",
+             "        o = op[i]",
+             "        a = A[i]",
+             "        b = B[i]",
+             "        ea = EA[j]",
+             "        eb = EB[j]",
+             "        if ea < 0 and eb < 0:",
+             "            for k in range(m):",
+             "                v = abs(vals[i, k])",
+             "                E[i, k] = EPS * v",
+             "                normal &= NORMAL <= v < INF",
+             "            continue"]
+    for n, op in enumerate(ops):
+        lines += [f"        {'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}",
+                  "            for k in range(m):",
+                  "                out = vals[i, k]",
+                  "                x = vals[a, k]"]
+        if op.arity == 2:
+            lines.append("                y = vals[b, k]")
+        # a term adds nothing where its argument's error is exactly 0 (not inf·0)
+        lines += ["                v = abs(out)",
+                  "                normal &= NORMAL <= v < INF",
+                  "                e = EPS * v",
+                  "                if ea >= 0:",
+                  "                    t = E[ea, k]",
+                  f"                    c = abs({op.partials[0]}) * t",
+                  "                    e += c if t != 0 else 0.0"]
+        if op.arity == 2:
+            lines += ["                if eb >= 0:",
+                      "                    t = E[eb, k]",
+                      f"                    c = abs({op.partials[1]}) * t",
+                      "                    e += c if t != 0 else 0.0"]
+        lines += ["                E[i, k] = e",
+                  "                bad[k] |= (e < INF) & (e > limit_rel * v)"]
+    return lines + ["    return 0 if normal else 1"]
 
 
 def kernel_file(directory: Path, ops: list[_ops.Op], names: list[str]) -> Path:

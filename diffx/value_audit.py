@@ -18,6 +18,9 @@ subexpressions too, whose values are partials of their neighbours):
 
 :func:`audit` returns the first such node, in the precision audit's ``(node, kind, span)``
 form, so :mod:`diffx.exact` re-runs the point in mpmath (whose exponent range is unbounded).
+The same tests over arrays of points are :mod:`diffx.value_audit_points`' (its
+:func:`range_fault_points` and :func:`conditioning_points` are imported here); the pieces both
+share are :mod:`diffx.value_checks`'.
 """
 
 from __future__ import annotations
@@ -28,59 +31,14 @@ from typing import Any
 
 from . import ops as _ops
 from .graph import Graph
-from .magnitudes import SMALLEST_NORMAL
+from .value_audit_points import conditioning_points, range_fault_points  # noqa: F401
+from .value_checks import (CONDITION_LIMIT, EPS, MAX_CONDITION_NODES,  # noqa: F401
+                           TRUE_ZEROS, _all_normal, _faults, _groups, _literal_errors,
+                           _live_ops, _operands)
 
-EPS = 2.0**-53  # one rounding, relative
-CONDITION_LIMIT = 2.0**-23  # relative error past which a value has lost 30 of its 53 bits
-MAX_CONDITION_NODES = 200_000  # the error estimate's loop (pure Python) stops past this
 KERNEL_NODES = 1_000  # from this many live ops the compiled tier's loop runs, when loaded
 MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
-# Ops whose value is exactly 0 at nonzero arguments by construction, not by underflow.
-TRUE_ZEROS = frozenset({"add", "sub", "relu", "max", "min", "abs", "neg"})
-
-
-def _live_ops(graph: Graph) -> Any:
-    """The op nodes (up to the output) the output uses, as an index array (cached)."""
-    key = "value-audit-live"
-    cached = graph._cache.get(key)
-    if cached is None:
-        import numpy as np
-
-        hi = graph.output + 1
-        live = np.frombuffer(bytes(graph.reachable_from_output()[:hi]), dtype=np.uint8) != 0
-        codes = np.asarray(graph.op[:hi], dtype=np.int64)
-        cached = graph._cache[key] = np.flatnonzero(live & (codes > _ops.CONST))
-    return cached
-
-
-def _groups(graph: Graph) -> list[tuple[_ops.Op, Any, Any, Any]]:
-    """The live op nodes grouped by op: (op, nodes, first args, second args)."""
-    key = "value-audit-groups"
-    cached = graph._cache.get(key)
-    if cached is None:
-        import numpy as np
-
-        nodes = _live_ops(graph)
-        codes = np.asarray(graph.op, dtype=np.int64)[nodes]
-        a = np.asarray(graph.a, dtype=np.int64)[nodes]
-        b = np.maximum(np.asarray(graph.b, dtype=np.int64)[nodes], 0)
-        cached = []
-        for code in np.flatnonzero(np.bincount(codes)):  # np.unique would load numpy.ma
-            sel = codes == code
-            cached.append((_ops.BY_CODE[int(code)], nodes[sel], a[sel], b[sel]))
-        graph._cache[key] = cached
-    return cached
-
-
-def _all_normal(values: Any) -> bool:
-    """Every value finite and at least the smallest normal double in size: then no op could
-    have overflowed or underflowed (the checks of :func:`_faults` need an infinite, zero or
-    subnormal value), so that pass is skipped."""
-    import numpy as np
-
-    with np.errstate(invalid="ignore"):
-        size = np.abs(values)
-        return bool((size >= SMALLEST_NORMAL).all() and (size < np.inf).all())
+CHUNK = 1 << 14  # nodes per slice of the conditioning loop
 
 
 def range_faults(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str] | None:
@@ -92,52 +50,6 @@ def range_faults(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str] 
         return None  # every value finite and normal: nothing overflowed or underflowed
     found = [(int(nodes[0]), kind) for kind, nodes, _ in _faults(graph, V) if nodes.size]
     return min(found) if found else None
-
-
-def range_fault_points(graph: Graph, V: Any) -> tuple[Any, Any]:
-    """Many points (``V``: nodes by points): per point, whether a live node overflowed, and
-    whether one overflowed or underflowed, at finite arguments."""
-    import numpy as np
-
-    over = np.zeros(V.shape[1], dtype=bool)
-    under = np.zeros(V.shape[1], dtype=bool)
-    if _all_normal(V[_live_ops(graph)]):
-        return over, under  # every value finite and normal: nothing overflowed or underflowed
-    for kind, _, points in _faults(graph, V):
-        if kind == "overflow":
-            over |= points
-        else:
-            under |= points
-    return over, over | under
-
-
-def _faults(graph: Graph, V: Any) -> list[tuple[str, Any, Any]]:
-    """Per op group and kind of fault: the nodes where it happened and (``V`` 2-D, points
-    last) the points."""
-    import numpy as np
-
-    out_list = []
-    many = V.ndim == 2
-    with np.errstate(all="ignore"):
-        for op, nodes, a, b in _groups(graph):
-            args = (V[a],) if op.arity == 1 else (V[a], V[b])
-            out = V[nodes]
-            finite = np.ones(out.shape, dtype=bool)
-            nonzero = np.ones(out.shape, dtype=bool)
-            normal = np.ones(out.shape, dtype=bool)
-            for v in args:
-                finite &= np.isfinite(v)
-                nonzero &= v != 0
-                normal &= np.abs(v) >= SMALLEST_NORMAL
-            checks = [("overflow", np.isinf(out) & finite & nonzero)]
-            if op.name not in TRUE_ZEROS:
-                checks.append(("underflow-value",
-                               (np.abs(out) < SMALLEST_NORMAL) & finite & normal))
-            for kind, hit in checks:
-                if hit.any():
-                    out_list.append((kind, nodes[hit.any(axis=1)] if many else nodes[hit],
-                                     hit.any(axis=0) if many else None))
-    return out_list
 
 
 def _coefficients(graph: Graph, V: Any, needed: Any = None) -> tuple[Any, Any]:
@@ -216,90 +128,6 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
                 # elsewhere
                 return i, e / (lim / CONDITION_LIMIT) if lim else math.inf
     return None
-
-
-def conditioning_points(graph: Graph, V: Any) -> Any:
-    """Many points (``V``: nodes by points): per point, whether a live node's estimated
-    relative error passes ``CONDITION_LIMIT`` (:func:`conditioning`'s test, row by row, a
-    slice of points at a time); all False past ``MAX_POINT_CONDITION`` node-points."""
-    import numpy as np
-
-    nodes = _live_ops(graph)
-    bad = np.zeros(V.shape[1], dtype=bool)
-    if not nodes.size or nodes.size > MAX_CONDITION_NODES or \
-            nodes.size * V.shape[1] > MAX_POINT_CONDITION:
-        return bad
-    a, b = _operands(graph, nodes)
-    literal = _literal_errors(graph)
-    # which values carry an error: every op's (one rounding at least), the inexact
-    # literals'; inputs and exact literals carry none, so an op on those alone needs no
-    # partials (the costly ones, x^y's in y, are mostly of that kind: y^2)
-    erring = np.zeros(graph.output + 2, dtype=bool)
-    erring[nodes] = True
-    erring[[node for node, _ in literal]] = True
-    needed = np.zeros(graph.output + 1, dtype=bool)
-    needed[nodes] = erring[a] | erring[b]
-    step = max(1, POINT_SLICE // (graph.output + 2))
-    with np.errstate(all="ignore"):
-        for lo in range(0, V.shape[1], step):
-            W = V[:, lo:lo + step]
-            c0, c1 = _coefficients(graph, W, needed)
-            E = np.zeros((graph.output + 2, W.shape[1]))
-            for node, e in literal:
-                E[node] = e
-            for i, ai, bi in zip(nodes.tolist(), a.tolist(), b.tolist()):
-                e = np.abs(W[i])
-                e *= EPS
-                for c, k in ((c0, ai), (c1, bi)):
-                    if erring[k]:  # an error of exactly 0 adds nothing, as at one point
-                        e += np.where(E[k] != 0, c[i] * E[k], 0.0)
-                E[i] = e
-            v = np.abs(W[nodes])
-            e = E[nodes]
-            lost = (e < math.inf) & (((e > CONDITION_LIMIT * v) & (0 < v) & (v < math.inf))
-                                     | ((v == 0) & (e > 0)))
-            bad[lo:lo + step] = lost.any(axis=0)
-    return bad
-
-
-def _operands(graph: Graph, nodes: Any) -> tuple[Any, Any]:
-    """The first and second arguments of ``nodes`` (-1: none, whose error row is 0); ``u - u``
-    has none here: its two roundings are one and cancel exactly."""
-    import numpy as np
-
-    a = np.asarray(graph.a, dtype=np.int64)[nodes]
-    b = np.asarray(graph.b, dtype=np.int64)[nodes].copy()
-    codes = np.asarray(graph.op, dtype=np.int64)[nodes]
-    same = (codes == _ops.BY_NAME["sub"].code) & (a == b)
-    a[same] = b[same] = -1
-    return a, b
-
-
-MAX_POINT_CONDITION = 20_000_000  # node-points the many-points conditioning audit takes on
-POINT_SLICE = 1 << 21  # node-points per slice of it (16 MiB of errors)
-
-
-CHUNK = 1 << 14  # nodes per slice of the conditioning loop
-
-
-def _literal_errors(graph: Graph) -> list[tuple[int, float]]:
-    """The rounding of each literal that is not exactly its double (``1e300``, ``0.1``, pi):
-    the exact methods read the number typed (docs/conventions.md), the float sweep its
-    nearest double; inputs are exact as given."""
-    from fractions import Fraction
-
-    out = []
-    for node, leaf in graph._leaf.items():
-        if graph.op[node] == _ops.INPUT or node > graph.output:
-            continue
-        value, text = leaf
-        try:
-            exact = Fraction(text) == Fraction(value)
-        except (ValueError, OverflowError):  # pi, e, or not a finite number
-            exact = False
-        if not exact and math.isfinite(value):
-            out.append((node, EPS * abs(value)))
-    return out
 
 
 def _magnitude_span(values: Any) -> int:
