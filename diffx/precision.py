@@ -29,14 +29,10 @@ from . import ops as _ops
 from .evaluation import packed_view
 from .graph import Graph
 from .magnitudes import EXACT_PARTIALS, SMALLEST_NORMAL
+from . import precision_scan
+from .precision_scan import LINEAR, LOST_BITS, _lost_partial
 
-LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
 MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
-
-
-# Ops whose partials are exact copies or conventions (0 is a true 0 there): their partial
-# is ``coefficient * value of a node`` (add: 1, sub: ±1, mul: the other argument) or a step.
-LINEAR = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,), "mul": (1.0, 1.0)}
 
 
 def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
@@ -88,22 +84,6 @@ def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
     return cached
 
 
-def _lost_partial(op: _ops.Op, p: Any, args: tuple[Any, ...], out: Any) -> Any:
-    """A partial that is 0, subnormal or infinite at nonzero finite arguments and output:
-    a true derivative that the float formula could not hold (``-out/y`` = -8e-349)."""
-    import numpy as np
-
-    ordinary = np.isfinite(out) & (out != 0)
-    for v in args:
-        ordinary &= np.isfinite(v) & (v != 0)
-    if op.name == "pow":  # d/dx x^0 = 0 and d/dy 1^y = 0 are true zeros
-        ordinary &= (args[0] != 1) & (args[1] != 0)
-    small = np.abs(p) < SMALLEST_NORMAL
-    if op.kink is None:  # sqrt, asin, acos have true infinite slopes
-        small |= np.isinf(p)
-    return ordinary & small
-
-
 def floats(graph: Graph, seq: Sequence[Any], extra: tuple[float, ...] = ()) -> Any:
     """``seq[:output + 1]`` (Python floats) and ``extra`` as a float64 array. ``struct``
     converts a list of floats at C speed, several times faster than ``np.fromiter``; an
@@ -149,15 +129,14 @@ def audit(graph: Graph, V: Any, D: Sequence[Any], wrt: tuple[str, ...],
 
         if not compiled.screen(graph, V, D, wrt):  # type: ignore[arg-type]
             return None  # nothing the audit below could flag
-    Dm = floats(graph, D)
-    found, total, _ = _scan(graph, V, Dm, wrt, reverse)
+    Dm = packed_view(D, graph.output + 1)  # a view (the audit only reads it), else a copy
+    if Dm is None:
+        Dm = floats(graph, D)
+    found, total = precision_scan.scan_point(graph, V, Dm, wrt, reverse)
     if not found:
         return None
     node, kind = max(found) if reverse else min(found)
-    sizes_all = np.concatenate([total, np.abs(Dm), np.abs(V)])
-    sizes_all = sizes_all[np.isfinite(sizes_all) & (sizes_all > 0)]
-    span = float(np.log10(sizes_all.max()) - np.log10(sizes_all.min())) if sizes_all.size \
-        else 0.0
+    span = precision_scan.span(total, Dm, V)
     return node, kind, min(int(span) + 1, MAX_SPAN)
 
 
