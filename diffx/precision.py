@@ -129,14 +129,23 @@ def audit(graph: Graph, V: Any, D: Sequence[Any], wrt: tuple[str, ...],
 
         if not compiled.screen(graph, V, D, wrt):  # type: ignore[arg-type]
             return None  # nothing the audit below could flag
+        if compiled.loaded():  # the same scan in the kernel, unless it cannot decide
+            got = precision_scan.scan_kernel(graph, V, D, wrt)
+            if got is not None:
+                return _named(got[0], got[1], reverse)
     Dm = packed_view(D, graph.output + 1)  # a view (the audit only reads it), else a copy
     if Dm is None:
         Dm = floats(graph, D)
     found, total = precision_scan.scan_point(graph, V, Dm, wrt, reverse)
+    return _named(found, precision_scan.span(total, Dm, V) if found else 0.0, reverse)
+
+
+def _named(found: list[tuple[int, str]], span: float, reverse: bool
+           ) -> tuple[int, str, int] | None:
+    """The node the audit names (the first in sweep order), how, and the digits needed."""
     if not found:
         return None
     node, kind = max(found) if reverse else min(found)
-    span = precision_scan.span(total, Dm, V)
     return node, kind, min(int(span) + 1, MAX_SPAN)
 
 

@@ -228,3 +228,45 @@ def span(total: Any, Dm: Any, V: Any) -> float:
     if top == -np.inf:
         return 0.0
     return float(np.log10(top) - np.log10(bottom))
+
+
+def scan_kernel(graph: Graph, V: Any, adj: Any, wrt: tuple[str, ...]
+                ) -> tuple[list[tuple[int, str]], float] | None:
+    """The reverse scan at one point in the compiled tier's kernel (``audit``, one pass over
+    the nodes, no per-edge arrays), for adjoints its sweep made (``adj.array``): the flagged
+    nodes as :func:`scan_point` finds them and the digits' span as :func:`span` gives it, or
+    None where only the numpy scan can decide (a sum within 2^-20 of the audit's limit, whose
+    last bits depend on the order of its terms; a size or a partial by the smallest normal
+    number or past 2^1000, where numpy's partials, an ulp off math's, could decide; a span set
+    by a sum, by a whole number of digits)."""
+    import numpy as np
+
+    from . import compiled
+
+    op, A, B, _ = compiled._arrays(graph)
+    hi = graph.output + 1
+    none = np.iinfo(np.int64).max
+    LP = np.full(2048, none, dtype=np.int64)  # per 2 * active code + k
+    R = np.array([none, -1, none, -1], dtype=np.int64)
+    F = np.zeros(4)
+    if compiled.kernel().audit(V, adj.array, op, A, B, compiled._plan(graph, wrt),
+                               graph.output, np.zeros(hi), np.zeros(hi, dtype=np.int32),
+                               LP, R, F):
+        return None
+    found: list[tuple[int, str]] = []
+    per_nodes, per_args = magnitudes.periodic(graph, wrt)
+    if per_nodes.size:
+        hit = per_nodes[magnitudes.periodic_loss(V, per_args)]
+        if hit.size:
+            found += [(int(hit.min()), "periodic"), (int(hit.max()), "periodic")]
+    if R[1] >= 0:
+        found += [(int(R[0]), "underflow"), (int(R[1]), "underflow")]
+    found += [(int(LP[k]), "underflow") for k in np.flatnonzero(LP != none)]
+    if R[3] >= 0:
+        found += [(int(R[2]), "cancellation"), (int(R[3]), "cancellation")]
+    top, bottom = max(F[0], F[2]), min(F[1], F[3])
+    digits = float(np.log10(top) - np.log10(bottom)) if top > 0 else 0.0
+    if found and abs(digits - round(digits)) < 1e-5 and (
+            F[2] >= top * (1 - 2.0**-18) or F[3] <= bottom * (1 + 2.0**-18)):
+        return None  # a sum sets the span, by a whole number of digits: numpy's may not
+    return found, digits

@@ -166,3 +166,89 @@ def test_the_scan_keeps_only_int32_nodes_per_edge_group():
     assert all(nodes.dtype == np.int32 for *_, nodes in groups)
     assert precision_scan.n_edges(graph, ("x", "y")) == precision._edges(graph, ("x", "y"))[0].size
     assert magnitudes.EXACT_PARTIALS >= set(precision_scan.LINEAR)
+
+
+# ---------------------------------------------------------------- the compiled tier's scan
+
+def _kernel_pass(graph, at):
+    """Values and adjoints from the compiled tier (None where it does not run the point)."""
+    from diffx import compiled
+
+    if compiled.kernel() is None or not compiled.supports(graph, at):
+        return None
+    vals = compiled.forward(graph, at)
+    adj = compiled.sweep(graph, vals, tuple(graph.inputs)) if vals is not None else None
+    return None if adj is None else (vals, adj)
+
+
+def _kernel_against_numpy(src, at):
+    """The kernel's scan decides as the numpy scan or declines (None); True if it decided."""
+    graph = diffx.parse(src)
+    at = {k: v for k, v in at.items() if k in graph.input_nodes}
+    got = _kernel_pass(graph, at) if at else None
+    if got is None:
+        return False
+    vals, adj = got
+    wrt = tuple(graph.inputs)
+    V = precision.values_array(graph, vals)
+    Dm = precision.floats(graph, adj)
+    kernel = precision_scan.scan_kernel(graph, V, adj, wrt)
+    if kernel is None:
+        return False
+    found, total = precision_scan.scan_point(graph, V, Dm, wrt, True)
+    assert kernel[0] == found, (src, at)
+    if found:
+        digits = precision_scan.span(total, Dm, V)
+        assert int(kernel[1]) == int(digits) and abs(kernel[1] - digits) < 1e-9, (src, at)
+    return True
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.sampled_from(POINTS), st.sampled_from(POINTS))
+def test_the_kernel_scan_decides_as_the_numpy_scan(src, x, y):
+    pytest.importorskip("numba")
+    _kernel_against_numpy(src, {"x": x, "y": y})
+
+
+@pytest.mark.parametrize("src, x", [
+    ("a = x*1e20\nb = 1e20*x\na - b + 1e-300*x", 3.0),  # cancellation at x
+    ("u = x - x\nu*u + x", 2.0),                          # forgiven: nothing to find
+    ("y = x*1e-200\ny*1e-200 + x", 0.5),                  # 1e-400: the product underflows
+    ("relu(1.25)/(a/x)", -8e-175),
+])
+def test_the_kernel_scan_decides_the_clear_cases(src, x):
+    pytest.importorskip("numba")
+    assert _kernel_against_numpy(src, {"x": x, "a": 2.0})
+
+
+def test_a_gradient_audited_in_the_kernel_adds_no_signature(monkeypatch):
+    """A big graph with a real cancellation, the tier forced on: the kernel's scan names the
+    node the numpy scan names, and runs with the signature warmed at load."""
+    pytest.importorskip("numba")
+    from diffx import compiled
+
+    module = compiled.kernel()
+    if module is None:
+        pytest.skip("the compiled tier does not load here")
+    before = list(module.audit.signatures)
+    decided = []
+    scan = precision_scan.scan_kernel
+    monkeypatch.setattr(precision_scan, "scan_kernel",
+                        lambda *a: decided.append(scan(*a)) or decided[-1])
+    monkeypatch.setenv("DIFFX_COMPILED", "1")
+    src = "\n".join(["s0 = x"] + [f"s{k} = sin(s{k - 1})*0.5 + x" for k in range(1, 600)]
+                    + ["a = s599*1e20", "b = 1e20*s599", "a - b + 1e-300*s599"])
+    graph = diffx.parse(src)
+    result = diffx.grad(graph, at={"x": 0.3}, method="reverse")
+    assert list(module.audit.signatures) == before
+    assert decided and decided[0] is not None
+    node = max(decided[0][0])[0]
+    assert graph.describe(node).startswith("s599") and result.warnings
+
+
+def test_the_kernel_scan_decides_steps_and_ieee_partials_at_extreme_points():
+    """relu, abs, max and min (steps) and division (IEEE arithmetic) have partials numpy
+    gives to the last bit: an underflowed partial there is decided in the kernel."""
+    pytest.importorskip("numba")
+    assert _kernel_against_numpy("relu(x)*1e-300 + max(x, 0)/(x*1e300)", {"x": 1e-10})
+    assert _kernel_against_numpy("abs(x)/(x*x*1e300) + min(x, x)", {"x": 3e-5})
