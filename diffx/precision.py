@@ -11,10 +11,11 @@ A float sweep (reverse or forward) can be silently wrong in two ways:
   rounding error is not small against the period (``tan(sinh(x))`` at 416: the float slope
   is 47 % off, every digit of the argument's position in its period lost).
 
-:func:`audit` looks for both after a sweep, vectorised over the edges grouped by op (one numpy
-call per kind of op, not per edge): every edge's contribution ``g * partial``, its magnitude
-summed per receiving node and compared with the node's result, and every product checked for
-underflow. :mod:`diffx.exact` then recovers the derivatives in mpmath.
+:func:`audit` looks for all three after a sweep, vectorised over the edges grouped by op (one
+numpy call per kind of op, not per edge; one point: :mod:`diffx.precision_scan`, in chunks or
+in the compiled tier's kernel; many points: :func:`_scan`): every edge's contribution
+``g * partial``, its magnitude summed per receiving node and compared with the node's result,
+and every product checked for underflow. :mod:`diffx.exact` then recovers the derivatives in mpmath.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from . import engine, magnitudes
+from . import engine, magnitudes, precision_scan
 from . import ops as _ops
 from .evaluation import packed_view
 from .graph import Graph
 from .magnitudes import EXACT_PARTIALS, SMALLEST_NORMAL
-from . import precision_scan
 from .precision_scan import LINEAR, LOST_BITS, _lost_partial
 
 MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
@@ -120,10 +120,9 @@ def audit(graph: Graph, V: Any, D: Sequence[Any], wrt: tuple[str, ...],
     decimal digits its magnitudes span (what an exact re-run needs at least).
 
     ``V`` is :func:`values_array`; ``D`` are the adjoints (``reverse``) or the tangents with
-    respect to ``wrt[0]``.
+    respect to ``wrt[0]``. One point's edges are scanned by :mod:`diffx.precision_scan` (in
+    the compiled tier's kernel where it is loaded and can decide).
     """
-    import numpy as np
-
     if reverse and getattr(D, "marks", None) is not None:  # swept by the compiled tier
         from . import compiled
 

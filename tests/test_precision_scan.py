@@ -3,8 +3,10 @@
 The reference is :func:`diffx.precision._scan`, the whole-array audit (every edge's
 contribution at once, summed with ``np.bincount``): the chunked scan must flag the same nodes
 and sum the same magnitudes to the last bit, on random graphs at extreme points, in chunks so
-small that every group and every sum crosses chunk boundaries. Hand-derived cases pin what the
-audit must conclude (``x/x + x`` at 1e-200 cancels: 1 + 1e200 - 1e200; ``x - x`` does not).
+small that every group and every sum crosses chunk boundaries. The compiled tier's kernel scan
+(numba; skipped without it) must decide as the numpy scan does wherever it does not decline.
+Hand-derived cases pin what the audit must conclude (``x/x + x`` at 1e-200 cancels:
+1 + 1e200 - 1e200; ``x - x`` does not).
 """
 
 from __future__ import annotations
