@@ -178,6 +178,9 @@ def _load() -> Any:
         V = v.copy()  # the value audit's recurrence reads the audit's read-only values
         V.flags.writeable = False
         module.condition(V, v.copy(), op, A, A, A[:0], 0, 1.0)
+        i32 = np.zeros(3, np.int32)  # the precision audit's scan (diffx.precision_scan)
+        module.audit(V, v.copy(), op, A, A, op.copy(), 2, v.copy(), i32, A.copy(), A.copy(),
+                     np.zeros(4))
         W = np.zeros((3, 2))  # ... and over many points (diffx.value_audit)
         module.condition_many(W, W.copy(), op, A, A, A[:0], A[:0], A[:0], 1.0,
                               np.zeros(2, np.bool_))

@@ -305,6 +305,9 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "        if e < INF and (e > lim and 0 < lim < INF or lim == 0 < e):",
               "            return i",
               "    return -1"]
+    from .magnitudes import kernel_audit_lines
+
+    lines += kernel_audit_lines(ops)  # the precision audit's scan at one point
     lines += _condition_many(ops)
     # the machine parser of big programs: diffx.parse_machine's text, compiled here with the
     # kernel (its functions are plain Python there, run by the tests as they are)

@@ -22,6 +22,7 @@ is nothing to find this costs about one more sweep.
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Sequence
 from typing import Any
@@ -197,3 +198,121 @@ def screen(graph: Graph, vals: Sequence[Any], D: Sequence[Any], wrt: tuple[str, 
             np.absolute(vals[a], out=w)
             flag |= (w >= PERIODIC_LIMIT) & (w < np.inf)
     return np.ravel(flag)
+
+
+
+def kernel_audit_lines(ops: list[_ops.Op]) -> list[str]:
+    """The kernel's ``audit``: the precision audit's scan at one point, reverse
+    (:func:`diffx.precision_scan.scan_kernel`), one pass over the swept nodes. Per edge its
+    contribution ``g * p`` (``p`` from the op table, as ``condition``), its size summed into
+    ``T`` and counted in ``C`` (with ``PAIR`` set where a node's two contributions to one
+    argument are exact opposites, ``DOUBT`` where numpy's partials might make them so);
+    ``LP`` the first node per (active code, argument) whose partial is lost, ``R``
+    underflow's first and last node and cancellation's, ``F`` the span's extremes (of the
+    adjoints and values, of the sums). Returns 1
+    where the numpy scan could answer otherwise: a sum within ``MARGIN`` of its limit (its
+    last bits depend on the order of its terms) or past ``HUGE``, a size or a checked
+    partial by the smallest normal number or past ``HUGE`` (numpy's partials may be an ulp
+    off math's)."""
+    lines = ["", "", "MARGIN = 2.0 ** -20", "HUGE = 2.0 ** 1000", "LOST = 2.0 ** 30",
+             "PAIR = 1 << 24", "DOUBT = 1 << 25", "", "", "@numba.njit(**_jit)",
+             "def audit(vals, G, op, A, B, plan, output, T, C, LP, R, F):",
+             "    near = 0",
+             "    for i in range(output, -1, -1):",
+             "        f = plan[i]",
+             "        if not f:",
+             "            continue",
+             "        o = op[i]",
+             "        a = A[i]",
+             "        b = B[i]",
+             "        ma = f & 2",
+             "        mb = f & 8",
+             "        g = G[i]",
+             "        out = vals[i]",
+             "        x = vals[a]",
+             "        y = vals[b] if b >= 0 else 0.0",
+             "        p0 = 0.0",
+             "        p1 = 0.0",
+             "        chk = 0",
+             "        fz = 0",
+             "        ok = True"]
+    for n, op in enumerate(ops):
+        lines.append(f"        {'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}")
+        lines += ["            if ma:", f"                p0 = {op.partials[0]}"]
+        if op.arity == 2:
+            lines += ["            if mb:", f"                p1 = {op.partials[1]}"]
+        # a partial of IEEE operations only (+ - * / sqrt) is numpy's to the last bit
+        # (or a step, a sign: EXACT_PARTIALS)
+        fuzzy = op.name not in EXACT_PARTIALS and bool(
+            {n for p in op.partials for n in re.findall(r"[A-Za-z_]\w*", p)}
+            - {"x", "y", "out", "sqrt"})
+        if fuzzy:
+            lines.append("            fz = 1")
+        if op.name not in EXACT_PARTIALS:  # 2: an infinite partial is lost too
+            lines.append(f"            chk = {2 if op.kink is None else 1}")
+            ordinary = ["abs(x) < INF", "x != 0"] + (["abs(y) < INF", "y != 0"]
+                                                     if op.arity == 2 else [])
+            if op.name == "pow":  # d/dx x^0 = 0 and d/dy 1^y = 0 are true zeros
+                ordinary += ["x != 1", "y != 0"]
+            lines.append("            ok = abs(out) < INF and out != 0 and "
+                         + " and ".join(ordinary))
+    lines += ["        code = 8 * o + (2 if ma else 0) + (4 if mb else 0)",
+              "        s0 = 0.0"]
+    for k, arg, mask, p in ((0, "a", "ma", "p0"), (1, "b", "mb", "p1")):
+        edge = [f"s = g * {p}",
+                "c = abs(s)",
+                f"w = abs({p})",
+                "if fz and (w < NORMAL * (1 + MARGIN) or HUGE < w",
+                "           or NORMAL * (1 - MARGIN) <= c <= NORMAL * (1 + MARGIN)):",
+                "    near = 1",
+                "if chk and ok and g != 0 and (w < NORMAL or chk == 2 and w == INF):",
+                f"    if i < LP[code + {k}]:",
+                f"        LP[code + {k}] = i",
+                f"if c < NORMAL and g != 0 and {p} != 0 and abs(g) < INF and w < INF:",
+                "    if i < R[0]:",
+                "        R[0] = i",
+                "    if i > R[1]:",
+                "        R[1] = i",
+                f"T[{arg}] += c",
+                f"C[{arg}] += 1"]
+        edge += ["s0 = s"] if k == 0 else [  # x - x, x/x: both contributions from here
+            "if ma and a == b:",
+            "    C[a] |= DOUBT if fz else (PAIR if s == -s0 else 0)"]
+        lines += [f"        if {mask}:"] + [f"            {line}" for line in edge]
+    lines += [
+              # the sums against the adjoints: cancellation, and the span's extremes
+              "    top = -INF",
+              "    bottom = INF",
+              "    top_t = -INF",
+              "    bottom_t = INF",
+              "    for j in range(output + 1):",
+              "        t = T[j]",
+              "        d = abs(G[j])",
+              "        lim = LOST * d",
+              "        if HUGE < t:",
+              "            near = 1",
+              "        elif 0 < t and lim < INF and abs(t - lim) <= MARGIN * t:",
+              "            near = 1",
+              "        if lim < t < INF and not (d == 0 and C[j] == 2 | PAIR):",
+              "            if d == 0 and C[j] == 2 | DOUBT:",
+              "                near = 1",
+              "            if j < R[2]:",
+              "                R[2] = j",
+              "            R[3] = j",
+              "        if 0 < t < INF:",
+              "            top_t = max(top_t, t)",
+              "            bottom_t = min(bottom_t, t)",
+              "        if 0 < d < INF:",
+              "            top = max(top, d)",
+              "            bottom = min(bottom, d)",
+              "    for j in range(vals.size):",
+              "        v = abs(vals[j])",
+              "        if 0 < v < INF:",
+              "            top = max(top, v)",
+              "            bottom = min(bottom, v)",
+              "    F[0] = top",
+              "    F[1] = bottom",
+              "    F[2] = top_t",
+              "    F[3] = bottom_t",
+              "    return near"]
+    return lines

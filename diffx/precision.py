@@ -11,10 +11,11 @@ A float sweep (reverse or forward) can be silently wrong in two ways:
   rounding error is not small against the period (``tan(sinh(x))`` at 416: the float slope
   is 47 % off, every digit of the argument's position in its period lost).
 
-:func:`audit` looks for both after a sweep, vectorised over the edges grouped by op (one numpy
-call per kind of op, not per edge): every edge's contribution ``g * partial``, its magnitude
-summed per receiving node and compared with the node's result, and every product checked for
-underflow. :mod:`diffx.exact` then recovers the derivatives in mpmath.
+:func:`audit` looks for all three after a sweep, vectorised over the edges grouped by op (one
+numpy call per kind of op, not per edge; one point: :mod:`diffx.precision_scan`, in chunks or
+in the compiled tier's kernel; many points: :func:`_scan`): every edge's contribution
+``g * partial``, its magnitude summed per receiving node and compared with the node's result,
+and every product checked for underflow. :mod:`diffx.exact` then recovers the derivatives in mpmath.
 """
 
 from __future__ import annotations
@@ -24,19 +25,14 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from . import engine, magnitudes
+from . import engine, magnitudes, precision_scan
 from . import ops as _ops
 from .evaluation import packed_view
 from .graph import Graph
 from .magnitudes import EXACT_PARTIALS, SMALLEST_NORMAL
+from .precision_scan import LINEAR, LOST_BITS, _lost_partial
 
-LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
 MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
-
-
-# Ops whose partials are exact copies or conventions (0 is a true 0 there): their partial
-# is ``coefficient * value of a node`` (add: 1, sub: ±1, mul: the other argument) or a step.
-LINEAR = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,), "mul": (1.0, 1.0)}
 
 
 def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
@@ -88,22 +84,6 @@ def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
     return cached
 
 
-def _lost_partial(op: _ops.Op, p: Any, args: tuple[Any, ...], out: Any) -> Any:
-    """A partial that is 0, subnormal or infinite at nonzero finite arguments and output:
-    a true derivative that the float formula could not hold (``-out/y`` = -8e-349)."""
-    import numpy as np
-
-    ordinary = np.isfinite(out) & (out != 0)
-    for v in args:
-        ordinary &= np.isfinite(v) & (v != 0)
-    if op.name == "pow":  # d/dx x^0 = 0 and d/dy 1^y = 0 are true zeros
-        ordinary &= (args[0] != 1) & (args[1] != 0)
-    small = np.abs(p) < SMALLEST_NORMAL
-    if op.kink is None:  # sqrt, asin, acos have true infinite slopes
-        small |= np.isinf(p)
-    return ordinary & small
-
-
 def floats(graph: Graph, seq: Sequence[Any], extra: tuple[float, ...] = ()) -> Any:
     """``seq[:output + 1]`` (Python floats) and ``extra`` as a float64 array. ``struct``
     converts a list of floats at C speed, several times faster than ``np.fromiter``; an
@@ -140,24 +120,31 @@ def audit(graph: Graph, V: Any, D: Sequence[Any], wrt: tuple[str, ...],
     decimal digits its magnitudes span (what an exact re-run needs at least).
 
     ``V`` is :func:`values_array`; ``D`` are the adjoints (``reverse``) or the tangents with
-    respect to ``wrt[0]``.
+    respect to ``wrt[0]``. One point's edges are scanned by :mod:`diffx.precision_scan` (in
+    the compiled tier's kernel where it is loaded and can decide).
     """
-    import numpy as np
-
     if reverse and getattr(D, "marks", None) is not None:  # swept by the compiled tier
         from . import compiled
 
         if not compiled.screen(graph, V, D, wrt):  # type: ignore[arg-type]
             return None  # nothing the audit below could flag
-    Dm = floats(graph, D)
-    found, total, _ = _scan(graph, V, Dm, wrt, reverse)
+        if compiled.loaded():  # the same scan in the kernel, unless it cannot decide
+            got = precision_scan.scan_kernel(graph, V, D, wrt)
+            if got is not None:
+                return _named(got[0], got[1], reverse)
+    Dm = packed_view(D, graph.output + 1)  # a view (the audit only reads it), else a copy
+    if Dm is None:
+        Dm = floats(graph, D)
+    found, total = precision_scan.scan_point(graph, V, Dm, wrt, reverse)
+    return _named(found, precision_scan.span(total, Dm, V) if found else 0.0, reverse)
+
+
+def _named(found: list[tuple[int, str]], span: float, reverse: bool
+           ) -> tuple[int, str, int] | None:
+    """The node the audit names (the first in sweep order), how, and the digits needed."""
     if not found:
         return None
     node, kind = max(found) if reverse else min(found)
-    sizes_all = np.concatenate([total, np.abs(Dm), np.abs(V)])
-    sizes_all = sizes_all[np.isfinite(sizes_all) & (sizes_all > 0)]
-    span = float(np.log10(sizes_all.max()) - np.log10(sizes_all.min())) if sizes_all.size \
-        else 0.0
     return node, kind, min(int(span) + 1, MAX_SPAN)
 
 
