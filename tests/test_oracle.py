@@ -138,4 +138,12 @@ def test_random_smooth_expressions_all_methods_agree(expr, x, y):
         r = report.results[method]
         assert r.ok, r.error
         for n in names:
+            if method == "numeric" and r[n] != pytest.approx(want[n], rel=tol, abs=tol * 1e-2):
+                # cancellation in f can defeat finite differences: then the method's own error
+                # estimate must cover the miss, and it must say so
+                estimate = r.details.error_estimate[n]
+                assert abs(r[n] - want[n]) <= 2 * estimate, (method, text, n, estimate)
+                assert any(f"∂/∂{n}" in w and "error estimate" in w for w in r.warnings), \
+                    (text, r.warnings)
+                continue
             assert r[n] == pytest.approx(want[n], rel=tol, abs=tol * 1e-2), (method, text, n)
