@@ -221,7 +221,7 @@ def _arrays(graph: Graph) -> tuple[Any, Any, Any, frozenset[int]]:
         op = np.frombuffer(bytearray(graph.op), dtype=np.uint8)
         A = np.asarray(graph.a, dtype=np.int64)
         B = np.asarray(graph.b, dtype=np.int64)
-        used = frozenset(op[:graph.output + 1].tobytes())
+        used = frozenset(np.flatnonzero(np.bincount(op[:graph.output + 1])).tolist())
         cached = graph._cache["compiled-arrays"] = (op, A, B, used)
     return cached
 

@@ -1,6 +1,6 @@
 """Big programs parsed in machine code (diffx.parse_machine, compiled in the tier's kernel).
 
-:func:`parse` is tried by diffx.parser before its own loop, for a program of at least
+:func:`parse` is tried by diffx.parse before the parser (diffx.parser), for a program of at least
 ``MIN_BYTES`` when the compiled tier is loaded, or of ``LOAD_BYTES`` when loading it pays
 (the same ski rental as the sweep's: loading numba and the cached kernel costs about what
 parsing that much text in Python costs). It returns the Graph the general parser would build,
@@ -42,8 +42,8 @@ def parse(text: str, parse_program: Any = None) -> Graph | None:
     """The Graph of ``text`` as diffx.parser builds it, or None where the machine parser
     refuses it (or is not worth running: see the module docstring). ``parse_program``: the
     function to run (the kernel's, or diffx.parse_machine's own in Python, for tests)."""
-    if not text.isascii():
-        return None  # (Unicode forms, or a stray character: the general parser's)
+    if not text.isascii() or len(text) >= 2**31:
+        return None  # (Unicode forms, a stray character: the general parser's; int32 offsets)
     if parse_program is None:
         kernel = worth_it(text)
         if kernel is None:
@@ -66,7 +66,7 @@ def parse(text: str, parse_program: Any = None) -> Graph | None:
         leaf[node] = what
     names = _Names(text, spans, stmts[:, 0] - n_reserved)
     nodes = array("i", stmts[:, 1].astype(np.int32).tobytes())
-    offsets = array("q", stmts[:, 2].tobytes())
+    offsets = array("q", stmts[:, 2].astype(np.int64).tobytes())
     a, b = array("i", A.tobytes()), array("i", B.tobytes())
     return ParsedGraph(text, bytearray(op.tobytes()), a, b, leaf, nodes[-1], names, nodes,
                        offsets)

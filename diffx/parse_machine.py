@@ -141,7 +141,9 @@ def _name_hash(buf, start, end):
     h = np.uint64(14695981039346656037)
     for i in range(start, end):
         h = (h ^ np.uint64(buf[i])) * np.uint64(1099511628211)
-    return h ^ (h >> np.uint64(31))  # (FNV's low bits alone depend on the bytes' low bits)
+    # (FNV's low bits alone depend on the bytes' low bits); 32 bits kept: a name table's
+    # slot never needs more
+    return (h ^ (h >> np.uint64(31))) & np.uint64(0xFFFFFFFF)
 
 
 def _node_hash(code, a, b):
@@ -315,7 +317,8 @@ def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
     past the reserved ones); statements: rows (name id or -1, node, offset).
 
     The arrays grow between statements, each by the statement's length in bytes (a bound on
-    what reading it adds), so that :func:`_statements` never reallocates one.
+    what reading it adds), so that :func:`_statements` never reallocates one. Offsets, nodes
+    and names are int32: the source is below 2^31 bytes (diffx.parse_big sees to it).
     """
     n_reserved = reserved_end.size
     op = np.zeros(1024, np.uint8)
@@ -325,14 +328,14 @@ def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
     second = np.full(1024, -1, np.int32)
     node_table = np.full(1 << 6, -1, np.int64)  # a node's third and later users
     cval = np.zeros(16)
-    cint = np.zeros((16, 4), np.int64)
+    cint = np.zeros((16, 4), np.int32)
     const_table = np.full(1 << 6, -1, np.int64)
     # names: (start, end) of the first use, hash, kind, node (a function's op code), arity
-    spans = np.zeros((max(256, 2 * n_reserved), 2), np.int64)
-    hashes = np.zeros(spans.shape[0], np.uint64)
-    nkind = np.zeros(spans.shape[0], np.int64)
-    nnode = np.zeros(spans.shape[0], np.int64)
-    narity = np.zeros(spans.shape[0], np.int64)
+    spans = np.zeros((max(256, 2 * n_reserved), 2), np.int32)
+    hashes = np.zeros(spans.shape[0], np.uint32)
+    nkind = np.zeros(spans.shape[0], np.int8)
+    nnode = np.zeros(spans.shape[0], np.int32)
+    narity = np.zeros(spans.shape[0], np.int8)
     name_table = np.full(1 << 10, -1, np.int64)
     start = 0
     for k in range(n_reserved):
@@ -344,8 +347,8 @@ def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
         nkind[k] = N_FUNCTION if reserved_code[k] >= 0 else N_REFUSED
         nnode[k], narity[k] = reserved_code[k], reserved_arity[k]
         start = end
-    inputs = np.zeros((16, 2), np.int64)
-    stmts = np.zeros((1024, 3), np.int64)
+    inputs = np.zeros((16, 2), np.int32)
+    stmts = np.zeros((1024, 3), np.int32)
     # the operator stack (kind, precedence, op code or the called name's id, commas so far)
     # and the value stack
     stack = np.zeros((64, 4), np.int64)

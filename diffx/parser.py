@@ -24,7 +24,6 @@ from typing import Any
 
 from . import blockops as _blockops
 from . import ops as _ops
-from . import parse_big
 from . import parse_errors as _errors
 from .errors import ParseError
 from .graph_builder import GraphBuilder
@@ -346,10 +345,5 @@ def _paren_at(entry: _Entry, source: str) -> int:
 def parse_text(text: str, builder: Any = None, fast: bool = True) -> Any:
     """The program in ``text`` (normalised) as ``builder`` builds it: a Graph by default. In
     scalar mode the first vector notation raises ``NeedsBlocks`` (see diffx.program).
-    ``fast=False``: no statement is replayed and no program is read in machine code (the
-    reference the fast paths are tested against)."""
-    if fast and builder is None and len(text) >= parse_big.MIN_BYTES:
-        graph = parse_big.parse(text)  # a big program, where the compiled tier can read it
-        if graph is not None:
-            return graph
+    ``fast=False``: no statement is replayed (the reference the fast path is tested against)."""
     return _Parser(text, builder, fast).program()

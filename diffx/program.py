@@ -15,6 +15,7 @@ from .errors import DiffxError, ParseError
 from .graph import Graph
 from .lexer import END, LBRACK, MATMUL, NAME, TRANSPOSE, describe, tokens
 from . import parse_errors as _errors
+from . import parse_big
 from .parser import parse_text
 from .vector_syntax import NeedsBlocks
 from .vectors import VectorProgram
@@ -43,8 +44,8 @@ def parse(source: str | Graph | VectorProgram,
         raise DiffxError(f"expected source text or a Graph, got {type(source).__name__}")
     text = normalize_source(source)
     if not shapes:
-        try:
-            return parse_text(text)
+        try:  # a big program, where the compiled tier reads it: in machine code
+            return parse_big.parse(text) or parse_text(text)
         except NeedsBlocks:
             pass  # vector notation: parse again at the block level
     program = VectorProgram(parse_text(text, BlockBuilder(text)), shapes)
