@@ -20,7 +20,7 @@ from .parse_tables import tables
 
 MIN_BYTES = 1 << 16  # below this, the Python parser's own speed is fine
 #: parsing this much text in Python (about 80 ns a byte) costs what loading the tier does
-LOAD_BYTES = 8 << 20
+LOAD_BYTES = 64 << 20
 
 
 def worth_it(text: str) -> Any:

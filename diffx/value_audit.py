@@ -46,7 +46,8 @@ def range_faults(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str] 
     arguments, and which (``"overflow"``, ``"underflow-value"``). ``V``: one point's values
     (:func:`diffx.precision.values_array`); ``normal``: every op's value is already known
     finite and normal (:func:`diffx.evaluation.known_normal`)."""
-    if normal or _all_normal(V[_live_ops(graph)]):
+    live = _live_ops(graph)
+    if normal or all(_all_normal(V[live[lo:lo + CHUNK]]) for lo in range(0, live.size, CHUNK)):
         return None  # every value finite and normal: nothing overflowed or underflowed
     found = [(int(nodes[0]), kind) for kind, nodes, _ in _faults(graph, V) if nodes.size]
     return min(found) if found else None

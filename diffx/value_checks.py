@@ -30,9 +30,9 @@ def _live_ops(graph: Graph) -> Any:
         import numpy as np
 
         hi = graph.output + 1
-        live = np.frombuffer(bytes(graph.reachable_from_output()[:hi]), dtype=np.uint8) != 0
-        codes = np.asarray(graph.op[:hi], dtype=np.int64)
-        cached = graph._cache[key] = np.flatnonzero(live & (codes > _ops.CONST))
+        live = np.frombuffer(graph.reachable_from_output(), dtype=np.uint8, count=hi) != 0
+        live &= np.frombuffer(graph.op, dtype=np.uint8, count=hi) > _ops.CONST
+        cached = graph._cache[key] = np.flatnonzero(live)  # (the arrays read in place)
     return cached
 
 
