@@ -15,7 +15,8 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
-from .graph import Graph
+from .graph import _SCANNED_LOOKUPS, Graph
+from .ops import INPUT
 from .parse_tables import tables
 
 MIN_BYTES = 1 << 16  # below this, the Python parser's own speed is fine
@@ -119,3 +120,16 @@ class ParsedGraph(Graph):
     @assigned.setter
     def assigned(self, value: dict[str, int]) -> None:
         pass  # (made from the statements on first use)
+
+    def name(self, node: int) -> str | None:
+        """As :meth:`Graph.name`; its first few look-ups (a warning naming a node) are
+        answered from the statements' arrays, without making every name."""
+        if self.op[node] == INPUT or self._assigned is not None or \
+                self._name_lookups >= _SCANNED_LOOKUPS:
+            return super().name(node)
+        self._name_lookups += 1
+        import numpy as np
+
+        nodes = np.frombuffer(self._nodes, dtype=np.int32)
+        named = np.flatnonzero((nodes == node) & (self._names.ids >= 0))
+        return self._names[int(named[0])] if named.size else None

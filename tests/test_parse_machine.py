@@ -132,6 +132,10 @@ def test_a_big_program_is_parsed_by_the_kernel_with_the_same_gradient(monkeypatc
     monkeypatch.setenv("DIFFX_COMPILED", "0")
     h = diffx.parse(text)
     assert not isinstance(h, parse_big.ParsedGraph)
+    # names: the first look-ups from the statements' arrays, the later ones from the table
+    nodes = [0, 1, 2, 5, 6, 7, g.output, *range(100, 160)]
+    assert [g.name(n) for n in nodes] == [h.name(n) for n in nodes]
+    assert g._assigned is not None  # (past the scanned look-ups, the table is made)
     assert g.assigned == h.assigned and g.unused == h.unused and g.title() == h.title()
     r, s = diffx.grad(g, at={"x": 0.3}), diffx.grad(h, at={"x": 0.3})
     assert r.gradient["x"].hex() == s.gradient["x"].hex()
