@@ -27,7 +27,7 @@ adjoint skips an op whose partials can be infinite at finite values). Its functi
 * ``condition(vals, E, op, A, B, nodes, sub, limit_rel)``: the value audit's error
   recurrence over the live op ``nodes`` (:func:`diffx.value_audit.conditioning`), its
   partials from the op table like the sweep's; ``condition_many`` the same over a batch
-  (:func:`diffx.value_audit.conditioning_points`);
+  (:func:`diffx.value_audit.conditioning_points`; its text is diffx.kernel_batch's);
 * ``parse_program`` and its helpers: :mod:`diffx.parse_machine`'s text, compiled as it is.
 """
 
@@ -38,9 +38,9 @@ import re
 from pathlib import Path
 
 from . import ops as _ops
+from .kernel_batch import _NAME, _needs_out, condition_many_lines
 from .ops import CONST
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _LOCALS = {"x", "y", "out"}
 _DEF = re.compile(r"^def ([A-Za-z_][A-Za-z_0-9]*)\(", re.MULTILINE)
 
@@ -56,10 +56,6 @@ def helpers(op: _ops.Op) -> set[str]:
 def kernel_ops(available: set[str]) -> list[_ops.Op]:
     """The ops the kernel can do: those whose helpers the namespace supplies."""
     return [op for op in _ops.OPS if helpers(op) <= available]
-
-
-def _needs_out(op: _ops.Op) -> bool:
-    return any("out" in _NAME.findall(p) for p in op.partials)
 
 
 def _term(partial: str) -> str:
@@ -308,7 +304,7 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
     from .magnitudes import kernel_audit_lines
 
     lines += kernel_audit_lines(ops)  # the precision audit's scan at one point
-    lines += _condition_many(ops)
+    lines += condition_many_lines(ops)
     # the machine parser of big programs: diffx.parse_machine's text, compiled here with the
     # kernel (its functions are plain Python there, run by the tests as they are)
     machine = (Path(__file__).parent / "parse_machine.py").read_text()
@@ -317,55 +313,6 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "for _name in PARSER:",
               "    globals()[_name] = numba.njit(**_jit)(globals()[_name])"]
     return "\n".join(lines) + "\n"
-
-
-def _condition_many(ops: list[_ops.Op]) -> list[str]:
-    """``condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad)``: ``condition``
-    over a batch (``vals[node, point]``, errors into ``E`` alike), ``bad[point]`` set where a
-    value lost its digits (:func:`diffx.value_audit.conditioning_points`: the same
-    operations); returns 1 when an op's value is not finite and normal, else 0. ``EA``/``EB``: per node of ``nodes`` its argument that carries an error, or
-    -1 (none, or ``u - u``'s, whose roundings cancel): a node with neither only rounds once
-    and loses no digits. A node's op is switched on once, its points looped inside."""
-    lines = ["", "", "@numba.njit(**_jit)",
-             "def condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad):",
-             "    m = vals.shape[1]",
-             "    normal = True",
-             "    for j in range(nodes.size):",
-             "        i = nodes[j]",
-             "        o = op[i]",
-             "        a = A[i]",
-             "        b = B[i]",
-             "        ea = EA[j]",
-             "        eb = EB[j]",
-             "        if ea < 0 and eb < 0:",
-             "            for k in range(m):",
-             "                v = abs(vals[i, k])",
-             "                E[i, k] = EPS * v",
-             "                normal &= NORMAL <= v < INF",
-             "            continue"]
-    for n, op in enumerate(ops):
-        lines += [f"        {'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}",
-                  "            for k in range(m):",
-                  "                out = vals[i, k]",
-                  "                x = vals[a, k]"]
-        if op.arity == 2:
-            lines.append("                y = vals[b, k]")
-        # a term adds nothing where its argument's error is exactly 0 (not inf·0)
-        lines += ["                v = abs(out)",
-                  "                normal &= NORMAL <= v < INF",
-                  "                e = EPS * v",
-                  "                if ea >= 0:",
-                  "                    t = E[ea, k]",
-                  f"                    c = abs({op.partials[0]}) * t",
-                  "                    e += c if t != 0 else 0.0"]
-        if op.arity == 2:
-            lines += ["                if eb >= 0:",
-                      "                    t = E[eb, k]",
-                      f"                    c = abs({op.partials[1]}) * t",
-                      "                    e += c if t != 0 else 0.0"]
-        lines += ["                E[i, k] = e",
-                  "                bad[k] |= (e < INF) & (e > limit_rel * v)"]
-    return lines + ["    return 0 if normal else 1"]
 
 
 def kernel_file(directory: Path, ops: list[_ops.Op], names: list[str]) -> Path:

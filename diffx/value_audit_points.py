@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from . import ops as _ops
 from .graph import Graph
-from .kernel_source import _needs_out
+from .kernel_batch import _needs_out
 from .magnitudes import SMALLEST_NORMAL
 from .value_checks import (CONDITION_LIMIT, EPS, MAX_CONDITION_NODES, _all_normal, _faults,
                           _groups, _literal_errors, _live_ops, _operands)
