@@ -57,16 +57,16 @@ def parse(text: str, parse_program: Any = None) -> Graph | None:
     if refused >= 0:
         return None
     n_reserved = len(tables()[6])
-    starts, ends = spans[:, 0].tolist(), spans[:, 1].tolist()
     leaf: dict[int, Any] = {}
-    rows: list[tuple[int, Any]] = [(node, text[starts[nid - n_reserved]:ends[nid - n_reserved]])
-                                   for node, nid in inputs.tolist()]
+    rows: list[tuple[int, Any]] = [
+        (node, text[int(spans[nid - n_reserved, 0]):int(spans[nid - n_reserved, 1])])
+        for node, nid in inputs.tolist()]  # (inputs are few; the spans are every name's)
     rows += [(node, (value, ("-" if neg else "") + text[s:e]))
              for value, (node, s, e, neg) in zip(cval.tolist(), cint.tolist())]
     for node, what in sorted(rows, key=lambda row: row[0]):  # in node order, as built
         leaf[node] = what
     names = _Names(text, spans, stmts[:, 0] - n_reserved)
-    nodes = array("i", stmts[:, 1].astype(np.int32).tobytes())
+    nodes = array("i", stmts[:, 1].tobytes())
     offsets = array("q", stmts[:, 2].astype(np.int64).tobytes())
     a, b = array("i", A.tobytes()), array("i", B.tobytes())
     return ParsedGraph(text, bytearray(op.tobytes()), a, b, leaf, nodes[-1], names, nodes,
