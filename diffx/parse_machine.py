@@ -96,6 +96,17 @@ def next_token(src, pos):
     return T_BAD, pos, pos + 1
 
 
+def _after_blanks(src, pos):
+    """The offset of the first byte at or after ``pos`` that is not a blank."""
+    n = src.size
+    while pos < n:
+        c = src[pos]
+        if not (c == 32 or c == 9 or c == 13 or c == 12 or c == 11):
+            break
+        pos += 1
+    return pos
+
+
 def number_value(src, start, end):
     """The double nearest the decimal ``src[start:end]``, or -1.0 where one division of exact
     doubles would not give it (too many digits)."""
@@ -456,8 +467,9 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
                     h = _name_hash(src, s, e)
                     slot, nid = _find_name(src, reserved, n_reserved, name_table, spans, hashes,
                                            s, e, h)
-                    k2, s2, e2 = next_token(src, e)
-                    if k2 == T_LPAR:
+                    e2 = _after_blanks(src, e)  # (a call: '(' is the next token)
+                    if e2 < src.size and src[e2] == 40:
+                        e2 += 1
                         if nid < 0 or nkind[nid] != N_FUNCTION or \
                                 next_token(src, e2)[0] == T_RPAR:
                             refused = s  # not a function, or f(): the general parser's error
