@@ -316,5 +316,14 @@ class _Derivation:
             made.append(Step(self.text(out, own=True)[0], f"substituting {used}",
                              self.show(self.d[out]), self.show(final),
                              self.named.get(out), "", final))
+        verdict = check(final, self.full[out], x, self.show)
+        if self.full[out].has(sympy.nan, sympy.zoo):  # as the symbolic method: sympy would
+            final = sympy.nan  # call the derivative of an undefined function 0
+            verdict = Check(verdict.reference, None, "the function is undefined for every "
+                            "value of its inputs, so its derivative is nan (sympy.diff calls "
+                            f"it {verdict.reference})")
+            made.append(Step(self.text(out, own=True)[0], "the function is undefined for every"
+                             f" value of {self.wrt}: its formula is {self.show(self.full[out])}",
+                             "nan", "nan", self.named.get(out), "", final))
         return Steps(g.source, self.wrt, self.tree, self._output(), names, tuple(made),
-                     self.show(final), final, check(final, self.full[out], x, self.show))
+                     self.show(final), final, verdict)

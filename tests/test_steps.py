@@ -311,3 +311,16 @@ def test_a_zero_inner_derivative_is_a_strong_zero(src):
     s = steps(g, wrt="x")
     assert s.check.agrees is True
     assert _equal(s.expr, sympy.diff(to_sympy(g)[-1], x), (x, y))
+
+
+def test_an_undefined_function_has_an_undefined_derivative():
+    """log(x - x) is log(0) for every x: as the symbolic and reverse methods say, its
+    derivative is nan, though sympy.diff calls it 0 (and the strong zero would drop the inner
+    term). sqrt(x - x) is defined (0): there the strong zero gives 0."""
+    s = steps("log(x - x)")
+    assert s.expr is sympy.nan and s.check.agrees is None
+    assert "undefined for every value" in s.check.how
+    r = diffx.grad_all("log(x - x)", at={"x": 1.0})
+    assert all(math.isnan(r.results[m]["x"]) for m in ("reverse", "symbolic"))
+    s = steps("sqrt(x - x)")
+    assert s.expr == 0 and s.check.agrees is True
