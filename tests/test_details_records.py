@@ -115,3 +115,16 @@ def test_no_presenter_asks_for_details_by_method_name():
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
                     and node.value.attr == "details":
                 pytest.fail(f"{f.name}:{node.lineno} reads details by key")
+
+
+def test_a_count_past_the_exact_range_is_written_as_a_number_is():
+    """2^100000 routes (the logistic map at 10^5 steps) as mpmath writes 2^100000."""
+    import math
+
+    import mpmath
+
+    mpmath.mp.dps = 15
+    want = mpmath.nstr(mpmath.mpf(2) ** 100000, 3)  # '9.99e+30102'
+    mantissa, power = want.split("e+")
+    assert count(None, 100000 * math.log10(2)) == f"≈ {mantissa} × 10^{power}"
+    assert count(None, 20.0) == "≈ 1 × 10^20" and count(None, -math.inf) == "0"

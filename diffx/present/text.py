@@ -56,7 +56,11 @@ def count(n: int | None, log10: float | None = None) -> str:
     if n is None:
         if log10 is None or math.isinf(log10):
             return "0"
-        return f"≈ 10^{log10:,.1f}"
+        power = math.floor(log10)  # ≈ 9.99 × 10^30102, as a number is written
+        mantissa = round(10 ** (log10 - power), 2)
+        if mantissa >= 10:
+            mantissa, power = 1.0, power + 1
+        return f"≈ {mantissa:.3g} × 10^{power}"
     if n < 10**15:
         return f"{n:,}"
     digits = len(str(n)) if n.bit_length() < 10000 else int(n.bit_length() * 0.30103) + 1
