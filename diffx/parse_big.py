@@ -17,7 +17,8 @@ from typing import Any
 
 from .graph import _SCANNED_LOOKUPS, Graph
 from .ops import INPUT
-from .parse_tables import tables
+from . import ops as _ops
+from .parse_tables import reserved_names, tables
 
 MIN_BYTES = 1 << 16  # below this, the Python parser's own speed is fine
 #: parsing this much text in Python (about 80 ns a byte) costs what loading the tier does
@@ -58,9 +59,11 @@ def parse(text: str, parse_program: Any = None) -> Graph | None:
         return None
     n_reserved = len(tables()[6])
     leaf: dict[int, Any] = {}
+    reserved = reserved_names()  # (inputs are few, and the named constants they share with)
     rows: list[tuple[int, Any]] = [
-        (node, text[int(spans[nid - n_reserved, 0]):int(spans[nid - n_reserved, 1])])
-        for node, nid in inputs.tolist()]  # (inputs are few; the spans are every name's)
+        (node, text[int(spans[nid - n_reserved, 0]):int(spans[nid - n_reserved, 1])]
+         if nid >= n_reserved else (_ops.CONSTANTS[reserved[nid][0]], reserved[nid][0]))
+        for node, nid in inputs.tolist()]
     rows += [(node, (value, ("-" if neg else "") + text[s:e]))
              for value, (node, s, e, neg) in zip(cval.tolist(), cint.tolist())]
     for node, what in sorted(rows, key=lambda row: row[0]):  # in node order, as built

@@ -3,7 +3,7 @@
 diffx.parser reads a statement at about a microsecond a node; a program of a million nodes spends
 most of its time there. This module reads the plain subset of the language from the program's
 bytes in one pass: names, decimal numbers without exponent, ``+ - * / ^ **``, unary minus and
-plus, parentheses, calls of the op table's functions, ``name = ...`` statements separated by
+plus, parentheses, the constants ``pi`` and ``e``, calls of the op table's functions, ``name = ...`` statements separated by
 ``;`` or new lines, ``#`` comments, and a new line inside parentheses. It builds the nodes in the
 order the general parser calls its builder (the same shunting-yard: the same precedences, the
 same moments of reduction, a literal's negation folded into a constant), shares them as
@@ -11,8 +11,8 @@ GraphBuilder does, and so gives the same graph node for node.
 
 Anything else it refuses, at the first sign, and builds nothing the caller keeps: a byte outside
 the subset (vector notation, Unicode forms, ``2x``, ``1e-3``), a name of the op table used as a
-value or assigned, ``pi`` and ``e``, ``ln`` and the block functions, a number with more than 15
-significant digits or 22 decimals (where one division would not be its correctly rounded
+value or assigned, a call of any other name (``ln``, the block functions), a number with more
+than 15 significant digits or 22 decimals (where one division would not be its correctly rounded
 double), and every error. The general parser then reads the program from the start, so every
 message is its own.
 
@@ -31,8 +31,8 @@ T_NAME, T_NUM, T_OP, T_LPAR, T_RPAR, T_COMMA, T_ASSIGN, T_SEP, T_END, T_BAD = ra
 # operator-stack entries
 S_BIN, S_NEG, S_POS, S_PAREN, S_CALL = range(5)
 # what a name is: not yet bound, assigned by a statement, an input, a function of the op
-# table, or a name this parser leaves to the general one (pi, e, ln, the block functions)
-N_FREE, N_ASSIGNED, N_INPUT, N_FUNCTION, N_REFUSED = range(5)
+# table, a name this parser leaves to the general one, or a named constant (pi, e)
+N_FREE, N_ASSIGNED, N_INPUT, N_FUNCTION, N_REFUSED, N_CONSTANT = range(6)
 INPUT_CODE, CONST_CODE = 0, 1  # diffx.ops.INPUT and CONST
 MAX_DIGITS = 15  # significant digits: below 2^53, so the integer is exact
 POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles (10^22 is the last)
@@ -355,8 +355,9 @@ def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
         slot, _ = _find_name(reserved, reserved, k, name_table, spans, hashes, start, end, h)
         name_table[slot] = k
         spans[k, 0], spans[k, 1], hashes[k] = start, end, h
-        nkind[k] = N_FUNCTION if reserved_code[k] >= 0 else N_REFUSED
-        nnode[k], narity[k] = reserved_code[k], reserved_arity[k]
+        code = reserved_code[k]
+        nkind[k] = N_FUNCTION if code >= 0 else N_CONSTANT if code == -2 else N_REFUSED
+        nnode[k], narity[k] = (code if code >= 0 else -1), reserved_arity[k]
         start = end
     inputs = np.zeros((16, 2), np.int32)
     stmts = np.zeros((1024, 3), np.int32)
@@ -412,6 +413,8 @@ def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
     nodes, n_consts, names, n_inputs, n_stmts, _ = count
     for k in range(n_consts):  # a constant's A held its row while parsing
         A[cint[k, 0]] = -1
+    for k in range(n_inputs):  # (and a named constant's a mark)
+        A[inputs[k, 0]] = -1
     return (refused, op[:nodes], A[:nodes], B[:nodes], inputs[:n_inputs], cval[:n_consts],
             cint[:n_consts], spans[n_reserved:names], stmts[:n_stmts])
 
@@ -502,8 +505,17 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
                             inputs[n_inputs, 0], inputs[n_inputs, 1] = nodes, nid
                             n_inputs += 1
                             nodes += 1
+                        elif nkind[nid] == N_CONSTANT:
+                            if nnode[nid] < 0:  # pi, e: a constant node at the first use
+                                nnode[nid] = nodes
+                                op[nodes] = CONST_CODE
+                                A[nodes] = -2  # (a named constant: never folded with a '-')
+                                B[nodes] = -1
+                                inputs[n_inputs, 0], inputs[n_inputs, 1] = nodes, nid
+                                n_inputs += 1
+                                nodes += 1
                         elif nkind[nid] != N_ASSIGNED and nkind[nid] != N_INPUT:
-                            refused = s  # a function without parentheses, pi, e, ...
+                            refused = s  # a function without parentheses
                             break
                         vals[vp] = nnode[nid]
                         vp += 1
@@ -551,7 +563,7 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
                             node_table, n_over, nodes)
                     elif what == S_NEG:
                         x = vals[vp - 1]
-                        if op[x] == CONST_CODE:  # -3 is the constant -3, not neg(3)
+                        if op[x] == CONST_CODE and A[x] >= 0:  # -3 is the constant -3
                             row = A[x]
                             vals[vp - 1], nodes, n_consts = _const(
                                 -cval[row], cint[row, 1], cint[row, 2], 1 - cint[row, 3], op, A,
