@@ -108,6 +108,8 @@ def missing_operand(source: str, tok: Token, top: tuple[str, str] | None) -> Par
     elif kind in (SEP, END):
         message = (f"the expression ends after {top[1]}, which needs an operand" if top
                    else "the expression is missing")
+        if kind == END:  # just past the last text, not on the empty line a source ends with
+            start = end = len(source[:start].rstrip())
     elif kind == OP:
         message = f"'{text}' needs a value on its left"
     elif kind == COMMA:

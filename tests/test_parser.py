@@ -193,3 +193,14 @@ def test_arbitrary_unicode_raises_only_parse_errors(text):
         assert len(g.blocks.code) >= 3
         return
     assert g.size >= 1 and all(name.isidentifier() for name in g.inputs)
+
+
+@pytest.mark.parametrize("tail", ["", "\n", "\n\n", " \n  \n"])
+def test_a_statement_cut_short_is_shown_where_it_ends_not_on_the_empty_line_after(tail):
+    """A file ending in a new line, its last statement cut short inside '(': the error names
+    the statement's line, just past its last character, as on a one-line program."""
+    with pytest.raises(ParseError) as info:
+        diffx.parse("b = 2\na = 3*x*(1 - " + tail)
+    err = info.value
+    assert (err.line, err.column) == (2, 13)
+    assert "ends after '-'" in err.reason and "a = 3*x*(1 -" in str(err)
