@@ -168,7 +168,8 @@ def _tangent(graph: Graph, vals: Sequence[Any], w: str, arrays: bool) -> Any:
     """d output / d ``w`` by forward mode (math first, numpy where math raises)."""
     import numpy as np
 
-    if not arrays and isinstance(vals[graph.output], float):
+    if not arrays and type(vals[graph.output]) is float:  # (numpy's float64 is a float too,
+        # but divides by zero with a warning where math raises: numpy's branch takes it)
         try:
             return engine.tangents(graph, vals, w, "math")[graph.output]
         except (ArithmeticError, ValueError):
