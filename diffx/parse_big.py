@@ -34,7 +34,7 @@ def worth_it(text: str) -> Any:
 
     kernel = compiled.loaded()
     if kernel is None:
-        if len(text) < LOAD_BYTES and mode != "1" or mode != "1" and not compiled.is_warm():
+        if mode != "1" and (len(text) < LOAD_BYTES or not compiled.is_warm()):
             return None
         kernel = compiled.kernel()
     return kernel if kernel is not None and hasattr(kernel, "parse_program") else None

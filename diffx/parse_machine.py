@@ -38,6 +38,10 @@ MAX_DIGITS = 15  # significant digits: below 2^53, so the integer is exact
 POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles (10^22 is the last)
 
 
+def _is_blank(c):  # the lexer's blanks: space, tab, CR, form feed, vertical tab
+    return c == 32 or c == 9 or c == 13 or c == 12 or c == 11
+
+
 def _char_class(c):  # 1 letter or '_', 2 digit, 0 anything else
     if (97 <= c <= 122) or (65 <= c <= 90) or c == 95:
         return 1
@@ -51,7 +55,7 @@ def next_token(src, pos):
     n = src.size
     while pos < n:
         c = src[pos]
-        if c == 32 or c == 9 or c == 13 or c == 12 or c == 11:
+        if _is_blank(c):
             pos += 1
         elif c == 35:  # '#': a comment, up to (not including) the new line
             while pos < n and src[pos] != 10:
@@ -101,7 +105,7 @@ def _after_blanks(src, pos):
     n = src.size
     while pos < n:
         c = src[pos]
-        if not (c == 32 or c == 9 or c == 13 or c == 12 or c == 11):
+        if not _is_blank(c):
             break
         pos += 1
     return pos
@@ -306,7 +310,7 @@ def _statement_bytes(src, pos):
         elif c == 59 or c == 10:  # ';' ends a statement anywhere, a new line outside '('
             if started and (c == 59 or depth <= 0):
                 return i + 1 - pos
-        elif not (c == 32 or c == 9 or c == 13 or c == 12 or c == 11):
+        elif not _is_blank(c):
             started = True
         i += 1
     return n - pos + 1

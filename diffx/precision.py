@@ -25,7 +25,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from . import engine, magnitudes, precision_scan
+from . import magnitudes, precision_scan
 from . import ops as _ops
 from .evaluation import packed_view
 from .graph import Graph
@@ -45,11 +45,7 @@ def _edges(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, ...]:
         import numpy as np
 
         hi = graph.output + 1
-        codes = np.frombuffer(bytes(engine._active_codes(graph, wrt)[0][:hi]), dtype=np.uint8)
-        plan = engine._sweep_plan(graph, wrt)[0]
-        plan = np.frombuffer(bytes(plan[:hi]), dtype=np.uint8) if isinstance(plan, bytearray) \
-            else np.asarray(plan[:hi])
-        live = (plan != 0) & (codes > 0)
+        codes, live = precision_scan.swept_codes(graph, wrt)
         a = np.asarray(graph.a[:hi], dtype=np.int64)
         b = np.maximum(np.asarray(graph.b[:hi], dtype=np.int64), 0)
         nodes_l, args_l, coef_l, pidx_l = [], [], [], []

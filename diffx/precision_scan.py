@@ -27,6 +27,7 @@ from . import engine, magnitudes
 from . import ops as _ops
 from .graph import Graph
 from .magnitudes import EXACT_PARTIALS, SMALLEST_NORMAL
+from .node_arrays import _index_array
 
 CHUNK = 1 << 16  # edges (or nodes) handled at once: temporaries of a few hundred KiB
 LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
@@ -35,13 +36,17 @@ LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of
 LINEAR = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,), "mul": (1.0, 1.0)}
 
 
-def _index(seq: Any, hi: int) -> Any:
-    """``seq[:hi]`` as int32 (a view of the graph's ``array('i')``, else a copy)."""
+def swept_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, Any]:
+    """Up to the output: each node's active code (op and which arguments the sweep feeds)
+    and whether the sweep takes it, as numpy arrays."""
     import numpy as np
 
-    if getattr(seq, "typecode", None) == "i" and getattr(seq, "itemsize", 0) == 4:
-        return np.frombuffer(seq, dtype=np.int32, count=hi)
-    return np.asarray(seq[:hi], dtype=np.int32)
+    hi = graph.output + 1
+    codes = np.frombuffer(bytes(engine._active_codes(graph, wrt)[0][:hi]), dtype=np.uint8)
+    plan = engine._sweep_plan(graph, wrt)[0]
+    plan = np.frombuffer(bytes(plan[:hi]), dtype=np.uint8) if isinstance(plan, bytearray) \
+        else np.asarray(plan[:hi])
+    return codes, (plan != 0) & (codes > 0)
 
 
 def point_edges(graph: Graph, wrt: tuple[str, ...]) -> list[tuple[Any, int, int, Any]]:
@@ -52,12 +57,7 @@ def point_edges(graph: Graph, wrt: tuple[str, ...]) -> list[tuple[Any, int, int,
     if cached is None:
         import numpy as np
 
-        hi = graph.output + 1
-        codes = np.frombuffer(bytes(engine._active_codes(graph, wrt)[0][:hi]), dtype=np.uint8)
-        plan = engine._sweep_plan(graph, wrt)[0]
-        plan = np.frombuffer(bytes(plan[:hi]), dtype=np.uint8) if isinstance(plan, bytearray) \
-            else np.asarray(plan[:hi])
-        live = (plan != 0) & (codes > 0)
+        codes, live = swept_codes(graph, wrt)
         linear: list[tuple[Any, int, int, Any]] = []
         other: list[tuple[Any, int, int, Any]] = []
         for code in np.flatnonzero(np.bincount(codes[live])):
@@ -115,7 +115,7 @@ def scan_point(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: boo
     import numpy as np
 
     hi = graph.output + 1
-    A, B = _index(graph.a, hi), _index(graph.b, hi)
+    A, B = _index_array(graph.a)[:hi], _index_array(graph.b)[:hi]
     total = np.zeros(hi)
     found: list[tuple[int, str]] = []
     small_lo, small_hi = hi, -1
@@ -187,7 +187,7 @@ def _exact_zeros(graph: Graph, zeros: Any, V: Any, Dm: Any, wrt: tuple[str, ...]
     import numpy as np
 
     hi = graph.output + 1
-    A, B = _index(graph.a, hi), _index(graph.b, hi)
+    A, B = _index_array(graph.a)[:hi], _index_array(graph.b)[:hi]
     wanted = np.zeros(hi, dtype=bool)
     wanted[zeros] = True
     into, source, signed = [], [], []

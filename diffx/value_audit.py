@@ -53,21 +53,15 @@ def range_faults(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str] 
     return min(found) if found else None
 
 
-def _coefficients(graph: Graph, V: Any, needed: Any = None) -> tuple[Any, Any]:
+def _coefficients(graph: Graph, V: Any) -> tuple[Any, Any]:
     """Per node: |∂v/∂a| and |∂v/∂b| at the point, or per node and point when ``V`` is
-    nodes by points (0 where there is no such argument); only at the ``needed`` nodes (a
-    boolean per node) when given."""
+    nodes by points (0 where there is no such argument)."""
     import numpy as np
 
     rows = (graph.output + 1,) + V.shape[1:]
     c0, c1 = np.zeros(rows), np.zeros(rows)
     with np.errstate(all="ignore"):
         for op, nodes, a, b in _groups(graph):
-            if needed is not None:
-                keep = needed[nodes]
-                if not keep.any():
-                    continue
-                nodes, a, b = nodes[keep], a[keep], b[keep]
             args = (V[a],) if op.arity == 1 else (V[a], V[b])
             parts = op.local_partials(args, V[nodes])
             c0[nodes] = np.abs(np.broadcast_to(parts[0], nodes.shape + V.shape[1:]))

@@ -35,24 +35,6 @@ LITERALS = ["0.5", "2", "0", "1", "0.1", "pi", "1e300", "1e-300"]
 # ---------------------------------------------------------------- the reference
 
 
-def reference_coefficients(graph, V, needed):
-    """|∂v/∂a| and |∂v/∂b| per node and point (0 where not needed or no such argument)."""
-    rows = (graph.output + 1,) + V.shape[1:]
-    c0, c1 = np.zeros(rows), np.zeros(rows)
-    with np.errstate(all="ignore"):
-        for op, nodes, a, b in value_audit._groups(graph):
-            keep = needed[nodes]
-            if not keep.any():
-                continue
-            nodes, a, b = nodes[keep], a[keep], b[keep]
-            args = (V[a],) if op.arity == 1 else (V[a], V[b])
-            parts = op.local_partials(args, V[nodes])
-            c0[nodes] = np.abs(np.broadcast_to(parts[0], nodes.shape + V.shape[1:]))
-            if op.arity == 2:
-                c1[nodes] = np.abs(np.broadcast_to(parts[1], nodes.shape + V.shape[1:]))
-    return c0, c1
-
-
 def reference_conditioning(graph, V):
     """Per point: a live node's estimated relative error past the limit (the first-order
     recurrence E = eps·|v| + Σ |∂v/∂arg|·E_arg, a term adding nothing where E_arg is 0)."""
@@ -65,10 +47,10 @@ def reference_conditioning(graph, V):
     erring = np.zeros(graph.output + 2, dtype=bool)
     erring[nodes] = True
     erring[[node for node, _ in literal]] = True
-    needed = np.zeros(graph.output + 1, dtype=bool)
-    needed[nodes] = erring[a] | erring[b]
     with np.errstate(all="ignore"):
-        c0, c1 = reference_coefficients(graph, V, needed)
+        # (the one-point audit's coefficients, per point: a row is read only where an
+        # argument errs)
+        c0, c1 = value_audit._coefficients(graph, V)
         E = np.zeros((graph.output + 2, V.shape[1]))
         for node, e in literal:
             E[node] = e
