@@ -21,6 +21,7 @@ from pathlib import Path
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from . import tier_slot
 from .graph import Graph
 from .ops import CONST, INPUT
 
@@ -100,6 +101,7 @@ def kernel() -> Any:
     global _kernel
     if _kernel is None:
         _kernel = _load() or False
+        tier_slot.kernel = _kernel or None
     return _kernel or None
 
 
@@ -173,8 +175,11 @@ def _load() -> Any:
         module.forward(v, op, A, A, 3)
         module.plan(op, A, A, op.copy(), op.copy(), 2, op.copy())
         module.sweep(v, v.copy(), op, A, A, op, 2, v.copy())
-        for index in (np.int32, np.int64):  # (route counts: the graph's own index arrays)
-            module.routes_log(np.full(3, -1, index), np.full(3, -1, index), 2, v.copy())
+        for index in (np.int32, np.int64):  # (route counts, set-up passes: the graph's own
+            I = np.full(3, -1, index)         # index arrays)
+            module.routes_log(op, I, I, 2, v.copy())
+            module.all_args_used(I, I, 3)
+            module.active_codes(op, I, I, op.copy(), op.copy())
         V = v.copy()  # the value audit's recurrence reads the audit's read-only values
         V.flags.writeable = False
         module.condition(V, v.copy(), op, A, A, A[:0], 0, 1.0)

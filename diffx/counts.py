@@ -147,13 +147,10 @@ def _count_exact(graph: Any) -> dict[str, tuple[int | None, float]] | None:
             for name, node in graph.input_nodes.items()}
 
 
-KERNEL_NODES = 1_000  # from this many nodes the compiled tier's loop counts, where it is loaded
-
-
 def _kernel(graph: Any) -> Any:
-    from .compiled import loaded  # (numba is imported only where the tier loads it)
+    from .tier_slot import loaded_for  # (numba is imported only where the tier loads it)
 
-    return loaded() if graph.output >= KERNEL_NODES else None
+    return loaded_for(graph.output)
 
 
 # log10(2**EXACT_ROUTE_BITS), and a margin far above the logarithms' rounding
@@ -163,22 +160,23 @@ _EXACT_LOG10, _MARGIN = EXACT_ROUTE_BITS * math.log10(2), 0.01
 def _count_log(graph: Any) -> tuple[dict[str, tuple[int | None, float]], bool]:
     """The counts as logarithms, and whether the exact pass is sure to give up (an op
     passes on more than 2**4096 routes): known where the compiled tier counts, else False."""
-    a, b = _without_constants(graph)
     out = graph.output
     kernel = _kernel(graph)
-    if kernel is not None:  # the same loop, the same operations, in machine code
-        import numpy as np
+    if kernel is not None:  # the same loop, the same operations, in machine code (which
+        import numpy as np  # leaves the constants out as it goes)
 
-        index = np.int32 if a.itemsize == 4 else np.int64  # (both arrays alike)
-        logs = np.full(len(a), -math.inf)
+        from .node_arrays import _index_array
+
+        logs = np.full(len(graph.op), -math.inf)
         logs[out] = 0.0
-        top, peak = kernel.routes_log(np.frombuffer(a, dtype=index),
-                                      np.frombuffer(b, dtype=index), out, logs)
+        top, peak = kernel.routes_log(np.frombuffer(graph.op, dtype=np.uint8),
+                                      _index_array(graph.a), _index_array(graph.b), out, logs)
         counts: dict[str, tuple[int | None, float]] = {
             name: (None, float(logs[node])) for name, node in graph.input_nodes.items()}
         if top < _EXACT_LOG10 - _MARGIN:
             return counts, False  # every count fits: the exact pass counts them
         return counts, bool(peak > _EXACT_LOG10 + _MARGIN)
+    a, b = _without_constants(graph)
     ninf = -math.inf
     L = [ninf] * len(a)
     L[out] = 0.0

@@ -28,7 +28,10 @@ adjoint skips an op whose partials can be infinite at finite values). Its functi
   recurrence over the live op ``nodes`` (:func:`diffx.value_audit.conditioning`), its
   partials from the op table like the sweep's; ``condition_many`` the same over a batch
   (:func:`diffx.value_audit.conditioning_points`; its text is diffx.kernel_batch's);
-* ``parse_program`` and its helpers: :mod:`diffx.parse_machine`'s text, compiled as it is.
+* ``routes_log(op, A, B, out, L)``: the route counts as logarithms (diffx.counts), the
+  constants left out as it leaves them out;
+* ``parse_program`` and its helpers, ``all_args_used`` and ``active_codes``:
+  :mod:`diffx.parse_machine`'s and :mod:`diffx.graph_machine`'s text, compiled as it is.
 """
 
 from __future__ import annotations
@@ -243,19 +246,27 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
     # the routes' count as a logarithm (diffx.counts._count_log, the same operations): per
     # node from the output down, log10 of its routes passed on to its arguments
     lines += ["", "", "@numba.njit(**_jit)",
-              "def routes_log(A, B, out, L):",
+              "def routes_log(op, A, B, out, L):",
               "    top = -INF",  # the largest count met, and the largest an op passed on
               "    peak = -INF",
               "    for i in range(out, -1, -1):",
               "        r = L[i]",
               "        if r > top:",
               "            top = r",
-              "        if A[i] < 0 or r == -INF:",
+              # the arguments without the constants, the others first (as counts does)
+              "        a = A[i]",
+              "        b = B[i]",
+              f"        if b >= 0 and op[b] == {CONST}:",
+              "            b = -1",
+              f"        if a < 0 or op[a] == {CONST}:",
+              "            a = b",
+              "            b = -1",
+              "        if a < 0 or r == -INF:",
               "            continue",
               "        if r > peak:",
               "            peak = r",
               "        L[i] = -INF",
-              "        for x in (A[i], B[i]):",
+              "        for x in (a, b):",
               "            if x < 0:",
               "                break",
               "            cur = L[x]",
@@ -305,13 +316,16 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
 
     lines += kernel_audit_lines(ops)  # the precision audit's scan at one point
     lines += condition_many_lines(ops)
-    # the machine parser of big programs: diffx.parse_machine's text, compiled here with the
-    # kernel (its functions are plain Python there, run by the tests as they are)
-    machine = (Path(__file__).parent / "parse_machine.py").read_text()
-    lines += ["", "", machine,
-              f"PARSER = {tuple(_DEF.findall(machine))!r}",
-              "for _name in PARSER:",
-              "    globals()[_name] = numba.njit(**_jit)(globals()[_name])"]
+    # the machine parser of big programs and the graph's set-up passes: diffx.parse_machine's
+    # and diffx.graph_machine's text, compiled here with the kernel (their functions are
+    # plain Python there, run by the tests as they are)
+    for module in ("parse_machine", "graph_machine"):
+        machine = (Path(__file__).parent / f"{module}.py").read_text()
+        lines += ["", "", machine,
+                  f"MACHINE = {tuple(_DEF.findall(machine))!r}",
+                  "for _name in MACHINE:",
+                  "    globals()[_name] = numba.njit(**_jit, inline='always' if _name in "
+                  "globals().get('INLINE', ()) else 'never')(globals()[_name])"]
     return "\n".join(lines) + "\n"
 
 

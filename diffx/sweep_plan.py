@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from . import tier_slot
 from .graph import Graph
 from .node_arrays import _index_array
 from .ops import CONST
@@ -151,8 +152,28 @@ def _active_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int]:
     key = ("active", wrt)
     cached = graph._cache.get(key)
     if cached is None:
-        cached = graph._cache[key] = _active_arrays(graph, wrt) or _active_loop(graph, wrt)
+        cached = graph._cache[key] = _active_machine(graph, wrt) or \
+            _active_arrays(graph, wrt) or _active_loop(graph, wrt)
     return cached
+
+
+def _active_machine(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int] | None:
+    """:func:`_active_loop` in the compiled tier's loop (diffx.graph_machine), where the tier
+    is loaded; else None."""
+    kernel = tier_slot.loaded_for(len(graph.op))
+    if kernel is None:
+        return None
+    import numpy as np
+
+    n = len(graph.op)
+    active = np.zeros(n + 1, dtype=np.uint8)
+    for w in wrt:
+        active[graph.input_nodes[w]] = 1
+    codes = bytearray(n)
+    edges = kernel.active_codes(np.frombuffer(graph.op, dtype=np.uint8),
+                                _index_array(graph.a), _index_array(graph.b), active,
+                                np.frombuffer(codes, dtype=np.uint8))
+    return codes, int(edges)
 
 
 def _active_loop(graph: Graph, wrt: tuple[str, ...]) -> tuple[bytearray, int]:

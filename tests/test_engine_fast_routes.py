@@ -9,7 +9,7 @@ import math
 from hypothesis import given, settings
 
 import diffx
-from diffx import counts
+from diffx import counts, tier_slot
 
 from test_engine_fast_plan import programs
 
@@ -78,7 +78,7 @@ def test_the_compiled_tiers_log_counts_are_the_same_bit_for_bit(source: str) -> 
         pytest.skip("the compiled kernel cannot be built here")
     graph = diffx.parse(source)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(counts, "KERNEL_NODES", 0)
+        mp.setattr(tier_slot, "MIN_NODES", 0)
         got = {w: log for w, (_, log) in counts._count_log(graph)[0].items()}
     assert got == _full_log_pass(graph)
 
@@ -92,7 +92,7 @@ def test_the_compiled_tier_counts_a_deep_loop_as_python_does() -> None:
     if compiled.kernel() is None:
         pytest.skip("the compiled kernel cannot be built here")
     graph = diffx.trace(lambda x: _logistic(x, 5000), x=0.3)
-    assert graph.output >= counts.KERNEL_NODES
+    assert graph.output >= tier_slot.MIN_NODES
     assert counts._count_log(graph)[0]["x"][1] == _full_log_pass(graph)["x"]
 
 
@@ -111,10 +111,10 @@ def test_where_the_tier_counts_first_the_counts_are_those_of_the_exact_pass() ->
         for extra in ("", " + 0*(2*3)"):
             lines = ["d0 = x"] + [f"d{k + 1} = d{k} + d{k}" for k in range(steps)]
             graph = diffx.parse("\n".join(lines) + extra)
-            assert graph.output >= counts.KERNEL_NODES
+            assert graph.output >= tier_slot.MIN_NODES
             fresh = diffx.parse(graph.source)
             with pytest.MonkeyPatch.context() as mp:
-                mp.setattr(counts, "KERNEL_NODES", 10**9)  # the pure-Python passes
+                mp.setattr(tier_slot, "MIN_NODES", 10**9)  # the pure-Python passes
                 want = counts.count_routes(fresh)
             got = counts.count_routes(graph)
             assert got == want, steps
