@@ -135,10 +135,11 @@ def shown_adjoints(graph: Graph, adj: Sequence[Any], value: Any, gradient: dict[
     defined = isinstance(value, float) and not math.isnan(value)
     kernel = getattr(adj, "array", None)
     shown: Any
-    if defined and kernel is not None:  # the compiled tier's (read-only): its array copied,
-        from ..compiled import FloatValues  # no list of floats made
+    if defined and kernel is not None:  # the compiled tier's: its array (a new one each
+        from ..compiled import FloatValues  # sweep) changed in place, no list of floats made
 
-        shown = FloatValues(kernel.copy(), len(kernel))
+        shown = adj if getattr(adj, "_list", 0) is None and kernel.flags.writeable else \
+            FloatValues(kernel.copy(), len(kernel))  # (or a copy, where a list was made)
         into = shown.array
     elif defined and isinstance(adj, list | array):
         shown = into = adj  # the sweep's own, changed in place: no copy (undefined_where_nan
