@@ -201,7 +201,8 @@ class _Derivation:
             args = g.args(i)
             out = self.rules.value(i, [self.value[a] for a in args]) if i in self.sym \
                 else self.value[i]
-            parts = self.rules.partials(i, [self.value[a] for a in args], out)
+            parts = self.rules.partials(i, [self.value[a] for a in args], out,
+                                        [self.full[a] for a in args])
             # a strong zero (docs/conventions.md): an argument whose derivative is exactly 0
             # adds nothing, even where its partial is infinite (sqrt(x - x): 0/(2·0) is 0)
             self.d[i] = sympy.Add(*[p * d for p, d in ((p, self._dexpr(a)) for p, a

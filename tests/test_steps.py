@@ -191,11 +191,16 @@ def test_a_power_of_an_identically_zero_base():
     assert s.expr.subs(x, sympy.Rational(1, 2)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a named exponent is substituted after the power "
-                   "rule, into log(0): the formula is nowhere finite (the check says so)")
-def test_a_power_of_an_identically_zero_base_with_a_named_exponent():
-    s = steps("(x + -x)^(-x)")  # 0^(-x) is 0 for x < 0: derivative 0 there
+@pytest.mark.parametrize("tree", [False, True])
+def test_a_power_of_an_identically_zero_base_with_a_named_exponent(tree):
+    """-x is used twice, so the DAG view names it u and the base reads x + u: whether the
+    base is identically 0 is decided on its formula in the inputs, not on its name (the
+    formula was nowhere finite: u*log(x + u) became log(0))."""
+    s = steps("(x + -x)^(-x)", tree=tree)  # 0^(-x) is 0 for x < 0 (a constant): slope 0
     assert s.expr.subs(x, -sympy.Rational(1, 2)) == 0
+    assert s.expr.subs(x, -3) == 0
+    assert s.expr.subs(x, sympy.Rational(1, 2)) is sympy.nan  # 0^(-1/2) is infinite there
+    assert s.check.agrees is True
 
 
 def test_a_deep_chain_is_refused_with_a_clear_message():
