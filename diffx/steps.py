@@ -274,7 +274,7 @@ class _Derivation:
     def run(self) -> Steps:
         import sympy
 
-        from .sym import substitute
+        from .sym import substitute, undefined_everywhere
 
         self._formulas()
         g, out = self.g, self.g.output
@@ -318,7 +318,7 @@ class _Derivation:
                              self.show(self.d[out]), self.show(final),
                              self.named.get(out), "", final))
         verdict = check(final, self.full[out], x, self.show)
-        if self.full[out].has(sympy.nan, sympy.zoo):  # as the symbolic method: sympy would
+        if undefined_everywhere(self.full[out]):  # as the symbolic method: sympy would
             final = sympy.nan  # call the derivative of an undefined function 0
             verdict = Check(verdict.reference, None, "the function is undefined for every "
                             "value of its inputs, so its derivative is nan (sympy.diff calls "
