@@ -12,6 +12,10 @@ returned as the same :class:`~diffx.result.Report`, measured against ``symbolic`
     True
     >>> c.reference, c.row("numeric forward").worst_absolute_error > 1e-9
     ('symbolic', True)
+
+At a doubtful point (:func:`masked_singularities`: ``atan(1/x)`` at 0, where 1/0 = inf is
+masked by atan) no error is measured: the errors are nan and ``report.doubtful`` lists the
+inputs, so that methods that agree there are never shown as confirming each other.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .errors import OptionError, option
+from .errors import DiffxError, OptionError, option
 from .graph import Graph
 from .methods import REGISTRY, Method
 from .methods.run import Variant, prepare, run_report
@@ -68,8 +72,12 @@ def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
         report.warnings.append(f"the derivative with respect to {w} is not finite in "
                                f"{', '.join(where)}: its errors are not measured there (nan), "
                                "which is never agreement")
-    if req.vector is None:  # (a vector program's expansion may be too large to evaluate)
-        _mark_doubtful(report, masked_singularities(req.graph, req.point or {}))
+    try:  # a vector program's scalar expansion, element by element
+        scalar = req.scalar()
+        masked = masked_singularities(scalar.graph, scalar.point or {})
+    except DiffxError:  # an expansion too large to build (only the matrix method ran)
+        masked = []
+    _mark_doubtful(report, masked)
     return report
 
 
@@ -88,8 +96,8 @@ def masked_singularities(graph: Graph, point: dict[str, Any]) -> list[str]:
     from . import ops as _ops
 
     vals, _ = evaluation.evaluate(graph, point, False)
-    if not _finite(vals[graph.output]):
-        return []  # not masked: the non-finite value warnings and errors say it
+    if not _finite(vals[graph.output]) or evaluation.all_finite_floats(vals, graph.output + 1):
+        return []  # nothing masked (a non-finite output: the value warnings and errors say it)
     live = graph.reachable_from_output()
     found = []
     for i in range(graph.output + 1):
@@ -115,10 +123,17 @@ def _mark_doubtful(report: Report, masked: list[str]) -> None:
     are listed in ``report.doubtful`` (shown as "doubtful"), and a warning says why."""
     if not masked or report.reference is None:
         return
+    import numpy as np
+
+    from .result import Worst
+
     report.doubtful = tuple(report.wrt)
     for errors in (*report.absolute_errors.values(), *report.relative_errors.values()):
-        for w in report.doubtful:
-            errors[w] = math.nan
+        for w in report.doubtful:  # (a vector program's errors are arrays)
+            errors[w] = np.full(np.shape(errors[w]), math.nan) if np.ndim(errors[w]) \
+                else math.nan
+    for label, worst in report.worst.items():
+        report.worst[label] = Worst(worst.entry, math.nan)
     report.warnings.append(
         f"the point is doubtful: {'; '.join(masked)}, and a later operation masks it, so the "
         "function is undefined here and the derivative may not exist: the errors are not "

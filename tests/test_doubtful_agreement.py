@@ -142,3 +142,16 @@ def test_a_reference_without_a_finite_derivative_says_why_it_was_replaced():
     assert said == ["the reference symbolic failed (its derivative is not finite); errors "
                     "are measured against reverse instead"]
     assert c.doubtful == ("x",)  # and atan(1/0) = pi/2 is IEEE's choice, masked
+
+
+def test_a_vector_program_at_a_doubtful_point_is_flagged_by_block_input():
+    c = compare("sum(atan(1/x))", at={"x": [0.0, 1.0]})  # x[0] = 0: the jump of atan(1/x)
+    assert c.doubtful == ("x",)
+    assert c.row("reverse").gradient["x"].tolist() == [0.0, -0.5]  # d/dx atan(1/x) = -1/(1+x²)
+    assert math.isnan(c.row("reverse").relative_error)
+    assert all(math.isnan(w.relative_error) for w in c.worst.values())
+    out = invoke("compare", "sum(atan(1/x))", "--at", "x=[0, 1]", columns=200).stdout
+    reverse = next(ln for ln in out.splitlines() if ln.strip().startswith("reverse "))
+    assert "doubtful" in reverse and "(x[0])" not in reverse
+    ordinary = compare("sum(atan(1/x))", at={"x": [2.0, 1.0]})
+    assert ordinary.doubtful == () and ordinary.row("reverse").relative_error < 1e-15
