@@ -143,8 +143,11 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
             by = "reverse vs central" + beyond(errors, worst, c_err)
         checked.append(CheckedInput(name, values.get(name), rev, c, worst, errors, ok, c_err,
                                     by))
+    from .compare import masked_singularities
+
     report = CheckReport(graph.source, point, threshold, checked, True, None,
-                         warnings=list(reverse.warnings))
+                         warnings=list(reverse.warnings),
+                         doubtful=masked_singularities(graph, point))
     for name in values:
         if symmetric_relative_error(floats[name], values[name]) > threshold / 10:
             report.warnings.append(

@@ -66,6 +66,10 @@ class CheckReport:
     sweep: list[SweepPoint] | None = None
     best_step: float | None = None
     warnings: list[str] = field(default_factory=list)
+    #: what makes the point doubtful (:func:`diffx.compare.masked_singularities`): a value not
+    #: finite at a singularity that a later operation masks, so the derivative there may not
+    #: exist; ``passed`` then says only that the comparisons agree, which is no evidence
+    doubtful: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.passed

@@ -177,6 +177,8 @@ class Report:
     graph: Any = field(default=None, repr=False, compare=False)
     shapes: Shapes | None = None  # a vector program's shapes (None: a scalar program)
     worst: dict[str, Worst] = field(default_factory=dict)  # vector programs: per label
+    #: inputs not measured (nan errors) at a doubtful point (see diffx.compare)
+    doubtful: tuple[str, ...] = ()
 
     def worst_error(self, label: str) -> float | None:
         """The largest relative error of ``label`` against the reference, over the inputs
@@ -194,7 +196,8 @@ class Report:
         relative = self.relative_errors.get(label)
         return Row(label, result, self.absolute_errors.get(label),
                    None if relative is None else _worst(relative.values()),
-                   tuple(self.not_finite(label)), self.graph)
+                   tuple(self.not_finite(label)), self.graph,
+                   self.doubtful if relative is not None else ())
 
     def not_finite(self, label: str) -> list[str]:
         """The inputs where the derivative of ``label`` or the reference's is not finite
@@ -217,6 +220,7 @@ class Row:
     relative_error: float | None  # the worst over the inputs; nan when any is nan
     not_finite: tuple[str, ...] = ()  # inputs where it or the reference is not finite
     graph: Any = field(default=None, repr=False, compare=False)
+    doubtful: tuple[str, ...] = ()  # inputs not measured: the point is doubtful (Report)
 
     @property
     def method(self) -> str:
@@ -261,8 +265,9 @@ class Row:
 
     def as_dict(self) -> dict[str, Any]:
         """The row as plain data (``diffx compare --json``): its errors are None, and the
-        inputs listed under ``not_finite``, where it or the reference is not finite."""
-        cut = self.not_finite
+        inputs listed under ``not_finite``, where it or the reference is not finite, or
+        ``doubtful`` (:attr:`Report.doubtful`)."""
+        cut = (*self.not_finite, *(w for w in self.doubtful if w not in self.not_finite))
         absolute = None if self.absolute_error is None else {
             w: (None if w in cut else v) for w, v in self.absolute_error.items()}
         every = bool(cut) and len(cut) == len(self.result.wrt)
@@ -271,7 +276,8 @@ class Row:
                "relative_error": None if every else self.relative_error,
                "seconds": self.seconds, "evaluations": self.evaluations,
                "operations": self.operations, "built": self.built, "error": self.error}
-        return {**row, "not_finite": list(cut)} if cut else row
+        shown = {"not_finite": list(self.not_finite), "doubtful": list(self.doubtful)}
+        return {**row, **{k: v for k, v in shown.items() if v}}
 
 
 def errors_against_reference(value: Any, reference: Any) -> tuple[Any, Any]:

@@ -201,7 +201,8 @@ class _Derivation:
             args = g.args(i)
             out = self.rules.value(i, [self.value[a] for a in args]) if i in self.sym \
                 else self.value[i]
-            parts = self.rules.partials(i, [self.value[a] for a in args], out)
+            parts = self.rules.partials(i, [self.value[a] for a in args], out,
+                                        [self.full[a] for a in args])
             # a strong zero (docs/conventions.md): an argument whose derivative is exactly 0
             # adds nothing, even where its partial is infinite (sqrt(x - x): 0/(2·0) is 0)
             self.d[i] = sympy.Add(*[p * d for p, d in ((p, self._dexpr(a)) for p, a
@@ -273,7 +274,7 @@ class _Derivation:
     def run(self) -> Steps:
         import sympy
 
-        from .sym import substitute
+        from .sym import substitute, undefined_everywhere
 
         self._formulas()
         g, out = self.g, self.g.output
@@ -317,7 +318,7 @@ class _Derivation:
                              self.show(self.d[out]), self.show(final),
                              self.named.get(out), "", final))
         verdict = check(final, self.full[out], x, self.show)
-        if self.full[out].has(sympy.nan, sympy.zoo):  # as the symbolic method: sympy would
+        if undefined_everywhere(self.full[out]):  # as the symbolic method: sympy would
             final = sympy.nan  # call the derivative of an undefined function 0
             verdict = Check(verdict.reference, None, "the function is undefined for every "
                             "value of its inputs, so its derivative is nan (sympy.diff calls "

@@ -103,8 +103,11 @@ class Rules:
         """The sympy value of node ``i`` over the given arguments (the op's sympy form)."""
         return _ops.BY_CODE[self.g.op[i]].evaluate(*args, ns="sympy")
 
-    def partials(self, i: int, args: list[Any], out: Any) -> list[Any]:
-        """One sympy partial per argument, from the op table's shown partials."""
+    def partials(self, i: int, args: list[Any], out: Any,
+                 full: list[Any] | None = None) -> list[Any]:
+        """One sympy partial per argument, from the op table's shown partials. ``full``: the
+        arguments written out in the inputs, where ``args`` name shared parts by symbols (a
+        base is identically 0 by what it is, not by how it is named)."""
         from .sym import to_sympy
 
         vals = dict(zip(("x", "y"), args), out=out)
@@ -117,7 +120,8 @@ class Rules:
             else:
                 fn, names = pg
                 result.append(_ops.namespace("sympy")[fn](*[vals[a] for a in names]))
-        if _ops.BY_CODE[self.g.op[i]].name == "pow" and getattr(args[0], "is_zero", False):
+        base = (full or args)[0]
+        if _ops.BY_CODE[self.g.op[i]].name == "pow" and getattr(base, "is_zero", False):
             import sympy
 
             # a base that is identically 0: 0^y is 0 for y > 0 (so d/dy is 0, powlog's

@@ -179,6 +179,16 @@ def _sentence(exc: BaseException) -> str:
     return text
 
 
+def undefined_everywhere(f: Any) -> bool:
+    """Whether a formula from :func:`to_sympy` is undefined for every value of its inputs:
+    nan (a node such as 1/0 or log(-2) is nan, and nan spreads) or holding nan or complex
+    infinity (``x/0`` is ``zoo*x``). The one test of the symbolic method and the steps:
+    sympy would call such a function's derivative 0 (or zoo); diffx's is nan."""
+    import sympy
+
+    return isinstance(f, sympy.Basic) and (f is sympy.nan or f.has(sympy.nan, sympy.zoo))
+
+
 def _UNDEFINED() -> tuple[Any, ...]:
     import sympy
 

@@ -191,11 +191,16 @@ def test_a_power_of_an_identically_zero_base():
     assert s.expr.subs(x, sympy.Rational(1, 2)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a named exponent is substituted after the power "
-                   "rule, into log(0): the formula is nowhere finite (the check says so)")
-def test_a_power_of_an_identically_zero_base_with_a_named_exponent():
-    s = steps("(x + -x)^(-x)")  # 0^(-x) is 0 for x < 0: derivative 0 there
+@pytest.mark.parametrize("tree", [False, True])
+def test_a_power_of_an_identically_zero_base_with_a_named_exponent(tree):
+    """-x is used twice, so the DAG view names it u and the base reads x + u: whether the
+    base is identically 0 is decided on its formula in the inputs, not on its name (the
+    formula was nowhere finite: u*log(x + u) became log(0))."""
+    s = steps("(x + -x)^(-x)", tree=tree)  # 0^(-x) is 0 for x < 0 (a constant): slope 0
     assert s.expr.subs(x, -sympy.Rational(1, 2)) == 0
+    assert s.expr.subs(x, -3) == 0
+    assert s.expr.subs(x, sympy.Rational(1, 2)) is sympy.nan  # 0^(-1/2) is infinite there
+    assert s.check.agrees is True
 
 
 def test_a_deep_chain_is_refused_with_a_clear_message():
@@ -324,3 +329,29 @@ def test_an_undefined_function_has_an_undefined_derivative():
     assert all(math.isnan(r.results[m]["x"]) for m in ("reverse", "symbolic"))
     s = steps("sqrt(x - x)")
     assert s.expr == 0 and s.check.agrees is True
+
+
+# (source, undefined for every x): a literal division by 0 or a log, root or power of 0 or a
+# negative constant is undefined at every x (IEEE gives inf or nan there); the rest are
+# defined somewhere (0^x is 0 for x > 0, sqrt(x - x) is 0, x^0.5 + ... for x >= 0)
+UNDEFINED = [("log(x - x)", True), ("(x - x)^(-1)", True), ("x/0", True), ("x/0 + 1", True),
+             ("sin(x)/0", True), ("x/(x - x)", True), ("atan(x/0)", True), ("x*(1/0)", True),
+             ("sqrt(-1) + x", True), ("0^x", False), ("0^(-x)", False), ("(x - x)^x", False),
+             ("sqrt(x - x)", False), ("x^0.5 + sqrt(-x) - sqrt(-x)", False)]
+
+
+@pytest.mark.parametrize("src, undefined", UNDEFINED)
+def test_steps_and_the_symbolic_method_share_one_test_of_an_undefined_function(src, undefined):
+    """One predicate (diffx.sym.undefined_everywhere) decides for both: x/0 is sympy's
+    zoo*x, which the symbolic method once differentiated to 1/0 (and sin(x)/0 to
+    (1/0)*cos(x)) while the steps said nan."""
+    said = "undefined for every value"
+    s = steps(src)
+    r = diffx.grad(src, method="symbolic")
+    assert (said in s.check.how) is undefined
+    assert (r.formula["x"] == "nan") is undefined
+    assert (said in " ".join(r.warnings)) is undefined
+    if undefined:
+        assert s.expr is sympy.nan
+        at = diffx.grad(src, at={"x": 0.75}, method="symbolic")
+        assert math.isnan(at["x"])

@@ -190,7 +190,8 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
     import sympy
 
     from ..notation import formula_text
-    from ..sym import MAX_PRINTED, MAX_TREE, TooLarge, sizes, symbols, to_sympy, value_at
+    from ..sym import (MAX_PRINTED, MAX_TREE, TooLarge, sizes, symbols, to_sympy,
+                       undefined_everywhere, value_at)
 
     if graph.size > MAX_GRAPH:
         raise MethodError(f"the graph has {graph.size:,} nodes; the symbolic method stops at "
@@ -207,7 +208,7 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
             "The reverse method works on the DAG", usage=False)
     syms = symbols(graph)
     phase["now"] = "differentiating"
-    if f is sympy.nan:  # sympy would call the derivative of nan 0
+    if undefined_everywhere(f):  # sympy would call the derivative of nan 0
         phase["note"] = ("the function is undefined for every value of its inputs (it "
                          "divides by zero or takes a log, root or power of a negative "
                          "constant), so its derivative is nan")

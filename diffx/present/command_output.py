@@ -73,13 +73,15 @@ def swell_json(table: SwellTable) -> str:
 
 
 def compare_json(result: Report) -> str:
-    """The compare command's JSON: the point, the value, the reference and every row."""
+    """The compare command's JSON: the point, the value, the reference and every row; at a
+    doubtful point, the inputs whose errors are not measured (``doubtful``)."""
     from .as_json import dumps
 
+    doubtful = {"doubtful": list(result.doubtful)} if result.doubtful else {}
     return dumps({
         "expression": result.expression, "point": result.point,
         "value": result.value,
-        "reference": result.reference, "wrt": list(result.wrt),
+        "reference": result.reference, "wrt": list(result.wrt), **doubtful,
         "rows": [r.as_dict() for r in result.rows],
         "warnings": result.warnings})
 
@@ -90,7 +92,10 @@ def check_json(report: CheckReport) -> str:
 
     from .as_json import dumps
 
-    return dumps(asdict(report))
+    data = asdict(report)
+    if not report.doubtful:
+        del data["doubtful"]  # (said only where the point is doubtful)
+    return dumps(data)
 
 
 def check_failure(report: CheckReport) -> str:
@@ -104,5 +109,9 @@ def check_failure(report: CheckReport) -> str:
     if bad:
         return (f"the check failed: the derivative with respect to {worst.name} is not finite "
                 f"({', '.join(bad)})")
+    if report.doubtful:
+        return (f"the check failed at a doubtful point (the derivative with respect to "
+                f"{worst.name} may not exist here): a relative error of {worst.error:.1e}, "
+                f"more than --threshold {report.threshold:g}")
     return (f"the check failed: the derivative with respect to {worst.name} is off by a "
             f"relative error of {worst.error:.1e}, more than --threshold {report.threshold:g}")

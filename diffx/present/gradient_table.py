@@ -94,7 +94,7 @@ def _vector_report(report: Report, console: Any, out_name: str, title: str | Non
             worst = report.worst.get(name)
             if name != shown and worst is not None and not \
                     worst.relative_error <= SHOWN_ABOVE:  # (nan: shown too)
-                error = relative(worst.relative_error)
+                error = "doubtful" if report.doubtful else relative(worst.relative_error)
                 _print_gradients(console, r, out_name, report, f"{name} (worst entry "
                                  f"{worst.entry}, relative error {error}):")
     if not report.wrt:
@@ -163,6 +163,8 @@ def _worst_cell(report: Report, name: str) -> str:
     worst = report.worst.get(name)
     if worst is None:
         return "—"
+    if report.doubtful:  # not measured at a doubtful point (Report.doubtful)
+        return "doubtful"
     return escape(f"{relative(worst.relative_error)} ({worst.entry})")
 
 

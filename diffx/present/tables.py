@@ -13,6 +13,8 @@ from ..result import Report, Row
 from ..swell import OVER, SKIPPED, SwellTable
 from .text import NOT_FINITE, both_not_finite, count, number, seconds
 
+DOUBTFUL = "doubtful"  # an error not measured at a doubtful point (Report.doubtful)
+
 
 def _cell(x: Any, kind: str = "int") -> str:
     if x is None:
@@ -74,8 +76,9 @@ def print_comparison(c: Report, console: Any, out_name: str) -> None:
     where = ", ".join(f"{k}={number(v, 10)}" for k, v in (c.point or {}).items())
     console.print(f"[bold]{escape(c.expression if len(c.expression) < 70 else out_name)}"
                   f"[/bold]", highlight=False)
+    doubt = f" (not measured: the point is {DOUBTFUL})" if c.doubtful else ""
     console.print(f"at {escape(where)}   {out_name} = {number(c.value)}   errors "
-                  f"against {c.reference}", highlight=False)
+                  f"against {c.reference}{doubt}", highlight=False)
     t = Table(show_edge=False, header_style="bold")
     t.add_column("method")
     for w in c.wrt:
@@ -104,13 +107,18 @@ def print_comparison(c: Report, console: Any, out_name: str) -> None:
 
 def comparison_errors(c: Report, row: Row) -> tuple[str, str]:
     """The absolute and relative error cells of a compare row: the worst over the inputs
-    where the row and the reference are both finite; the others are named as "not finite"."""
+    where the row and the reference are both finite and the point is not doubtful; the others
+    are named as "not finite" or "doubtful" (:attr:`diffx.result.Report.doubtful`)."""
     import math
 
     skipped = row.not_finite
+    doubtful = [w for w in row.doubtful if w not in skipped]
     if c.wrt and len(skipped) == len(c.wrt):
         return NOT_FINITE, NOT_FINITE
-    kept = [w for w in c.wrt if w not in skipped]
+    if doubtful and len(skipped) + len(doubtful) == len(c.wrt):
+        note = f"; {NOT_FINITE}: {', '.join(skipped)}" if skipped else ""
+        return DOUBTFUL + note, DOUBTFUL + note
+    kept = [w for w in c.wrt if w not in skipped and w not in doubtful]
     absolute = row.absolute_error or {}
     relative = c.relative_errors.get(row.label) or {}
     worst_abs = max((math.inf if math.isnan(absolute[w]) else absolute[w] for w in kept
@@ -124,6 +132,7 @@ def comparison_errors(c: Report, row: Row) -> tuple[str, str]:
         return "differs" if math.isinf(x) or math.isnan(x) else f"{x:.1e}"
 
     note = f"; {NOT_FINITE}: {', '.join(skipped)}" if skipped else ""
+    note += f"; {DOUBTFUL}: {', '.join(doubtful)}" if doubtful else ""
     return fmt(worst_abs) + note, fmt(worst_rel) + note
 
 
@@ -135,6 +144,15 @@ def _check_error(c: Any, kind: str) -> str:
     if a in values and b in values and both_not_finite(values[a], values[b]):
         return NOT_FINITE
     return f"{c.errors[kind]:.1e}"
+
+
+def doubtful_point(masked: list[str], passed: bool) -> str:
+    """What a check at a doubtful point can say (:attr:`CheckReport.doubtful`)."""
+    outcome = ("the agreement is no evidence that the gradient is right" if passed else
+               "the disagreement may be the point's, not the gradient's")
+    return (f"the point is doubtful: {'; '.join(masked)}, and a later operation masks it, so "
+            f"the function is undefined here and its derivative may not exist: {outcome}; "
+            "check at another point")
 
 
 def print_check(r: CheckReport, console: Any) -> None:
@@ -156,12 +174,16 @@ def print_check(r: CheckReport, console: Any) -> None:
     t.add_column("")
     for c in r.inputs:
         mark = "[green]ok[/green]" if c.passed else "[red]FAIL[/red]"
+        if c.passed and r.doubtful:
+            mark = f"[yellow]{DOUBTFUL}[/yellow]"
         t.add_row(c.name, number(c.claimed), number(c.reverse), number(c.central),
                   *[_check_error(c, k) for k in kinds], mark)
     console.print(t)
     worst = next((c for c in r.inputs if c.name == r.worst), None)
     if worst is not None:
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
+        if r.doubtful and r.passed:
+            verdict = f"[yellow]{DOUBTFUL.upper()}[/yellow]"
         op = "≤" if r.passed else ">"
         kinds_shown = [_check_error(worst, k) for k in worst.errors]
         if kinds_shown and all(k == NOT_FINITE for k in kinds_shown):
@@ -171,6 +193,9 @@ def print_check(r: CheckReport, console: Any) -> None:
             by = f" ({worst.by})" if getattr(worst, "by", "") else ""
             console.print(f"{verdict}: the worst input is {worst.name}, relative error "
                           f"{worst.error:.1e}{by} {op} {r.threshold:g}", highlight=False)
+    if r.doubtful:
+        console.print(f"  {escape(doubtful_point(r.doubtful, r.passed))}", highlight=False,
+                      soft_wrap=True)
     for line in r.advice:
         console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     if r.sweep:
