@@ -41,10 +41,10 @@ def swept_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, Any]:
     and whether the sweep takes it, as numpy arrays."""
     import numpy as np
 
-    hi = graph.output + 1
-    codes = np.frombuffer(bytes(engine._active_codes(graph, wrt)[0][:hi]), dtype=np.uint8)
+    hi = graph.output + 1  # (the engine's cached bytes read in place, not copied)
+    codes = np.frombuffer(engine._active_codes(graph, wrt)[0], dtype=np.uint8, count=hi)
     plan = engine._sweep_plan(graph, wrt)[0]
-    plan = np.frombuffer(bytes(plan[:hi]), dtype=np.uint8) if isinstance(plan, bytearray) \
+    plan = np.frombuffer(plan, dtype=np.uint8, count=hi) if isinstance(plan, bytearray) \
         else np.asarray(plan[:hi])
     return codes, (plan != 0) & (codes > 0)
 
@@ -61,13 +61,22 @@ def point_edges(graph: Graph, wrt: tuple[str, ...]) -> list[tuple[Any, int, int,
         linear: list[tuple[Any, int, int, Any]] = []
         other: list[tuple[Any, int, int, Any]] = []
         for code in np.flatnonzero(np.bincount(codes[live])):
-            nodes = np.flatnonzero(live & (codes == code)).astype(np.int32)
+            nodes = _nonzero32(live & (codes == code))
             op = _ops.BY_CODE[int(code) >> 2]
             for k in (0, 1):
                 if int(code) & (1 << k):
                     (linear if op.name in LINEAR else other).append((op, int(code), k, nodes))
         cached = graph._cache[key] = linear + other
     return cached
+
+
+def _nonzero32(mask: Any) -> Any:
+    """``np.flatnonzero(mask)`` as int32, a chunk at a time: no int64 array of them all."""
+    import numpy as np
+
+    parts = [np.flatnonzero(mask[s:s + CHUNK]).astype(np.int32) + np.int32(s)
+             for s in range(0, mask.size, CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
 def n_edges(graph: Graph, wrt: tuple[str, ...]) -> int:
@@ -116,11 +125,12 @@ def scan_point(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: boo
 
     hi = graph.output + 1
     A, B = _index_array(graph.a)[:hi], _index_array(graph.b)[:hi]
+    groups = point_edges(graph, wrt)  # (built before the sums: their peaks do not meet)
     total = np.zeros(hi)
     found: list[tuple[int, str]] = []
     small_lo, small_hi = hi, -1
     with np.errstate(all="ignore"):
-        for op, _code, k, all_nodes in point_edges(graph, wrt):
+        for op, _code, k, all_nodes in groups:
             checked = op.name not in EXACT_PARTIALS
             first_bad = -1
             for s in range(0, all_nodes.size, CHUNK):
