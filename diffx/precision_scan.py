@@ -29,7 +29,7 @@ from .graph import Graph
 from .magnitudes import EXACT_PARTIALS, SMALLEST_NORMAL
 from .node_arrays import _index_array
 
-CHUNK = 1 << 16  # edges (or nodes) handled at once: temporaries of a few hundred KiB
+CHUNK = 1 << 14  # edges (or nodes) handled at once: temporaries of about 100 KiB each
 LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
 # Ops whose partials are exact copies or conventions (0 is a true 0 there): their partial
 # is ``coefficient * value of a node`` (add: 1, sub: ±1, mul: the other argument) or a step.
@@ -225,18 +225,18 @@ def _exact_zeros(graph: Graph, zeros: Any, V: Any, Dm: Any, wrt: tuple[str, ...]
 
 def span(total: Any, Dm: Any, V: Any) -> float:
     """Decimal digits between the largest and the smallest positive finite magnitude among
-    the sums, the adjoints (tangents) and the values; 0 when there is none."""
+    the sums, the adjoints (tangents), the values up to the output and the 1 of
+    :func:`diffx.precision.values_array`'s last slot (taken as a constant: ``V`` may be
+    the values alone, :func:`diffx.precision.values_view`)."""
     import numpy as np
 
-    top, bottom = -np.inf, np.inf
-    for arr in (total, Dm, V):
+    top, bottom = 1.0, 1.0
+    for arr in (total, Dm, V[:total.size]):
         for s in range(0, arr.size, CHUNK):
             a = np.abs(arr[s:s + CHUNK])
             a = a[np.isfinite(a) & (a > 0)]
             if a.size:
                 top, bottom = max(top, a.max()), min(bottom, a.min())
-    if top == -np.inf:
-        return 0.0
     return float(np.log10(top) - np.log10(bottom))
 
 
