@@ -115,7 +115,8 @@ def values_view(graph: Graph, vals: Sequence[Any]) -> Any:
     """The forward values up to the output read in place (read-only), where they are the
     Python engine's packed ``array('d')``: what :func:`values_array` holds, without the copy
     (8 bytes a node) and without its last slot; whoever reads that slot's 1 takes it as a
-    constant (:func:`diffx.precision_scan.span`). None for other values."""
+    constant (:func:`diffx.precision_scan.span`; the compiled tier's scan, which never sees
+    these values, finds a 1 among its adjoints, the output's). None for other values."""
     if not (isinstance(vals, array) and vals.typecode == "d"):
         return None
     view = packed_view(vals, graph.output + 1)
@@ -136,8 +137,6 @@ def audit(graph: Graph, V: Any, D: Sequence[Any], wrt: tuple[str, ...],
     if reverse and getattr(D, "marks", None) is not None:  # swept by the compiled tier
         from . import compiled
 
-        if V.size == graph.output + 1:  # a view: the kernel reads the slot holding 1 too
-            V = values_array(graph, V)
         if not compiled.screen(graph, V, D, wrt):  # type: ignore[arg-type]
             return None  # nothing the audit below could flag
         if compiled.loaded():  # the same scan in the kernel, unless it cannot decide

@@ -44,8 +44,9 @@ CHUNK = 1 << 14  # nodes per slice of the conditioning loop
 def range_faults(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str] | None:
     """The first live node (in evaluation order) that overflowed or underflowed at finite
     arguments, and which (``"overflow"``, ``"underflow-value"``). ``V``: one point's values
-    (:func:`diffx.precision.values_array`); ``normal``: every op's value is already known
-    finite and normal (:func:`diffx.evaluation.known_normal`)."""
+    (:func:`diffx.precision.values_array` or :func:`~diffx.precision.values_view`);
+    ``normal``: every op's value is already known finite and normal
+    (:func:`diffx.evaluation.known_normal`)."""
     end = graph.output + 1  # (the live op nodes' values a slice at a time, by their mask)
     if normal or all(_all_normal(V[lo:min(lo + LIVE_SLICE, end)][_live_mask(
             graph, lo, lo + LIVE_SLICE)]) for lo in range(0, end, LIVE_SLICE)):

@@ -18,6 +18,7 @@ CONDITION_LIMIT = 2.0**-23  # relative error past which a value has lost 30 of i
 MAX_CONDITION_NODES = 200_000  # the error estimate's loop (pure Python) stops past this
 # Ops whose value is exactly 0 at nonzero arguments by construction, not by underflow.
 TRUE_ZEROS = frozenset({"add", "sub", "relu", "max", "min", "abs", "neg"})
+LIVE_SLICE = 1 << 16  # nodes per slice where the live op nodes are read by mask, no index
 
 
 
@@ -62,8 +63,6 @@ def _live_count(graph: Graph) -> int:
         graph._cache[key] = cached
     return cached
 
-
-LIVE_SLICE = 1 << 16  # nodes per slice where the live op nodes are read without an index
 
 
 def _groups(graph: Graph) -> list[tuple[_ops.Op, Any, Any, Any]]:

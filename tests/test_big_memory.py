@@ -70,11 +70,13 @@ def test_the_scan_builds_its_edge_groups_before_its_sums(monkeypatch):
     # the peak is the sums, the int32 groups (4 bytes an edge) and a chunk's temporaries
     monkeypatch.setattr(precision_scan, "CHUNK", 256)
     monkeypatch.setattr(engine, "PACK_NODES", 1)  # the values in array('d'), as at 10^6
+    monkeypatch.setenv("DIFFX_COMPILED", "0")  # (the Python engine's sweep and its plan)
     g = diffx.parse(_logistic(20_000))
     vals, ns = evaluation.evaluate(g, {"x": 0.3}, False)
     adj, _ = evaluation.sweep(g, vals, ("x",), ns, False)
     V = precision.values_array(g, vals)
     Dm = evaluation.packed_view(adj, g.output + 1)
+    precision_scan.swept_codes(g, ("x",))  # (the engine's plan, cached: the sweep made it)
     assert "audit-point-edges" not in str(list(g._cache))
     (found, total), peak = _traced_peak(
         lambda: precision_scan.scan_point(g, V, Dm, ("x",), True))
@@ -131,3 +133,4 @@ def test_the_view_and_the_copy_give_the_same_audit(src, at, monkeypatch):
     got = precision.audit(g, view, adj, wrt, True)
     assert got == precision.audit(g, copy, adj, wrt, True)
     assert got is not None  # each of these loses digits in the float sweep
+
