@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import struct
+from array import array
 from collections.abc import Sequence
 from typing import Any
 
@@ -110,14 +111,28 @@ def values_array(graph: Graph, vals: Sequence[Any]) -> Any:
     return floats(graph, vals, (1.0,))
 
 
+def values_view(graph: Graph, vals: Sequence[Any]) -> Any:
+    """The forward values up to the output read in place (read-only), where they are the
+    Python engine's packed ``array('d')``: what :func:`values_array` holds, without the copy
+    (8 bytes a node) and without its last slot; whoever reads that slot's 1 takes it as a
+    constant (:func:`diffx.precision_scan.span`; the compiled tier's scan, which never sees
+    these values, finds a 1 among its adjoints, the output's). None for other values."""
+    if not (isinstance(vals, array) and vals.typecode == "d"):
+        return None
+    view = packed_view(vals, graph.output + 1)
+    view.flags.writeable = False  # (the view only: the engine's array stays as it is)
+    return view
+
+
 def audit(graph: Graph, V: Any, D: Sequence[Any], wrt: tuple[str, ...],
           reverse: bool) -> tuple[int, str, int] | None:
     """The first node (in sweep order) where the float sweep lost precision, how, and the
     decimal digits its magnitudes span (what an exact re-run needs at least).
 
-    ``V`` is :func:`values_array`; ``D`` are the adjoints (``reverse``) or the tangents with
-    respect to ``wrt[0]``. One point's edges are scanned by :mod:`diffx.precision_scan` (in
-    the compiled tier's kernel where it is loaded and can decide).
+    ``V`` is :func:`values_array` (or :func:`values_view`); ``D`` are the adjoints
+    (``reverse``) or the tangents with respect to ``wrt[0]``. One point's edges are scanned by
+    :mod:`diffx.precision_scan` (in the compiled tier's kernel where it is loaded and can
+    decide).
     """
     if reverse and getattr(D, "marks", None) is not None:  # swept by the compiled tier
         from . import compiled

@@ -29,7 +29,7 @@ from .graph import Graph
 from .magnitudes import EXACT_PARTIALS, SMALLEST_NORMAL
 from .node_arrays import _index_array
 
-CHUNK = 1 << 16  # edges (or nodes) handled at once: temporaries of a few hundred KiB
+CHUNK = 1 << 14  # edges (or nodes) handled at once: temporaries of about 100 KiB each
 LOST_BITS = 30  # a node whose contributions are 2^30 times its value lost 30 of 53 bits
 # Ops whose partials are exact copies or conventions (0 is a true 0 there): their partial
 # is ``coefficient * value of a node`` (add: 1, sub: ±1, mul: the other argument) or a step.
@@ -41,10 +41,10 @@ def swept_codes(graph: Graph, wrt: tuple[str, ...]) -> tuple[Any, Any]:
     and whether the sweep takes it, as numpy arrays."""
     import numpy as np
 
-    hi = graph.output + 1
-    codes = np.frombuffer(bytes(engine._active_codes(graph, wrt)[0][:hi]), dtype=np.uint8)
+    hi = graph.output + 1  # (the engine's cached bytes read in place, not copied)
+    codes = np.frombuffer(engine._active_codes(graph, wrt)[0], dtype=np.uint8, count=hi)
     plan = engine._sweep_plan(graph, wrt)[0]
-    plan = np.frombuffer(bytes(plan[:hi]), dtype=np.uint8) if isinstance(plan, bytearray) \
+    plan = np.frombuffer(plan, dtype=np.uint8, count=hi) if isinstance(plan, bytearray) \
         else np.asarray(plan[:hi])
     return codes, (plan != 0) & (codes > 0)
 
@@ -61,13 +61,22 @@ def point_edges(graph: Graph, wrt: tuple[str, ...]) -> list[tuple[Any, int, int,
         linear: list[tuple[Any, int, int, Any]] = []
         other: list[tuple[Any, int, int, Any]] = []
         for code in np.flatnonzero(np.bincount(codes[live])):
-            nodes = np.flatnonzero(live & (codes == code)).astype(np.int32)
+            nodes = _nonzero32(live & (codes == code))
             op = _ops.BY_CODE[int(code) >> 2]
             for k in (0, 1):
                 if int(code) & (1 << k):
                     (linear if op.name in LINEAR else other).append((op, int(code), k, nodes))
         cached = graph._cache[key] = linear + other
     return cached
+
+
+def _nonzero32(mask: Any) -> Any:
+    """``np.flatnonzero(mask)`` as int32, a chunk at a time: no int64 array of them all."""
+    import numpy as np
+
+    parts = [np.flatnonzero(mask[s:s + CHUNK]).astype(np.int32) + np.int32(s)
+             for s in range(0, mask.size, CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
 def n_edges(graph: Graph, wrt: tuple[str, ...]) -> int:
@@ -116,11 +125,12 @@ def scan_point(graph: Graph, V: Any, Dm: Any, wrt: tuple[str, ...], reverse: boo
 
     hi = graph.output + 1
     A, B = _index_array(graph.a)[:hi], _index_array(graph.b)[:hi]
+    groups = point_edges(graph, wrt)  # (built before the sums: their peaks do not meet)
     total = np.zeros(hi)
     found: list[tuple[int, str]] = []
     small_lo, small_hi = hi, -1
     with np.errstate(all="ignore"):
-        for op, _code, k, all_nodes in point_edges(graph, wrt):
+        for op, _code, k, all_nodes in groups:
             checked = op.name not in EXACT_PARTIALS
             first_bad = -1
             for s in range(0, all_nodes.size, CHUNK):
@@ -215,18 +225,18 @@ def _exact_zeros(graph: Graph, zeros: Any, V: Any, Dm: Any, wrt: tuple[str, ...]
 
 def span(total: Any, Dm: Any, V: Any) -> float:
     """Decimal digits between the largest and the smallest positive finite magnitude among
-    the sums, the adjoints (tangents) and the values; 0 when there is none."""
+    the sums, the adjoints (tangents), the values up to the output and the 1 of
+    :func:`diffx.precision.values_array`'s last slot (taken as a constant: ``V`` may be
+    the values alone, :func:`diffx.precision.values_view`)."""
     import numpy as np
 
-    top, bottom = -np.inf, np.inf
-    for arr in (total, Dm, V):
+    top, bottom = 1.0, 1.0
+    for arr in (total, Dm, V[:total.size]):
         for s in range(0, arr.size, CHUNK):
             a = np.abs(arr[s:s + CHUNK])
             a = a[np.isfinite(a) & (a > 0)]
             if a.size:
                 top, bottom = max(top, a.max()), min(bottom, a.min())
-    if top == -np.inf:
-        return 0.0
     return float(np.log10(top) - np.log10(bottom))
 
 

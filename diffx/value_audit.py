@@ -32,9 +32,9 @@ from typing import Any
 from . import ops as _ops
 from .graph import Graph
 from .value_audit_points import conditioning_points, range_fault_points  # noqa: F401
-from .value_checks import (CONDITION_LIMIT, EPS, MAX_CONDITION_NODES,  # noqa: F401
-                           TRUE_ZEROS, _all_normal, _faults, _groups, _literal_errors,
-                           _live_ops, _operands)
+from .value_checks import (CONDITION_LIMIT, EPS, LIVE_SLICE,  # noqa: F401
+                           MAX_CONDITION_NODES, TRUE_ZEROS, _all_normal, _faults, _groups,
+                           _literal_errors, _live_count, _live_mask, _live_ops, _operands)
 
 KERNEL_NODES = 1_000  # from this many live ops the compiled tier's loop runs, when loaded
 MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
@@ -44,10 +44,12 @@ CHUNK = 1 << 14  # nodes per slice of the conditioning loop
 def range_faults(graph: Graph, V: Any, normal: bool = False) -> tuple[int, str] | None:
     """The first live node (in evaluation order) that overflowed or underflowed at finite
     arguments, and which (``"overflow"``, ``"underflow-value"``). ``V``: one point's values
-    (:func:`diffx.precision.values_array`); ``normal``: every op's value is already known
-    finite and normal (:func:`diffx.evaluation.known_normal`)."""
-    live = _live_ops(graph)
-    if normal or all(_all_normal(V[live[lo:lo + CHUNK]]) for lo in range(0, live.size, CHUNK)):
+    (:func:`diffx.precision.values_array` or :func:`~diffx.precision.values_view`);
+    ``normal``: every op's value is already known finite and normal
+    (:func:`diffx.evaluation.known_normal`)."""
+    end = graph.output + 1  # (the live op nodes' values a slice at a time, by their mask)
+    if normal or all(_all_normal(V[lo:min(lo + LIVE_SLICE, end)][_live_mask(
+            graph, lo, lo + LIVE_SLICE)]) for lo in range(0, end, LIVE_SLICE)):
         return None  # every value finite and normal: nothing overflowed or underflowed
     found = [(int(nodes[0]), kind) for kind, nodes, _ in _faults(graph, V) if nodes.size]
     return min(found) if found else None
@@ -76,12 +78,13 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
     the compiled tier is loaded the same loop runs in machine code. A value
     that is exactly 0 while the roundings before it are not (``1 - tanh(60)``: tanh rounds
     to 1) has lost every digit: its relative error is reported as infinite."""
+    count = _live_count(graph)  # (past the limit, no index array of the live nodes is made)
+    if not count or count > MAX_CONDITION_NODES:
+        return None
     nodes = _live_ops(graph)
     from .compiled import loaded  # (numba is imported only where the tier loads it)
 
     kernel = loaded() if nodes.size >= KERNEL_NODES else None
-    if not nodes.size or nodes.size > MAX_CONDITION_NODES:
-        return None
     import numpy as np
 
     # inputs and literals: exact as given; a float array, and the loop's lists made a slice

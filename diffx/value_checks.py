@@ -18,8 +18,21 @@ CONDITION_LIMIT = 2.0**-23  # relative error past which a value has lost 30 of i
 MAX_CONDITION_NODES = 200_000  # the error estimate's loop (pure Python) stops past this
 # Ops whose value is exactly 0 at nonzero arguments by construction, not by underflow.
 TRUE_ZEROS = frozenset({"add", "sub", "relu", "max", "min", "abs", "neg"})
+LIVE_SLICE = 1 << 16  # nodes per slice where the live op nodes are read by mask, no index
 
 
+
+
+def _live_mask(graph: Graph, lo: int = 0, hi: int | None = None) -> Any:
+    """Of the nodes ``lo`` to ``hi`` (the output's end by default): which are op nodes the
+    output uses, as a bool array (the graph's arrays read in place)."""
+    import numpy as np
+
+    end = graph.output + 1
+    hi = end if hi is None else min(hi, end)
+    live = np.frombuffer(graph.reachable_from_output(), dtype=np.uint8, count=end)[lo:hi] != 0
+    live &= np.frombuffer(graph.op, dtype=np.uint8, count=end)[lo:hi] > _ops.CONST
+    return live
 
 
 def _live_ops(graph: Graph) -> Any:
@@ -29,11 +42,27 @@ def _live_ops(graph: Graph) -> Any:
     if cached is None:
         import numpy as np
 
-        hi = graph.output + 1
-        live = np.frombuffer(graph.reachable_from_output(), dtype=np.uint8, count=hi) != 0
-        live &= np.frombuffer(graph.op, dtype=np.uint8, count=hi) > _ops.CONST
-        cached = graph._cache[key] = np.flatnonzero(live)  # (the arrays read in place)
+        cached = graph._cache[key] = np.flatnonzero(_live_mask(graph))
     return cached
+
+
+def _live_count(graph: Graph) -> int:
+    """How many op nodes the output uses (cached), counted a slice at a time: a big graph's
+    audit that needs no index array of them (8 bytes a node) makes none."""
+    key = "value-audit-live-count"
+    cached = graph._cache.get(key)
+    if cached is None:
+        live = graph._cache.get("value-audit-live")
+        if live is not None:
+            cached = int(live.size)
+        else:
+            import numpy as np
+
+            cached = sum(int(np.count_nonzero(_live_mask(graph, lo, lo + LIVE_SLICE)))
+                         for lo in range(0, graph.output + 1, LIVE_SLICE))
+        graph._cache[key] = cached
+    return cached
+
 
 
 def _groups(graph: Graph) -> list[tuple[_ops.Op, Any, Any, Any]]:

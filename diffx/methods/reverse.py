@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
-from .. import diagnose, engine, evaluation, exact, exact_points, strong_zeros
+from .. import diagnose, engine, evaluation, exact, exact_points, precision, strong_zeros
 from .. import routes as _routes
 from ..counts import count_routes
 from ..route_formulas import Formulas
@@ -85,8 +85,10 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
     details.values = vals
     result.warnings += _cancelled_infinities(graph, vals, wrt, result.gradient, arrays)
     fixed: dict[str, float] = {}
-    V = exact.point_values(graph, vals) if exact.auditable(graph, wrt, result.gradient, arrays) \
-        else None
+    V = None  # the values the audits read: in place where they can be (no copy of them all)
+    if exact.auditable(graph, wrt, result.gradient, arrays):
+        V = precision.values_view(graph, vals)
+        V = exact.point_values(graph, vals) if V is None else V
     if V is not None:  # (spares the runner's value warnings a pass over the values)
         evaluated.finite = evaluation.known_normal(vals) or bool(np.isfinite(V).all())
     result.warnings += strong_zeros.hidden_zero_warnings(
