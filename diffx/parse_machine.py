@@ -35,6 +35,7 @@ S_BIN, S_NEG, S_POS, S_PAREN, S_CALL = range(5)
 N_FREE, N_ASSIGNED, N_INPUT, N_FUNCTION, N_REFUSED, N_CONSTANT = range(6)
 INPUT_CODE, CONST_CODE = 0, 1  # diffx.ops.INPUT and CONST
 MAX_DIGITS = 15  # significant digits: below 2^53, so the integer is exact
+ROOM_SLACK = 8  # room kept beyond a statement's tokens (its target, the end of the text)
 POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles (10^22 is the last)
 # compiled into their callers in the kernel (numba's inlining of its own IR): the statement
 # loop calls the lexer at every token, and a call from that loop cost a quarter of the
@@ -335,8 +336,10 @@ def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
     start, end, negated); name spans: (start, end) of each name's first use in ``src`` (ids
     past the reserved ones); statements: rows (name id or -1, node, offset).
 
-    The arrays grow between statements, each by the statement's length in bytes (a bound on
-    what reading it adds), so that :func:`_statements` never reallocates one. Offsets, nodes
+    The arrays grow between statements, never inside :func:`_statements`: it counts the
+    tokens of a statement against the room left (each adds at most one entry anywhere) and
+    returns where a statement outgrows it; the arrays then grow by that statement's length in
+    bytes and slack, a bound on its tokens. Offsets, nodes
     and names are int32: the source is below 2^31 bytes (diffx.parse_big sees to it).
     """
     n_reserved = reserved_end.size
@@ -378,7 +381,7 @@ def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
     count[2] = n_reserved
     pos = 0
     while True:
-        room = _statement_bytes(src, pos) + 2
+        room = _statement_bytes(src, pos) + ROOM_SLACK
         nodes, n_consts, names, n_inputs, n_stmts, n_over = count
         if nodes + room > op.size:
             op = _grown(op, nodes + room)
@@ -430,20 +433,27 @@ def parse_program(src, bin_code, bin_prec, bin_right, unary_prec, neg_code,
 def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, unary_prec,
                neg_code, op, A, B, first, second, node_table, cval, cint, const_table, spans,
                hashes, nkind, nnode, narity, name_table, inputs, stmts, stack, vals, count):
-    """Read statements from ``pos`` on into the arrays while they have room for the next one
-    (its length in bytes); returns the offset of the first without room, -1 at the end of the
-    program, or -2 - the offset where the machine parser gives up."""
+    """Read statements from ``pos`` on into the arrays while they have room for the tokens
+    read; returns the offset of the statement that outgrew them (it is read again from there
+    once the caller has made room for its length in bytes: the nodes, names and constants it
+    had made are found again, as a repeated statement's are, so the graph is the same), -1 at
+    the end of the program, or -2 - the offset where the machine parser gives up."""
     nodes, n_consts, names, n_inputs, n_stmts, n_over = count
     refused = -1
     while True:
-        room = _statement_bytes(src, pos) + 2
-        if nodes + room > op.size or 2 * (n_over + room) > node_table.size or \
-                n_consts + room > cval.size or 2 * (n_consts + room) > const_table.size or \
-                names + room > spans.shape[0] or 2 * (names + room) > name_table.size or \
-                n_inputs + room > inputs.shape[0] or n_stmts + room > stmts.shape[0] or \
-                room > stack.shape[0] or room > vals.size:
-            kind = T_SEP  # (not the end: the caller makes room)
-            break
+        # what every array can still take, less the slack: reading a token adds at most one
+        # node, name, constant, table entry or stack entry, so the statement stops for room
+        # only at a token past this (no min(): the kernel's is the op table's, over floats)
+        spare = op.size - nodes
+        for left in (node_table.size // 2 - n_over, cval.size - n_consts,
+                     const_table.size // 2 - n_consts, spans.shape[0] - names,
+                     name_table.size // 2 - names, inputs.shape[0] - n_inputs,
+                     stmts.shape[0] - n_stmts, stack.shape[0], vals.size):
+            if left < spare:
+                spare = left
+        spare -= ROOM_SLACK
+        tokens = 0
+        short = False
         kind, s, e = next_token(src, pos)
         while kind == T_SEP:
             kind, s, e = next_token(src, e)
@@ -471,6 +481,10 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
         sp = 0
         vp = 0
         while True:
+            tokens += 1
+            if tokens > spare:
+                short = True
+                break
             if kind == T_SEP and depth > 0 and src[s] == 10:
                 pass  # a new line inside parentheses continues the statement
             elif expect:
@@ -636,6 +650,9 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
                 refused = s
                 break
             kind, s, e = next_token(src, e)
+        if short:  # (not the end: the caller makes room, and the statement is read again)
+            kind = T_SEP
+            break
         if refused >= 0 or kind == T_END:
             break
         pos = e

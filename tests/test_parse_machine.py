@@ -116,6 +116,30 @@ def test_tables_grow(run):
     check(text, run, must_accept=True)
 
 
+def test_a_statement_that_outgrows_the_arrays_is_read_again_to_the_same_graph(run):
+    """A long statement after short ones runs out of room part-way, after making new inputs,
+    constants, negated constants and calls; it is read again from its start once the arrays
+    have grown, and the graph is the general parser's."""
+    terms = [f"-{k}.25*x{k} + sin(x{k % 5} - {k}) + (x{k}*y)^2" for k in range(300)]
+    text = "\n".join([f"a{k} = y*{k}" for k in range(40)] + [" + ".join(terms) + " + a39"])
+    check(text, run, must_accept=True)
+    if run is parse_machine.parse_program:  # (as plain Python: the restart is seen)
+        calls = []
+        original = parse_machine._statements
+
+        def counted(src, pos, *rest):
+            calls.append((pos, int(rest[-1][0])))  # where it starts, the nodes made before
+            return original(src, pos, *rest)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(parse_machine, "_statements", counted)
+            check(text, run, must_accept=True)
+        long_at = text.index("-0.25")
+        short = len(diffx.parse(text[:long_at]).op)  # the nodes of the short statements
+        # the last call starts at the long statement, whose reading before had made nodes
+        assert calls[-1][0] == long_at and calls[-1][1] > short, (calls, short)
+
+
 def test_the_logistic_map_is_read_alike(run):
     text = "\n".join(["l0 = x"] + [f"l{k + 1} = 4*l{k}*(1 - l{k})" for k in range(3000)])
     check(text, run, must_accept=True)
