@@ -125,7 +125,7 @@ class NumericDetails(Details):
 
 class _NodeList:
     """A per-node field (values, adjoints) that reads as a plain list: the compiled tier's
-    array-backed values (:class:`diffx.compiled.FloatValues`) and a big graph's packed ones
+    array-backed values (:class:`diffx.float_values.FloatValues`) and a big graph's packed ones
     (``array('d')``, :func:`diffx.engine.packs`) are kept as given and become their list of
     Python floats on first read, so a report that never reads them never
     converts them, and a reader always gets what the pure-Python engine gives."""

@@ -248,7 +248,7 @@ def forward(graph: Graph, point: dict[str, Any], ns: str = "math",
 
 def as_list(vals: Sequence[Any]) -> Sequence[Any]:
     """The values as the loops read them fastest: the compiled tier's array-backed values
-    (:class:`diffx.compiled.FloatValues`) as their list of floats (made once), else as given."""
+    (:class:`diffx.float_values.FloatValues`) as their list of floats (made once), else as given."""
     tolist = getattr(vals, "tolist", None)
     return tolist() if tolist is not None and not isinstance(vals, list) and \
         getattr(vals, "array", None) is not None else vals

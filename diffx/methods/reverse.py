@@ -138,7 +138,7 @@ def shown_adjoints(graph: Graph, adj: Sequence[Any], value: Any, gradient: dict[
     kernel = getattr(adj, "array", None)
     shown: Any
     if defined and kernel is not None:  # the compiled tier's: its array (a new one each
-        from ..compiled import FloatValues  # sweep) changed in place, no list of floats made
+        from ..float_values import FloatValues  # sweep) changed in place, no list of floats made
 
         shown = adj if getattr(adj, "_list", 0) is None and kernel.flags.writeable else \
             FloatValues(kernel.copy(), len(kernel))  # (or a copy, where a list was made)
