@@ -21,7 +21,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .swell import DEFAULT_BUDGET, FAMILIES, OVER, SKIPPED, _cell, check_request, parse_range
+from .swell import OVER, SKIPPED, _cell
+from .swell_request import DEFAULT_BUDGET, FAMILIES, check_request, parse_range
 
 
 @dataclass

@@ -40,7 +40,7 @@ def swell(
 ) -> None:
     """Measure expression swell: the function and its derivative as trees and DAGs, routes,
     sympy's time against the reverse sweep's, as n grows."""
-    from ..swell import MAX_BUDGET
+    from ..swell_request import MAX_BUDGET
     from ..swell import swell as measure
     from .options import check_whole
 
