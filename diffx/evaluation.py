@@ -26,7 +26,7 @@ MIN_COMPILED = 1_000
 
 #: every node's value (or adjoint): a list from the pure-Python engine (an ``array('d')`` for
 #: one point in Python floats, :func:`diffx.engine.packs`), a read-only sequence over a
-#: float64 array from the compiled tier (:class:`diffx.compiled.FloatValues`)
+#: float64 array from the compiled tier (:class:`diffx.float_values.FloatValues`)
 Values = Sequence[Any]
 
 
@@ -97,6 +97,9 @@ def may_hide_strong_zero(graph: Graph, vals: Sequence[Any]) -> bool:
     hi = graph.output + 1
     if graph.nodes_with(ZERO_PARTIAL_CODES):
         return True
+    if known_normal(vals):  # the kernel found every op's value finite and normal: the leaves
+        return any(vals[node] == 0.0 or not math.isfinite(vals[node])  # are left to look at
+                   for node in graph._leaf if node < hi)
     packed = packed_view(vals, hi)
     if packed is not None:  # (every node is evaluated: the output is the last)
         import numpy as np
@@ -114,7 +117,7 @@ def known_normal(vals: Values) -> bool:
 
 def packed_view(vals: Sequence[Any], hi: int) -> Any:
     """``vals[:hi]`` as a float64 view when they are the engine's ``array('d')`` or the
-    compiled tier's float64 array (:class:`diffx.compiled.FloatValues`), else None."""
+    compiled tier's float64 array (:class:`diffx.float_values.FloatValues`), else None."""
     if isinstance(vals, array) and vals.typecode == "d":
         import numpy as np
 
