@@ -21,8 +21,6 @@ TRUE_ZEROS = frozenset({"add", "sub", "relu", "max", "min", "abs", "neg"})
 LIVE_SLICE = 1 << 16  # nodes per slice where the live op nodes are read by mask, no index
 
 
-
-
 def _live_mask(graph: Graph, lo: int = 0, hi: int | None = None) -> Any:
     """Of the nodes ``lo`` to ``hi`` (the output's end by default): which are op nodes the
     output uses, as a bool array (the graph's arrays read in place)."""
@@ -62,7 +60,6 @@ def _live_count(graph: Graph) -> int:
                          for lo in range(0, graph.output + 1, LIVE_SLICE))
         graph._cache[key] = cached
     return cached
-
 
 
 def _groups(graph: Graph) -> list[tuple[_ops.Op, Any, Any, Any]]:
