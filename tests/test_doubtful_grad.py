@@ -46,6 +46,13 @@ def test_a_zero_base_with_a_positive_exponent_has_derivative_0_by_every_method(s
             (method, g.warnings)
 
 
+def test_many_points_give_the_same_zeros():
+    xs = [-3.0, -1.0, -0.7, -0.5, -0.25]
+    for method in ("reverse", "forward", "symbolic"):
+        g = diffx.grad("(x + -x)^(-x)", at={"x": xs}, method=method)
+        assert list(g.gradient["x"]) == [zero_power_oracle(x) for x in xs], method
+
+
 def test_the_reverse_method_says_forward_mode_decided_the_cancelled_infinities():
     g = diffx.grad("(x + -x)^(-x)", at={"x": -0.5}, method="reverse")
     assert any("inf - inf" in w and "forward mode" in w for w in g.warnings)
