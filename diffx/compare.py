@@ -23,9 +23,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .errors import DiffxError, OptionError, option
+from .errors import OptionError, option
 from .graph import Graph
 from .methods import REGISTRY, Method
+from .diagnose import masked_singularities  # noqa: F401  (re-exported: a doubtful point)
 from .methods.run import Variant, prepare, run_report
 from .result import Report
 
@@ -72,73 +73,7 @@ def compare(source_or_graph: str | Graph, *, at: Any, wrt: Any = None,
         report.warnings.append(f"the derivative with respect to {w} is not finite in "
                                f"{', '.join(where)}: its errors are not measured there (nan), "
                                "which is never agreement")
-    try:  # a vector program's scalar expansion, element by element
-        scalar = req.scalar()
-        masked = masked_singularities(scalar.graph, scalar.point or {})
-    except DiffxError:  # an expansion too large to build (only the matrix method ran)
-        masked = []
-    _mark_doubtful(report, masked)
     return report
-
-
-def masked_singularities(graph: Graph, point: dict[str, Any]) -> list[str]:
-    """What makes a point doubtful: the nodes the output uses whose value is not finite at a
-    singularity -- finite arguments outside the op's domain (``1/x`` or ``log(x)`` at 0,
-    ``sqrt(x)`` below 0) or a pole at an argument exactly 0 (``x^-1`` at 0) -- while a later
-    operation masks it and the output is finite (``atan(1/x)`` or ``exp(-1/x^2)`` at 0). The
-    function is then undefined at the point and IEEE arithmetic chose a value for it, so
-    its derivative there may not exist, and methods that agree on one give no evidence for
-    it. An overflow (``atan(exp(x))`` at 1000) is no singularity: the exact re-runs resolve
-    it. Each is described as the non-finite-value warning names it. One point only."""
-    import numpy as np
-
-    from . import diagnose, evaluation
-    from . import ops as _ops
-
-    vals, _ = evaluation.evaluate(graph, point, False)
-    if not _finite(vals[graph.output]) or evaluation.all_finite_floats(vals, graph.output + 1):
-        return []  # nothing masked (a non-finite output: the value warnings and errors say it)
-    live = graph.reachable_from_output()
-    found = []
-    for i in range(graph.output + 1):
-        if not live[i] or graph.op[i] <= _ops.CONST or _finite(vals[i]):
-            continue
-        args = [vals[a] for a in graph.args(i)]
-        if not all(_finite(v) for v in args):
-            continue  # not where it arose
-        op = graph.op_of(i)
-        assert op is not None
-        inside = _ops.condition(op, "domain")
-        with np.errstate(all="ignore"):
-            outside = inside is not None and not bool(inside(*args))
-        if outside or any(v == 0 for v in args):
-            why = op.domain_note if outside else "a pole"
-            found.append(f"{graph.describe(i)} is {_show(vals[i])}"
-                         f"{diagnose._args_at(graph, i, vals)} ({why})")
-    return found
-
-
-def _mark_doubtful(report: Report, masked: list[str]) -> None:
-    """At a doubtful point no error is a measure: every row's errors become nan, the inputs
-    are listed in ``report.doubtful`` (shown as "doubtful"), and a warning says why."""
-    if not masked or report.reference is None:
-        return
-    import numpy as np
-
-    from .result import Worst
-
-    report.doubtful = tuple(report.wrt)
-    for errors in (*report.absolute_errors.values(), *report.relative_errors.values()):
-        for w in report.doubtful:  # (a vector program's errors are arrays)
-            errors[w] = np.full(np.shape(errors[w]), math.nan) if np.ndim(errors[w]) \
-                else math.nan
-    for label, worst in report.worst.items():
-        report.worst[label] = Worst(worst.entry, math.nan)
-    report.warnings.append(
-        f"the point is doubtful: {'; '.join(masked)}, and a later operation masks it, so the "
-        "function is undefined here and the derivative may not exist: the errors are not "
-        "measured (doubtful), and methods that agree here give no evidence that their "
-        "derivative is right")
 
 
 def _finite(v: Any) -> bool:

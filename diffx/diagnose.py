@@ -9,6 +9,7 @@ legitimately disagree.
 
 from __future__ import annotations
 
+import cmath
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -97,21 +98,54 @@ def value_warnings(graph: Graph, vals: Sequence[Any], finite: bool | None = None
         if not all_true(~bad if not isinstance(bad, bool) else not bad):
             count += 1
             if len(found) < MAX_REPORTED:
-                found.append(_origin(graph, i, vals, bad) + _masked(bad, out_ok, i == graph.output))
+                hidden = bad & out_ok if i != graph.output else False
+                found.append(_origin(graph, i, vals, bad) + _masked(graph, i, vals, hidden))
     if count > len(found):
         found.append(f"... and {count - len(found)} more node(s) with non-finite values")
     return found
 
 
-def _masked(bad: Any, out_ok: Any, is_output: bool) -> str:
-    """Say so when a non-finite value does not reach the output (a later operation masks it)."""
-    if is_output:
+def _masked(graph: Graph, node: int, vals: Sequence[Any], hidden: Any) -> str:
+    """Say so when a non-finite value does not reach the output (a later operation masks it,
+    at the points ``hidden``): at a singularity (:func:`singularity`) the function is undefined
+    there and its derivatives are doubtful; an overflow is the floats', not the function's."""
+    import numpy as np
+
+    if not bool(np.any(hidden)):
         return ""
-    hidden = bad & out_ok
-    if not all_true(~hidden if not isinstance(hidden, bool) else not hidden):
-        return ("; it does not reach the output (a later operation masks it), so the "
-                "derivatives there are doubtful and the methods may disagree")
-    return ""
+    masks = "; it does not reach the output (a later operation masks it)"
+    if singularity(graph, node, vals, hidden) is not None:
+        return (f"{masks}, so the function is undefined there and its derivatives are "
+                "doubtful: the methods may disagree")
+    return (f"{masks}: an overflow of the floats, not a singularity, so the function is "
+            "defined here, but the float values computed from it may be inaccurate")
+
+
+POLE = "a pole"  # the classification of a node that is not finite at an argument exactly 0
+
+
+def singularity(graph: Graph, node: int, vals: Sequence[Any], where: Any = True
+                ) -> str | None:
+    """Why ``node``'s value is not finite while its arguments are (at the points ``where``, a
+    mask over many points, or True), the one classification the value warnings and
+    :func:`masked_singularities` share: the op's domain note where an argument
+    is outside the op's domain (``log needs a positive argument``, ``division by zero``),
+    :data:`POLE` where an argument is exactly 0 (``x^-1`` at 0), and None otherwise: a
+    finite value overflowed past the float range (``exp(x)`` at 1000), no singularity."""
+    import numpy as np
+
+    op = graph.op_of(node)
+    assert op is not None
+    args = [np.asarray(vals[a]) for a in graph.args(node)]
+    cond = _ops.condition(op, "domain")
+    if cond is not None:
+        with np.errstate(all="ignore"):
+            outside = ~np.asarray(cond(*args), dtype=bool) & where
+        if bool(np.any(outside)):
+            return op.domain_note
+    if any(bool(np.any((v == 0) & where)) for v in args):
+        return POLE
+    return None
 
 
 def _origin(graph: Graph, node: int, vals: Sequence[Any], bad: Any) -> str:
@@ -126,20 +160,57 @@ def _origin(graph: Graph, node: int, vals: Sequence[Any], bad: Any) -> str:
         nans = int(np.isnan(at).sum())
         if 0 < nans < at.size:
             what = f"not finite (nan at {nans:,}, infinite at {at.size - nans:,} of them)"
-    reason = ""
-    if op.domain:
-        cond = _ops.condition(op, "domain")
-        assert cond is not None
-        args = [np.asarray(vals[a]) for a in graph.args(node)]
-        with np.errstate(all="ignore"):
-            inside = np.asarray(cond(*args))
-        outside = ~inside & (bad if not isinstance(bad, bool) else True)
-        if bool(np.any(outside)):
-            reason = f": {op.domain_note}"
-    if not reason and math.isinf(float(sample)):
-        reason = ": the result is too large for a float"
+    why = singularity(graph, node, vals, bad)
+    if why == POLE:
+        zeros = [graph.name(a) or graph.text(a, 20) for a in dict.fromkeys(graph.args(node))
+                 if not graph.is_const(a) and bool(np.any(np.asarray(vals[a]) == 0))]
+        at = f"at {' = '.join(zeros)} = 0" if zeros else "at an argument 0"
+        reason = f": {POLE} {at} (unbounded there), not an overflow"
+    elif why is not None:
+        reason = f": {why}"
+    elif math.isinf(float(sample)):
+        reason = (": an overflow: the result is too large for a float (past about 1.8e308), "
+                  "though its true value is finite")
+    else:
+        reason = ""
     return (f"{graph.describe(node)} is {what}{_args_at(graph, node, vals, bad)}"
             f"{_where(bad)}{reason}")
+
+
+def masked_singularities(graph: Graph, point: dict[str, Any], values: Any = None
+                         ) -> list[str]:
+    """What makes a point doubtful: the nodes the output uses whose value is not finite at a
+    singularity (:func:`singularity`) -- finite arguments outside the op's domain (``1/x`` or
+    ``log(x)`` at 0, ``sqrt(x)`` below 0) or a pole at an argument exactly 0 (``x^-1`` at 0)
+    -- while a later operation masks it and the output is finite (``atan(1/x)`` or
+    ``exp(-1/x^2)`` at 0). The function is then undefined at the point and IEEE arithmetic
+    chose a value for it, so its derivative there may not exist, and methods that agree on
+    one give no evidence for it. An overflow (``atan(exp(x))`` at 1000) is no singularity:
+    the exact re-runs resolve it. Each is described as the non-finite-value warning names
+    it. One point only; ``values``: its forward values, where a method kept them."""
+    from . import evaluation
+
+    vals = values if values is not None and len(values) > graph.output else \
+        evaluation.evaluate(graph, point, False)[0]
+    if not _finite(vals[graph.output]) or all_finite_floats(vals, graph.output + 1):
+        return []  # nothing masked (a non-finite output: the value warnings and errors say it)
+    live = graph.reachable_from_output()
+    found = []
+    for i in range(graph.output + 1):
+        if not live[i] or graph.op[i] <= _ops.CONST or _finite(vals[i]):
+            continue
+        if not all(_finite(vals[a]) for a in graph.args(i)):
+            continue  # not where it arose
+        why = singularity(graph, i, vals)
+        if why is not None:
+            shown = "nan" if math.isnan(float(vals[i])) else str(float(vals[i]))
+            found.append(f"{graph.describe(i)} is {shown}{_args_at(graph, i, vals)} ({why})")
+    return found
+
+
+def _finite(v: Any) -> bool:
+    """One point's value: a finite real (or complex) number."""
+    return cmath.isfinite(v) if isinstance(v, complex) else math.isfinite(float(v))
 
 
 def kink_warnings(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...]) -> list[str]:

@@ -191,6 +191,10 @@ def _exact_at(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...], reverse
             if reverse:
                 G = engine.sweep(graph, vals, wrt, "mpmath", careful=True)
                 grads = {w: G[graph.input_nodes[w]] for w in wrt}
+                if mpmath.isfinite(vals[graph.output]):  # inf - inf on routes that cancel:
+                    # forward mode adds them first, as the float reverse method does
+                    grads.update({w: engine.tangents(graph, vals, w, "mpmath")[graph.output]
+                                  for w in wrt if mpmath.isnan(grads[w])})
             else:
                 grads = {w: engine.tangents(graph, vals, w, "mpmath")[graph.output]
                          for w in wrt}

@@ -177,8 +177,29 @@ class Report:
     graph: Any = field(default=None, repr=False, compare=False)
     shapes: Shapes | None = None  # a vector program's shapes (None: a scalar program)
     worst: dict[str, Worst] = field(default_factory=dict)  # vector programs: per label
-    #: inputs not measured (nan errors) at a doubtful point (see diffx.compare)
+    #: inputs not measured (nan errors) at a doubtful point (:meth:`mark_doubtful`)
     doubtful: tuple[str, ...] = ()
+
+    def mark_doubtful(self, masked: list[str]) -> None:
+        """At a doubtful point (``masked``: :func:`diffx.diagnose.masked_singularities`) no
+        error is a measure: every error becomes nan, the inputs are listed in ``doubtful``
+        (shown as "doubtful", null in JSON), and a warning says why."""
+        if not masked or self.reference is None:
+            return
+        import numpy as np
+
+        self.doubtful = tuple(self.wrt)
+        for errors in (*self.absolute_errors.values(), *self.relative_errors.values()):
+            for w in self.doubtful:  # (a vector program's errors are arrays)
+                errors[w] = np.full(np.shape(errors[w]), math.nan) if np.ndim(errors[w]) \
+                    else math.nan
+        for label, worst in self.worst.items():
+            self.worst[label] = Worst(worst.entry, math.nan)
+        self.warnings.append(
+            f"the point is doubtful: {'; '.join(masked)}, and a later operation masks it, so "
+            "the function is undefined here and the derivative may not exist: the errors are "
+            "not measured (doubtful), and methods that agree here give no evidence that their "
+            "derivative is right")
 
     def worst_error(self, label: str) -> float | None:
         """The largest relative error of ``label`` against the reference, over the inputs

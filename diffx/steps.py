@@ -122,6 +122,25 @@ def _wrt(g: Graph, wrt: str | None) -> str:
     return chosen[0]
 
 
+def _strong(partial: Any, d: Any) -> Any:
+    """One argument's term ``partial * d`` with the strong zeros (docs/conventions.md) as the
+    sweeps take them: an argument whose derivative is exactly 0 adds nothing, even where its
+    partial is infinite (``sqrt(x - x)``: 0/(2·0) is 0), and a partial exactly 0 adds nothing
+    even where the derivative is not finite (``(x/0)^0``: 0·(x/0)^(-1)·(1/0) is 0). A partial
+    undefined somewhere (the zero base's ``d/dy 0^y``, nan for y <= 0) times a derivative
+    that is 0 at a point is 0 there too (``(x - x)^(-x*x)`` at x = 0, as the sweeps take
+    -inf × 0)."""
+    import sympy
+
+    if d == 0 or partial == 0:
+        return sympy.Integer(0)
+    term = partial * d
+    if isinstance(partial, sympy.Basic) and partial.has(sympy.nan) and \
+            getattr(d, "free_symbols", None):
+        return sympy.piecewise_fold(sympy.Piecewise((0, sympy.Eq(d, 0)), (term, True)))
+    return term
+
+
 class _Derivation:
     """The walk over one graph: which nodes get steps, their names, texts and formulas."""
 
@@ -203,11 +222,8 @@ class _Derivation:
                 else self.value[i]
             parts = self.rules.partials(i, [self.value[a] for a in args], out,
                                         [self.full[a] for a in args])
-            # a strong zero (docs/conventions.md): an argument whose derivative is exactly 0
-            # adds nothing, even where its partial is infinite (sqrt(x - x): 0/(2·0) is 0)
-            self.d[i] = sympy.Add(*[p * d for p, d in ((p, self._dexpr(a)) for p, a
-                                                       in zip(parts, args) if self.active[a])
-                                    if d != 0])
+            self.d[i] = sympy.Add(*[_strong(p, self._dexpr(a))
+                                    for p, a in zip(parts, args) if self.active[a]])
 
     def _dexpr(self, a: int) -> Any:
         return 1 if a == self.x else self.dsym[a] if a in self.dsym else self.d[a]

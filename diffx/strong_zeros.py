@@ -15,7 +15,9 @@ decided by the convention when the partial is not finite and a flow is 0 (or the
 * an adjoint likewise from the output down (the output's adjoint 1 is never flat);
 * a partial 0 is flat for relu, abs, max and min off their kinks (piecewise constant), for
   a partial that reads only operands not depending on ``w`` (``x * c`` with c = 0), and for
-  ``b^e`` with respect to e at b = 0 (0^e is 0 for every e > 0); otherwise it moves.
+  ``b^e`` with respect to e at b = 0 (0^e is 0 for every e > 0); otherwise it moves;
+* ``u - u``, ``u + -u`` and ``-u + u`` are 0 for every value of the input: their tangent is a
+  flat zero, and the two routes into u cancel exactly (``(x + -x)^(-x)`` at x < 0).
 
 Only points where every value involved is finite are looked at (other warnings explain the
 rest). A cheap screen runs first: no edge has an infinite or nan partial, nothing to find.
@@ -40,7 +42,7 @@ SUSPECT = frozenset(op.code for op in _ops.OPS if op.domain or op.kink) \
 #: node visits the per-input check may take (inputs × nodes); beyond it a single warning says
 #: the check was not done
 TRACE_BUDGET = 50_000_000
-SUB, MUL, POW = (_ops.BY_NAME[n].code for n in ("sub", "mul", "pow"))
+SUB, MUL, POW, ADD, NEG = (_ops.BY_NAME[n].code for n in ("sub", "mul", "pow", "add", "neg"))
 _NAMES = re.compile(r"\b(x|y|out)\b")
 
 
@@ -166,6 +168,30 @@ def _flat_partial(graph: Graph, node: int, k: int, dep: bytearray, vals: list[An
     return zero & (not moving)
 
 
+def _cancelling(graph: Graph, edges: list[tuple[int, int, int, Any, Any]], users: list[int]
+                ) -> tuple[set[int], set[tuple[int, int]]]:
+    """The nodes that are 0 for every value of the input by their form (``u - u``, ``u + -u``,
+    ``-u + u``: their tangent is a flat zero), and the edges ``(node, argument)`` whose
+    contributions to the adjoint of ``u`` cancel exactly there (for ``u + -u`` only when the
+    ``-u`` has no other use, so that its adjoint is the sum's)."""
+    zero: set[int] = set()
+    cancel: set[tuple[int, int]] = set()
+    for i, k, arg, _, _ in edges:
+        if k != 1:
+            continue
+        first = graph.args(i)[0]
+        if graph.op[i] == SUB and first == arg:
+            zero.add(i)
+            cancel.add((i, arg))
+        elif graph.op[i] == ADD:
+            for u, m in ((first, arg), (arg, first)):
+                if graph.op[m] == NEG and graph.args(m)[0] == u:
+                    zero.add(i)
+                    if users[m] == 1:
+                        cancel.update({(i, u), (m, u)})
+    return zero, cancel
+
+
 def _trace(graph: Graph, vals: list[Any], G: list[Any], T: list[Any], w: str,
            method: str) -> str | None:
     import numpy as np
@@ -192,18 +218,21 @@ def _trace(graph: Graph, vals: list[Any], G: list[Any], T: list[Any], w: str,
                     p = np.where(np.isfinite(p) | singular, p, np.finfo(float).max)
                 edges.append((i, k, arg, p, _flat_partial(graph, i, k, dep, vals, p)))
     n = out + 1
+    users = [0] * n
+    for _, _, arg, _, _ in edges:
+        users[arg] += 1
+    zero, cancel = _cancelling(graph, edges, users)
     flat_t: list[Any] = [True] * n  # tangent a flat zero
     flat_t[graph.input_nodes[w]] = False
     for i, k, arg, p, pflat in edges:  # ascending: arguments first
-        flat_t[i] = flat_t[i] & (flat_t[arg] | pflat)
+        flat_t[i] = flat_t[i] & (flat_t[arg] | pflat | (i in zero))
     flat_g: list[Any] = [True] * n
     flat_g[out] = False
     origin: dict[int, tuple[int, int]] = {}
     for i, k, arg, p, pflat in reversed(edges):  # descending: consumers first
-        args = graph.args(i)
         term = flat_g[i] | pflat
-        if graph.op[i] == SUB and args[0] == args[1]:
-            term = True  # u - u: the two partials cancel exactly
+        if (i, arg) in cancel:
+            term = True  # u - u, u + -u: the two routes into u cancel exactly
         flat_g[arg] = flat_g[arg] & term
         if arg not in origin and bool(np.any(~np.asarray(term))):
             origin[arg] = (i, k)

@@ -355,3 +355,55 @@ def test_steps_and_the_symbolic_method_share_one_test_of_an_undefined_function(s
         assert s.expr is sympy.nan
         at = diffx.grad(src, at={"x": 0.75}, method="symbolic")
         assert math.isnan(at["x"])
+
+
+# ------------------------------------- strong zeros in the steps, as the sweeps take them -
+
+def _at(expr, value):
+    """A derivation's formula at x = value (the steps' x is a real symbol)."""
+    sym = next(iter(expr.free_symbols), None)
+    return expr if sym is None else expr.subs(sym, value)
+
+
+@pytest.mark.parametrize("at", [0.0, 0.5, -2.0, 3.0])
+def test_a_power_0_of_anything_has_slope_0_in_every_method(at):
+    """(x/0)^0: x^0 is 1 for every x in IEEE (inf^0 = nan^0 = 1) and in sympy (zoo^0 = 1), so
+    f is the constant 1 and its slope 0 by hand; the power rule's partial 0·(x/0)^(-1) is
+    exactly 0 and (x/0)' = 1/0 is not finite: a strong zero, 0 (the steps said nan). The point
+    is doubtful (x/0 is masked), and every method says 0."""
+    s = steps("(x/0)^0")
+    assert s.expr == 0 and s.check.agrees is True
+    for method in ("symbolic", "reverse", "forward", "numeric"):
+        g = diffx.grad("(x/0)^0", at={"x": at}, method=method)
+        assert g.value == 1.0 and g.gradient["x"] == 0.0, method
+    assert diffx.grad_all("(x/0)^0", at={"x": at}).doubtful == ("x",)
+
+
+def test_a_zero_base_to_a_power_that_is_0_only_at_one_point():
+    """(x - x)^(-x*x) is 0^(-x^2): 1 at x = 0 (0^0) and infinite at every other x (0 to a
+    negative power). Where f is finite, x = 0, the sweeps take d/dy 0^y = -inf times
+    (-x^2)' = 0 as 0 (a strong zero, with a warning that it moves) and the symbolic method
+    says 0: the steps give 0 there too (they said nan everywhere). Where f is infinite the
+    steps give nan, as the reverse and numeric methods do."""
+    s = steps("(x - x)^(-x*x)")
+    assert _at(s.expr, 0) == 0
+    for x in (sympy.Rational(1, 2), -3):
+        assert _at(s.expr, x) is sympy.nan
+    for method in ("symbolic", "reverse", "forward"):
+        g = diffx.grad("(x - x)^(-x*x)", at={"x": 0.0}, method=method)
+        assert g.value == 1.0 and g.gradient["x"] == 0.0, method
+    g = diffx.grad("(x - x)^(-x*x)", at={"x": 0.0}, method="reverse")
+    assert any("moves with x" in w for w in g.warnings)
+    for method in ("reverse", "numeric"):
+        g = diffx.grad("(x - x)^(-x*x)", at={"x": 0.5}, method=method)
+        assert g.value == math.inf and math.isnan(g.gradient["x"]), method
+
+
+def test_a_strong_zero_at_a_point_agrees_with_the_sweeps():
+    """0^(x^2): 1 at x = 0 and 0 elsewhere; the sweeps give 0 at x = 0 (-inf × 0) and 0
+    where f = 0 (d/dy 0^y = 0 for y > 0); the steps give the same at both."""
+    s = steps("(x - x)^(x*x)")
+    for x, f in ((0.0, 1.0), (1.5, 0.0), (-2.0, 0.0)):
+        assert _at(s.expr, x) == 0
+        g = diffx.grad("(x - x)^(x*x)", at={"x": x}, method="reverse")
+        assert g.value == f and g.gradient["x"] == 0.0

@@ -331,7 +331,24 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
                 worst = worst_entry(report.relative_errors[label], report.shapes)
                 if worst is not None:
                     report.worst[label] = worst
+        if not req.arrays:
+            report.mark_doubtful(_masked(req, results))
     return report
+
+
+def _masked(req: Request, results: dict[str, Gradient]) -> list[str]:
+    """What makes one point doubtful (:func:`diffx.diagnose.masked_singularities`), from the
+    forward values the reverse method kept where it ran on the scalar program."""
+    from ..diagnose import masked_singularities
+    from ..errors import DiffxError
+
+    kept = results.get("reverse") if req.vector is None else None
+    values = getattr(kept.details, "values", None) if kept is not None and kept.ok else None
+    try:  # a vector program's scalar expansion, element by element
+        scalar = req.scalar()
+        return masked_singularities(scalar.graph, scalar.point or {}, values)
+    except DiffxError:  # an expansion too large to build (only the matrix method ran)
+        return []
 
 
 def _finite(result: Gradient) -> bool:

@@ -145,6 +145,10 @@ def result_entries(report: Report, graph: Any = None) -> dict[str, dict[str, Any
             entry["relative_error"] = errors
             if not_finite:
                 entry["relative_error_not_finite"] = not_finite
+            if report.doubtful:  # not measured: null, never the nan (Report.doubtful)
+                entry["relative_error"] = {w: None if w in report.doubtful else e
+                                           for w, e in errors.items()}
+                entry["doubtful"] = list(report.doubtful)
         results[name] = entry
     return results
 
@@ -154,6 +158,8 @@ def report_dumps(data: dict[str, Any], report: Report) -> str:
     non-finite number was written as null."""
     clean = _Clean()
     cleaned = clean(data, "$")
+    if report.doubtful:  # the inputs not measured at a doubtful point
+        cleaned["doubtful"] = list(report.doubtful)
     cleaned["warnings"] = list(report.warnings) + clean.replaced
     return json.dumps(cleaned, indent=2, ensure_ascii=False, allow_nan=False)
 

@@ -11,6 +11,7 @@ from typing import Any
 from rich.markup import escape
 
 from ..result import Gradient, Report
+from .tables import DOUBTFUL
 from .text import agreement_cell, count, number, print_routes, relative, seconds
 
 
@@ -94,7 +95,7 @@ def _vector_report(report: Report, console: Any, out_name: str, title: str | Non
             worst = report.worst.get(name)
             if name != shown and worst is not None and not \
                     worst.relative_error <= SHOWN_ABOVE:  # (nan: shown too)
-                error = "doubtful" if report.doubtful else relative(worst.relative_error)
+                error = DOUBTFUL if report.doubtful else relative(worst.relative_error)
                 _print_gradients(console, r, out_name, report, f"{name} (worst entry "
                                  f"{worst.entry}, relative error {error}):")
     if not report.wrt:
@@ -164,13 +165,15 @@ def _worst_cell(report: Report, name: str) -> str:
     if worst is None:
         return "—"
     if report.doubtful:  # not measured at a doubtful point (Report.doubtful)
-        return "doubtful"
+        return DOUBTFUL
     return escape(f"{relative(worst.relative_error)} ({worst.entry})")
 
 
 def _agreement(report: Report, name: str) -> str:
     if name == report.reference:
         return "(reference)"
+    if report.doubtful and name in report.relative_errors:
+        return DOUBTFUL  # not measured at a doubtful point (Report.doubtful)
     errors = report.relative_errors.get(name)
     if not errors:
         return relative(report.worst_error(name))
