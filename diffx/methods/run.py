@@ -331,7 +331,7 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
                 worst = worst_entry(report.relative_errors[label], report.shapes)
                 if worst is not None:
                     report.worst[label] = worst
-        if not req.arrays:
+        if not req.arrays and len(usable) > 1:  # (agreement is shown only between methods)
             report.mark_doubtful(_masked(req, results))
     return report
 
