@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -46,8 +47,6 @@ def _forget_interrupted_sympy() -> None:
     """sympy interrupted mid-way can leave half-computed assumptions on its cached objects
     (a later ``KeyError: 'zero'`` inside sympy); its cache is cleared so that later work
     builds fresh objects."""
-    import sys
-
     if "sympy" in sys.modules:
         from sympy.core.cache import clear_cache
 
@@ -57,14 +56,27 @@ def _forget_interrupted_sympy() -> None:
 def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
     """The budget as a SIGALRM timer. Robust at any timing: the handler raises only while
     the block is armed, so an alarm that lands during the clean-up (or after it) does
-    nothing; the clean-up disarms first, then stops the timer and restores the handler."""
+    nothing; the clean-up disarms first, then stops the timer and restores the handler.
+
+    An alarm can also land in code Python runs on its own inside the block: a finalizer
+    (``__del__``), a weak reference's or the garbage collector's callback. There the
+    exception cannot propagate and Python hands it to ``sys.unraisablehook`` (a test runner
+    reports it as an error); the block's hook drops it instead, and the repeating timer
+    raises it again, 50 ms later, in the budgeted code itself."""
     armed = [True]
 
     def on_alarm(signum: int, frame: Any) -> None:
         if armed[0]:
             raise BudgetExceeded
 
+    previous_hook = sys.unraisablehook
+
+    def on_unraisable(unraisable: Any) -> None:
+        if unraisable.exc_type is not BudgetExceeded:
+            previous_hook(unraisable)
+
     previous = signal.signal(signal.SIGALRM, on_alarm)
+    sys.unraisablehook = on_unraisable
     try:
         signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
         return fn()
@@ -75,6 +87,7 @@ def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
         armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = previous_hook
 
 
 def _with_thread(fn: Callable[[], T], seconds: float) -> T:
