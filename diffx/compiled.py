@@ -38,6 +38,8 @@ LOAD_NODES = 5_000_000
 #: (or ``python3 -m diffx.compiled`` compiles it ahead)
 COLD_NODES = 100_000_000
 
+COLD_NOTICE = ("diffx: compiling the compiled tier's kernel into {} (once per installation, "
+               "about a minute)")
 _kernel: Any = None  # the loaded kernel module; False: unavailable here
 _spent = 0  # nodes the pure-Python engine has evaluated while the kernel was not loaded
 
@@ -116,6 +118,8 @@ def _load() -> Any:
 
         import numba  # noqa: F401
 
+        if not is_warm():  # about a minute of compiling ahead: said before it starts
+            print(COLD_NOTICE.format(cache_dir()), file=sys.stderr, flush=True)
         path = kernel_path()
         spec = importlib.util.spec_from_file_location(path.stem, path)
         if spec is None or spec.loader is None:

@@ -265,3 +265,20 @@ def test_a_gradient_after_warming_compiles_nothing(monkeypatch):
     vals = compiled.forward_many(graph, {"x": np.array([0.2, 0.3])}, 2)
     compiled.sweep_many(graph, vals, ("x",))
     assert {n: list(getattr(module, n).signatures) for n in names} == before
+
+
+def test_a_first_compile_says_so_before_it_starts(monkeypatch, capsys):
+    """Where the kernel is not compiled yet, loading it compiles it first (about a minute):
+    a line on stderr says so before anything is compiled."""
+    pytest.importorskip("numba")
+
+    def no_kernel_file():
+        raise OSError("(stops the load here)")
+
+    monkeypatch.setattr(compiled, "is_warm", lambda: False)
+    monkeypatch.setattr(compiled, "kernel_path", no_kernel_file)
+    assert compiled._load() is None
+    assert "compiling the compiled tier's kernel" in capsys.readouterr().err
+    monkeypatch.setattr(compiled, "is_warm", lambda: True)
+    assert compiled._load() is None
+    assert capsys.readouterr().err == ""
