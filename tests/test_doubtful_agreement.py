@@ -123,6 +123,11 @@ def test_check_failing_at_a_doubtful_point_says_the_point_may_be_to_blame():
     assert res.exit_code == 1
     assert "may be the point's, not the gradient's" in res.stdout
     assert "doubtful point" in res.stderr
+    # one message: no advice that blames the claim or the step, no FAIL beside "doubtful"
+    assert "likely wrong" not in res.stdout and "may be the problem" not in res.stdout
+    assert "FAIL" not in res.stdout and "DOUBTFUL" in res.stdout
+    r = diffx.check("atan(1/x)", at={"x": 0.0}, claims={"x": "-1/(1+x^2)"})
+    assert not r.passed and r.doubtful and r.advice == []
 
 
 def test_check_at_an_ordinary_point_is_unchanged():

@@ -36,6 +36,7 @@ def kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...]
         return []
     live = graph.reachable_from_output()
     found = []
+    center = None  # the values at the point itself (a pole there: no step avoids it)
     for w in wrt:
         h = np.asarray(steps[w], dtype=float)
         if not np.all(np.isfinite(h)):
@@ -58,16 +59,24 @@ def kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...]
                 where = "" if np.ndim(crossed) == 0 else \
                     f" (at {int(np.sum(crossed)):,} of {np.size(crossed):,} points)"
                 what = f"{graph.describe(i)} has a kink"
+                tail = (f"a smaller {option('step')}, or the reverse method, avoids it")
                 if rule is _BRANCH["div"]:  # a pole; 0/0 when the numerator turns there too
                     top = [np.sign(np.asarray(v[args[0]])) for v in side]
+                    removable = np.any(crossed & (top[0] != top[1]))
                     what = (f"the numerator and the denominator of {graph.describe(i)} both "
-                            "change sign (a 0/0)" if np.any(crossed & (
-                                top[0] != top[1])) else
+                            "change sign (a 0/0)" if removable else
                             f"the denominator of {graph.describe(i)} changes sign (a pole)")
+                    on_pole = False
+                    if not removable:
+                        if center is None:
+                            center = evaluation.evaluate(graph, point, arrays)[0]
+                        on_pole = bool(np.any(crossed & (np.asarray(center[args[1]]) == 0)))
+                    if on_pole:
+                        tail = ("the point is on the pole itself, where f has no derivative: "
+                                "no step, and no method, gives one there")
                 found.append(f"∂/∂{w}: {what} between {w} - h and "
                              f"{w} + h{where}: the difference averages the slopes on its two "
-                             f"sides; a smaller {option('step')}, or the reverse method, avoids "
-                             "it")
+                             f"sides; {tail}")
                 break
     return found
 

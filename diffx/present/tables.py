@@ -174,7 +174,7 @@ def print_check(r: CheckReport, console: Any) -> None:
     t.add_column("")
     for c in r.inputs:
         mark = "[green]ok[/green]" if c.passed else "[red]FAIL[/red]"
-        if c.passed and r.doubtful:
+        if r.doubtful:  # passed or not, the point cannot judge the gradient
             mark = f"[yellow]{DOUBTFUL}[/yellow]"
         t.add_row(c.name, number(c.claimed), number(c.reverse), number(c.central),
                   *[_check_error(c, k) for k in kinds], mark)
@@ -182,7 +182,7 @@ def print_check(r: CheckReport, console: Any) -> None:
     worst = next((c for c in r.inputs if c.name == r.worst), None)
     if worst is not None:
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
-        if r.doubtful and r.passed:
+        if r.doubtful:
             verdict = f"[yellow]{DOUBTFUL.upper()}[/yellow]"
         op = "≤" if r.passed else ">"
         kinds_shown = [_check_error(worst, k) for k in worst.errors]
