@@ -1,5 +1,5 @@
 """The commands that differentiate: ``grad`` (every method side by side) and ``routes`` (every
-route from the output to each input)."""
+route from each input to the output)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def grad(
         "--method", "-m", help="Which method to run; 'all' runs symbolic, numeric and reverse "
         "side by side (and matrix for a vector program).")] = MethodChoice.all,
     routes: Annotated[bool, typer.Option(
-        "--routes", help="List every route from the output to each input (reverse method).")
+        "--routes", help="List every route from each input to the output (reverse method).")
     ] = False,
     json_out: Json = False,
     scheme: Annotated[Scheme, typer.Option(
