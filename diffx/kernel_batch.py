@@ -22,7 +22,10 @@ def condition_many_lines(ops: list[_ops.Op]) -> list[str]:
     value lost its digits (:func:`diffx.value_audit.conditioning_points`: the same
     operations); returns 1 when an op's value is not finite and normal, else 0. ``EA``/``EB``: per node of ``nodes`` its argument that carries an error, or
     -1 (none, or ``u - u``'s, whose roundings cancel): a node with neither only rounds once
-    and loses no digits. A node's op is switched on once, its points looped inside."""
+    and loses no digits (an op marked ``exact`` in the op table not even once: its error is
+    0). A node's op is switched on once, its points looped inside."""
+    # (which nodes' ops never round: a test on the op code, written from the op table)
+    exact = " or ".join(f"o == {op.code}" for op in ops if op.exact) or "False"
     lines = ["", "", "@numba.njit(**_jit)",
              "def condition_many(vals, E, op, A, B, nodes, EA, EB, limit_rel, bad):",
              "    m = vals.shape[1]",
@@ -35,9 +38,10 @@ def condition_many_lines(ops: list[_ops.Op]) -> list[str]:
              "        ea = EA[j]",
              "        eb = EB[j]",
              "        if ea < 0 and eb < 0:",
+             f"            exact_op = {exact}  # (its value is not rounded: no error)",
              "            for k in range(m):",
              "                v = abs(vals[i, k])",
-             "                E[i, k] = EPS * v",
+             "                E[i, k] = 0.0 if exact_op else EPS * v",
              "                normal &= NORMAL <= v < INF",
              "            continue"]
     for n, op in enumerate(ops):
@@ -50,7 +54,7 @@ def condition_many_lines(ops: list[_ops.Op]) -> list[str]:
         # a term adds nothing where its argument's error is exactly 0 (not inf·0)
         lines += ["                v = abs(out)",
                   "                normal &= NORMAL <= v < INF",
-                  "                e = EPS * v",
+                  f"                e = {'0.0' if op.exact else 'EPS * v'}",
                   "                if ea >= 0:",
                   "                    t = E[ea, k]",
                   f"                    c = abs({op.partials[0]}) * t",

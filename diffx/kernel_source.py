@@ -280,7 +280,8 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "else r",
               "    return top, peak"]
     # the value audit's error recurrence (diffx.value_audit.conditioning): per live op node,
-    # E = eps·|v| + |∂v/∂a|·E_a + |∂v/∂b|·E_b; returns the first node past its limit, or -1
+    # E = eps·|v| + |∂v/∂a|·E_a + |∂v/∂b|·E_b (no eps·|v| for an op marked exact); returns
+    # the first node past its limit, or -1
     lines += ["", "", "EPS = 2.0 ** -53", "", "", "@numba.njit(**_jit)",
               "def condition(vals, E, op, A, B, nodes, sub, limit_rel):",
               "    for k in range(nodes.size):",
@@ -293,13 +294,19 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
               "        y = vals[b] if b >= 0 else 0.0",
               "        c0 = 0.0",
               "        c1 = 0.0"]
+    lines.append("        e = EPS * abs(out)")
     for n, op in enumerate(ops):
         lines.append(f"        {'if' if n == 0 else 'elif'} o == {op.code}:  # {op.name}")
+        if op.exact:  # its value is an argument's, or its negation, or a constant: no rounding
+            lines.append("            e = 0.0")
         lines.append(f"            c0 = abs({op.partials[0]})")
         if op.arity == 2:
             lines.append(f"            c1 = abs({op.partials[1]})")
-    lines += ["        e = EPS * abs(out)",
-              "        if not (o == sub and a == b):  # u - u: one rounding, cancelled exactly",
+    # u - u, u + -u, -u + u: one rounding (negation adds none), cancelled exactly
+    # (diffx.value_checks._operands)
+    add, neg = _ops.BY_NAME["add"].code, _ops.BY_NAME["neg"].code
+    lines += ["        if not (o == sub and a == b or o == "
+              f"{add} and (op[b] == {neg} and A[b] == a or op[a] == {neg} and A[a] == b)):",
               "            ea = E[a]",
               "            if ea:",
               "                e += c0 * ea",

@@ -51,6 +51,11 @@ class Op:
     shown: tuple[str, ...] | None = None
     domain: str | None = None  # condition (over x, y) where the op is defined on the reals
     domain_note: str = ""
+    # The value is never rounded: an argument's value exactly or its negation (neg, abs, relu,
+    # max, min), or a constant (sign's -1, 0, 1; heaviside's 0, 1/2, 1). The value audit
+    # charges such an op no rounding of its own, only its arguments' errors
+    # (docs/conventions.md); an op whose result is rounded must not set it.
+    exact: bool = False
     code: int = field(default=-1, compare=False)
 
     def __post_init__(self) -> None:
@@ -91,7 +96,7 @@ _TABLE: tuple[Op, ...] = (
         domain_note="a power needs a positive base unless the exponent is an integer",
         kink="x < 0", kink_arg=1, kink_note="a power with a negative base is defined only at "
         "whole exponents, so it has no derivative with respect to its exponent (taken as nan)"),
-    _op("neg", 1, "-x", ("-1",), "-x", "−", symbol="-", precedence=3),
+    _op("neg", 1, "-x", ("-1",), "-x", "−", symbol="-", precedence=3, exact=True),
     # functions
     _op("sin", 1, "sin(x)", ("cos(x)",), "sin(x)"),
     _op("cos", 1, "cos(x)", ("-sin(x)",), "cos(x)"),
@@ -102,7 +107,7 @@ _TABLE: tuple[Op, ...] = (
     _op("sqrt", 1, "sqrt(x)", ("0.5 / out",), "sqrt(x)",
         domain="x >= 0", domain_note="sqrt needs a non-negative argument",
         kink="x == 0", kink_note="sqrt has an infinite slope at 0"),
-    _op("abs", 1, "abs(x)", ("sign(x)",), "abs(x)", analytic=False,
+    _op("abs", 1, "abs(x)", ("sign(x)",), "abs(x)", analytic=False, exact=True,
         kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0 "
         "(sign(0) = 0, as in PyTorch and JAX)"),
     # sech^2 x = 1/cosh^2 x: 1 - tanh^2 loses every digit in the tails
@@ -122,28 +127,30 @@ _TABLE: tuple[Op, ...] = (
     # sigma(x) sigma(-x) = e/(1 + e)^2 with e = exp(-|x|): 1 - sigma(x) is 0 for x > 37
     _op("sigmoid", 1, "sigmoid(x)", ("dsigmoid(x)",), "1 / (1 + exp(-x))", "σ",
         shown=("out * (1 - out)",)),
-    _op("relu", 1, "relu(x)", ("step(x)",), "relu(x)", analytic=False,
+    _op("relu", 1, "relu(x)", ("step(x)",), "relu(x)", analytic=False, exact=True,
         kink="x == 0", kink_note="relu has a corner at 0; its derivative there is taken as 0 "
         "(as in PyTorch and JAX)"),
     _op("softplus", 1, "softplus(x)", ("sigmoid(x)",), "log(1 + exp(x))"),
     # ge(x, y) is Heaviside(x - y) with the value 1/2 at 0: a tie splits the derivative
     _op("max", 2, "max(x, y)", ("ge(x, y)", "ge(y, x)"), "Max(x, y)", analytic=False,
+        exact=True,
         kink="x == y", kink_note="max has a corner where its arguments tie; "
         "the derivative there is split 1/2 to each argument (as in PyTorch and JAX)"),
     _op("min", 2, "min(x, y)", ("le(x, y)", "le(y, x)"), "Min(x, y)", analytic=False,
+        exact=True,
         kink="x == y", kink_note="min has a corner where its arguments tie; "
         "the derivative there is split 1/2 to each argument (as in PyTorch and JAX)"),
     # sign(x) = [x > 0] - [x < 0], sign(0) = 0 (sympy's sign; Heaviside(x, 0) - Heaviside(-x, 0)):
     # abs' and the adjoint program's form of relu', max' and min' ([x > 0] is sign(relu(x)),
     # max's tie split 0.5 + 0.5*sign(x - y)); its derivative is 0 off 0 and taken as 0 at the
     # jump, as the second derivatives of relu, abs, max and min are (docs/conventions.md)
-    _op("sign", 1, "sign(x)", ("0",), "sign(x)", analytic=False,
+    _op("sign", 1, "sign(x)", ("0",), "sign(x)", analytic=False, exact=True,
         kink="x == 0", kink_note="sign jumps from -1 to 1 at 0 (sign(0) = 0); its derivative "
         "there is taken as 0, as everywhere else"),
     # heaviside(x) = [x > 0] with the value 1/2 at 0 (sympy's Heaviside(x), numpy's
     # heaviside(x, 0.5)): max's and min's share of the adjoint, heaviside(x - y), which splits
     # a tie 1/2 each; its derivative is 0 off 0 and taken as 0 at the jump
-    _op("heaviside", 1, "ge(x, 0)", ("0",), "ge(x, 0)", analytic=False,
+    _op("heaviside", 1, "ge(x, 0)", ("0",), "ge(x, 0)", analytic=False, exact=True,
         kink="x == 0", kink_note="heaviside jumps from 0 to 1 at 0 (heaviside(0) = 1/2); its "
         "derivative there is taken as 0, as everywhere else"),
 )

@@ -11,7 +11,9 @@ subexpressions too, whose values are partials of their neighbours):
   (``x^2`` at 1e-200) and the op has no true zero there (add, sub, relu, max, min, abs have);
 * ill-conditioning: each node carries the float rounding of every node before it, magnified
   by its condition; to first order its absolute error is
-  ``E = eps·|v| + Σ_k |∂v/∂arg_k|·E_k`` (inputs and literals are exact as given). A node
+  ``E = eps·|v| + Σ_k |∂v/∂arg_k|·E_k`` (inputs and literals are exact as given; the ops
+  marked ``exact`` in the op table -- neg, abs, relu, max, min, sign, heaviside -- never
+  round, so their ``eps·|v|`` is 0: ``x + -x`` is 0 with no error, as ``x - x`` is). A node
   whose ``E/|v|`` passes ``2^-23`` (the precision audit's ``LOST_BITS``) has lost the digits
   a derivative needs (``tan(sinh(416))``: sinh's one ulp, 1e164, is magnified past the
   period; the float value -0.285 is nothing like the true -0.768).
@@ -33,8 +35,9 @@ from . import ops as _ops
 from .graph import Graph
 from .value_audit_points import conditioning_points, range_fault_points  # noqa: F401
 from .value_checks import (CONDITION_LIMIT, EPS, LIVE_SLICE,  # noqa: F401
-                           MAX_CONDITION_NODES, TRUE_ZEROS, _all_normal, _faults, _groups,
-                           _literal_errors, _live_count, _live_mask, _live_ops, _operands)
+                           MAX_CONDITION_NODES, TRUE_ZEROS, _all_normal, _exact_nodes,
+                           _faults, _groups, _literal_errors, _live_count, _live_mask,
+                           _live_ops, _operands)
 
 KERNEL_NODES = 1_000  # from this many live ops the compiled tier's loop runs, when loaded
 MAX_SPAN = 1600  # decimal digits an exact re-run is ever asked to add
@@ -85,28 +88,55 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
     from .compiled import loaded  # (numba is imported only where the tier loads it)
 
     kernel = loaded() if nodes.size >= KERNEL_NODES else None
+    E = _initial_errors(graph)
+    i = _recurrence(graph, V, E, nodes, kernel, CONDITION_LIMIT)
+    if i < 0:
+        return None
+    lim = CONDITION_LIMIT * abs(float(V[i]))
+    return i, E[i] / (lim / CONDITION_LIMIT) if lim else math.inf
+
+
+def errors(graph: Graph, V: Any, kernel: Any = None) -> Any:
+    """Every live op node's estimated absolute error ``E`` at the point (the recurrence of
+    :func:`conditioning`, run to the end: no limit), as a float array by node; ``kernel``:
+    the compiled tier's module, to run its loop instead of numpy's."""
     import numpy as np
 
-    # inputs and literals: exact as given; a float array, and the loop's lists made a slice
-    # at a time, so the audit holds a few bytes per node, not seven Python lists of them
+    E = _initial_errors(graph)
+    _recurrence(graph, V, E, _live_ops(graph), kernel, math.inf)
+    return np.frombuffer(E, dtype=np.float64)[: graph.output + 1].copy()
+
+
+def _initial_errors(graph: Graph) -> Any:
+    """The error array before the recurrence: inputs and literals exact as given, inexact
+    literals their rounding (a float array: the audit holds a few bytes per node, not seven
+    Python lists of them; the loop's lists are made a slice at a time)."""
     E = array("d", bytes(8 * (graph.output + 2)))
     for node, e in _literal_errors(graph):
         E[node] = e
+    return E
+
+
+def _recurrence(graph: Graph, V: Any, E: Any, nodes: Any, kernel: Any, limit_rel: float
+                ) -> int:
+    """``E = eps·|v| + Σ_k |∂v/∂arg_k|·E_k`` over ``nodes`` in order, into ``E`` (no eps·|v|
+    where the op is ``exact``: it never rounds), stopping at the first node whose error
+    passes ``limit_rel`` of its value (never, at an infinite limit); returns that node or
+    -1. ``kernel``: the compiled tier's module, which runs the same operations."""
+    import numpy as np
+
     if kernel is not None:  # the same recurrence in machine code, partials and all
         from .compiled import _arrays
 
         op, A, B, _ = _arrays(graph)
-        i = kernel.condition(V, np.frombuffer(E, dtype=np.float64), op, A, B, nodes,
-                             _ops.BY_NAME["sub"].code, CONDITION_LIMIT)
-        if i < 0:
-            return None
-        lim = CONDITION_LIMIT * abs(float(V[i]))
-        return i, E[i] / (lim / CONDITION_LIMIT) if lim else math.inf
+        return int(kernel.condition(V, np.frombuffer(E, dtype=np.float64), op, A, B, nodes,
+                                    _ops.BY_NAME["sub"].code, limit_rel))
     c0, c1 = _coefficients(graph, V)
     values = V[: graph.output + 1]
     with np.errstate(all="ignore"):
         base = EPS * np.abs(values[nodes])
-        limit = CONDITION_LIMIT * np.abs(values[nodes])
+        base[_exact_nodes(graph, nodes)] = 0.0  # (an exact op's value is not rounded)
+        limit = limit_rel * np.abs(values[nodes])
     a, b = _operands(graph, nodes)
     c0, c1 = c0[nodes], c1[nodes]
     for lo in range(0, nodes.size, CHUNK):
@@ -124,8 +154,8 @@ def conditioning(graph: Graph, V: Any) -> tuple[int, float] | None:
             if e < math.inf and (e > lim and 0 < lim < math.inf or lim == 0 < e):
                 # nonzero finite, or a computed exact zero; overflow and nan are told
                 # elsewhere
-                return i, e / (lim / CONDITION_LIMIT) if lim else math.inf
-    return None
+                return i
+    return -1
 
 
 def _magnitude_span(values: Any) -> int:

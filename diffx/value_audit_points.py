@@ -3,7 +3,7 @@
 An array sweep (values ``[node, point]``) is audited as each of its points would be alone:
 overflow and underflow at finite arguments (:func:`diffx.value_audit.range_faults`) and the
 first-order error recurrence ``E = eps·|v| + Σ |∂v/∂arg|·E_arg`` past ``CONDITION_LIMIT``
-(:func:`diffx.value_audit.conditioning`). A slice of points at a time (its rows stay in the
+(:func:`diffx.value_audit.conditioning`; no ``eps·|v|`` for the ops that never round). A slice of points at a time (its rows stay in the
 cache, and the values are copied a slice at a time, never all at once); per slice:
 
 * the range test only where a value is not finite and normal (the least and the greatest
@@ -31,8 +31,9 @@ from . import ops as _ops
 from .graph import Graph
 from .kernel_batch import _needs_out
 from .magnitudes import SMALLEST_NORMAL
-from .value_checks import (CONDITION_LIMIT, EPS, MAX_CONDITION_NODES, _all_normal, _faults,
-                          _groups, _literal_errors, _live_ops, _operands)
+from .value_checks import (CONDITION_LIMIT, EPS, MAX_CONDITION_NODES, _all_normal,
+                           _exact_nodes, _faults, _groups, _literal_errors, _live_ops,
+                           _operands)
 
 MAX_POINT_CONDITION = 20_000_000  # node-points the many-points conditioning audit takes on
 POINT_SLICE = 1 << 21  # node-points per slice (16 MiB of values, as many of errors) at most
@@ -164,6 +165,7 @@ class _PointPlan(NamedTuple):
     # per live op node, in order: the node and, per argument, the argument if it carries an
     # error, else -1 (none, or an exact one, or u - u's: its roundings cancel exactly)
     rows: list[tuple[int, int, int]]
+    exact: list[bool]  # per row: the op never rounds (``exact`` in the op table): no eps·|v|
     ea: Any  # those arguments as index arrays (for the compiled tier)
     eb: Any
 
@@ -177,10 +179,11 @@ def _point_plan(graph: Graph) -> _PointPlan:
 
         nodes = _live_ops(graph)
         a, b = _operands(graph, nodes)
-        # which values carry an error: every op's (one rounding at least), the inexact
-        # literals'; inputs and exact literals carry none, so an op on those alone needs
-        # no partials (the costly ones, x^y's in y, are mostly of that kind: y^2) and can
-        # lose no digits (its error is its one rounding: eps·|v| <= limit·|v|)
+        # which values may carry an error: every op's (one rounding at least; an exact op's
+        # none of its own, its error 0 on such arguments, which adds 0 where read), the
+        # inexact literals'; inputs and exact literals carry none, so an op on those alone
+        # needs no partials (the costly ones, x^y's in y, are mostly of that kind: y^2) and
+        # can lose no digits (its error is its one rounding: eps·|v| <= limit·|v|)
         erring = np.zeros(graph.output + 2, dtype=bool)
         erring[nodes] = True
         erring[[node for node, _ in _literal_errors(graph)]] = True
@@ -196,7 +199,8 @@ def _point_plan(graph: Graph) -> _PointPlan:
             if keep.any():
                 groups.append((op, gnodes[keep], ga[keep], gb[keep],
                                [place[n] for n in gnodes[keep].tolist()], _needs_out(op)))
-        cached = graph._cache[key] = _PointPlan(groups, rows, ea, eb)
+        exact = _exact_nodes(graph, nodes).tolist()
+        cached = graph._cache[key] = _PointPlan(groups, rows, exact, ea, eb)
     return cached
 
 
@@ -232,11 +236,17 @@ def _condition_slice(plan: _PointPlan, W: _Slice, E: Any, scratch: tuple[Any, An
         np.abs(W[i], out=e)
         if sizes and normal:  # (nan, neither least nor greatest, fails both)
             normal = bool(e.min() >= SMALLEST_NORMAL and e.max() < math.inf)
-        if ai < 0 and bi < 0:  # one rounding: no digits lost
-            e *= EPS
+        if ai < 0 and bi < 0:  # one rounding (or none, exact): no digits lost
+            if plan.exact[j]:
+                e.fill(0.0)
+            else:
+                e *= EPS
             continue
         np.multiply(e, CONDITION_LIMIT, out=limit)
-        e *= EPS
+        if plan.exact[j]:  # its value is an argument's (or its negation): not rounded
+            e.fill(0.0)
+        else:
+            e *= EPS
         for k, arg in ((0, ai), (1, bi)):
             if arg < 0:
                 continue

@@ -1,7 +1,8 @@
 """The value audit's shared pieces, for one point (:mod:`diffx.value_audit`) and for many
 (:mod:`diffx.value_audit_points`): its limits, the live op nodes and their groups by op, the
 range test (overflow, underflow at finite arguments), the operands the error recurrence
-reads and the roundings of inexact literals.
+reads, which of its nodes round (ops marked ``exact`` in the op table do not) and the
+roundings of inexact literals.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ CONDITION_LIMIT = 2.0**-23  # relative error past which a value has lost 30 of i
 MAX_CONDITION_NODES = 200_000  # the error estimate's loop (pure Python) stops past this
 # Ops whose value is exactly 0 at nonzero arguments by construction, not by underflow.
 TRUE_ZEROS = frozenset({"add", "sub", "relu", "max", "min", "abs", "neg"})
+# Ops that never round (an argument's value, its negation, or a constant): no eps·|v| term.
+EXACT_CODES = tuple(op.code for op in _ops.OPS if op.exact)
 LIVE_SLICE = 1 << 16  # nodes per slice where the live op nodes are read by mask, no index
 
 
@@ -123,16 +126,37 @@ def _faults(graph: Graph, V: Any) -> list[tuple[str, Any, Any]]:
 
 
 def _operands(graph: Graph, nodes: Any) -> tuple[Any, Any]:
-    """The first and second arguments of ``nodes`` (-1: none, whose error row is 0); ``u - u``
-    has none here: its two roundings are one and cancel exactly."""
+    """The first and second arguments of ``nodes`` (-1: none, whose error row is 0); ``u - u``,
+    ``u + -u`` and ``-u + u`` have none here: their two roundings are one (negation adds
+    none) and cancel exactly, so the value is 0 with no error."""
     import numpy as np
 
     a = np.asarray(graph.a, dtype=np.int64)[nodes]
     b = np.asarray(graph.b, dtype=np.int64)[nodes].copy()
-    codes = np.asarray(graph.op, dtype=np.int64)[nodes]
+    op = np.frombuffer(graph.op, dtype=np.uint8)  # (read in place)
+    codes = op[nodes]
     same = (codes == _ops.BY_NAME["sub"].code) & (a == b)
+    add = np.flatnonzero(codes == _ops.BY_NAME["add"].code)
+    neg = _ops.BY_NAME["neg"].code
+    if add.size:  # (an add's arguments are both there)
+        x, y = a[add], b[add]
+        nx, ny = op[x] == neg, op[y] == neg
+        may = np.flatnonzero(nx | ny)  # a negation's argument read only where there is one
+        if may.size:
+            x, y = x[may], y[may]
+            ax = np.array([graph.a[k] for k in x.tolist()], dtype=np.int64)
+            ay = np.array([graph.a[k] for k in y.tolist()], dtype=np.int64)
+            same[add[may]] = ny[may] & (ay == x) | nx[may] & (ax == y)
     a[same] = b[same] = -1
     return a, b
+
+
+def _exact_nodes(graph: Graph, nodes: Any) -> Any:
+    """Which of ``nodes`` are ops that never round (``exact`` in the op table), as a bool
+    array: their error is only their arguments' (``E = Σ |∂v/∂arg|·E_arg``)."""
+    import numpy as np
+
+    return np.isin(np.frombuffer(graph.op, dtype=np.uint8)[nodes], EXACT_CODES)
 
 
 def _literal_errors(graph: Graph) -> list[tuple[int, float]]:

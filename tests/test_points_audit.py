@@ -30,6 +30,8 @@ UNARY = ["sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh
          "acos", "atan", "sigmoid", "relu", "softplus", "-"]
 BINARY = ["+", "-", "*", "/", "^", "max", "min"]
 LITERALS = ["0.5", "2", "0", "1", "0.1", "pi", "1e300", "1e-300"]
+# ops whose value is an argument's, its negation or a constant: never rounded (no eps·|v|)
+UNROUNDED = {"neg", "abs", "relu", "max", "min", "sign", "heaviside"}
 
 
 # ---------------------------------------------------------------- the reference
@@ -37,7 +39,8 @@ LITERALS = ["0.5", "2", "0", "1", "0.1", "pi", "1e300", "1e-300"]
 
 def reference_conditioning(graph, V):
     """Per point: a live node's estimated relative error past the limit (the first-order
-    recurrence E = eps·|v| + Σ |∂v/∂arg|·E_arg, a term adding nothing where E_arg is 0)."""
+    recurrence E = eps·|v| + Σ |∂v/∂arg|·E_arg, a term adding nothing where E_arg is 0, no
+    eps·|v| where the op never rounds)."""
     nodes = value_audit._live_ops(graph)
     bad = np.zeros(V.shape[1], dtype=bool)
     if not nodes.size:
@@ -55,7 +58,8 @@ def reference_conditioning(graph, V):
         for node, e in literal:
             E[node] = e
         for i, ai, bi in zip(nodes.tolist(), a.tolist(), b.tolist()):
-            e = np.abs(V[i]) * EPS
+            unrounded = diffx.ops.BY_CODE[graph.op[i]].name in UNROUNDED
+            e = np.zeros(V.shape[1]) if unrounded else np.abs(V[i]) * EPS
             for c, k in ((c0, ai), (c1, bi)):
                 if erring[k]:
                     e = e + np.where(E[k] != 0, c[i] * E[k], 0.0)
