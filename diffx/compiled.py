@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import tier_slot
+from .kernel_cache import cache_dir, prune
 from .float_values import FloatValues
 from .graph import Graph
 from .ops import CONST, INPUT
@@ -42,16 +43,6 @@ COLD_NOTICE = ("diffx: compiling the compiled tier's kernel into {} (once per in
                "about a minute)")
 _kernel: Any = None  # the loaded kernel module; False: unavailable here
 _spent = 0  # nodes the pure-Python engine has evaluated while the kernel was not loaded
-
-
-def cache_dir() -> Path:
-    """Where the generated kernel and numba's cache of it live: ``DIFFX_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/diffx`` (``~/.cache/diffx``)."""
-    own = os.environ.get("DIFFX_CACHE_DIR")
-    if own:
-        return Path(own)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "diffx"
 
 
 def kernel() -> Any:
@@ -155,6 +146,7 @@ def _load() -> Any:
         module.parse_program(np.frombuffer(b"x", np.uint8), *tables())
     except Exception:  # noqa: BLE001 - numba cannot compile a helper: the Python engine runs
         return None
+    prune(path)
     return module
 
 
