@@ -13,6 +13,7 @@ from typing import Any
 from . import ops as _ops
 from .graph import Graph
 from .magnitudes import SMALLEST_NORMAL
+from .node_arrays import _index_array
 
 EPS = 2.0**-53  # one rounding, relative
 CONDITION_LIMIT = 2.0**-23  # relative error past which a value has lost 30 of its 53 bits
@@ -131,9 +132,10 @@ def _operands(graph: Graph, nodes: Any) -> tuple[Any, Any]:
     none) and cancel exactly, so the value is 0 with no error."""
     import numpy as np
 
-    a = np.asarray(graph.a, dtype=np.int64)[nodes]
-    b = np.asarray(graph.b, dtype=np.int64)[nodes].copy()
-    op = np.frombuffer(graph.op, dtype=np.uint8)  # (read in place)
+    A = _index_array(graph.a)  # (the graph's arrays read in place; the rows taken are copies)
+    a = A[nodes].astype(np.int64)
+    b = _index_array(graph.b)[nodes].astype(np.int64)
+    op = np.frombuffer(graph.op, dtype=np.uint8)
     codes = op[nodes]
     same = (codes == _ops.BY_NAME["sub"].code) & (a == b)
     add = np.flatnonzero(codes == _ops.BY_NAME["add"].code)
@@ -144,9 +146,7 @@ def _operands(graph: Graph, nodes: Any) -> tuple[Any, Any]:
         may = np.flatnonzero(nx | ny)  # a negation's argument read only where there is one
         if may.size:
             x, y = x[may], y[may]
-            ax = np.array([graph.a[k] for k in x.tolist()], dtype=np.int64)
-            ay = np.array([graph.a[k] for k in y.tolist()], dtype=np.int64)
-            same[add[may]] = ny[may] & (ay == x) | nx[may] & (ax == y)
+            same[add[may]] = ny[may] & (A[y] == x) | nx[may] & (A[x] == y)
     a[same] = b[same] = -1
     return a, b
 
