@@ -56,9 +56,9 @@ def kernel() -> Any:
 
 
 def loaded() -> Any:
-    """The kernel module when this process has already loaded it, else None (never loads
-    it: :func:`worth_it` decides that)."""
-    return _kernel or None
+    """The kernel module when this process has already loaded it and the tier is not turned
+    off (``DIFFX_COMPILED=0``), else None (never loads it: :func:`worth_it` decides that)."""
+    return None if tier_slot.off() else _kernel or None
 
 
 def kernel_path() -> Path:
