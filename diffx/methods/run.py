@@ -15,6 +15,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from .. import undefined
 from ..errors import OptionError, PointError, option
 from ..graph import Graph
 from ..points import normalize_point
@@ -199,7 +200,9 @@ def _run_at(spec: Method, graph: Graph, wrt: tuple[str, ...], point: dict[str, A
         evaluated = Evaluated(graph, point, arrays)
         result = spec(graph, wrt, point, arrays, evaluated=evaluated, **options)
         if result.ok:
-            result.warnings += evaluated.warnings(wrt)
+            said = undefined.apply(result.gradient, graph, point, evaluated.values[
+                graph.output], arrays) if result.gradient else []  # no value, no derivative
+            result.warnings += [*evaluated.warnings(wrt), *said]
     if result.ok:  # what the graph itself carries: a traced function's branch
         result.warnings[:0] = getattr(graph, "warnings", ())
     return result

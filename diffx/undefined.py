@@ -1,0 +1,110 @@
+"""Where f has no value it has no derivative: one rule for every method
+(docs/conventions.md, "Non-finite values").
+
+At a point where f's float value is inf or nan, f is *undefined* when its exact value is not a
+finite real number either: the forward pass re-run in mpmath from the same float inputs gives
+inf (a pole: ``1/x^2`` at 0), nan or a complex number. No derivative exists there, so every
+method's is nan, whatever its own arithmetic made of the point: the sweeps' strong zeros give 0
+for ``1/x^2`` at 0, and central differences of an even pole give 0. An overflow is no such
+point (``exp(x)`` at 1000 is finite, only too big for a float; so is ``1/x^2`` at 1e-200, about
+1e400), nor is a cancellation of the floats (``1/((x + 1) - x)`` at 1e16 is 1).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .graph import Graph
+
+#: the exact forward pass is skipped on bigger graphs (the derivatives stay as computed, and
+#: the value warnings say where the non-finite value arose)
+MAX_NODES = 20_000
+#: points of an array checked exactly; past this the rest stay as computed, and a warning
+#: says how many were not checked
+MAX_POINTS = 200
+DIGITS = 40
+
+NO_DERIVATIVE = ("f has no derivative at this point: its value is {what}, in exact arithmetic "
+                 "too (not a rounding or an overflow of the floats), so every method gives nan")
+NO_DERIVATIVE_AT = ("f has no derivative at {k:,} of the points: its value is not finite "
+                    "there, in exact arithmetic too (not a rounding or an overflow of the "
+                    "floats), so every method gives nan at them")
+UNCHECKED = ("f's value is not finite at {k:,} more points, not checked in exact arithmetic "
+             "(past the first {limit:,}): their derivatives are as the method computed them, "
+             "and may not exist")
+
+
+def exact_value(graph: Graph, point: dict[str, float]) -> Any:
+    """f at ``point`` in mpmath (``DIGITS`` digits) from the same float inputs, or None where
+    that cannot be had (a big graph, inputs that are not real floats, mpmath failed)."""
+    if graph.n_evaluated > MAX_NODES or not all(isinstance(v, float) for v in point.values()):
+        return None
+    import mpmath
+
+    from . import engine
+
+    try:
+        with mpmath.workdps(DIGITS):
+            return engine.forward(graph, {k: mpmath.mpf(v) for k, v in point.items()},
+                                  "mpmath")[graph.output]
+    except (ArithmeticError, ValueError, TypeError, MemoryError):
+        return None
+
+
+def undefined(value: Any) -> bool:
+    """Whether an exact value is not a finite real number (None: not known, so False)."""
+    import mpmath
+
+    if value is None:
+        return False
+    return isinstance(value, mpmath.mpc) or not mpmath.isfinite(value)
+
+
+def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: Any,
+          arrays: bool) -> list[str]:
+    """Set ``gradient`` (one method's, by input) to nan where f is undefined at the point (or
+    at each of an array's points: ``out``, f's float values there) and say so."""
+    import numpy as np
+
+    if np.iscomplexobj(out):
+        return []  # (complex points: not this rule's)
+    if not arrays:
+        if isinstance(out, float) and not math.isfinite(out) and \
+                not all(_nan(g) for g in gradient.values()) and \
+                undefined(exact_value(graph, point)):
+            for w in gradient:
+                gradient[w] = math.nan
+            return [NO_DERIVATIVE.format(what=_what(out))]
+        return []
+    shape = np.broadcast_shapes(np.shape(out), *(np.shape(v) for v in point.values()),
+                                *(np.shape(g) for g in gradient.values()))
+    with np.errstate(all="ignore"):
+        bad = ~np.isfinite(np.broadcast_to(np.asarray(out, dtype=float), shape))
+    grads = {w: np.broadcast_to(np.asarray(g, dtype=float), shape) for w, g in gradient.items()}
+    with np.errstate(all="ignore"):  # (where every method's derivative is nan, nothing to say)
+        bad &= ~np.logical_and.reduce([np.isnan(g) for g in grads.values()])
+    at = np.flatnonzero(bad)
+    if not at.size:
+        return []
+    flat = {k: np.broadcast_to(np.asarray(v), shape).ravel() for k, v in point.items()}
+    found = [int(k) for k in at[:MAX_POINTS].tolist()
+             if undefined(exact_value(graph, {n: float(v[k]) for n, v in flat.items()}))]
+    said = []
+    if found:
+        for w, g in grads.items():
+            g = np.array(g)
+            g.ravel()[found] = math.nan
+            gradient[w] = g
+        said.append(NO_DERIVATIVE_AT.format(k=len(found)))
+    if at.size > MAX_POINTS:
+        said.append(UNCHECKED.format(k=int(at.size) - MAX_POINTS, limit=MAX_POINTS))
+    return said
+
+
+def _nan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _what(out: float) -> str:
+    return "nan (not a number)" if math.isnan(out) else f"{out}"

@@ -1,0 +1,91 @@
+"""Where f has no value it has no derivative, in every method (diffx.undefined).
+
+The references are hand-derived: at a pole (``1/x^2`` at 0, ``0^(-x*x)`` at x = 2) f is
+infinite, so no derivative exists and every method must give nan, whatever its arithmetic
+makes of the point (the sweeps' strong zeros gave 0 for ``1/x^2`` at 0, and central
+differences of the even pole 0, which the comparison then showed as agreement). Away from
+the pole, d/dx x^-2 = -2/x^3. An overflow of the floats is no such point: its derivatives stay
+as the methods compute them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+import diffx
+from diffx import undefined
+from diffx.cli import app
+
+METHODS = ["reverse", "forward", "numeric", "symbolic"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("source, x", [
+    ("1/x^2", 0.0), ("1/(x*x)", 0.0), ("1/x^2 + x", 0.0), ("x^-2", 0.0), ("1/x", 0.0),
+    ("(x - x)^(-x*x)", 2.0), ("log(x^2)", 0.0), ("1/x^2 + 0*x", 0.0)])
+def test_no_derivative_at_a_pole(method, source, x):
+    got = diffx.grad(source, at={"x": x}, method=method)
+    assert math.isnan(got["x"])
+
+
+@pytest.mark.parametrize("source, x, method, said", [
+    ("1/x^2", 0.0, "reverse", True),  # the sweep's strong zero made it 0
+    ("1/x^2", 0.0, "numeric", True),  # the even pole's central difference, 0
+    ("(x - x)^(-x*x)", 2.0, "symbolic", True),  # sympy's formula, 0
+    ("log(x)", -1.0, "reverse", False)])  # nan already: nothing more to say
+def test_the_warning_where_the_rule_changed_a_number(source, x, method, said):
+    got = diffx.grad(source, at={"x": x}, method=method)
+    assert any(w.startswith("f has no derivative at this point") for w in got.warnings) == said
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic"])
+def test_an_overflow_is_not_a_pole(method):
+    # 1/x^2 at 1e-200 is about 1e400 exactly: finite, only past the float range; its
+    # derivative -2/x^3 = -2e600 overflows to -inf in every method that gives it
+    got = diffx.grad("1/x^2", at={"x": 1e-200}, method=method)
+    assert got["x"] == -math.inf
+    assert not any(w.startswith("f has no derivative") for w in got.warnings)
+    # a cancellation of the floats: (x + 1) - x is 0 in floats at 1e16 and 1 exactly
+    got = diffx.grad("1/((x + 1) - x)", at={"x": 1e16}, method=method)
+    assert not any(w.startswith("f has no derivative") for w in got.warnings)
+
+
+def test_the_comparison_never_shows_agreement_at_a_pole():
+    report = diffx.grad_all("1/x^2", at={"x": 0.0}, methods=["symbolic", "numeric", "reverse"])
+    for label in ("symbolic", "numeric", "reverse"):
+        assert math.isnan(report.results[label].gradient["x"])
+    for errors in report.absolute_errors.values():
+        assert not any(e == 0 for e in errors.values())
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic"])
+def test_many_points(method):
+    xs = [0.0, 1.0, -2.0, 0.5, 0.0]
+    got = diffx.grad("1/x^2", at={"x": xs}, method=method)["x"]
+    for x, g in zip(xs, got):
+        if x == 0:
+            assert math.isnan(g)
+        else:
+            assert g == pytest.approx(-2 / x**3, rel=1e-12)
+
+
+def test_points_past_the_limit_are_left_and_said(monkeypatch):
+    monkeypatch.setattr(undefined, "MAX_POINTS", 2)
+    got = diffx.grad("1/x^2", at={"x": [0.0, 1.0, 0.0, 0.0]}, method="reverse")
+    assert math.isnan(got["x"][0]) and math.isnan(got["x"][2])
+    assert got["x"][3] == 0.0  # the sweep's strong zero, not checked: and said
+    assert any("1 more points, not checked" in w for w in got.warnings)
+    assert any("at 2 of the points" in w for w in got.warnings)
+
+
+def test_json_stays_strict_and_says_so():
+    done = CliRunner().invoke(app, ["grad", "1/x^2", "--at", "x=0", "--method", "all",
+                                    "--json"])
+    text = done.output
+    assert "NaN" not in text and "Infinity" not in text
+    data = json.loads(text)
+    assert "f has no derivative at this point" in json.dumps(data)
