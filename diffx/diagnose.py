@@ -116,7 +116,8 @@ def _masked(graph: Graph, node: int, vals: Sequence[Any], hidden: Any) -> str:
     masks = "; it does not reach the output (a later operation masks it)"
     if singularity(graph, node, vals, hidden) is not None:
         return (f"{masks}, so the function is undefined there and its derivatives are "
-                "doubtful: the methods may disagree")
+                "doubtful: a method's value there, or methods agreeing on one, is no evidence "
+                "of a derivative")
     return (f"{masks}: an overflow of the floats, not a singularity, so the function is "
             "defined here, but the float values computed from it may be inaccurate")
 
