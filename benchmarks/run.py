@@ -4,6 +4,12 @@
     python benchmarks/run.py           # every workload (peers that would take too long skip)
     python benchmarks/run.py --quick   # small sizes, a few minutes
     python benchmarks/run.py --write docs/performance.md
+    python benchmarks/run.py --only startup,million   # workloads by name; these need no peer
+
+The peers are needed only by the workloads that compare with them: a plain `pip install -e .`
+runs `--only startup,million` (and the others, with their absent peers skipped and said so).
+The pure-Python rows run with `DIFFX_COMPILED=0`, which keeps every pass out of the kernel even
+after the compiled contenders have loaded it.
 
 Workloads: the logistic map l = r l (1 - l) (three operations per step) at 10^3, 10^5 and
 10^6 steps, chaotic (r = 4, the derivative overflows) and finite (r = 3, x = 0.3, at 10^5

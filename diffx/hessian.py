@@ -128,8 +128,25 @@ def _run(method: str, graph: Graph, wrt: tuple[str, ...], point: dict[str, float
     except DiffxError as exc:
         h.error, h.matrix = str(exc), None
         return h
+    _undefined(graph, h)
     _finish(h)
     return h
+
+
+def _undefined(graph: Graph, h: Hessian) -> None:
+    """No value, no derivative (:mod:`diffx.undefined`): where f is not finite in exact
+    arithmetic too, every second derivative is nan, as every first one is."""
+    m = h.matrix
+    if m is None or not m.size or np.all(np.isnan(m)):
+        return
+    from . import evaluation, undefined
+
+    point = dict(h.point)
+    out = evaluation.evaluate(graph, point, False)[0][graph.output]
+    said = undefined.at_point(graph, point, float(out))
+    if said is not None:
+        h.matrix = np.full_like(m, np.nan, dtype=float)
+        h.warnings.append(said)
 
 
 def _finish(h: Hessian) -> None:

@@ -61,6 +61,15 @@ def undefined(value: Any) -> bool:
     return isinstance(value, mpmath.mpc) or not mpmath.isfinite(value)
 
 
+def at_point(graph: Graph, point: dict[str, Any], out: Any) -> str | None:
+    """The warning to give where f (float value ``out`` at one point) is undefined, else
+    None."""
+    if isinstance(out, float) and not math.isfinite(out) and \
+            undefined(exact_value(graph, point)):
+        return NO_DERIVATIVE.format(what=_what(out))
+    return None
+
+
 def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: Any,
           arrays: bool) -> list[str]:
     """Set ``gradient`` (one method's, by input) to nan where f is undefined at the point (or
@@ -70,12 +79,12 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
     if np.iscomplexobj(out):
         return []  # (complex points: not this rule's)
     if not arrays:
-        if isinstance(out, float) and not math.isfinite(out) and \
-                not all(_nan(g) for g in gradient.values()) and \
-                undefined(exact_value(graph, point)):
+        said = None if all(_nan(g) for g in gradient.values()) else \
+            at_point(graph, point, out)
+        if said is not None:
             for w in gradient:
                 gradient[w] = math.nan
-            return [NO_DERIVATIVE.format(what=_what(out))]
+            return [said]
         return []
     shape = np.broadcast_shapes(np.shape(out), *(np.shape(v) for v in point.values()),
                                 *(np.shape(g) for g in gradient.values()))
@@ -90,16 +99,16 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
     flat = {k: np.broadcast_to(np.asarray(v), shape).ravel() for k, v in point.items()}
     found = [int(k) for k in at[:MAX_POINTS].tolist()
              if undefined(exact_value(graph, {n: float(v[k]) for n, v in flat.items()}))]
-    said = []
+    told: list[str] = []
     if found:
         for w, g in grads.items():
             g = np.array(g)
             g.ravel()[found] = math.nan
             gradient[w] = g
-        said.append(NO_DERIVATIVE_AT.format(k=len(found)))
+        told.append(NO_DERIVATIVE_AT.format(k=len(found)))
     if at.size > MAX_POINTS:
-        said.append(UNCHECKED.format(k=int(at.size) - MAX_POINTS, limit=MAX_POINTS))
-    return said
+        told.append(UNCHECKED.format(k=int(at.size) - MAX_POINTS, limit=MAX_POINTS))
+    return told
 
 
 def _nan(v: Any) -> bool:

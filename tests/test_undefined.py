@@ -89,3 +89,12 @@ def test_json_stays_strict_and_says_so():
     assert "NaN" not in text and "Infinity" not in text
     data = json.loads(text)
     assert "f has no derivative at this point" in json.dumps(data)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "reverse", "forward", "numeric"])
+def test_second_derivatives_too(method):
+    # 1/x^2 has no value at 0, so no second derivative; at 1 it is 6/x^4 = 6 (hand-derived)
+    h = diffx.hessian("1/x^2", at={"x": 0.0}, method=method)
+    assert math.isnan(h.matrix[0][0])
+    h = diffx.hessian("1/x^2", at={"x": 1.0}, method=method)
+    assert h.matrix[0][0] == pytest.approx(6.0, rel=1e-6)
