@@ -144,7 +144,12 @@ def scalar_sweep(graph: Any, wrt: tuple[str, ...], point: dict[str, Any]) -> Gra
 
     scalar = reverse_run(graph, wrt, point, False, None, routes=False,
                          route_limit=_routes.DEFAULT_LIMIT, timeout=30.0)
-    return scalar if scalar.ok and scalar.gradient is not None else None
+    if not scalar.ok or scalar.gradient is None:
+        return None
+    from .. import undefined  # (called here, not by the runner: no value, no derivative)
+
+    scalar.warnings += undefined.apply(scalar.gradient, graph, point, scalar.value, False)
+    return scalar
 
 
 def vjp_rows(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: bool,
