@@ -70,6 +70,9 @@ class CheckReport:
     #: finite at a singularity that a later operation masks, so the derivative there may not
     #: exist; ``passed`` then says only that the comparisons agree, which is no evidence
     doubtful: list[str] = field(default_factory=list)
+    #: where f has no value at the point, in exact arithmetic too (:mod:`diffx.undefined`):
+    #: the sentence that says so; there is no gradient to check, and the check fails
+    no_derivative: str | None = None
 
     def __bool__(self) -> bool:
         return self.passed
@@ -198,8 +201,8 @@ def _step_spread(f: Callable[[list[float]], float], x: list[float], names: list[
 
 
 def _advice(report: CheckReport, spread: dict[str, float]) -> list[str]:
-    if report.doubtful:  # no derivative may exist here: neither a step nor the claim is to
-        return []        # blame (the doubtful point's own line says so)
+    if report.doubtful or report.no_derivative:  # no derivative (may) exist here: neither a
+        return []  # step nor the claim is to blame (the point's own line says so)
     out = []
     for c in report.inputs:
         if c.passed:

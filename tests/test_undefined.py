@@ -98,3 +98,29 @@ def test_second_derivatives_too(method):
     assert math.isnan(h.matrix[0][0])
     h = diffx.hessian("1/x^2", at={"x": 1.0}, method=method)
     assert h.matrix[0][0] == pytest.approx(6.0, rel=1e-6)
+
+
+def test_the_matrix_method_too():
+    # sum(1/x^2) at x = (0, 1) is inf: no derivative in any entry, in the block method as in
+    # the scalar ones (its sweep hands inf/nan points to the scalar sweep)
+    for method in ("matrix", "reverse"):
+        got = diffx.grad("y = sum(1/(x*x))", at={"x": [0.0, 1.0]}, method=method)
+        assert all(math.isnan(v) for v in got["x"])
+    got = diffx.grad("y = sum(1/(x*x))", at={"x": [2.0, 1.0]}, method="matrix")
+    assert list(got["x"]) == [-0.25, -2.0]  # -2/x^3, hand-derived
+
+
+def test_check_at_a_pole_says_there_is_nothing_to_check():
+    from diffx.check import check
+
+    report = check("1/x^2", at={"x": 0.0}, claims={"x": "-2/x^3"}, sweep=True)
+    assert not report.passed and report.no_derivative.startswith("f has no derivative")
+    assert report.advice == [] and report.sweep is None  # no blame on the claim or the step
+    assert math.isnan(report.inputs[0].central) and not report.inputs[0].passed
+    done = CliRunner().invoke(app, ["check", "1/x^2", "--at", "x=0"])
+    assert done.exit_code == 1
+    assert "no derivative" in done.output and "likely wrong" not in done.output
+    data = json.loads(CliRunner().invoke(app, ["check", "1/x^2", "--at", "x=0", "--json"]).stdout)
+    assert data["passed"] is False and data["no_derivative"].startswith("f has no derivative")
+    away = CliRunner().invoke(app, ["check", "1/x^2", "--at", "x=2", "--json"])
+    assert away.exit_code == 0 and "no_derivative" not in json.loads(away.stdout)

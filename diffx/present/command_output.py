@@ -95,6 +95,8 @@ def check_json(report: CheckReport) -> str:
     data = asdict(report)
     if not report.doubtful:
         del data["doubtful"]  # (said only where the point is doubtful)
+    if report.no_derivative is None:
+        del data["no_derivative"]  # (said only where f has no value)
     return dumps(data)
 
 
@@ -106,6 +108,8 @@ def check_failure(report: CheckReport) -> str:
     shown = {"claimed": worst.claimed, "reverse": worst.reverse, "central": worst.central}
     bad = [f"{k} {v}" for k, v in shown.items()
            if isinstance(v, float) and not math.isfinite(v)]
+    if report.no_derivative is not None:
+        return "the check failed: f has no value at this point, so no derivative to check"
     if bad:
         return (f"the check failed: the derivative with respect to {worst.name} is not finite "
                 f"({', '.join(bad)})")

@@ -176,11 +176,16 @@ def print_check(r: CheckReport, console: Any) -> None:
         mark = "[green]ok[/green]" if c.passed else "[red]FAIL[/red]"
         if r.doubtful:  # passed or not, the point cannot judge the gradient
             mark = f"[yellow]{DOUBTFUL}[/yellow]"
+        if r.no_derivative is not None:
+            mark = "[red]no derivative[/red]"
         t.add_row(c.name, number(c.claimed), number(c.reverse), number(c.central),
                   *[_check_error(c, k) for k in kinds], mark)
     console.print(t)
     worst = next((c for c in r.inputs if c.name == r.worst), None)
-    if worst is not None:
+    if r.no_derivative is not None:
+        console.print(f"[red]FAIL[/red]: {escape(r.no_derivative)}: there is no gradient to "
+                      "check here; check at another point", highlight=False, soft_wrap=True)
+    elif worst is not None:
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
         if r.doubtful:
             verdict = f"[yellow]{DOUBTFUL.upper()}[/yellow]"
