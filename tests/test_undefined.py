@@ -124,3 +124,18 @@ def test_check_at_a_pole_says_there_is_nothing_to_check():
     assert data["passed"] is False and data["no_derivative"].startswith("f has no derivative")
     away = CliRunner().invoke(app, ["check", "1/x^2", "--at", "x=2", "--json"])
     assert away.exit_code == 0 and "no_derivative" not in json.loads(away.stdout)
+
+
+@pytest.mark.parametrize("scheme", ["central", "richardson", "complex"])
+def test_differences_across_the_point_are_no_derivative(scheme):
+    # 1/x^2 + x at 1e-200: f(x) overflows to inf in floats (1e400 exactly) while f(x ± h) is
+    # finite; the even pole's sides cancel and central differences gave 1.02, the true
+    # derivative being -2e600 (-inf in floats): a number seen across the point is nan, and said
+    got = diffx.grad("1/x^2 + x", at={"x": 1e-200}, method="numeric", scheme=scheme)
+    assert math.isnan(got["x"])
+    assert any("f is not finite at the point itself" in w for w in got.warnings)
+    many = diffx.grad("1/x^2 + x", at={"x": [1e-200, 1.0]}, method="numeric", scheme=scheme)
+    assert math.isnan(many["x"][0]) and many["x"][1] == pytest.approx(-1.0, rel=1e-5)
+    # (a one-sided difference meets f(x) = inf itself: not finite already, and said so)
+    assert not math.isfinite(diffx.grad("1/x^2 + x", at={"x": 1e-200}, method="numeric",
+                                        scheme="forward")["x"])

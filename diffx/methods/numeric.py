@@ -97,6 +97,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         with _quiet():
             result.warnings += _kinks_within_steps(graph, point, wrt, steps, arrays)
     result.warnings += notes
+    result.warnings += _blind_to_the_point(gradient, f0, arrays)
     if not arrays and isinstance(f0, float) and math.isinf(f0) and _value_overflowed(graph, vals):
         import numpy as np
 
@@ -109,6 +110,35 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
                 "point in high-precision arithmetic")
     return result
 
+
+
+def _blind_to_the_point(gradient: dict[str, Any], f0: Any, arrays: bool) -> list[str]:
+    """Where f is not finite at the point itself but a difference came out finite, the
+    difference saw only f's finite values at x ± h, across the point (``1/x^2 + x`` at
+    1e-200: f(x) = inf in floats, and the even pole's two sides cancel to 1): that number is
+    no derivative at the point. It becomes nan, and a warning says why."""
+    import numpy as np
+
+    if np.iscomplexobj(f0):
+        return []
+    with np.errstate(all="ignore"):
+        blind = ~np.isfinite(np.asarray(f0, dtype=float))
+    if not np.any(blind):
+        return []
+    told = []
+    for w, d in gradient.items():
+        got = np.asarray(d, dtype=float)
+        mask = np.broadcast_to(blind, np.broadcast_shapes(blind.shape, got.shape)) & \
+            np.isfinite(got)
+        if not np.any(mask):
+            continue
+        fixed = np.where(mask, np.nan, got)
+        gradient[w] = to_python(fixed) if arrays else math.nan
+        where = f" at {int(mask.sum()):,} of {mask.size:,} points" if arrays else ""
+        told.append(f"∂/∂{w}: f is not finite at the point itself{where} but finite at the "
+                    "steps around it, so the difference saw only f across the point, not at "
+                    "it: no step gives a derivative there, and it is nan")
+    return told
 
 
 def _value_overflowed(graph: Graph, vals: Sequence[Any]) -> bool:
