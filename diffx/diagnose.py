@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import ops as _ops
+from . import undefined
 from .evaluation import all_finite_floats, all_true, is_finite, packed_view
 from .graph import Graph
 
@@ -135,6 +136,8 @@ def singularity(graph: Graph, node: int, vals: Sequence[Any], where: Any = True
     finite value overflowed past the float range (``exp(x)`` at 1000), no singularity."""
     import numpy as np
 
+    if where is True and undefined.underflowed_args(graph, node, vals):
+        return None  # an argument is 0 only because it underflowed: the floats', no pole
     op = graph.op_of(node)
     assert op is not None
     args = [np.asarray(vals[a]) for a in graph.args(node)]
@@ -169,6 +172,12 @@ def _origin(graph: Graph, node: int, vals: Sequence[Any], bad: Any) -> str:
         reason = f": {POLE} {at} (unbounded there), not an overflow"
     elif why is not None:
         reason = f": {why}"
+    elif under := (undefined.underflowed_args(graph, node, vals)
+                   if isinstance(bad, bool) else []):
+        named = " = ".join(graph.name(a) or graph.text(a, 20) for a in under)
+        reason = (f": {named} underflowed to 0 (its true value is not 0, only below the "
+                  "smallest float), so this value is the floats' fault, not a singularity of "
+                  "the function")
     elif math.isinf(float(sample)):
         reason = (": an overflow: the result is too large for a float (past about 1.8e308), "
                   "though its true value is finite")

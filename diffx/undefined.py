@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 from .graph import Graph
+from .ops import CONST
 
 #: the exact forward pass is skipped on bigger graphs (the derivatives stay as computed, and
 #: the value warnings say where the non-finite value arose)
@@ -117,3 +118,22 @@ def _nan(v: Any) -> bool:
 
 def _what(out: float) -> str:
     return "nan (not a number)" if math.isnan(out) else f"{out}"
+
+
+def underflowed_args(graph: Graph, node: int, vals: Any) -> list[int]:
+    """The arguments of ``node`` that are 0 at one point only because their value underflowed
+    (``x*x`` at 1e-200 is 1e-400, past the smallest float): a division by such a 0 is an
+    overflow of the floats, not a pole. Many points: none are looked for."""
+    zeros = [a for a in dict.fromkeys(graph.args(node))
+             if graph.op[a] > CONST and isinstance(vals[a], float) and vals[a] == 0]
+    if not zeros:
+        return []
+    from .exact import point_values
+    from .value_checks import _faults
+
+    V = point_values(graph, vals)
+    if V is None:
+        return []
+    under = {int(i) for kind, nodes, _ in _faults(graph, V) if kind == "underflow-value"
+             for i in nodes.tolist()}
+    return [a for a in zeros if a in under]
