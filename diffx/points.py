@@ -175,6 +175,9 @@ def constant_expression(text: str, what: str,
     try:
         graph = parse_expression(text)
     except ParseError as exc:
+        if text.count(":") == 1 and "[" not in text:  # a range missing its count
+            raise fail("a range is start:stop:count (e.g. 0:1:5, five points from 0 to 1)",
+                       text.index(":")) from None
         raise fail(exc.reason, exc.offset, exc.length) from None
     except DiffxError as exc:
         raise PointError(f"{what}={text}: not a number ({exc})") from None

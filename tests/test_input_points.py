@@ -245,3 +245,10 @@ def test_ordinary_number_types_still_work():
         assert normalize_point(g, {"x": value, "y": 1})[0]["x"] == expected
     point, arrays = normalize_point(g, {"x": range(3), "y": np.ma.masked_array([1, 2, 3])})
     assert arrays and list(point["x"]) == [0, 1, 2] and list(point["y"]) == [1, 2, 3]
+
+
+def test_a_range_without_its_count_says_how_a_range_is_written():
+    with pytest.raises(PointError) as err:
+        parse_point("x=0:1")
+    assert "a range is start:stop:count (e.g. 0:1:5" in str(err.value)
+    assert list(parse_point("x=0:1:3")["x"]) == [0.0, 0.5, 1.0]
