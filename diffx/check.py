@@ -151,7 +151,8 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
                          warnings=list(reverse.warnings),
                          doubtful=masked_singularities(graph, point))
     for name in values:
-        if symmetric_relative_error(floats[name], values[name]) > threshold / 10:
+        if math.isfinite(values[name]) and \
+                symmetric_relative_error(floats[name], values[name]) > threshold / 10:
             report.warnings.append(
                 f"input {name}: the claimed formula loses digits in floats here: it gives "
                 f"{floats[name]:.10g} in double precision, {values[name]:.10g} in exact "
