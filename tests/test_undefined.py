@@ -150,3 +150,9 @@ def test_an_underflowed_zero_is_not_called_a_pole():
     assert "x^2 underflowed to 0" in told and "division by zero" not in told
     got = diffx.grad("1/x^2", at={"x": 0.0}, method="reverse")
     assert any("division by zero" in w for w in got.warnings)
+
+
+def test_no_stale_sentence_about_the_symbolic_value():
+    got = diffx.grad("1/x^2", at={"x": 0.0}, method="symbolic")
+    assert math.isnan(got["x"])
+    assert not any("symbolic derivative with respect to x is -inf" in w for w in got.warnings)

@@ -28,6 +28,8 @@ from .vector_request import Source, VectorRun, parse_program, wrt_names
 #: Values held at once when many points meet a large graph (nodes × points); beyond this the
 #: points are processed in chunks, so memory stays bounded whatever the number of points.
 CHUNK_VALUES = 4_000_000
+#: a method's sentence about its own derivative's value, stale where diffx.undefined made it nan
+STALE = "the symbolic derivative with respect to"
 
 
 class Request(NamedTuple):
@@ -202,6 +204,8 @@ def _run_at(spec: Method, graph: Graph, wrt: tuple[str, ...], point: dict[str, A
         if result.ok:
             said = undefined.apply(result.gradient, graph, point, evaluated.values[
                 graph.output], arrays) if result.gradient else []  # no value, no derivative
+            if said and not arrays:  # (what the method said its derivative was is stale)
+                result.warnings = [w for w in result.warnings if not w.startswith(STALE)]
             result.warnings += [*evaluated.warnings(wrt), *said]
     if result.ok:  # what the graph itself carries: a traced function's branch
         result.warnings[:0] = getattr(graph, "warnings", ())
