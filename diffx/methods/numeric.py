@@ -97,7 +97,7 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         with _quiet():
             result.warnings += _kinks_within_steps(graph, point, wrt, steps, arrays)
     result.warnings += notes
-    result.warnings += _blind_to_the_point(gradient, f0, arrays)
+    result.warnings += _blind_to_the_point(gradient, f0, arrays, scheme)
     if not arrays and isinstance(f0, float) and math.isinf(f0) and _value_overflowed(graph, vals):
         import numpy as np
 
@@ -112,11 +112,13 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
 
 
 
-def _blind_to_the_point(gradient: dict[str, Any], f0: Any, arrays: bool) -> list[str]:
-    """Where f is not finite at the point itself but a difference came out finite, the
-    difference saw only f's finite values at x ± h, across the point (``1/x^2 + x`` at
-    1e-200: f(x) = inf in floats, and the even pole's two sides cancel to 1): that number is
-    no derivative at the point. It becomes nan, and a warning says why."""
+def _blind_to_the_point(gradient: dict[str, Any], f0: Any, arrays: bool,
+                        scheme: str) -> list[str]:
+    """Where f is not finite at the point itself, no difference is a derivative there: one
+    that uses f(x) is inf or nan by that alone (its sign arbitrary: backward differences of
+    ``1/x^2`` at 1e-200 gave +inf, the true derivative being -2e600), and one across the point
+    saw only f at x ± h (the even pole's two sides cancelled and central differences of
+    ``1/x^2 + x`` there gave 1.02). Each becomes nan, and a warning says why."""
     import numpy as np
 
     if np.iscomplexobj(f0):
@@ -129,15 +131,15 @@ def _blind_to_the_point(gradient: dict[str, Any], f0: Any, arrays: bool) -> list
     for w, d in gradient.items():
         got = np.asarray(d, dtype=float)
         mask = np.broadcast_to(blind, np.broadcast_shapes(blind.shape, got.shape)) & \
-            np.isfinite(got)
+            ~np.isnan(got)
         if not np.any(mask):
             continue
         fixed = np.where(mask, np.nan, got)
         gradient[w] = to_python(fixed) if arrays else math.nan
         where = f" at {int(mask.sum()):,} of {mask.size:,} points" if arrays else ""
-        told.append(f"∂/∂{w}: f is not finite at the point itself{where} but finite at the "
-                    "steps around it, so the difference saw only f across the point, not at "
-                    "it: no step gives a derivative there, and it is nan")
+        told.append(f"∂/∂{w} ({scheme} differences): f is not finite at the point "
+                    f"itself{where}, so no difference gives a derivative there (one through "
+                    "f(x) is infinite by that alone, one across it sees only f at x ± h): nan")
     return told
 
 

@@ -109,7 +109,8 @@ def check_failure(report: CheckReport) -> str:
     bad = [f"{k} {v}" for k, v in shown.items()
            if isinstance(v, float) and not math.isfinite(v)]
     if report.no_derivative is not None:
-        return "the check failed: f has no value at this point, so no derivative to check"
+        return ("the check failed: f is not finite at this point, in exact arithmetic too, so "
+                "there is no derivative to check")
     if bad:
         return (f"the check failed: the derivative with respect to {worst.name} is not finite "
                 f"({', '.join(bad)})")
