@@ -18,6 +18,10 @@ MAX_MPMATH_MAG = 2048
 MIN_MPMATH_MAG = 2**20
 
 
+#: the namespace's own helpers as a user reads them (the ops are named as the language names them)
+SHOWN = {"szmul": "a product of the sweep"}
+
+
 def _too_large(v: Any) -> bool:
     parts = [v._mpf_] if hasattr(v, "_mpf_") else list(getattr(v, "_mpc_", ()))
     return any(m[1] and not -MIN_MPMATH_MAG <= m[2] + m[3] <= MAX_MPMATH_MAG
@@ -27,9 +31,11 @@ def _too_large(v: Any) -> bool:
 def bounded_mpmath(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     """``fn`` that raises OverflowError (an ArithmeticError: the exact re-runs give up and say
     why) for an argument past 2^MAX_MPMATH_MAG instead of computing with it."""
+    shown = SHOWN.get(name, name)
+
     def call(*args: Any) -> Any:
         if any(_too_large(v) for v in args):
-            raise OverflowError(f"{name} of a number past 2^{MAX_MPMATH_MAG} (about 10^616) "
+            raise OverflowError(f"{shown} of a number past 2^{MAX_MPMATH_MAG} (about 10^616) "
                                 f"or below 2^-{MIN_MPMATH_MAG} is not computed")
         return fn(*args)
     return call
