@@ -141,6 +141,17 @@ def _strong(partial: Any, d: Any) -> Any:
     return term
 
 
+def _substitute_strong(expr: Any, full_d: dict[Any, Any], primes: Any) -> Any:
+    """The names' formulas put in, the derivatives that are exactly 0 first: a term times a
+    zero derivative is 0 (the strong zeros, as :func:`_strong` takes them), even where the
+    other factors are infinite once the names are in (``(x - x)^(x - x)``: u·u^(u - 1)·u' with
+    u = u' = 0 is 0, not 0·∞·0). ``primes``: the derivatives' symbols."""
+    from .sym import substitute
+
+    zeros = {k: v for k, v in full_d.items() if k in primes and v == 0}
+    return substitute(substitute(expr, zeros) if zeros else expr, full_d)
+
+
 class _Derivation:
     """The walk over one graph: which nodes get steps, their names, texts and formulas."""
 
@@ -324,11 +335,12 @@ class _Derivation:
                          self.named.get(out), "", final)]
         elif self.sym and any(i != out for i in self.named):  # put the names' formulas in
             full_d: dict[Any, Any] = {}
+            primes = set(self.dsym.values())
             for i in self.ops:
                 if i in self.named:
                     full_d[self.sym[i]] = self.full[i]
-                    full_d[self.dsym[i]] = substitute(self.d[i], full_d)
-            final = substitute(final, full_d)
+                    full_d[self.dsym[i]] = _substitute_strong(self.d[i], full_d, primes)
+            final = _substitute_strong(final, full_d, primes)
             used = ", ".join(f"{n}, {n}'" for i, n in self.named.items() if i != out)
             made.append(Step(self.text(out, own=True)[0], f"substituting {used}",
                              self.show(self.d[out]), self.show(final),
