@@ -135,15 +135,14 @@ def _run(method: str, graph: Graph, wrt: tuple[str, ...], point: dict[str, float
 
 def _undefined(graph: Graph, h: Hessian) -> None:
     """No value, no derivative (:mod:`diffx.undefined`): where f is not finite in exact
-    arithmetic too, every second derivative is nan, as every first one is."""
+    arithmetic too, every second derivative is nan, as every first one is. (``h.value``: f at
+    the point, which every method sets from the graph's forward pass.)"""
     m = h.matrix
-    if m is None or not m.size or np.all(np.isnan(m)):
+    if m is None or not m.size or np.all(np.isnan(m)) or h.value is None:
         return
-    from . import evaluation, undefined
+    from . import undefined
 
-    point = dict(h.point)
-    out = evaluation.evaluate(graph, point, False)[0][graph.output]
-    said = undefined.at_point(graph, point, float(out))
+    said = undefined.at_point(graph, dict(h.point), float(h.value))
     if said is not None:
         h.matrix = np.full_like(m, np.nan, dtype=float)
         h.warnings.append(said)
