@@ -97,17 +97,14 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
         with _quiet():
             result.warnings += _kinks_within_steps(graph, point, wrt, steps, arrays)
     result.warnings += notes
-    result.warnings += _blind_to_the_point(gradient, f0, arrays, scheme)
+    blind = _blind_to_the_point(gradient, f0, arrays, scheme)  # every derivative nan there
     if not arrays and isinstance(f0, float) and math.isinf(f0) and _value_overflowed(graph, vals):
-        import numpy as np
-
-        lost = [w for w in wrt if not np.all(np.isfinite(gradient[w]))]
-        if lost:  # differences of inf are nan: say so, beside the overflow's own warning
-            result.warnings.append(
-                f"∂/∂{', ∂/∂'.join(lost)}: finite differences need f's values near the point, "
-                f"and f is {f0} there in floats (an intermediate value is past the float "
-                "range), so the differences are not finite; the reverse method re-runs such a "
-                "point in high-precision arithmetic")
+        # one sentence for it, the overflow's, beside the overflow's own warning
+        blind = [f"∂/∂{', ∂/∂'.join(wrt)}: finite differences need f's values near the point, "
+                 f"and f is {f0} there in floats (an intermediate value is past the float "
+                 "range), so the differences are not finite; the reverse method re-runs such a "
+                 "point in high-precision arithmetic"]
+    result.warnings += blind
     return result
 
 
