@@ -23,13 +23,12 @@ from ..result import Gradient, Report, errors_against_reference
 from ..vectors import VectorProgram
 from .base import Evaluated, Method, MethodError, new_result, to_python
 from .graph_value import graph_value
+from .symbolic import SAID as STALE  # (its sentences on a value the rule made nan)
 from .vector_request import Source, VectorRun, parse_program, wrt_names
 
 #: Values held at once when many points meet a large graph (nodes × points); beyond this the
 #: points are processed in chunks, so memory stays bounded whatever the number of points.
 CHUNK_VALUES = 4_000_000
-#: a method's sentence about its own derivative's value, stale where diffx.undefined made it nan
-STALE = "the symbolic derivative with respect to"
 
 
 class Request(NamedTuple):

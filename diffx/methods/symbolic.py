@@ -26,6 +26,10 @@ from ..ops import CONST
 from ..result import Gradient
 from .base import Evaluated, MethodError, check_timeout, new_result, register, to_python
 
+#: how this method's sentences about its own derivative's value begin (the runner drops them
+#: where diffx.undefined made that derivative nan)
+SAID = "the symbolic derivative with respect to"
+
 MAX_GRAPH = 50_000  # graphs larger than this are not handed to sympy
 
 
@@ -152,19 +156,19 @@ def _scalar_results(result: Gradient, values: dict[str, Any], value: Any) -> Non
         d = v.value
         if v.unresolved:
             result.gradient[w] = math.nan
-            result.warnings.append(f"the symbolic derivative with respect to {w} is unknown "
+            result.warnings.append(f"{SAID} {w} is unknown "
                                    f"(nan) at this point: {v.unresolved}")
             continue
         if isinstance(d, complex):
             result.gradient[w] = math.nan
-            result.warnings.append(f"the symbolic derivative with respect to {w} is not real "
+            result.warnings.append(f"{SAID} {w} is not real "
                                    "at this point: its formula leaves the real domain here")
             continue
         result.gradient[w] = d
         if not math.isfinite(d):
             what = "nan (not a number)" if math.isnan(d) else f"{d}"
             result.warnings.append(
-                f"the symbolic derivative with respect to {w} is {what} at this point: "
+                f"{SAID} {w} is {what} at this point: "
                 + (v.why or "its formula is undefined here (for example it divides by zero or "
                    "takes an infinite slope)"))
 
@@ -180,7 +184,7 @@ def _array_warnings(result: Gradient) -> None:
         bad = ~np.isfinite(np.asarray(v, dtype=float))
         if np.any(bad):
             result.warnings.append(
-                f"the symbolic derivative with respect to {w} is not finite at "
+                f"{SAID} {w} is not finite at "
                 f"{int(bad.sum()):,} of {bad.size:,} points: its formula is undefined there "
                 "(for example it divides by zero) or too large for floating point")
 
