@@ -37,83 +37,96 @@ INPUT_CODE, CONST_CODE = 0, 1  # diffx.ops.INPUT and CONST
 MAX_DIGITS = 15  # significant digits: below 2^53, so the integer is exact
 ROOM_SLACK = 8  # room kept beyond a statement's tokens (its target, the end of the text)
 POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles (10^22 is the last)
-# compiled into their callers in the kernel (numba's inlining of its own IR): the statement
-# loop calls the lexer at every token, and a call from that loop cost a quarter of the
-# parse (45 against 36 ms for 3 MB); inlining it costs about 12 s more of the kernel's one-time compile
-INLINE = ("next_token",)
 
 
-def _is_blank(c):  # the lexer's blanks: space, tab, CR, form feed, vertical tab
-    return c == 32 or c == 9 or c == 13 or c == 12 or c == 11
+# the lexer's byte classes, and the token kind of each byte that is a token by itself
+C_OTHER, C_LETTER, C_DIGIT, C_BLANK, C_HASH, C_DOT, C_STAR = range(7)
+BLANKS = (32, 9, 13, 12, 11)  # space, tab, CR, form feed, vertical tab (not the new line)
 
 
-def _char_class(c):  # 1 letter or '_', 2 digit, 0 anything else
-    if (97 <= c <= 122) or (65 <= c <= 90) or c == 95:
-        return 1
-    if 48 <= c <= 57:
-        return 2
-    return 0
+def _byte_tables():
+    cls = np.zeros(256, np.uint8)
+    single = np.full(256, T_BAD, np.uint8)
+    for c in range(256):
+        if 97 <= c <= 122 or 65 <= c <= 90 or c == 95:
+            cls[c] = C_LETTER
+        elif 48 <= c <= 57:
+            cls[c] = C_DIGIT
+        elif c in BLANKS:
+            cls[c] = C_BLANK
+    cls[35], cls[46], cls[42] = C_HASH, C_DOT, C_STAR
+    for c in (43, 45, 42, 47, 94):  # + - * / ^
+        single[c] = T_OP
+    single[40], single[41], single[44], single[61] = T_LPAR, T_RPAR, T_COMMA, T_ASSIGN
+    single[59], single[10] = T_SEP, T_SEP  # ';' and the new line
+    return cls, single
 
 
-def next_token(src, pos):
-    """(kind, start, end) of the token at or after ``pos`` (blanks and a comment skipped)."""
+CLASS, SINGLE = _byte_tables()
+LOOK = 3  # tokens the statement loop may look at from where it stands: kept in the buffer
+# tokens lexed at a time, into arrays: a loop over the bytes that stores its tokens is about
+# three times faster in machine code than a call returning each one (4 against 13 ms for 3 MB)
+BATCH = 4096
+
+
+def tokens_into(src, pos, kinds, starts, ends, m):
+    """Lex from ``pos`` into the token arrays from row ``m`` until they are full or the text
+    ends (its T_END stored); returns the rows then filled. Blanks and comments are skipped."""
     n = src.size
-    while pos < n:
-        c = src[pos]
-        if _is_blank(c):
-            pos += 1
-        elif c == 35:  # '#': a comment, up to (not including) the new line
-            while pos < n and src[pos] != 10:
+    while m < kinds.size:
+        while pos < n:
+            k = CLASS[src[pos]]
+            if k == C_BLANK:
                 pos += 1
-        else:
-            break
-    if pos >= n:
-        return T_END, n, n
-    c = src[pos]
-    cls = _char_class(c)
-    if cls == 1:
+            elif k == C_HASH:  # a comment, up to (not including) the new line
+                while pos < n and src[pos] != 10:
+                    pos += 1
+            else:
+                break
+        if pos >= n:
+            kinds[m], starts[m], ends[m] = T_END, n, n
+            return m + 1
+        k = CLASS[src[pos]]
         end = pos + 1
-        while end < n and _char_class(src[end]) != 0:
-            end += 1
-        return T_NAME, pos, end
-    if cls == 2 or (c == 46 and pos + 1 < n and _char_class(src[pos + 1]) == 2):
-        end = pos
-        while end < n and src[end] >= 48 and src[end] <= 57:
-            end += 1
-        if end < n and src[end] == 46:
-            end += 1
-            while end < n and src[end] >= 48 and src[end] <= 57:
+        if k == C_LETTER:
+            while end < n and (CLASS[src[end]] == C_LETTER or CLASS[src[end]] == C_DIGIT):
                 end += 1
-        # an exponent, 2x, 2(x+1), 0x10, 1_000, 2.5.3: the general parser decides
-        if end < n and (_char_class(src[end]) != 0 or src[end] == 40 or src[end] == 46):
-            return T_BAD, pos, end
-        return T_NUM, pos, end
-    if c == 42 and pos + 1 < n and src[pos + 1] == 42:  # '**'
-        return T_OP, pos, pos + 2
-    if c == 43 or c == 45 or c == 42 or c == 47 or c == 94:  # + - * / ^
-        return T_OP, pos, pos + 1
-    if c == 40:
-        return T_LPAR, pos, pos + 1
-    if c == 41:
-        return T_RPAR, pos, pos + 1
-    if c == 44:
-        return T_COMMA, pos, pos + 1
-    if c == 61:
-        return T_ASSIGN, pos, pos + 1
-    if c == 59 or c == 10:
-        return T_SEP, pos, pos + 1
-    return T_BAD, pos, pos + 1
+            kind = T_NAME
+        elif k == C_DIGIT or (k == C_DOT and end < n and CLASS[src[end]] == C_DIGIT):
+            end = pos
+            while end < n and CLASS[src[end]] == C_DIGIT:
+                end += 1
+            if end < n and src[end] == 46:
+                end += 1
+                while end < n and CLASS[src[end]] == C_DIGIT:
+                    end += 1
+            kind = T_NUM
+            # an exponent, 2x, 2(x+1), 0x10, 1_000, 2.5.3: the general parser decides
+            if end < n:
+                k = CLASS[src[end]]
+                if k == C_LETTER or k == C_DIGIT or k == C_DOT or src[end] == 40:
+                    kind = T_BAD
+        elif k == C_STAR and end < n and src[end] == 42:  # '**'
+            end = pos + 2
+            kind = T_OP
+        else:
+            kind = SINGLE[src[pos]]
+        kinds[m], starts[m], ends[m] = kind, pos, end
+        m += 1
+        pos = end
+    return m
 
 
-def _after_blanks(src, pos):
-    """The offset of the first byte at or after ``pos`` that is not a blank."""
-    n = src.size
-    while pos < n:
-        c = src[pos]
-        if not _is_blank(c):
-            break
-        pos += 1
-    return pos
+def _refill(src, kinds, starts, ends, j, m):
+    """The rows from ``j`` moved to the top and the arrays filled up behind them; returns the
+    rows filled (unchanged where the text's end is already in)."""
+    ended = m > 0 and kinds[m - 1] == T_END
+    last = ends[m - 1] if m > 0 else 0
+    for r in range(j, m):
+        kinds[r - j], starts[r - j], ends[r - j] = kinds[r], starts[r], ends[r]
+    if ended:
+        return m - j
+    return tokens_into(src, last, kinds, starts, ends, m - j)
 
 
 def number_value(src, start, end):
@@ -186,21 +199,32 @@ def _find_name(src, reserved, n_reserved, table, spans, hashes, start, end, h):
     mask = np.uint64(table.size - 1)
     j = h & mask
     length = end - start
+    found = -1
     while True:
         i = table[j]
         if i < 0:
-            return j, -1
+            break
         if hashes[i] == h and spans[i, 1] - spans[i, 0] == length:
-            buf = reserved if i < n_reserved else src
             at = spans[i, 0]
             same = True
             for k in range(length):
-                if buf[at + k] != src[start + k]:
+                c = reserved[at + k] if i < n_reserved else src[at + k]
+                if c != src[start + k]:
                     same = False
                     break
             if same:
-                return j, i
+                found = i
+                break
         j = (j + np.uint64(1)) & mask
+    return j, found + _held(src, reserved, table, spans, hashes)
+
+
+def _held(*arrays):
+    """0, reading every array given. The hot helpers end with it, so that each of their array
+    arguments is last read in their one exit block: numba releases a reference where it is
+    last read, and a reference released inside one branch of a helper (not in the other)
+    costs an atomic count and release per call, which took half of the parse's time."""
+    return 0 * len(arrays[0]) if arrays else 0
 
 
 def _rehash(table, hashes, count):
@@ -220,33 +244,38 @@ def _node(code, a, b, op, A, B, first, second, table, n_over, nodes):
     on its later argument (``first``, ``second``: a recent node, in cache), and only a third
     or later one in the hash ``table``."""
     anchor = a if a > b else b
+    found = -1
     i = first[anchor]
     if i < 0:
         first[anchor] = nodes
     elif op[i] == code and A[i] == a and B[i] == b:
-        return i, nodes, n_over
+        found = i
     else:
         i = second[anchor]
         if i < 0:
             second[anchor] = nodes
         elif op[i] == code and A[i] == a and B[i] == b:
-            return i, nodes, n_over
+            found = i
         else:
             mask = np.uint64(table.size - 1)
             j = _node_hash(code, a, b) & mask
             while True:
                 i = table[j]
                 if i < 0:
+                    table[j] = nodes
+                    n_over += 1
                     break
                 if op[i] == code and A[i] == a and B[i] == b:
-                    return i, nodes, n_over
+                    found = i
+                    break
                 j = (j + np.uint64(1)) & mask
-            table[j] = nodes
-            n_over += 1
-    op[nodes] = code
-    A[nodes] = a
-    B[nodes] = b
-    return nodes, nodes + 1, n_over
+    if found < 0:
+        op[nodes] = code
+        A[nodes] = a
+        B[nodes] = b
+        found = nodes
+        nodes += 1
+    return found + _held(op, A, B, first, second, table), nodes, n_over
 
 
 def _const(value, start, end, negated, op, A, B, nodes, table, cval, cint, n_consts):
@@ -255,23 +284,29 @@ def _const(value, start, end, negated, op, A, B, nodes, table, cval, cint, n_con
     ``negated``). While parsing, a constant node's A holds its constant's row."""
     mask = np.uint64(table.size - 1)
     j = _value_hash(value) & mask
+    found = -1
     while True:
         i = table[j]
         if i < 0:
             break
         if cval[i] == value:
-            return cint[i, 0], nodes, n_consts
+            found = cint[i, 0]
+            break
         j = (j + np.uint64(1)) & mask
-    table[j] = n_consts
-    cval[n_consts] = value
-    cint[n_consts, 0] = nodes
-    cint[n_consts, 1] = start
-    cint[n_consts, 2] = end
-    cint[n_consts, 3] = negated
-    op[nodes] = CONST_CODE
-    A[nodes] = n_consts
-    B[nodes] = -1
-    return nodes, nodes + 1, n_consts + 1
+    if found < 0:
+        table[j] = n_consts
+        cval[n_consts] = value
+        cint[n_consts, 0] = nodes
+        cint[n_consts, 1] = start
+        cint[n_consts, 2] = end
+        cint[n_consts, 3] = negated
+        op[nodes] = CONST_CODE
+        A[nodes] = n_consts
+        B[nodes] = -1
+        found = nodes
+        nodes += 1
+        n_consts += 1
+    return found + _held(op, A, B, table, cval, cint), nodes, n_consts
 
 
 def _rehash_consts(table, cval, count):
@@ -315,7 +350,7 @@ def _statement_bytes(src, pos):
         elif c == 59 or c == 10:  # ';' ends a statement anywhere, a new line outside '('
             if started and (c == 59 or depth <= 0):
                 return i + 1 - pos
-        elif not _is_blank(c):
+        elif CLASS[c] != C_BLANK:
             started = True
         i += 1
     return n - pos + 1
@@ -440,6 +475,13 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
     the end of the program, or -2 - the offset where the machine parser gives up."""
     nodes, n_consts, names, n_inputs, n_stmts, n_over = count
     refused = -1
+    # the tokens from pos on, BATCH at a time: the one standing at row j, with LOOK of them
+    # always in (or the text's end)
+    K = np.zeros(BATCH, np.uint8)
+    S = np.zeros(BATCH, np.int32)
+    E = np.zeros(BATCH, np.int32)
+    m = tokens_into(src, pos, K, S, E, 0)
+    j = -1
     while True:
         # what every array can still take, less the slack: reading a token adds at most one
         # node, name, constant, table entry or stack entry, so the statement stops for room
@@ -454,17 +496,22 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
         spare -= ROOM_SLACK
         tokens = 0
         short = False
-        kind, s, e = next_token(src, pos)
+        j += 1
+        if j + LOOK > m:
+            m, j = _refill(src, K, S, E, j, m), 0
+        kind, s, e = K[j], S[j], E[j]
         while kind == T_SEP:
-            kind, s, e = next_token(src, e)
+            j += 1
+            if j + LOOK > m:
+                m, j = _refill(src, K, S, E, j, m), 0
+            kind, s, e = K[j], S[j], E[j]
         if kind == T_END:
             break
         stmt_at = s
         target_end = -1  # no target
         target_hash = np.uint64(0)
         if kind == T_NAME:
-            k2, s2, e2 = next_token(src, e)
-            if k2 == T_ASSIGN:
+            if K[j + 1] == T_ASSIGN:
                 target_hash = _name_hash(src, s, e)
                 _, known = _find_name(src, reserved, n_reserved, name_table, spans, hashes, s, e,
                                       target_hash)
@@ -472,7 +519,10 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
                     refused = s
                     break
                 target_end = e
-                kind, s, e = next_token(src, e2)
+                j += 2
+                if j + LOOK > m:
+                    m, j = _refill(src, K, S, E, j, m), 0
+                kind, s, e = K[j], S[j], E[j]
                 if kind == T_SEP or kind == T_END:  # nothing after '='
                     refused = s
                     break
@@ -492,17 +542,14 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
                     h = _name_hash(src, s, e)
                     slot, nid = _find_name(src, reserved, n_reserved, name_table, spans, hashes,
                                            s, e, h)
-                    e2 = _after_blanks(src, e)  # (a call: '(' is the next token)
-                    if e2 < src.size and src[e2] == 40:
-                        e2 += 1
-                        if nid < 0 or nkind[nid] != N_FUNCTION or \
-                                next_token(src, e2)[0] == T_RPAR:
+                    if K[j + 1] == T_LPAR:  # a call
+                        if nid < 0 or nkind[nid] != N_FUNCTION or K[j + 2] == T_RPAR:
                             refused = s  # not a function, or f(): the general parser's error
                             break
                         stack[sp, 0], stack[sp, 1], stack[sp, 2], stack[sp, 3] = S_CALL, 0, nid, 0
                         sp += 1
                         depth += 1
-                        e = e2  # past the '('
+                        j += 1  # (the '(': the next token is after it)
                     else:
                         if nid < 0:  # a new input, unless it is the target itself
                             if target_end >= 0 and h == target_hash and \
@@ -649,7 +696,10 @@ def _statements(src, pos, reserved, n_reserved, bin_code, bin_prec, bin_right, u
             else:  # '=' inside an expression, two operands in a row, a stray byte
                 refused = s
                 break
-            kind, s, e = next_token(src, e)
+            j += 1
+            if j + LOOK > m:
+                m, j = _refill(src, K, S, E, j, m), 0
+            kind, s, e = K[j], S[j], E[j]
         if short:  # (not the end: the caller makes room, and the statement is read again)
             kind = T_SEP
             break
