@@ -20,6 +20,7 @@ which method made a result:
 from __future__ import annotations
 
 import dataclasses
+import math
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,9 @@ class Details:
     def cell(self, w: str) -> str | None:
         """Text to show for ``w`` in place of the derivative, when the method has more to say."""
         return None
+
+    def no_derivative(self) -> None:
+        """f has no value at the point (diffx.undefined): forget what stands for ∂f/∂node."""
 
     def without_bulk(self) -> Details:
         """A copy without the fields that hold nodes × points."""
@@ -193,6 +197,18 @@ class SweepDetails(Details):
         if self.adjoints is None or self.values is None:
             return None
         return self.values, self.adjoints
+
+    def no_derivative(self) -> None:
+        """Every adjoint is ∂f/∂node, and f has no value here: each one is nan (the sweep's
+        numbers, a 0 at the input of ``1/x^2`` at 0, would read as a derivative)."""
+        kept = getattr(self, "_adjoints", None)
+        if kept is not None:
+            self.adjoints = [math.nan] * len(kept)
+        values = self.values  # and a node without a value (f, 1/x^2 on its way) no tangent
+        if self.tangents is not None and values is not None:
+            self.tangents = {w: [t if isinstance(v, float | int) and math.isfinite(v)
+                                 else math.nan for t, v in zip(ts, values)]
+                             for w, ts in self.tangents.items()}
 
     def cell(self, w: str) -> str | None:
         if not self.route_sum or not self.simplified:

@@ -158,3 +158,24 @@ def test_no_stale_sentence_about_the_symbolic_value():
     got = diffx.grad("1/x^2", at={"x": 0.0}, method="symbolic")
     assert math.isnan(got["x"])
     assert not any("symbolic derivative with respect to x is -inf" in w for w in got.warnings)
+
+
+def test_no_adjoint_or_tangent_stands_for_a_derivative_at_a_pole():
+    # 1/x^2 + y at x = 0: the sweep's adjoints of x and y were 0 and 1 beside a null gradient
+    done = CliRunner().invoke(app, ["grad", "1/x^2 + y", "--at", "x=0,y=1", "--method",
+                                    "reverse", "--json"])
+    nodes = json.loads(done.output)["results"]["reverse"]["details"]["nodes"]
+    assert nodes == {"x": {"value": 0.0, "adjoint": None}, "y": {"value": 1.0, "adjoint": None}}
+    table = diffx.trace_table("1/x^2 + x", at={"x": 0.0})
+    assert all(math.isnan(row.value) for row in table.adjoint)
+    tangents = [row.value for row in table.tangent]  # ẋ = 1, (x^2)˙ = 2x = 0 are defined;
+    assert tangents[:2] == [1.0, 0.0] and all(math.isnan(t) for t in tangents[2:])  # 1/x^2, f
+    # away from the pole nothing changes: ḟ = -2/x^3 + 1 = -1 at x = 1, x̄ the same
+    table = diffx.trace_table("1/x^2 + x", at={"x": 1.0})
+    assert table.tangent[-1].value == -1.0 and table.adjoint[-1].value == -1.0
+
+
+def test_an_empty_name_in_wrt_is_named():
+    done = CliRunner().invoke(app, ["grad", "a*b", "--wrt", "a,,b", "--at", "a=1,b=2"])
+    assert done.exit_code == 2 and "an empty name in 'a,,b'" in done.output
+    assert "Traceback" not in done.output

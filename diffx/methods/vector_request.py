@@ -213,7 +213,8 @@ def wrt_names(wrt: Any) -> list[str]:
                           f"or a list of names, not {type(wrt).__name__}", param="wrt")
     for name in names:
         if not isinstance(name, str) or not name:
-            raise OptionError(f"{option('wrt')} needs input names, got {name!r}", param="wrt")
+            got = f"an empty name in {wrt!r}" if isinstance(wrt, str) else repr(name)
+            raise OptionError(f"{option('wrt')} needs input names, got {got}", param="wrt")
     return names
 
 
