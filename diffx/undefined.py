@@ -28,7 +28,8 @@ DIGITS = 40
 
 NO_DERIVATIVE = ("f has no derivative at this point: its value is {what}, in exact arithmetic "
                  "too (not a rounding or an overflow of the floats), so every method gives nan")
-NO_DERIVATIVE_AT = ("f has no derivative at {k:,} of the points: its value is not finite "
+NO_DERIVATIVE_AT = ("f has no derivative at {k:,} of the points (the first at {first}): its "
+                    "value is not finite "
                     "there, in exact arithmetic too (not a rounding or an overflow of the "
                     "floats), so every method gives nan at them")
 UNCHECKED = ("f's value is not finite at {k:,} more points, not checked in exact arithmetic "
@@ -106,7 +107,9 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
             g = np.array(g)
             g.ravel()[found] = math.nan
             gradient[w] = g
-        told.append(NO_DERIVATIVE_AT.format(k=len(found)))
+        names = [n for n in graph.inputs if n in flat] + [n for n in flat if n not in graph.inputs]
+        first = ", ".join(f"{n}={_number(flat[n][found[0]])}" for n in names)
+        told.append(NO_DERIVATIVE_AT.format(k=len(found), first=first))
     if at.size > MAX_POINTS:
         told.append(UNCHECKED.format(k=int(at.size) - MAX_POINTS, limit=MAX_POINTS))
     return told
@@ -137,3 +140,8 @@ def underflowed_args(graph: Graph, node: int, vals: Any) -> list[int]:
     under = {int(i) for kind, nodes, _ in _faults(graph, V) if kind == "underflow-value"
              for i in nodes.tolist()}
     return [a for a in zeros if a in under]
+
+
+def _number(v: Any) -> str:
+    """A point's coordinate as the warnings write it (``0``, ``-1.5``, ``1e-200``)."""
+    return f"{float(v):.6g}"

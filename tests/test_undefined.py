@@ -179,3 +179,10 @@ def test_an_empty_name_in_wrt_is_named():
     done = CliRunner().invoke(app, ["grad", "a*b", "--wrt", "a,,b", "--at", "a=1,b=2"])
     assert done.exit_code == 2 and "an empty name in 'a,,b'" in done.output
     assert "Traceback" not in done.output
+
+
+def test_many_points_name_the_first_without_a_derivative():
+    # 1/x^2 + y at x = 2, 1, 0, -1 (y = 2): the pole is the third point, x = 0
+    done = CliRunner().invoke(app, ["grad", "1/x^2 + y", "--at", "x=2:-1:4,y=2"])
+    assert "f has no derivative at 1 of the points (the first at x=0, y=2)" in \
+        " ".join(done.output.split())
