@@ -218,6 +218,8 @@ def _combine(e: Any, texts: list[tuple[str, int]]) -> tuple[str, int]:
         if len(e.args) > 1 and e.args[1] == 0:
             return f"[{z} > 0]", ATOM
         return f"H({z})", ATOM
+    if name in _CONDITIONS:  # a piecewise formula (a power rule's zero base): in words
+        return _condition(name, texts)
     if name in ("Max", "Min") and len(texts) > 2:  # sympy's n-ary max: nested pairs
         fn = _NAMES[name]
         text = texts[-1][0]
@@ -226,6 +228,26 @@ def _combine(e: Any, texts: list[tuple[str, int]]) -> tuple[str, int]:
         return text, ATOM
     fn = _NAMES.get(name, name)
     return f"{fn}({', '.join(t[0] for t in texts)})", ATOM
+
+
+_RELATIONS = {"Equality": " = ", "Unequality": " != ", "StrictGreaterThan": " > ",
+              "GreaterThan": " >= ", "StrictLessThan": " < ", "LessThan": " <= "}
+_CONDITIONS = {*_RELATIONS, "Or", "And", "BooleanTrue", "ExprCondPair", "Piecewise"}
+
+
+def _condition(name: str, texts: list[tuple[str, int]]) -> tuple[str, int]:
+    """sympy's Piecewise and its conditions as words: ``(0 if u' = 0 or u > 0 else nan)``."""
+    if name in _RELATIONS:
+        return _RELATIONS[name].join(_wrap(t, ADD) for t in texts), ADD
+    if name in ("Or", "And"):
+        word = f" {name.lower()} "
+        return word.join(f"({t})" if p < ADD else t for t, p in texts), ADD - 1
+    if name == "BooleanTrue":
+        return "", ATOM  # (the last piece's "otherwise")
+    if name == "ExprCondPair":
+        value, cond = texts
+        return (value[0] if not cond[0] else f"{value[0]} if {cond[0]}"), ADD
+    return "(" + " else ".join(t for t, _ in texts) + ")", ATOM
 
 
 def _number(e: Any) -> tuple[str, int]:

@@ -191,6 +191,19 @@ def test_zero_to_the_zero_of_a_named_base():
     assert steps("(x - x)^(x - x)").expr == 0
 
 
+def test_a_piecewise_term_is_written_in_words():
+    # the zero base's d/dy 0^y (0 where y > 0, undefined elsewhere) times u' is kept as a
+    # piecewise term; it was printed as sympy's Piecewise(ExprCondPair(0, Or(Equality(...
+    r = invoke("steps", "(x - x)^(x - x)")
+    assert "u*u^(u - 1)*u' + (0 if u' = 0 or u > 0 else nan)" in r.stdout
+    assert "Piecewise" not in r.stdout and "ExprCondPair" not in r.stdout
+    from diffx.notation import formula_text
+
+    x, y = sympy.symbols("x y")
+    both = sympy.Piecewise((x, sympy.And(sympy.Le(x, 1), sympy.Ne(y, 0))), (1 - y, True))
+    assert formula_text(both) == "(x if x <= 1 and y != 0 else 1 - y)"
+
+
 def test_a_power_of_an_identically_zero_base():
     """0^x is 0 for x > 0: its derivative there is 0 (powlog's convention, d/dy x^y = 0
     where x^y = 0), which the steps give when the base is written out ..."""
