@@ -70,8 +70,9 @@ class Details:
         """Text to show for ``w`` in place of the derivative, when the method has more to say."""
         return None
 
-    def no_derivative(self) -> None:
-        """f has no value at the point (diffx.undefined): forget what stands for ∂f/∂node."""
+    def no_derivative(self, at: Any = None, shape: tuple[int, ...] = ()) -> None:
+        """f has no value at the point (diffx.undefined), or at the points ``at`` (flat indices
+        into ``shape``): forget what stands for ∂f/∂node there."""
 
     def without_bulk(self) -> Details:
         """A copy without the fields that hold nodes × points."""
@@ -198,17 +199,29 @@ class SweepDetails(Details):
             return None
         return self.values, self.adjoints
 
-    def no_derivative(self) -> None:
-        """Every adjoint is ∂f/∂node, and f has no value here: each one is nan (the sweep's
-        numbers, a 0 at the input of ``1/x^2`` at 0, would read as a derivative)."""
+    def no_derivative(self, at: Any = None, shape: tuple[int, ...] = ()) -> None:
+        """Every adjoint is ∂f/∂node, and f has no value here (or at the points ``at``, flat
+        indices into ``shape``): each one is nan there (the sweep's numbers, a 0 at the input
+        of ``1/x^2`` at 0, would read as a derivative), and so is the tangent of a node that
+        has no value there (f, or 1/x^2 on its way)."""
+        import numpy as np
+
+        def spoiled(v: Any) -> Any:
+            if at is None:
+                return math.nan
+            out = np.array(np.broadcast_to(np.asarray(v, dtype=float), shape))
+            out.ravel()[at] = math.nan  # (one per point, where a constant 1 was one number)
+            return out
+
         kept = getattr(self, "_adjoints", None)
         if kept is not None:
-            self.adjoints = [math.nan] * len(kept)
-        values = self.values  # and a node without a value (f, 1/x^2 on its way) no tangent
+            self.adjoints = [math.nan] * len(kept) if at is None else \
+                [spoiled(a) for a in self.adjoints or ()]
+        values = self.values
         if self.tangents is not None and values is not None:
-            self.tangents = {w: [t if isinstance(v, float | int) and math.isfinite(v)
-                                 else math.nan for t, v in zip(ts, values)]
-                             for w, ts in self.tangents.items()}
+            with np.errstate(invalid="ignore"):
+                self.tangents = {w: [_where_valued(t, v) for t, v in zip(ts, values)]
+                                 for w, ts in self.tangents.items()}
 
     def cell(self, w: str) -> str | None:
         if not self.route_sum or not self.simplified:
@@ -224,3 +237,12 @@ def sweep_details(details: Details) -> SweepDetails:
         raise TypeError(f"routes are recorded by the sweep methods, not in "
                         f"{type(details).__name__}")
     return details
+
+
+def _where_valued(tangent: Any, value: Any) -> Any:
+    """A node's tangent, nan wherever its value is not finite (a float, or per point)."""
+    import numpy as np
+
+    if isinstance(value, float | int) and isinstance(tangent, float | int):
+        return tangent if math.isfinite(value) else math.nan
+    return np.where(np.isfinite(np.asarray(value, dtype=float)), tangent, math.nan)

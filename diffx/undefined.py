@@ -73,9 +73,10 @@ def at_point(graph: Graph, point: dict[str, Any], out: Any) -> str | None:
 
 
 def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: Any,
-          arrays: bool) -> list[str]:
+          arrays: bool, details: Any = None) -> list[str]:
     """Set ``gradient`` (one method's, by input) to nan where f is undefined at the point (or
-    at each of an array's points: ``out``, f's float values there) and say so."""
+    at each of an array's points: ``out``, f's float values there) and say so; the method's
+    ``details`` forget their adjoints there (:meth:`diffx.details.Details.no_derivative`)."""
     import numpy as np
 
     if np.iscomplexobj(out):
@@ -86,6 +87,8 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
         if said is not None:
             for w in gradient:
                 gradient[w] = math.nan
+            if details is not None:
+                details.no_derivative()
             return [said]
         return []
     shape = np.broadcast_shapes(np.shape(out), *(np.shape(v) for v in point.values()),
@@ -107,6 +110,8 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
             g = np.array(g)
             g.ravel()[found] = math.nan
             gradient[w] = g
+        if details is not None:
+            details.no_derivative(found, shape)
         names = [n for n in graph.inputs if n in flat] + [n for n in flat if n not in graph.inputs]
         first = ", ".join(f"{n}={_number(flat[n][found[0]])}" for n in names)
         told.append(NO_DERIVATIVE_AT.format(k=len(found), first=first))

@@ -186,3 +186,14 @@ def test_many_points_name_the_first_without_a_derivative():
     done = CliRunner().invoke(app, ["grad", "1/x^2 + y", "--at", "x=2:-1:4,y=2"])
     assert "f has no derivative at 1 of the points (the first at x=0, y=2)" in \
         " ".join(done.output.split())
+
+
+def test_many_points_adjoints_are_per_point_and_null_at_the_pole():
+    # d = 1/x^2 + y at x = -1, 0, 1 (y = 1): ∂d/∂x = -2/x^3 = 2, -, -2; every adjoint of
+    # c, y, d is 1 where f has a value. They were one 1.0 for all points, and x's was 0 at 0
+    done = CliRunner().invoke(app, ["grad", "c = 1/x^2; d = c + y", "--at", "x=-1:1:3,y=1",
+                                    "--method", "reverse", "--json"])
+    nodes = json.loads(done.output)["results"]["reverse"]["details"]["nodes"]
+    assert nodes["x"]["adjoint"] == [2.0, None, -2.0]
+    assert nodes["c"]["adjoint"] == nodes["y"]["adjoint"] == nodes["d"]["adjoint"] == \
+        [1.0, None, 1.0]

@@ -202,10 +202,9 @@ def _run_at(spec: Method, graph: Graph, wrt: tuple[str, ...], point: dict[str, A
         result = spec(graph, wrt, point, arrays, evaluated=evaluated, **options)
         if result.ok:
             said = undefined.apply(result.gradient, graph, point, evaluated.values[
-                graph.output], arrays) if result.gradient else []  # no value, no derivative
-            if said and not arrays:  # (what the method said its derivative was is stale)
+                graph.output], arrays, result.details) if result.gradient else []  # no value,
+            if said and not arrays:  # no derivative (what the method said it was is stale)
                 result.warnings = [w for w in result.warnings if not w.startswith(STALE)]
-                result.details.no_derivative()
             result.warnings += [*evaluated.warnings(wrt), *said]
     if result.ok:  # what the graph itself carries: a traced function's branch
         result.warnings[:0] = getattr(graph, "warnings", ())
