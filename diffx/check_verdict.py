@@ -105,11 +105,14 @@ def _central(f: Callable[[list[float]], float], x: list[float], k: int, h: float
 
 def central_search(f: Callable[[list[float]], float], x: list[float], k: int,
                     f0: float) -> tuple[float, float]:
-    """The central difference and its error estimate, by the numeric method's step rule."""
+    """The central difference and its error estimate, by the numeric method's step rule (nan
+    where f is not finite at the point: :func:`diffx.finite.blind`)."""
     import numpy as np
 
     from . import finite
 
+    if finite.blind(f0):
+        return math.nan, math.nan
     res = finite.search(_along(f, x, k), np.array([x[k]]), np.array([f0]), "central")
     return float(res.derivative[0]), float(res.error[0])
 
@@ -147,7 +150,12 @@ def beyond(errors: dict[str, float], error: float, c_err: float) -> str:
 def central_warning(report: CheckReport) -> None:
     for c in report.inputs:
         err = c.central_error if c.central_error is not None else math.nan
-        if not (math.isfinite(c.central) and err <= report.threshold * abs(c.central)):
+        if not math.isfinite(c.central):
+            report.warnings.append(
+                f"input {c.name}: central differences are not finite here ({_g(c.central)}: "
+                "f is not finite at the point or beside it), so they cannot judge the gradient; "
+                "compare with the reverse sweep, or check at another point")
+        elif not err <= report.threshold * abs(c.central):
             report.warnings.append(
                 f"input {c.name}: central differences give {_g(c.central)} with an error "
                 f"estimate of {err:.2g}, more than the threshold {report.threshold:g} allows "
@@ -208,6 +216,8 @@ def _advice(report: CheckReport, spread: dict[str, float]) -> list[str]:
         if c.passed:
             continue
         said = c.claimed if c.claimed is not None else c.reverse
+        if c.by != "claim vs reverse" and not math.isfinite(c.central):
+            continue  # central differences cannot judge here (their warning says so)
         if c.by == "claim vs reverse":  # the reference disagrees: central differences aside
             out.append(f"input {c.name}: the claim says {_g(c.claimed)}, the reverse sweep (the "
                        f"reference, recomputed exactly where floats lose digits) says "

@@ -93,6 +93,17 @@ def standard_step(x: np.ndarray, scheme: str) -> np.ndarray:
     return (EPS ** (1 / 3) if scheme == "central" else EPS**0.5) * scale(x)
 
 
+def blind(f0: Any) -> Any:
+    """Where no difference is a derivative (per point): where f is not finite at the point
+    itself. One that uses f(x) is inf or nan by that alone (its sign arbitrary: backward
+    differences of ``1/x^2`` at 1e-200 gave +inf, the true derivative being -2e600), and one
+    across the point sees only f at x ± h (the even pole's two sides cancel: central
+    differences of ``1/x^2`` at 1e-200 give 0, of ``1/x^2 + x`` there 1.02). The numeric
+    method and check both make those differences nan."""
+    with np.errstate(all="ignore"):
+        return ~np.isfinite(np.asarray(f0, dtype=float))
+
+
 def resolution(x: np.ndarray) -> np.ndarray:
     """The smallest step that changes x (an ulp of x)."""
     return np.spacing(np.abs(np.asarray(x, dtype=float)))

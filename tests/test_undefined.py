@@ -127,6 +127,22 @@ def test_check_at_a_pole_says_there_is_nothing_to_check():
     assert away.exit_code == 0 and "no_derivative" not in json.loads(away.stdout)
 
 
+def test_check_at_an_overflow_does_not_blame_the_gradient():
+    # 1/x^2 at 1e-200: f overflows (1e400), the derivative is -2e600, past the floats; the
+    # sweep's -inf has its sign. Central differences across the point saw only f(x ± h) and
+    # gave 0, and the advice called the gradient "likely wrong"; now, as in the numeric
+    # method, no difference is a derivative where f is not finite at the point
+    from diffx.check import check
+
+    report = check("1/x^2", at={"x": 1e-200})
+    assert not report.passed and report.no_derivative is None  # an overflow, not a pole
+    assert math.isnan(report.inputs[0].central) and report.advice == []
+    assert report.inputs[0].reverse == -math.inf
+    done = CliRunner().invoke(app, ["check", "1/x^2", "--at", "x=1e-200"])
+    assert done.exit_code == 1 and "likely wrong" not in done.output
+    assert "central differences are not finite here" in " ".join(done.output.split())
+
+
 @pytest.mark.parametrize("scheme", ["central", "richardson", "complex"])
 def test_differences_across_the_point_are_no_derivative(scheme):
     # 1/x^2 + x at 1e-200: f(x) overflows to inf in floats (1e400 exactly) while f(x ± h) is

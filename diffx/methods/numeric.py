@@ -111,17 +111,15 @@ def run(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays
 
 def _blind_to_the_point(gradient: dict[str, Any], f0: Any, arrays: bool,
                         scheme: str) -> list[str]:
-    """Where f is not finite at the point itself, no difference is a derivative there: one
-    that uses f(x) is inf or nan by that alone (its sign arbitrary: backward differences of
-    ``1/x^2`` at 1e-200 gave +inf, the true derivative being -2e600), and one across the point
-    saw only f at x ± h (the even pole's two sides cancelled and central differences of
-    ``1/x^2 + x`` there gave 1.02). Each becomes nan, and a warning says why."""
+    """Where f is not finite at the point itself, no difference is a derivative there
+    (:func:`diffx.finite.blind`): each becomes nan, and a warning says why."""
     import numpy as np
+
+    from .. import finite
 
     if np.iscomplexobj(f0):
         return []
-    with np.errstate(all="ignore"):
-        blind = ~np.isfinite(np.asarray(f0, dtype=float))
+    blind = finite.blind(f0)
     if not np.any(blind):
         return []
     told = []
