@@ -28,7 +28,7 @@ from . import parse_errors as _errors
 from .errors import ParseError
 from .graph_builder import GraphBuilder
 from .lexer import (ASSIGN, COMMA, END, LBRACK, LPAR, MATMUL, NAME, NUM, OP, ROOT, RPAR,
-                    SEP, TRANSPOSE, Token, tokens)
+                    SEP, TRANSPOSE, Token, describe, tokens)
 from .parse_errors import n_arguments
 from .parse_fast import FastStatements
 from .vector_syntax import BlockCall, NeedsBlocks, read_index
@@ -230,11 +230,23 @@ class _Parser:
                 expect_operand = self.postfix(tok, stack, values)
                 ahead, self.ahead = self.ahead, None
             else:
-                raise _errors.missing_operator(self.source, tok, self.blocks)
+                raise self.unclosed_before(tok, stack) if depth else \
+                    _errors.missing_operator(self.source, tok, self.blocks)
             if ahead is not None:
                 tok, ahead = ahead, None
             else:
                 tok = gen()
+
+    def unclosed_before(self, tok: Token, stack: list[_Entry]) -> Exception:
+        """An operand where an operator should be, inside parentheses: where it starts a line,
+        the innermost '(' is never closed (a new line inside parentheses continues the
+        statement, so the next line was read as more of it), said at that '('."""
+        if not _first_on_its_line(self.source, tok[2]):
+            return _errors.missing_operator(self.source, tok, self.blocks)
+        entry = next(e for e in reversed(stack) if e[0] in (_PAREN, _CALL))
+        return self.error("'(' is never closed: inside parentheses a new line continues the "
+                          f"statement, so {describe(tok)} on the next line was read as "
+                          "more of it", _paren_at(entry, self.source))
 
     def postfix(self, tok: Token, stack: list[_Entry], values: list[int]) -> bool:
         """Vector notation after an operand: ``@`` (binds like ``*``), ``.T`` and indexing
@@ -334,6 +346,11 @@ class _Parser:
             text = text[1:] if text.startswith("-") else "-" + text
             return self.b.const(-value, text)
         return self.b.node(_NEG_CODE, x)
+
+
+def _first_on_its_line(source: str, start: int) -> bool:
+    line = source.rfind("\n", 0, start) + 1
+    return not source[line:start].strip()
 
 
 def _paren_at(entry: _Entry, source: str) -> int:

@@ -125,12 +125,22 @@ def test_errors_name_the_problem_and_the_column(src, message, column):
     ("x = 1\nx(2)", "'x' is not a function", 2),
     ("y = 2\nz = y(3)", "'y' is not a function", 2),
     ("a = \nb", "nothing after '='", 1),
+    # a '(' left open: the new line continued the statement, and the next line's first name
+    # was called a missing operator on that line; the '(' is named, where it is
+    ("l0 = x\nl1 = sin (l0\nl2 = l1 * 2\nl2", "'(' is never closed: inside parentheses a "
+     "new line continues the statement, so the name 'l2' on the next line", 2),
+    ("a = (x +\n  # a comment\n\n  (y\nb = a", "'(' is never closed", 4),
 ])
 def test_program_errors(src, message, line):
     with pytest.raises(ParseError) as info:
         parse(src)
     assert message in str(info.value)
     assert info.value.line == line
+
+
+def test_a_new_line_inside_parentheses_still_continues_the_statement():
+    g = parse("a = (x +\n  x)\nb = sin (a\n  * 2)\nb")
+    assert diffx.evaluate(g, at={"x": 0.25}) == math.sin(1.0)  # a = 0.5, sin(a * 2)
 
 
 def test_deep_nesting_parses_without_recursion():
