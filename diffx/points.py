@@ -216,7 +216,8 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
     missing = [k for k in graph.inputs if k not in at]
     if missing:
         raise PointError(f"{option('at')} has no value for input{'s' * (len(missing) > 1)} "
-                         f"{', '.join(repr(k) for k in missing)}; {_add_values(missing, as_text)}")
+                         f"{', '.join(repr(k) for k in missing)}{_slip_hint(graph, missing[0])}; "
+                         f"{_add_values(missing, as_text)}")
     point: dict[str, Any] = {}
     for name in graph.inputs:
         value = at[name]
@@ -316,6 +317,26 @@ def _add_values(missing: list[str], as_text: bool) -> str:
     if as_text or option("at") != "at":
         return "add " + ",".join(f"{k}=1" for k in missing)
     return "add " + ", ".join(f"{k!r}: <value>" for k in missing) + " to at"
+
+
+def _slip_hint(graph: Graph, name: str) -> str:
+    """For an input without a value that may be a slip (``l4999x`` in a long program): where
+    it is first used, in a program of many lines, and the assigned name it is closest to."""
+    import difflib
+    import re
+
+    source = getattr(graph, "source", "") or ""
+    said = []
+    if "\n" in source.strip():
+        found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", source)
+        if found:
+            at = found.start()
+            said.append(f"used at line {source.count(chr(10), 0, at) + 1}, column "
+                        f"{at - source.rfind(chr(10), 0, at)}")
+    close = difflib.get_close_matches(name, list(graph.assigned), n=1, cutoff=0.8)
+    if close:
+        said.append(f"did you mean {close[0]!r}, which the program assigns?")
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def _not_input_hint(graph: Graph, name: str) -> str:

@@ -90,6 +90,17 @@ def test_missing_input_in_text_or_cli_suggests_name_equals():
     assert "error: --at has no value for inputs 'y', 'z'; add y=1,z=1" in out
 
 
+def test_a_slip_in_a_long_program_is_found_and_named():
+    # l1x was meant to be l1: an input no --at gives, used on line 3 of the program
+    program = "l0 = x\nl1 = 4*l0\nl2 = sin (l1x)\nl2"
+    with pytest.raises(PointError) as info:
+        diffx.grad(program, at="x=1")
+    assert str(info.value) == ("at has no value for input 'l1x' (used at line 3, column 11; "
+                               "did you mean 'l1', which the program assigns?); add l1x=1")
+    with pytest.raises(PointError, match=r"input 'b'; add b=1$"):  # a one-line expression:
+        diffx.grad("a*b", at="a=1")  # nothing more to say
+
+
 # 5. check with one number for a function of several inputs
 def test_check_refuses_one_number_for_several_arguments_up_front():
     calls = []
