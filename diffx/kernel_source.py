@@ -45,6 +45,8 @@ from .kernel_batch import _NAME, _needs_out, condition_many_lines
 from .ops import CONST
 
 _LOCALS = {"x", "y", "out"}
+# a relative import, on one line or in parentheses over several (no comment inside them)
+_RELATIVE = re.compile(r"^from \.\w+ import (\([^()]*\)|[^(\n]*)\n", re.MULTILINE)
 _DEF = re.compile(r"^def ([A-Za-z_][A-Za-z_0-9]*)\(", re.MULTILINE)
 
 
@@ -326,8 +328,9 @@ def kernel_text(ops: list[_ops.Op], names: list[str]) -> str:
     # the machine parser of big programs and the graph's set-up passes: diffx.parse_machine's
     # and diffx.graph_machine's text, compiled here with the kernel (their functions are
     # plain Python there, run by the tests as they are)
-    for module in ("parse_machine", "graph_machine"):
-        machine = (Path(__file__).parent / f"{module}.py").read_text()
+    for module in ("parse_machine_parts", "parse_machine", "graph_machine"):
+        # (a machine module's imports from another are left out: here they share a namespace)
+        machine = _RELATIVE.sub("", (Path(__file__).parent / f"{module}.py").read_text())
         lines += ["", "", machine,
                   f"MACHINE = {tuple(_DEF.findall(machine))!r}",
                   "for _name in MACHINE:",

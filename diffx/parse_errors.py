@@ -121,11 +121,25 @@ def missing_operand(source: str, tok: Token, top: tuple[str, str] | None) -> Par
     return ParseError(message, source, start, max(1, end - start))
 
 
-def missing_operator(source: str, tok: Token, blocks: bool = False) -> ParseError:
+def paren_at(call: bool, at: int, source: str) -> int:
+    """The offset of an open '(' the parser's stack holds: its own offset ``at``, or for a
+    call the first '(' after the function's name (which starts at ``at``)."""
+    return source.index("(", at) if call else at
+
+
+def missing_operator(source: str, tok: Token, blocks: bool = False,
+                     open_paren: int | None = None) -> ParseError:
     """An operand where an operator should be: ``x y``, ``2 (x)``, ``(a)(b)``. In a vector
     program (``blocks``) the hint offers ``@`` too (``xᵀ A x`` is not read as a product:
-    write ``x.T @ A @ x``)."""
+    write ``x.T @ A @ x``). Inside parentheses (``open_paren``: the innermost '(' at that
+    offset), an operand that starts a line says that '(' is never closed: a new line inside
+    parentheses continues the statement, so the next line was read as more of it."""
     kind, _, start, end = tok
+    line = source.rfind("\n", 0, start) + 1
+    if open_paren is not None and not source[line:start].strip():
+        return ParseError("'(' is never closed: inside parentheses a new line continues the "
+                          f"statement, so {describe(tok)} on the next line was read as more "
+                          "of it", source, open_paren, 1)
     prev = source[:start].rstrip()
     hint = ""
     if kind == LPAR:

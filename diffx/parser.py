@@ -1,15 +1,15 @@
 """The expression language: an explicit-stack parser over the tokens of diffx.lexer.
 
 Grammar (docs/language.md): numbers (``3``, ``2.5``, ``.5``, ``1e-3``), names, the constants ``pi``
-and ``e``, ``+ - * /``, power ``^`` or ``**`` (right-associative, ``-x^2`` is ``-(x^2)``,
-``2^-x`` is allowed), unary minus, a number directly before a name or ``(`` multiplies
-(``2x^2`` is ``2*(x^2)``), calls to the functions of the op table, and programs: statements
-separated by ``;`` or newlines, ``name = expr`` names a node, the last statement is the output.
-A ``#`` starts a comment that runs to the end of the line; a newline inside parentheses
-continues the statement. Vector notation (``@``, ``W.T``, ``v[0]``, ``sum(...)``) is read by the
-same loop at the block level (diffx.vector_syntax, diffx.program). The Unicode forms ``x²`` ``·`` ``×`` ``÷`` ``−`` ``π`` ``√`` read as their
-ASCII spelling (diffx.lexer); a leading byte-order mark and CR or CRLF line ends are accepted.
-``parse_expression`` reads exactly one expression (a point's value, a claim).
+and ``e``, ``+ - * /``, power ``^`` or ``**`` (right-associative, ``-x^2`` is ``-(x^2)``, ``2^-x``
+is allowed), unary minus, a number directly before a name or ``(`` multiplies (``2x^2`` is
+``2*(x^2)``), calls to the functions of the op table, and programs: statements separated by ``;``
+or newlines, ``name = expr`` names a node, the last statement is the output. A ``#`` starts a
+comment that runs to the end of the line; a newline inside parentheses continues the statement.
+Vector notation (``@``, ``W.T``, ``v[0]``, ``sum(...)``) is read by the same loop at the block
+level (diffx.vector_syntax, diffx.program). The Unicode forms ``x²`` ``·`` ``×`` ``÷`` ``−`` ``π``
+``√`` read as their ASCII spelling (diffx.lexer); a leading byte-order mark and CR or CRLF line
+ends are accepted. ``parse_expression`` reads exactly one expression (a point's value, a claim).
 
 Nothing here recurses on the nesting depth: operators and parentheses wait on an explicit stack
 (shunting-yard), so 100,000 nested parentheses parse, or fail with a message, without touching
@@ -28,7 +28,7 @@ from . import parse_errors as _errors
 from .errors import ParseError
 from .graph_builder import GraphBuilder
 from .lexer import (ASSIGN, COMMA, END, LBRACK, LPAR, MATMUL, NAME, NUM, OP, ROOT, RPAR,
-                    SEP, TRANSPOSE, Token, describe, tokens)
+                    SEP, TRANSPOSE, Token, tokens)
 from .parse_errors import n_arguments
 from .parse_fast import FastStatements
 from .vector_syntax import BlockCall, NeedsBlocks, read_index
@@ -215,7 +215,8 @@ class _Parser:
                         y = values.pop()
                         values[-1] = share(entry[2], values[-1], y, entry[3])
                     elif entry[0] in (_PAREN, _CALL):
-                        raise self.error("'(' is never closed", _paren_at(entry, self.source))
+                        raise self.error("'(' is never closed", _errors.paren_at(
+                            entry[0] == _CALL, entry[3], self.source))
                     else:
                         self.reduce(entry, values)
                 self.ahead, self.stop = ahead, tok
@@ -230,23 +231,13 @@ class _Parser:
                 expect_operand = self.postfix(tok, stack, values)
                 ahead, self.ahead = self.ahead, None
             else:
-                raise self.unclosed_before(tok, stack) if depth else \
-                    _errors.missing_operator(self.source, tok, self.blocks)
+                raise _errors.missing_operator(self.source, tok, self.blocks, next((
+                    _errors.paren_at(e[0] == _CALL, e[3], self.source) for e in reversed(stack)
+                    if e[0] in (_PAREN, _CALL)), None))
             if ahead is not None:
                 tok, ahead = ahead, None
             else:
                 tok = gen()
-
-    def unclosed_before(self, tok: Token, stack: list[_Entry]) -> Exception:
-        """An operand where an operator should be, inside parentheses: where it starts a line,
-        the innermost '(' is never closed (a new line inside parentheses continues the
-        statement, so the next line was read as more of it), said at that '('."""
-        if not _first_on_its_line(self.source, tok[2]):
-            return _errors.missing_operator(self.source, tok, self.blocks)
-        entry = next(e for e in reversed(stack) if e[0] in (_PAREN, _CALL))
-        return self.error("'(' is never closed: inside parentheses a new line continues the "
-                          f"statement, so {describe(tok)} on the next line was read as "
-                          "more of it", _paren_at(entry, self.source))
 
     def postfix(self, tok: Token, stack: list[_Entry], values: list[int]) -> bool:
         """Vector notation after an operand: ``@`` (binds like ``*``), ``.T`` and indexing
@@ -346,17 +337,6 @@ class _Parser:
             text = text[1:] if text.startswith("-") else "-" + text
             return self.b.const(-value, text)
         return self.b.node(_NEG_CODE, x)
-
-
-def _first_on_its_line(source: str, start: int) -> bool:
-    line = source.rfind("\n", 0, start) + 1
-    return not source[line:start].strip()
-
-
-def _paren_at(entry: _Entry, source: str) -> int:
-    if entry[0] == _PAREN:
-        return entry[3]
-    return source.index("(", entry[3])
 
 
 def parse_text(text: str, builder: Any = None, fast: bool = True) -> Any:
