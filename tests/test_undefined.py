@@ -213,3 +213,11 @@ def test_many_points_adjoints_are_per_point_and_null_at_the_pole():
     assert nodes["x"]["adjoint"] == [2.0, None, -2.0]
     assert nodes["c"]["adjoint"] == nodes["y"]["adjoint"] == nodes["d"]["adjoint"] == \
         [1.0, None, 1.0]
+
+
+def test_many_points_say_the_agreement_column_is_the_worst_point():
+    # over x = 1, 2, 3 the column holds one number for all points: the worst one's error
+    many = CliRunner().invoke(app, ["grad", "x^3", "--at", "x=1:3:3", "--method", "all"])
+    one = CliRunner().invoke(app, ["grad", "x^3", "--at", "x=2", "--method", "all"])
+    assert "vs reverse (worst point)" in many.output
+    assert "vs reverse" in one.output and "worst point" not in one.output

@@ -195,8 +195,9 @@ def _wide(report: Report, console: Any, out_name: str) -> None:
     table.add_column("method")
     for w in report.wrt:
         table.add_column(f"∂{out_name}/∂{w}", overflow="fold")
-    if compare:
-        table.add_column(f"vs {report.reference}", justify="right")
+    if compare:  # (over many points the worst one's error: say so)
+        many = any(getattr(v, "ndim", 0) for v in (report.point or {}).values())
+        table.add_column(f"vs {report.reference}{' (worst point)' * many}", justify="right")
     table.add_column("time", justify="right")
     table.add_column("cost", overflow="fold")
     for name, r in report.results.items():
