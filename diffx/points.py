@@ -298,6 +298,7 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
             not bool(np.all(np.isfinite(value)))
         if bad:
             raise PointError(f"{option('at')} {name}: values must be finite numbers")
+    point = {name: point[name] for name in graph.inputs}  # in the inputs' order, as numbers are
     return point, bool(shapes) or any(not isinstance(v, float) for v in point.values())
 
 

@@ -252,3 +252,12 @@ def test_a_range_without_its_count_says_how_a_range_is_written():
         parse_point("x=0:1")
     assert "a range is start:stop:count (e.g. 0:1:5" in str(err.value)
     assert list(parse_point("x=0:1:3")["x"]) == [0.0, 0.5, 1.0]
+
+
+def test_many_points_keep_the_inputs_order():
+    # a number beside a range was put first (y before x); the header and JSON follow the
+    # program's inputs, as they do at one point
+    graph = diffx.parse("1/x^2 + y")
+    point, arrays = normalize_point(graph, "x=2:-1:4,y=2")
+    assert arrays and list(point) == ["x", "y"]
+    assert point["x"].tolist() == [2.0, 1.0, 0.0, -1.0] and point["y"].tolist() == [2.0] * 4
