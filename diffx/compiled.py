@@ -41,6 +41,8 @@ COLD_NODES = 100_000_000
 
 COLD_NOTICE = ("diffx: compiling the compiled tier's kernel into {} (once per installation, "
                "about a minute)")
+UNAVAILABLE = ("diffx: DIFFX_COMPILED=1, but the compiled tier cannot load ({}); the "
+               "pure-Python engine runs (pip install 'diffx[fast]' installs numba)")
 _kernel: Any = None  # the loaded kernel module; False: unavailable here
 _spent = 0  # nodes the pure-Python engine has evaluated while the kernel was not loaded
 
@@ -118,7 +120,9 @@ def _load() -> Any:
         module = importlib.util.module_from_spec(spec)
         sys.modules[path.stem] = module
         spec.loader.exec_module(module)
-    except (ImportError, OSError):
+    except (ImportError, OSError) as why:
+        if os.environ.get("DIFFX_COMPILED", "") == "1":  # asked for: say why it is not there
+            print(UNAVAILABLE.format(why), file=sys.stderr, flush=True)
         return None
     try:  # compile (or load from the cache) the one-point kernel on three dummy nodes
         import numpy as np

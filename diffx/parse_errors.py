@@ -137,9 +137,9 @@ def missing_operator(source: str, tok: Token, blocks: bool = False,
     kind, _, start, end = tok
     line = source.rfind("\n", 0, start) + 1
     if open_paren is not None and not source[line:start].strip():
-        return ParseError("'(' is never closed: inside parentheses a new line continues the "
-                          f"statement, so {describe(tok)} on the next line was read as more "
-                          "of it", source, open_paren, 1)
+        return ParseError("inside parentheses a new line continues the statement, so "
+                          f"{describe(tok)} on the next line was read as more of it: the "
+                          "'(' is never closed", source, open_paren, 1)
     prev = source[:start].rstrip()
     hint = ""
     if kind == LPAR:

@@ -327,14 +327,19 @@ def _slip_hint(graph: Graph, name: str) -> str:
     import re
 
     source = getattr(graph, "source", "") or ""
-    said = []
-    if "\n" in source.strip():
-        found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", source)
-        if found:
-            at = found.start()
-            said.append(f"used at line {source.count(chr(10), 0, at) + 1}, column "
-                        f"{at - source.rfind(chr(10), 0, at)}")
-    close = difflib.get_close_matches(name, list(graph.assigned), n=1, cutoff=0.8)
+    said, line = [], ""
+    found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", source)
+    if found and "\n" in source.strip():
+        at = found.start()
+        start = source.rfind("\n", 0, at) + 1
+        line = source[start:source.find("\n", at) % (len(source) + 1)]
+        said.append(f"used at line {source.count(chr(10), 0, at) + 1}, column {at - start + 1}")
+    # the names beside it first, not the statement's target (l5000x in 'l50001 =
+    # 4*l5000x*(1 - l50000)' is l50000: l50001 cannot be used in its own definition)
+    line = re.sub(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)", "", line)
+    beside = [n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line) if n in graph.assigned]
+    close = difflib.get_close_matches(name, beside, n=1, cutoff=0.75) or \
+        difflib.get_close_matches(name, list(graph.assigned), n=1, cutoff=0.8)
     if close:
         said.append(f"did you mean {close[0]!r}, which the program assigns?")
     return f" ({'; '.join(said)})" if said else ""

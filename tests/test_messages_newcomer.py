@@ -99,6 +99,11 @@ def test_a_slip_in_a_long_program_is_found_and_named():
                                "did you mean 'l1', which the program assigns?); add l1x=1")
     with pytest.raises(PointError, match=r"input 'b'; add b=1$"):  # a one-line expression:
         diffx.grad("a*b", at="a=1")  # nothing more to say
+    # the names on its own line come first: w5000x beside w50000 (w5000 is as close by
+    # spelling, but far away; the statement's own target cannot be meant)
+    program = "w5000 = x\nw50000 = 2*w5000\nw50001 = 4*w5000x*(1 - w50000)\nw50001"
+    with pytest.raises(PointError, match=r"line 3, column 12; did you mean 'w50000',"):
+        diffx.grad(program, at="x=1")
 
 
 # 5. check with one number for a function of several inputs

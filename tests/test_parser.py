@@ -127,8 +127,9 @@ def test_errors_name_the_problem_and_the_column(src, message, column):
     ("a = \nb", "nothing after '='", 1),
     # a '(' left open: the new line continued the statement, and the next line's first name
     # was called a missing operator on that line; the '(' is named, where it is
-    ("l0 = x\nl1 = sin (l0\nl2 = l1 * 2\nl2", "'(' is never closed: inside parentheses a "
-     "new line continues the statement, so the name 'l2' on the next line", 2),
+    ("l0 = x\nl1 = sin (l0\nl2 = l1 * 2\nl2", "inside parentheses a new line continues the "
+     "statement, so the name 'l2' on the next line was read as more of it: the '(' is never "
+     "closed at line 2, column 10", 2),
     ("a = (x +\n  # a comment\n\n  (y\nb = a", "'(' is never closed", 4),
 ])
 def test_program_errors(src, message, line):

@@ -4,6 +4,7 @@ process, no pass (parse, values, sweep, counts, audits) may call into it."""
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
@@ -48,3 +49,17 @@ def test_the_untouchable_kernel_is_used_otherwise(monkeypatch):
     monkeypatch.delenv("DIFFX_COMPILED", raising=False)
     with pytest.raises(AssertionError, match="DIFFX_COMPILED=0"):
         diffx.grad(_program(30_000), at={"x": 0.3}, method="reverse")
+
+
+@pytest.mark.parametrize("mode, said", [("1", True), ("", False)])
+def test_a_tier_asked_for_but_not_installed_says_so(monkeypatch, capsys, mode, said):
+    # numba missing (a plain `pip install .`): DIFFX_COMPILED=1 ran the pure-Python engine
+    # without a word; the default mode stays quiet
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba fails
+    monkeypatch.setattr(compiled, "_kernel", None)
+    monkeypatch.setattr(tier_slot, "kernel", None)
+    monkeypatch.setenv("DIFFX_COMPILED", mode)
+    assert compiled.kernel() is None
+    err = capsys.readouterr().err
+    assert ("DIFFX_COMPILED=1, but the compiled tier cannot load" in err) is said
+    assert ("pip install 'diffx[fast]'" in err) is said
