@@ -10,6 +10,8 @@ itself is diffx.parser's; nothing here builds graph nodes.
 from __future__ import annotations
 
 import difflib
+import re
+from typing import Any
 
 from . import ops as _ops
 from .errors import ParseError
@@ -182,3 +184,26 @@ def check_one_expression(source: str) -> None:
             what = "';'" if text == ";" else "a new line"
             raise ParseError(f"{what} cannot appear here: this must be one expression, not a "
                              "program of statements", source, start)
+
+
+def slip_hint(source: str, assigned: Any, name: str) -> str:
+    """For an input without a value that may be a slip (``l4999x`` in a long program): where
+    it is first used, in a program (``source``) of many lines, and the name of ``assigned``
+    (the names the program assigns) it is closest to."""
+    said, line = [], ""
+    found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", source)
+    if found and "\n" in source.strip():
+        at = found.start()
+        start, end = source.rfind("\n", 0, at) + 1, source.find("\n", at)
+        line = source[start:end if end >= 0 else len(source)]
+        number = source.count("\n", 0, at) + 1
+        said.append(f"used at line {number}, column {at - start + 1}")
+    # the names beside it first, not the statement's target (l5000x in 'l50001 =
+    # 4*l5000x*(1 - l50000)' is l50000: l50001 cannot be used in its own definition)
+    line = re.sub(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)", "", line)
+    beside = [n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line) if n in assigned]
+    close = difflib.get_close_matches(name, beside, n=1, cutoff=0.75) or \
+        difflib.get_close_matches(name, list(assigned), n=1, cutoff=0.8)
+    if close:
+        said.append(f"did you mean {close[0]!r}, which the program assigns?")
+    return f" ({'; '.join(said)})" if said else ""

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from .csv_points import _PLAIN_NUMBER, MAX_POINTS, read_csv_points  # noqa: F401  (re-exported)
 from .errors import DiffxError, ParseError, PointError, option
 from .graph import Graph
+from .parse_errors import slip_hint
 from .point_values import (  # noqa: F401  (Value, parse_shapes, declared_shapes re-exported)
     Value, declared_shapes, parse_shapes, read_brackets, real_array, value_array)
 
@@ -216,7 +217,8 @@ def normalize_point(graph: Graph, at: Any) -> tuple[dict[str, Any], bool]:
     missing = [k for k in graph.inputs if k not in at]
     if missing:
         raise PointError(f"{option('at')} has no value for input{'s' * (len(missing) > 1)} "
-                         f"{', '.join(repr(k) for k in missing)}{_slip_hint(graph, missing[0])}; "
+                         f"{', '.join(repr(k) for k in missing)}"
+                         f"{slip_hint(graph.source or '', graph.assigned, missing[0])}; "
                          f"{_add_values(missing, as_text)}")
     point: dict[str, Any] = {}
     for name in graph.inputs:
@@ -318,31 +320,6 @@ def _add_values(missing: list[str], as_text: bool) -> str:
     if as_text or option("at") != "at":
         return "add " + ",".join(f"{k}=1" for k in missing)
     return "add " + ", ".join(f"{k!r}: <value>" for k in missing) + " to at"
-
-
-def _slip_hint(graph: Graph, name: str) -> str:
-    """For an input without a value that may be a slip (``l4999x`` in a long program): where
-    it is first used, in a program of many lines, and the assigned name it is closest to."""
-    import difflib
-    import re
-
-    source = getattr(graph, "source", "") or ""
-    said, line = [], ""
-    found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", source)
-    if found and "\n" in source.strip():
-        at = found.start()
-        start = source.rfind("\n", 0, at) + 1
-        line = source[start:source.find("\n", at) % (len(source) + 1)]
-        said.append(f"used at line {source.count(chr(10), 0, at) + 1}, column {at - start + 1}")
-    # the names beside it first, not the statement's target (l5000x in 'l50001 =
-    # 4*l5000x*(1 - l50000)' is l50000: l50001 cannot be used in its own definition)
-    line = re.sub(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)", "", line)
-    beside = [n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line) if n in graph.assigned]
-    close = difflib.get_close_matches(name, beside, n=1, cutoff=0.75) or \
-        difflib.get_close_matches(name, list(graph.assigned), n=1, cutoff=0.8)
-    if close:
-        said.append(f"did you mean {close[0]!r}, which the program assigns?")
-    return f" ({'; '.join(said)})" if said else ""
 
 
 def _not_input_hint(graph: Graph, name: str) -> str:

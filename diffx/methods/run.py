@@ -201,9 +201,10 @@ def _run_at(spec: Method, graph: Graph, wrt: tuple[str, ...], point: dict[str, A
         evaluated = Evaluated(graph, point, arrays)
         result = spec(graph, wrt, point, arrays, evaluated=evaluated, **options)
         if result.ok:
+            # no value, no derivative (and no adjoint standing for one)
             said = undefined.apply(result.gradient, graph, point, evaluated.values[
-                graph.output], arrays, result.details) if result.gradient else []  # no value,
-            if said and not arrays:  # no derivative (what the method said it was is stale)
+                graph.output], arrays, result.details) if result.gradient else []
+            if said and not arrays:  # (what the method said its derivative was is stale)
                 result.warnings = [w for w in result.warnings if not w.startswith(STALE)]
             result.warnings += [*evaluated.warnings(wrt), *said]
     if result.ok:  # what the graph itself carries: a traced function's branch
