@@ -159,8 +159,11 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
                 "arithmetic (mpmath); the check uses the exact value")
     from . import undefined
 
-    report.no_derivative = undefined.at_point(graph, point, f0)
+    found = undefined.status(graph, point, f0)
+    report.no_derivative = undefined.at_point(graph, point, f0) if found == "undefined" else None
     if report.no_derivative is None:
+        if found == "unknown":  # (too big to check exactly: it may have no derivative)
+            report.warnings.append(undefined.not_checked(graph, f0))
         central_warning(report)
         return finish(report, f, x, names, sweep)
     # nothing to check: no input's derivative exists (central differences straddle the pole,

@@ -32,9 +32,11 @@ NO_DERIVATIVE_AT = ("f has no derivative at {k:,} of the points (the first at {f
                     "value is not finite "
                     "there, in exact arithmetic too (not a rounding or an overflow of the "
                     "floats), so every method gives nan at them")
-UNCHECKED = ("f's value is not finite at {k:,} more points, not checked in exact arithmetic "
-             "(past the first {limit:,}): their derivatives are as the method computed them, "
-             "and may not exist")
+NOT_CHECKED = ("f's value is {what} at this point, not checked in exact arithmetic ({why}): "
+               "if f has no value here (a pole), no derivative exists, and what the methods "
+               "give is not one")
+UNCHECKED = ("f's value is not finite at {points} not checked in exact arithmetic "
+             "({why}): their derivatives are as the method computed them, and may not exist")
 
 
 def exact_value(graph: Graph, point: dict[str, float]) -> Any:
@@ -63,13 +65,37 @@ def undefined(value: Any) -> bool:
     return isinstance(value, mpmath.mpc) or not mpmath.isfinite(value)
 
 
+def status(graph: Graph, point: dict[str, Any], out: Any) -> str:
+    """f at one point (float value ``out``): ``"finite"``; ``"undefined"`` (not finite in
+    exact arithmetic either: no derivative); ``"defined"`` (an overflow or a cancellation of
+    the floats); or ``"unknown"`` (no exact value could be had: a big graph)."""
+    if not isinstance(out, float) or math.isfinite(out):
+        return "finite"
+    exact = exact_value(graph, point)
+    if exact is None:
+        return "unknown"
+    return "undefined" if undefined(exact) else "defined"
+
+
 def at_point(graph: Graph, point: dict[str, Any], out: Any) -> str | None:
     """The warning to give where f (float value ``out`` at one point) is undefined, else
     None."""
-    if isinstance(out, float) and not math.isfinite(out) and \
-            undefined(exact_value(graph, point)):
-        return NO_DERIVATIVE.format(what=_what(out))
-    return None
+    return NO_DERIVATIVE.format(what=_what(out)) if status(graph, point, out) == "undefined" \
+        else None
+
+
+def not_checked(graph: Graph, out: float) -> str:
+    """The warning where f is not finite at a point and could not be checked exactly."""
+    why = _too_big(graph) if graph.n_evaluated > MAX_NODES else "the high-precision pass failed"
+    return NOT_CHECKED.format(what=_what(out), why=why)
+
+
+def _points(k: int) -> str:
+    return f"{k:,} point{'s' * (k != 1)}"
+
+
+def _too_big(graph: Graph) -> str:
+    return f"the program has {graph.n_evaluated:,} operations, more than the {MAX_NODES:,} checked"
 
 
 def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: Any,
@@ -82,15 +108,17 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
     if np.iscomplexobj(out):
         return []  # (complex points: not this rule's)
     if not arrays:
-        said = None if all(_nan(g) for g in gradient.values()) else \
-            at_point(graph, point, out)
-        if said is not None:
-            for w in gradient:
-                gradient[w] = math.nan
-            if details is not None:
-                details.no_derivative()
-            return [said]
-        return []
+        state = "finite" if all(_nan(g) for g in gradient.values()) else \
+            status(graph, point, out)
+        if state == "unknown":
+            return [not_checked(graph, out)]
+        if state != "undefined":
+            return []
+        for w in gradient:
+            gradient[w] = math.nan
+        if details is not None:
+            details.no_derivative()
+        return [NO_DERIVATIVE.format(what=_what(out))]
     shape = np.broadcast_shapes(np.shape(out), *(np.shape(v) for v in point.values()),
                                 *(np.shape(g) for g in gradient.values()))
     with np.errstate(all="ignore"):
@@ -102,9 +130,11 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
     if not at.size:
         return []
     flat = {k: np.broadcast_to(np.asarray(v), shape).ravel() for k, v in point.items()}
+    told: list[str] = []
+    if graph.n_evaluated > MAX_NODES:  # (no point can be checked: all are left, and said)
+        return [UNCHECKED.format(points=_points(int(at.size)), why=_too_big(graph))]
     found = [int(k) for k in at[:MAX_POINTS].tolist()
              if undefined(exact_value(graph, {n: float(v[k]) for n, v in flat.items()}))]
-    told: list[str] = []
     if found:
         for w, g in grads.items():
             g = np.array(g)
@@ -116,7 +146,8 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
         first = ", ".join(f"{n}={_number(flat[n][found[0]])}" for n in names)
         told.append(NO_DERIVATIVE_AT.format(k=len(found), first=first))
     if at.size > MAX_POINTS:
-        told.append(UNCHECKED.format(k=int(at.size) - MAX_POINTS, limit=MAX_POINTS))
+        told.append(UNCHECKED.format(points=_points(int(at.size) - MAX_POINTS),
+                                     why=f"past the first {MAX_POINTS:,}"))
     return told
 
 

@@ -79,7 +79,8 @@ def test_points_past_the_limit_are_left_and_said(monkeypatch):
     got = diffx.grad("1/x^2", at={"x": [0.0, 1.0, 0.0, 0.0]}, method="reverse")
     assert math.isnan(got["x"][0]) and math.isnan(got["x"][2])
     assert got["x"][3] == 0.0  # the sweep's strong zero, not checked: and said
-    assert any("1 more points, not checked" in w for w in got.warnings)
+    assert any("not finite at 1 point not checked in exact arithmetic (past the first 2)" in w
+               for w in got.warnings)
     assert any("at 2 of the points" in w for w in got.warnings)
 
 
@@ -221,3 +222,26 @@ def test_many_points_say_the_agreement_column_is_the_worst_point():
     one = CliRunner().invoke(app, ["grad", "x^3", "--at", "x=2", "--method", "all"])
     assert "vs reverse (worst point)" in many.output
     assert "vs reverse" in one.output and "worst point" not in one.output
+
+
+def test_a_graph_too_big_to_check_says_its_derivatives_may_not_exist():
+    # 1/a^2 with a = x + 0*x + ... (25,000 additions) at x = 0: a pole, but past the 20,000
+    # operations the exact pass takes. The sweep's strong zero gave 0 with no word of doubt
+    program = "\n".join(["a0 = x"] + [f"a{k + 1} = a{k} + 0*x" for k in range(25_000)]
+                         + ["f = 1/a25000^2"])
+    got = diffx.grad(program, at={"x": 0.0}, method="reverse")
+    assert got["x"] == 0.0  # left as computed, and said
+    said = " ".join(got.warnings)
+    assert "f's value is inf at this point, not checked in exact arithmetic (the program has " \
+        "25,003 operations, more than the 20,000 checked)" in said and "no derivative exists" in said
+    many = diffx.grad(program, at={"x": [-1.0, 0.0, 1.0]}, method="reverse")
+    assert many["x"].tolist() == [2.0, 0.0, -2.0]  # d/dx x^-2 = -2/x^3 away from the pole
+    assert any("not finite at 1 point not checked in exact arithmetic (the program has"
+               in w for w in many.warnings)
+    from diffx.check import check
+
+    report = check(program, at={"x": 0.0})
+    assert not report.passed and any("not checked in exact arithmetic" in w
+                                     for w in report.warnings)
+    away = diffx.grad(program, at={"x": 2.0}, method="reverse")  # f = 1/4: nothing to say
+    assert away["x"] == -0.25 and not any("exact arithmetic" in w for w in away.warnings)
