@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from . import undefined
 from .check_verdict import (SWEEP_STEPS, CheckedInput, CheckReport, SweepPoint, _central,
                             central_search, judge, symmetric_relative_error)
 from .errors import DiffxError, OptionError, ParseError, PointError, option
@@ -107,7 +108,13 @@ def check_vector_program(program: Any, declared: dict[str, tuple[int, ...]], at:
         worst = max(checked, key=lambda c: (not c.passed, c.error))
         report.worst = worst.worst_entry
     report.advice = [_advice(c) for c in checked if not c.passed]
-    if sweep:
+    report.no_derivative = next((w for w in warnings if w.startswith(undefined.SAID)), None)
+    if report.no_derivative is not None:  # nothing to check: every input fails, said once,
+        report.warnings.remove(report.no_derivative)  # with no advice and no step sweep
+        report.passed, report.advice = False, []
+        for c in checked:
+            c.passed = False
+    elif sweep:
         _sweep(report, sweepers)
     return report
 

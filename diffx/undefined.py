@@ -26,8 +26,9 @@ MAX_NODES = 20_000
 MAX_POINTS = 200
 DIGITS = 40
 
-NO_DERIVATIVE = ("f has no derivative at this point: its value is {what}, in exact arithmetic "
-                 "too (not a rounding or an overflow of the floats), so every method gives nan")
+SAID = "f has no derivative at this point"  # (how its warning starts: check finds it by this)
+NO_DERIVATIVE = (SAID + ": its value is {what}, in exact arithmetic too (not a rounding or an "
+                 "overflow of the floats), so every method gives nan")
 NO_DERIVATIVE_AT = ("f has no derivative at {k:,} of the points (the first at {first}): its "
                     "value is not finite "
                     "there, in exact arithmetic too (not a rounding or an overflow of the "

@@ -245,3 +245,21 @@ def test_a_graph_too_big_to_check_says_its_derivatives_may_not_exist():
                                      for w in report.warnings)
     away = diffx.grad(program, at={"x": 2.0}, method="reverse")  # f = 1/4: nothing to say
     assert away["x"] == -0.25 and not any("exact arithmetic" in w for w in away.warnings)
+
+
+def test_a_vector_check_at_a_pole_says_there_is_nothing_to_check():
+    # y = sum(1/(x*x)) at x = [0, 1]: f = inf, a pole in x[0]: no gradient exists. The check
+    # compared nan with nan, called it a relative error of 1.0 and "off by" it
+    done = CliRunner().invoke(app, ["check", "y = sum(1/(x*x))", "--at", "x=[0,1]"])
+    text = " ".join(done.output.split())
+    assert done.exit_code == 1 and "x (2,) no derivative" in text
+    assert "FAIL: f has no derivative at this point" in text and "off by" not in text
+    data = json.loads(CliRunner().invoke(app, ["check", "y = sum(1/(x*x))", "--at", "x=[0,1]",
+                                               "--json"]).stdout)
+    assert data["passed"] is False and data["no_derivative"].startswith("f has no derivative")
+    assert data["advice"] == [] and data["sweep"] is None
+    # away from the pole: ∂y/∂x = -2/x^3 = [-0.25, -2] at [2, 1]
+    away = json.loads(CliRunner().invoke(app, ["check", "y = sum(1/(x*x))", "--at", "x=[2,1]",
+                                               "--json"]).stdout)
+    assert away["passed"] is True and "no_derivative" not in away
+    assert away["inputs"][0]["reverse"] == [-0.25, -2.0]

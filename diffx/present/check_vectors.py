@@ -57,7 +57,13 @@ def print_vector_check(r: Any, console: Any) -> None:  # a CheckReport of Checke
     console.print(f"[bold]{escape(what)}[/bold]", highlight=False)
     shapes = {k: tuple(getattr(v, "shape", ())) for k, v in r.point.items()}
     console.print(escape(point_line(r.point, shapes)), highlight=False)
-    for c in r.inputs:
+    if r.no_derivative is not None:  # no gradient to check: one line for it
+        for c in r.inputs:
+            shape = f" {shape_text(c.shape)}" if c.shape else ""
+            console.print(f"{escape(c.name)}{shape}  [red]no derivative[/red]", highlight=False)
+        console.print(f"[red]FAIL[/red]: {escape(r.no_derivative)}: there is no gradient to "
+                      "check here; check at another point", highlight=False, soft_wrap=True)
+    for c in r.inputs if r.no_derivative is None else ():
         color = "green" if c.passed else "red"
         line = escape(input_line(c)).replace(
             "PASS" if c.passed else "FAIL", f"[{color}]{'PASS' if c.passed else 'FAIL'}[/{color}]",
@@ -66,7 +72,7 @@ def print_vector_check(r: Any, console: Any) -> None:  # a CheckReport of Checke
         note = central_note(c)
         if note:
             console.print(f"  {escape(note)}", highlight=False)
-    if r.inputs:
+    if r.inputs and r.no_derivative is None:
         worst = max(r.inputs, key=lambda c: (not c.passed, c.error))
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
         op = "≤" if r.passed else ">"
@@ -123,12 +129,17 @@ def vector_check_json(r: Any) -> str:  # a CheckReport of CheckedArray
         "sweep": None if r.sweep is None else [{"step": p.step, "error": p.error}
                                                for p in r.sweep],
         "best_step": r.best_step, "warnings": list(r.warnings)}
+    if r.no_derivative is not None:  # (said only where f has no value, as the scalar check)
+        data["no_derivative"] = r.no_derivative
     return dumps(data)
 
 
 def vector_check_failure(r: Any) -> str:  # a CheckReport of CheckedArray
     """The one-line reason a check failed, for stderr."""
     failed = [c for c in r.inputs if not c.passed]
+    if r.no_derivative is not None:
+        return ("the check failed: f is not finite at this point, in exact arithmetic too, so "
+                "there is no derivative to check")
     if not failed:
         return "the check failed"
     worst = max(failed, key=lambda c: c.error)
