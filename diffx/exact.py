@@ -201,7 +201,7 @@ def _exact_at(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...], reverse
         except (ArithmeticError, ValueError, TypeError, MemoryError) as exc:
             said = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
             if isinstance(exc, OverflowError) and said:  # (the bounded namespace's sentence)
-                return f"the high-precision numbers grew too large: {said}"
+                return f"the high-precision numbers grew out of range: {said}"
             return f"mpmath raised {type(exc).__name__}{': ' + said if said else ''}"
     if any(isinstance(v, mpmath.mpc) for v in grads.values()):
         return "a derivative is complex in exact arithmetic"

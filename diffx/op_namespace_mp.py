@@ -35,8 +35,8 @@ def bounded_mpmath(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
     def call(*args: Any) -> Any:
         if any(_too_large(v) for v in args):
-            raise OverflowError(f"{shown} of a number past 2^{MAX_MPMATH_MAG} (about 10^616) "
-                                f"or below 2^-{MIN_MPMATH_MAG} is not computed")
+            raise OverflowError(f"{shown} met a number outside the sizes it computes (about "
+                                "10^-315653 to 10^616)")
         return fn(*args)
     return call
 
