@@ -264,3 +264,11 @@ def test_a_vector_check_at_a_pole_says_there_is_nothing_to_check():
                                                "--json"]).stdout)
     assert away["passed"] is True and "no_derivative" not in away
     assert away["inputs"][0]["reverse"] == [-0.25, -2.0]
+
+
+def test_many_points_say_how_many_each_cell_shows():
+    many = CliRunner().invoke(app, ["grad", "x^2", "--at", "x=1:5:5", "--method", "reverse"])
+    assert "[2, 4, 6, …] (5 points)" in many.output  # d/dx x^2 = 2x at 1, 2, 3 (of 5)
+    assert "each cell shows the first 3 of 5 points; --json gives every one" in many.output
+    few = CliRunner().invoke(app, ["grad", "x^2", "--at", "x=1:3:3", "--method", "reverse"])
+    assert "[2, 4, 6] (3 points)" in few.output and "each cell shows" not in few.output

@@ -122,7 +122,8 @@ def grad(
     else:
         from ..present.gradient_table import print_report
 
-        print_report(report, console(), out_name, title=program.title())
+        print_report(report, console(), out_name, title=program.title(),
+                     every_point="; --json gives every one")
     failure = grad_failure(report, out_name)
     if failure is not None:
         raise fail(failure, EXIT_FAILED)

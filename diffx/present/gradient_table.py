@@ -30,7 +30,7 @@ def _cell(r: Gradient, w: str) -> str:
 
 
 def print_report(report: Report, console: Any, out_name: str = "f",
-                 title: str | None = None) -> None:
+                 title: str | None = None, every_point: str = "") -> None:
     """The methods side by side: a column per input (a row per input when there are many),
     the agreement with the reference method, the time and the cost of each."""
     if report.shapes is not None:
@@ -47,6 +47,10 @@ def print_report(report: Report, console: Any, out_name: str = "f",
         _tall(report, console, out_name)
     else:
         _wide(report, console, out_name)
+    n = max((getattr(v, "size", 1) for v in (point or {}).values()), default=1)
+    if n > 3:  # (``every_point``: where the caller's user finds them all)
+        console.print(f"[dim]each cell shows the first 3 of {n:,} points{every_point}[/dim]",
+                      highlight=False)
     if not report.wrt:
         console.print("[dim]the expression has no inputs, so there is nothing to "
                       "differentiate[/dim]")

@@ -95,7 +95,8 @@ def _print_gradients(report: Report, console: Any) -> None:
         return
     from .gradient_table import print_report
 
-    print_report(report, console, _output_name(report))
+    print_report(report, console, _output_name(report),
+                 every_point="; the report's gradients hold every one")
 
 
 def _recorded(obj: Any) -> Any:
