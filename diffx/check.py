@@ -33,7 +33,6 @@ Two forms:
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -159,11 +158,12 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
                 "arithmetic (mpmath); the check uses the exact value")
     from . import undefined
 
-    found = undefined.status(graph, point, f0)
-    report.no_derivative = undefined.at_point(graph, point, f0) if found == "undefined" else None
+    state = undefined.status(graph, point, f0)  # (one exact pass, when f is not finite)
+    said = undefined.warning(state, graph, f0)
+    report.no_derivative = said if state == "undefined" else None
     if report.no_derivative is None:
-        if found == "unknown":  # (too big to check exactly: it may have no derivative)
-            report.warnings.append(undefined.not_checked(graph, f0))
+        if said:  # (too big to check exactly: it may have no derivative)
+            report.warnings.append(said)
         central_warning(report)
         return finish(report, f, x, names, sweep)
     # nothing to check: no input's derivative exists (central differences straddle the pole,

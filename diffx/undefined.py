@@ -30,9 +30,8 @@ SAID = "f has no derivative at this point"  # (how its warning starts: check fin
 NO_DERIVATIVE = (SAID + ": its value is {what}, in exact arithmetic too (not a rounding or an "
                  "overflow of the floats), so every method gives nan")
 NO_DERIVATIVE_AT = ("f has no derivative at {k:,} of the points (the first at {first}): its "
-                    "value is not finite "
-                    "there, in exact arithmetic too (not a rounding or an overflow of the "
-                    "floats), so every method gives nan at them")
+                    "value is not finite there, in exact arithmetic too (not a rounding or an "
+                    "overflow of the floats), so every method gives nan at them")
 NOT_CHECKED = ("f's value is {what} at this point, not checked in exact arithmetic ({why}): "
                "if f has no value here (a pole), no derivative exists, and what the methods "
                "give is not one")
@@ -81,14 +80,20 @@ def status(graph: Graph, point: dict[str, Any], out: Any) -> str:
 def at_point(graph: Graph, point: dict[str, Any], out: Any) -> str | None:
     """The warning to give where f (float value ``out`` at one point) is undefined, else
     None."""
-    return NO_DERIVATIVE.format(what=_what(out)) if status(graph, point, out) == "undefined" \
-        else None
+    state = status(graph, point, out)
+    return warning(state, graph, out) if state == "undefined" else None
 
 
-def not_checked(graph: Graph, out: float) -> str:
-    """The warning where f is not finite at a point and could not be checked exactly."""
-    why = _too_big(graph) if graph.n_evaluated > MAX_NODES else "the high-precision pass failed"
-    return NOT_CHECKED.format(what=_what(out), why=why)
+def warning(state: str, graph: Graph, out: Any) -> str | None:
+    """What to say of f at one point in ``state`` (:func:`status`): that it has no derivative
+    (``"undefined"``), that it was not checked and may have none (``"unknown"``), or nothing."""
+    if state == "undefined":
+        return NO_DERIVATIVE.format(what=_what(out))
+    if state == "unknown":
+        why = _too_big(graph) if graph.n_evaluated > MAX_NODES else \
+            "the high-precision pass failed"
+        return NOT_CHECKED.format(what=_what(out), why=why)
+    return None
 
 
 def _points(k: int) -> str:
@@ -111,15 +116,13 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
     if not arrays:
         state = "finite" if all(_nan(g) for g in gradient.values()) else \
             status(graph, point, out)
-        if state == "unknown":
-            return [not_checked(graph, out)]
-        if state != "undefined":
-            return []
-        for w in gradient:
-            gradient[w] = math.nan
-        if details is not None:
-            details.no_derivative()
-        return [NO_DERIVATIVE.format(what=_what(out))]
+        said = warning(state, graph, out)
+        if state == "undefined":
+            for w in gradient:
+                gradient[w] = math.nan
+            if details is not None:
+                details.no_derivative()
+        return [said] if said else []
     shape = np.broadcast_shapes(np.shape(out), *(np.shape(v) for v in point.values()),
                                 *(np.shape(g) for g in gradient.values()))
     with np.errstate(all="ignore"):
@@ -130,10 +133,10 @@ def apply(gradient: dict[str, Any], graph: Graph, point: dict[str, Any], out: An
     at = np.flatnonzero(bad)
     if not at.size:
         return []
-    flat = {k: np.broadcast_to(np.asarray(v), shape).ravel() for k, v in point.items()}
-    told: list[str] = []
     if graph.n_evaluated > MAX_NODES:  # (no point can be checked: all are left, and said)
         return [UNCHECKED.format(points=_points(int(at.size)), why=_too_big(graph))]
+    flat = {k: np.broadcast_to(np.asarray(v), shape).ravel() for k, v in point.items()}
+    told: list[str] = []
     found = [int(k) for k in at[:MAX_POINTS].tolist()
              if undefined(exact_value(graph, {n: float(v[k]) for n, v in flat.items()}))]
     if found:
