@@ -204,8 +204,8 @@ def _find_name(src, reserved, n_reserved, table, spans, hashes, start, end, h):
 
 
 def _held(*arrays):
-    """0, reading every array given. The hot helpers end with it, so that each of their array
-    arguments is last read in their one exit block: numba releases a reference where it is
+    """0. The hot helpers call it at their one exit with every array they were given, so
+    that each array's last use is in that exit block: numba releases a reference where it is
     last read, and a reference released inside one branch of a helper (not in the other)
     costs an atomic count and release per call, which took half of the parse's time."""
     return 0 * len(arrays[0]) if arrays else 0

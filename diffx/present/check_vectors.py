@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from ..check_verdict import CheckReport, symmetric_relative_error
 from ..check_vectors import CENTRAL_CAP, SEED, CheckedArray, entry
+from .command_output import NO_DERIVATIVE_FAILURE, NO_GRADIENT
 from .matrices import point_line, shape_text
 
 
@@ -61,8 +62,8 @@ def print_vector_check(r: Any, console: Any) -> None:  # a CheckReport of Checke
         for c in r.inputs:
             shape = f" {shape_text(c.shape)}" if c.shape else ""
             console.print(f"{escape(c.name)}{shape}  [red]no derivative[/red]", highlight=False)
-        console.print(f"[red]FAIL[/red]: {escape(r.no_derivative)}: there is no gradient to "
-                      "check here; check at another point", highlight=False, soft_wrap=True)
+        console.print(f"[red]FAIL[/red]: {escape(r.no_derivative)}: {NO_GRADIENT}",
+                      highlight=False, soft_wrap=True)
     for c in r.inputs if r.no_derivative is None else ():
         color = "green" if c.passed else "red"
         line = escape(input_line(c)).replace(
@@ -138,8 +139,7 @@ def vector_check_failure(r: Any) -> str:  # a CheckReport of CheckedArray
     """The one-line reason a check failed, for stderr."""
     failed = [c for c in r.inputs if not c.passed]
     if r.no_derivative is not None:
-        return ("the check failed: f is not finite at this point, in exact arithmetic too, so "
-                "there is no derivative to check")
+        return NO_DERIVATIVE_FAILURE
     if not failed:
         return "the check failed"
     worst = max(failed, key=lambda c: c.error)

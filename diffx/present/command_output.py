@@ -100,6 +100,12 @@ def check_json(report: CheckReport) -> str:
     return dumps(data)
 
 
+#: where f has no value at the point (``report.no_derivative``), the scalar and the vector check
+NO_GRADIENT = "there is no gradient to check here; check at another point"
+NO_DERIVATIVE_FAILURE = ("the check failed: f is not finite at this point, in exact arithmetic "
+                         "too, so there is no derivative to check")
+
+
 def check_failure(report: CheckReport) -> str:
     """The one-line reason a check failed, for stderr."""
     worst = next((c for c in report.inputs if c.name == report.worst), None)
@@ -109,8 +115,7 @@ def check_failure(report: CheckReport) -> str:
     bad = [f"{k} {v}" for k, v in shown.items()
            if isinstance(v, float) and not math.isfinite(v)]
     if report.no_derivative is not None:
-        return ("the check failed: f is not finite at this point, in exact arithmetic too, so "
-                "there is no derivative to check")
+        return NO_DERIVATIVE_FAILURE
     if bad:
         return (f"the check failed: the derivative with respect to {worst.name} is not finite "
                 f"({', '.join(bad)})")

@@ -11,6 +11,7 @@ from rich.markup import escape
 from ..check import CheckReport
 from ..result import Report, Row
 from ..swell import OVER, SKIPPED, SwellTable
+from .command_output import NO_GRADIENT
 from .text import NOT_FINITE, both_not_finite, count, number, seconds
 
 DOUBTFUL = "doubtful"  # an error not measured at a doubtful point (Report.doubtful)
@@ -183,8 +184,8 @@ def print_check(r: CheckReport, console: Any) -> None:
     console.print(t)
     worst = next((c for c in r.inputs if c.name == r.worst), None)
     if r.no_derivative is not None:
-        console.print(f"[red]FAIL[/red]: {escape(r.no_derivative)}: there is no gradient to "
-                      "check here; check at another point", highlight=False, soft_wrap=True)
+        console.print(f"[red]FAIL[/red]: {escape(r.no_derivative)}: {NO_GRADIENT}",
+                      highlight=False, soft_wrap=True)
     elif worst is not None:
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
         if r.doubtful:
