@@ -37,7 +37,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .check_verdict import (CheckedInput, CheckReport, central_search, central_warning, finish,
-                            beyond, judge, symmetric_relative_error, verdict_error)
+                            beyond, judge, symmetric_relative_error, too_large,
+                            verdict_error)
 from .errors import DiffxError, OptionError, ParseError, PointError, option
 from .finite import EPS  # noqa: F401  (one machine epsilon for numeric and check)
 
@@ -164,6 +165,13 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     if report.no_derivative is None:
         if said:  # (too big to check exactly: it may have no derivative)
             report.warnings.append(said)
+        def at_kink() -> bool:
+            from .diagnose import kink_warnings
+
+            vals, _ = evaluation.evaluate(graph, point, False)
+            return bool(kink_warnings(graph, vals, tuple(names)))
+
+        too_large(report, state, at_kink)
         central_warning(report)
         return finish(report, f, x, names, sweep)
     # nothing to check: no input's derivative exists (central differences straddle the pole,

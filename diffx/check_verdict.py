@@ -46,6 +46,8 @@ class CheckedInput:
     passed: bool = True
     central_error: float | None = None  # the error estimate of the central difference
     by: str = ""  # the comparison that decided (its relative error is ``error``)
+    #: the derivative (or f) is beyond the float range here: floats cannot check it
+    too_large: bool = False
 
 
 @dataclass
@@ -73,6 +75,10 @@ class CheckReport:
     #: where f has no value at the point, in exact arithmetic too (:mod:`diffx.undefined`):
     #: the sentence that says so; there is no gradient to check, and the check fails
     no_derivative: str | None = None
+    #: where f or a derivative is beyond the float range at the point (defined in exact
+    #: arithmetic, an infinity in floats): the sentence that says so; those inputs cannot be
+    #: checked in floats, and the check fails (:func:`too_large`)
+    too_large: str | None = None
 
     def __bool__(self) -> bool:
         return self.passed
@@ -147,8 +153,35 @@ def beyond(errors: dict[str, float], error: float, c_err: float) -> str:
         f", beyond the central difference's error estimate ±{c_err:.2g}"
 
 
+def too_large(report: CheckReport, state: str, at_kink: Callable[[], bool]) -> None:
+    """Mark the inputs floats cannot check: every one where f is not finite in floats but is
+    in exact arithmetic (``state`` ``"defined"``, :func:`diffx.undefined.status`), else each
+    whose reverse-sweep derivative is infinite while f is finite: an overflow, unless the
+    point is at a kink (``at_kink()``: sqrt at 0, whose slope is truly infinite)."""
+    if report.doubtful:
+        return
+    if state == "defined":
+        marked = report.inputs
+        report.too_large = ("f is not finite in floats at this point, though it is in exact "
+                            "arithmetic (it overflows, or infinities cancel): floats cannot "
+                            "check its derivatives here")
+    else:
+        marked = [c for c in report.inputs if c.reverse is not None and math.isinf(c.reverse)]
+        if marked and at_kink():
+            marked = []
+        if marked:
+            names = ", ".join(c.name for c in marked)
+            report.too_large = (f"the derivative with respect to {names} is beyond the float "
+                                "range at this point (the reverse sweep overflowed to "
+                                f"{_g(marked[0].reverse)}): floats cannot check it here")
+    for c in marked:
+        c.too_large, c.passed = True, False
+
+
 def central_warning(report: CheckReport) -> None:
     for c in report.inputs:
+        if c.too_large:
+            continue  # (the verdict says why)
         err = c.central_error if c.central_error is not None else math.nan
         if not math.isfinite(c.central):
             report.warnings.append(
@@ -213,7 +246,7 @@ def _advice(report: CheckReport, spread: dict[str, float]) -> list[str]:
         return []  # step nor the claim is to blame (the point's own line says so)
     out = []
     for c in report.inputs:
-        if c.passed:
+        if c.passed or c.too_large:
             continue
         said = c.claimed if c.claimed is not None else c.reverse
         if c.by != "claim vs reverse" and not math.isfinite(c.central):

@@ -315,11 +315,38 @@ def adjoint_warnings(graph: Graph, vals: Sequence[Any], G: Sequence[Any],
             with np.errstate(all="ignore"):
                 at_kink = cond is not None and bool(np.any(cond(*args)))
             note = f" ({op.kink_note})" if at_kink else ""
+            exact = None if at_kink else _exact_partial(op, args, position)
+            if exact is not None:  # finite in exact arithmetic: the float overflowed
+                return [f"{lead}: the local derivative of {graph.describe(consumer)} with "
+                        f"respect to {what} overflowed{_args_at(graph, consumer, vals)} (its "
+                        f"exact value, about {exact}, is beyond the largest float, 1.8e308)"]
             return [f"{lead}: the local derivative of {graph.describe(consumer)} with respect "
                     f"to {what} is not finite{_args_at(graph, consumer, vals)}{note}"]
     return [f"{lead}: the adjoint overflowed at {what} (the derivative of the output with "
             f"respect to it is a product of local derivatives larger than the largest float; "
             f"it was finite at {graph.describe(consumers[0][0])})"]
+
+
+def _exact_partial(op: Any, args: tuple[Any, ...], position: int) -> str | None:
+    """The local derivative at one point's float arguments in exact arithmetic (mpmath), as
+    ``about`` text, when it is a finite nonzero real number; else None (no such number, many
+    points, or mpmath could not say)."""
+    import mpmath
+
+    from .symeval_functions import about
+
+    if any(getattr(a, "ndim", 0) for a in args) or not all_true(is_finite(args)):
+        return None
+    try:
+        with mpmath.workprec(128):
+            xs = tuple(mpmath.mpf(float(a)) for a in args)
+            out = op.evaluate(*xs, ns="mpmath")
+            partial = op.local_partials(xs, out, ns="mpmath")[position]
+            if isinstance(partial, mpmath.mpc) or not mpmath.isfinite(partial) or partial == 0:
+                return None
+            return about(partial)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
 
 
 def _consumers(graph: Graph, node: int) -> list[tuple[int, int]]:

@@ -267,8 +267,9 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
     res = finite.noise_floor(res, fnoise, scheme)
     spent = f.count  # the overflow diagnosis is not the method's cost
     over = _overflowed(fn, xs, f0s, step, scheme) if np.any(res.left_domain) else None
+    steep = _quotient_overflowed(fn, xs, f0s, res.derivative, res.step, scheme)
     f.count = spent
-    notes = domain_notes(xs, f0s, res.derivative, scheme, res, w, over)
+    notes = domain_notes(xs, f0s, res.derivative, scheme, res, w, over, steep)
     sides = Sides(fn, xs, res.step)
     def cause(k: int) -> str:
         return cancellation(f0s, res.step, fnoise, top, k)
@@ -284,10 +285,11 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
 
 
 def domain_notes(xs: Any, f0s: Any, d: Any, scheme: str, res: Any, name: str = "x",
-                 overflow: Any = None) -> list[str]:
+                 overflow: Any = None, steep: Any = None) -> list[str]:
     """Warnings about one input's derivatives: a difference that is not finite, a step that
     left the domain, or one that overflowed (``overflow``: per point, x ± h or f there was
-    beyond the float range, not outside the function's domain)."""
+    beyond the float range, not outside the function's domain; ``steep``: per point, f was
+    finite at the final step's x ± h but their difference over the step was not)."""
     import numpy as np
 
     out = []
@@ -296,6 +298,11 @@ def domain_notes(xs: Any, f0s: Any, d: Any, scheme: str, res: Any, name: str = "
     def where(mask: Any) -> str:
         return at_points(xs, mask, name)
     bad_d = fine & ~np.isfinite(d)
+    if steep is not None and np.any(bad_d) and np.all(steep[bad_d]):
+        return [f"the {scheme} difference overflowed{where(bad_d)}: f is finite at the "
+                "points of the smallest step tried, but their difference over the step is "
+                "beyond the largest float (1.8e308): the derivative is too large for floats "
+                "here"]
     if res is not None and np.any(fine & res.left_domain):
         mask = fine & res.left_domain
         over = overflow is not None and np.all(overflow[mask])
@@ -313,6 +320,25 @@ def domain_notes(xs: Any, f0s: Any, d: Any, scheme: str, res: Any, name: str = "
     elif np.any(bad_d):
         out.append(f"the {scheme} difference is not finite{where(bad_d)}")
     return out
+
+
+def _quotient_overflowed(fn: Any, xs: Any, f0s: Any, d: Any, h: Any, scheme: str) -> Any:
+    """Per point, whether the difference ``d`` is infinite though f is finite at the point
+    and at both ends of its step ``h`` (the quotient overflowed, not f); None where no
+    difference is infinite."""
+    import numpy as np
+
+    idx = np.flatnonzero(np.isinf(d) & np.isfinite(f0s) & (np.asarray(h) > 0))
+    if idx.size == 0:
+        return None
+    steep = np.zeros(xs.size, bool)
+    step = np.broadcast_to(np.asarray(h, dtype=float), xs.shape)[idx]
+    with np.errstate(all="ignore"):
+        up = xs[idx] + step if scheme != "backward" else xs[idx]
+        down = xs[idx] - step if scheme != "forward" else xs[idx]
+        ends = np.isfinite(fn(up, idx)) & np.isfinite(fn(down, idx))
+    steep[idx] = ends
+    return steep
 
 
 def _overflowed(fn: Any, xs: Any, f0s: Any, step: float | None, scheme: str) -> Any:

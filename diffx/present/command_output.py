@@ -97,6 +97,8 @@ def check_json(report: CheckReport) -> str:
         del data["doubtful"]  # (said only where the point is doubtful)
     if report.no_derivative is None:
         del data["no_derivative"]  # (said only where f has no value)
+    if report.too_large is None:
+        del data["too_large"]  # (said only where floats cannot check)
     return dumps(data)
 
 
@@ -116,6 +118,8 @@ def check_failure(report: CheckReport) -> str:
            if isinstance(v, float) and not math.isfinite(v)]
     if report.no_derivative is not None:
         return NO_DERIVATIVE_FAILURE
+    if worst.too_large and report.too_large is not None:
+        return f"the check could not be made: {report.too_large}"
     if bad:
         return (f"the check failed: the derivative with respect to {worst.name} is not finite "
                 f"({', '.join(bad)})")

@@ -14,6 +14,7 @@ from ..swell import OVER, SKIPPED, SwellTable
 from .command_output import NO_GRADIENT
 from .text import NOT_FINITE, both_not_finite, count, number, seconds
 
+TOO_LARGE = "too large"  # a derivative beyond the float range (CheckedInput.too_large)
 DOUBTFUL = "doubtful"  # an error not measured at a doubtful point (Report.doubtful)
 
 
@@ -179,12 +180,17 @@ def print_check(r: CheckReport, console: Any) -> None:
             mark = f"[yellow]{DOUBTFUL}[/yellow]"
         if r.no_derivative is not None:
             mark = "[red]no derivative[/red]"
+        if c.too_large:
+            mark = f"[red]{TOO_LARGE}[/red]"
         t.add_row(c.name, number(c.claimed), number(c.reverse), number(c.central),
                   *[_check_error(c, k) for k in kinds], mark)
     console.print(t)
     worst = next((c for c in r.inputs if c.name == r.worst), None)
     if r.no_derivative is not None:
         console.print(f"[red]FAIL[/red]: {escape(r.no_derivative)}: {NO_GRADIENT}",
+                      highlight=False, soft_wrap=True)
+    elif worst is not None and worst.too_large and r.too_large is not None:
+        console.print(f"[red]CANNOT CHECK[/red]: {escape(r.too_large)}; check at another point",
                       highlight=False, soft_wrap=True)
     elif worst is not None:
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
