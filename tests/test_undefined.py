@@ -270,7 +270,15 @@ def test_a_vector_check_at_a_pole_says_there_is_nothing_to_check():
 
 def test_many_points_say_how_many_each_cell_shows():
     many = CliRunner().invoke(app, ["grad", "x^2", "--at", "x=1:5:5", "--method", "reverse"])
-    assert "[2, 4, 6, …] (5 points)" in many.output  # d/dx x^2 = 2x at 1, 2, 3 (of 5)
+    # d/dx x^2 = 2x at 1, 2, 3 (of 5); the count is said once, under the table, not per cell
+    assert "│ [2, 4, 6, …] │" in many.output and "…] (5 points) │" not in many.output
     assert "each cell shows the first 3 of 5 points; --json gives every one" in many.output
     few = CliRunner().invoke(app, ["grad", "x^2", "--at", "x=1:3:3", "--method", "reverse"])
-    assert "[2, 4, 6] (3 points)" in few.output and "each cell shows" not in few.output
+    assert "│ [2, 4, 6] │" in few.output and "each cell shows" not in few.output
+
+
+def test_inputs_not_finite_at_the_same_points_are_said_together():
+    # 1/x^2 + y at x = 2, 1, 0, -1: both derivatives are nan at x = 0 (no derivative there)
+    out = CliRunner().invoke(app, ["grad", "1/x^2 + y", "--at", "x=2:-1:4,y=2"],
+                             env={"COLUMNS": "200"}).output
+    assert "not finite: x, y at 1 of 4 points" in out

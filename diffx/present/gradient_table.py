@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from ..result import Gradient, Report
 from .tables import DOUBTFUL
-from .text import agreement_cell, count, number, print_routes, relative, seconds
+from .text import agreement_cell, array_summary, count, number, print_routes, relative, seconds
 
 
 def _cost(r: Gradient) -> str:
@@ -26,7 +26,10 @@ def _cell(r: Gradient, w: str) -> str:
         if told is not None:
             return told
         return str(r.gradient[w]) if r.gradient else "—"
-    return number(r.gradient[w]) if r.gradient else "—"
+    if not r.gradient:
+        return "—"
+    g = r.gradient[w]  # (over many points, the line under the table says how many)
+    return array_summary(g, counted=False) if getattr(g, "ndim", 0) else number(g)
 
 
 def print_report(report: Report, console: Any, out_name: str = "f",

@@ -34,13 +34,14 @@ def number(x: Any, digits: int = 15) -> str:
     return f"{x:.{digits}g}"
 
 
-def array_summary(a: Any) -> str:
+def array_summary(a: Any, counted: bool = True) -> str:
+    """The first three values of an array, and (``counted``) how many there are."""
     import numpy as np
 
     flat = np.asarray(a).ravel()
     head = ", ".join(number(v, 6) for v in flat[:3])
     more = ", …" if flat.size > 3 else ""
-    return f"[{head}{more}] ({flat.size:,} points)"
+    return f"[{head}{more}]" + (f" ({flat.size:,} points)" if counted else "")
 
 
 def seconds(s: float) -> str:
@@ -107,6 +108,7 @@ def agreement_cell(errors: dict[str, Any], values: dict[str, Any] | None,
 
     kept: list[Any] = []
     skipped: list[str] = []
+    at: dict[str, list[str]] = {}  # "1 of 4 points" -> the inputs not finite there
     for w, err in errors.items():
         both = both_not_finite((values or {}).get(w), (reference or {}).get(w))
         if isinstance(both, bool):
@@ -116,10 +118,11 @@ def agreement_cell(errors: dict[str, Any], values: dict[str, Any] | None,
                 kept.append(err)
             continue
         if both.any():
-            skipped.append(f"{w} at {int(both.sum()):,} of {both.size:,} points")
+            at.setdefault(f"{int(both.sum()):,} of {both.size:,} points", []).append(w)
         rest = np.broadcast_to(np.asarray(err, dtype=float), both.shape)[~both]
         if rest.size:
             kept.append(rest)
+    skipped += [f"{', '.join(names)} at {where}" for where, names in at.items()]
     worst = max_finite(kept)
     if not skipped:
         return relative(worst)
