@@ -297,9 +297,9 @@ def _node(e: Any, args: list[Any], point: dict[Any, float], why: list[str],
         return pick(args, name == "Max")
     if name == "atan2":
         return mpmath.atan2(real(args[0]), real(args[1]))
-    if name == "DiracDelta":
-        z = real(args[0])
-        return mpmath.nan if mpmath.isnan(z) else (mpmath.inf if z == 0 else mpmath.mpf(0))
+    if name == "DiracDelta":  # a jump's derivative (sign', heaviside'; relu'', abs''): 0,
+        z = real(args[0])       # at the jump too, by the convention every method shares
+        return mpmath.nan if mpmath.isnan(z) else mpmath.mpf(0)
     if name in _PERIODIC and not _periodic_argument(name, args[0], need):
         return mpmath.nan
     fn = UNARY.get(name)

@@ -21,9 +21,14 @@ SWEEPS = ("reverse", "forward")
 
 # ------------------------------------------------------------------ kink convention --------
 
-@pytest.mark.parametrize("method", SWEEPS)
+@pytest.mark.parametrize("method", SWEEPS + ("symbolic",))
 @pytest.mark.parametrize("src, point, expected", [
     ("relu(x)", {"x": 0.0}, {"x": 0.0}),  # relu'(0) = 0
+    # a jump's derivative is 0 at the jump too (sympy's DiracDelta(0), taken as 0)
+    ("sign(x)", {"x": 0.0}, {"x": 0.0}),
+    ("sign(x) + x", {"x": 0.0}, {"x": 1.0}),
+    ("heaviside(x)", {"x": 0.0}, {"x": 0.0}),
+    ("heaviside(x - 1) * x", {"x": 1.0}, {"x": 0.5}),  # heaviside(0) = 1/2, times x' = 1
     ("abs(x)", {"x": 0.0}, {"x": 0.0}),  # sign(0) = 0
     ("max(x, 0)", {"x": 0.0}, {"x": 0.5}),  # a tie splits 1/2-1/2 (PyTorch, JAX)
     ("min(x, 0)", {"x": 0.0}, {"x": 0.5}),

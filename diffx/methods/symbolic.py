@@ -254,7 +254,10 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
     from ..symfuncs import kink_functions
 
     relu, absolute = kink_functions()
-    fns = {relu.__name__: lambda z: np.maximum(z, 0.0), "abs": np.abs}
+    def delta(z: Any, *order: Any) -> Any:  # a jump's derivative: 0 (nan where z is)
+        return np.where(np.isnan(z), np.nan, 0.0)
+
+    fns = {relu.__name__: lambda z: np.maximum(z, 0.0), "abs": np.abs, "DiracDelta": delta}
     fn = sympy.lambdify(args, [f, *derivs.values()], modules=[fns, "numpy"], dummify=True,
                         cse=True)
     with np.errstate(all="ignore"):
