@@ -32,6 +32,7 @@ Two forms:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -40,6 +41,7 @@ from .check_verdict import (CheckedInput, CheckReport, central_search, central_w
                             beyond, judge, symmetric_relative_error, too_large,
                             verdict_error)
 from .errors import DiffxError, OptionError, ParseError, PointError, option
+from .methods.numeric import f_noise
 from .finite import EPS  # noqa: F401  (one machine epsilon for numeric and check)
 
 DEFAULT_THRESHOLD = 1e-6  # the notes: "the relative error should be very small, e.g. 1e-6"
@@ -126,7 +128,7 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     f0 = f(x)
     for name in (list(claimed) or names):
         k = names.index(name)
-        c, c_err = central_search(f, x, k, f0)
+        c, c_err = central_search(f, x, k, f0, functools.partial(f_noise, graph, point, name))
         rev = reverse[name]  # grad raised if the sweep gave no gradient
         errors: dict[str, float] = {}
         if name in values:

@@ -110,9 +110,12 @@ def _central(f: Callable[[list[float]], float], x: list[float], k: int, h: float
 
 
 def central_search(f: Callable[[list[float]], float], x: list[float], k: int,
-                    f0: float) -> tuple[float, float]:
+                    f0: float, noise: Callable[[float], float] | None = None
+                    ) -> tuple[float, float]:
     """The central difference and its error estimate, by the numeric method's step rule (nan
-    where f is not finite at the point: :func:`diffx.finite.blind`)."""
+    where f is not finite at the point: :func:`diffx.finite.blind`); ``noise(h)``: f's known
+    rounding error at the step h chosen (a program's: :func:`diffx.methods.numeric.f_noise`),
+    which the estimate is raised to cover, as the numeric method's is."""
     import numpy as np
 
     from . import finite
@@ -120,6 +123,8 @@ def central_search(f: Callable[[list[float]], float], x: list[float], k: int,
     if finite.blind(f0):
         return math.nan, math.nan
     res = finite.search(_along(f, x, k), np.array([x[k]]), np.array([f0]), "central")
+    if noise is not None and res.step[0] > 0:
+        res = finite.noise_floor(res, np.array([noise(float(res.step[0]))]), "central")
     return float(res.derivative[0]), float(res.error[0])
 
 

@@ -6,6 +6,7 @@ of f from the values its evaluation adds up, which these warnings explain."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from .. import diagnose, evaluation
@@ -265,7 +266,7 @@ def symmetric(graph: Graph, point: dict[str, Any], w: str, k: int, x: float,
 CANCEL = 16.0  # node noise past this many times ε·|f|: f is what is left of a cancellation
 
 
-def rounding_noise(graph: Graph, vals: list[Any], ns: str, w: str, arrays: bool, size: int,
+def rounding_noise(graph: Graph, vals: Sequence[Any], ns: str, w: str, arrays: bool, size: int,
                    wrt: tuple[str, ...], cache: dict[str, Any]) -> tuple[Any, Any]:
     """The rounding error of f as a function of ``w``, at each of ``size`` points: every
     node that depends on ``w`` rounds its value v by up to ε·|v|, which reaches f times
