@@ -24,7 +24,7 @@ from .quiz import BAR, DOT, Blank, Quiz
 RTOL = 1e-3
 MAX_ANSWER = 2_000  # characters: an answer is a number or a short formula
 MAX_ANSWERS_BYTES = 2**20
-POINTS = 5  # random points for the numeric check of formulas
+POINTS = 8  # random points for the numeric check of formulas
 
 
 @dataclass(frozen=True)
@@ -267,15 +267,18 @@ class _Formulas:
         want = self.expected(b)
         expand, _ = self._names()
         for a, c in ((given, want), (given.xreplace(expand), want.xreplace(expand))):
-            if _equal(a, c):
+            if _equal(a, c, self.values):
                 return True, None
         if not graph.inputs and math.isclose(float(given), b.value, rel_tol=1e-9):
             return False, "that is its value at the point; the blank asks for the formula"
         return False, None
 
 
-def _equal(a: Any, b: Any) -> bool:
-    """simplify(a - b) == 0, or equal values at random points when simplify cannot tell."""
+def _equal(a: Any, b: Any, at: dict[str, float] | None = None) -> bool:
+    """simplify(a - b) == 0, or else equal values at the quiz's own point (``at``: name ->
+    value) and at ``POINTS`` random points of either sign and a wide range of sizes: where
+    one formula has a value and the other has none, they differ; where neither has one,
+    another point is drawn."""
     import sympy
 
     from .sym import value_at
@@ -287,10 +290,22 @@ def _equal(a: Any, b: Any) -> bool:
         pass
     names = sorted(a.free_symbols | b.free_symbols, key=str)
     rng = random.Random(0)
-    for _ in range(POINTS):
-        point = {s: rng.uniform(0.5, 2.0) for s in names}
+    points = []
+    if at is not None and all(str(s) in at for s in names):
+        points.append({s: float(at[str(s)]) for s in names})
+    compared = 0
+    for k in range(20 * POINTS):
+        if compared > POINTS:  # (the quiz's point and POINTS more)
+            break
+        # sizes from 0.01 to 1000; signs alternating from point to point and name to name
+        point = points.pop() if points else \
+            {s: (-1.0) ** (k + j) * 10.0 ** rng.uniform(-2.0, 3.0) for j, s in enumerate(names)}
         u, v = value_at(a, point).value, value_at(b, point).value
-        if not (isinstance(u, float) and isinstance(v, float) and
-                math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-12)):
+        real_u = isinstance(u, float) and math.isfinite(u)
+        real_v = isinstance(v, float) and math.isfinite(v)
+        if not real_u and not real_v:
+            continue  # neither is defined here (a log of a negative number): no evidence
+        if not (real_u and real_v and math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-12)):
             return False
-    return True
+        compared += 1
+    return compared > 0

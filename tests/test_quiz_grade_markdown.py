@@ -81,6 +81,22 @@ def test_formulas_are_compared_symbolically(tmp_path, answer):
     assert res.exit_code == 0, res.stdout
 
 
+@pytest.mark.parametrize("answer", ["abs(a)", "sqrt(a^2)", "relu(a)", "a*heaviside(a)",
+                                    "min(a, 5)", "max(a, -1)"])
+def test_a_formula_equal_only_for_positive_names_fails(tmp_path, answer):
+    # ∂d/∂c = a: these agree with a wherever a > 0 (and some at the quiz's a = 4), not for a < 0
+    quiz = _quiz(tmp_path, "partials", "markdown")
+    res = _grade(quiz, tmp_path, {**CASES["partials"][3], "dd/dc": answer})
+    assert res.exit_code == 1 and f"∂d/∂c: you wrote {answer}" in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize("answer", ["a*sign(a)^2", "(a^2)/a", "c - 2*a - b + a"])
+def test_a_formula_equal_everywhere_it_is_defined_passes(tmp_path, answer):
+    quiz = _quiz(tmp_path, "partials", "markdown")  # (c - 2a - b = 0 in the program)
+    res = _grade(quiz, tmp_path, {**CASES["partials"][3], "dd/dc": answer})
+    assert res.exit_code == 0, res.stdout
+
+
 def test_the_printed_template_left_blank_is_no_answer(tmp_path):
     quiz = _quiz(tmp_path, "adjoints", "markdown")
     template = re.search(r"```\n(c_bar = \n.*?)```", quiz.read_text(encoding="utf-8"),
