@@ -6,6 +6,7 @@ Random programs are checked against the symbolic method (sympy.diff), which shar
 sweeps the quiz reads.
 """
 
+import json
 import math
 import os
 import subprocess
@@ -314,3 +315,31 @@ def test_on_random_quizzes_one_wrong_blank_fails_exactly_that_blank(blank):
             wrong[b.key] = f"({b.formula}) + 1" if b.formula is not None else b.value + 1
             g = diffx.grade(q, wrong)
             assert [v.blank.key for v in g.verdicts if not v.passed] == [b.key], q.source
+
+
+def test_the_key_never_overwrites_the_program_or_a_file_that_is_not_a_key(tmp_path):
+    program = tmp_path / "prog.dx"
+    program.write_text("c = a + b; d = a * c\n", encoding="utf-8")
+    run = ["quiz", "-f", str(program), "--at", "a=4,b=3"]
+    res = invoke(*run, "--key", str(program))
+    assert res.exit_code == 2 and "is the program's own file" in res.output
+    assert program.read_text(encoding="utf-8") == "c = a + b; d = a * c\n"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    res = invoke(*run, "--key", str(notes))
+    assert res.exit_code == 2 and "not a quiz key; refusing to overwrite it" in res.output
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+    key = tmp_path / "key.json"  # a key is rewritten, as --key is for
+    assert invoke(*run, "--key", str(key)).exit_code == 0
+    assert invoke(*run, "--key", str(key), "--seed", "3").exit_code == 0
+    assert json.loads(key.read_text(encoding="utf-8"))["quiz"]["seed"] == 3
+
+
+def test_nothing_is_written_when_one_output_cannot_be(tmp_path):
+    picture = tmp_path / "graph.svg"
+    res = invoke("quiz", "c = a + b; d = a * c", "--at", "a=4,b=3", "--picture", str(picture),
+                 "--key", str(tmp_path / "missing" / "key.json"))
+    assert res.exit_code == 2 and "does not exist" in res.output and not picture.exists()
+    res = invoke("quiz", "c = a + b; d = a * c", "--at", "a=4,b=3", "--picture", str(picture),
+                 "--key", str(picture))
+    assert res.exit_code == 2 and "the same file" in res.output and not picture.exists()

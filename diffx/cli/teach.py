@@ -187,12 +187,16 @@ def quiz(
     else:
         g, point, _ = read_program_at(source, file, at, None)  # a vector program: refused
         q = make_quiz(g, at=point, blank=blank.value, seed=seed, level=level)
+    _outputs_are_safe(file, picture, key)
+    drawn = None
     if picture is not None:
         suffix = picture.suffix.lower().lstrip(".") or "svg"
         if fmt is QuizFormat.latex and suffix not in ("pdf", "png"):
             raise DiffxError(f"--picture {picture}: pdflatex includes a .pdf or .png picture, "
                              f"not .{suffix}; name the picture graph.pdf")
-        present.write_bytes(present.picture_bytes(q, suffix), picture, "picture")
+        drawn = present.picture_bytes(q, suffix)
+    if picture is not None and drawn is not None:  # (both made before either is written)
+        present.write_bytes(drawn, picture, "picture")
     if key is not None:
         present.write_text(present.key_json(q) + "\n", key, "key")
     shown = str(picture) if picture is not None else None
@@ -200,3 +204,40 @@ def quiz(
             QuizFormat.latex: lambda: present.latex(q, shown),
             QuizFormat.json: lambda: present.exercise_json(q) + "\n"}[fmt]()
     typer.echo(text, nl=False)
+
+
+def _outputs_are_safe(file: Path | None, picture: Path | None, key: Path | None) -> None:
+    """Refuse, before anything is written, a --key or --picture that would overwrite the
+    program's own file or each other, and a --key over an existing file that is not a quiz
+    key (a key is JSON with its "quiz" record: rewriting one is what --key is for)."""
+    import json
+
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.resolve() == b.resolve()
+        except OSError:
+            return False
+
+    for option_name, path in (("--key", key), ("--picture", picture)):
+        if path is not None and file is not None and same(path, file):
+            raise DiffxError(f"{option_name} {path} is the program's own file (-f); refusing "
+                             "to overwrite it: choose another path")
+    for option_name, path in (("--key", key), ("--picture", picture)):
+        if path is not None and not path.absolute().parent.is_dir():
+            raise DiffxError(f"{option_name} {path}: the folder {path.parent} does not exist")
+    if key is not None and picture is not None and same(key, picture):
+        raise DiffxError(f"--key and --picture are the same file ({key}); give each its own")
+    if key is None or not key.exists():
+        return
+    if key.is_dir():
+        raise DiffxError(f"--key {key} is a directory; give a file name (key.json)")
+    try:
+        with key.open("rb") as handle:
+            head = handle.read(1 << 20)
+        record = json.loads(head.decode("utf-8"))
+        is_key = isinstance(record, dict) and isinstance(record.get("quiz"), dict)
+    except (OSError, UnicodeDecodeError, ValueError):
+        is_key = False
+    if not is_key:
+        raise DiffxError(f"--key {key}: the file exists and is not a quiz key; refusing to "
+                         "overwrite it (remove it, or choose another path)")
