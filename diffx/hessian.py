@@ -104,15 +104,34 @@ def hessian_all(source: Any, *, at: Any = None, wrt: Any = None,
 
 def agreement(results: dict[str, Hessian]) -> dict[str, float | None]:
     """Per method, the largest difference from the first method with a Hessian, relative to
-    max(1, that Hessian's largest entry) (None where a method gave none)."""
+    max(1, that Hessian's largest finite entry), over the entries finite in both (None where
+    a method gave none, or no entry is finite in both: :func:`not_compared` names them)."""
     ref = next((h.matrix for h in results.values() if h.matrix is not None), None)
     out: dict[str, float | None] = {}
     for m, h in results.items():
         if ref is None or h.matrix is None:
             out[m] = None
             continue
-        scale = max(float(np.max(np.abs(ref))), 1.0) if ref.size else 1.0
-        out[m] = float(np.max(np.abs(h.matrix - ref))) / scale if ref.size else 0.0
+        both = np.isfinite(ref) & np.isfinite(h.matrix)
+        if ref.size and not both.any():
+            out[m] = None
+            continue
+        finite_ref = np.abs(ref[np.isfinite(ref)])
+        scale = max(float(finite_ref.max()), 1.0) if finite_ref.size else 1.0
+        out[m] = float(np.max(np.abs(h.matrix[both] - ref[both]))) / scale if ref.size else 0.0
+    return out
+
+
+def not_compared(results: dict[str, Hessian]) -> dict[str, list[str]]:
+    """Per method, the entries (``"x,y"``) that :func:`agreement` leaves out: not finite in
+    that method's Hessian or in the first one's (a non-finite number agrees with nothing)."""
+    ref = next((h for h in results.values() if h.matrix is not None), None)
+    out: dict[str, list[str]] = {}
+    for m, h in results.items():
+        if ref is None or ref.matrix is None or h.matrix is None or h is ref:
+            continue
+        bad = ~(np.isfinite(ref.matrix) & np.isfinite(h.matrix))
+        out[m] = [f"{h.wrt[i]},{h.wrt[j]}" for i, j in zip(*np.nonzero(bad))]
     return out
 
 

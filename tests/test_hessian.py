@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 import diffx
+from diffx.cli import app
 from diffx.hessian import METHODS, agreement
 
 EXACT = ("symbolic", "reverse", "forward")
@@ -168,3 +173,30 @@ def test_a_python_function_is_traced():
     h = diffx.hessian(lambda x, y: np.sin(x) * y * y, at={"x": x, "y": y}, method="forward")
     np.testing.assert_allclose(h.matrix, [[-np.sin(x) * y * y, 2 * y * np.cos(x)],
                                           [2 * y * np.cos(x), 2 * np.sin(x)]], rtol=1e-14)
+
+
+@pytest.mark.parametrize("source, at", [
+    ("log(x)*y", "x=-1,y=1"), ("1/x", "x=0"), ("sqrt(x)*y", "x=0,y=1"), ("exp(x)", "x=1000"),
+    ("x^3", "x=1e200"),
+])
+def test_order_two_json_stays_strict_where_an_entry_is_not_finite(source, at):
+    # these crashed with an internal error (nan in the agreement); a non-finite entry is null
+    # and is named among the entries not compared, never counted as agreement
+    done = CliRunner().invoke(app, ["grad", source, "--at", at, "--order", "2", "--json"])
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert "RuntimeWarning" not in done.output
+    for method, value in data["agreement"].items():
+        if value is not None:
+            assert math.isfinite(value)
+    if source == "x^3":  # H = 6x = 6e200 (finite): the sweeps agree exactly; the second
+        assert data["symbolic"]["hessian"] == [[6e200]]  # differences overflow to nan
+        assert data["agreement"]["reverse"] == 0.0 and data["agreement"]["numeric"] is None
+        assert data["not_compared"] == {"numeric": ["x,x"]}
+
+
+def test_order_two_table_says_which_entries_were_not_compared():
+    # sqrt(x)*y at (0, 1): H[x,x] = -y/(4 x^1.5) and H[x,y] = 1/(2 sqrt x) are infinite,
+    # H[y,y] = 0 is compared
+    done = CliRunner().invoke(app, ["grad", "sqrt(x)*y", "--at", "x=0,y=1", "--order", "2"])
+    assert "reverse 0 (not finite at x,x; x,y; y,x)" in done.output

@@ -9,8 +9,8 @@ import math
 from typing import Any
 
 from ..errors import DiffxError
-from ..hessian import METHODS, Hessian, agreement, hessian_all
-from .text import number
+from ..hessian import METHODS, Hessian, agreement, hessian_all, not_compared
+from .text import NOT_FINITE, number
 
 DIGITS = 10
 
@@ -40,10 +40,13 @@ def hessian_text(results: dict[str, Hessian], shared: tuple[str, ...] = ()) -> s
             lines.append(f"  error estimate up to ±{number(float(h.error_estimate.max()), 2)}")
         lines.extend(f"  warning: {w}" for w in h.warnings if w not in shared)
         lines.append("")
-    agree = agreement(results)
+    agree, skipped = agreement(results), not_compared(results)
     first = next((m for m, h in results.items() if h.matrix is not None), None)
     if first is not None and len(results) > 1:
-        parts = [f"{m} {number(e, 2)}" for m, e in agree.items() if e is not None and m != first]
+        parts = [f"{m} {NOT_FINITE if e is None else number(e, 2)}"
+                 + (f" ({NOT_FINITE} at {'; '.join(skipped[m])})"
+                    if skipped.get(m) and e is not None else "")
+                 for m, e in agree.items() if m != first and m in skipped]
         lines.append(f"largest difference from {first}, relative to max(1, its largest entry): "
                      + (", ".join(parts) if parts else "none"))
     return "\n".join(lines)
@@ -63,6 +66,9 @@ def hessian_json(results: dict[str, Hessian], header: dict[str, Any] | None = No
             "cost": h.cost, "asymmetry": _finite(h.asymmetry), "warnings": h.warnings,
             "error": h.error}
     data["agreement"] = agreement(results)
+    skipped = {m: entries for m, entries in not_compared(results).items() if entries}
+    if skipped:  # (the entries not finite in a method's Hessian or the first's)
+        data["not_compared"] = skipped
     return json.dumps(data, allow_nan=False)
 
 
