@@ -199,17 +199,18 @@ def _picker(ids: tuple[int, ...]) -> Callable[[list[Any]], list[Any]]:
 def _legend(labels: _labels.Labels, shown: set[str]) -> dict[str, str]:
     """The labels a listing shows (on its routes or in its formulas), with their meanings;
     a meaning that uses another label (``v3 = v2 + x``) brings that one in too."""
-    text = " ".join(shown)
-    legend = labels.legend
-    used = {k for k in legend if re.search(rf"\b{k}\b", text)}
+    legend = labels.legend  # (labels are words: v1, v2, ...; each text is split once)
+    used = {k for text in shown for k in _WORD.findall(text) if k in legend}
     todo = list(used)
     while todo:
-        meaning = legend[todo.pop()]
-        for k in legend:
-            if k not in used and re.search(rf"\b{k}\b", meaning):
+        for k in _WORD.findall(legend[todo.pop()]):
+            if k in legend and k not in used:
                 used.add(k)
                 todo.append(k)
     return {k: v for k, v in legend.items() if k in used}
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _close(a: Any, b: Any) -> bool:

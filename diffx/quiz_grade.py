@@ -11,10 +11,12 @@ that does not parse fails its blank with the parser's message and is never run.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import unicodedata
 from collections.abc import Mapping
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,3 +311,14 @@ def _equal(a: Any, b: Any, at: dict[str, float] | None = None) -> bool:
             return False
         compared += 1
     return compared > 0
+
+
+def is_key_file(path: Path) -> bool:
+    """Whether ``path`` holds a quiz key as ``--key`` writes it (JSON with its "quiz"
+    record; the first MiB is read)."""
+    try:
+        with path.open("rb") as handle:
+            record = json.loads(handle.read(1 << 20).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(record, dict) and isinstance(record.get("quiz"), dict)

@@ -218,3 +218,22 @@ def test_many_points_in_chunks_list_the_routes_once(monkeypatch):
     r = diffx.grad(logistic_program(3), at={"x": "0:1:20"}, method="reverse", routes=True)
     assert r.details.chunks > 1 and len(calls) == 1
     assert len(r.details.route_listing["x"]["routes"]) == 4
+
+
+def test_a_long_legend_is_written_a_line_each():
+    # x*1 + ... + x*40: its partial sums are labelled v1, v2, ..., each defined by the one
+    # before (v19 = v18 + x*38 + x*39), so every label the routes show brings the rest in
+    from typer.testing import CliRunner
+
+    from diffx.cli import app
+
+    source = " + ".join(f"x*{k}" for k in range(1, 41))
+    res = CliRunner().invoke(app, ["routes", source, "--at", "x=0.5"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    where = lines.index("  where")
+    legend = [line.strip() for line in lines[where + 1:]]
+    assert legend[-1] == "v19 = v18 + x*38 + x*39" and len(legend) == 19
+    assert all(line.startswith("v") and " = " in line for line in legend)
+    short = CliRunner().invoke(app, ["routes", COLLIDE, "--at", "x=0.7"]).output
+    assert "  where v2 = x + x + x + x, v3 = v2 + x + x + x" in short

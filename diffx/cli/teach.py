@@ -210,7 +210,7 @@ def _outputs_are_safe(file: Path | None, picture: Path | None, key: Path | None)
     """Refuse, before anything is written, a --key or --picture that would overwrite the
     program's own file or each other, and a --key over an existing file that is not a quiz
     key (a key is JSON with its "quiz" record: rewriting one is what --key is for)."""
-    import json
+    from ..quiz_grade import is_key_file
 
     def same(a: Path, b: Path) -> bool:
         try:
@@ -231,13 +231,6 @@ def _outputs_are_safe(file: Path | None, picture: Path | None, key: Path | None)
         return
     if key.is_dir():
         raise DiffxError(f"--key {key} is a directory; give a file name (key.json)")
-    try:
-        with key.open("rb") as handle:
-            head = handle.read(1 << 20)
-        record = json.loads(head.decode("utf-8"))
-        is_key = isinstance(record, dict) and isinstance(record.get("quiz"), dict)
-    except (OSError, UnicodeDecodeError, ValueError):
-        is_key = False
-    if not is_key:
+    if not is_key_file(key):
         raise DiffxError(f"--key {key}: the file exists and is not a quiz key; refusing to "
                          "overwrite it (remove it, or choose another path)")

@@ -225,9 +225,15 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
             console.print(f"  listing stopped at {len(rows):,} of {n} routes "
                           f"({escape(info.get('stopped') or 'the limit')}); "
                           f"the reverse sweep {got}{sweep}, listing none", highlight=False)
-    if legend:
+    if 0 < len(legend) <= LEGEND_INLINE:
         console.print("  where " + escape(", ".join(f"{k} = {v}" for k, v in legend.items())),
                       highlight=False)
+    elif legend:  # a line each, as the routes are written (one line of them all took rich
+        console.print("  where", highlight=False)  # minutes to wrap at 100,000 entries)
+        _write_lines(console, (f"    {k} = {v}" for k, v in legend.items()))
+
+
+LEGEND_INLINE = 12  # legend entries said on one line; more get a line each
 
 
 def sweep_cover(wrt: tuple[str, ...]) -> str:
