@@ -206,3 +206,25 @@ def test_json_names_the_layout_and_gives_each_jacobian_its_shape():
             np.testing.assert_allclose(entry["value"], value, atol=1e-7)
     scalar = run("grad", "L = sum(W @ x)", "--at", at, "--json")
     assert "layout" not in json.loads(scalar.output)
+
+
+@pytest.mark.parametrize("method", ["matrix", "symbolic", "numeric", "forward", "reverse"])
+def test_the_report_shows_every_output_element_whatever_method_runs(method):
+    # W @ x at W = [[1, 2], [3, 4]], x = [1, 1] is [3, 7] (by hand); one method alone showed 7,
+    # the last element's value
+    done = CliRunner().invoke(app, ["grad", "y = W @ x", "--at", "W=[[1,2],[3,4]],x=[1,1]",
+                                    "--method", method, "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["value"] == [3.0, 7.0]
+    report = diffx.grad_all("y = x * 2", at={"x": np.array([1.0, 3.0])}, methods=[method])
+    assert np.array_equal(report.value, [2.0, 6.0])
+    several = CliRunner().invoke(app, ["grad", "y1 = x*2; y2 = x*y1", "--at", "x=2", "--of",
+                                       "y1,y2", "--method", method, "--json"])
+    if method != "matrix":  # (several outputs of a scalar program: not the matrix method's)
+        assert json.loads(several.stdout)["value"] == [4.0, 8.0]
+
+
+def test_a_batch_of_points_gives_every_output_at_every_point():
+    report = diffx.grad_all("y = x * 2", at={"x": np.array([[1.0, 3.0], [2.0, 5.0]])},
+                            methods=["symbolic"], shapes={"x": (2,)})
+    assert np.array_equal(report.value, [[2.0, 6.0], [4.0, 10.0]])

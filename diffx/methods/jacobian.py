@@ -120,6 +120,28 @@ def jacobian_rows(spec: Method, req: Any, run_on: Callable[[Graph], Gradient]) -
     return _combine(rows, req, shape, spec.name)
 
 
+def output_value(req: Any) -> tuple[Any, list[str]]:
+    """A vector output's value from the expansion's own forward pass (one pass: the last
+    output element's view holds them all), shaped like the output (batch axes first), and
+    the pass's warnings."""
+    from .. import diagnose, evaluation
+    from .base import to_python
+
+    run = req.vector
+    program = run.program
+    graph, ids = program.expansion
+    out_ids = np.asarray(ids[program.blocks.output])
+    nodes = [int(k) for k in out_ids.ravel()]
+    names = getattr(program, "output_names", None) or element_names(program.output_name,
+                                                                      out_ids.shape)
+    last = max(range(len(nodes)), key=nodes.__getitem__)
+    whole = view(graph, nodes[last], names[last])
+    vals, _ = evaluation.evaluate(whole, run.point, req.arrays)
+    value = _stack([to_python(vals[node]) for node in nodes], tuple(out_ids.shape), program,
+                   None, "numerator")
+    return value, diagnose.value_warnings(whole, vals)
+
+
 def _forward_rows(one: Gradient, nodes: list[int], last: int) -> list[Gradient]:
     """Every output element's row from one forward run's tangents (the last element's row is
     the run's own gradient, with the method's checks applied)."""

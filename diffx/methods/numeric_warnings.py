@@ -299,7 +299,8 @@ def rounding_noise(graph: Graph, vals: Sequence[Any], ns: str, w: str, arrays: b
 def cancellation(f0s: Any, h: Any, fnoise: Any, top: Any, k: int) -> str:
     """Why point ``k``'s estimate is what it is, when the noise of f comes from larger
     values that cancelled: a clause for the warnings, else ''."""
-    if fnoise is None or not fnoise[k] > CANCEL * EPS * abs(f0s[k]) or not h[k] > 0:
+    if fnoise is None or not fnoise[k] > CANCEL * EPS * abs(f0s[k]) or not h[k] > 0 or \
+            not top[k] > abs(f0s[k]):  # (no larger values cancelled: nothing to explain)
         return ""
     quotient = float(fnoise[k]) / float(h[k])  # a Python float: overflow gives inf, quietly
     noise = (f"of about ±{fnoise[k]:.2g} in f swamps the difference quotient (±{quotient:.2g}"

@@ -307,8 +307,15 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
     results = {v.label: run_guarded(v, req) for v in variants}
     swept = next((r for r in results.values() if r.details.VALUE_FROM_GRAPH and r.ok
                   and r.value is not None), None)
-    value, value_warnings = (swept.value, []) if swept is not None else \
-        graph_value(req.scalar().graph, req.scalar().point, req.arrays)
+    value_warnings: list[str] = []
+    if swept is not None:
+        value = swept.value
+    elif req.vector is not None and req.vector.program.output_shape and req.point is not None:
+        from .jacobian import output_value  # every output element's, not the last one's
+
+        value, value_warnings = output_value(req)
+    else:
+        value, value_warnings = graph_value(req.scalar().graph, req.scalar().point, req.arrays)
     warnings: list[str] = []
     for w in [*(w for r in results.values() for w in r.warnings), *value_warnings]:
         if w not in warnings:
