@@ -226,8 +226,10 @@ def forward(graph: Graph, point: dict[str, Any], ns: str = "math",
             packed: bool = False) -> Sequence[Any]:
     """Evaluate every node at ``point`` (values per input name); returns the value list.
 
-    Nodes after the output (statements the output does not use) are not evaluated.
-    ``packed`` (the ``math`` namespace, every input a Python float, the output the last node:
+    Nodes after the output (statements the output does not use) are not evaluated; in
+    the ``mpmath`` namespace (the exact re-runs) no node the output does not use is (each is
+    nan): an unused ``u = 1/y^3`` at y = 1e-300 is past the sizes mpmath computes (about
+    10^616) and would stop the re-run of everything else. ``packed`` (the ``math`` namespace, every input a Python float, the output the last node:
     see :func:`packs`): the values are written into an ``array('d')``, 8 bytes a node
     instead of a list slot and a float object (32); every value there is a Python float, so
     the array holds each one exactly.
@@ -240,6 +242,18 @@ def forward(graph: Graph, point: dict[str, Any], ns: str = "math",
             vals[node] = point[leaf] if graph.op[node] == INPUT else float(leaf[0])
     else:
         vals = initial_values(graph, point, ns)
+    if ns == "mpmath":
+        live = graph.reachable_from_output()
+        nodes = [i for i in range(hi) if live[i]]
+        if len(nodes) < hi:
+            from mpmath import nan
+
+            for i in range(hi):
+                if not live[i]:
+                    vals[i] = nan
+            op, a, b = graph.op, graph.a, graph.b
+            return program.forward_fn(vals, nodes, [op[i] for i in nodes],
+                                      [a[i] for i in nodes], [b[i] for i in nodes])
     if hi == n:
         return program.forward_fn(vals, range(n), graph.op, graph.a, graph.b)
     return program.forward_fn(vals, range(hi), islice(graph.op, hi), islice(graph.a, hi),

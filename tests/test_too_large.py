@@ -74,3 +74,16 @@ def test_an_infinite_slope_at_a_kink_is_not_an_overflow():
     assert not report.passed and not report.inputs[0].too_large and report.too_large is None
     assert "too_large" not in json.loads(
         CliRunner().invoke(app, ["check", "sqrt(x)", "--at", "x=2", "--json"]).stdout)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_an_unused_statement_does_not_stop_the_exact_rerun(method):
+    # u = 1/y^3 at y = 1e-300 is 1e900, past what the exact re-run computes; f does not use
+    # it. f = 0.1^x y / x^2.5, so ∂f/∂y = 0.1^x / x^2.5 (by hand), 1e30 at x = 1e-12; the
+    # float forward sweep underflows to 0 there and the re-run must give the exact value
+    source = "u = 1/(y*y*y); f = (0.1^x)/(x/y)/(x^1.5)"
+    got = diffx.grad(source, at={"y": 1e-300, "x": 1e-12}, method=method)
+    with mpmath.workdps(40):
+        x = mpmath.mpf(1e-12)
+        want = mpmath.mpf("0.1") ** x / x ** mpmath.mpf(2.5)
+    assert got["y"] == pytest.approx(float(want), rel=1e-12)
