@@ -69,6 +69,7 @@ class Worst(NamedTuple):
 
     entry: str  # ``W2[1,0]``, or a scalar input's name
     relative_error: float  # nan when a value there is not finite
+    not_finite: int = 0  # entries left out: not finite in the method and the reference
 
 
 class _LazyText:

@@ -5,6 +5,7 @@ line, the JSON keys, the size limit and the command line."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -228,3 +229,29 @@ def test_a_batch_of_points_gives_every_output_at_every_point():
     report = diffx.grad_all("y = x * 2", at={"x": np.array([[1.0, 3.0], [2.0, 5.0]])},
                             methods=["symbolic"], shapes={"x": (2,)})
     assert np.array_equal(report.value, [[2.0, 6.0], [4.0, 10.0]])
+
+
+def test_the_matrix_jacobian_at_a_point_without_a_value_follows_the_scalar_sweep():
+    # log(x) at x = [1, -1]: y[1] has no value, so no derivative (nan row); y[0]'s row is
+    # [1/x[0], 0] = [1, 0] (by hand). The block sweep gave [0, -1] for the y[1] row.
+    g = diffx.grad("y = log(x)", at={"x": np.array([1.0, -1.0])}, shapes={"x": (2,)},
+                   method="matrix")["x"]
+    assert g[0].tolist() == [1.0, 0.0] and np.isnan(g[1]).all()
+    # 1/x at [0, 4]: y[0] is a pole (nan row); y[1]'s row is [0, -1/16]
+    g = diffx.grad("y = 1/x", at={"x": np.array([0.0, 4.0])}, shapes={"x": (2,)},
+                   method="matrix")["x"]
+    assert np.isnan(g[0]).all() and g[1].tolist() == [0.0, -0.0625]
+
+
+def test_the_worst_entry_leaves_out_entries_no_method_has_a_number_for():
+    done = CliRunner().invoke(app, ["grad", "y = log(x)", "--at", "x=[1,-1]"],
+                              env={"COLUMNS": "200"})
+    assert "0 (∂y[0]/∂x[0]); not finite: 2 entries" in done.output
+    assert "nan (∂y" not in done.output
+    done = CliRunner().invoke(app, ["grad", "y = log(x)", "--at", "x=[-1,-2]"],
+                              env={"COLUMNS": "200"})
+    assert re.search(r"symbolic\s*│\s*not finite\s*│", done.output)  # nothing to compare
+    data = json.loads(CliRunner().invoke(app, ["grad", "y = log(x)", "--at", "x=[1,-1]",
+                                               "--json"]).stdout)
+    assert data["results"]["symbolic"]["worst"] == {
+        "entry": "∂y[0]/∂x[0]", "relative_error": 0.0, "not_finite": 2}

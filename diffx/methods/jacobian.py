@@ -107,6 +107,7 @@ def jacobian_rows(spec: Method, req: Any, run_on: Callable[[Graph], Gradient]) -
             seed.flat[k] = 1.0
             seeds.append(seed)
         rows = vjp_rows(graph, run.wrt, run.point, req.arrays, seeds)
+        _scalar_rows_where_not_finite(rows, graph, nodes, names, run.wrt, run.point)
     elif spec.name == "forward" and req.point is not None:
         last = max(range(len(nodes)), key=nodes.__getitem__)
         one = run_on(view(graph, nodes[last], names[last]))
@@ -118,6 +119,26 @@ def jacobian_rows(spec: Method, req: Any, run_on: Callable[[Graph], Gradient]) -
     else:
         rows = [run_on(view(graph, node, name)) for node, name in zip(nodes, names)]
     return _combine(rows, req, shape, spec.name)
+
+
+def _scalar_rows_where_not_finite(rows: list[Gradient], graph: Graph, nodes: list[int],
+                                  names: list[str], wrt: tuple[str, ...],
+                                  point: dict[str, Any]) -> None:
+    """The matrix method's rows whose block sweep met inf or nan (0 × inf is nan in a
+    block product; a row of log(x) at a negative entry was finite) take the scalar reverse
+    sweep's numbers on that output element, as a scalar output does
+    (:data:`diffx.methods.matrix.SCALAR_TOLD`)."""
+    from .. import blocksweep
+    from .matrix import adopt_scalar, scalar_sweep
+
+    for k, row in enumerate(rows):
+        if blocksweep.NOT_FINITE not in row.warnings:
+            continue
+        scalar = scalar_sweep(view(graph, nodes[k], names[k]), wrt, point)
+        if scalar is not None and scalar.gradient is not None:
+            value = row.value
+            adopt_scalar(row, scalar, dict(scalar.gradient))
+            row.value = value  # (each matrix row holds the whole output's value)
 
 
 def output_value(req: Any) -> tuple[Any, list[str]]:

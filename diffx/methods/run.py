@@ -342,7 +342,9 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
             if report.shapes is not None:
                 from .vector_request import worst_entry
 
-                worst = worst_entry(report.relative_errors[label], report.shapes)
+                worst = worst_entry(report.relative_errors[label], report.shapes,
+                                    {w: _both_not_finite(mine.get(w), base.get(w))
+                                     for w in req.wrt})
                 if worst is not None:
                     report.worst[label] = worst
         if not req.arrays and len(usable) > 1:  # (agreement is shown only between methods)
@@ -374,3 +376,15 @@ def _finite(result: Gradient) -> bool:
                    for v in (result.gradient or {}).values())
     except (TypeError, ValueError):  # complex numbers, formulas: not judged here
         return True
+
+
+def _both_not_finite(value: Any, reference: Any) -> Any:
+    """Where a derivative and its reference are both nan or infinite (no error means
+    anything there); False for formulas."""
+    import numpy as np
+
+    try:
+        v, r = np.asarray(value, dtype=complex), np.asarray(reference, dtype=complex)
+    except (TypeError, ValueError):
+        return False
+    return ~np.isfinite(v) & ~np.isfinite(r)

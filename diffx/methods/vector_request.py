@@ -247,26 +247,37 @@ def regroup(result: Gradient, run: VectorRun, wrt: tuple[str, ...],
     return result
 
 
-def worst_entry(errors: dict[str, Any], shapes: Shapes) -> Worst | None:
-    """The entry with the largest relative error (nan counts as the largest)."""
+def worst_entry(errors: dict[str, Any], shapes: Shapes,
+                skip: dict[str, Any] | None = None) -> Worst | None:
+    """The entry with the largest relative error (nan counts as the largest), leaving out
+    the entries ``skip`` marks (both the method's and the reference's value not finite: no
+    error means anything there); where every entry is left out, a nan error and no entry."""
     import numpy as np
 
     worst: Worst | None = None
+    skipped = 0
     for w, err in errors.items():
         arr = np.asarray(err, dtype=float)
         if arr.size == 0:
             continue
+        left_out = np.broadcast_to(np.asarray((skip or {}).get(w, False), dtype=bool),
+                                   arr.shape)
+        skipped += int(left_out.sum())
+        if left_out.all():
+            worst = worst or Worst("", math.nan)
+            continue
+        arr = np.where(left_out, -np.inf, arr)
         keyed = np.where(np.isnan(arr), np.inf, arr)
         k = int(np.argmax(keyed))
         value = float(arr.flat[k])
         rank = math.inf if math.isnan(value) else value
-        if worst is not None and rank <= (math.inf if math.isnan(worst.relative_error)
-                                          else worst.relative_error):
+        if worst is not None and worst.entry and rank <= (
+                math.inf if math.isnan(worst.relative_error) else worst.relative_error):
             continue
         shape = shapes.of(w)
         index = np.unravel_index(k, arr.shape)[arr.ndim - len(shape):] if shape else ()
         worst = Worst(_entry_name(w, tuple(int(i) for i in index), shapes), value)
-    return worst
+    return worst if worst is None or not skipped else worst._replace(not_finite=skipped)
 
 
 def _entry_name(w: str, index: tuple[int, ...], shapes: Shapes) -> str:

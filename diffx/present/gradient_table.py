@@ -12,7 +12,8 @@ from rich.markup import escape
 
 from ..result import Gradient, Report
 from .tables import DOUBTFUL
-from .text import agreement_cell, array_summary, count, number, print_routes, relative, seconds
+from .text import (NOT_FINITE, agreement_cell, array_summary, count, number, print_routes,
+                   relative, seconds)
 
 
 def _cost(r: Gradient) -> str:
@@ -100,7 +101,7 @@ def _vector_report(report: Report, console: Any, out_name: str, title: str | Non
     if report.point is not None:
         for name, r in report.results.items():
             worst = report.worst.get(name)
-            if name != shown and worst is not None and not \
+            if name != shown and worst is not None and worst.entry and not \
                     worst.relative_error <= SHOWN_ABOVE:  # (nan: shown too)
                 error = DOUBTFUL if report.doubtful else relative(worst.relative_error)
                 _print_gradients(console, r, out_name, report, f"{name} (worst entry "
@@ -173,7 +174,11 @@ def _worst_cell(report: Report, name: str) -> str:
         return "—"
     if report.doubtful:  # not measured at a doubtful point (Report.doubtful)
         return DOUBTFUL
-    return escape(f"{relative(worst.relative_error)} ({worst.entry})")
+    if math.isnan(worst.relative_error):  # (no entry: none finite in both)
+        return escape(f"{NOT_FINITE} ({worst.entry})" if worst.entry else NOT_FINITE)
+    left = worst.not_finite
+    tail = f"; {NOT_FINITE}: {left:,} entr{'y' if left == 1 else 'ies'}" if left else ""
+    return escape(f"{relative(worst.relative_error)} ({worst.entry}){tail}")
 
 
 def _agreement(report: Report, name: str) -> str:

@@ -95,7 +95,7 @@ def print_outputs_report(report: Report, console: Any, title: str) -> None:
     if report.point is not None:
         for name, r in report.results.items():
             worst = report.worst.get(name)
-            if name != shown and worst is not None and not \
+            if name != shown and worst is not None and worst.entry and not \
                     worst.relative_error <= SHOWN_ABOVE:  # (nan: shown too)
                 console.print(escape(f"{name} (worst entry {worst.entry}):"), highlight=False)
                 for line in matrix_lines(report, r, "  "):

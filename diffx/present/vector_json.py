@@ -42,7 +42,10 @@ def vector_report_json(report: Report, graph: Any) -> str:
                                  for w, v in entry["gradient"].items()}
         worst = report.worst.get(name)
         if worst is not None and name != report.reference:
-            entry["worst"] = {"entry": worst.entry, "relative_error": worst.relative_error}
+            entry["worst"] = {"entry": worst.entry or None,
+                              "relative_error": worst.relative_error}
+            if worst.not_finite:  # entries not finite in the method and the reference
+                entry["worst"]["not_finite"] = worst.not_finite
     data = {
         "expression": report.expression,
         "inputs": list(report.inputs),
