@@ -1,7 +1,7 @@
 """Grading a quiz: reading an answers file, comparing each answer with its blank.
 
 Numbers are compared to a relative tolerance (``rtol``, default 1e-3, with an absolute floor
-of ``rtol`` for answers near 0). Formulas (a partial's blank) are compared symbolically: the
+of ``ZERO_FLOOR`` for a key of 0: a key of 0.000431 is not answered by 0). Formulas (a partial's blank) are compared symbolically: the
 student's text is parsed by diffx's own parser (never ``eval`` or ``sympify``), both sides
 become sympy through :func:`diffx.sym.to_sympy`, and ``simplify(a - b) == 0`` decides, with
 a numeric check at random points when simplify cannot; an answer written with the program's
@@ -27,6 +27,7 @@ RTOL = 1e-3
 MAX_ANSWER = 2_000  # characters: an answer is a number or a short formula
 MAX_ANSWERS_BYTES = 2**20
 POINTS = 8  # random points for the numeric check of formulas
+ZERO_FLOOR = 1e-12  # the absolute tolerance: rounding noise around a key of 0, no more
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def _verdict(b: Blank, answer: Any, rtol: float, checker: _Formulas) -> Verdict:
             ok, note = checker.same(b, text)
         else:
             value, read = _number(answer, checker.values if b.kind == "gradient" else None)
-            ok = math.isclose(value, b.value, rel_tol=rtol, abs_tol=rtol)
+            ok = math.isclose(value, b.value, rel_tol=rtol, abs_tol=ZERO_FLOOR)
             note = None if ok else f"{_shown(value)} is not within a relative {rtol:g} of it"
             if read:
                 note = f"read as a formula in {read}: {_shown(value)} at the point" + (

@@ -190,3 +190,15 @@ def test_a_cut_record_or_none_or_two_are_refused(tmp_path):
     assert "holds 2 quiz records" in err
     err = _tampered(tmp_path, lambda lines: ["just some notes"])
     assert "is not a quiz diffx can grade" in err
+
+
+def test_a_small_key_is_not_answered_by_zero(tmp_path):
+    # c = a*b = 0.01 * 0.0431 = 0.000431 (by hand); 0 was within the old absolute floor of 1e-3
+    res = invoke("quiz", "c = a * b; d = c + a", "--at", "a=0.01,b=0.0431", "--blank", "values")
+    assert res.exit_code == 0, res.output
+    quiz = tmp_path / "quiz.md"
+    quiz.write_text(res.stdout, encoding="utf-8")
+    wrong = _grade(quiz, tmp_path, {"c": 0, "d": 0.010431})
+    assert wrong.exit_code == 1 and "FAIL  c: you wrote 0" in wrong.stdout, wrong.stdout
+    right = _grade(quiz, tmp_path, {"c": 0.000431, "d": 0.010431})
+    assert right.exit_code == 0, right.stdout
