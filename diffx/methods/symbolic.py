@@ -263,7 +263,7 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
     with np.errstate(all="ignore"):
         outs = fn(*[np.asarray(point[k], dtype=float) for k in graph.inputs])
     shape = np.shape(point[graph.inputs[0]]) if graph.inputs else ()
-    outs = [np.broadcast_to(np.asarray(o, dtype=float), shape).copy() for o in outs]
+    outs = [np.broadcast_to(_real(np.asarray(o)), shape).copy() for o in outs]
     unchecked = _exact_where_not_finite(outs, [f, *derivs.values()], syms, point, graph, shape)
     if unchecked:
         phase["unchecked"] = (
@@ -272,6 +272,17 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
             "formula like 1 - tanh(x)^2 cancels in floats): the zeros there are unreliable; "
             "the reverse method, or fewer points, resolves them")
     return dict(zip(derivs, outs[1:])), outs[0]
+
+
+def _real(values: Any) -> Any:
+    """A lambdified formula's values as floats: a complex value is a real number only where
+    its imaginary part is 0 (log(-2) is log(2) + iπ to sympy: (-2)^(x-1)'s derivative at an
+    integer x is no real number, nan as at one point), never its real part alone."""
+    import numpy as np
+
+    if not np.iscomplexobj(values):
+        return np.asarray(values, dtype=float)
+    return np.where(values.imag == 0, values.real, np.nan)
 
 
 MAX_REEVALUATED = 2_000  # non-finite float values re-evaluated with mpmath, per formula
