@@ -33,6 +33,7 @@ import numpy as np
 from .errors import DiffxError, OptionError
 from .methods.base import check_timeout
 from .graph import Graph
+from .symfuncs import jump_derivatives
 from .hessian_sweeps import _forward, _request, _reverse, _value, hvp  # noqa: F401
 
 METHODS = ("symbolic", "reverse", "forward", "numeric")
@@ -221,7 +222,7 @@ def _symbolic(graph: Graph, h: Hessian) -> None:
     expr = to_sympy(graph, chains=True)[graph.output]
     variables = [syms[w] for w in h.wrt]
     matrix = sympy.hessian(expr, variables) if variables else sympy.zeros(0, 0)
-    matrix = matrix.replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
+    matrix = jump_derivatives(matrix).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
     at = {syms[k]: v for k, v in h.point.items()}
     n = len(h.wrt)
     out = np.zeros((n, n))

@@ -102,3 +102,26 @@ def real_or_nan(fn: Any) -> Any:
         except (ValueError, TypeError):
             return sympy.nan
     return total
+
+
+def jump_derivatives(expr: Any) -> Any:
+    """``expr`` with sympy's unevaluated derivatives of a jump written out: sympy leaves
+    d/dx sign(u) as ``Derivative(sign(u), x)`` where it cannot prove u real (``sign(x/y)``:
+    y may be 0), which evaluates to nothing; it is 2·δ(u)·u' (and d/dx Heaviside(u) is
+    δ(u)·u'), 0 at every point by the jump convention."""
+    import sympy
+
+    def written(d: Any) -> Any:
+        inner = d.expr
+        out = 2 * sympy.DiracDelta(inner.args[0]) if isinstance(inner, sympy.sign) else \
+            sympy.DiracDelta(inner.args[0])
+        for v, n in d.variable_count:
+            if n != 1:
+                return sympy.S.Zero  # (a jump's higher derivatives: 0 by the convention)
+            out = out * sympy.diff(inner.args[0], v)
+        return out
+
+    return expr.replace(
+        lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, (sympy.sign,
+                                                                          sympy.Heaviside)),
+        written)

@@ -218,7 +218,9 @@ def _work(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any] | None,
                          "constant), so its derivative is nan")
         derivs = {w: sympy.nan for w in wrt}
     else:
-        derivs = {w: sympy.diff(f, syms[w]) for w in wrt}
+        from ..symfuncs import jump_derivatives
+
+        derivs = {w: jump_derivatives(sympy.diff(f, syms[w])) for w in wrt}
     formulas: dict[str, str] = {}
     measured: dict[str, tuple[int | None, int]] = {}
     for w, d in derivs.items():
@@ -258,11 +260,14 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
         return np.where(np.isnan(z), np.nan, 0.0)
 
     fns = {relu.__name__: lambda z: np.maximum(z, 0.0), "abs": np.abs, "DiracDelta": delta}
-    fn = sympy.lambdify(args, [f, *derivs.values()], modules=[fns, "numpy"], dummify=True,
-                        cse=True)
-    with np.errstate(all="ignore"):
-        outs = fn(*[np.asarray(point[k], dtype=float) for k in graph.inputs])
     shape = np.shape(point[graph.inputs[0]]) if graph.inputs else ()
+    try:
+        fn = sympy.lambdify(args, [f, *derivs.values()], modules=[fns, "numpy"],
+                            dummify=True, cse=True)
+        with np.errstate(all="ignore"):
+            outs = fn(*[np.asarray(point[k], dtype=float) for k in graph.inputs])
+    except Exception:  # noqa: BLE001 - a formula numpy cannot hold (zoo, 10^600): mpmath
+        outs = _pointwise([f, *derivs.values()], syms, point, graph, shape)
     outs = [np.broadcast_to(_real(np.asarray(o)), shape).copy() for o in outs]
     unchecked = _exact_where_not_finite(outs, [f, *derivs.values()], syms, point, graph, shape)
     if unchecked:
@@ -272,6 +277,34 @@ def _lambdified(f: Any, derivs: dict[str, Any], syms: dict[str, Any], point: dic
             "formula like 1 - tanh(x)^2 cancels in floats): the zeros there are unreliable; "
             "the reverse method, or fewer points, resolves them")
     return dict(zip(derivs, outs[1:])), outs[0]
+
+
+MAX_POINTWISE = 1_000  # points evaluated one by one in mpmath where numpy cannot
+
+
+def _pointwise(exprs: list[Any], syms: dict[str, Any], point: dict[str, Any], graph: Graph,
+               shape: tuple[int, ...]) -> list[Any]:
+    """The formulas at every point, one point at a time in mpmath (as at one point), where
+    their numpy form fails (sympy's ``zoo`` has no numpy printer; ``1e300^2`` is an integer
+    past the floats); up to ``MAX_POINTWISE`` points."""
+    import numpy as np
+
+    from ..sym import value_at
+
+    n = int(np.prod(shape))
+    if n > MAX_POINTWISE:
+        raise MethodError(
+            f"the symbolic formulas cannot be evaluated by numpy (they hold an infinity or a "
+            f"number past the floats), and {n:,} points are more than the {MAX_POINTWISE:,} "
+            "evaluated one by one; the reverse method gives every point", usage=False)
+    flat = {k: np.broadcast_to(np.asarray(v, dtype=float), shape).ravel()
+            for k, v in point.items()}
+    outs = [np.empty(n, dtype=complex) for _ in exprs]
+    for i in range(n):
+        at = {syms[k]: float(flat[k][i]) for k in graph.inputs}
+        for out, e in zip(outs, exprs):
+            out[i] = value_at(e, at).value
+    return [o.reshape(shape) for o in outs]
 
 
 def _real(values: Any) -> Any:
