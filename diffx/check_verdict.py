@@ -154,8 +154,11 @@ def verdict_error(value: float, central: float, c_err: float, errors: dict[str, 
 
 def beyond(errors: dict[str, float], error: float, c_err: float) -> str:
     """What the verdict's error measures when :func:`verdict_error` discounted the estimate."""
-    return "" if error == max(errors.values()) else \
-        f", beyond the central difference's error estimate ±{c_err:.2g}"
+    if error == max(errors.values()):
+        return ""
+    if c_err == math.inf:  # (they could not judge: a warning says why)
+        return ", which cannot judge it here"
+    return f", beyond the central difference's error estimate ±{c_err:.2g}"
 
 
 def too_large(report: CheckReport, state: str, at_kink: Callable[[], bool]) -> None:
@@ -185,8 +188,8 @@ def too_large(report: CheckReport, state: str, at_kink: Callable[[], bool]) -> N
 
 def central_warning(report: CheckReport) -> None:
     for c in report.inputs:
-        if c.too_large:
-            continue  # (the verdict says why)
+        if c.too_large or c.central_error == math.inf and math.isfinite(c.central):
+            continue  # (the verdict, or the caller's warning, says why)
         err = c.central_error if c.central_error is not None else math.nan
         if not math.isfinite(c.central):
             report.warnings.append(

@@ -34,3 +34,15 @@ def test_the_check_does_not_fail_a_right_claim_on_unresolved_differences():
     assert report.passed
     report = check("((3 + x) - 3)^2", at={"x": 1e-12}, claims={"x": "3*x"})
     assert not report.passed  # a wrong claim still fails (against the reverse sweep)
+
+
+def test_central_differences_cannot_judge_where_f_itself_is_off_in_floats():
+    # (3 + 1e8)(3 - 1e8) + 1e8^2 is 9 exactly but 8 in floats, so f = 9x is computed as 8x and
+    # central differences give 8; the exactly re-run reverse sweep gives 9 (by hand)
+    source = "x*((3+1e8)*(3-1e8)+1e8^2)"
+    right = check(source, at={"x": 0.1}, claims={"x": "9"})
+    assert right.passed and right.inputs[0].reverse == 9.0 and right.inputs[0].central == 8.0
+    assert any("central differences differentiate f as the floats compute it" in w
+               for w in right.warnings)
+    assert not check(source, at={"x": 0.1}, claims={"x": "8"}).passed  # against the sweep
+    assert check(source, at={"x": 0.1}).passed  # the sweep's 9 is not refuted by the 8
