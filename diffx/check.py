@@ -129,11 +129,17 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     exact_f = reverse.value  # (the exact re-run's, where f's floats lost precision)
     off = isinstance(exact_f, float) and math.isfinite(exact_f) and math.isfinite(f0) and \
         symmetric_relative_error(f0, exact_f) > threshold
+    from .diagnose import kink_warnings
+
+    # at a kink central differences average the one-sided slopes (relu at 0: 1/2), where
+    # every other method takes the convention's value (0): they cannot judge it there
+    kink = bool(kink_warnings(graph, evaluation.evaluate(graph, point, False)[0],
+                              tuple(names)))
     for name in (list(claimed) or names):
         k = names.index(name)
         c, c_err = central_search(f, x, k, f0, functools.partial(f_noise, graph, point, name))
-        if off:  # they differentiate f as the floats compute it, which is off here
-            c_err = math.inf
+        if off or kink:  # they differentiate f as the floats compute it, which is off
+            c_err = math.inf  # here, or straddle a kink
         rev = reverse[name]  # grad raised if the sweep gave no gradient
         errors: dict[str, float] = {}
         if name in values:
@@ -157,6 +163,11 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     report = CheckReport(graph.source, point, threshold, checked, True, None,
                          warnings=list(reverse.warnings),
                          doubtful=masked_singularities(graph, point))
+    if kink:
+        report.warnings.append(
+            "at a kink central differences average the one-sided slopes, while the gradient "
+            "takes the convention's value (docs/conventions.md): they cannot judge it at "
+            "this point; the reverse sweep is the reference")
     if off:
         report.warnings.append(
             f"central differences differentiate f as the floats compute it, and those are off "
@@ -178,13 +189,7 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
     if report.no_derivative is None:
         if said:  # (too big to check exactly: it may have no derivative)
             report.warnings.append(said)
-        def at_kink() -> bool:
-            from .diagnose import kink_warnings
-
-            vals, _ = evaluation.evaluate(graph, point, False)
-            return bool(kink_warnings(graph, vals, tuple(names)))
-
-        too_large(report, state, at_kink)
+        too_large(report, state, lambda: kink)
         central_warning(report)
         return finish(report, f, x, names, sweep)
     # nothing to check: no input's derivative exists (central differences straddle the pole,

@@ -46,3 +46,12 @@ def test_central_differences_cannot_judge_where_f_itself_is_off_in_floats():
                for w in right.warnings)
     assert not check(source, at={"x": 0.1}, claims={"x": "8"}).passed  # against the sweep
     assert check(source, at={"x": 0.1}).passed  # the sweep's 9 is not refuted by the 8
+
+
+def test_a_claim_of_the_kink_convention_passes_at_the_kink():
+    # relu'(0) = 0 by the convention (docs/conventions.md); central differences give 1/2
+    report = check("relu(x)", at={"x": 0.0}, claims={"x": "0"})
+    assert report.passed and report.inputs[0].central == 0.5
+    assert any("at a kink central differences average" in w for w in report.warnings)
+    assert not check("relu(x)", at={"x": 0.0}, claims={"x": "1"}).passed
+    assert not check("relu(x)", at={"x": 0.0}, claims={"x": "0.5"}).passed  # not the convention
