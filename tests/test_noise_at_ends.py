@@ -55,3 +55,20 @@ def test_a_claim_of_the_kink_convention_passes_at_the_kink():
     assert any("at a kink central differences average" in w for w in report.warnings)
     assert not check("relu(x)", at={"x": 0.0}, claims={"x": "1"}).passed
     assert not check("relu(x)", at={"x": 0.0}, claims={"x": "0.5"}).passed  # not the convention
+
+
+@pytest.mark.parametrize("source, x", [("sin(x) - x", 1e-6), ("exp(x) - 1 - x", 1e-5),
+                                       ("(1 + x)^2 - 1 - 2*x", 1e-7)])
+def test_the_complex_step_estimate_covers_cancellation_in_the_imaginary_parts(source, x):
+    import mpmath
+
+    with mpmath.workdps(50):  # the exact derivative at the float point
+        exact = float(mpmath.diff(lambda t: {
+            "sin(x) - x": lambda: mpmath.sin(t) - t,
+            "exp(x) - 1 - x": lambda: mpmath.exp(t) - 1 - t,
+            "(1 + x)^2 - 1 - 2*x": lambda: (1 + t) ** 2 - 1 - 2 * t}[source](),
+            mpmath.mpf(x)))
+    got = diffx.grad(source, at={"x": x}, method="numeric", scheme="complex")
+    assert abs(got["x"] - exact) <= got.details.error_estimate["x"]
+    if abs(got["x"] - exact) > 1e-6 * abs(exact):
+        assert any("cannot resolve this derivative" in w for w in got.warnings)
