@@ -149,8 +149,30 @@ def _run(method: str, graph: Graph, wrt: tuple[str, ...], point: dict[str, float
         h.error, h.matrix = str(exc), None
         return h
     _undefined(graph, h)
+    _lost_value(graph, h)
     _finish(h)
     return h
+
+
+def _lost_value(graph: Graph, h: Hessian) -> None:
+    """Where f's float value lost precision (the value audit the gradient runs:
+    :func:`diffx.methods.graph_value.graph_value`), f's exact value is reported, and the
+    methods that compute in floats without a re-run of their own (forward, numeric) say
+    that their Hessian may be off: x^2*((3+1e8)*(3-1e8)+1e8^2) is 9x^2, 8x^2 in floats."""
+    if h.value is None or not math.isfinite(h.value):
+        return
+    from .methods.graph_value import graph_value
+
+    key = ("hessian value", tuple(h.point.items()))
+    got = graph._cache.get(key)
+    if got is None:
+        got = graph._cache[key] = graph_value(graph, dict(h.point), False)
+    value, warnings = got
+    if not isinstance(value, float) or value == h.value:
+        return
+    h.value = value
+    if h.method in ("forward", "numeric"):
+        h.warnings += [w for w in warnings if w not in h.warnings]
 
 
 def _undefined(graph: Graph, h: Hessian) -> None:

@@ -200,3 +200,14 @@ def test_order_two_table_says_which_entries_were_not_compared():
     # H[y,y] = 0 is compared
     done = CliRunner().invoke(app, ["grad", "sqrt(x)*y", "--at", "x=0,y=1", "--order", "2"])
     assert "reverse 0 (not finite at x,x; x,y; y,x)" in done.output
+
+
+def test_a_hessian_of_a_function_whose_floats_are_off_says_so():
+    # (3 + 1e8)(3 - 1e8) + 1e8^2 is 9 exactly, 8 in floats: f = 9x^2 (0.09 at 0.1, H = 18 by
+    # hand) is computed as 8x^2, whose float Hessian is 16
+    found = diffx.hessian_all("x^2*((3+1e8)*(3-1e8)+1e8^2)", at={"x": 0.1})
+    assert found["symbolic"].matrix.tolist() == [[18.0]]
+    for method in ("forward", "numeric"):
+        h = found[method]
+        assert h.value == pytest.approx(0.09, rel=1e-15)
+        assert any(w.startswith("f lost precision in floats") for w in h.warnings), method
