@@ -44,7 +44,23 @@ pip install .                 # the command `diffx` and the library
 pip install ".[plot]"         # plots: diffx swell --plot, diffx check --plot
 pip install -e ".[test]"      # the tests: python3 -m mypy && python3 -m pytest
 pip install -e ".[docs]"      # this site: mkdocs build --strict, or mkdocs serve
+pip install ".[fast]"         # the compiled tier (numba), for big graphs differentiated often
 ```
+
+The compiled tier runs the forward pass and the reverse sweep of a big graph as machine code,
+with the pure-Python engine's numbers to the last bit; once loaded, it also parses big
+programs (64 KiB of text or more) in machine code, into the same graph the parser builds
+(a program outside the plain subset of the language, with `1e-3`, `2x` or `π` say, is read
+by the parser as before). Loading it costs about half a second, so diffx loads it by itself only
+once a process has spent that long in the pure-Python engine, or for a program of 64 MiB;
+`DIFFX_COMPILED=1` loads it for the first graph of 1,000 nodes or more (and the first program
+of 64 KiB), `DIFFX_COMPILED=0` turns it off, and `python3 -m diffx.compiled` compiles it
+ahead. That compile happens once per installation and takes about a minute (49–78 s on the
+2-core machines here); where the kernel is not compiled yet, the first use that needs it
+(`DIFFX_COMPILED=1` on a big graph) compiles it then, after a line on stderr that says so.
+The kernel and numba's cache of it live in `~/.cache/diffx` (`DIFFX_CACHE_DIR`,
+`XDG_CACHE_HOME`); a kernel no process has loaded for 30 days (another diffx version's, left
+by an upgrade: a few MB) is deleted the next time the tier loads. See [Performance](../performance.md).
 
 Pictures need no system Graphviz (a WebAssembly build is a dependency); with Graphviz's `dot`
 on the PATH it is used instead. (These installs are the one block of the site the doc tests do

@@ -107,7 +107,10 @@ way:""",
 (−0.5, 0), (2, 1): H = [[0.221866127892, 0.0539480526166], [0.0539480526166,
 0.0633744366026]].""",
     """The JSON form (`--json`) gives every method's matrix in full precision with its cost and
-its largest difference from the symbolic one:""",
+its largest difference from the symbolic one. That difference is taken over the entries finite
+in both: an entry that is not finite (a second derivative that does not exist, or overflows) is
+`null`, is never counted as agreement, and is named instead (`not_compared` in the JSON, `not
+finite at x,x` in the table):""",
     f"$ diffx grad -f examples/logistic_least_squares.dx --order 2 --wrt w,b --at {LLS_POINT} "
     "--json",
 ]

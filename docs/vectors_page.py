@@ -47,7 +47,9 @@ The CSC311 network in its vectorized form: **z** = **W**⁽¹⁾**x** + **b**⁽
     f'$ diffx grad "{MLP}" --at "{ISSUE_AT}"',
     """Each gradient has the shape of its input, the notes' layout: ∂L/∂**W1** is a 2×2 matrix
 laid out like **W1**, ∂L/∂**b1** a vector like **b1**. The table compares the methods entry by
-entry and names the worst entry. `--json` gives each gradient as
+entry and names the worst entry; entries that neither the method nor the reference has a
+number for (a log of a negative entry) are left out and counted (`not finite: 2 entries`,
+`"not_finite": 2` in the JSON's `worst`). `--json` gives each gradient as
 `{"shape": [2, 2], "value": [[...], [...]]}` (nested lists, rows first).
 
 `examples/mlp_vectorized.dx` is the same program, one statement a line, and the twin of

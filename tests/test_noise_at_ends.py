@@ -72,3 +72,4 @@ def test_the_complex_step_estimate_covers_cancellation_in_the_imaginary_parts(so
     assert abs(got["x"] - exact) <= got.details.error_estimate["x"]
     if abs(got["x"] - exact) > 1e-6 * abs(exact):
         assert any("cannot resolve this derivative" in w for w in got.warnings)
+

@@ -15,7 +15,7 @@ from diffx.present import dot, picture_files
 ROOT = Path(diffx.__file__).parent
 ROOMS = ["routes.py", "node_labels.py", "route_formulas.py", "tree_copies.py", "listing.py",
          "counts.py", "picture.py", "draw.py", "present/dot.py", "present/picture_files.py",
-         "diagnose.py", "evaluation.py"]
+         "diagnose.py", "diagnose_adjoints.py", "evaluation.py"]
 
 
 @pytest.mark.parametrize("name", ROOMS)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import diagnose, engine, evaluation, exact, exact_points, strong_zeros
+from .. import diagnose_adjoints, engine, evaluation, exact, exact_points, strong_zeros
 from ..details import SweepDetails
 from ..errors import option
 from ..graph import Graph
@@ -85,7 +85,7 @@ def _not_finite(graph: Graph, vals: Sequence[Any], ns: str, wrt: tuple[str, ...]
         return []
     with np.errstate(all="ignore"):
         G, _ = evaluation.sweep(graph, vals, wrt, ns, arrays)
-        found = diagnose.adjoint_warnings(graph, vals, G, bad)
+        found = diagnose_adjoints.adjoint_warnings(graph, vals, G, bad)
     return found or [f"the derivative with respect to {', '.join(bad)} is not finite here: "
                      "a local derivative on a route to the output is infinite or undefined"]
 

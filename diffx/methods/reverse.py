@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
-from .. import diagnose, engine, evaluation, exact, exact_points, precision, strong_zeros
+from .. import diagnose_adjoints, engine, evaluation, exact, exact_points, precision, strong_zeros
 from .. import routes as _routes
 from ..counts import count_routes
 from ..route_formulas import Formulas
@@ -109,7 +109,7 @@ def _values(graph: Graph, wrt: tuple[str, ...], point: dict[str, Any], arrays: b
                                           if isinstance(result.gradient[w], float)
                                           else np.all(np.isfinite(result.gradient[w]))))
     if still and not fixed:
-        result.warnings += diagnose.adjoint_warnings(graph, vals, adj, still)
+        result.warnings += diagnose_adjoints.adjoint_warnings(graph, vals, adj, still)
     details.adjoints = shown_adjoints(graph, adj, value, result.gradient)
 
 
