@@ -109,7 +109,7 @@ _TABLE: tuple[Op, ...] = (
         kink="x == 0", kink_note="sqrt has an infinite slope at 0"),
     _op("abs", 1, "abs(x)", ("sign(x)",), "abs(x)", analytic=False, exact=True,
         kink="x == 0", kink_note="abs has a corner at 0; its derivative there is taken as 0 "
-        "(sign(0) = 0, as in PyTorch and JAX)"),
+        "(sign(0) = 0, as in PyTorch; JAX takes 1)"),
     # sech^2 x = 1/cosh^2 x: 1 - tanh^2 loses every digit in the tails
     _op("tanh", 1, "tanh(x)", ("dtanh(x)",), "tanh(x)", shown=("1 - out * out",)),
     _op("sinh", 1, "sinh(x)", ("cosh(x)",), "sinh(x)"),

@@ -65,7 +65,8 @@ sixteen; mlp.dx's output is in [the lecture page](lecture.md#a-two-layer-percept
 named value and input, with its shape. diffx derives it from one matrix rule per operation
 (for **y** = **W** **h**: **W̄** = **ȳ** **h**ᵀ and **h̄** = **W**ᵀ **ȳ**; for an elementwise
 f: **z̄** = **h̄** ∘ f'(**z**)), not from a text written for this example, and checks every
-entry against the scalar reverse sweep. In the library: `diffx.backward(source, at=...)`.""",
+entry against the scalar reverse sweep (`--json` gives each line's formula, shape and value, and
+the check). In the library: `diffx.backward(source, at=...)`.""",
     f'$ diffx grad -f examples/mlp_vectorized.dx --method reverse --backward --at "{MLP_DX_AT}"',
     """## The shapes of the derivatives
 

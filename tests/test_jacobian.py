@@ -255,3 +255,17 @@ def test_the_worst_entry_leaves_out_entries_no_method_has_a_number_for():
                                                "--json"]).stdout)
     assert data["results"]["symbolic"]["worst"] == {
         "entry": "∂y[0]/∂x[0]", "relative_error": 0.0, "not_finite": 2}
+
+
+def test_the_backward_pass_prints_strict_json_when_asked():
+    # L = sum(W @ x) at W = [[1, 2], [3, 4]], x = [1, 1]: W̄ = 1 xᵀ = [[1, 1], [1, 1]] and
+    # x̄ = Wᵀ 1 = [4, 6] (by hand); --json was ignored and text printed
+    done = CliRunner().invoke(app, ["grad", "L = sum(W @ x)", "--at", "W=[[1,2],[3,4]], x=[1,1]",
+                                    "--backward", "--json"])
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout, parse_constant=lambda c: pytest.fail(c))
+    values = {line["name"]: line["value"] for line in data["lines"]}
+    assert values["W"] == [[1.0, 1.0], [1.0, 1.0]] and values["x"] == [4.0, 6.0]
+    assert data["check"]["agrees"] is True
+    both = CliRunner().invoke(app, ["swell", "logistic", "--json", "--csv"])
+    assert both.exit_code == 2 and "choose one" in both.output

@@ -68,12 +68,13 @@ def grad(
                    f"want the last statement instead)")
     if backward:
         from ..backward import backward as backward_pass
-        from ..present.backward import backward_text
+        from ..present.backward import backward_json, backward_text
         from .sources import read_point, read_source
 
         found = backward_pass(read_source(source, file), at=read_point(at), wrt=wrt)
         checked = found.check()
-        typer.echo(backward_text(found, check=checked))
+        typer.echo(backward_json(found, checked) if json_out else
+                   backward_text(found, check=checked))
         if not checked.agrees:  # a backward pass that disagrees with the scalar sweep fails
             raise typer.Exit(1)
         return None

@@ -46,6 +46,10 @@ def swell(
 
     check_seconds("--budget", budget, MAX_BUDGET)
     check_whole("--order", order, 1, 2)
+    if json_out and csv_out:
+        from ..errors import OptionError
+
+        raise OptionError("--json and --csv each print the whole table; choose one")
     if order == 2:
         return _swell_order2(family, n, budget, json_out, formulas or csv_out or plot is not None)
     if plot is not None:

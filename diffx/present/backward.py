@@ -52,3 +52,20 @@ def check_text(check: Any) -> str:
                f"{check.worst:.1e}{where}"
     return f"checked against the scalar sweep{seeded}: it DISAGREES by {check.worst:.1e}" \
            f"{where}, past the tolerance {check.tolerance:.0e}"
+
+
+def backward_json(backward: Any, check: Any) -> str:
+    """The backward pass as strict JSON: each adjoint's symbol, formula, shape and value
+    (nested lists, rows first), the check against the scalar sweep and the warnings."""
+    from .as_json import dumps
+
+    return dumps({
+        "expression": backward.program.source,
+        "wrt": list(backward.wrt),
+        "lines": [{"name": line.name, "symbol": line.symbol, "formula": line.text,
+                   "shown": line.shown, "shape": list(line.shape),
+                   "value": np.asarray(line.value, dtype=float).tolist()}
+                  for line in backward.lines],
+        "check": {"agrees": check.agrees, "worst": check.worst, "entry": check.entry or None,
+                  "tolerance": check.tolerance},
+        "warnings": list(backward.warnings)})
