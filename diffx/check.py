@@ -37,6 +37,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .check_claims import parse_scalar_claims
 from .check_verdict import (CheckedInput, CheckReport, central_search, central_warning, finish,
                             beyond, judge, symmetric_relative_error, too_large,
                             verdict_error)
@@ -77,32 +78,13 @@ def check(f_or_source: Any, grad: Callable[..., Any] | None = None, at: Any = No
     return _check_program(f_or_source, at, claims, threshold, sweep)
 
 
-def _parse_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str]:
-    if claims is None:
-        return {}
-    if isinstance(claims, Mapping):
-        return dict(claims)
-    out: dict[str, str] = {}
-    for text in claims:
-        name, eq, formula = str(text).partition("=")
-        name, formula = name.strip(), formula.strip()
-        if not eq or not name.isidentifier() or not formula:
-            raise OptionError(f"{option('claims')} {text!r}: write it as input = formula, "
-                              f"e.g. {option('claims')} \"w = (y - t)*y*(1 - y)*x\"",
-                              param="claims")
-        if name in out:
-            raise OptionError(f"{option('claims')} gives {name!r} twice", param="claims")
-        out[name] = formula
-    return out
-
-
 def _check_program(source: Any, at: Any, claims: Any, threshold: float,
                    sweep: bool) -> CheckReport:
     from . import api, evaluation
     from .tracing import graph_of
 
     graph = graph_of(source, at)  # a Python function is traced at ``at``
-    claimed = _parse_claims(claims)
+    claimed = parse_scalar_claims(claims)
     for name in claimed:
         if name not in graph.input_nodes:
             raise OptionError(f"{option('claims')} {name}: '{name}' is not an input of the "

@@ -16,6 +16,26 @@ from .errors import DiffxError, OptionError, ParseError, option
 _TARGET = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[([-0-9,\s]*)\])?\s*")
 
 
+def parse_scalar_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str]:
+    """A scalar program's claims, ``["w = (y - t)*x", ...]`` (or a dict), as input -> formula."""
+    if claims is None:
+        return {}
+    if isinstance(claims, Mapping):
+        return dict(claims)
+    out: dict[str, str] = {}
+    for text in claims:
+        name, eq, formula = str(text).partition("=")
+        name, formula = name.strip(), formula.strip()
+        if not eq or not name.isidentifier() or not formula:
+            raise OptionError(f"{option('claims')} {text!r}: write it as input = formula, "
+                              f"e.g. {option('claims')} \"w = (y - t)*y*(1 - y)*x\"",
+                              param="claims")
+        if name in out:
+            raise OptionError(f"{option('claims')} gives {name!r} twice", param="claims")
+        out[name] = formula
+    return out
+
+
 def parse_claims(claims: Mapping[str, str] | list[str] | None) -> dict[str, str]:
     """``["W2 = outer(y - t, h)", "W1[0,1] = ..."]`` (or a dict) as target -> formula."""
     if claims is None:
