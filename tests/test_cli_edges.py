@@ -409,3 +409,13 @@ def test_format_json_points_to_json_where_the_command_has_no_format(command):
 def test_format_is_still_an_option_of_trace():
     r = invoke("trace", "x^2", "--at", "x=1", "--format", "json")
     assert r.exit_code == 0 and strict_json(r.stdout)["source"] == "x^2"
+
+
+def test_check_plot_where_there_is_no_sweep_still_prints_the_report(tmp_path):
+    # log(x) at -1 has no derivative, so no step sweep is made; --plot said "add --sweep"
+    # (given) and printed no report
+    picture = tmp_path / "sweep.svg"
+    res = invoke("check", "log(x)", "--at", "x=-1", "--sweep", "--plot", str(picture))
+    assert res.exit_code == 1 and "no derivative" in res.output, res.output
+    assert "add --sweep" not in res.output and "no picture written" in res.output
+    assert not picture.exists()

@@ -161,10 +161,14 @@ def check(
     report = run(g, at=point, claims=claim or None, threshold=threshold,
                  sweep=sweep or plot is not None, shapes=shapes or None)
     vector = report.inputs and hasattr(report.inputs[0], "worst_entry")
-    if plot is not None:
+    if plot is not None and report.sweep:
         from ..present.plot import plot_sweep
 
         plot_sweep(report, plot)
+    elif plot is not None:  # (no derivative here, so no sweep: the report says why)
+        typer.echo(f"no picture written to {plot}: there is no step sweep at this point",
+                   err=True)
+        plot = None
     if vector:  # a vector program: one line per input, the worst entry named
         from ..present import check_vectors as shown
 
