@@ -310,7 +310,10 @@ def _assignment_for(item: str) -> str:
     name, colon, value = item.partition(":")
     if colon and name.strip().isidentifier() and value.strip():
         return f"{name.strip()}={value.strip()} (a name and its value are joined by '=')"
-    return f"{item}=<number>"
+    if item.isidentifier():
+        return f"{item}=<number>"
+    return (f"name={item} (each entry is a name and its value; a vector's entries go in "
+            f"brackets: x=[1,2])")
 
 
 def _add_values(missing: list[str], as_text: bool) -> str:

@@ -177,3 +177,10 @@ def test_parse_error_example_sits_in_parentheses_before_the_location():
         "function 'sin' needs its argument in parentheses (write sin(x)) at column 1")
     out = cli_error("grad", "x=1; x=2", "--at", "x=1")
     assert "each statement needs a new name (such as x2) at column 6" in out
+
+
+def test_a_bare_number_in_at_asks_for_a_name_not_a_number_as_one():
+    with pytest.raises(PointError) as got:
+        diffx.grad("x*y", at="x=1,2")
+    assert "write name=2 (each entry is a name and its value" in str(got.value)
+    assert "2=<number>" not in str(got.value)
