@@ -147,7 +147,8 @@ def _range(name: str, text: str, where: _Where | None) -> Any:
         n = int(count) if count.isdigit() else int("x")
     except ValueError:
         raise PointError(f"{option('at')} {name}={text}: the count {count!r} must be a whole "
-                         "number") from None
+                         f"number of points, from 1 to {MAX_POINTS:,} (start:stop:count, as "
+                         f"{name}=0:1:5)") from None
     if not 1 <= n <= MAX_POINTS:
         raise PointError(f"{option('at')} {name}={text}: the count must be between 1 and "
                          f"{MAX_POINTS:,}")

@@ -184,3 +184,9 @@ def test_a_bare_number_in_at_asks_for_a_name_not_a_number_as_one():
         diffx.grad("x*y", at="x=1,2")
     assert "write name=2 (each entry is a name and its value" in str(got.value)
     assert "2=<number>" not in str(got.value)
+
+
+@pytest.mark.parametrize("count", ["-5", "3.0", "1e9"])
+def test_a_range_count_says_what_a_count_is(count):
+    with pytest.raises(PointError, match=r"must be a whole number of points, from 1 to "):
+        diffx.grad("x", at=f"x=0:1:{count}")
