@@ -289,8 +289,9 @@ def _normalize_arrays(graph: Graph, at: dict[str, Any], point: dict[str, Any]
         point[name] = arr
         shapes.add(arr.shape)
     if len(shapes) > 1:
-        raise PointError(f"{option('at')} arrays must all have the same shape, got "
-                         + ", ".join(str(s) for s in sorted(shapes)))
+        each = ", ".join(f"{k} {np.shape(v)}" for k, v in point.items() if np.ndim(v))
+        raise PointError(f"{option('at')} arrays of points must all have the same shape (one "
+                         f"value per point for each input), got {each}")
     if shapes:
         shape = shapes.pop()
         for name, value in point.items():

@@ -190,3 +190,8 @@ def test_a_bare_number_in_at_asks_for_a_name_not_a_number_as_one():
 def test_a_range_count_says_what_a_count_is(count):
     with pytest.raises(PointError, match=r"must be a whole number of points, from 1 to "):
         diffx.grad("x", at=f"x=0:1:{count}")
+
+
+def test_ranges_of_different_lengths_name_each_input_and_its_shape():
+    with pytest.raises(PointError, match=r"same shape .*got x \(3,\), y \(4,\)$"):
+        diffx.grad("x*y", at="x=0:1:3,y=0:1:4")
