@@ -157,7 +157,10 @@ def _shape_error(program: BlockProgram, node: int, problem: str, shapes: Mapping
         problem = problem.replace("sum takes", "norm takes")
     hint = ""
     unshaped = _unshaped_inputs(program, args, shapes)
-    if unshaped and ("()" in problem or "a scalar" in problem):
+    if unshaped and ("()" in problem or "a scalar" in problem) and not option("shapes"):
+        hint = (f" (no shape was given for {unshaped[0]}: this command takes scalar programs "
+                "only)")  # (a caller without points or shapes names neither option)
+    elif unshaped and ("()" in problem or "a scalar" in problem):
         hint = (f" (no shape was given for {unshaped[0]}; give it a vector or matrix value in "
                 f"{option('at')} or a shape in {option('shapes')})")
     elif code == _blockops.BY_NAME["dot"].code:

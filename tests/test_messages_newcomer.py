@@ -195,3 +195,11 @@ def test_a_range_count_says_what_a_count_is(count):
 def test_ranges_of_different_lengths_name_each_input_and_its_shape():
     with pytest.raises(PointError, match=r"same shape .*got x \(3,\), y \(4,\)$"):
         diffx.grad("x*y", at="x=0:1:3,y=0:1:4")
+
+
+def test_steps_on_a_vector_program_names_no_option_it_lacks():
+    res = invoke("steps", "y = W @ x; L = sum(y)")
+    assert res.exit_code == 2 and "this command takes scalar programs only" in res.output
+    assert "--shape" not in res.output and "--at" not in res.output
+    res = invoke("grad", "y = W @ x; L = sum(y)")  # grad has both: it names them
+    assert "a shape in --shape" in res.output

@@ -97,7 +97,12 @@ def steps(
         raise DiffxError(f"--json and --format {fmt.value} ask for two outputs; give one")
     if json_out:
         fmt = Format.json
-    s = derive(read_program(source, file), wrt=wrt, tree=tree)
+    from ..errors import naming
+    from .run import flag
+
+    with naming(lambda p: "" if p in ("at", "shapes") else flag(p)):  # (steps has neither)
+        program = read_program(source, file)
+    s = derive(program, wrt=wrt, tree=tree)
     if fmt is Format.rich:
         present.print_steps(s, console(), limit)
     elif fmt is Format.markdown:
