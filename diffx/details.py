@@ -174,7 +174,7 @@ class SweepDetails(Details):
     route_listing: dict[str, Any] | None = None
     route_legend: dict[str, str] | None = None
     routes: dict[str, int | None] | None = None
-    routes_log10: dict[str, float] | None = None
+    routes_log10: dict[str, float | None] | None = None  # None: no route
 
     def summary(self, cost: dict[str, Any], number: Callable[..., str],
                 count: Callable[..., str]) -> str:

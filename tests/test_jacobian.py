@@ -269,3 +269,18 @@ def test_the_backward_pass_prints_strict_json_when_asked():
     assert data["check"]["agrees"] is True
     both = CliRunner().invoke(app, ["swell", "logistic", "--json", "--csv"])
     assert both.exit_code == 2 and "choose one" in both.output
+
+
+def test_a_jacobians_route_counts_cover_every_output():
+    # y = W @ x, W 2x3: W[i,j] has one route (to y[i]); x[j] two (through W[0,j] and W[1,j])
+    done = CliRunner().invoke(app, ["grad", "y = W @ x", "--at", "W=[[1,2,3],[4,5,6]],x=[1,0,-1]",
+                                    "--method", "reverse", "--json"])
+    data = json.loads(done.stdout)
+    routes = data["results"]["reverse"]["details"]["routes"]
+    assert routes == {"W[0,0]": 1, "W[0,1]": 1, "W[0,2]": 1, "W[1,0]": 1, "W[1,1]": 1,
+                      "W[1,2]": 1, "x[0]": 2, "x[1]": 2, "x[2]": 2}
+    assert data["warnings"] == []  # no "routes_log10 ... was -inf" for an input without a route
+    none = json.loads(CliRunner().invoke(app, ["grad", "c = x*2; d = y*3", "--at", "x=1,y=2",
+                                               "--method", "reverse", "--json"]).stdout)
+    assert none["results"]["reverse"]["details"]["routes_log10"]["x"] is None
+    assert not any("was -inf" in w for w in none["warnings"])

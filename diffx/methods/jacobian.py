@@ -193,6 +193,7 @@ def _combine(rows: list[Gradient], req: Any, shape: tuple[int, ...], name: str) 
                       wrt=req.wrt, point=req.point, graph=req.graph, shapes=run.shapes)
     result.details = first.details.without_bulk() if hasattr(first.details, "without_bulk") \
         else first.details
+    _routes_of_every_row(result, rows)
     for r in rows:
         result.seconds += r.seconds
         for w in r.warnings:
@@ -219,6 +220,27 @@ def _combine(rows: list[Gradient], req: Any, shape: tuple[int, ...], name: str) 
     elif req.point is not None:
         result.value = _stack([r.value for r in rows], shape, program, None, "numerator")
     return result
+
+
+def _routes_of_every_row(result: Gradient, rows: list[Gradient]) -> None:
+    """A Jacobian's route counts per input: its routes to every output element (the rows'
+    counts added), not the first element's alone; exact counts only (past the exact range
+    the first row's stand, as the cost line's total does)."""
+    per_row: list[dict[str, Any]] = []
+    for r in rows:
+        counts = getattr(r.details, "routes", None)
+        if not isinstance(counts, dict):
+            return
+        per_row.append(counts)
+    names = list(per_row[0]) if per_row else []
+    if not names or any(not isinstance(c.get(w), int) for c in per_row for w in names):
+        return
+    details = copy.copy(result.details)
+    total = {w: sum(c[w] for c in per_row) for w in names}
+    details.routes = total  # type: ignore[attr-defined]
+    details.routes_log10 = {w: math.log10(n) if n else None  # type: ignore[attr-defined]
+                            for w, n in total.items()}
+    result.details = details
 
 
 def _summed(costs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -198,7 +198,8 @@ def _route_counts(graph: Graph, wrt: tuple[str, ...], result: Gradient,
                   details: SweepDetails) -> None:
     counts = count_routes(graph)
     details.routes = {w: counts[w][0] for w in wrt}
-    details.routes_log10 = {w: counts[w][1] for w in wrt}
+    # (no route: no logarithm; null in JSON, not -inf turned into null with a warning)
+    details.routes_log10 = {w: None if counts[w][0] == 0 else counts[w][1] for w in wrt}
     exact = [counts[w][0] for w in wrt]
     if None not in exact:
         result.cost["routes"] = sum(exact)
