@@ -60,7 +60,13 @@ class VectorProgram:
 
     @property
     def output_name(self) -> str:
-        return self.blocks.output_name or self.scalar.output_name
+        """The last statement's target, or for a bare expression the first of ``f``,
+        ``out``, ... that the program does not use (its names are the blocks', not the
+        expansion's: ``f = W @ x; sum(f)`` names its output ``out``)."""
+        if self.blocks.output_name:
+            return self.blocks.output_name
+        taken = set(self.inputs) | set(self.blocks.assigned)
+        return next(n for n in ("f", "out", "result", "f_", "out_") if n not in taken)
 
     def shape_of(self, name: str) -> Shape:
         """The shape of an input or a named value."""
@@ -87,6 +93,8 @@ class VectorProgram:
                               f"limit of {MAX_EXPANDED_NODES:,}")
         graph, ids = expand(self.blocks, self.node_shapes, self._names)
         graph.blocks = self  # the methods that work on whole arrays find the program here
+        if graph._output_name is None and not self.output_shape:  # a bare scalar output:
+            graph._output_name = self.output_name  # named as the blocks see their names
         return graph, ids
 
     @property

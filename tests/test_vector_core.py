@@ -80,3 +80,24 @@ def test_precedence_of_matmul_transpose_and_index():
     s = parse("W[1,2] * x[-1]", shapes=shapes)
     value = diffx.grad(s.scalar, at=s.element_point({"W": W, "x": x}), method="reverse").value
     assert value == pytest.approx(W[1, 2] * x[-1], rel=1e-15)
+
+
+def test_a_bare_output_takes_no_name_the_vector_program_uses():
+    # the user's f is the vector W @ x; the output sum(f) was labelled f (and "shapes" said f
+    # is a scalar)
+    r = diffx.grad("f = W @ x; sum(f)", at={"W": [[1.0, 2.0], [3.0, 4.0]], "x": [0.1, -0.2]})
+    assert r.value == pytest.approx(-0.8)  # (1*0.1 - 2*0.2) + (3*0.1 - 4*0.2), by hand
+    from diffx.methods.vector_request import parse_program
+
+    program, _ = parse_program("f = W @ x; sum(f)", None, {"W": (2, 2), "x": (2,)})
+    assert program.output_name == "out"
+
+
+def test_the_trace_of_a_bare_output_takes_no_user_name():
+    from typer.testing import CliRunner
+
+    from diffx.cli import app
+
+    out = CliRunner().invoke(app, ["trace", "f = W @ x; sum(f)", "--at",
+                                   "W=[[1,2],[3,4]], x=[0.1,-0.2]"]).output
+    assert "out     f[0] + f[1]" in out and "\nf       f[0] + f[1]" not in out
