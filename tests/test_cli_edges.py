@@ -419,3 +419,19 @@ def test_check_plot_where_there_is_no_sweep_still_prints_the_report(tmp_path):
     assert res.exit_code == 1 and "no derivative" in res.output, res.output
     assert "add --sweep" not in res.output and "no picture written" in res.output
     assert not picture.exists()
+
+
+def test_a_python_file_that_prints_or_exits_keeps_diffx_output_whole(tmp_path, monkeypatch):
+    (tmp_path / "noisy.py").write_text(
+        "import sys\nprint('loading')\n"
+        "def f(x):\n    print('called')\n    return x * x\n"
+        "def g(x):\n    sys.exit(3)\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "diffx", "grad", "noisy.py:f", "--at", "x=2",
+                           "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert strict_json(done.stdout)["value"] == 4.0  # d/dx x^2 = 4 at 2; x^2 = 4
+    assert "loading" in done.stderr and "called" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "diffx", "grad", "noisy.py:g", "--at", "x=2"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "called sys.exit(3) while being traced" in done.stderr

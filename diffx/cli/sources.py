@@ -45,9 +45,18 @@ def read_program(source: str | None, file: Path | None, at: list[str] | str | No
     program's scalar expansion, its inputs shaped by ``--shape``); an argument
     ``FILE.py:FUNCTION`` is a Python function, imported and traced at ``at``."""
     if file is None and source is not None and _FUNCTION.fullmatch(source):
+        import contextlib
+
         from ..tracing import graph_of
 
-        return graph_of(load_function(source), read_point(at))
+        # what the user's file prints goes to stderr: stdout is diffx's (its --json)
+        with contextlib.redirect_stdout(sys.stderr):
+            function = load_function(source)
+            try:
+                return graph_of(function, read_point(at))
+            except SystemExit as exc:  # (sys.exit in the function would end diffx)
+                raise DiffxError(f"{source} called sys.exit({exc.code!r}) while being "
+                                 "traced") from None
     text = read_source(source, file)
     shapes = read_shapes(shape)
     return parse_source(text, from_argument=file is None and source != "-", shapes=shapes)
