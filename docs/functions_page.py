@@ -84,7 +84,8 @@ place of source text, with `--at` as the point:""",
 (its folder first on `sys.path` while it loads), so its top-level code runs, and then calls
 the function once. Use it on your own code, as you would run it. It is the only way diffx runs
 code: expressions and programs given as text are read by diffx's own parser and never
-evaluated as Python. A missing file, a missing function, or a function or import that raises
-is reported in one line, without a traceback:""",
+evaluated as Python. What the file prints goes to stderr (stdout stays diffx's, its `--json`
+whole), and a `sys.exit` in it is an error, not diffx's exit. A missing file, a missing
+function, or a function or import that raises is reported in one line, without a traceback:""",
     "$ diffx grad examples/model.py:lost --at w=0.5,b=0.1",
 ]
