@@ -132,6 +132,7 @@ def point_for(f: Callable[..., Any], params: list[tuple[str, bool]], at: Any) ->
     if not isinstance(given, dict):
         raise PointError(f"a point must be a dict of input values or 'a=4,b=3' text, "
                          f"not {type(at).__name__}", param="at")
+    _scalar_parameters(fn, given)
     names = [p for p, default in params if not default or p in given]
     stub = GraphBuilder(" + ".join(names) or "0")
     nodes = [stub.input(p) for p in names]
@@ -200,3 +201,24 @@ def branch_warnings(run: Trace, fn: str) -> list[str]:
             "another derivative"]
 
 
+def _scalar_parameters(fn: str, given: dict[str, Any]) -> None:
+    """A traced function's parameters are numbers: a vector or matrix given for one is
+    refused with what to do instead (a diffx vector program is differentiated by block)."""
+    import numpy as np
+
+    from .point_values import Value, value_array
+
+    for name, v in given.items():
+        if not isinstance(v, Value):
+            continue  # (an array of numbers is many points: refused as such below)
+        try:
+            arr = value_array(name, v)
+        except DiffxError:
+            continue  # (the point's own checks say what is wrong)
+        if arr.ndim:
+            kind = "a vector" if arr.ndim == 1 else "a matrix"
+            raise PointError(
+                f"{option('at')} {name} is {kind} of shape {arr.shape}, but a Python function "
+                f"is traced with a number for each parameter: give {fn} one parameter per "
+                "element, or write the computation as a diffx vector program (@, sum, "
+                "softmax, ...), whose parameters may be vectors and matrices", param="at")

@@ -435,3 +435,14 @@ def test_a_python_file_that_prints_or_exits_keeps_diffx_output_whole(tmp_path, m
     done = subprocess.run([sys.executable, "-m", "diffx", "grad", "noisy.py:g", "--at", "x=2"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "called sys.exit(3) while being traced" in done.stderr
+
+
+def test_a_matrix_for_a_traced_functions_parameter_says_what_to_do(tmp_path, monkeypatch):
+    (tmp_path / "vecf.py").write_text("import numpy as np\ndef mlp(W, x):\n"
+                                      "    return np.sum(np.tanh(W @ x))\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    res = invoke("grad", "vecf.py:mlp", "--at", "W=[[1,2],[3,4]], x=[0.1,-0.2]")
+    assert res.exit_code == 2
+    assert "W is a matrix of shape (2, 2), but a Python function is traced with a number" \
+        in " ".join(res.output.split())
+    assert "'W + x'" not in res.output and "not supported yet" not in res.output
