@@ -69,9 +69,37 @@ def trace_at(f: Callable[..., Any], at: Any) -> Any:
         raise TraceError(f"{_fname(f)} raised {type(exc).__name__} while being traced"
                          f"{_where(exc)}: {exc}") from exc
     try:
-        return finish(run, f, out)
+        graph = finish(run, f, out)
     finally:
         run.open = False
+    graph.warnings += _untraced_value(f, positional, point, graph)
+    return graph
+
+
+def _untraced_value(f: Callable[..., Any], positional: list[str], point: dict[str, Any],
+                    graph: Any) -> list[str]:
+    """Call ``f`` once more on the point's plain numbers and compare with the graph's
+    value: a function that tells a traced value from a number (``isinstance(x, float)``, a
+    conversion) was traced down another path, and its graph is not the function."""
+    import math
+
+    from .evaluation import evaluate
+
+    kwargs = dict(point)
+    args = [kwargs.pop(p) for p in positional if p in kwargs]
+    try:
+        plain = float(f(*args, **kwargs))
+        traced = float(evaluate(graph, point, False)[0][graph.output])
+    except Exception:  # noqa: BLE001 - the user's code on plain numbers: no evidence either way
+        return []
+    same = plain == traced or (math.isnan(plain) and math.isnan(traced)) or \
+        abs(plain - traced) <= 1e-9 * max(abs(plain), abs(traced))
+    if same:
+        return []
+    return [f"{_fname(f)} gives {plain:.10g} when called with numbers but {traced:.10g} as "
+            "traced: it does not compute the same thing on diffx's traced values (a type "
+            "check such as isinstance(x, float), or a conversion), so the graph, its value "
+            "and its derivatives are not the function's; remove the type check"]
 
 
 def _parameters(f: Callable[..., Any]) -> tuple[list[tuple[str, bool]], list[str]]:

@@ -85,7 +85,9 @@ place of source text, with `--at` as the point:""",
 the function once. Use it on your own code, as you would run it. It is the only way diffx runs
 code: expressions and programs given as text are read by diffx's own parser and never
 evaluated as Python. What the file prints goes to stderr (stdout stays diffx's, its `--json`
-whole), and a `sys.exit` in it is an error, not diffx's exit. A missing file, a missing
+whole), and a `sys.exit` in it is an error, not diffx's exit. diffx calls the function once more on plain numbers and warns when that value differs
+from the traced one (a type check such as `isinstance(x, float)` sends a traced value
+down another branch). A missing file, a missing
 function, or a function or import that raises is reported in one line, without a traceback:""",
     "$ diffx grad examples/model.py:lost --at w=0.5,b=0.1",
 ]

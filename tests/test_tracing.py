@@ -380,3 +380,17 @@ def test_printing_a_gradient_shows_its_warnings():
     shown = repr(g)
     assert "warnings=" in shown and "branch" in shown and g.warnings[0] in shown
     assert "warnings=" not in repr(diffx.grad("x*y", at=at))
+
+
+def _typed(x):
+    if isinstance(x, (int, float)):
+        return x * 2
+    return x * 3
+
+
+def test_a_function_that_tells_traced_values_from_numbers_is_said_to():
+    # _typed(1.5) is 3 (its derivative 2); traced, it takes the other branch: 4.5 and 3
+    got = diffx.grad(_typed, at={"x": 1.5}, method="reverse")
+    assert any("gives 3 when called with numbers but 4.5 as traced" in w for w in got.warnings)
+    plain = diffx.grad(lambda x, y: x * y + 1, at={"x": 1.5, "y": 2.0}, method="reverse")
+    assert not any("as traced" in w for w in plain.warnings)
