@@ -278,19 +278,49 @@ def _second_differences(f: Any, x: np.ndarray, steps: np.ndarray, fx: float) -> 
     return out
 
 
+def _inside_the_domain(f: Any, x: np.ndarray, steps: np.ndarray, fx: float) -> list[int]:
+    """Shrink each input's step (in place, by 4 at a time) until f is finite at x ± 2h
+    along it, where f is finite at x (log(x) at 1e-6: the standard step 1.2e-4 crosses 0);
+    the inputs whose step was reduced."""
+    if not math.isfinite(fx):
+        return []
+    shrunk = []
+    with np.errstate(all="ignore"):
+        for i in range(len(x)):
+            e = np.zeros(len(x))
+            for _ in range(40):
+                e[i] = 2 * steps[i]
+                if math.isfinite(f(x + e)) and math.isfinite(f(x - e)):
+                    break
+                steps[i] /= 4
+                if i not in shrunk:
+                    shrunk.append(i)
+    return shrunk
+
+
 def _numeric(graph: Graph, h: Hessian) -> None:
     names = h.wrt
     count = [0]
+    seen: dict[bytes, float] = {}  # (the domain check's f(x ± 2h) are the 2h differences')
 
     def f(x: np.ndarray) -> float:
-        count[0] += 1
-        point = dict(h.point)
-        point.update({w: float(x[k]) for k, w in enumerate(names)})
-        return _value(graph, point)
+        key = x.tobytes()
+        if key not in seen:
+            count[0] += 1
+            point = dict(h.point)
+            point.update({w: float(x[k]) for k, w in enumerate(names)})
+            seen[key] = _value(graph, point)
+        return seen[key]
 
     x = np.array([h.point[w] for w in names])
     fx = f(x)
     steps = EPS ** 0.25 * np.maximum(1.0, np.abs(x))
+    shrunk = _inside_the_domain(f, x, steps, fx)
+    if shrunk:
+        h.warnings.append(
+            f"a second-difference step left the domain of the function (an evaluation near the "
+            f"point was not finite) for {', '.join(names[k] for k in shrunk)}: the step was "
+            "reduced until it stayed inside")
     with np.errstate(all="ignore"):
         small = _second_differences(f, x, steps, fx)
         large = _second_differences(f, x, 2 * steps, fx)

@@ -211,3 +211,15 @@ def test_a_hessian_of_a_function_whose_floats_are_off_says_so():
         h = found[method]
         assert h.value == pytest.approx(0.09, rel=1e-15)
         assert any(w.startswith("f lost precision in floats") for w in h.warnings), method
+
+
+@pytest.mark.parametrize("source, at, exact", [
+    ("log(x) + y^2", {"x": 1e-6, "y": 1.0}, [[-1e12, 0.0], [0.0, 2.0]]),  # -1/x^2, by hand
+    ("sqrt(x)", {"x": 1e-8}, [[-0.25 * 1e-8 ** -1.5]]),  # -x^(-3/2)/4
+])
+def test_second_differences_keep_their_steps_inside_the_domain(source, at, exact):
+    # the standard step (1.2e-4) crossed x = 0: H was nan, "does not exist there"
+    h = diffx.hessian(source, at=at, method="numeric")
+    assert np.all(np.isfinite(h.matrix))
+    assert np.all(np.abs(h.matrix - np.array(exact)) <= h.error_estimate)
+    assert any("step was reduced until it stayed inside" in w for w in h.warnings)
