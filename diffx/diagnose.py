@@ -236,8 +236,8 @@ def kink_warnings(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...]) -> li
     for i in kinky:
         op = graph.op_of(i)
         assert op is not None
-        if not live[i] or (active and not active[i]):
-            continue
+        if not live[i] or (active and not active[i]) or i in graph.shifts:
+            continue  # (a softmax's shift: its ties are no kinks of the function)
         args_of = graph.args(i)
         if op.kink == "x == y" and args_of[0] == args_of[1]:
             continue  # max(x, x): a tie of a node with itself is no corner (½ + ½ = 1)

@@ -53,6 +53,19 @@ class _Writer:
 
     def __init__(self, builder: GraphBuilder) -> None:
         self.b = builder
+        self.shifts: set[int] = set()  # the max chains softmax and logsumexp shift by
+
+    def row_max(self, row: list[int]) -> int:
+        """The row's maximum, as the shift of softmax and logsumexp: their value and
+        derivatives do not depend on it (exp(v - m) / Σ exp(u - m) for any m), so its
+        ties are no kinks and a complex step may pass it."""
+        total = row[0]
+        for item in row[1:]:
+            before = len(self.b.op)
+            total = self.b.node(_MAX, total, item)
+            if len(self.b.op) > before:  # (a max the program also writes stays its own)
+                self.shifts.add(total)
+        return total
 
     def fold(self, code: int, items: list[int]) -> int:
         total = items[0]
@@ -85,7 +98,7 @@ class _Writer:
         return np.array(results, dtype=np.int64).reshape(x.shape[:-1] + np.shape(results[0]))
 
     def shifted_exps(self, row: list[int]) -> list[int]:
-        m = self.fold(_MAX, row)
+        m = self.row_max(row)
         return [self.b.node(_EXP, self.b.node(_SUB, v, m)) for v in row]
 
     def softmax_row(self, row: list[int]) -> list[int]:
@@ -94,7 +107,7 @@ class _Writer:
         return [self.b.node(_DIV, e, total) for e in exps]
 
     def logsumexp_row(self, row: list[int]) -> int:
-        m = self.fold(_MAX, row)
+        m = self.row_max(row)
         exps = [self.b.node(_EXP, self.b.node(_SUB, v, m)) for v in row]
         return self.b.node(_ADD, m, self.b.node(_LOG, self.fold(_ADD, exps)))
 
@@ -134,7 +147,9 @@ def expand(program: BlockProgram, shapes: tuple[Shape, ...],
             out = _block(w, code, args, attr)
         ids.append(out)
     _name_elements(program, shapes, ids, b)
-    return b.finish(), ids
+    graph = b.finish()
+    graph.shifts = frozenset(w.shifts)  # (read by the kink warnings and the complex step)
+    return graph, ids
 
 
 def node_bound(program: BlockProgram, shapes: tuple[Shape, ...]) -> int:

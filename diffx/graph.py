@@ -71,6 +71,9 @@ class Graph:
         self._nx: Any = None
         # the VectorProgram this graph is the scalar expansion of (set by it), else None
         self.blocks: Any = None
+        # nodes of the max chains softmax and logsumexp shift by (diffx.expand): smooth
+        # functions of the inputs' rows, whose ties are no kinks
+        self.shifts: frozenset[int] = frozenset()
         # several chosen outputs (``select``): (name, node) of each, in the order asked
         self.chosen: tuple[tuple[str, int], ...] = ()
 

@@ -101,3 +101,20 @@ def test_the_trace_of_a_bare_output_takes_no_user_name():
     out = CliRunner().invoke(app, ["trace", "f = W @ x; sum(f)", "--at",
                                    "W=[[1,2],[3,4]], x=[0.1,-0.2]"]).output
     assert "out     f[0] + f[1]" in out and "\nf       f[0] + f[1]" not in out
+
+
+def test_softmax_and_logsumexp_shifts_are_no_kinks():
+    # logsumexp is smooth: at tied logits its gradient is [1/2, 1/2] (by hand) and no kink is
+    # said; the shift's max was warned about, and the complex step refused it
+    x = np.array([1.0, 1.0])
+    r = diffx.grad("logsumexp(x)", at={"x": x}, method="reverse")
+    assert r["x"].tolist() == [0.5, 0.5] and not any("kink" in w for w in r.warnings)
+    n = diffx.grad("logsumexp(x)", at={"x": x}, method="numeric")
+    assert not any("kink" in w for w in n.warnings)
+    at = {"W": np.array([[0.2, -0.5, 0.3], [0.1, 0.1, -0.7]])}
+    rev = diffx.grad("sum(softmax(W) * W)", at=at, method="reverse")["W"]
+    cpx = diffx.grad("sum(softmax(W) * W)", at=at, method="numeric", scheme="complex")["W"]
+    assert np.allclose(cpx, rev, rtol=1e-13, atol=1e-15)
+    # a max the program writes itself is still a kink at a tie
+    own = diffx.grad("max(x[0], x[1]) + logsumexp(x)", at={"x": x}, method="reverse")
+    assert any("kink" in w for w in own.warnings)

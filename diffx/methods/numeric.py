@@ -459,7 +459,8 @@ def _check_analytic(graph: Graph, wrt: tuple[str, ...]) -> None:
     active = graph.depends_on([graph.input_nodes[w] for w in wrt])
     for i in range(graph.output + 1):
         op = graph.op_of(i)
-        if op is not None and not op.analytic and live[i] and active[i]:
+        if op is not None and not op.analytic and live[i] and active[i] and \
+                i not in graph.shifts:  # (a softmax's shift cancels from the function)
             raise MethodError(
                 f"the complex step cannot differentiate {op.name} (at {graph.describe(i)}): "
                 f"{op.name} is not complex-analytic; use the central or richardson scheme")

@@ -31,8 +31,8 @@ def kinks_within_steps(graph: Graph, point: dict[str, Any], wrt: tuple[str, ...]
     and 1 on the other: the difference spans a pole)."""
     import numpy as np
 
-    nodes = [i for i in graph.nodes_with(_STEPPED)
-             if graph.op_of(i).name in _BRANCH]  # type: ignore[union-attr]
+    nodes = [i for i in graph.nodes_with(_STEPPED)  # (a softmax's shift is no kink)
+             if graph.op_of(i).name in _BRANCH and i not in graph.shifts]  # type: ignore[union-attr]
     if not nodes:
         return []
     live = graph.reachable_from_output()
