@@ -182,8 +182,9 @@ def too_large(report: CheckReport, state: str, at_kink: Callable[[], bool]) -> N
             report.too_large = (f"the derivative with respect to {names} is beyond the float "
                                 "range at this point (the reverse sweep overflowed to "
                                 f"{_g(marked[0].reverse)}): floats cannot check it here")
-    for c in marked:
-        c.too_large, c.passed = True, False
+    for c in marked:  # (no error is measured: nan, null in JSON)
+        c.too_large, c.passed, c.error = True, False, math.nan
+        c.errors = {k: math.nan for k in c.errors}
 
 
 def central_warning(report: CheckReport) -> None:

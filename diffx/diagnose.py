@@ -250,7 +250,10 @@ def kink_warnings(graph: Graph, vals: Sequence[Any], wrt: tuple[str, ...]) -> li
             at = np.asarray(cond(*args))
         if bool(np.any(at)):
             mask = at if at.ndim else bool(at)
-            if op.name in CONVENTION_OPS:
+            if op.name in ("sign", "heaviside"):  # a jump: differences across it diverge
+                tail = ("Reverse, forward and symbolic follow this convention; finite "
+                        "differences across a jump grow like 1/h and give no derivative here")
+            elif op.name in CONVENTION_OPS:
                 tail = ("Reverse, forward and symbolic follow this convention; finite "
                         "differences give the average of the one-sided slopes, so the methods "
                         "may disagree here")

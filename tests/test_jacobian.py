@@ -241,6 +241,9 @@ def test_the_matrix_jacobian_at_a_point_without_a_value_follows_the_scalar_sweep
     g = diffx.grad("y = 1/x", at={"x": np.array([0.0, 4.0])}, shapes={"x": (2,)},
                    method="matrix")["x"]
     assert np.isnan(g[0]).all() and g[1].tolist() == [0.0, -0.0625]
+    told = diffx.grad("y = log(x)", at={"x": np.array([1.0, -1.0])}, shapes={"x": (2,)},
+                      method="matrix").warnings
+    assert not any("norm'(0)" in w for w in told)  # (no norm in this program)
 
 
 def test_the_worst_entry_leaves_out_entries_no_method_has_a_number_for():

@@ -73,3 +73,14 @@ def test_the_complex_step_estimate_covers_cancellation_in_the_imaginary_parts(so
     if abs(got["x"] - exact) > 1e-6 * abs(exact):
         assert any("cannot resolve this derivative" in w for w in got.warnings)
 
+
+
+def test_at_a_jump_the_advice_names_no_scheme_that_cannot_run():
+    # heaviside at 0: the differences diverge like 1/h; the complex step refuses heaviside,
+    # so the advice must not suggest it, and the kink warning says what differences do there
+    got = diffx.grad("heaviside(y)", at={"y": 0.0}, method="numeric")
+    told = " ".join(got.warnings)
+    assert "cannot resolve this derivative well" in told and "complex" not in told
+    assert "grow like 1/h and give no derivative here" in told
+    smooth = diffx.grad("sin((1 + x) - 1)^2", at={"x": 1e-12}, method="numeric")
+    assert "richardson or complex" in " ".join(smooth.warnings)  # (analytic: both offered)

@@ -60,6 +60,7 @@ def test_the_check_cannot_judge_a_derivative_past_the_floats(source, at, why):
                                                "--json"]).stdout)
     assert data["passed"] is False and data["too_large"].startswith(why)
     assert data["inputs"][0]["too_large"] is True
+    assert data["inputs"][0]["error"] is None  # (no error measured: not a made-up 1.0)
 
 
 def test_only_the_overflowing_input_is_marked():

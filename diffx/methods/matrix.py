@@ -115,8 +115,9 @@ def run(graph: Any, wrt: tuple[str, ...], point: dict[str, Any] | None, arrays: 
 SCALAR_TOLD = ("the matrix sweep met inf/nan, where its products have no conventions "
                "(0 × inf is nan in a block product); the numbers reported are the scalar reverse "
                "sweep's on the same program, which follows diffx's (a zero times an infinite "
-               "local derivative is 0, so norm'(0) = 0 as abs'(0) = 0; see docs/conventions.md) "
-               "and re-runs a value that overflowed in exact arithmetic")
+               "local derivative is 0{norm}; see docs/conventions.md) and re-runs a value that "
+               "overflowed in exact arithmetic")
+NORM_TOLD = ", so norm'(0) = 0 as abs'(0) = 0"  # (said where the program takes a norm)
 
 
 def _scalar_where_not_finite(graph: Any, wrt: tuple[str, ...], point: dict[str, Any],
@@ -135,7 +136,8 @@ def adopt_scalar(result: Gradient, scalar: Gradient, gradient: dict[str, Any]) -
     result.gradient = gradient
     result.value = scalar.value
     result.warnings = [w for w in result.warnings if w != blocksweep.NOT_FINITE]
-    result.warnings += [SCALAR_TOLD, *scalar.warnings]
+    norm = NORM_TOLD if "norm" in str(getattr(result, "expression", "")) else ""
+    result.warnings += [SCALAR_TOLD.format(norm=norm), *scalar.warnings]
 
 
 def scalar_sweep(graph: Any, wrt: tuple[str, ...], point: dict[str, Any]) -> Gradient | None:

@@ -364,7 +364,7 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
     def cause(k: int) -> str:
         return cancellation(f0s, res.step, fnoise, top, k)
     notes += large(finite, xs, f0s, res.derivative, res.error, scheme, sides, kink,
-                   res.settled, cause, name=w)
+                   res.settled, cause, name=w, analytic=_not_analytic(f.graph, (w,)) is None)
     notes += unresolved(f, point, w, xs, f0s, res, sides, scheme, cause)
     notes += past_period(f.graph, point, w, np.reshape(res.step, shape), f.arrays)
 
@@ -454,13 +454,24 @@ def _overflowed(fn: Any, xs: Any, f0s: Any, step: float | None, scheme: str) -> 
     return over
 
 
-def _check_analytic(graph: Graph, wrt: tuple[str, ...]) -> None:
+def _not_analytic(graph: Graph, wrt: tuple[str, ...]) -> int | None:
+    """The first node on a route from ``wrt`` to the output whose op is not
+    complex-analytic (abs, relu, max, ...), or None."""
     live = graph.reachable_from_output()
     active = graph.depends_on([graph.input_nodes[w] for w in wrt])
     for i in range(graph.output + 1):
         op = graph.op_of(i)
         if op is not None and not op.analytic and live[i] and active[i] and \
                 i not in graph.shifts:  # (a softmax's shift cancels from the function)
-            raise MethodError(
-                f"the complex step cannot differentiate {op.name} (at {graph.describe(i)}): "
-                f"{op.name} is not complex-analytic; use the central or richardson scheme")
+            return i
+    return None
+
+
+def _check_analytic(graph: Graph, wrt: tuple[str, ...]) -> None:
+    i = _not_analytic(graph, wrt)
+    if i is not None:
+        op = graph.op_of(i)
+        assert op is not None
+        raise MethodError(
+            f"the complex step cannot differentiate {op.name} (at {graph.describe(i)}): "
+            f"{op.name} is not complex-analytic; use the central or richardson scheme")

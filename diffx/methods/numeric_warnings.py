@@ -134,7 +134,8 @@ def within(d: Any, err: Any) -> Any:
 
 
 def large(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str, sides: Any,
-           kink: bool, settled: Any = None, cause: Any = None, name: str = "x") -> list[str]:
+           kink: bool, settled: Any = None, cause: Any = None, name: str = "x",
+           analytic: bool = True) -> list[str]:
     """An error estimate too large for the derivative (``finite.large_error``). Where |D| is
     not above its estimate ``unresolved`` speaks instead. At a kink the scale of the
     derivative is the slopes on either side, not the average the central difference gives
@@ -157,7 +158,8 @@ def large(finite: Any, xs: Any, f0s: Any, d: Any, err: Any, scheme: str, sides: 
     why = (" (the differences never settled as the step shrank, so even this estimate "
            "is unreliable)") if settled is not None and not bool(settled[k]) else ""
     why += cause(k) if cause is not None else ""
-    others = " or ".join(s for s in ("richardson", "complex") if s != scheme)
+    others = " or ".join(s for s in ("richardson", "complex")  # (no complex step through
+                         if s != scheme and (analytic or s != "complex"))  # abs, relu, ...)
     return [f"the {scheme} difference {d[k]:.6g} has an error estimate of {err[k]:.2g} "
             f"(relative {rel:.1g}, above {finite.ESTIMATE_TOL:g})"
             f"{at_points(xs, large, name)}{why}: "
