@@ -237,3 +237,16 @@ def test_a_long_legend_is_written_a_line_each():
     assert all(line.startswith("v") and " = " in line for line in legend)
     short = CliRunner().invoke(app, ["routes", COLLIDE, "--at", "x=0.7"]).output
     assert "  where v2 = x + x + x + x, v3 = v2 + x + x + x" in short
+
+
+def test_a_legend_of_thousands_writes_its_last_entries_and_counts_the_rest():
+    from typer.testing import CliRunner
+
+    from diffx.cli import app
+
+    source = " + ".join(f"x*{k}" for k in range(1, 201))  # labels v1 ... v99
+    out = CliRunner().invoke(app, ["routes", source, "--at", "x=0.5"]).output
+    lines = out.splitlines()
+    where = lines.index("  where")
+    assert lines[where + 1] == "    (59 more labels that these use; --json lists every one)"
+    assert len(lines) - where - 2 == 40 and lines[-1].startswith("    v99 = v98 + ")

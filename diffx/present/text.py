@@ -230,10 +230,15 @@ def print_routes(r: Gradient, console: Any, out_name: str) -> None:
                       highlight=False)
     elif legend:  # a line each, as the routes are written (one line of them all took rich
         console.print("  where", highlight=False)  # minutes to wrap at 100,000 entries)
-        _write_lines(console, (f"    {k} = {v}" for k, v in legend.items()))
+        shown = list(legend.items())[-LEGEND_LINES:]  # (the last: the labels the routes name)
+        if len(legend) > LEGEND_LINES:
+            console.print(f"    ({len(legend) - LEGEND_LINES:,} more labels that these use; "
+                          "--json lists every one)", highlight=False)
+        _write_lines(console, (f"    {k} = {v}" for k, v in shown))
 
 
 LEGEND_INLINE = 12  # legend entries said on one line; more get a line each
+LEGEND_LINES = 40  # legend entries written at most (the JSON has them all)
 
 
 def sweep_cover(wrt: tuple[str, ...]) -> str:
