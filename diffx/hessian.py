@@ -173,6 +173,10 @@ def _lost_value(graph: Graph, h: Hessian) -> None:
     h.value = value
     if h.method in ("forward", "numeric"):
         h.warnings += [w for w in warnings if w not in h.warnings]
+        h.warnings.append("this Hessian is computed from f's float values, which are off here "
+                          "(see the warning on f), so it may be off by more than any estimate "
+                          "of its own")
+        h.error_estimate = None  # (its own estimate measures the steps, not f's error)
 
 
 def _undefined(graph: Graph, h: Hessian) -> None:

@@ -121,10 +121,19 @@ def _reverse(graph: Graph, h: Any) -> None:
         for msg in row.warnings:  # kinks of the nodes the adjoint inserted are not the user's
             if msg not in helpers and msg not in seen:
                 seen.add(msg)
-                h.warnings.append(f"row {w}: {msg}")
+                h.warnings.append(f"row {w}: {_in_row(msg, w)}")
     h.matrix = out
     h.value = _value(graph, h.point)
     h.cost = {"sweeps": n, "adjoint_nodes": adj.graph.size}
+
+
+def _in_row(msg: str, w: str) -> str:
+    """A row's warning in the Hessian's words: the row's function is ∂f/∂w, so the exact
+    re-run's "f: got" is ∂f/∂w's value and its "∂/∂v: got" is ∂²f/∂w∂v."""
+    import re
+
+    msg = re.sub(r"∂/∂([^\s:]+): got", lambda m: f"∂²f/∂{w}∂{m[1]}: got", msg)
+    return msg.replace("; f: got", f"; ∂f/∂{w}: got")
 
 
 def _dual_source(present: list[int]) -> str:

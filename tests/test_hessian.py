@@ -211,6 +211,10 @@ def test_a_hessian_of_a_function_whose_floats_are_off_says_so():
         h = found[method]
         assert h.value == pytest.approx(0.09, rel=1e-15)
         assert any(w.startswith("f lost precision in floats") for w in h.warnings), method
+        assert any("may be off by more than any estimate" in w for w in h.warnings)
+    assert found["numeric"].error_estimate is None  # (its ±5e-9 measured the steps only)
+    told = " ".join(found["reverse"].warnings)  # the row's function is ∂f/∂x
+    assert "∂²f/∂x∂x: got 16, 100-digit arithmetic gives 18; ∂f/∂x: got 1.6" in told
 
 
 @pytest.mark.parametrize("source, at, exact", [
