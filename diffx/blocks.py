@@ -157,12 +157,13 @@ def _shape_error(program: BlockProgram, node: int, problem: str, shapes: Mapping
         problem = problem.replace("sum takes", "norm takes")
     hint = ""
     unshaped = _unshaped_inputs(program, args, shapes)
-    if unshaped and ("()" in problem or "a scalar" in problem) and not option("shapes"):
-        hint = (f" (no shape was given for {unshaped[0]}: this command takes scalar programs "
-                "only)")  # (a caller without points or shapes names neither option)
-    elif unshaped and ("()" in problem or "a scalar" in problem):
-        hint = (f" (no shape was given for {unshaped[0]}; give it a vector or matrix value in "
-                f"{option('at')} or a shape in {option('shapes')})")
+    if unshaped and ("()" in problem or "a scalar" in problem):
+        # (a caller names the options it has: steps has neither, adjoint only a point)
+        ways = [f"a vector or matrix value in {option('at')}"] * bool(option("at")) + \
+            [f"a shape in {option('shapes')}"] * bool(option("shapes"))
+        hint = (f" (no shape was given for {unshaped[0]}; give it {' or '.join(ways)})" if ways
+                else f" (no shape was given for {unshaped[0]}: this command takes scalar "
+                "programs only)")
     elif code == _blockops.BY_NAME["dot"].code:
         matrices = [_word(program, a) for a, s in zip(args, arg_shapes) if len(s) == 2]
         if matrices:

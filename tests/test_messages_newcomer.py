@@ -203,3 +203,11 @@ def test_steps_on_a_vector_program_names_no_option_it_lacks():
     assert "--shape" not in res.output and "--at" not in res.output
     res = invoke("grad", "y = W @ x; L = sum(y)")  # grad has both: it names them
     assert "a shape in --shape" in res.output
+
+
+def test_adjoint_of_a_vector_program_points_to_the_backward_pass():
+    for extra in ([], ["--at", "W=[[1,2],[3,4]]"]):
+        res = invoke("adjoint", "sum(W)", *extra)
+        assert res.exit_code == 2 and "diffx grad --backward" in res.output
+        assert "--shape" not in res.output
+    assert invoke("adjoint", "c = a + b; d = a * c").exit_code == 0

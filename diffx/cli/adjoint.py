@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .options import At, File, Source, Wrt
-from .sources import read_program
+from .sources import read_program_at
 
 
 class Emit(str, Enum):
@@ -32,7 +32,17 @@ def adjoint(
     """
     from ..adjoint import adjoint as build
 
-    adj = build(read_program(source, file, at), wrt)
+    from ..errors import DiffxError, naming
+    from ..vectors import VectorProgram
+    from .run import flag
+
+    with naming(lambda p: "" if p == "shapes" else flag(p)):  # (adjoint has no --shape)
+        program = read_program_at(source, file, at, None)[0]
+    if isinstance(program, VectorProgram):  # its element names do not parse back
+        raise DiffxError("adjoint writes the reverse sweep of a scalar program as a program; "
+                         "for a vector program, diffx grad --backward prints the backward pass "
+                         "in matrix notation")
+    adj = build(program, wrt)
     for w in adj.warnings:  # a traced function's branch: the program holds only there
         typer.echo(f"warning: {w}", err=True)
     typer.echo(adj.text() if emit is Emit.diffx else adj.python(), nl=False)
