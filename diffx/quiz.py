@@ -153,6 +153,17 @@ def _blanks(q: Quiz, rng: random.Random) -> list[Blank]:
     cells += [_tangent(q, r.node, r.terms, r.value) for r in t.tangent if r.terms]
     cells += [_adjoint(q, r.node, r.terms, r.value) for r in t.adjoint if r.node != t.output]
     chosen = sorted(rng.sample(range(len(cells)), max(1, len(cells) // 2))) if cells else []
+    # the output's tangent is the seeded input's adjoint (ḟ = ∂f/∂seed = seed̄): a blank of
+    # one with the other shown would give it away, so both are blanks or neither
+    seeded = t.input_nodes.get(t.seed) if t.seed is not None else None
+    pair = [k for k, c in enumerate(cells) if (c.kind == "tangent" and c.node == t.output)
+            or (c.kind == "adjoint" and c.node == seeded)]
+    if len(pair) == 2 and (pair[0] in chosen) != (pair[1] in chosen):
+        others = [k for k in range(len(cells)) if k not in chosen and k not in pair]
+        if others:  # (still half the cells: the lone one gives way to another cell)
+            chosen = sorted((set(chosen) - set(pair)) | {rng.choice(others)})
+        else:
+            chosen = sorted(set(chosen) | set(pair))
     return [cells[k] for k in chosen]
 
 

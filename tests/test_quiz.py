@@ -343,3 +343,14 @@ def test_nothing_is_written_when_one_output_cannot_be(tmp_path):
     res = invoke("quiz", "c = a + b; d = a * c", "--at", "a=4,b=3", "--picture", str(picture),
                  "--key", str(picture))
     assert res.exit_code == 2 and "the same file" in res.output and not picture.exists()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_trace_quiz_never_shows_a_cell_that_gives_a_blank_away(seed):
+    # ḟ (the output's tangent, seeded at the first input) equals that input's adjoint: one
+    # shown and the other asked gave the answer away
+    q = diffx.quiz("c = a * b; d = c * c; g = d - 1.49", at={"a": 1.23456, "b": 0.99},
+                   blank="trace", seed=seed)
+    t = q.table
+    asked = {(b.kind, b.node) for b in q.blanks}
+    assert (("tangent", t.output) in asked) == (("adjoint", t.input_nodes[t.seed]) in asked)
