@@ -174,13 +174,23 @@ def _verdict(b: Blank, answer: Any, rtol: float, checker: _Formulas) -> Verdict:
         else:
             value, read = _number(answer, checker.values if b.kind == "gradient" else None)
             ok = math.isclose(value, b.value, rel_tol=rtol, abs_tol=ZERO_FLOOR)
-            note = None if ok else f"{_shown(value)} is not within a relative {rtol:g} of it"
+            off = _off(value, b.value, rtol)
+            note = None if ok else f"{_shown(value)} is {off}"
             if read:
                 note = f"read as a formula in {read}: {_shown(value)} at the point" + (
-                    "" if ok else f", not within a relative {rtol:g} of it")
+                    "" if ok else f", {off}")
     except DiffxError as exc:
         ok, note = False, f"the answer cannot be read: {str(exc).splitlines()[0]}"
     return Verdict(b, text, ok, expected, note)
+
+
+def _off(value: float, right: float, rtol: float) -> str:
+    """How far an answer is from the right number, against the tolerance: ``off by 5%
+    (more than the relative tolerance 0.001)``."""
+    if right == 0 or not math.isfinite(value):
+        return f"not the right number (the tolerance is relative, {rtol:g})"
+    rel = abs(value - right) / abs(right)
+    return f"off by {rel:.2g} relative (more than the tolerance {rtol:g})"
 
 
 def _shown(v: float) -> str:

@@ -60,7 +60,7 @@ def test_one_wrong_blank_fails_exactly_that_blank_with_the_right_value(tmp_path)
     res = _grade(key, tmp_path, "a_bar = 11\nb_bar = 5\nc_bar = 4\n")
     assert res.exit_code == 1
     fails = [line for line in res.stdout.splitlines() if line.startswith("FAIL")]
-    assert fails == ["FAIL  b̄: you wrote 5; 5 is not within a relative 0.001 of it; "
+    assert fails == ["FAIL  b̄: you wrote 5; 5 is off by 0.25 relative (more than the tolerance 0.001); "
                      "right: b̄ = c̄·1 = 4 (sum over children)"]
     data = strict_json(_grade(key, tmp_path, "a_bar = 12\nb_bar = 4\nc_bar = 4\n",
                               "--json").stdout)
@@ -354,3 +354,19 @@ def test_a_trace_quiz_never_shows_a_cell_that_gives_a_blank_away(seed):
     t = q.table
     asked = {(b.kind, b.node) for b in q.blanks}
     assert (("tangent", t.output) in asked) == (("adjoint", t.input_nodes[t.seed]) in asked)
+
+
+def test_a_value_worked_out_from_the_shown_cells_passes():
+    # g = d - 1.49 with d = (1.23456 * 0.99)^2 = 1.493808...: shown to 3 decimals (1.494) a
+    # student's g = 0.004 was 5% off the right 0.003808; the cells now show 6 decimals
+    q = diffx.quiz("c = a * b; d = c * c; g = d - 1.49", at={"a": 1.23456, "b": 0.99},
+                   blank="values")
+    text = present_quiz.markdown(q)
+    assert "| 1.493808 |" not in text  # (d is a blank here: shown as a question)
+    q = diffx.quiz("c = a * b; d = c * c; g = d - 1.49", at={"a": 1.23456, "b": 0.99},
+                   blank="trace", seed=0)
+    text = present_quiz.markdown(q)
+    assert "| d | c × c | 1.493808 |" in text
+    d = 1.493808  # as shown
+    g = next(b for b in q.blanks if b.key == "g")
+    assert diffx.grade(q, {b.key: b.value for b in q.blanks} | {"g": d - 1.49}).ok, g.value

@@ -35,11 +35,16 @@ def _point(q: Quiz) -> str:
     return ", ".join(f"{k} = {_trace.number(v, 6)}" for k, v in q.point.items())
 
 
+QUIZ_DIGITS = 6  # decimals of the shown cells
+
+
 def _tables(q: Quiz, style: str) -> list[tuple[str, tuple[str, ...], list[list[str]]]]:
     """The traces the exercise shows: (title, heads, rows), the blanks' cells as ``____``."""
     if q.blank == "gradient":
         return []
-    w = _trace._Writer(q.table, style, 3)
+    # the shown cells to 6 decimals, as the point: a student works the blanks out from them,
+    # and 3 (1.494 for d = 1.493808) put g = d - 1.49 5% off, past the grading's 1e-3
+    w = _trace._Writer(q.table, style, QUIZ_DIGITS)
     titles = _trace._titles(q.table, w, "$" if style == "tex" else "")
     heads = _trace._heads(w)
     prim, tang, adj = _trace._all_rows(w)
