@@ -211,3 +211,20 @@ def test_adjoint_of_a_vector_program_points_to_the_backward_pass():
         assert res.exit_code == 2 and "diffx grad --backward" in res.output
         assert "--shape" not in res.output
     assert invoke("adjoint", "c = a + b; d = a * c").exit_code == 0
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--method", "reverse", "--scheme", "forward"], "--scheme is an option of the numeric"),
+    (["--method", "symbolic", "--routes"], "--routes is an option of the reverse method"),
+    (["--method", "reverse", "--step", "1e-3"], "--step is an option of the numeric method"),
+    (["--order", "2", "--step", "1e-4"], "--order 2 does not take it"),
+])
+def test_an_option_no_method_run_takes_is_refused_not_dropped(args, said):
+    res = invoke("grad", "x^2", "--at", "x=1", *args)
+    assert res.exit_code == 2 and said in res.output
+
+
+def test_an_option_a_method_run_takes_is_kept():
+    assert invoke("grad", "x^2", "--at", "x=1", "--method", "numeric", "--scheme",
+                  "forward").exit_code == 0
+    assert invoke("grad", "x^2", "--at", "x=1", "--routes").exit_code == 0

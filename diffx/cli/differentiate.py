@@ -83,14 +83,33 @@ def grad(
     if order == 2:
         from ..present.hessian import order_two
 
+        set_here = [name for name, value, default in (
+            ("--scheme", scheme.value, Scheme.central.value), ("--step", step, None),
+            ("--routes", routes, False), ("--route-limit", route_limit, 1000))
+            if value != default]
+        if set_here:  # (the second differences choose their own steps)
+            raise fail(f"{set_here[0]} is an option of the first derivative; --order 2 does "
+                       "not take it")
+
         return typer.echo(order_two(*read_program_at(source, file, at, shape)[:2], wrt, json_out,
                                     timeout, method.value))
     check_whole("--route-limit", route_limit, 0, methods.MAX_ROUTE_LIMIT)
-    program, point, shapes = read_program_at(source, file, at, shape)
     wanted = None if method.value == "all" else (method.value,)  # None: the defaults
-    # each option goes to every method that declares it (the registry says which)
+    # each option goes to every method that declares it (the registry says which); one the
+    # user set that no method run takes is refused, not dropped
     given = {"scheme": scheme.value, "step": step, "timeout": timeout, "routes": routes,
              "route_limit": route_limit}
+    defaults = {"scheme": Scheme.central.value, "step": None, "timeout": 30.0,
+                "routes": False, "route_limit": 1000}
+    run = wanted or ("symbolic", "numeric", "reverse")
+    for key, value in given.items():
+        takers = [m for m in methods.REGISTRY if key in methods.get(m).options]
+        if value != defaults[key] and not any(m in takers for m in run):
+            raise fail(f"{flag(key) if key != 'route_limit' else '--route-limit'} is an option "
+                       f"of the {' and '.join(takers)} method"
+                       f"{'s' * (len(takers) > 1)}, which --method {method.value} does not "
+                       "run")
+    program, point, shapes = read_program_at(source, file, at, shape)
     options = {m: {k: v for k, v in given.items() if k in methods.get(m).options}
                for m in wanted or methods.REGISTRY}
     if point is None and not program.inputs:
