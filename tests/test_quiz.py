@@ -370,3 +370,16 @@ def test_a_value_worked_out_from_the_shown_cells_passes():
     d = 1.493808  # as shown
     g = next(b for b in q.blanks if b.key == "g")
     assert diffx.grade(q, {b.key: b.value for b in q.blanks} | {"g": d - 1.49}).ok, g.value
+
+
+def test_grading_refuses_the_options_that_make_a_quiz(tmp_path):
+    key = tmp_path / "key.json"
+    assert invoke("quiz", ROUTE_SUM, "--at", "a=4,b=3", "--key", str(key)).exit_code == 0
+    answers = tmp_path / "answers.txt"
+    answers.write_text("a_bar = 11\nb_bar = 4\nc_bar = 4\n", encoding="utf-8")
+    res = invoke("quiz", "--grade", str(key), "--answers", str(answers), "--key",
+                 str(tmp_path / "other.json"))
+    assert res.exit_code == 2 and "--key makes a quiz" in res.output
+    assert not (tmp_path / "other.json").exists()
+    res = invoke("quiz", "--random", "--at", "zz=1")
+    assert res.exit_code == 2 and "--random makes up its own point" in res.output

@@ -175,6 +175,15 @@ def quiz(
             raise DiffxError("grading needs both --grade QUIZ and --answers FILE")
         if source is not None or file is not None or random_program:
             raise DiffxError("--grade reads the program from the quiz file; give no program")
+        making = [name for name, given in (
+            ("--at", at is not None), ("--blank", blank is not Blanks.adjoints),
+            ("--seed", seed != 0), ("--level", level is not None), ("--key", key is not None),
+            ("--picture", picture is not None), ("--format", fmt is not QuizFormat.markdown))
+            if given]
+        if making:  # (they make a quiz; grading reads everything from the quiz file)
+            raise DiffxError(f"{making[0]} makes a quiz; --grade reads the quiz, its point "
+                             "and its blanks from the quiz file: give only --grade, --answers "
+                             "(and --rtol or --json)")
         q = quiz_grade.load_quiz(read_source(None, grade), str(grade))
         result = quiz_grade.grade(q, quiz_grade.read_answers(
             read_source(None, answers), str(answers)), rtol)
@@ -185,6 +194,8 @@ def quiz(
         return
     if random_program and (source is not None or file is not None):
         raise DiffxError("--random makes up its own program; give no program")
+    if random_program and at is not None:
+        raise DiffxError("--random makes up its own point; give no --at")
     if json_out:
         fmt = QuizFormat.json
     if random_program:
