@@ -228,3 +228,8 @@ def test_an_option_a_method_run_takes_is_kept():
     assert invoke("grad", "x^2", "--at", "x=1", "--method", "numeric", "--scheme",
                   "forward").exit_code == 0
     assert invoke("grad", "x^2", "--at", "x=1", "--routes").exit_code == 0
+
+
+def test_wrt_naming_an_input_twice_is_refused_as_at_is():
+    with pytest.raises(OptionError, match=r"names 'x' twice"):
+        diffx.grad("x*y", at={"x": 1.0, "y": 2.0}, wrt="x,x")

@@ -74,6 +74,8 @@ def resolve_wrt(graph: Graph, wrt: str | Iterable[str] | None) -> tuple[str, ...
                     param="wrt")
             raise OptionError(f"{option('wrt')} {name}: not an input of the expression "
                               f"(the inputs are: {inputs})", param="wrt")
+        if name in out:  # (as --at refuses a name given twice)
+            raise OptionError(f"{option('wrt')} names {name!r} twice", param="wrt")
         out[name] = None
     return tuple(out)
 
