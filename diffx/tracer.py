@@ -304,6 +304,19 @@ class Tracer:
         return f"<traced value {self._trace.value(self._node)!r}, node {self._node}>"
 
 
+def _elementwise(ufunc: str, op: str) -> Callable[[Any], Any]:
+    def method(self: Any) -> Any:
+        return self._trace.apply(_ops.BY_NAME[op], (self,), f"np.{ufunc}")
+    method.__name__ = ufunc
+    return method
+
+
+# numpy applies a ufunc to an array of objects (np.exp(np.array([x, y]))) by calling each
+# element's method of the ufunc's name: a tracer has one for every unary op numpy traces to
+for _ufunc, _op in UFUNC_OPS.items():
+    if _ops.BY_NAME[_op].arity == 1 and not hasattr(Tracer, _ufunc):
+        setattr(Tracer, _ufunc, _elementwise(_ufunc, _op))
+
 _new_tracer = object.__new__  # a Tracer without calling __init__: the operators' fast path
 
 

@@ -50,7 +50,8 @@ print(r.warnings[0])""",
     """What a traced function may use:
 
 - the operators `+ - * / **` (with numbers on either side), unary `-`, `abs`;
-- numpy ufuncs on scalars: `np.sin`, `np.exp`, `np.log`, `np.sqrt`, `np.tanh`, `np.arctan`,
+- numpy ufuncs on traced values and on arrays of them (`np.exp(np.array([x, y]))`): `np.sin`,
+  `np.exp`, `np.log`, `np.sqrt`, `np.tanh`, `np.arctan`,
   `np.maximum`, `np.minimum`, `np.square`, ... (each maps to one op of diffx's op table; any
   other ufunc is refused by name, with the list of those that trace);
 - `diffx.math`: the op table's functions by name (`sin`, `exp`, `sigmoid`, `relu`,

@@ -394,3 +394,14 @@ def test_a_function_that_tells_traced_values_from_numbers_is_said_to():
     assert any("gives 3 when called with numbers but 4.5 as traced" in w for w in got.warnings)
     plain = diffx.grad(lambda x, y: x * y + 1, at={"x": 1.5, "y": 2.0}, method="reverse")
     assert not any("as traced" in w for w in plain.warnings)
+
+
+def test_a_ufunc_on_an_array_of_traced_values_traces_each_element():
+    # np.exp(np.array([x, y])).sum(): its gradient is [e^x, e^y] (by hand); numpy called the
+    # elements' exp method, which a tracer did not have
+    def f(x, y):
+        return np.exp(np.array([x, y])).sum() + np.sqrt(np.array([x, y]))[1]
+
+    got = diffx.grad(f, at={"x": 1.0, "y": 4.0}, method="reverse")
+    assert got["x"] == pytest.approx(math.e, rel=1e-15)
+    assert got["y"] == pytest.approx(math.exp(4.0) + 0.25, rel=1e-15)  # + 1/(2 sqrt 4)
