@@ -46,8 +46,11 @@ COMPARISONS: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
     "less": ("<", operator.lt), "less_equal": ("<=", operator.le),
     "equal": ("==", operator.eq), "not_equal": ("!=", operator.ne)}
 _BY_SYMBOL = {sym: fn for sym, fn in COMPARISONS.values()}
-_PLAIN_FLOAT = ("use np.sin(x) or diffx.math.sin(x) instead of math.sin(x) (likewise for the "
-                "other functions), which trace")
+_PLAIN_FLOAT = ("code that needs a plain float cannot be traced: for a function, use np.sin(x) "
+                "or diffx.math.sin(x) instead of math.sin(x) (likewise for the others), which "
+                "trace; a check such as math.isnan(x) or a conversion such as float(x) or "
+                "np.float64(x) has nothing to trace, so do it on the plain inputs outside the "
+                "traced function")
 
 
 def _user_line() -> tuple[str, int, str]:
