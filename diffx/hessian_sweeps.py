@@ -34,11 +34,15 @@ def _request(source: Any, at: Any, wrt: Any) -> tuple[Graph, tuple[str, ...], di
         raise DiffxError("a Hessian is computed at a point: give at={...} with a value for "
                          "every input")
     req = prepare(source, at, wrt)
-    if req.vector is not None:
-        raise DiffxError("diffx.hessian takes a scalar program; a program over vectors and "
-                         "matrices is not supported yet")
     if req.arrays:
         raise DiffxError("diffx.hessian takes one point, not an array of points")
+    if req.vector is not None:  # over the expansion's elements (W[0,1]), one row each
+        if req.vector.program.output_shape:
+            raise DiffxError("a Hessian is of a number: the output is a vector or matrix "
+                             f"(shape {req.vector.program.output_shape}); differentiate a "
+                             "number made from it, such as its sum")
+        assert req.vector.point is not None  # (at was given)
+        return req.graph, req.vector.wrt, req.vector.point
     assert req.point is not None  # at was given
     return req.graph, req.wrt, req.point  # (one point: normalize_point made every value a float)
 

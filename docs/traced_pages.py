@@ -69,7 +69,9 @@ method: sympy's `hessian` of the formula, reverse-over-reverse and forward-over-
 graph (the reverse sweep's own program, [`diffx adjoint`](adjoint.md), differentiated again),
 and second differences with their own step rule and error estimate. This page is made by
 `python docs/traced_pages.py`: the outputs below are real, and `tests/test_hessian_page.py`
-reruns every command and checks the numbers against the derivation by hand written here.""",
+reruns every command and checks the numbers against the derivation by hand written here. A
+program over vectors and matrices has its Hessian over its elements (`W[0,1]`, `x[1]`, one
+row and column each), of a number it computes (`sum(W @ x)`, not `W @ x`).""",
     """## One example, with the lecture's regulariser
 
 The lecture's model (CSC311, "univariate logistic least squares regression"), in

@@ -227,3 +227,18 @@ def test_second_differences_keep_their_steps_inside_the_domain(source, at, exact
     assert np.all(np.isfinite(h.matrix))
     assert np.all(np.abs(h.matrix - np.array(exact)) <= h.error_estimate)
     assert any("step was reduced until it stayed inside" in w for w in h.warnings)
+
+
+def test_the_hessian_of_a_vector_program_is_over_its_elements():
+    # L = sum(W @ x) = Σ W_ij x_j: ∂²L/∂W_ij ∂x_j = 1, every other entry 0 (by hand)
+    found = diffx.hessian_all("L = sum(W @ x)", at={"W": np.array([[1.0, 2.0], [3.0, 4.0]]),
+                                                    "x": np.array([1.0, 1.0])},
+                              methods=("symbolic", "reverse", "forward"))
+    names = ("W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "x[0]", "x[1]")
+    want = np.zeros((6, 6))
+    for w, j in (("W[0,0]", 4), ("W[0,1]", 5), ("W[1,0]", 4), ("W[1,1]", 5)):
+        want[names.index(w), j] = want[j, names.index(w)] = 1.0
+    for h in found.values():
+        assert h.wrt == names and np.array_equal(h.matrix, want), h.method
+    with pytest.raises(diffx.DiffxError, match="a Hessian is of a number"):
+        diffx.hessian("y = W @ x", at={"W": np.eye(2), "x": np.ones(2)})
