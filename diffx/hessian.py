@@ -192,6 +192,53 @@ def _undefined(graph: Graph, h: Hessian) -> None:
     if said is not None:
         h.matrix = np.full_like(m, np.nan, dtype=float)
         h.warnings.append(said)
+        return
+    _no_first_derivative(graph, h)
+
+
+def _not_finite_exactly(graph: Graph, h: Hessian, bad: list[int]) -> list[int]:
+    """Of the inputs whose float first derivative is not finite, those whose exact one
+    (the exact reverse re-run, :func:`diffx.exact.exact`) is not finite either; none where
+    the re-run cannot be made (an overflow is then not told from a true infinity)."""
+    import mpmath
+
+    from .exact import exact
+
+    key = ("hessian exact gradient", tuple(h.point.items()), h.wrt)
+    got = graph._cache.get(key)
+    if got is None:
+        got = graph._cache[key] = exact(graph, dict(h.point), h.wrt, True)
+    if isinstance(got, str):
+        return []
+    return [k for k in bad if not mpmath.isfinite(got[1][h.wrt[k]])]
+
+
+def _no_first_derivative(graph: Graph, h: Hessian) -> None:
+    """Where a first derivative is not finite at the point (sqrt(x) at 0: its slope is
+    infinite), no second derivative with respect to that input exists: its row and column
+    are nan in every method, as no derivative of an undefined function exists."""
+    from .api import grad
+
+    key = ("hessian gradient", tuple(h.point.items()), h.wrt)
+    gradient = graph._cache.get(key)
+    if gradient is None:
+        got = grad(graph, at=dict(h.point), wrt=h.wrt, method="reverse")
+        gradient = graph._cache[key] = got.gradient if got.ok and got.gradient else {}
+    bad = [k for k, w in enumerate(h.wrt)
+           if isinstance(gradient.get(w), float) and not math.isfinite(gradient[w])]
+    if not bad or h.matrix is None:
+        return
+    bad = _not_finite_exactly(graph, h, bad)  # (x^3 at 1e200: f' overflows, f'' is 6e200)
+    if not bad:
+        return
+    m = h.matrix.astype(float).copy()
+    m[bad, :] = np.nan
+    m[:, bad] = np.nan
+    h.matrix = m
+    names = ", ".join(f"∂f/∂{h.wrt[k]} = {gradient[h.wrt[k]]}" for k in bad)
+    h.warnings.append(f"the first derivative is not finite here ({names}), in exact "
+                      "arithmetic too, so no second derivative with respect to that input "
+                      "exists: its row and column are nan")
 
 
 def _finish(h: Hessian) -> None:
@@ -282,13 +329,15 @@ def _second_differences(f: Any, x: np.ndarray, steps: np.ndarray, fx: float) -> 
     return out
 
 
-def _inside_the_domain(f: Any, x: np.ndarray, steps: np.ndarray, fx: float) -> list[int]:
+def _inside_the_domain(f: Any, x: np.ndarray, steps: np.ndarray, fx: float
+                       ) -> tuple[list[int], list[int]]:
     """Shrink each input's step (in place, by 4 at a time) until f is finite at x ± 2h
     along it, where f is finite at x (log(x) at 1e-6: the standard step 1.2e-4 crosses 0);
-    the inputs whose step was reduced."""
+    the inputs whose step was reduced and stayed inside, and those where none did (sqrt(x)
+    at 0: every x - h is outside)."""
     if not math.isfinite(fx):
-        return []
-    shrunk = []
+        return [], []
+    shrunk, outside = [], []
     with np.errstate(all="ignore"):
         for i in range(len(x)):
             e = np.zeros(len(x))
@@ -297,9 +346,12 @@ def _inside_the_domain(f: Any, x: np.ndarray, steps: np.ndarray, fx: float) -> l
                 if math.isfinite(f(x + e)) and math.isfinite(f(x - e)):
                     break
                 steps[i] /= 4
-                if i not in shrunk:
-                    shrunk.append(i)
-    return shrunk
+            else:
+                outside.append(i)
+                continue
+            if steps[i] < EPS ** 0.25 * max(1.0, abs(x[i])):
+                shrunk.append(i)
+    return shrunk, outside
 
 
 def _numeric(graph: Graph, h: Hessian) -> None:
@@ -319,12 +371,17 @@ def _numeric(graph: Graph, h: Hessian) -> None:
     x = np.array([h.point[w] for w in names])
     fx = f(x)
     steps = EPS ** 0.25 * np.maximum(1.0, np.abs(x))
-    shrunk = _inside_the_domain(f, x, steps, fx)
+    shrunk, outside = _inside_the_domain(f, x, steps, fx)
     if shrunk:
         h.warnings.append(
             f"a second-difference step left the domain of the function (an evaluation near the "
             f"point was not finite) for {', '.join(names[k] for k in shrunk)}: the step was "
             "reduced until it stayed inside")
+    if outside:
+        h.warnings.append(
+            f"every second-difference step for {', '.join(names[k] for k in outside)} left "
+            "the domain of the function (the point is on its edge): no second difference "
+            "exists here")
     with np.errstate(all="ignore"):
         small = _second_differences(f, x, steps, fx)
         large = _second_differences(f, x, 2 * steps, fx)

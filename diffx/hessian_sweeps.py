@@ -137,6 +137,8 @@ def _in_row(msg: str, w: str) -> str:
     import re
 
     msg = re.sub(r"∂/∂([^\s:]+): got", lambda m: f"∂²f/∂{w}∂{m[1]}: got", msg)
+    if msg.startswith("f has no derivative at this point"):  # (the row's f is ∂f/∂w)
+        msg = f"∂f/∂{w}" + msg[1:]
     return msg.replace("; f: got", f"; ∂f/∂{w}: got")
 
 

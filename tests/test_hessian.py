@@ -242,3 +242,16 @@ def test_the_hessian_of_a_vector_program_is_over_its_elements():
         assert h.wrt == names and np.array_equal(h.matrix, want), h.method
     with pytest.raises(diffx.DiffxError, match="a Hessian is of a number"):
         diffx.hessian("y = W @ x", at={"W": np.eye(2), "x": np.ones(2)})
+
+
+def test_where_the_first_derivative_is_infinite_no_method_shows_a_second():
+    # sqrt(x) at 0: f' = 1/(2 sqrt x) is infinite there, so f'' does not exist; symbolic and
+    # forward said -inf, reverse nan, and the numeric method claimed its step stayed inside
+    found = diffx.hessian_all("sqrt(x)", at={"x": 0.0})
+    for h in found.values():
+        assert np.isnan(h.matrix).all(), h.method
+    assert any("the first derivative is not finite here" in w
+               for w in found["symbolic"].warnings)
+    told = " ".join(found["numeric"].warnings)
+    assert "no second difference exists here" in told and "stayed inside" not in told
+    assert "row x: ∂f/∂x has no derivative at this point" in " ".join(found["reverse"].warnings)

@@ -36,8 +36,10 @@ def hessian_text(results: dict[str, Hessian], shared: tuple[str, ...] = ()) -> s
         for name, row in zip(h.wrt, cells):
             lines.append("  " + name.ljust(max(len(n) for n in h.wrt)) + "  "
                          + "  ".join(c.rjust(width) for c in row))
-        if h.error_estimate is not None and h.error_estimate.size:
-            lines.append(f"  error estimate up to ±{number(float(h.error_estimate.max()), 2)}")
+        finite_estimates = [] if h.error_estimate is None else \
+            [float(e) for e in h.error_estimate.ravel() if math.isfinite(e)]
+        if finite_estimates:
+            lines.append(f"  error estimate up to ±{number(max(finite_estimates), 2)}")
         lines.extend(f"  warning: {w}" for w in h.warnings if w not in shared)
         lines.append("")
     agree, skipped = agreement(results), not_compared(results)
