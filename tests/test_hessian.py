@@ -255,3 +255,14 @@ def test_where_the_first_derivative_is_infinite_no_method_shows_a_second():
     told = " ".join(found["numeric"].warnings)
     assert "no second difference exists here" in told and "stayed inside" not in told
     assert "row x: ∂f/∂x has no derivative at this point" in " ".join(found["reverse"].warnings)
+
+
+def test_the_exact_rerun_settles_a_true_zero_and_keeps_a_tiny_number():
+    # w = (u^2 + x)/u with u = xy is xy + 1/y: ∂²w/∂x² = 0 (by hand). The float sweep gives
+    # -4.4e-16; runs at 50, 100, ... digits shrink towards 0 and never "agreed"
+    h = diffx.hessian("u = x*y; v = u^2 + x; w = v/u", at={"x": 1.3, "y": 0.7})
+    assert h.matrix[0, 0] == 0.0 and h.matrix[0, 1] == pytest.approx(1.0, rel=1e-14)
+    assert not any("did not agree" in w for w in h.warnings)
+    # (1 + x)^2 - 1 - 2x has the derivative 2x: 2e-70 at 1e-70, not 0 (0 at 50 digits)
+    g = diffx.grad("(1 + x)^2 - 1 - 2*x", at={"x": 1e-70}, method="reverse")
+    assert g["x"] == pytest.approx(2e-70, rel=1e-12)
