@@ -198,37 +198,26 @@ class _Counter:
         return fn_arrays
 
 
-def _tangent_rounding(f: Any, at: tuple[Any, str, tuple[str, ...]], w: str) -> Any:
-    """The rounding error of a complex step's derivative: each node's imaginary part, h
-    times its tangent, rounds by ε of it, which reaches the output's times ∂f/∂node, so
-    ε·Σ |∂f/∂node|·|∂node/∂w| over the nodes that depend on w. sin(x) - x at 1e-6 adds
-    cos(x)h and -h, which cancel to -5e-13 h: 4e-4 of it is rounding, where ε·|f'| says
-    2e-16. None past ``MAX_END_NOISE`` operations."""
+def _tangent_rounding(f: Any, at: tuple[Any, str, tuple[str, ...]], w: str, size: int) -> Any:
+    """The rounding error of a complex step's derivative at each of ``size`` points: each
+    node's imaginary part, h times its tangent, rounds by ε of it, which reaches the output's
+    times ∂f/∂node, so ε·Σ |∂f/∂node|·|∂node/∂w| over the nodes that depend on w
+    (:func:`rounding_noise` of the tangents). sin(x) - x at 1e-6 adds cos(x)h and -h, which
+    cancel to -5e-13 h: 4e-4 of it is rounding, where ε·|f'| says 2e-16. None past
+    ``MAX_END_NOISE`` operations."""
     import numpy as np
 
     from .. import engine
 
-    graph = f.graph
-    if graph.n_evaluated > MAX_END_NOISE:
+    if f.graph.n_evaluated > MAX_END_NOISE:
         return None
     vals, ns, wrt = at
-    with np.errstate(all="ignore"):
-        if "adjoints" not in f.cache:
-            f.cache["adjoints"] = evaluation.sweep(graph, vals, wrt, ns, f.arrays)[0]
-        adj = f.cache["adjoints"]
-        try:
-            tan = engine.tangents(graph, vals, w, ns)
-        except (ArithmeticError, ValueError):
-            return None
-        mine = graph.depends_on([graph.input_nodes[w]])
-        total: Any = 0.0
-        for i in range(graph.output + 1):
-            if graph.op_of(i) is None or not mine[i]:
-                continue
-            term = np.abs(np.asarray(adj[i], dtype=float)) * \
-                np.abs(np.asarray(tan[i], dtype=float))
-            total = total + np.where(np.isfinite(term), term, 0.0)
-    return EPS * np.ravel(total)
+    try:
+        with np.errstate(all="ignore"):
+            tan = engine.tangents(f.graph, vals, w, ns)
+    except (ArithmeticError, ValueError):
+        return None
+    return rounding_noise(f.graph, vals, ns, w, f.arrays, size, wrt, f.cache, tan)[0]
 
 
 #: f's rounding noise is also measured at the ends of the chosen step for graphs up to this
@@ -324,7 +313,7 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
         z = f.complex(_shift(point, w, np.asarray(x) + 1j * h))
         d = np.imag(z) / h
         err = EPS * np.abs(d)
-        spread = _tangent_rounding(f, at, w)
+        spread = _tangent_rounding(f, at, w, int(np.size(d)))
         if spread is not None:  # the imaginary parts round at every node, as values do
             err = np.maximum(err, np.reshape(spread, np.shape(err)) if np.ndim(err) else
                              float(np.max(spread)))

@@ -269,15 +269,19 @@ CANCEL = 16.0  # node noise past this many times ε·|f|: f is what is left of a
 
 
 def rounding_noise(graph: Graph, vals: Sequence[Any], ns: str, w: str, arrays: bool, size: int,
-                   wrt: tuple[str, ...], cache: dict[str, Any]) -> tuple[Any, Any]:
+                   wrt: tuple[str, ...], cache: dict[str, Any],
+                   sizes: Sequence[Any] | None = None) -> tuple[Any, Any]:
     """The rounding error of f as a function of ``w``, at each of ``size`` points: every
     node that depends on ``w`` rounds its value v by up to ε·|v|, which reaches f times
     ∂f/∂node, so ε·Σ |∂f/∂node|·|v| (the output included: at least ε·|f|). Nodes that do
     not depend on ``w`` round the same way at x ± h and cancel from the difference. Also
     the largest such |v| (the values that cancelled). (1e118 + x) − 1e118 at x = 1: ε·1e118,
-    where ε·|f| would say 2e-16. One sweep serves every input of ``wrt`` (kept in ``cache``)."""
+    where ε·|f| would say 2e-16. One sweep serves every input of ``wrt`` (kept in ``cache``).
+    ``sizes``: what rounds at each node, where it is not its value (a complex step's
+    imaginary parts, h times the tangents)."""
     import numpy as np
 
+    sizes = vals if sizes is None else sizes
     with np.errstate(all="ignore"):
         if "adjoints" not in cache:
             cache["adjoints"] = evaluation.sweep(graph, vals, wrt, ns, arrays)[0]
@@ -287,7 +291,7 @@ def rounding_noise(graph: Graph, vals: Sequence[Any], ns: str, w: str, arrays: b
         for i in range(graph.output + 1):
             if graph.op_of(i) is None or not mine[i]:
                 continue  # inputs and constants: the step itself is exact
-            g, v = adj[i], vals[i]
+            g, v = adj[i], sizes[i]
             if isinstance(g, (int, float)) and g == 0:
                 continue
             big = np.abs(np.asarray(v, dtype=float)).ravel()
