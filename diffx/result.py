@@ -362,6 +362,21 @@ def _worst(values: Any) -> float:
     return 0.0 if worst is None else worst
 
 
+def both_not_finite(value: Any, reference: Any) -> Any:
+    """Where a derivative and its reference are both nan or infinite (a bool, or an array of
+    them for many points): there a relative error means nothing, not agreement."""
+    import numpy as np
+
+    try:
+        v = np.asarray(value, dtype=complex)
+        r = np.asarray(reference, dtype=complex)
+    except (TypeError, ValueError):  # formulas, not numbers
+        return False
+    with np.errstate(all="ignore"):
+        both = ~np.isfinite(v) & ~np.isfinite(r)
+    return bool(both) if both.ndim == 0 else both
+
+
 def max_finite(values: Any) -> float | None:
     """The largest value (nan counts as infinitely large), over numbers or arrays."""
     worst = None

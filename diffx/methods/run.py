@@ -19,7 +19,7 @@ from .. import undefined
 from ..errors import OptionError, PointError, option
 from ..graph import Graph
 from ..points import normalize_point
-from ..result import Gradient, Report, errors_against_reference
+from ..result import Gradient, Report, both_not_finite, errors_against_reference
 from ..vectors import VectorProgram
 from .base import Evaluated, Method, MethodError, new_result, to_python
 from .graph_value import graph_value
@@ -345,7 +345,7 @@ def run_report(req: Request, variants: Iterable[Variant], reference: str,
                 from .vector_request import worst_entry
 
                 worst = worst_entry(report.relative_errors[label], report.shapes,
-                                    {w: _both_not_finite(mine.get(w), base.get(w))
+                                    {w: both_not_finite(mine.get(w), base.get(w))
                                      for w in req.wrt})
                 if worst is not None:
                     report.worst[label] = worst
@@ -379,14 +379,3 @@ def _finite(result: Gradient) -> bool:
     except (TypeError, ValueError):  # complex numbers, formulas: not judged here
         return True
 
-
-def _both_not_finite(value: Any, reference: Any) -> Any:
-    """Where a derivative and its reference are both nan or infinite (no error means
-    anything there); False for formulas."""
-    import numpy as np
-
-    try:
-        v, r = np.asarray(value, dtype=complex), np.asarray(reference, dtype=complex)
-    except (TypeError, ValueError):
-        return False
-    return ~np.isfinite(v) & ~np.isfinite(r)

@@ -112,7 +112,7 @@ def relative_errors_json(errors: dict[str, Any], values: dict[str, Any] | None,
     (there an error of 0 would read as agreement), and the inputs where that happened."""
     import numpy as np
 
-    from .text import both_not_finite
+    from ..result import both_not_finite
 
     out: dict[str, Any] = {}
     flagged: list[str] = []

@@ -9,10 +9,10 @@ from typing import Any
 from rich.markup import escape
 
 from ..check import CheckReport
-from ..result import Report, Row
+from ..result import Report, Row, both_not_finite
 from ..swell import OVER, SKIPPED, SwellTable
 from .command_output import NO_GRADIENT
-from .text import NOT_FINITE, both_not_finite, count, number, seconds
+from .text import NOT_FINITE, count, number, seconds
 
 TOO_LARGE = "too large"  # a derivative beyond the float range (CheckedInput.too_large)
 DOUBTFUL = "doubtful"  # an error not measured at a doubtful point (Report.doubtful)

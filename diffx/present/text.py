@@ -10,7 +10,7 @@ from typing import Any
 from rich.markup import escape
 
 from ..details import sweep_details
-from ..result import Gradient
+from ..result import Gradient, both_not_finite
 
 # ---------------------------------------------------------------- number formatting ----------
 
@@ -81,21 +81,6 @@ def relative(worst: float | None) -> str:
 
 
 NOT_FINITE = "not finite"
-
-
-def both_not_finite(value: Any, reference: Any) -> Any:
-    """Where a derivative and its reference are both nan or infinite (a bool, or an array of
-    them for many points): there a relative error means nothing, not agreement."""
-    import numpy as np
-
-    try:
-        v = np.asarray(value, dtype=complex)
-        r = np.asarray(reference, dtype=complex)
-    except (TypeError, ValueError):  # formulas, not numbers
-        return False
-    with np.errstate(all="ignore"):
-        both = ~np.isfinite(v) & ~np.isfinite(r)
-    return bool(both) if both.ndim == 0 else both
 
 
 def agreement_cell(errors: dict[str, Any], values: dict[str, Any] | None,
