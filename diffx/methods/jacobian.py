@@ -87,11 +87,7 @@ def jacobian_rows(spec: Method, req: Any, run_on: Callable[[Graph], Gradient]) -
     the element point): gradients of shape ``O + I`` (numerator) or ``I + O``."""
     run = req.vector
     program = run.program
-    graph, ids = program.expansion
-    out_ids = np.asarray(ids[program.blocks.output])
-    shape = tuple(out_ids.shape)
-    names = getattr(program, "output_names", None) or element_names(program.output_name, shape)
-    nodes = [int(k) for k in out_ids.ravel()]
+    graph, shape, nodes, names = _outputs(program)
     if spec.name == "matrix" and getattr(program, "output_names", None):
         from .base import MethodError
 
@@ -149,18 +145,22 @@ def output_value(req: Any) -> tuple[Any, list[str]]:
     from .base import to_python
 
     run = req.vector
-    program = run.program
-    graph, ids = program.expansion
-    out_ids = np.asarray(ids[program.blocks.output])
-    nodes = [int(k) for k in out_ids.ravel()]
-    names = getattr(program, "output_names", None) or element_names(program.output_name,
-                                                                      out_ids.shape)
+    graph, shape, nodes, names = _outputs(run.program)
     last = max(range(len(nodes)), key=nodes.__getitem__)
     whole = view(graph, nodes[last], names[last])
     vals, _ = evaluation.evaluate(whole, run.point, req.arrays)
-    value = _stack([to_python(vals[node]) for node in nodes], tuple(out_ids.shape), program,
-                   None, "numerator")
+    value = _stack([to_python(vals[node]) for node in nodes], shape, run.program, None,
+                   "numerator")
     return value, diagnose.value_warnings(whole, vals)
+
+
+def _outputs(program: Any) -> tuple[Graph, tuple[int, ...], list[int], list[str]]:
+    """The expansion, the output's shape, and its elements' nodes and names (row-major)."""
+    graph, ids = program.expansion
+    out_ids = np.asarray(ids[program.blocks.output])
+    shape = tuple(out_ids.shape)
+    names = getattr(program, "output_names", None) or element_names(program.output_name, shape)
+    return graph, shape, [int(k) for k in out_ids.ravel()], names
 
 
 def _forward_rows(one: Gradient, nodes: list[int], last: int) -> list[Gradient]:
