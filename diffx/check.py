@@ -115,8 +115,9 @@ def _check_program(source: Any, at: Any, claims: Any, threshold: float,
 
     # at a kink central differences average the one-sided slopes (relu at 0: 1/2), where
     # every other method takes the convention's value (0): they cannot judge it there
-    kink = bool(kink_warnings(graph, evaluation.evaluate(graph, point, False)[0],
-                              tuple(names)))
+    swept = getattr(reverse.details, "values", None)  # (the sweep's forward values)
+    kink = bool(kink_warnings(graph, swept if swept is not None else
+                              evaluation.evaluate(graph, point, False)[0], tuple(names)))
     for name in (list(claimed) or names):
         k = names.index(name)
         c, c_err = central_search(f, x, k, f0, functools.partial(f_noise, graph, point, name))
