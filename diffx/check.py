@@ -42,7 +42,7 @@ from .check_verdict import (CheckedInput, CheckReport, central_search, central_w
                             beyond, judge, symmetric_relative_error, too_large,
                             verdict_error)
 from .errors import DiffxError, OptionError, ParseError, PointError, option
-from .methods.numeric import f_noise
+from .methods.numeric_noise import f_noise
 from .finite import EPS  # noqa: F401  (one machine epsilon for numeric and check)
 
 DEFAULT_THRESHOLD = 1e-6  # the notes: "the relative error should be very small, e.g. 1e-6"

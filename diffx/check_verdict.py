@@ -114,7 +114,7 @@ def central_search(f: Callable[[list[float]], float], x: list[float], k: int,
                     ) -> tuple[float, float]:
     """The central difference and its error estimate, by the numeric method's step rule (nan
     where f is not finite at the point: :func:`diffx.finite.blind`); ``noise(h)``: f's known
-    rounding error at the step h chosen (a program's: :func:`diffx.methods.numeric.f_noise`),
+    rounding error at the step h chosen (a program's: :func:`diffx.methods.numeric_noise.f_noise`),
     which the estimate is raised to cover, as the numeric method's is."""
     import numpy as np
 

@@ -140,7 +140,7 @@ def test_check_one_number_for_an_indexing_function_says_pass_a_list():
 def test_overflowing_noise_bound_is_not_printed_as_inf():
     import numpy as np
 
-    from diffx.methods.numeric_warnings import cancellation
+    from diffx.methods.numeric_noise import cancellation
 
     f0, h, top = np.array([1.0]), np.array([1e-300]), np.array([1e300])
     # 1e300 / 1e-300 = 1e600 is past the largest float (about 1.8e308)

@@ -21,21 +21,19 @@ estimate (``details.error_estimate``) and warns when it is large.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from .. import diagnose, evaluation
+from .. import evaluation
 from ..details import NumericDetails
 from ..errors import OptionError, option
 from ..graph import Graph
 from ..result import Gradient
 from .base import Evaluated, MethodError, new_result, register, to_python
-from .numeric_warnings import (
-    Sides, at_points, cancellation, large, past_period, rounding_noise, unresolved,
-)
+from .numeric_noise import cancellation, noise_at_ends, rounding_noise, tangent_rounding
+from .numeric_warnings import Sides, at_points, large, past_period, unresolved
 from .numeric_warnings import kinks_within_steps as _kinks_within_steps
 
 EPS = 2.0**-52
@@ -198,77 +196,6 @@ class _Counter:
         return fn_arrays
 
 
-def _tangent_rounding(f: Any, at: tuple[Any, str, tuple[str, ...]], w: str, size: int) -> Any:
-    """The rounding error of a complex step's derivative at each of ``size`` points: each
-    node's imaginary part, h times its tangent, rounds by ε of it, which reaches the output's
-    times ∂f/∂node, so ε·Σ |∂f/∂node|·|∂node/∂w| over the nodes that depend on w
-    (:func:`rounding_noise` of the tangents). sin(x) - x at 1e-6 adds cos(x)h and -h, which
-    cancel to -5e-13 h: 4e-4 of it is rounding, where ε·|f'| says 2e-16. None past
-    ``MAX_END_NOISE`` operations."""
-    import numpy as np
-
-    from .. import engine
-
-    if f.graph.n_evaluated > MAX_END_NOISE:
-        return None
-    vals, ns, wrt = at
-    try:
-        with np.errstate(all="ignore"):
-            tan = engine.tangents(f.graph, vals, w, ns)
-    except (ArithmeticError, ValueError):
-        return None
-    return rounding_noise(f.graph, vals, ns, w, f.arrays, size, wrt, f.cache, tan)[0]
-
-
-#: f's rounding noise is also measured at the ends of the chosen step for graphs up to this
-#: many operations (a forward pass and a sweep per end and input)
-MAX_END_NOISE = 5_000
-
-
-def _noise_at_ends(graph: Graph, point: dict[str, Any], w: str, xs: Any, h: Any, scheme: str,
-                   shape: tuple[int, ...], at: tuple[str, tuple[str, ...]]) -> Any:
-    """The rounding noise of f (:func:`rounding_noise`) at x + h and x - h (the ends a
-    difference with the step ``h`` evaluates), the larger per point; None past
-    ``MAX_END_NOISE`` operations. At the point alone it can be far smaller: in
-    ((3 + x) - 3)^2 at x = 1e-12 the rounding of 3 + x reaches f through ∂f/∂(3 + x) = 2x,
-    2e-12 at the point but 2h at x ± h."""
-    import numpy as np
-
-    if graph.n_evaluated > MAX_END_NOISE:
-        return None
-    ns, wrt = at
-    steps = np.where(np.isfinite(h) & (np.asarray(h) > 0), h, 0.0)
-    signs = {"forward": (1.0,), "backward": (-1.0,)}.get(scheme, (1.0, -1.0))
-    worst = np.zeros(xs.size)
-    with np.errstate(all="ignore"):
-        for sign in signs:
-            moved = xs + sign * steps
-            value = float(moved[0]) if shape == () else np.reshape(moved, shape)
-            try:
-                vals, space = evaluation.evaluate(graph, _shift(point, w, value), shape != ())
-            except (ArithmeticError, ValueError):
-                continue
-            noise, _ = rounding_noise(graph, vals, space, w, shape != (), xs.size, wrt, {})
-            worst = np.maximum(worst, np.where(np.isfinite(noise), noise, 0.0))
-    return worst
-
-
-def f_noise(graph: Graph, point: dict[str, float], w: str, h: float) -> float:
-    """f's rounding error at one point, as the numeric method bounds it for a central
-    difference of step ``h`` in ``w``: at the point and at x ± h (for the check's central
-    differences)."""
-    import numpy as np
-
-    wrt = tuple(graph.inputs)
-    with _quiet():
-        vals, ns = evaluation.evaluate(graph, point, False)
-        here, _ = rounding_noise(graph, vals, ns, w, False, 1, wrt, {})
-        xs = np.array([float(point[w])])
-        ends = _noise_at_ends(graph, point, w, xs, np.array([h]), "central", (), (ns, wrt))
-    noise = float(here[0]) if ends is None else max(float(here[0]), float(ends[0]))
-    return noise if math.isfinite(noise) else 0.0
-
-
 def _shift(point: dict[str, Any], w: str, x: Any) -> dict[str, Any]:
     p = dict(point)
     p[w] = x
@@ -313,7 +240,7 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
         z = f.complex(_shift(point, w, np.asarray(x) + 1j * h))
         d = np.imag(z) / h
         err = EPS * np.abs(d)
-        spread = _tangent_rounding(f, at, w, int(np.size(d)))
+        spread = tangent_rounding(f, at, w, int(np.size(d)))
         if spread is not None:  # the imaginary parts round at every node, as values do
             err = np.maximum(err, np.reshape(spread, np.shape(err)) if np.ndim(err) else
                              float(np.max(spread)))
@@ -340,7 +267,7 @@ def _derivative(f: _Counter, point: dict[str, Any], w: str, f0: Any, scheme: str
                               np.where(keep, res.settled, rid.settled), first, res.left_domain,
                               res.noise)
     res = finite.noise_floor(res, fnoise, scheme)
-    ends = _noise_at_ends(f.graph, point, w, xs, res.step, scheme, shape, at[1:])
+    ends = noise_at_ends(f.graph, point, w, xs, res.step, scheme, shape, at[1:])
     if ends is not None:  # f's rounding where it was evaluated, not only at the point
         fnoise = np.maximum(fnoise, ends)
         res = finite.noise_floor(res, fnoise, scheme)

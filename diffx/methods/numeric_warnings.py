@@ -6,7 +6,6 @@ of f from the values its evaluation adds up, which these warnings explain."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 from .. import diagnose, evaluation
@@ -263,58 +262,6 @@ def symmetric(graph: Graph, point: dict[str, Any], w: str, k: int, x: float,
         same = abs(up - fu) <= FLOAT_MATCH * max(abs(fu), abs(up)) if math.isfinite(fu) \
             else False
     return isinstance(up, mpmath.mpf) and mpmath.isfinite(up) and up == down and bool(same)
-
-
-CANCEL = 16.0  # node noise past this many times ε·|f|: f is what is left of a cancellation
-
-
-def rounding_noise(graph: Graph, vals: Sequence[Any], ns: str, w: str, arrays: bool, size: int,
-                   wrt: tuple[str, ...], cache: dict[str, Any],
-                   sizes: Sequence[Any] | None = None) -> tuple[Any, Any]:
-    """The rounding error of f as a function of ``w``, at each of ``size`` points: every
-    node that depends on ``w`` rounds its value v by up to ε·|v|, which reaches f times
-    ∂f/∂node, so ε·Σ |∂f/∂node|·|v| (the output included: at least ε·|f|). Nodes that do
-    not depend on ``w`` round the same way at x ± h and cancel from the difference. Also
-    the largest such |v| (the values that cancelled). (1e118 + x) − 1e118 at x = 1: ε·1e118,
-    where ε·|f| would say 2e-16. One sweep serves every input of ``wrt`` (kept in ``cache``).
-    ``sizes``: what rounds at each node, where it is not its value (a complex step's
-    imaginary parts, h times the tangents)."""
-    import numpy as np
-
-    sizes = vals if sizes is None else sizes
-    with np.errstate(all="ignore"):
-        if "adjoints" not in cache:
-            cache["adjoints"] = evaluation.sweep(graph, vals, wrt, ns, arrays)[0]
-        adj = cache["adjoints"]
-        mine = graph.depends_on([graph.input_nodes[w]])
-        total, top = np.zeros(size), np.zeros(size)
-        for i in range(graph.output + 1):
-            if graph.op_of(i) is None or not mine[i]:
-                continue  # inputs and constants: the step itself is exact
-            g, v = adj[i], sizes[i]
-            if isinstance(g, (int, float)) and g == 0:
-                continue
-            big = np.abs(np.asarray(v, dtype=float)).ravel()
-            term = np.abs(np.asarray(g, dtype=float)).ravel() * big
-            term = np.where(np.isfinite(term), term, 0.0)  # non-finite: warned elsewhere
-            total += term
-            top = np.where(term > 0, np.maximum(top, big), top)
-    return EPS * total, top
-
-
-def cancellation(f0s: Any, h: Any, fnoise: Any, top: Any, k: int) -> str:
-    """Why point ``k``'s estimate is what it is, when the noise of f comes from larger
-    values that cancelled: a clause for the warnings, else ''."""
-    if fnoise is None or not fnoise[k] > CANCEL * EPS * abs(f0s[k]) or not h[k] > 0 or \
-            not top[k] > abs(f0s[k]):  # (no larger values cancelled: nothing to explain)
-        return ""
-    quotient = float(fnoise[k]) / float(h[k])  # a Python float: overflow gives inf, quietly
-    noise = (f"of about ±{fnoise[k]:.2g} in f swamps the difference quotient (±{quotient:.2g}"
-             f" at the step {h[k]:.2g})" if math.isfinite(quotient) else  # else no number
-             "in f reaches the end of the float range (about 1.8e308) and swamps the "
-             f"difference quotient at the step {h[k]:.2g}")
-    return (f"; f = {f0s[k]:.3g} is computed from values up to {top[k]:.2g} that cancel: "
-            f"their rounding noise {noise}")
 
 
 PERIODIC = frozenset(_ops.BY_NAME[n].code for n in ("sin", "cos", "tan"))
